@@ -1,0 +1,15 @@
+//! govrt: a governance runtime for AI and ML work.
+//!
+//! Admins describe what is governed in `.gov` blueprints; govrt checks them
+//! ([`check`]) into a [`model::BlueprintSet`] and runs items against them.
+//!
+//! The pipeline, one module a stage:
+//! `syntax` (text → AST, pest stays there) → `check` (AST → model, every
+//! problem reported as a [`diag::Diagnostic`]) → `model` (what the runtime
+//! executes). `cli` is the command line on top.
+
+pub mod check;
+pub mod cli;
+pub mod diag;
+pub mod model;
+pub mod syntax;

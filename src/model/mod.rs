@@ -1,0 +1,529 @@
+//! The checked blueprint set: what the runtime executes. Only `check` builds
+//! one, so whoever holds a [`BlueprintSet`] holds a valid one: every name it
+//! mentions exists, every default fits its type, parents form a forest.
+//!
+//! No spans and no syntax here: the engine never sees how a blueprint was
+//! written, only what it means.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+macro_rules! id_type {
+    ($(#[$doc:meta] $name:ident;)*) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_string())
+            }
+        }
+    )*};
+}
+
+id_type! {
+    /// The id of a blueprint (`model_version`).
+    BlueprintId;
+    /// The id of a field of a blueprint.
+    FieldId;
+    /// The id of a workflow step.
+    StepId;
+    /// The id of a role of a blueprint.
+    RoleId;
+    /// The id of a feedback group of a sign-off.
+    FeedbackGroupId;
+    /// The id of an infrastructure.
+    InfrastructureId;
+    /// The id of a matrix view.
+    MatrixId;
+}
+
+/// A checked set of blueprints and infrastructures: one namespace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BlueprintSet {
+    /// The blueprints, by id.
+    pub blueprints: BTreeMap<BlueprintId, Blueprint>,
+    /// The deployment targets, by id.
+    pub infrastructures: BTreeMap<InfrastructureId, Infrastructure>,
+}
+
+impl BlueprintSet {
+    /// The blueprint with this id.
+    pub fn blueprint(&self, id: &str) -> Option<&Blueprint> {
+        self.blueprints.get(&BlueprintId(id.to_string()))
+    }
+
+    /// The chain of parent blueprints of `id`, nearest first (`id` itself excluded).
+    pub fn ancestors(&self, id: &BlueprintId) -> Vec<&Blueprint> {
+        let mut out = Vec::new();
+        let mut current = self.blueprints.get(id).and_then(|b| b.parent.as_ref());
+        while let Some(parent) = current {
+            // INVARIANT: check rejects parent cycles, so this walk ends; the
+            // length bound only guards against a set built some other way.
+            if out.len() > self.blueprints.len() {
+                break;
+            }
+            match self.blueprints.get(parent) {
+                Some(b) => {
+                    out.push(b);
+                    current = b.parent.as_ref();
+                }
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+/// A kind of governed item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Blueprint {
+    /// The id.
+    pub id: BlueprintId,
+    /// The label (the id when none is written).
+    pub label: String,
+    /// Doc comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// The blueprint version; items stay pinned to theirs.
+    pub version: u32,
+    /// The blueprint of the parent item.
+    pub parent: Option<BlueprintId>,
+    /// The rhai hooks, if any.
+    pub script: Option<Script>,
+    /// Every field, item-level and step fields, in declaration order.
+    pub fields: Vec<Field>,
+    /// Named sets of principals.
+    pub roles: BTreeMap<RoleId, Role>,
+    /// Who may read, write and delete.
+    pub permissions: Permissions,
+    /// The workflow, if the blueprint has one.
+    pub workflow: Option<Workflow>,
+    /// Matrix views.
+    pub matrices: Vec<Matrix>,
+}
+
+impl Blueprint {
+    /// The field with this id.
+    pub fn field(&self, id: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.id.0 == id)
+    }
+
+    /// The step with this id.
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.workflow.as_ref()?.steps.iter().find(|s| s.id.0 == id)
+    }
+}
+
+/// A rhai script of hooks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Script {
+    /// The path as written in the blueprint, relative to its file.
+    pub path: String,
+    /// The script's text, as read when the set was checked.
+    #[serde(skip)]
+    pub source: String,
+    /// The hook functions it defines, with their arity.
+    pub hooks: Vec<String>,
+}
+
+/// A field of a blueprint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    /// The id.
+    pub id: FieldId,
+    /// The label (the id when none is written).
+    pub label: String,
+    /// Doc comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// The type.
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Must be set: at creation for item fields, before leaving the step for step fields.
+    pub required: bool,
+    /// The value it starts with.
+    pub default: Option<Value>,
+    /// Help for whoever fills it.
+    pub help: Option<String>,
+    /// The step it is filled on, for step fields.
+    pub step: Option<StepId>,
+}
+
+/// The type of a field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FieldType {
+    /// Free text.
+    Text,
+    /// A whole number, optionally within `min..=max`.
+    Int {
+        /// Lowest allowed.
+        min: Option<i64>,
+        /// Highest allowed.
+        max: Option<i64>,
+    },
+    /// A decimal number.
+    Number,
+    /// `true` / `false`.
+    Bool,
+    /// A calendar date.
+    Date,
+    /// A date and time.
+    DateTime,
+    /// A URL.
+    Url,
+    /// One of the variants.
+    Enum {
+        /// The variants, in order.
+        variants: Vec<String>,
+    },
+    /// A user name.
+    User,
+    /// A group name.
+    Group,
+    /// A user, group, API key or role.
+    Principal,
+    /// Another item, of that blueprint.
+    Ref {
+        /// The blueprint of the item referred to.
+        blueprint: BlueprintId,
+    },
+    /// A stored document.
+    Attachment,
+    /// A list of values of one type.
+    List {
+        /// The element type.
+        of: Box<FieldType>,
+    },
+}
+
+impl FieldType {
+    /// Numbers and enums can be matrix axes.
+    pub fn is_numeric_or_enum(&self) -> bool {
+        matches!(self, FieldType::Int { .. } | FieldType::Number | FieldType::Enum { .. })
+    }
+
+    /// Whether the field holds users, groups or principals (so it can name reviewers).
+    pub fn holds_principals(&self) -> bool {
+        match self {
+            FieldType::User | FieldType::Group | FieldType::Principal => true,
+            FieldType::List { of } => of.holds_principals(),
+            _ => false,
+        }
+    }
+
+    /// How the type is written in a blueprint.
+    pub fn describe(&self) -> String {
+        match self {
+            FieldType::Text => "text".into(),
+            FieldType::Int { min: Some(lo), max: Some(hi) } => format!("int({lo}..{hi})"),
+            FieldType::Int { .. } => "int".into(),
+            FieldType::Number => "number".into(),
+            FieldType::Bool => "bool".into(),
+            FieldType::Date => "date".into(),
+            FieldType::DateTime => "datetime".into(),
+            FieldType::Url => "url".into(),
+            FieldType::Enum { variants } => format!("enum({})", variants.join(", ")),
+            FieldType::User => "user".into(),
+            FieldType::Group => "group".into(),
+            FieldType::Principal => "principal".into(),
+            FieldType::Ref { blueprint } => format!("ref({blueprint})"),
+            FieldType::Attachment => "attachment".into(),
+            FieldType::List { of } => format!("[{}]", of.describe()),
+        }
+    }
+}
+
+/// A typed value (a default, later a field value).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "value")]
+pub enum Value {
+    /// Text, a URL, or an attachment name.
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// A decimal number.
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+    /// `YYYY-MM-DD`.
+    Date(chrono::NaiveDate),
+    /// A date-time, in UTC.
+    DateTime(chrono::DateTime<chrono::Utc>),
+    /// An enum variant.
+    Enum(String),
+    /// A user, group, API key or role.
+    Principal(PrincipalRef),
+    /// The id of another item.
+    Ref(String),
+    /// A list.
+    List(Vec<Value>),
+}
+
+/// A principal held in a field value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "name")]
+pub enum PrincipalRef {
+    /// `user:alice`.
+    User(String),
+    /// `group:risk`.
+    Group(String),
+    /// `api_key:bot`.
+    ApiKey(String),
+    /// `role:owner`.
+    Role(String),
+}
+
+/// A principal in a blueprint: resolved to users per item at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Principal {
+    /// A user by name.
+    User {
+        /// The user's name.
+        name: String,
+    },
+    /// The members of a group.
+    Group {
+        /// The group's name.
+        name: String,
+    },
+    /// An API key by name.
+    ApiKey {
+        /// The key's name.
+        name: String,
+    },
+    /// A role of the blueprint, or the built-in `creator`.
+    Role {
+        /// The role.
+        role: RoleId,
+    },
+    /// Anyone.
+    Everyone,
+    /// The principals held in a field of the item.
+    Field {
+        /// The field.
+        field: FieldId,
+    },
+    /// The principals held in a field of the nearest ancestor of that blueprint
+    /// (or of the item itself when it is of that blueprint).
+    AncestorField {
+        /// The ancestor's blueprint.
+        blueprint: BlueprintId,
+        /// The field on it.
+        field: FieldId,
+    },
+}
+
+/// A named set of principals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Role {
+    /// The id.
+    pub id: RoleId,
+    /// Doc comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// Who holds the role.
+    pub principals: Vec<Principal>,
+}
+
+/// Who may read, write and delete items of a blueprint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Permissions {
+    /// Read (default: everyone).
+    pub read: Vec<Principal>,
+    /// Edit fields, move the workflow, administer sign-offs (default: the creator).
+    pub write: Vec<Principal>,
+    /// Delete (default: the creator).
+    pub delete: Vec<Principal>,
+}
+
+/// The ordered steps of a blueprint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workflow {
+    /// At least one step.
+    pub steps: Vec<Step>,
+}
+
+/// A workflow step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// The id.
+    pub id: StepId,
+    /// The label.
+    pub label: String,
+    /// Doc comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// Help shown on the step.
+    pub help: Option<String>,
+    /// The fields filled on this step.
+    pub fields: Vec<FieldId>,
+    /// The step's sign-off.
+    pub signoff: Option<SignOff>,
+}
+
+/// A sign-off: feedback groups and one final approval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignOff {
+    /// The label.
+    pub label: String,
+    /// Doc comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// The workflow cannot leave the step until it is approved.
+    pub mandatory: bool,
+    /// Whether deployment waits for it.
+    pub gates_deployment: bool,
+    /// The feedback groups, in order.
+    pub feedback: Vec<FeedbackGroup>,
+    /// The final approval.
+    pub final_approval: FinalApproval,
+    /// An approved sign-off is reset this long after its approval.
+    pub reset_every: Option<Duration>,
+}
+
+/// A feedback group of a sign-off.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeedbackGroup {
+    /// The id.
+    pub id: FeedbackGroupId,
+    /// The label.
+    pub label: String,
+    /// Doc comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// Who may give feedback.
+    pub reviewers: Vec<Principal>,
+    /// Reviews needed for the group to be complete (at least 1).
+    pub min: u32,
+    /// Help for reviewers.
+    pub help: Option<String>,
+}
+
+/// The final approval of a sign-off.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FinalApproval {
+    /// Doc comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// Who may approve or reject.
+    pub reviewers: Vec<Principal>,
+    /// Whoever requested the review may not approve.
+    pub not_requester: bool,
+}
+
+/// A calendar duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Duration {
+    /// How many units (positive).
+    pub amount: u32,
+    /// The unit.
+    pub unit: DurationUnit,
+}
+
+/// The unit of a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DurationUnit {
+    /// Days.
+    Day,
+    /// Weeks.
+    Week,
+    /// Calendar months.
+    Month,
+    /// Calendar years.
+    Year,
+}
+
+impl Duration {
+    /// `at` plus this duration; months and years are calendar arithmetic,
+    /// clamped to the month's last day (Jan 31 + 1 month = Feb 28/29).
+    pub fn after(&self, at: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+        let n = self.amount;
+        match self.unit {
+            DurationUnit::Day => at.checked_add_signed(chrono::TimeDelta::days(i64::from(n))),
+            DurationUnit::Week => at.checked_add_signed(chrono::TimeDelta::weeks(i64::from(n))),
+            DurationUnit::Month => at.checked_add_months(chrono::Months::new(n)),
+            DurationUnit::Year => at.checked_add_months(chrono::Months::new(n.checked_mul(12)?)),
+        }
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.unit {
+            DurationUnit::Day => "day",
+            DurationUnit::Week => "week",
+            DurationUnit::Month => "month",
+            DurationUnit::Year => "year",
+        };
+        write!(f, "{} {}{}", self.amount, unit, if self.amount == 1 { "" } else { "s" })
+    }
+}
+
+/// A matrix view over items of a blueprint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Matrix {
+    /// The id.
+    pub id: MatrixId,
+    /// The label.
+    pub label: String,
+    /// Doc comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// Horizontal axis.
+    pub x: FieldId,
+    /// Vertical axis.
+    pub y: FieldId,
+    /// Point size.
+    pub size: Option<FieldId>,
+    /// Point colour.
+    pub color: Option<FieldId>,
+}
+
+/// A deployment target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Infrastructure {
+    /// The id.
+    pub id: InfrastructureId,
+    /// The label.
+    pub label: String,
+    /// Doc comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// Help text.
+    pub help: Option<String>,
+    /// What happens to items that are not approved.
+    pub policy: Policy,
+}
+
+/// The governance policy of an infrastructure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// Deploying an item that is not approved is refused.
+    Prevent,
+    /// Allowed only with an explicit confirmation.
+    Warn,
+    /// Deploy without checking.
+    Always,
+}

@@ -1,0 +1,462 @@
+//! The syntax tree of a `.gov` file: what was written, with byte spans, before
+//! any name, type or reference is checked. Node names match the grammar's rules.
+
+use serde::Serialize;
+
+use crate::diag::Span;
+
+/// A name as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ident {
+    /// The name.
+    pub name: String,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// A string literal; `raw` is the text between the quotes, escapes not yet decoded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StringLit {
+    /// The text between the quotes.
+    pub raw: String,
+    /// Where it is, quotes included.
+    pub span: Span,
+}
+
+/// A number as written (`42`, `-3`); parsed by the checker, which reports overflow.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntLit {
+    /// The digits, with their sign.
+    pub raw: String,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// A whole `.gov` file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct File {
+    /// Blueprints and infrastructures, in file order.
+    pub declarations: Vec<Declaration>,
+}
+
+/// A top-level declaration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Declaration {
+    /// `blueprint ...`.
+    Blueprint(BlueprintDecl),
+    /// `infrastructure ...`.
+    Infrastructure(InfrastructureDecl),
+}
+
+/// `blueprint ID ["Label"] { ... }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BlueprintDecl {
+    /// Doc comment lines (the text after `///`).
+    pub docs: Vec<String>,
+    /// The whole declaration, doc comments included.
+    pub span: Span,
+    /// The id.
+    pub id: Ident,
+    /// The label.
+    pub label: Option<StringLit>,
+    /// The items of the block, in order.
+    pub items: Vec<BlueprintItem>,
+}
+
+/// A setting with one value (`version 2`, `parent model`, `script "x.rhai"`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting<T> {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole setting.
+    pub span: Span,
+    /// Its value.
+    pub value: T,
+}
+
+/// An item of a blueprint block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum BlueprintItem {
+    /// `version N`.
+    Version(Setting<IntLit>),
+    /// `parent ID`.
+    Parent(Setting<Ident>),
+    /// `script "PATH"`.
+    Script(Setting<StringLit>),
+    /// `field ...`.
+    Field(FieldDecl),
+    /// `role ...`.
+    Role(RoleDecl),
+    /// `permission ...`.
+    Permission(PermissionDecl),
+    /// `workflow { ... }`.
+    Workflow(WorkflowDecl),
+    /// `matrix ...`.
+    Matrix(MatrixDecl),
+}
+
+/// `field ID: TYPE ["Label"] [required] [= DEFAULT] [help "..."]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole field.
+    pub span: Span,
+    /// The id.
+    pub id: Ident,
+    /// The type.
+    pub ty: TypeExpr,
+    /// The label.
+    pub label: Option<StringLit>,
+    /// `required`, `= DEFAULT`, `help`, as written.
+    pub options: Vec<FieldOption>,
+}
+
+/// An option of a field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum FieldOption {
+    /// `required`.
+    Required(Span),
+    /// `= VALUE`.
+    Default(ValueExpr, Span),
+    /// `help "..."`.
+    Help(StringLit, Span),
+}
+
+/// A field type as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TypeExpr {
+    /// A type by name: `text`, `int`, `user`…
+    Named(Ident),
+    /// `enum(a, b)`.
+    Enum(Vec<Ident>, Span),
+    /// `int(LO..HI)`.
+    IntRange(IntLit, IntLit, Span),
+    /// `ref(BLUEPRINT)`.
+    Ref(Ident, Span),
+    /// `[T]`.
+    List(Box<TypeExpr>, Span),
+}
+
+impl TypeExpr {
+    /// Where the type is.
+    pub fn span(&self) -> Span {
+        match self {
+            TypeExpr::Named(i) => i.span,
+            TypeExpr::Enum(_, s)
+            | TypeExpr::IntRange(_, _, s)
+            | TypeExpr::Ref(_, s)
+            | TypeExpr::List(_, s) => *s,
+        }
+    }
+}
+
+/// A value as written (a default).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ValueExpr {
+    /// `"..."`.
+    String(StringLit),
+    /// `42`.
+    Integer(IntLit),
+    /// `0.5`.
+    Decimal(String, Span),
+    /// `true`.
+    Boolean(bool, Span),
+    /// `2027-01-31`.
+    Date(String, Span),
+    /// `2027-01-31T09:00:00Z`.
+    DateTime(String, Span),
+    /// A bare name: an enum variant.
+    Ident(Ident),
+    /// `user "alice"`, `group "risk"`, `api_key "bot"`, `role owner`.
+    Principal(PrincipalExpr),
+    /// `[a, b]`.
+    List(Vec<ValueExpr>, Span),
+}
+
+impl ValueExpr {
+    /// Where the value is.
+    pub fn span(&self) -> Span {
+        match self {
+            ValueExpr::String(s) => s.span,
+            ValueExpr::Integer(i) => i.span,
+            ValueExpr::Ident(i) => i.span,
+            ValueExpr::Principal(p) => p.span(),
+            ValueExpr::Decimal(_, s)
+            | ValueExpr::Boolean(_, s)
+            | ValueExpr::Date(_, s)
+            | ValueExpr::DateTime(_, s)
+            | ValueExpr::List(_, s) => *s,
+        }
+    }
+}
+
+/// A principal as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum PrincipalExpr {
+    /// `user "name"`.
+    User(StringLit, Span),
+    /// `group "name"`.
+    Group(StringLit, Span),
+    /// `api_key "name"`.
+    ApiKey(StringLit, Span),
+    /// `role ID`.
+    Role(Ident, Span),
+    /// `everyone`.
+    Everyone(Span),
+    /// `field ID`.
+    Field(Ident, Span),
+    /// `BLUEPRINT.field ID`.
+    AncestorField(Ident, Ident, Span),
+}
+
+impl PrincipalExpr {
+    /// Where the principal is.
+    pub fn span(&self) -> Span {
+        match self {
+            PrincipalExpr::User(_, s)
+            | PrincipalExpr::Group(_, s)
+            | PrincipalExpr::ApiKey(_, s)
+            | PrincipalExpr::Role(_, s)
+            | PrincipalExpr::Everyone(s)
+            | PrincipalExpr::Field(_, s)
+            | PrincipalExpr::AncestorField(_, _, s) => *s,
+        }
+    }
+}
+
+/// `role ID = PRINCIPALS`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoleDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole role.
+    pub span: Span,
+    /// The id.
+    pub id: Ident,
+    /// Who holds it.
+    pub principals: Vec<PrincipalExpr>,
+}
+
+/// `permission KIND = PRINCIPALS`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PermissionDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole permission.
+    pub span: Span,
+    /// `read`, `write` or `delete` (checked later).
+    pub kind: Ident,
+    /// Who has it.
+    pub principals: Vec<PrincipalExpr>,
+}
+
+/// `workflow { step ... }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole workflow.
+    pub span: Span,
+    /// The steps, in order.
+    pub steps: Vec<StepDecl>,
+}
+
+/// `step ID ["Label"] [{ ... }]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole step.
+    pub span: Span,
+    /// The id.
+    pub id: Ident,
+    /// The label.
+    pub label: Option<StringLit>,
+    /// The block, if written (even empty).
+    pub block: Option<Vec<StepItem>>,
+}
+
+/// An item of a step block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum StepItem {
+    /// A field filled on this step.
+    Field(FieldDecl),
+    /// The step's sign-off.
+    SignOff(SignOffDecl),
+    /// `help "..."`.
+    Help(StringLit, Span),
+}
+
+/// `signoff ["Label"] { ... }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignOffDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole sign-off.
+    pub span: Span,
+    /// The label.
+    pub label: Option<StringLit>,
+    /// Its items, in order.
+    pub items: Vec<SignOffItem>,
+}
+
+/// An item of a sign-off block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum SignOffItem {
+    /// `mandatory`.
+    Mandatory(Span),
+    /// `gates deployment|nothing`.
+    Gates(Ident, Span),
+    /// `feedback ...`.
+    Feedback(FeedbackDecl),
+    /// `final { ... }`.
+    Final(FinalDecl),
+    /// `reset every DURATION`.
+    ResetEvery(DurationLit, Span),
+}
+
+/// `feedback ID ["Label"] { ... }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeedbackDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole group.
+    pub span: Span,
+    /// The id.
+    pub id: Ident,
+    /// The label.
+    pub label: Option<StringLit>,
+    /// Its items, in order.
+    pub items: Vec<FeedbackItem>,
+}
+
+/// An item of a feedback group block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum FeedbackItem {
+    /// `reviewers = ...`.
+    Reviewers(Vec<PrincipalExpr>, Span),
+    /// `min N`.
+    Min(IntLit, Span),
+    /// `help "..."`.
+    Help(StringLit, Span),
+}
+
+/// `final { ... }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FinalDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole final approval.
+    pub span: Span,
+    /// Its items, in order.
+    pub items: Vec<FinalItem>,
+}
+
+/// An item of a final approval block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum FinalItem {
+    /// `reviewers = ...`.
+    Reviewers(Vec<PrincipalExpr>, Span),
+    /// `not requester`.
+    NotRequester(Span),
+}
+
+/// `N unit`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DurationLit {
+    /// The amount.
+    pub amount: IntLit,
+    /// The unit as written.
+    pub unit: Ident,
+    /// The whole duration.
+    pub span: Span,
+}
+
+/// `matrix ID ["Label"] { x F  y F  [size F]  [color F] }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatrixDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole matrix.
+    pub span: Span,
+    /// The id.
+    pub id: Ident,
+    /// The label.
+    pub label: Option<StringLit>,
+    /// The axes, as written.
+    pub axes: Vec<AxisDecl>,
+}
+
+/// `x FIELD` (or `y`, `size`, `color`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AxisDecl {
+    /// `x`, `y`, `size` or `color`.
+    pub axis: String,
+    /// The field shown on it.
+    pub field: Ident,
+    /// The whole axis.
+    pub span: Span,
+}
+
+/// `infrastructure ID ["Label"] [{ ... }]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InfrastructureDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// The id.
+    pub id: Ident,
+    /// The label.
+    pub label: Option<StringLit>,
+    /// Its items, in order.
+    pub items: Vec<InfrastructureItem>,
+}
+
+/// An item of an infrastructure block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum InfrastructureItem {
+    /// `policy prevent|warn|always`.
+    Policy(Ident, Span),
+    /// `help "..."`.
+    Help(StringLit, Span),
+}
+
+impl BlueprintItem {
+    /// Where the item is.
+    pub fn span(&self) -> Span {
+        match self {
+            BlueprintItem::Version(s) => s.span,
+            BlueprintItem::Parent(s) => s.span,
+            BlueprintItem::Script(s) => s.span,
+            BlueprintItem::Field(f) => f.span,
+            BlueprintItem::Role(r) => r.span,
+            BlueprintItem::Permission(p) => p.span,
+            BlueprintItem::Workflow(w) => w.span,
+            BlueprintItem::Matrix(m) => m.span,
+        }
+    }
+}
+
+impl StepItem {
+    /// Where the item is.
+    pub fn span(&self) -> Span {
+        match self {
+            StepItem::Field(f) => f.span,
+            StepItem::SignOff(o) => o.span,
+            StepItem::Help(_, s) => *s,
+        }
+    }
+}
+
+impl SignOffItem {
+    /// Where the item is.
+    pub fn span(&self) -> Span {
+        match self {
+            SignOffItem::Mandatory(s) | SignOffItem::Gates(_, s) | SignOffItem::ResetEvery(_, s) => *s,
+            SignOffItem::Feedback(g) => g.span,
+            SignOffItem::Final(f) => f.span,
+        }
+    }
+}
