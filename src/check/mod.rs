@@ -29,7 +29,9 @@ pub struct Checked {
 impl Checked {
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity() == crate::diag::Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity() == crate::diag::Severity::Error)
     }
 }
 
@@ -51,7 +53,9 @@ impl ScriptSource for DiskScripts {
 /// Scripts held in memory, by path (for sets stored in a database, and tests).
 impl ScriptSource for BTreeMap<PathBuf, String> {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        self.get(path).cloned().ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+        self.get(path)
+            .cloned()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
     }
 }
 
@@ -107,8 +111,14 @@ pub fn read_sources(files: &[PathBuf]) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>
 
 fn unreadable(name: &str, why: &str) -> Diagnostic {
     let file = SourceFile::new(name, "");
-    Diagnostic::new(Code::UnreadableFile, &file, Span::at(0), "", format!("cannot read `{name}`: {why}"))
-        .with_help("blueprint files must be readable UTF-8 text")
+    Diagnostic::new(
+        Code::UnreadableFile,
+        &file,
+        Span::at(0),
+        "",
+        format!("cannot read `{name}`: {why}"),
+    )
+    .with_help("blueprint files must be readable UTF-8 text")
 }
 
 /// Checks the `.gov` files under `paths` as one set, reading scripts from disk.
@@ -127,7 +137,9 @@ pub fn check_paths(paths: &[PathBuf]) -> std::io::Result<Checked> {
 
 /// Parses files in parallel (the syntax stage dominates on large sets).
 pub fn parse_all(sources: &[Arc<SourceFile>]) -> Vec<Result<ast::File, Box<Diagnostic>>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(sources.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(sources.len().max(1));
     if threads <= 1 || sources.len() < 4 {
         return sources.iter().map(syntax::parse).collect();
     }
@@ -158,14 +170,27 @@ pub fn check_sources(sources: &[Arc<SourceFile>], scripts: &dyn ScriptSource) ->
             Err(d) => diagnostics.push(*d),
         }
     }
-    let mut checker = Checker { diagnostics, scripts };
+    let mut checker = Checker {
+        diagnostics,
+        scripts,
+    };
     let set = checker.check(&trees);
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by(|a, b| {
-        (a.file.name.as_str(), a.primary_span().start, a.code).cmp(&(b.file.name.as_str(), b.primary_span().start, b.code))
+        (a.file.name.as_str(), a.primary_span().start, a.code).cmp(&(
+            b.file.name.as_str(),
+            b.primary_span().start,
+            b.code,
+        ))
     });
-    let has_errors = diagnostics.iter().any(|d| d.severity() == crate::diag::Severity::Error);
-    Checked { set: if has_errors { None } else { Some(set) }, diagnostics, files: sources.len() }
+    let has_errors = diagnostics
+        .iter()
+        .any(|d| d.severity() == crate::diag::Severity::Error);
+    Checked {
+        set: if has_errors { None } else { Some(set) },
+        diagnostics,
+        files: sources.len(),
+    }
 }
 
 /// Checks one text as a set of one file (scripts from disk, relative to `name`).
@@ -200,9 +225,15 @@ struct Checker<'s> {
 
 /// Reports a second occurrence of a setting that may appear once.
 fn duplicate_setting(file: &Arc<SourceFile>, what: &str, span: Span, first: Span) -> Diagnostic {
-    Diagnostic::new(Code::DuplicateSetting, file, span, "set again here", format!("`{what}` is set twice"))
-        .with_label(first, "first set here")
-        .with_help(format!("keep one `{what}`"))
+    Diagnostic::new(
+        Code::DuplicateSetting,
+        file,
+        span,
+        "set again here",
+        format!("`{what}` is set twice"),
+    )
+    .with_label(first, "first set here")
+    .with_help(format!("keep one `{what}`"))
 }
 
 fn duplicate_name(
@@ -214,9 +245,18 @@ fn duplicate_name(
     first_file: &Arc<SourceFile>,
     first: Span,
 ) -> Diagnostic {
-    let d = Diagnostic::new(code, file, span, "declared again here", format!("{kind} `{name}` is declared twice"));
+    let d = Diagnostic::new(
+        code,
+        file,
+        span,
+        "declared again here",
+        format!("{kind} `{name}` is declared twice"),
+    );
     if Arc::ptr_eq(file, first_file) || file.name == first_file.name {
-        d.with_label(first, "first declared here").with_help(format!("rename one of the two, or remove one: {kind} ids are unique"))
+        d.with_label(first, "first declared here")
+            .with_help(format!(
+                "rename one of the two, or remove one: {kind} ids are unique"
+            ))
     } else {
         let (line, column) = first_file.line_col(first.start);
         d.with_help(format!(
@@ -288,7 +328,10 @@ impl Checker<'_> {
             let blueprint = self.blueprint(outline, &outlines, &known);
             blueprints.insert(blueprint.id.clone(), blueprint);
         }
-        BlueprintSet { blueprints, infrastructures }
+        BlueprintSet {
+            blueprints,
+            infrastructures,
+        }
     }
 
     /// Settings and field types of a blueprint, for cross-blueprint references.
@@ -323,12 +366,19 @@ impl Checker<'_> {
         // Type problems are reported when the body is checked, with the set's
         // blueprints known; this pass only records the shape.
         self.diagnostics.truncate(mark);
-        Outline { file: Arc::clone(file), decl, parent, fields }
+        Outline {
+            file: Arc::clone(file),
+            decl,
+            parent,
+            fields,
+        }
     }
 
     fn check_parents(&mut self, outlines: &BTreeMap<String, Outline<'_>>) {
         for (id, outline) in outlines {
-            let Some((parent, span)) = &outline.parent else { continue };
+            let Some((parent, span)) = &outline.parent else {
+                continue;
+            };
             if !outlines.contains_key(parent) {
                 let help = did_you_mean(
                     parent,
@@ -356,7 +406,10 @@ impl Checker<'_> {
                 if parent == id {
                     if path.iter().all(|p| !reported.contains(p)) && path.iter().min() == Some(id) {
                         let outline = &outlines[id];
-                        let span = outline.parent.as_ref().map_or(outline.decl.id.span, |(_, s)| *s);
+                        let span = outline
+                            .parent
+                            .as_ref()
+                            .map_or(outline.decl.id.span, |(_, s)| *s);
                         let mut cycle = path.clone();
                         cycle.push(id.clone());
                         self.report(
@@ -365,9 +418,14 @@ impl Checker<'_> {
                                 &outline.file,
                                 span,
                                 "this parent leads back here",
-                                format!("blueprint `{id}` is its own ancestor: {}", cycle.join(" → ")),
+                                format!(
+                                    "blueprint `{id}` is its own ancestor: {}",
+                                    cycle.join(" → ")
+                                ),
                             )
-                            .with_help("items form a tree: remove or change one `parent` of the cycle"),
+                            .with_help(
+                                "items form a tree: remove or change one `parent` of the cycle",
+                            ),
                         );
                         reported.extend(path.iter().cloned());
                     }
@@ -383,11 +441,19 @@ impl Checker<'_> {
     }
 
     /// Resolves a type. `known` is the set's blueprints (None in the outline pass).
-    fn field_type(&mut self, file: &Arc<SourceFile>, ty: &ast::TypeExpr, known: Option<&BTreeSet<String>>) -> Option<FieldType> {
+    fn field_type(
+        &mut self,
+        file: &Arc<SourceFile>,
+        ty: &ast::TypeExpr,
+        known: Option<&BTreeSet<String>>,
+    ) -> Option<FieldType> {
         Some(match ty {
             ast::TypeExpr::Named(name) => match name.name.as_str() {
                 "text" => FieldType::Text,
-                "int" => FieldType::Int { min: None, max: None },
+                "int" => FieldType::Int {
+                    min: None,
+                    max: None,
+                },
                 "number" => FieldType::Number,
                 "bool" => FieldType::Bool,
                 "date" => FieldType::Date,
@@ -407,7 +473,19 @@ impl Checker<'_> {
                         "file" | "document" => Some("attachment"),
                         _ => None,
                     };
-                    let names = ["text", "int", "number", "bool", "date", "datetime", "url", "user", "group", "principal", "attachment"];
+                    let names = [
+                        "text",
+                        "int",
+                        "number",
+                        "bool",
+                        "date",
+                        "datetime",
+                        "url",
+                        "user",
+                        "group",
+                        "principal",
+                        "attachment",
+                    ];
                     let help = match alias {
                         Some(a) => format!("did you mean `{a}`?"),
                         None => did_you_mean(
@@ -417,8 +495,14 @@ impl Checker<'_> {
                         ),
                     };
                     self.report(
-                        Diagnostic::new(Code::UnknownType, file, name.span, "unknown type", format!("unknown field type `{other}`"))
-                            .with_help(help),
+                        Diagnostic::new(
+                            Code::UnknownType,
+                            file,
+                            name.span,
+                            "unknown type",
+                            format!("unknown field type `{other}`"),
+                        )
+                        .with_help(help),
                     );
                     return None;
                 }
@@ -426,8 +510,14 @@ impl Checker<'_> {
             ast::TypeExpr::Enum(variants, span) => {
                 if variants.is_empty() {
                     self.report(
-                        Diagnostic::new(Code::EmptyEnum, file, *span, "no variant", "enum type has no variant")
-                            .with_help("list the variants, e.g. `enum(low, medium, high)`"),
+                        Diagnostic::new(
+                            Code::EmptyEnum,
+                            file,
+                            *span,
+                            "no variant",
+                            "enum type has no variant",
+                        )
+                        .with_help("list the variants, e.g. `enum(low, medium, high)`"),
                     );
                     return None;
                 }
@@ -436,9 +526,15 @@ impl Checker<'_> {
                 for v in variants {
                     if let Some(first) = seen.get(v.name.as_str()) {
                         self.report(
-                            Diagnostic::new(Code::DuplicateEnumVariant, file, v.span, "listed again", format!("enum variant `{}` is listed twice", v.name))
-                                .with_label(*first, "first listed here")
-                                .with_help("remove one of the two"),
+                            Diagnostic::new(
+                                Code::DuplicateEnumVariant,
+                                file,
+                                v.span,
+                                "listed again",
+                                format!("enum variant `{}` is listed twice", v.name),
+                            )
+                            .with_label(*first, "first listed here")
+                            .with_help("remove one of the two"),
                         );
                         continue;
                     }
@@ -461,27 +557,53 @@ impl Checker<'_> {
                 };
                 if lo_value > hi_value {
                     self.report(
-                        Diagnostic::new(Code::EmptyRange, file, *span, "no number fits", format!("range `{}..{}` is empty", lo.raw, hi.raw))
-                            .with_help(format!("write the lowest value first: `int({}..{})`", hi.raw, lo.raw)),
+                        Diagnostic::new(
+                            Code::EmptyRange,
+                            file,
+                            *span,
+                            "no number fits",
+                            format!("range `{}..{}` is empty", lo.raw, hi.raw),
+                        )
+                        .with_help(format!(
+                            "write the lowest value first: `int({}..{})`",
+                            hi.raw, lo.raw
+                        )),
                     );
                     return None;
                 }
-                FieldType::Int { min: Some(lo_value), max: Some(hi_value) }
+                FieldType::Int {
+                    min: Some(lo_value),
+                    max: Some(hi_value),
+                }
             }
             ast::TypeExpr::Ref(blueprint, _) => {
                 if let Some(known) = known
                     && !known.contains(&blueprint.name)
                 {
-                    let help = did_you_mean(&blueprint.name, known.iter().map(String::as_str), "`ref(BLUEPRINT)` names a blueprint of this set");
+                    let help = did_you_mean(
+                        &blueprint.name,
+                        known.iter().map(String::as_str),
+                        "`ref(BLUEPRINT)` names a blueprint of this set",
+                    );
                     self.report(
-                        Diagnostic::new(Code::UnknownBlueprint, file, blueprint.span, "no such blueprint", format!("unknown blueprint `{}`", blueprint.name))
-                            .with_help(help),
+                        Diagnostic::new(
+                            Code::UnknownBlueprint,
+                            file,
+                            blueprint.span,
+                            "no such blueprint",
+                            format!("unknown blueprint `{}`", blueprint.name),
+                        )
+                        .with_help(help),
                     );
                     return None;
                 }
-                FieldType::Ref { blueprint: BlueprintId(blueprint.name.clone()) }
+                FieldType::Ref {
+                    blueprint: BlueprintId(blueprint.name.clone()),
+                }
             }
-            ast::TypeExpr::List(inner, _) => FieldType::List { of: Box::new(self.field_type(file, inner, known)?) },
+            ast::TypeExpr::List(inner, _) => FieldType::List {
+                of: Box::new(self.field_type(file, inner, known)?),
+            },
         })
     }
 
@@ -495,14 +617,23 @@ impl Checker<'_> {
         }
     }
 
-    fn label(&mut self, file: &Arc<SourceFile>, label: &Option<ast::StringLit>, id: &str) -> String {
+    fn label(
+        &mut self,
+        file: &Arc<SourceFile>,
+        label: &Option<ast::StringLit>,
+        id: &str,
+    ) -> String {
         match label {
             Some(s) => self.string(file, s),
             None => label_from_id(id),
         }
     }
 
-    fn infrastructure(&mut self, file: &Arc<SourceFile>, decl: &ast::InfrastructureDecl) -> Option<Infrastructure> {
+    fn infrastructure(
+        &mut self,
+        file: &Arc<SourceFile>,
+        decl: &ast::InfrastructureDecl,
+    ) -> Option<Infrastructure> {
         let mut policy: Option<(Policy, Span)> = None;
         let mut help: Option<(String, Span)> = None;
         let mut valid = true;
@@ -518,10 +649,20 @@ impl Checker<'_> {
                         "warn" => Policy::Warn,
                         "always" => Policy::Always,
                         other => {
-                            let help = did_you_mean(other, ["prevent", "warn", "always"], "a policy is `prevent`, `warn` or `always`");
+                            let help = did_you_mean(
+                                other,
+                                ["prevent", "warn", "always"],
+                                "a policy is `prevent`, `warn` or `always`",
+                            );
                             self.report(
-                                Diagnostic::new(Code::UnknownPolicy, file, p.span, "unknown policy", format!("unknown policy `{other}`"))
-                                    .with_help(help),
+                                Diagnostic::new(
+                                    Code::UnknownPolicy,
+                                    file,
+                                    p.span,
+                                    "unknown policy",
+                                    format!("unknown policy `{other}`"),
+                                )
+                                .with_help(help),
                             );
                             valid = false;
                             continue;
@@ -548,7 +689,12 @@ impl Checker<'_> {
         })
     }
 
-    fn blueprint(&mut self, outline: &Outline<'_>, outlines: &BTreeMap<String, Outline<'_>>, known: &BTreeSet<String>) -> Blueprint {
+    fn blueprint(
+        &mut self,
+        outline: &Outline<'_>,
+        outlines: &BTreeMap<String, Outline<'_>>,
+        known: &BTreeSet<String>,
+    ) -> Blueprint {
         let file = &outline.file;
         let decl = outline.decl;
         let mut scope = Scope::new(&decl.id.name, outline, outlines);
@@ -617,7 +763,15 @@ impl Checker<'_> {
         let mut field_spans: HashMap<String, Span> = HashMap::new();
         for (f, step) in field_decls {
             if let Some(first) = field_spans.get(&f.id.name) {
-                self.report(duplicate_name(Code::DuplicateField, "field", &f.id.name, file, f.id.span, file, *first));
+                self.report(duplicate_name(
+                    Code::DuplicateField,
+                    "field",
+                    &f.id.name,
+                    file,
+                    f.id.span,
+                    file,
+                    *first,
+                ));
                 continue;
             }
             field_spans.insert(f.id.name.clone(), f.id.span);
@@ -630,13 +784,24 @@ impl Checker<'_> {
         let mut roles = BTreeMap::new();
         for r in scope.role_decls.clone() {
             let principals = self.principals(file, &r.principals, &mut scope, Some(&r.id.name));
-            roles.insert(RoleId(r.id.name.clone()), Role { id: RoleId(r.id.name.clone()), doc: r.docs.join("\n").trim().to_string(), principals });
+            roles.insert(
+                RoleId(r.id.name.clone()),
+                Role {
+                    id: RoleId(r.id.name.clone()),
+                    doc: r.docs.join("\n").trim().to_string(),
+                    principals,
+                },
+            );
         }
 
         let mut permissions = Permissions {
             read: vec![Principal::Everyone],
-            write: vec![Principal::Role { role: RoleId("creator".into()) }],
-            delete: vec![Principal::Role { role: RoleId("creator".into()) }],
+            write: vec![Principal::Role {
+                role: RoleId("creator".into()),
+            }],
+            delete: vec![Principal::Role {
+                role: RoleId("creator".into()),
+            }],
         };
         let mut permission_seen: HashMap<String, Span> = HashMap::new();
         let mut matrices = Vec::new();
@@ -650,10 +815,20 @@ impl Checker<'_> {
                         "write" => &mut permissions.write,
                         "delete" => &mut permissions.delete,
                         other => {
-                            let help = did_you_mean(other, ["read", "write", "delete"], "permissions are `read`, `write` and `delete`");
+                            let help = did_you_mean(
+                                other,
+                                ["read", "write", "delete"],
+                                "permissions are `read`, `write` and `delete`",
+                            );
                             self.report(
-                                Diagnostic::new(Code::UnknownPermission, file, p.kind.span, "unknown permission", format!("unknown permission `{other}`"))
-                                    .with_help(help),
+                                Diagnostic::new(
+                                    Code::UnknownPermission,
+                                    file,
+                                    p.kind.span,
+                                    "unknown permission",
+                                    format!("unknown permission `{other}`"),
+                                )
+                                .with_help(help),
                             );
                             continue;
                         }
@@ -671,7 +846,15 @@ impl Checker<'_> {
                 }
                 ast::BlueprintItem::Matrix(m) => {
                     if let Some(first) = matrix_seen.get(&m.id.name) {
-                        self.report(duplicate_name(Code::DuplicateMatrix, "matrix", &m.id.name, file, m.id.span, file, *first));
+                        self.report(duplicate_name(
+                            Code::DuplicateMatrix,
+                            "matrix",
+                            &m.id.name,
+                            file,
+                            m.id.span,
+                            file,
+                            *first,
+                        ));
                         continue;
                     }
                     matrix_seen.insert(m.id.name.clone(), m.id.span);
@@ -705,7 +888,14 @@ impl Checker<'_> {
         }
     }
 
-    fn field(&mut self, file: &Arc<SourceFile>, f: &ast::FieldDecl, step: Option<StepId>, known: &BTreeSet<String>, scope: &Scope<'_>) -> Option<Field> {
+    fn field(
+        &mut self,
+        file: &Arc<SourceFile>,
+        f: &ast::FieldDecl,
+        step: Option<StepId>,
+        known: &BTreeSet<String>,
+        scope: &Scope<'_>,
+    ) -> Option<Field> {
         let ty = self.field_type(file, &f.ty, Some(known));
         let mut required: Option<Span> = None;
         let mut default: Option<(&ast::ValueExpr, Span)> = None;
@@ -765,16 +955,32 @@ impl Checker<'_> {
         })
     }
 
-    fn principals(&mut self, file: &Arc<SourceFile>, list: &[ast::PrincipalExpr], scope: &mut Scope<'_>, in_role: Option<&str>) -> Vec<Principal> {
+    fn principals(
+        &mut self,
+        file: &Arc<SourceFile>,
+        list: &[ast::PrincipalExpr],
+        scope: &mut Scope<'_>,
+        in_role: Option<&str>,
+    ) -> Vec<Principal> {
         let mut out = Vec::new();
         for p in list {
             let principal = match p {
-                ast::PrincipalExpr::User(s, span) | ast::PrincipalExpr::Group(s, span) | ast::PrincipalExpr::ApiKey(s, span) => {
+                ast::PrincipalExpr::User(s, span)
+                | ast::PrincipalExpr::Group(s, span)
+                | ast::PrincipalExpr::ApiKey(s, span) => {
                     let name = self.string(file, s);
                     if name.trim().is_empty() {
                         self.report(
-                            Diagnostic::new(Code::EmptyName, file, *span, "empty name", "principal has an empty name")
-                                .with_help("write the name of the user, group or API key between the quotes"),
+                            Diagnostic::new(
+                                Code::EmptyName,
+                                file,
+                                *span,
+                                "empty name",
+                                "principal has an empty name",
+                            )
+                            .with_help(
+                                "write the name of the user, group or API key between the quotes",
+                            ),
                         );
                         continue;
                     }
@@ -790,7 +996,9 @@ impl Checker<'_> {
                         Principal::Everyone
                     } else if r.name == "creator" || scope.has_role(&r.name) {
                         scope.use_role(&r.name, in_role);
-                        Principal::Role { role: RoleId(r.name.clone()) }
+                        Principal::Role {
+                            role: RoleId(r.name.clone()),
+                        }
                     } else {
                         self.report(scope.unknown_role(file, &r.name, r.span));
                         continue;
@@ -799,10 +1007,26 @@ impl Checker<'_> {
                 ast::PrincipalExpr::Field(f, _) => {
                     match scope.own_fields().get(&f.name) {
                         None => {
-                            let help = did_you_mean(&f.name, scope.own_fields().keys().map(String::as_str), format!("declare `field {}: [principal]` in blueprint `{}`", f.name, scope.blueprint));
+                            let help = did_you_mean(
+                                &f.name,
+                                scope.own_fields().keys().map(String::as_str),
+                                format!(
+                                    "declare `field {}: [principal]` in blueprint `{}`",
+                                    f.name, scope.blueprint
+                                ),
+                            );
                             self.report(
-                                Diagnostic::new(Code::UnknownField, file, f.span, "no such field", format!("unknown field `{}` in blueprint `{}`", f.name, scope.blueprint))
-                                    .with_help(help),
+                                Diagnostic::new(
+                                    Code::UnknownField,
+                                    file,
+                                    f.span,
+                                    "no such field",
+                                    format!(
+                                        "unknown field `{}` in blueprint `{}`",
+                                        f.name, scope.blueprint
+                                    ),
+                                )
+                                .with_help(help),
                             );
                             continue;
                         }
@@ -812,31 +1036,67 @@ impl Checker<'_> {
                         }
                         _ => {}
                     }
-                    Principal::Field { field: FieldId(f.name.clone()) }
+                    Principal::Field {
+                        field: FieldId(f.name.clone()),
+                    }
                 }
                 ast::PrincipalExpr::AncestorField(b, f, _) => {
                     let Some(target) = scope.outlines.get(&b.name) else {
-                        let help = did_you_mean(&b.name, scope.outlines.keys().map(String::as_str), "`BLUEPRINT.field ID` names a blueprint of this set");
+                        let help = did_you_mean(
+                            &b.name,
+                            scope.outlines.keys().map(String::as_str),
+                            "`BLUEPRINT.field ID` names a blueprint of this set",
+                        );
                         self.report(
-                            Diagnostic::new(Code::UnknownBlueprint, file, b.span, "no such blueprint", format!("unknown blueprint `{}`", b.name))
-                                .with_help(help),
+                            Diagnostic::new(
+                                Code::UnknownBlueprint,
+                                file,
+                                b.span,
+                                "no such blueprint",
+                                format!("unknown blueprint `{}`", b.name),
+                            )
+                            .with_help(help),
                         );
                         continue;
                     };
                     if !scope.lineage.contains(&b.name) {
                         let chain = scope.lineage.join(" → ");
                         self.report(
-                            Diagnostic::new(Code::NotAnAncestor, file, b.span, "not an ancestor", format!("blueprint `{}` is not an ancestor of `{}`", b.name, scope.blueprint))
-                                .with_help(format!("fields can be read from the item itself or its ancestors: {chain}")),
+                            Diagnostic::new(
+                                Code::NotAnAncestor,
+                                file,
+                                b.span,
+                                "not an ancestor",
+                                format!(
+                                    "blueprint `{}` is not an ancestor of `{}`",
+                                    b.name, scope.blueprint
+                                ),
+                            )
+                            .with_help(format!(
+                                "fields can be read from the item itself or its ancestors: {chain}"
+                            )),
                         );
                         continue;
                     }
                     match target.fields.get(&f.name) {
                         None => {
-                            let help = did_you_mean(&f.name, target.fields.keys().map(String::as_str), format!("declare `field {}: [principal]` in blueprint `{}`", f.name, b.name));
+                            let help = did_you_mean(
+                                &f.name,
+                                target.fields.keys().map(String::as_str),
+                                format!(
+                                    "declare `field {}: [principal]` in blueprint `{}`",
+                                    f.name, b.name
+                                ),
+                            );
                             self.report(
-                                Diagnostic::new(Code::UnknownField, file, f.span, "no such field", format!("unknown field `{}` in blueprint `{}`", f.name, b.name))
-                                    .with_help(help),
+                                Diagnostic::new(
+                                    Code::UnknownField,
+                                    file,
+                                    f.span,
+                                    "no such field",
+                                    format!("unknown field `{}` in blueprint `{}`", f.name, b.name),
+                                )
+                                .with_help(help),
                             );
                             continue;
                         }
@@ -846,7 +1106,10 @@ impl Checker<'_> {
                         }
                         _ => {}
                     }
-                    Principal::AncestorField { blueprint: BlueprintId(b.name.clone()), field: FieldId(f.name.clone()) }
+                    Principal::AncestorField {
+                        blueprint: BlueprintId(b.name.clone()),
+                        field: FieldId(f.name.clone()),
+                    }
                 }
             };
             out.push(principal);
@@ -854,7 +1117,12 @@ impl Checker<'_> {
         out
     }
 
-    fn matrix(&mut self, file: &Arc<SourceFile>, m: &ast::MatrixDecl, fields: &[Field]) -> Option<Matrix> {
+    fn matrix(
+        &mut self,
+        file: &Arc<SourceFile>,
+        m: &ast::MatrixDecl,
+        fields: &[Field],
+    ) -> Option<Matrix> {
         let mut axes: HashMap<&str, (FieldId, Span)> = HashMap::new();
         let mut valid = true;
         for axis in &m.axes {
@@ -864,10 +1132,23 @@ impl Checker<'_> {
             }
             match fields.iter().find(|f| f.id.0 == axis.field.name) {
                 None => {
-                    let help = did_you_mean(&axis.field.name, fields.iter().map(|f| f.id.0.as_str()), "matrix axes name fields of the blueprint");
+                    let help = did_you_mean(
+                        &axis.field.name,
+                        fields.iter().map(|f| f.id.0.as_str()),
+                        "matrix axes name fields of the blueprint",
+                    );
                     self.report(
-                        Diagnostic::new(Code::UnknownField, file, axis.field.span, "no such field", format!("unknown field `{}` on matrix axis `{}`", axis.field.name, axis.axis))
-                            .with_help(help),
+                        Diagnostic::new(
+                            Code::UnknownField,
+                            file,
+                            axis.field.span,
+                            "no such field",
+                            format!(
+                                "unknown field `{}` on matrix axis `{}`",
+                                axis.field.name, axis.axis
+                            ),
+                        )
+                        .with_help(help),
                     );
                     valid = false;
                 }
@@ -894,7 +1175,8 @@ impl Checker<'_> {
         if !valid {
             return None;
         }
-        let take = |axes: &mut HashMap<&str, (FieldId, Span)>, k: &str| axes.remove(k).map(|(f, _)| f);
+        let take =
+            |axes: &mut HashMap<&str, (FieldId, Span)>, k: &str| axes.remove(k).map(|(f, _)| f);
         Some(Matrix {
             id: MatrixId(m.id.name.clone()),
             label: self.label(file, &m.label, &m.id.name),
@@ -906,7 +1188,12 @@ impl Checker<'_> {
         })
     }
 
-    fn workflow(&mut self, file: &Arc<SourceFile>, w: &ast::WorkflowDecl, scope: &mut Scope<'_>) -> Option<Workflow> {
+    fn workflow(
+        &mut self,
+        file: &Arc<SourceFile>,
+        w: &ast::WorkflowDecl,
+        scope: &mut Scope<'_>,
+    ) -> Option<Workflow> {
         if w.steps.is_empty() {
             self.report(
                 Diagnostic::new(Code::EmptyWorkflow, file, w.span, "no step", "workflow has no step")
@@ -918,7 +1205,15 @@ impl Checker<'_> {
         let mut seen: HashMap<String, Span> = HashMap::new();
         for s in &w.steps {
             if let Some(first) = seen.get(&s.id.name) {
-                self.report(duplicate_name(Code::DuplicateStep, "step", &s.id.name, file, s.id.span, file, *first));
+                self.report(duplicate_name(
+                    Code::DuplicateStep,
+                    "step",
+                    &s.id.name,
+                    file,
+                    s.id.span,
+                    file,
+                    *first,
+                ));
                 continue;
             }
             seen.insert(s.id.name.clone(), s.id.span);
@@ -960,7 +1255,12 @@ impl Checker<'_> {
         Some(Workflow { steps })
     }
 
-    fn signoff(&mut self, file: &Arc<SourceFile>, o: &ast::SignOffDecl, scope: &mut Scope<'_>) -> Option<SignOff> {
+    fn signoff(
+        &mut self,
+        file: &Arc<SourceFile>,
+        o: &ast::SignOffDecl,
+        scope: &mut Scope<'_>,
+    ) -> Option<SignOff> {
         let mut mandatory: Option<Span> = None;
         let mut gates: Option<(bool, Span)> = None;
         let mut reset: Option<(Option<Duration>, Span)> = None;
@@ -985,10 +1285,20 @@ impl Checker<'_> {
                         "deployment" => true,
                         "nothing" => false,
                         other => {
-                            let help = did_you_mean(other, ["deployment", "nothing"], "write `gates deployment` (the default) or `gates nothing`");
+                            let help = did_you_mean(
+                                other,
+                                ["deployment", "nothing"],
+                                "write `gates deployment` (the default) or `gates nothing`",
+                            );
                             self.report(
-                                Diagnostic::new(Code::UnknownGate, file, target.span, "unknown gate", format!("sign-off cannot gate `{other}`"))
-                                    .with_help(help),
+                                Diagnostic::new(
+                                    Code::UnknownGate,
+                                    file,
+                                    target.span,
+                                    "unknown gate",
+                                    format!("sign-off cannot gate `{other}`"),
+                                )
+                                .with_help(help),
                             );
                             valid = false;
                             continue;
@@ -1001,21 +1311,30 @@ impl Checker<'_> {
                         self.report(duplicate_setting(file, "reset every", *span, first));
                         continue;
                     }
-                    let duration = match values::duration(file, &d.amount, &d.unit.name, d.unit.span) {
-                        Ok(d) => Some(d),
-                        Err(problems) => {
-                            for p in problems {
-                                self.report(p);
+                    let duration =
+                        match values::duration(file, &d.amount, &d.unit.name, d.unit.span) {
+                            Ok(d) => Some(d),
+                            Err(problems) => {
+                                for p in problems {
+                                    self.report(p);
+                                }
+                                valid = false;
+                                None
                             }
-                            valid = false;
-                            None
-                        }
-                    };
+                        };
                     reset = Some((duration, *span));
                 }
                 ast::SignOffItem::Feedback(g) => {
                     if let Some(first) = groups_seen.get(&g.id.name) {
-                        self.report(duplicate_name(Code::DuplicateFeedbackGroup, "feedback group", &g.id.name, file, g.id.span, file, *first));
+                        self.report(duplicate_name(
+                            Code::DuplicateFeedbackGroup,
+                            "feedback group",
+                            &g.id.name,
+                            file,
+                            g.id.span,
+                            file,
+                            *first,
+                        ));
                         continue;
                     }
                     groups_seen.insert(g.id.name.clone(), g.id.span);
@@ -1050,9 +1369,17 @@ impl Checker<'_> {
             [(_, first), rest @ ..] => {
                 for (_, span) in rest {
                     self.report(
-                        Diagnostic::new(Code::MultipleFinals, file, *span, "another final approval", "sign-off has more than one final approval")
-                            .with_label(*first, "first final approval")
-                            .with_help("keep one `final { ... }` and list every approver in its `reviewers`"),
+                        Diagnostic::new(
+                            Code::MultipleFinals,
+                            file,
+                            *span,
+                            "another final approval",
+                            "sign-off has more than one final approval",
+                        )
+                        .with_label(*first, "first final approval")
+                        .with_help(
+                            "keep one `final { ... }` and list every approver in its `reviewers`",
+                        ),
                     );
                 }
                 return None;
@@ -1075,7 +1402,12 @@ impl Checker<'_> {
         })
     }
 
-    fn feedback_group(&mut self, file: &Arc<SourceFile>, g: &ast::FeedbackDecl, scope: &mut Scope<'_>) -> Option<FeedbackGroup> {
+    fn feedback_group(
+        &mut self,
+        file: &Arc<SourceFile>,
+        g: &ast::FeedbackDecl,
+        scope: &mut Scope<'_>,
+    ) -> Option<FeedbackGroup> {
         let mut reviewers: Option<(Vec<Principal>, Span)> = None;
         let mut min: Option<(u32, Span)> = None;
         let mut help: Option<(String, Span)> = None;
@@ -1095,7 +1427,9 @@ impl Checker<'_> {
                         continue;
                     }
                     match values::int(file, n) {
-                        Ok(v) if v >= 1 && v <= i64::from(u32::MAX) => min = Some((v as u32, *span)),
+                        Ok(v) if v >= 1 && v <= i64::from(u32::MAX) => {
+                            min = Some((v as u32, *span))
+                        }
                         Ok(v) if v >= 1 => {
                             self.report(
                                 Diagnostic::new(Code::NumberOutOfRange, file, n.span, "too large", format!("`min {v}` is out of range"))
@@ -1127,8 +1461,14 @@ impl Checker<'_> {
         }
         let Some((reviewers, _)) = reviewers else {
             self.report(
-                Diagnostic::new(Code::MissingReviewers, file, g.id.span, "no reviewers", format!("feedback group `{}` has no reviewers", g.id.name))
-                    .with_help("add `reviewers = ...`, e.g. `{ reviewers = group \"risk\" }`"),
+                Diagnostic::new(
+                    Code::MissingReviewers,
+                    file,
+                    g.id.span,
+                    "no reviewers",
+                    format!("feedback group `{}` has no reviewers", g.id.name),
+                )
+                .with_help("add `reviewers = ...`, e.g. `{ reviewers = group \"risk\" }`"),
             );
             return None;
         };
@@ -1145,7 +1485,12 @@ impl Checker<'_> {
         })
     }
 
-    fn final_approval(&mut self, file: &Arc<SourceFile>, f: &ast::FinalDecl, scope: &mut Scope<'_>) -> Option<FinalApproval> {
+    fn final_approval(
+        &mut self,
+        file: &Arc<SourceFile>,
+        f: &ast::FinalDecl,
+        scope: &mut Scope<'_>,
+    ) -> Option<FinalApproval> {
         let mut reviewers: Option<(Vec<Principal>, Span)> = None;
         let mut not_requester: Option<Span> = None;
         for item in &f.items {
@@ -1172,10 +1517,20 @@ impl Checker<'_> {
             );
             return None;
         };
-        Some(FinalApproval { doc: f.docs.join("\n").trim().to_string(), reviewers, not_requester: not_requester.is_some() })
+        Some(FinalApproval {
+            doc: f.docs.join("\n").trim().to_string(),
+            reviewers,
+            not_requester: not_requester.is_some(),
+        })
     }
 
-    fn script(&mut self, file: &Arc<SourceFile>, path: &ast::StringLit, span: Span, fields: &[Field]) -> Option<Script> {
+    fn script(
+        &mut self,
+        file: &Arc<SourceFile>,
+        path: &ast::StringLit,
+        span: Span,
+        fields: &[Field],
+    ) -> Option<Script> {
         let written = self.string(file, path);
         let base = Path::new(&file.name).parent().unwrap_or(Path::new(""));
         let full = base.join(&written);
@@ -1193,8 +1548,17 @@ impl Checker<'_> {
                     _ => e.to_string(),
                 };
                 self.report(
-                    Diagnostic::new(Code::MissingScript, file, path.span, why.clone(), format!("cannot read script `{written}`: {why}"))
-                        .with_help(format!("the path is relative to this file's folder, so govrt looked for `{}`", full.display())),
+                    Diagnostic::new(
+                        Code::MissingScript,
+                        file,
+                        path.span,
+                        why.clone(),
+                        format!("cannot read script `{written}`: {why}"),
+                    )
+                    .with_help(format!(
+                        "the path is relative to this file's folder, so govrt looked for `{}`",
+                        full.display()
+                    )),
                 );
                 let _ = span;
                 None
@@ -1203,7 +1567,12 @@ impl Checker<'_> {
     }
 }
 
-fn not_principal_field(file: &Arc<SourceFile>, name: &str, span: Span, ty: &FieldType) -> Diagnostic {
+fn not_principal_field(
+    file: &Arc<SourceFile>,
+    name: &str,
+    span: Span,
+    ty: &FieldType,
+) -> Diagnostic {
     Diagnostic::new(Code::NotPrincipalField, file, span, format!("a `{}` field", ty.describe()), format!("field `{name}` holds no users, groups or principals"))
         .with_help("reviewers and roles can only come from `user`, `group` or `principal` fields, or lists of them")
 }
@@ -1231,7 +1600,9 @@ impl<'a> Scope<'a> {
                 break;
             }
             lineage.push(p.clone());
-            current = outlines.get(&p).and_then(|o| o.parent.as_ref().map(|(p, _)| p.clone()));
+            current = outlines
+                .get(&p)
+                .and_then(|o| o.parent.as_ref().map(|(p, _)| p.clone()));
         }
         Scope {
             blueprint: id.to_string(),
@@ -1249,16 +1620,38 @@ impl<'a> Scope<'a> {
         &self.own.fields
     }
 
-    fn declare_role(&mut self, checker: &mut Checker<'_>, file: &Arc<SourceFile>, r: &'a ast::RoleDecl) {
+    fn declare_role(
+        &mut self,
+        checker: &mut Checker<'_>,
+        file: &Arc<SourceFile>,
+        r: &'a ast::RoleDecl,
+    ) {
         if r.id.name == "creator" || r.id.name == "everyone" {
             checker.report(
-                Diagnostic::new(Code::ReservedName, file, r.id.span, "built-in role", format!("role `{}` is built in", r.id.name))
-                    .with_help(format!("`{}` is always defined; choose another id for this role", r.id.name)),
+                Diagnostic::new(
+                    Code::ReservedName,
+                    file,
+                    r.id.span,
+                    "built-in role",
+                    format!("role `{}` is built in", r.id.name),
+                )
+                .with_help(format!(
+                    "`{}` is always defined; choose another id for this role",
+                    r.id.name
+                )),
             );
             return;
         }
         if let Some(first) = self.role_spans.get(&r.id.name) {
-            checker.report(duplicate_name(Code::DuplicateRole, "role", &r.id.name, file, r.id.span, file, *first));
+            checker.report(duplicate_name(
+                Code::DuplicateRole,
+                "role",
+                &r.id.name,
+                file,
+                r.id.span,
+                file,
+                *first,
+            ));
             return;
         }
         self.role_spans.insert(r.id.name.clone(), r.id.span);
@@ -1272,7 +1665,10 @@ impl<'a> Scope<'a> {
     fn use_role(&mut self, name: &str, in_role: Option<&str>) {
         match in_role {
             Some(from) => {
-                self.role_edges.entry(from.to_string()).or_default().insert(name.to_string());
+                self.role_edges
+                    .entry(from.to_string())
+                    .or_default()
+                    .insert(name.to_string());
             }
             None => {
                 self.used.insert(name.to_string());
@@ -1283,8 +1679,22 @@ impl<'a> Scope<'a> {
     fn unknown_role(&self, file: &Arc<SourceFile>, name: &str, span: Span) -> Diagnostic {
         let mut candidates: Vec<&str> = self.role_spans.keys().map(String::as_str).collect();
         candidates.push("creator");
-        let help = did_you_mean(name, candidates, format!("declare it with `role {name} = ...` in blueprint `{}`", self.blueprint));
-        Diagnostic::new(Code::UnknownRole, file, span, "no such role", format!("unknown role `{name}` in blueprint `{}`", self.blueprint)).with_help(help)
+        let help = did_you_mean(
+            name,
+            candidates,
+            format!(
+                "declare it with `role {name} = ...` in blueprint `{}`",
+                self.blueprint
+            ),
+        );
+        Diagnostic::new(
+            Code::UnknownRole,
+            file,
+            span,
+            "no such role",
+            format!("unknown role `{name}` in blueprint `{}`", self.blueprint),
+        )
+        .with_help(help)
     }
 
     fn check_role_cycles(&self, checker: &mut Checker<'_>, file: &Arc<SourceFile>) {

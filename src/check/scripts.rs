@@ -50,7 +50,7 @@ pub fn check_script(
                 Code::ScriptSyntax,
                 script_file,
                 Span::new(offset, offset + 1),
-                "here",
+                "rhai stopped here",
                 format!("script does not compile: {}", e.0.to_string().trim_end_matches('.').to_lowercase()),
             )
             .with_help("fix the rhai syntax; hooks are plain rhai functions, e.g. `fn validate(item) { () }`");
@@ -67,7 +67,9 @@ pub fn check_script(
             if !fields.contains(&field) {
                 let help = match closest(field, fields.iter().copied()) {
                     Some(c) => format!("did you mean `{COMPUTE_PREFIX}{c}`?"),
-                    None => format!("`{COMPUTE_PREFIX}FIELD` computes the field FIELD; the blueprint has no field `{field}`"),
+                    None => format!(
+                        "`{COMPUTE_PREFIX}FIELD` computes the field FIELD; the blueprint has no field `{field}`"
+                    ),
                 };
                 diagnostics.push(
                     Diagnostic::new(
@@ -115,11 +117,21 @@ pub fn check_script(
     }
     hooks.sort();
     hooks.dedup();
-    let script = Script { path: path_as_written.to_string(), source: script_file.text.to_string(), hooks };
+    let script = Script {
+        path: path_as_written.to_string(),
+        source: script_file.text.to_string(),
+        hooks,
+    };
     (Some(script), diagnostics)
 }
 
-fn arity_warning(file: &Arc<SourceFile>, span: Span, name: &str, got: usize, expected: usize) -> Diagnostic {
+fn arity_warning(
+    file: &Arc<SourceFile>,
+    span: Span,
+    name: &str,
+    got: usize,
+    expected: usize,
+) -> Diagnostic {
     let plural = |n: usize| if n == 1 { "parameter" } else { "parameters" };
     let signature = match name {
         "validate" => "validate(item)".to_string(),
@@ -135,9 +147,14 @@ fn arity_warning(file: &Arc<SourceFile>, span: Span, name: &str, got: usize, exp
         file,
         span,
         format!("takes {got} {}", plural(got)),
-        format!("hook `{name}` takes {got} {}, the runtime passes {expected}", plural(got)),
+        format!(
+            "hook `{name}` takes {got} {}, the runtime passes {expected}",
+            plural(got)
+        ),
     )
-    .with_help(format!("declare it as `fn {signature}`; with another arity the runtime never calls it"))
+    .with_help(format!(
+        "declare it as `fn {signature}`; with another arity the runtime never calls it"
+    ))
 }
 
 /// The span of `fn NAME` in the script, or its start.

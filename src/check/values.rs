@@ -41,7 +41,10 @@ pub fn unescape(file: &Arc<SourceFile>, s: &StringLit) -> Result<String, Box<Dia
                 let close = rest.find('}');
                 let decoded = match (rest.starts_with('{'), close) {
                     (true, Some(end)) if (2..=7).contains(&end) => {
-                        u32::from_str_radix(&rest[1..end], 16).ok().and_then(char::from_u32).map(|c| (c, end))
+                        u32::from_str_radix(&rest[1..end], 16)
+                            .ok()
+                            .and_then(char::from_u32)
+                            .map(|c| (c, end))
                     }
                     _ => None,
                 };
@@ -70,8 +73,14 @@ pub fn unescape(file: &Arc<SourceFile>, s: &StringLit) -> Result<String, Box<Dia
 pub fn int(file: &Arc<SourceFile>, lit: &IntLit) -> Result<i64, Box<Diagnostic>> {
     lit.raw.parse::<i64>().map_err(|_| {
         Box::new(
-            Diagnostic::new(Code::NumberOutOfRange, file, lit.span, "too large", format!("number `{}` is out of range", lit.raw))
-                .with_help("whole numbers go from -9223372036854775808 to 9223372036854775807"),
+            Diagnostic::new(
+                Code::NumberOutOfRange,
+                file,
+                lit.span,
+                "too large",
+                format!("number `{}` is out of range", lit.raw),
+            )
+            .with_help("whole numbers go from -9223372036854775808 to 9223372036854775807"),
         )
     })
 }
@@ -126,7 +135,9 @@ pub fn duration(
         "month" | "months" => Some(DurationUnit::Month),
         "year" | "years" => Some(DurationUnit::Year),
         _ => {
-            let units = ["day", "days", "week", "weeks", "month", "months", "year", "years"];
+            let units = [
+                "day", "days", "week", "weeks", "month", "months", "year", "years",
+            ];
             problems.push(
                 Diagnostic::new(
                     Code::UnknownDurationUnit,
@@ -166,8 +177,14 @@ pub fn duration(
     };
     if amount_value.is_none() && problems.is_empty() {
         problems.push(
-            Diagnostic::new(Code::NumberOutOfRange, file, amount.span, "too large", format!("duration of `{}` is too long", amount.raw))
-                .with_help("write a duration of at most 4294967295 units"),
+            Diagnostic::new(
+                Code::NumberOutOfRange,
+                file,
+                amount.span,
+                "too large",
+                format!("duration of `{}` is too long", amount.raw),
+            )
+            .with_help("write a duration of at most 4294967295 units"),
         );
     }
     match (amount_value, unit) {
@@ -177,7 +194,10 @@ pub fn duration(
 }
 
 /// Converts a principal written as a value (a default of a principal field).
-fn principal_value(file: &Arc<SourceFile>, p: &PrincipalExpr) -> Result<Option<PrincipalRef>, Box<Diagnostic>> {
+fn principal_value(
+    file: &Arc<SourceFile>,
+    p: &PrincipalExpr,
+) -> Result<Option<PrincipalRef>, Box<Diagnostic>> {
     Ok(Some(match p {
         PrincipalExpr::User(s, _) => PrincipalRef::User(unescape(file, s)?),
         PrincipalExpr::Group(s, _) => PrincipalRef::Group(unescape(file, s)?),
@@ -229,9 +249,13 @@ pub fn default_value(
                 .collect::<Result<Vec<_>, _>>()?;
             return Ok(Value::List(values));
         }
-        (_, ValueExpr::List(..)) => return Err(mismatch("a list, for a field of one value".into())),
+        (_, ValueExpr::List(..)) => {
+            return Err(mismatch("a list, for a field of one value".into()));
+        }
         (FieldType::List { .. }, _) => return Err(mismatch("one value, for a list field".into())),
-        (FieldType::Text | FieldType::Attachment, ValueExpr::String(s)) => Value::Text(unescape(file, s)?),
+        (FieldType::Text | FieldType::Attachment, ValueExpr::String(s)) => {
+            Value::Text(unescape(file, s)?)
+        }
         (FieldType::Url, ValueExpr::String(s)) => {
             let url = unescape(file, s)?;
             if !url.contains("://") {
@@ -253,13 +277,22 @@ pub fn default_value(
         },
         (FieldType::Bool, ValueExpr::Boolean(b, _)) => Value::Bool(*b),
         (FieldType::Date, ValueExpr::Date(d, span)) => Value::Date(date(file, d, *span)?),
-        (FieldType::DateTime, ValueExpr::DateTime(d, span)) => Value::DateTime(date_time(file, d, *span)?),
+        (FieldType::DateTime, ValueExpr::DateTime(d, span)) => {
+            Value::DateTime(date_time(file, d, *span)?)
+        }
         (FieldType::Enum { variants }, ValueExpr::Ident(v)) => {
             if !variants.contains(&v.name) {
                 let help = did_you_mean(
                     &v.name,
                     variants.iter().map(String::as_str),
-                    format!("the variants are {}", variants.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "the variants are {}",
+                        variants
+                            .iter()
+                            .map(|v| format!("`{v}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 );
                 return Err(Box::new(
                     Diagnostic::new(
@@ -274,8 +307,12 @@ pub fn default_value(
             }
             Value::Enum(v.name.clone())
         }
-        (FieldType::User, ValueExpr::String(s)) => Value::Principal(PrincipalRef::User(unescape(file, s)?)),
-        (FieldType::Group, ValueExpr::String(s)) => Value::Principal(PrincipalRef::Group(unescape(file, s)?)),
+        (FieldType::User, ValueExpr::String(s)) => {
+            Value::Principal(PrincipalRef::User(unescape(file, s)?))
+        }
+        (FieldType::Group, ValueExpr::String(s)) => {
+            Value::Principal(PrincipalRef::Group(unescape(file, s)?))
+        }
         (FieldType::User, ValueExpr::Principal(p @ PrincipalExpr::User(..)))
         | (FieldType::Group, ValueExpr::Principal(p @ PrincipalExpr::Group(..)))
         | (FieldType::Principal, ValueExpr::Principal(p)) => match principal_value(file, p)? {
@@ -313,17 +350,27 @@ fn type_example(ty: &FieldType) -> String {
     match ty {
         FieldType::Text | FieldType::Attachment => "write a string, e.g. `= \"none\"`".into(),
         FieldType::Url => "write a URL string, e.g. `= \"https://wiki.example.com/page\"`".into(),
-        FieldType::Int { min: Some(lo), max: Some(hi) } => format!("write a whole number from {lo} to {hi}"),
+        FieldType::Int {
+            min: Some(lo),
+            max: Some(hi),
+        } => format!("write a whole number from {lo} to {hi}"),
         FieldType::Int { .. } => "write a whole number, e.g. `= 3`".into(),
         FieldType::Number => "write a number, e.g. `= 0.5`".into(),
         FieldType::Bool => "write `= true` or `= false`".into(),
         FieldType::Date => "write a date, e.g. `= 2027-01-31`".into(),
         FieldType::DateTime => "write an RFC 3339 date-time, e.g. `= 2027-01-31T09:00:00Z`".into(),
-        FieldType::Enum { variants } => format!("write one of the variants: {}", variants.join(", ")),
+        FieldType::Enum { variants } => {
+            format!("write one of the variants: {}", variants.join(", "))
+        }
         FieldType::User => "write a user name, e.g. `= \"alice\"`".into(),
         FieldType::Group => "write a group name, e.g. `= \"risk\"`".into(),
-        FieldType::Principal => "write `user \"alice\"`, `group \"risk\"`, `api_key \"bot\"` or `role owner`".into(),
+        FieldType::Principal => {
+            "write `user \"alice\"`, `group \"risk\"`, `api_key \"bot\"` or `role owner`".into()
+        }
         FieldType::Ref { .. } => "write the id of an item as a string".into(),
-        FieldType::List { of } => format!("write a list in brackets, e.g. `= []`; elements: {}", type_example(of)),
+        FieldType::List { of } => format!(
+            "write a list in brackets, e.g. `= []`; elements: {}",
+            type_example(of)
+        ),
     }
 }

@@ -45,7 +45,10 @@ pub struct FmtArgs {
 }
 
 fn missing_path(e: &std::io::Error) -> CliError {
-    CliError::invalid_input(e.to_string(), Some("give `.gov` files or folders that hold them".into()))
+    CliError::invalid_input(
+        e.to_string(),
+        Some("give `.gov` files or folders that hold them".into()),
+    )
 }
 
 /// `govrt validate`.

@@ -40,10 +40,22 @@ pub struct Cli {
     #[arg(long, global = true, env = "GOVRT_SMTP", value_name = "URL")]
     pub smtp: Option<String>,
     /// Sender address of mail.
-    #[arg(long, global = true, env = "GOVRT_MAIL_FROM", default_value = "govrt@localhost", value_name = "ADDR")]
+    #[arg(
+        long,
+        global = true,
+        env = "GOVRT_MAIL_FROM",
+        default_value = "govrt@localhost",
+        value_name = "ADDR"
+    )]
     pub mail_from: String,
     /// How links in mail reach the daemon.
-    #[arg(long, global = true, env = "GOVRT_BASE_URL", default_value = "http://127.0.0.1:8080", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "GOVRT_BASE_URL",
+        default_value = "http://127.0.0.1:8080",
+        value_name = "URL"
+    )]
     pub base_url: String,
     /// Machine output: one JSON document on stdout.
     #[arg(long, global = true)]
@@ -92,14 +104,22 @@ pub struct CliError {
 impl CliError {
     /// An invalid input (exit 1).
     pub fn invalid_input(message: impl Into<String>, help: Option<String>) -> Self {
-        CliError { code: "invalid_input", message: message.into(), help, exit: exit::REFUSED }
+        CliError {
+            code: "invalid_input",
+            message: message.into(),
+            help,
+            exit: exit::REFUSED,
+        }
     }
 
     /// A bug (exit 70).
     pub fn internal(message: impl Into<String>) -> Self {
         CliError {
             code: "internal",
-            message: format!("internal error (a bug in govrt, please report it): {}", message.into()),
+            message: format!(
+                "internal error (a bug in govrt, please report it): {}",
+                message.into()
+            ),
             help: None,
             exit: exit::INTERNAL,
         }
@@ -126,7 +146,8 @@ pub fn run(cli: Cli) -> ExitCode {
 /// Prints an error: `{"error": {code, message, help}}` on stdout with `--json`, else on stderr.
 pub fn print_error(e: &CliError, json: bool) {
     if json {
-        let doc = serde_json::json!({"error": {"code": e.code, "message": e.message, "help": e.help}});
+        let doc =
+            serde_json::json!({"error": {"code": e.code, "message": e.message, "help": e.help}});
         println!("{doc}");
     } else {
         let mut err = std::io::stderr().lock();

@@ -100,13 +100,20 @@ codes! {
 impl Code {
     /// Error or warning.
     pub fn severity(self) -> Severity {
-        if self.as_str().starts_with("gov::W") { Severity::Warning } else { Severity::Error }
+        if self.as_str().starts_with("gov::W") {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
     }
 
     /// Looks a code up by `gov::E0101`, `E0101` or `e0101`.
     pub fn parse(text: &str) -> Option<Code> {
         let wanted = text.trim().trim_start_matches("gov::").to_ascii_uppercase();
-        Code::ALL.iter().copied().find(|c| c.as_str().trim_start_matches("gov::") == wanted)
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().trim_start_matches("gov::") == wanted)
     }
 }
 

@@ -8,8 +8,14 @@ use super::{Diagnostic, Severity};
 
 /// Renders one diagnostic as a graphical report, `width` columns wide.
 pub fn render_human(diagnostic: &Diagnostic, color: bool, width: usize) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
     let mut out = String::new();
     if handler.render_report(&mut out, diagnostic).is_err() {
         // Rendering into a String cannot fail short of a formatter bug; fall back
@@ -39,8 +45,15 @@ pub struct Summary {
 impl Summary {
     /// Counts `diagnostics` over `files` files.
     pub fn of(files: usize, diagnostics: &[Diagnostic]) -> Self {
-        let errors = diagnostics.iter().filter(|d| d.severity() == Severity::Error).count();
-        Summary { files, errors, warnings: diagnostics.len() - errors }
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity() == Severity::Error)
+            .count();
+        Summary {
+            files,
+            errors,
+            warnings: diagnostics.len() - errors,
+        }
     }
 }
 

@@ -218,7 +218,10 @@ pub enum FieldType {
 impl FieldType {
     /// Numbers and enums can be matrix axes.
     pub fn is_numeric_or_enum(&self) -> bool {
-        matches!(self, FieldType::Int { .. } | FieldType::Number | FieldType::Enum { .. })
+        matches!(
+            self,
+            FieldType::Int { .. } | FieldType::Number | FieldType::Enum { .. }
+        )
     }
 
     /// Whether the field holds users, groups or principals (so it can name reviewers).
@@ -234,7 +237,10 @@ impl FieldType {
     pub fn describe(&self) -> String {
         match self {
             FieldType::Text => "text".into(),
-            FieldType::Int { min: Some(lo), max: Some(hi) } => format!("int({lo}..{hi})"),
+            FieldType::Int {
+                min: Some(lo),
+                max: Some(hi),
+            } => format!("int({lo}..{hi})"),
             FieldType::Int { .. } => "int".into(),
             FieldType::Number => "number".into(),
             FieldType::Bool => "bool".into(),
@@ -457,7 +463,10 @@ pub enum DurationUnit {
 impl Duration {
     /// `at` plus this duration; months and years are calendar arithmetic,
     /// clamped to the month's last day (Jan 31 + 1 month = Feb 28/29).
-    pub fn after(&self, at: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+    pub fn after(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
         let n = self.amount;
         match self.unit {
             DurationUnit::Day => at.checked_add_signed(chrono::TimeDelta::days(i64::from(n))),
@@ -476,7 +485,13 @@ impl fmt::Display for Duration {
             DurationUnit::Month => "month",
             DurationUnit::Year => "year",
         };
-        write!(f, "{} {}{}", self.amount, unit, if self.amount == 1 { "" } else { "s" })
+        write!(
+            f,
+            "{} {}{}",
+            self.amount,
+            unit,
+            if self.amount == 1 { "" } else { "s" }
+        )
     }
 }
 

@@ -454,7 +454,9 @@ impl SignOffItem {
     /// Where the item is.
     pub fn span(&self) -> Span {
         match self {
-            SignOffItem::Mandatory(s) | SignOffItem::Gates(_, s) | SignOffItem::ResetEvery(_, s) => *s,
+            SignOffItem::Mandatory(s)
+            | SignOffItem::Gates(_, s)
+            | SignOffItem::ResetEvery(_, s) => *s,
             SignOffItem::Feedback(g) => g.span,
             SignOffItem::Final(f) => f.span,
         }

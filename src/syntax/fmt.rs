@@ -53,7 +53,20 @@ pub fn format_file(text: &str, tree: &File) -> String {
         }
     }
     p.flush_comments(text.len());
-    if p.out.is_empty() { p.out } else { p.out.trim_end().to_string() + "\n" }
+    if p.out.is_empty() {
+        p.out
+    } else {
+        p.out.trim_end().to_string() + "\n"
+    }
+}
+
+/// The text of every `//` and `/* */` comment of `text`, in order (doc
+/// comments are part of the tree, not listed). Formatting keeps this list.
+pub fn comments(text: &str) -> Vec<&str> {
+    scan_comments(text)
+        .iter()
+        .map(|c| text[c.span.start..c.span.end].trim_end())
+        .collect()
 }
 
 /// A `//` or `/* */` comment (doc comments are part of the tree).
@@ -73,7 +86,11 @@ fn scan_comments(text: &str) -> Vec<Comment> {
             b'"' => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' && i + 1 < bytes.len() && bytes[i + 1] != b'\n' { 2 } else { 1 };
+                    i += if bytes[i] == b'\\' && i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                        2
+                    } else {
+                        1
+                    };
                 }
                 i += 1;
             }
@@ -81,13 +98,21 @@ fn scan_comments(text: &str) -> Vec<Comment> {
                 let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
                 let is_doc = bytes.get(i + 2) == Some(&b'/') && bytes.get(i + 3) != Some(&b'/');
                 if !is_doc {
-                    out.push(Comment { span: Span::new(i, end), is_line: true });
+                    out.push(Comment {
+                        span: Span::new(i, end),
+                        is_line: true,
+                    });
                 }
                 i = end;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = text[i + 2..].find("*/").map_or(text.len(), |n| i + 2 + n + 2);
-                out.push(Comment { span: Span::new(i, end), is_line: false });
+                let end = text[i + 2..]
+                    .find("*/")
+                    .map_or(text.len(), |n| i + 2 + n + 2);
+                out.push(Comment {
+                    span: Span::new(i, end),
+                    is_line: false,
+                });
                 i = end;
             }
             _ => i += 1,
@@ -150,7 +175,12 @@ impl Printer<'_> {
         while let Some(c) = self.comments.get(self.next_comment).cloned() {
             let between = self.text.get(pos..c.span.start).unwrap_or("\n");
             let body = &self.text[c.span.start..c.span.end];
-            if c.span.start < pos || c.span.start >= limit || !between.trim().is_empty() || between.contains('\n') || body.contains('\n') {
+            if c.span.start < pos
+                || c.span.start >= limit
+                || !between.trim().is_empty()
+                || between.contains('\n')
+                || body.contains('\n')
+            {
                 break;
             }
             self.next_comment += 1;
@@ -261,18 +291,30 @@ impl Printer<'_> {
         if b.items.is_empty() && !self.has_comments_in(b.span) {
             return self.single_line(b.span, &b.docs, &format!("{header} {{}}"));
         }
-        self.block(b.span, &b.docs, &header, b.items.first().map(BlueprintItem::span), |p| {
-            for item in &b.items {
-                p.blueprint_item(item);
-            }
-        });
+        self.block(
+            b.span,
+            &b.docs,
+            &header,
+            b.items.first().map(BlueprintItem::span),
+            |p| {
+                for item in &b.items {
+                    p.blueprint_item(item);
+                }
+            },
+        );
     }
 
     fn blueprint_item(&mut self, item: &BlueprintItem) {
         match item {
-            BlueprintItem::Version(s) => self.single_line(s.span, &s.docs, &format!("version {}", s.value.raw)),
-            BlueprintItem::Parent(s) => self.single_line(s.span, &s.docs, &format!("parent {}", s.value.name)),
-            BlueprintItem::Script(s) => self.single_line(s.span, &s.docs, &format!("script {}", string(&s.value))),
+            BlueprintItem::Version(s) => {
+                self.single_line(s.span, &s.docs, &format!("version {}", s.value.raw))
+            }
+            BlueprintItem::Parent(s) => {
+                self.single_line(s.span, &s.docs, &format!("parent {}", s.value.name))
+            }
+            BlueprintItem::Script(s) => {
+                self.single_line(s.span, &s.docs, &format!("script {}", string(&s.value)))
+            }
             BlueprintItem::Field(f) => self.field(f),
             BlueprintItem::Role(r) => self.single_line(
                 r.span,
@@ -288,18 +330,33 @@ impl Printer<'_> {
                 if w.steps.is_empty() && !self.has_comments_in(w.span) {
                     return self.single_line(w.span, &w.docs, "workflow {}");
                 }
-                self.block(w.span, &w.docs, "workflow", w.steps.first().map(|s| s.span), |p| {
-                    for step in &w.steps {
-                        p.step(step);
-                    }
-                });
+                self.block(
+                    w.span,
+                    &w.docs,
+                    "workflow",
+                    w.steps.first().map(|s| s.span),
+                    |p| {
+                        for step in &w.steps {
+                            p.step(step);
+                        }
+                    },
+                );
             }
             BlueprintItem::Matrix(m) => {
-                let axes: Vec<String> = m.axes.iter().map(|a| format!("{} {}", a.axis, a.field.name)).collect();
+                let axes: Vec<String> = m
+                    .axes
+                    .iter()
+                    .map(|a| format!("{} {}", a.axis, a.field.name))
+                    .collect();
                 self.single_line(
                     m.span,
                     &m.docs,
-                    &format!("matrix {}{} {}", m.id.name, label(&m.label), inline_block(&axes)),
+                    &format!(
+                        "matrix {}{} {}",
+                        m.id.name,
+                        label(&m.label),
+                        inline_block(&axes)
+                    ),
                 );
             }
         }
@@ -313,15 +370,23 @@ impl Printer<'_> {
         let header = format!("step {}{}", s.id.name, label(&s.label));
         match &s.block {
             Some(items) if !items.is_empty() || self.has_comments_in(s.span) => {
-                self.block(s.span, &s.docs, &header, items.first().map(StepItem::span), |p| {
-                    for item in items {
-                        match item {
-                            StepItem::Field(f) => p.field(f),
-                            StepItem::SignOff(o) => p.signoff(o),
-                            StepItem::Help(h, span) => p.single_line(*span, &[], &format!("help {}", string(h))),
+                self.block(
+                    s.span,
+                    &s.docs,
+                    &header,
+                    items.first().map(StepItem::span),
+                    |p| {
+                        for item in items {
+                            match item {
+                                StepItem::Field(f) => p.field(f),
+                                StepItem::SignOff(o) => p.signoff(o),
+                                StepItem::Help(h, span) => {
+                                    p.single_line(*span, &[], &format!("help {}", string(h)))
+                                }
+                            }
                         }
-                    }
-                });
+                    },
+                );
             }
             _ => self.single_line(s.span, &s.docs, &header),
         }
@@ -332,46 +397,67 @@ impl Printer<'_> {
         if o.items.is_empty() && !self.has_comments_in(o.span) {
             return self.single_line(o.span, &o.docs, &format!("{header} {{}}"));
         }
-        self.block(o.span, &o.docs, &header, o.items.first().map(SignOffItem::span), |p| {
-            for item in &o.items {
-                match item {
-                    SignOffItem::Mandatory(span) => p.single_line(*span, &[], "mandatory"),
-                    SignOffItem::Gates(target, span) => p.single_line(*span, &[], &format!("gates {}", target.name)),
-                    SignOffItem::ResetEvery(d, span) => p.single_line(
-                        *span,
-                        &[],
-                        &format!("reset every {} {}", d.amount.raw, d.unit.name),
-                    ),
-                    SignOffItem::Feedback(g) => {
-                        let parts: Vec<String> = g
-                            .items
-                            .iter()
-                            .map(|i| match i {
-                                FeedbackItem::Reviewers(r, _) => format!("reviewers = {}", principals(r)),
-                                FeedbackItem::Min(n, _) => format!("min {}", n.raw),
-                                FeedbackItem::Help(h, _) => format!("help {}", string(h)),
-                            })
-                            .collect();
-                        p.single_line(
-                            g.span,
-                            &g.docs,
-                            &format!("feedback {}{} {}", g.id.name, label(&g.label), inline_block(&parts)),
-                        );
-                    }
-                    SignOffItem::Final(f) => {
-                        let parts: Vec<String> = f
-                            .items
-                            .iter()
-                            .map(|i| match i {
-                                FinalItem::Reviewers(r, _) => format!("reviewers = {}", principals(r)),
-                                FinalItem::NotRequester(_) => "not requester".to_string(),
-                            })
-                            .collect();
-                        p.single_line(f.span, &f.docs, &format!("final {}", inline_block(&parts)));
+        self.block(
+            o.span,
+            &o.docs,
+            &header,
+            o.items.first().map(SignOffItem::span),
+            |p| {
+                for item in &o.items {
+                    match item {
+                        SignOffItem::Mandatory(span) => p.single_line(*span, &[], "mandatory"),
+                        SignOffItem::Gates(target, span) => {
+                            p.single_line(*span, &[], &format!("gates {}", target.name))
+                        }
+                        SignOffItem::ResetEvery(d, span) => p.single_line(
+                            *span,
+                            &[],
+                            &format!("reset every {} {}", d.amount.raw, d.unit.name),
+                        ),
+                        SignOffItem::Feedback(g) => {
+                            let parts: Vec<String> = g
+                                .items
+                                .iter()
+                                .map(|i| match i {
+                                    FeedbackItem::Reviewers(r, _) => {
+                                        format!("reviewers = {}", principals(r))
+                                    }
+                                    FeedbackItem::Min(n, _) => format!("min {}", n.raw),
+                                    FeedbackItem::Help(h, _) => format!("help {}", string(h)),
+                                })
+                                .collect();
+                            p.single_line(
+                                g.span,
+                                &g.docs,
+                                &format!(
+                                    "feedback {}{} {}",
+                                    g.id.name,
+                                    label(&g.label),
+                                    inline_block(&parts)
+                                ),
+                            );
+                        }
+                        SignOffItem::Final(f) => {
+                            let parts: Vec<String> = f
+                                .items
+                                .iter()
+                                .map(|i| match i {
+                                    FinalItem::Reviewers(r, _) => {
+                                        format!("reviewers = {}", principals(r))
+                                    }
+                                    FinalItem::NotRequester(_) => "not requester".to_string(),
+                                })
+                                .collect();
+                            p.single_line(
+                                f.span,
+                                &f.docs,
+                                &format!("final {}", inline_block(&parts)),
+                            );
+                        }
                     }
                 }
-            }
-        });
+            },
+        );
     }
 
     fn infrastructure(&mut self, i: &InfrastructureDecl) {
@@ -393,11 +479,16 @@ impl Printer<'_> {
 }
 
 fn inline_block(parts: &[String]) -> String {
-    if parts.is_empty() { "{}".to_string() } else { format!("{{ {} }}", parts.join("  ")) }
+    if parts.is_empty() {
+        "{}".to_string()
+    } else {
+        format!("{{ {} }}", parts.join("  "))
+    }
 }
 
 fn label(l: &Option<StringLit>) -> String {
-    l.as_ref().map_or(String::new(), |s| format!(" {}", string(s)))
+    l.as_ref()
+        .map_or(String::new(), |s| format!(" {}", string(s)))
 }
 
 fn string(s: &StringLit) -> String {
@@ -405,7 +496,12 @@ fn string(s: &StringLit) -> String {
 }
 
 fn field_line(f: &FieldDecl) -> String {
-    let mut line = format!("field {}: {}{}", f.id.name, type_expr(&f.ty), label(&f.label));
+    let mut line = format!(
+        "field {}: {}{}",
+        f.id.name,
+        type_expr(&f.ty),
+        label(&f.label)
+    );
     let rank = |o: &FieldOption| match o {
         FieldOption::Required(_) => 0,
         FieldOption::Default(..) => 1,

@@ -64,9 +64,15 @@ fn syntax_error(file: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Dia
     let found = describe_found(&file.text, pos);
     let list = join_alternatives(&expected);
     let (message, label) = if list.is_empty() {
-        (format!("unexpected {found}"), "not expected here".to_string())
+        (
+            format!("unexpected {found}"),
+            "not expected here".to_string(),
+        )
     } else {
-        (format!("expected {list}, found {found}"), format!("expected {list}"))
+        (
+            format!("expected {list}, found {found}"),
+            format!("expected {list}"),
+        )
     };
     let end = token_end(&file.text, pos);
     let diagnostic = Diagnostic::new(Code::Syntax, file, Span::new(pos, end), label, message);
@@ -88,10 +94,9 @@ fn expected_punctuation(text: &str) -> BTreeSet<String> {
             // The token type is not exported; its Display is the literal text.
             let token = token.to_string();
             if matches!(
-                    token.as_str(),
-                    "{" | "}" | "(" | ")" | "[" | "]" | "=" | ":" | "," | "." | ".."
-                )
-            {
+                token.as_str(),
+                "{" | "}" | "(" | ")" | "[" | "]" | "=" | ":" | "," | "." | ".."
+            ) {
                 out.insert(token);
             }
         }
@@ -134,7 +139,44 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_every => "`every`",
         Rule::kw_matrix => "`matrix`",
         Rule::kw_policy => "`policy`",
-        Rule::axis_name => "`x`, `y`, `size`, `color`",
+        Rule::axis_name | Rule::axis => "`x`, `y`, `size`, `color`",
+        Rule::blueprint => "`blueprint`",
+        Rule::infrastructure => "`infrastructure`",
+        Rule::version => "`version`",
+        Rule::parent => "`parent`",
+        Rule::script => "`script`",
+        Rule::field | Rule::field_principal => "`field`",
+        Rule::role | Rule::role_principal => "`role`",
+        Rule::permission => "`permission`",
+        Rule::workflow => "`workflow`",
+        Rule::matrix => "`matrix`",
+        Rule::step => "`step`",
+        Rule::step_block => "`{`",
+        Rule::signoff => "`signoff`",
+        Rule::mandatory => "`mandatory`",
+        Rule::gates => "`gates`",
+        Rule::feedback => "`feedback`",
+        Rule::final_approval => "`final`",
+        Rule::reset_every => "`reset`",
+        Rule::reviewers => "`reviewers`",
+        Rule::min => "`min`",
+        Rule::not_requester => "`not`",
+        Rule::policy => "`policy`",
+        Rule::required => "`required`",
+        Rule::help => "`help`",
+        Rule::default => "`=`",
+        Rule::user_principal => "`user`",
+        Rule::group_principal => "`group`",
+        Rule::api_key_principal => "`api_key`",
+        Rule::everyone => "`everyone`",
+        Rule::ancestor_field => "`BLUEPRINT.field`",
+        Rule::principals => "a principal",
+        Rule::field_type | Rule::list_type => "a type",
+        Rule::enum_type => "`enum`",
+        Rule::int_range_type => "`int`",
+        Rule::ref_type => "`ref`",
+        Rule::list_value => "`[`",
+        Rule::duration => "a duration",
         Rule::ident | Rule::named_type => "a name",
         Rule::string | Rule::label => "a string",
         Rule::integer => "a whole number",
@@ -149,7 +191,12 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
 fn join_alternatives(items: &BTreeSet<String>) -> String {
     // Keywords first, then punctuation, then kinds of token, so the list reads well.
     let mut words: Vec<&str> = items.iter().flat_map(|s| s.split(", ")).collect();
-    words.sort_by_key(|w| (!w.starts_with("`") || !w[1..].starts_with(char::is_alphabetic), *w));
+    words.sort_by_key(|w| {
+        (
+            !w.starts_with("`") || !w[1..].starts_with(char::is_alphabetic),
+            *w,
+        )
+    });
     words.dedup();
     match words.len() {
         0 => String::new(),
@@ -183,41 +230,47 @@ fn describe_found(text: &str, pos: usize) -> String {
 
 fn syntax_help(text: &str, pos: usize, expected: &[Rule]) -> Option<String> {
     let next = text[pos.min(text.len())..].chars().next();
-    let has = |r: Rule| expected.contains(&r);
-    if next.is_some_and(|c| c.is_ascii_uppercase()) && has(Rule::ident) {
+    let has = |rules: &[Rule]| rules.iter().any(|r| expected.contains(r));
+    if next.is_some_and(|c| c.is_ascii_uppercase()) && has(&[Rule::ident]) {
         return Some(
             "names are snake_case: a lowercase letter, then lowercase letters, digits or `_`"
                 .to_string(),
         );
     }
-    if next.is_some_and(|c| c.is_alphabetic() || c == '_') && !next.is_some_and(|c| c.is_ascii_lowercase()) && has(Rule::ident) {
-        return Some("names start with a lowercase letter".to_string());
+    if next.is_none() && text.contains('{') {
+        return Some(
+            "a `{` block is still open at the end of the file: close it with `}`".to_string(),
+        );
     }
-    if has(Rule::kw_version) && has(Rule::kw_workflow) {
-        return Some("a blueprint block holds `version`, `parent`, `script`, `field`, `role`, `permission`, `workflow` and `matrix` items".to_string());
-    }
-    if has(Rule::kw_blueprint) && has(Rule::kw_infrastructure) {
-        return Some("a file holds `blueprint ID \"Label\" { ... }` and `infrastructure ID \"Label\" { policy ... }` declarations".to_string());
-    }
-    if has(Rule::kw_step) && !has(Rule::kw_field) {
-        return Some("a workflow block holds `step ID \"Label\"` items, each with an optional `{ ... }` block".to_string());
-    }
-    if has(Rule::kw_signoff) {
-        return Some("a step block holds `field` items, at most one `signoff { ... }` and `help \"...\"`".to_string());
-    }
-    if has(Rule::kw_mandatory) || has(Rule::kw_feedback) {
-        return Some("a sign-off block holds `mandatory`, `gates deployment|nothing`, `feedback ID { ... }`, one `final { ... }` and `reset every DURATION`".to_string());
-    }
-    if has(Rule::kw_reviewers) {
-        return Some("write `reviewers = PRINCIPALS`, e.g. `reviewers = group \"risk\", role owner`".to_string());
-    }
-    if has(Rule::kw_user) && has(Rule::kw_everyone) {
-        return Some("a principal is `user \"name\"`, `group \"name\"`, `api_key \"name\"`, `role ID`, `everyone`, `field ID` or `BLUEPRINT.field ID`".to_string());
-    }
-    if has(Rule::kw_enum) || has(Rule::named_type) {
-        return Some("a field is written `field ID: TYPE \"Label\"`, with a type such as `text`, `int(1..5)`, `enum(a, b)` or `[user]`".to_string());
-    }
-    None
+    let help = if has(&[Rule::version, Rule::kw_version])
+        && has(&[Rule::workflow, Rule::kw_workflow])
+    {
+        "a blueprint block holds `version`, `parent`, `script`, `field`, `role`, `permission`, `workflow` and `matrix` items"
+    } else if has(&[Rule::blueprint, Rule::kw_blueprint]) {
+        "a file holds `blueprint ID \"Label\" { ... }` and `infrastructure ID \"Label\" { policy ... }` declarations"
+    } else if has(&[Rule::signoff, Rule::kw_signoff]) {
+        "a step block holds `field` items, at most one `signoff { ... }` and `help \"...\"`"
+    } else if has(&[Rule::step, Rule::kw_step]) {
+        "a workflow block holds `step ID \"Label\"` items, each with an optional `{ ... }` block"
+    } else if has(&[
+        Rule::mandatory,
+        Rule::feedback,
+        Rule::kw_mandatory,
+        Rule::kw_feedback,
+    ]) {
+        "a sign-off block holds `mandatory`, `gates deployment|nothing`, `feedback ID { ... }`, one `final { ... }` and `reset every DURATION`"
+    } else if has(&[Rule::reviewers, Rule::kw_reviewers]) {
+        "write `reviewers = PRINCIPALS`, e.g. `reviewers = group \"risk\", role owner`"
+    } else if has(&[Rule::principals, Rule::user_principal, Rule::kw_user]) {
+        "a principal is `user \"name\"`, `group \"name\"`, `api_key \"name\"`, `role ID`, `everyone`, `field ID` or `BLUEPRINT.field ID`"
+    } else if has(&[Rule::field_type, Rule::named_type, Rule::kw_enum]) {
+        "a field is written `field ID: TYPE \"Label\"`, with a type such as `text`, `int(1..5)`, `enum(a, b)` or `[user]`"
+    } else if has(&[Rule::duration]) {
+        "a duration is a positive whole number and a unit, e.g. `6 months`"
+    } else {
+        return None;
+    };
+    Some(help.to_string())
 }
 
 // ------------------------------------------------------------------ tree building
@@ -228,7 +281,10 @@ fn syntax_help(text: &str, pos: usize, expected: &[Rule]) -> Option<String> {
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let span = pair.as_span();
-    Span::new(span.start(), trim_end(span.get_input(), span.start(), span.end()))
+    Span::new(
+        span.start(),
+        trim_end(span.get_input(), span.start(), span.end()),
+    )
 }
 
 /// Pest spans of rules that end in an optional part also cover the blanks and
@@ -251,7 +307,9 @@ fn trim_end(text: &str, start: usize, mut end: usize) -> usize {
                 continue;
             }
         }
-        let line_start = text[start..end].rfind('\n').map_or(start, |i| start + i + 1);
+        let line_start = text[start..end]
+            .rfind('\n')
+            .map_or(start, |i| start + i + 1);
         match line_comment_start(&text[line_start..end]) {
             Some(i) => end = line_start + i,
             None => return end,
@@ -286,7 +344,10 @@ fn children<'a>(pair: Pair<'a, Rule>) -> impl Iterator<Item = Pair<'a, Rule>> {
 }
 
 fn build_ident(pair: Pair<'_, Rule>) -> Ident {
-    Ident { name: pair.as_str().to_string(), span: span_of(&pair) }
+    Ident {
+        name: pair.as_str().to_string(),
+        span: span_of(&pair),
+    }
 }
 
 fn build_string(pair: Pair<'_, Rule>) -> StringLit {
@@ -300,16 +361,26 @@ fn build_string(pair: Pair<'_, Rule>) -> StringLit {
     };
     let span = span_of(&pair);
     let raw = pair.as_str();
-    StringLit { raw: raw[1..raw.len().saturating_sub(1).max(1)].to_string(), span }
+    StringLit {
+        raw: raw[1..raw.len().saturating_sub(1).max(1)].to_string(),
+        span,
+    }
 }
 
 fn build_int(pair: Pair<'_, Rule>) -> IntLit {
-    IntLit { raw: pair.as_str().to_string(), span: span_of(&pair) }
+    IntLit {
+        raw: pair.as_str().to_string(),
+        span: span_of(&pair),
+    }
 }
 
 fn build_docs(pair: Pair<'_, Rule>) -> Vec<String> {
     pair.into_inner()
-        .map(|doc| doc.into_inner().next().map_or(String::new(), |t| t.as_str().trim_end().to_string()))
+        .map(|doc| {
+            doc.into_inner()
+                .next()
+                .map_or(String::new(), |t| t.as_str().trim_end().to_string())
+        })
         .collect()
 }
 
@@ -334,14 +405,21 @@ fn build_declaration(pair: Pair<'_, Rule>) -> Declaration {
     }
 }
 
-fn take_label(parts: &mut std::iter::Peekable<std::vec::IntoIter<Pair<'_, Rule>>>) -> Option<StringLit> {
-    parts.next_if(|p| p.as_rule() == Rule::label).map(build_string)
+fn take_label(
+    parts: &mut std::iter::Peekable<std::vec::IntoIter<Pair<'_, Rule>>>,
+) -> Option<StringLit> {
+    parts
+        .next_if(|p| p.as_rule() == Rule::label)
+        .map(build_string)
 }
 
 fn first_ident(parts: &mut std::iter::Peekable<std::vec::IntoIter<Pair<'_, Rule>>>) -> Ident {
     match parts.next_if(|p| p.as_rule() == Rule::ident) {
         Some(p) => build_ident(p),
-        None => Ident { name: String::new(), span: Span::default() },
+        None => Ident {
+            name: String::new(),
+            span: Span::default(),
+        },
     }
 }
 
@@ -352,10 +430,19 @@ fn build_blueprint(pair: Pair<'_, Rule>) -> BlueprintDecl {
     let id = first_ident(&mut parts);
     let label = take_label(&mut parts);
     let items = parts.filter_map(build_blueprint_item).collect();
-    BlueprintDecl { docs, span, id, label, items }
+    BlueprintDecl {
+        docs,
+        span,
+        id,
+        label,
+        items,
+    }
 }
 
-fn build_setting<T>(pair: Pair<'_, Rule>, value: impl FnOnce(Pair<'_, Rule>) -> T) -> Option<Setting<T>> {
+fn build_setting<T>(
+    pair: Pair<'_, Rule>,
+    value: impl FnOnce(Pair<'_, Rule>) -> T,
+) -> Option<Setting<T>> {
     let span = span_of(&pair);
     let (docs, rest) = split_docs(pair);
     let value = value(rest.into_iter().next()?);
@@ -374,7 +461,12 @@ fn build_blueprint_item(pair: Pair<'_, Rule>) -> Option<BlueprintItem> {
             let mut parts = rest.into_iter().peekable();
             let id = first_ident(&mut parts);
             let principals = parts.next().map(build_principals).unwrap_or_default();
-            BlueprintItem::Role(RoleDecl { docs, span, id, principals })
+            BlueprintItem::Role(RoleDecl {
+                docs,
+                span,
+                id,
+                principals,
+            })
         }
         Rule::permission => {
             let span = span_of(&pair);
@@ -382,7 +474,12 @@ fn build_blueprint_item(pair: Pair<'_, Rule>) -> Option<BlueprintItem> {
             let mut parts = rest.into_iter().peekable();
             let kind = first_ident(&mut parts);
             let principals = parts.next().map(build_principals).unwrap_or_default();
-            BlueprintItem::Permission(PermissionDecl { docs, span, kind, principals })
+            BlueprintItem::Permission(PermissionDecl {
+                docs,
+                span,
+                kind,
+                principals,
+            })
         }
         Rule::workflow => {
             let span = span_of(&pair);
@@ -400,15 +497,30 @@ fn build_blueprint_item(pair: Pair<'_, Rule>) -> Option<BlueprintItem> {
                 .map(|axis| {
                     let span = span_of(&axis);
                     let mut inner = axis.into_inner();
-                    let name = inner.next().map_or(String::new(), |p| p.as_str().to_string());
+                    let name = inner
+                        .next()
+                        .map_or(String::new(), |p| p.as_str().to_string());
                     let field = inner.next().map_or(
-                        Ident { name: String::new(), span },
+                        Ident {
+                            name: String::new(),
+                            span,
+                        },
                         build_ident,
                     );
-                    AxisDecl { axis: name, field, span }
+                    AxisDecl {
+                        axis: name,
+                        field,
+                        span,
+                    }
                 })
                 .collect();
-            BlueprintItem::Matrix(MatrixDecl { docs, span, id, label, axes })
+            BlueprintItem::Matrix(MatrixDecl {
+                docs,
+                span,
+                id,
+                label,
+                axes,
+            })
         }
         _ => return None,
     })
@@ -421,7 +533,10 @@ fn build_field(pair: Pair<'_, Rule>) -> FieldDecl {
     let id = first_ident(&mut parts);
     let ty = match parts.next_if(|p| p.as_rule() == Rule::field_type) {
         Some(p) => build_field_type(p),
-        None => TypeExpr::Named(Ident { name: String::new(), span }),
+        None => TypeExpr::Named(Ident {
+            name: String::new(),
+            span,
+        }),
     };
     let label = take_label(&mut parts);
     let options = parts
@@ -435,14 +550,24 @@ fn build_field(pair: Pair<'_, Rule>) -> FieldDecl {
             })
         })
         .collect();
-    FieldDecl { docs, span, id, ty, label, options }
+    FieldDecl {
+        docs,
+        span,
+        id,
+        ty,
+        label,
+        options,
+    }
 }
 
 fn build_field_type(pair: Pair<'_, Rule>) -> TypeExpr {
     let span = span_of(&pair);
     match pair.into_inner().next() {
         Some(inner) => build_type(inner),
-        None => TypeExpr::Named(Ident { name: String::new(), span }),
+        None => TypeExpr::Named(Ident {
+            name: String::new(),
+            span,
+        }),
     }
 }
 
@@ -451,20 +576,35 @@ fn build_type(pair: Pair<'_, Rule>) -> TypeExpr {
     match pair.as_rule() {
         Rule::list_type => match pair.into_inner().next() {
             Some(inner) => TypeExpr::List(Box::new(build_type(inner)), span),
-            None => TypeExpr::Named(Ident { name: String::new(), span }),
+            None => TypeExpr::Named(Ident {
+                name: String::new(),
+                span,
+            }),
         },
         Rule::enum_type => TypeExpr::Enum(children(pair).map(build_ident).collect(), span),
         Rule::int_range_type => {
             let mut ints = children(pair).map(build_int);
-            let lo = ints.next().unwrap_or(IntLit { raw: String::new(), span });
-            let hi = ints.next().unwrap_or(IntLit { raw: String::new(), span });
+            let lo = ints.next().unwrap_or(IntLit {
+                raw: String::new(),
+                span,
+            });
+            let hi = ints.next().unwrap_or(IntLit {
+                raw: String::new(),
+                span,
+            });
             TypeExpr::IntRange(lo, hi, span)
         }
         Rule::ref_type => match children(pair).next() {
             Some(id) => TypeExpr::Ref(build_ident(id), span),
-            None => TypeExpr::Named(Ident { name: String::new(), span }),
+            None => TypeExpr::Named(Ident {
+                name: String::new(),
+                span,
+            }),
         },
-        _ => TypeExpr::Named(Ident { name: pair.as_str().to_string(), span }),
+        _ => TypeExpr::Named(Ident {
+            name: pair.as_str().to_string(),
+            span,
+        }),
     }
 }
 
@@ -491,7 +631,15 @@ fn build_principal(pair: Pair<'_, Rule>) -> PrincipalExpr {
     let span = span_of(&pair);
     let rule = pair.as_rule();
     let mut inner = children(pair);
-    let mut next_ident = || inner.next().map_or(Ident { name: String::new(), span }, build_ident);
+    let mut next_ident = || {
+        inner.next().map_or(
+            Ident {
+                name: String::new(),
+                span,
+            },
+            build_ident,
+        )
+    };
     match rule {
         Rule::everyone => PrincipalExpr::Everyone(span),
         Rule::role_principal => PrincipalExpr::Role(next_ident(), span),
@@ -502,9 +650,13 @@ fn build_principal(pair: Pair<'_, Rule>) -> PrincipalExpr {
             PrincipalExpr::AncestorField(blueprint, field, span)
         }
         _ => {
-            let name = inner
-                .next()
-                .map_or(StringLit { raw: String::new(), span }, build_string);
+            let name = inner.next().map_or(
+                StringLit {
+                    raw: String::new(),
+                    span,
+                },
+                build_string,
+            );
             match rule {
                 Rule::group_principal => PrincipalExpr::Group(name, span),
                 Rule::api_key_principal => PrincipalExpr::ApiKey(name, span),
@@ -534,7 +686,13 @@ fn build_step(pair: Pair<'_, Rule>) -> StepDecl {
             })
             .collect()
     });
-    StepDecl { docs, span, id, label, block }
+    StepDecl {
+        docs,
+        span,
+        id,
+        label,
+        block,
+    }
 }
 
 fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
@@ -572,13 +730,25 @@ fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
                     let mut inner = duration.into_inner();
                     let amount = build_int(inner.next()?);
                     let unit = build_ident(inner.next()?);
-                    SignOffItem::ResetEvery(DurationLit { amount, unit, span: dspan }, span)
+                    SignOffItem::ResetEvery(
+                        DurationLit {
+                            amount,
+                            unit,
+                            span: dspan,
+                        },
+                        span,
+                    )
                 }
                 _ => return None,
             })
         })
         .collect();
-    SignOffDecl { docs, span, label, items }
+    SignOffDecl {
+        docs,
+        span,
+        label,
+        items,
+    }
 }
 
 fn build_feedback(pair: Pair<'_, Rule>) -> FeedbackDecl {
@@ -601,7 +771,13 @@ fn build_feedback(pair: Pair<'_, Rule>) -> FeedbackDecl {
             })
         })
         .collect();
-    FeedbackDecl { docs, span, id, label, items }
+    FeedbackDecl {
+        docs,
+        span,
+        id,
+        label,
+        items,
+    }
 }
 
 fn build_infrastructure(pair: Pair<'_, Rule>) -> InfrastructureDecl {
@@ -620,7 +796,13 @@ fn build_infrastructure(pair: Pair<'_, Rule>) -> InfrastructureDecl {
             })
         })
         .collect();
-    InfrastructureDecl { docs, span, id, label, items }
+    InfrastructureDecl {
+        docs,
+        span,
+        id,
+        label,
+        items,
+    }
 }
 
 #[cfg(test)]
@@ -633,15 +815,19 @@ mod tests {
 
     #[test]
     fn parses_keywords_as_names_where_unambiguous() {
-        let f = parse_text("blueprint step { field step: text  field x: enum(field, role) = role }")
-            .unwrap();
+        let f =
+            parse_text("blueprint step { field step: text  field x: enum(field, role) = role }")
+                .unwrap();
         assert_eq!(f.declarations.len(), 1);
     }
 
     #[test]
     fn doc_comments_are_kept_and_comments_dropped() {
-        let f = parse_text("// not a doc\n/// The doc.\n//// not a doc either\nblueprint a {}").unwrap();
-        let Declaration::Blueprint(b) = &f.declarations[0] else { panic!() };
+        let f = parse_text("// not a doc\n/// The doc.\n//// not a doc either\nblueprint a {}")
+            .unwrap();
+        let Declaration::Blueprint(b) = &f.declarations[0] else {
+            panic!()
+        };
         assert_eq!(b.docs, vec![" The doc.".to_string()]);
     }
 
