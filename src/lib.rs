@@ -12,4 +12,8 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod model;
+// The generated parser refers to `crate::alloc` when pest is built without
+// `std` (which skips its per-call stack probing: the grammar does not nest).
+extern crate alloc;
+
 pub mod syntax;

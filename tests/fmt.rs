@@ -51,6 +51,10 @@ fn fmt_is_idempotent_and_keeps_comments_on_every_file() {
                 "fmt lost or changed comments of {}",
                 source.name
             );
+            let docs = |t: &str| -> Vec<String> {
+                t.lines().map(str::trim).filter(|l| l.starts_with("///")).map(str::to_string).collect()
+            };
+            assert_eq!(docs(&source.text), docs(&once), "fmt lost or changed doc comments of {}", source.name);
             formatted_files += 1;
         }
     }

@@ -26,11 +26,10 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<ast::File, Box<Diagnostic>> {
     match GovParser::parse(Rule::file, &file.text) {
         Ok(mut pairs) => {
             let declarations = match pairs.next() {
-                Some(root) => root
-                    .into_inner()
-                    .filter(|p| p.as_rule() != Rule::EOI)
-                    .map(build_declaration)
-                    .collect(),
+                Some(root) => with_docs(
+                    root.into_inner().filter(|p| p.as_rule() != Rule::EOI),
+                    |p| Some(build_declaration(p)),
+                ),
                 None => Vec::new(),
             };
             Ok(ast::File { declarations })
@@ -335,7 +334,41 @@ fn line_comment_start(line: &str) -> Option<usize> {
 }
 
 fn is_keyword(rule: Rule) -> bool {
-    format!("{rule:?}").starts_with("kw_")
+    matches!(
+        rule,
+        Rule::kw_blueprint
+            | Rule::kw_infrastructure
+            | Rule::kw_version
+            | Rule::kw_parent
+            | Rule::kw_script
+            | Rule::kw_field
+            | Rule::kw_required
+            | Rule::kw_help
+            | Rule::kw_enum
+            | Rule::kw_int
+            | Rule::kw_ref
+            | Rule::kw_role
+            | Rule::kw_permission
+            | Rule::kw_user
+            | Rule::kw_group
+            | Rule::kw_api_key
+            | Rule::kw_everyone
+            | Rule::kw_workflow
+            | Rule::kw_step
+            | Rule::kw_signoff
+            | Rule::kw_mandatory
+            | Rule::kw_gates
+            | Rule::kw_feedback
+            | Rule::kw_reviewers
+            | Rule::kw_min
+            | Rule::kw_final
+            | Rule::kw_not
+            | Rule::kw_requester
+            | Rule::kw_reset
+            | Rule::kw_every
+            | Rule::kw_matrix
+            | Rule::kw_policy
+    )
 }
 
 /// The meaningful children of a pair: keywords dropped.
@@ -384,18 +417,93 @@ fn build_docs(pair: Pair<'_, Rule>) -> Vec<String> {
         .collect()
 }
 
-/// Splits off the leading `docs` of a declaration.
+/// Something a `docs` pair can document: its doc lines, and its span, which
+/// grows to cover them.
+trait Documented {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)>;
+}
+
+/// Builds the items of a block with `build`, attaching each `docs` pair to the
+/// item that follows it.
+fn with_docs<'a, T: Documented>(
+    pairs: impl Iterator<Item = Pair<'a, Rule>>,
+    mut build: impl FnMut(Pair<'a, Rule>) -> Option<T>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut pending: Option<(Vec<String>, usize)> = None;
+    for pair in pairs {
+        if pair.as_rule() == Rule::docs {
+            let start = pair.as_span().start();
+            pending = Some((build_docs(pair), start));
+            continue;
+        }
+        let Some(mut item) = build(pair) else {
+            continue;
+        };
+        if let Some((docs, start)) = pending.take()
+            && let Some((slot, span)) = item.docs_and_span()
+        {
+            *slot = docs;
+            span.start = start;
+        }
+        out.push(item);
+    }
+    out
+}
+
+/// The meaningful children of a declaration, as a list.
 fn split_docs<'a>(pair: Pair<'a, Rule>) -> (Vec<String>, Vec<Pair<'a, Rule>>) {
-    let mut docs = Vec::new();
-    let mut rest = Vec::new();
-    for child in children(pair) {
-        if child.as_rule() == Rule::docs {
-            docs = build_docs(child);
-        } else {
-            rest.push(child);
+    (Vec::new(), children(pair).collect())
+}
+
+impl Documented for Declaration {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)> {
+        Some(match self {
+            Declaration::Blueprint(b) => (&mut b.docs, &mut b.span),
+            Declaration::Infrastructure(i) => (&mut i.docs, &mut i.span),
+        })
+    }
+}
+
+impl Documented for BlueprintItem {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)> {
+        Some(match self {
+            BlueprintItem::Version(s) => (&mut s.docs, &mut s.span),
+            BlueprintItem::Parent(s) => (&mut s.docs, &mut s.span),
+            BlueprintItem::Script(s) => (&mut s.docs, &mut s.span),
+            BlueprintItem::Field(f) => (&mut f.docs, &mut f.span),
+            BlueprintItem::Role(r) => (&mut r.docs, &mut r.span),
+            BlueprintItem::Permission(p) => (&mut p.docs, &mut p.span),
+            BlueprintItem::Workflow(w) => (&mut w.docs, &mut w.span),
+            BlueprintItem::Matrix(m) => (&mut m.docs, &mut m.span),
+        })
+    }
+}
+
+impl Documented for StepDecl {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)> {
+        Some((&mut self.docs, &mut self.span))
+    }
+}
+
+impl Documented for StepItem {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)> {
+        match self {
+            StepItem::Field(f) => Some((&mut f.docs, &mut f.span)),
+            StepItem::SignOff(o) => Some((&mut o.docs, &mut o.span)),
+            StepItem::Help(..) => None,
         }
     }
-    (docs, rest)
+}
+
+impl Documented for SignOffItem {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)> {
+        match self {
+            SignOffItem::Feedback(g) => Some((&mut g.docs, &mut g.span)),
+            SignOffItem::Final(f) => Some((&mut f.docs, &mut f.span)),
+            _ => None,
+        }
+    }
 }
 
 fn build_declaration(pair: Pair<'_, Rule>) -> Declaration {
@@ -429,7 +537,7 @@ fn build_blueprint(pair: Pair<'_, Rule>) -> BlueprintDecl {
     let mut parts = rest.into_iter().peekable();
     let id = first_ident(&mut parts);
     let label = take_label(&mut parts);
-    let items = parts.filter_map(build_blueprint_item).collect();
+    let items = with_docs(parts, build_blueprint_item);
     BlueprintDecl {
         docs,
         span,
@@ -484,7 +592,7 @@ fn build_blueprint_item(pair: Pair<'_, Rule>) -> Option<BlueprintItem> {
         Rule::workflow => {
             let span = span_of(&pair);
             let (docs, rest) = split_docs(pair);
-            let steps = rest.into_iter().map(build_step).collect();
+            let steps = with_docs(rest.into_iter(), |p| Some(build_step(p)));
             BlueprintItem::Workflow(WorkflowDecl { docs, span, steps })
         }
         Rule::matrix => {
@@ -673,18 +781,15 @@ fn build_step(pair: Pair<'_, Rule>) -> StepDecl {
     let id = first_ident(&mut parts);
     let label = take_label(&mut parts);
     let block = parts.next().map(|block| {
-        block
-            .into_inner()
-            .filter_map(|item| {
-                let span = span_of(&item);
-                Some(match item.as_rule() {
-                    Rule::field => StepItem::Field(build_field(item)),
-                    Rule::signoff => StepItem::SignOff(build_signoff(item)),
-                    Rule::help => StepItem::Help(build_string(children(item).next()?), span),
-                    _ => return None,
-                })
+        with_docs(block.into_inner(), |item| {
+            let span = span_of(&item);
+            Some(match item.as_rule() {
+                Rule::field => StepItem::Field(build_field(item)),
+                Rule::signoff => StepItem::SignOff(build_signoff(item)),
+                Rule::help => StepItem::Help(build_string(children(item).next()?), span),
+                _ => return None,
             })
-            .collect()
+        })
     });
     StepDecl {
         docs,
@@ -700,49 +805,47 @@ fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
     let (docs, rest) = split_docs(pair);
     let mut parts = rest.into_iter().peekable();
     let label = take_label(&mut parts);
-    let items = parts
-        .filter_map(|item| {
-            let span = span_of(&item);
-            Some(match item.as_rule() {
-                Rule::mandatory => SignOffItem::Mandatory(span),
-                Rule::gates => SignOffItem::Gates(build_ident(children(item).next()?), span),
-                Rule::feedback => SignOffItem::Feedback(build_feedback(item)),
-                Rule::final_approval => {
-                    let (docs, rest) = split_docs(item);
-                    let items = rest
-                        .into_iter()
-                        .map(|p| {
-                            let s = span_of(&p);
-                            match p.as_rule() {
-                                Rule::reviewers => FinalItem::Reviewers(
-                                    children(p).next().map(build_principals).unwrap_or_default(),
-                                    s,
-                                ),
-                                _ => FinalItem::NotRequester(s),
-                            }
-                        })
-                        .collect();
-                    SignOffItem::Final(FinalDecl { docs, span, items })
-                }
-                Rule::reset_every => {
-                    let duration = children(item).next()?;
-                    let dspan = span_of(&duration);
-                    let mut inner = duration.into_inner();
-                    let amount = build_int(inner.next()?);
-                    let unit = build_ident(inner.next()?);
-                    SignOffItem::ResetEvery(
-                        DurationLit {
-                            amount,
-                            unit,
-                            span: dspan,
-                        },
-                        span,
-                    )
-                }
-                _ => return None,
-            })
+    let items = with_docs(parts, |item| {
+        let span = span_of(&item);
+        Some(match item.as_rule() {
+            Rule::mandatory => SignOffItem::Mandatory(span),
+            Rule::gates => SignOffItem::Gates(build_ident(children(item).next()?), span),
+            Rule::feedback => SignOffItem::Feedback(build_feedback(item)),
+            Rule::final_approval => {
+                let (docs, rest) = split_docs(item);
+                let items = rest
+                    .into_iter()
+                    .map(|p| {
+                        let s = span_of(&p);
+                        match p.as_rule() {
+                            Rule::reviewers => FinalItem::Reviewers(
+                                children(p).next().map(build_principals).unwrap_or_default(),
+                                s,
+                            ),
+                            _ => FinalItem::NotRequester(s),
+                        }
+                    })
+                    .collect();
+                SignOffItem::Final(FinalDecl { docs, span, items })
+            }
+            Rule::reset_every => {
+                let duration = children(item).next()?;
+                let dspan = span_of(&duration);
+                let mut inner = duration.into_inner();
+                let amount = build_int(inner.next()?);
+                let unit = build_ident(inner.next()?);
+                SignOffItem::ResetEvery(
+                    DurationLit {
+                        amount,
+                        unit,
+                        span: dspan,
+                    },
+                    span,
+                )
+            }
+            _ => return None,
         })
-        .collect();
+    });
     SignOffDecl {
         docs,
         span,
@@ -855,4 +958,10 @@ mod tests {
         );
         assert!(f.is_ok(), "{f:?}");
     }
+}
+#[doc(hidden)]
+pub fn parse_only(text: &str) -> usize {
+    GovParser::parse(Rule::file, text)
+        .map(|p| p.count())
+        .unwrap_or(0)
 }
