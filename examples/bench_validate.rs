@@ -127,7 +127,7 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
         best = best.min(start.elapsed());
         last = Some(out);
     }
-    (best, last.unwrap_or_else(|| f()))
+    (best, last.unwrap_or_else(f))
 }
 
 fn main() {
@@ -163,13 +163,6 @@ fn main() {
     if std::env::var_os("BENCH_BREAKDOWN").is_some() {
         let (parse_time, _) = best_of(5, || check::parse_all(&sources));
         let (serial, _) = best_of(3, || sources.iter().map(govrt::syntax::parse).count());
-        let (raw, _) = best_of(3, || {
-            sources
-                .iter()
-                .map(|s| govrt::syntax::parse_only(&s.text))
-                .sum::<usize>()
-        });
-        println!("pest only (one thread): {:.1} ms", raw.as_secs_f64() * 1e3);
         println!(
             "breakdown: parse (parallel) {:.1} ms, parse (one thread) {:.1} ms",
             parse_time.as_secs_f64() * 1e3,

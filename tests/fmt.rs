@@ -52,9 +52,18 @@ fn fmt_is_idempotent_and_keeps_comments_on_every_file() {
                 source.name
             );
             let docs = |t: &str| -> Vec<String> {
-                t.lines().map(str::trim).filter(|l| l.starts_with("///")).map(str::to_string).collect()
+                t.lines()
+                    .map(str::trim)
+                    .filter(|l| l.starts_with("///"))
+                    .map(str::to_string)
+                    .collect()
             };
-            assert_eq!(docs(&source.text), docs(&once), "fmt lost or changed doc comments of {}", source.name);
+            assert_eq!(
+                docs(&source.text),
+                docs(&once),
+                "fmt lost or changed doc comments of {}",
+                source.name
+            );
             formatted_files += 1;
         }
     }

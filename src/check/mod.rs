@@ -323,10 +323,48 @@ impl Checker<'_> {
         let known: BTreeSet<String> = outlines.keys().cloned().collect();
         self.check_parents(&outlines);
 
+        // Bodies only read the outlines, so they are checked in parallel; each
+        // worker collects its own diagnostics (sorted at the end anyway).
+        let all: Vec<&Outline<'_>> = outlines.values().collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = if all.len() < 64 {
+            all.len().max(1)
+        } else {
+            all.len().div_ceil(threads)
+        };
+        let scripts = self.scripts;
+        let results: Vec<(Vec<Blueprint>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = all
+                .chunks(chunk)
+                .map(|part| {
+                    let (outlines, known) = (&outlines, &known);
+                    scope.spawn(move || {
+                        let mut worker = Checker {
+                            diagnostics: Vec::new(),
+                            scripts,
+                        };
+                        let done = part
+                            .iter()
+                            .map(|o| worker.blueprint(o, outlines, known))
+                            .collect();
+                        (done, worker.diagnostics)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h.join() {
+                    Ok(r) => r,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
         let mut blueprints = BTreeMap::new();
-        for outline in outlines.values() {
-            let blueprint = self.blueprint(outline, &outlines, &known);
-            blueprints.insert(blueprint.id.clone(), blueprint);
+        for (done, diagnostics) in results {
+            self.diagnostics.extend(diagnostics);
+            for blueprint in done {
+                blueprints.insert(blueprint.id.clone(), blueprint);
+            }
         }
         BlueprintSet {
             blueprints,

@@ -62,7 +62,12 @@ fn syntax_error(file: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Dia
     }
     let found = describe_found(&file.text, pos);
     let list = join_alternatives(&expected);
-    let (message, label) = if list.is_empty() {
+    let (message, label) = if is_unterminated_string(&file.text, pos) {
+        (
+            "unterminated string".to_string(),
+            "this string has no closing `\"`".to_string(),
+        )
+    } else if list.is_empty() {
         (
             format!("unexpected {found}"),
             "not expected here".to_string(),
@@ -170,7 +175,7 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::everyone => "`everyone`",
         Rule::ancestor_field => "`BLUEPRINT.field`",
         Rule::principals => "a principal",
-        Rule::field_type | Rule::list_type => "a type",
+        Rule::list_type => "a type",
         Rule::enum_type => "`enum`",
         Rule::int_range_type => "`int`",
         Rule::ref_type => "`ref`",
@@ -218,6 +223,9 @@ fn token_end(text: &str, pos: usize) -> usize {
 }
 
 fn describe_found(text: &str, pos: usize) -> String {
+    if is_unterminated_string(text, pos) {
+        return "a string that is not closed on its line".to_string();
+    }
     let end = token_end(text, pos);
     match &text[pos.min(text.len())..end] {
         "" => "end of file".to_string(),
@@ -227,7 +235,31 @@ fn describe_found(text: &str, pos: usize) -> String {
     }
 }
 
+/// Whether a `"` at `pos` opens a string with no closing quote on its line.
+fn is_unterminated_string(text: &str, pos: usize) -> bool {
+    let rest = &text[pos.min(text.len())..];
+    let Some(body) = rest.strip_prefix('"') else {
+        return false;
+    };
+    let line = body.split('\n').next().unwrap_or("");
+    let mut escaped = false;
+    for c in line.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => return false,
+            _ => escaped = false,
+        }
+    }
+    true
+}
+
 fn syntax_help(text: &str, pos: usize, expected: &[Rule]) -> Option<String> {
+    if is_unterminated_string(text, pos) {
+        return Some(
+            "close the string with `\"` on the same line; write a newline inside a string as `\\n`"
+                .to_string(),
+        );
+    }
     let next = text[pos.min(text.len())..].chars().next();
     let has = |rules: &[Rule]| rules.iter().any(|r| expected.contains(r));
     if next.is_some_and(|c| c.is_ascii_uppercase()) && has(&[Rule::ident]) {
@@ -262,7 +294,7 @@ fn syntax_help(text: &str, pos: usize, expected: &[Rule]) -> Option<String> {
         "write `reviewers = PRINCIPALS`, e.g. `reviewers = group \"risk\", role owner`"
     } else if has(&[Rule::principals, Rule::user_principal, Rule::kw_user]) {
         "a principal is `user \"name\"`, `group \"name\"`, `api_key \"name\"`, `role ID`, `everyone`, `field ID` or `BLUEPRINT.field ID`"
-    } else if has(&[Rule::field_type, Rule::named_type, Rule::kw_enum]) {
+    } else if has(&[Rule::list_type, Rule::named_type, Rule::kw_enum]) {
         "a field is written `field ID: TYPE \"Label\"`, with a type such as `text`, `int(1..5)`, `enum(a, b)` or `[user]`"
     } else if has(&[Rule::duration]) {
         "a duration is a positive whole number and a unit, e.g. `6 months`"
@@ -384,7 +416,6 @@ fn build_ident(pair: Pair<'_, Rule>) -> Ident {
 }
 
 fn build_string(pair: Pair<'_, Rule>) -> StringLit {
-    // `label` wraps a `string`; a `string` wraps its `string_text`.
     let pair = match pair.as_rule() {
         Rule::label => match pair.clone().into_inner().next() {
             Some(inner) => inner,
@@ -392,6 +423,7 @@ fn build_string(pair: Pair<'_, Rule>) -> StringLit {
         },
         _ => pair,
     };
+    // `label` wraps a `string`; a `string` wraps its `string_text`.
     let span = span_of(&pair);
     let raw = pair.as_str();
     StringLit {
@@ -639,8 +671,17 @@ fn build_field(pair: Pair<'_, Rule>) -> FieldDecl {
     let (docs, rest) = split_docs(pair);
     let mut parts = rest.into_iter().peekable();
     let id = first_ident(&mut parts);
-    let ty = match parts.next_if(|p| p.as_rule() == Rule::field_type) {
-        Some(p) => build_field_type(p),
+    let ty = match parts.next_if(|p| {
+        matches!(
+            p.as_rule(),
+            Rule::list_type
+                | Rule::enum_type
+                | Rule::int_range_type
+                | Rule::ref_type
+                | Rule::named_type
+        )
+    }) {
+        Some(p) => build_type(p),
         None => TypeExpr::Named(Ident {
             name: String::new(),
             span,
@@ -665,17 +706,6 @@ fn build_field(pair: Pair<'_, Rule>) -> FieldDecl {
         ty,
         label,
         options,
-    }
-}
-
-fn build_field_type(pair: Pair<'_, Rule>) -> TypeExpr {
-    let span = span_of(&pair);
-    match pair.into_inner().next() {
-        Some(inner) => build_type(inner),
-        None => TypeExpr::Named(Ident {
-            name: String::new(),
-            span,
-        }),
     }
 }
 
@@ -958,10 +988,4 @@ mod tests {
         );
         assert!(f.is_ok(), "{f:?}");
     }
-}
-#[doc(hidden)]
-pub fn parse_only(text: &str) -> usize {
-    GovParser::parse(Rule::file, text)
-        .map(|p| p.count())
-        .unwrap_or(0)
 }
