@@ -236,6 +236,26 @@ fn duplicate_setting(file: &Arc<SourceFile>, what: &str, span: Span, first: Span
     .with_help(format!("keep one `{what}`"))
 }
 
+/// A word that must be one of a few (`policy block`, `gates deploy`).
+fn unknown_word(
+    code: Code,
+    file: &Arc<SourceFile>,
+    word: &ast::Ident,
+    what: &str,
+    choices: &[&str],
+    fallback: &str,
+) -> Diagnostic {
+    let help = did_you_mean(&word.name, choices.iter().copied(), fallback);
+    Diagnostic::new(
+        code,
+        file,
+        word.span,
+        format!("unknown {what}"),
+        format!("unknown {what} `{}`", word.name),
+    )
+    .with_help(help)
+}
+
 fn duplicate_name(
     code: Code,
     kind: &str,
@@ -687,21 +707,14 @@ impl Checker<'_> {
                         "warn" => Policy::Warn,
                         "always" => Policy::Always,
                         other => {
-                            let help = did_you_mean(
-                                other,
-                                ["prevent", "warn", "always"],
+                            self.report(unknown_word(
+                                Code::UnknownPolicy,
+                                file,
+                                p,
+                                "policy",
+                                &["prevent", "warn", "always"],
                                 "a policy is `prevent`, `warn` or `always`",
-                            );
-                            self.report(
-                                Diagnostic::new(
-                                    Code::UnknownPolicy,
-                                    file,
-                                    p.span,
-                                    "unknown policy",
-                                    format!("unknown policy `{other}`"),
-                                )
-                                .with_help(help),
-                            );
+                            ));
                             valid = false;
                             continue;
                         }
@@ -853,21 +866,14 @@ impl Checker<'_> {
                         "write" => &mut permissions.write,
                         "delete" => &mut permissions.delete,
                         other => {
-                            let help = did_you_mean(
-                                other,
-                                ["read", "write", "delete"],
+                            self.report(unknown_word(
+                                Code::UnknownPermission,
+                                file,
+                                &p.kind,
+                                "permission",
+                                &["read", "write", "delete"],
                                 "permissions are `read`, `write` and `delete`",
-                            );
-                            self.report(
-                                Diagnostic::new(
-                                    Code::UnknownPermission,
-                                    file,
-                                    p.kind.span,
-                                    "unknown permission",
-                                    format!("unknown permission `{other}`"),
-                                )
-                                .with_help(help),
-                            );
+                            ));
                             continue;
                         }
                     };
@@ -1323,21 +1329,14 @@ impl Checker<'_> {
                         "deployment" => true,
                         "nothing" => false,
                         other => {
-                            let help = did_you_mean(
-                                other,
-                                ["deployment", "nothing"],
+                            self.report(unknown_word(
+                                Code::UnknownGate,
+                                file,
+                                target,
+                                "gate",
+                                &["deployment", "nothing"],
                                 "write `gates deployment` (the default) or `gates nothing`",
-                            );
-                            self.report(
-                                Diagnostic::new(
-                                    Code::UnknownGate,
-                                    file,
-                                    target.span,
-                                    "unknown gate",
-                                    format!("sign-off cannot gate `{other}`"),
-                                )
-                                .with_help(help),
-                            );
+                            ));
                             valid = false;
                             continue;
                         }
