@@ -706,7 +706,7 @@ impl Checker<'_> {
                         "prevent" => Policy::Prevent,
                         "warn" => Policy::Warn,
                         "always" => Policy::Always,
-                        other => {
+                        _ => {
                             self.report(unknown_word(
                                 Code::UnknownPolicy,
                                 file,
@@ -865,7 +865,7 @@ impl Checker<'_> {
                         "read" => &mut permissions.read,
                         "write" => &mut permissions.write,
                         "delete" => &mut permissions.delete,
-                        other => {
+                        _ => {
                             self.report(unknown_word(
                                 Code::UnknownPermission,
                                 file,
@@ -1328,7 +1328,7 @@ impl Checker<'_> {
                     let value = match target.name.as_str() {
                         "deployment" => true,
                         "nothing" => false,
-                        other => {
+                        _ => {
                             self.report(unknown_word(
                                 Code::UnknownGate,
                                 file,
