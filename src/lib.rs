@@ -16,4 +16,6 @@ pub mod model;
 // `std` (which skips its per-call stack probing: the grammar does not nest).
 extern crate alloc;
 
+pub mod engine;
+pub mod store;
 pub mod syntax;

@@ -120,6 +120,7 @@ pub fn check_script(
     let script = Script {
         path: path_as_written.to_string(),
         source: script_file.text.to_string(),
+        resolved: script_file.name.clone(),
         hooks,
     };
     (Some(script), diagnostics)

@@ -3,6 +3,7 @@
 //! the crate prints or exits.
 
 mod blueprint_files;
+mod runtime;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -60,6 +61,15 @@ pub struct Cli {
     /// Machine output: one JSON document on stdout.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Durability of commits: FULL (survives a power cut) or NORMAL.
+    #[arg(
+        long,
+        global = true,
+        env = "GOVRT_SYNC",
+        default_value = "FULL",
+        value_name = "FULL|NORMAL"
+    )]
+    pub sync: String,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -76,6 +86,64 @@ pub enum Command {
     Explain {
         /// The code: `gov::E0101`, `E0101`.
         code: String,
+    },
+    /// Create or upgrade the database and load a blueprint set (default: the standard set).
+    Init {
+        /// The blueprint folder to load.
+        #[arg(long)]
+        blueprints: Option<PathBuf>,
+    },
+    /// Stored blueprints.
+    #[command(subcommand)]
+    Blueprint(runtime::BlueprintCommand),
+    /// Users.
+    #[command(subcommand)]
+    User(runtime::UserCommand),
+    /// Groups.
+    #[command(subcommand)]
+    Group(runtime::GroupCommand),
+    /// API keys.
+    #[command(subcommand)]
+    Apikey(runtime::ApiKeyCommand),
+    /// User tokens.
+    #[command(subcommand)]
+    Token(runtime::TokenCommand),
+    /// Items and their workflow.
+    #[command(subcommand)]
+    Item(runtime::ItemCommand),
+    /// The governance status of an item.
+    Status {
+        /// The item.
+        item: i64,
+    },
+    /// Sign-offs waiting for a user's feedback or decision.
+    Reviews {
+        /// The user (default: `--as`; another user needs an admin).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Sign-off actions.
+    #[command(subcommand)]
+    Signoff(runtime::SignOffCommand),
+    /// Deployment gating.
+    #[command(subcommand)]
+    Deploy(runtime::DeployCommand),
+    /// The matrix view of a blueprint, as a table.
+    Matrix {
+        /// The blueprint (default: the first with a matrix view).
+        blueprint: Option<String>,
+        /// The view id.
+        #[arg(long)]
+        view: Option<String>,
+    },
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(runtime::AuditCommand),
+    /// Apply due resets (and later, deliver notifications).
+    Tick {
+        /// The time to act at (RFC 3339; default: now).
+        #[arg(long)]
+        now: Option<String>,
     },
 }
 
@@ -133,6 +201,22 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Validate(args) => blueprint_files::validate(args, json),
         Command::Fmt(args) => blueprint_files::fmt(args, json),
         Command::Explain { code } => explain(code, json),
+        Command::Init { blueprints } => runtime::init(&cli, blueprints.as_ref()),
+        Command::Blueprint(c) => runtime::blueprint(&cli, c),
+        Command::User(c) => runtime::identities(&cli, Some(c), None, None, None),
+        Command::Group(c) => runtime::identities(&cli, None, Some(c), None, None),
+        Command::Apikey(c) => runtime::identities(&cli, None, None, Some(c), None),
+        Command::Token(c) => runtime::identities(&cli, None, None, None, Some(c)),
+        Command::Item(c) => runtime::item(&cli, c),
+        Command::Status { item } => runtime::status(&cli, *item),
+        Command::Reviews { user } => runtime::reviews(&cli, user.as_ref()),
+        Command::Signoff(c) => runtime::signoff(&cli, c),
+        Command::Deploy(c) => runtime::deploy(&cli, c),
+        Command::Matrix { blueprint, view } => {
+            runtime::matrix(&cli, blueprint.as_ref(), view.as_ref())
+        }
+        Command::Audit(c) => runtime::audit(&cli, c),
+        Command::Tick { now } => runtime::tick(&cli, now.as_ref()),
     };
     match outcome {
         Outcome::Exit(code) => ExitCode::from(code),

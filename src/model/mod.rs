@@ -140,6 +140,9 @@ pub struct Script {
     /// The script's text, as read when the set was checked.
     #[serde(skip)]
     pub source: String,
+    /// Where it was read from (the blueprint file's folder joined with `path`).
+    #[serde(skip)]
+    pub resolved: String,
     /// The hook functions it defines, with their arity.
     pub hooks: Vec<String>,
 }

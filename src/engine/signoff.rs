@@ -1,0 +1,955 @@
+//! The sign-off state machine of DESIGN.md, as a pure function:
+//! (state, action, actor, now) → (new state, events) or a refusal.
+//!
+//! It never reads the clock, the database or the blueprint files: the engine
+//! resolves who the actor is (writer, eligible reviewer, final approver) and
+//! passes it in, and stores what comes out.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Refusal;
+use crate::model::Duration;
+
+/// The state of a sign-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    /// No review requested yet.
+    #[default]
+    NotStarted,
+    /// Reviewers are giving feedback.
+    WaitingForFeedback,
+    /// The final approver is asked to decide.
+    WaitingForApproval,
+    /// Approved: the step may be left, deployment may go ahead.
+    Approved,
+    /// Rejected: the workflow is locked.
+    Rejected,
+    /// Abandoned: the workflow is locked until the abandon is canceled.
+    Abandoned,
+}
+
+impl Status {
+    /// The name used in outputs (`WAITING_FOR_FEEDBACK`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NotStarted => "NOT_STARTED",
+            Status::WaitingForFeedback => "WAITING_FOR_FEEDBACK",
+            Status::WaitingForApproval => "WAITING_FOR_APPROVAL",
+            Status::Approved => "APPROVED",
+            Status::Rejected => "REJECTED",
+            Status::Abandoned => "ABANDONED",
+        }
+    }
+
+    /// Rejected and abandoned sign-offs lock the workflow.
+    pub fn locks_workflow(self) -> bool {
+        matches!(self, Status::Rejected | Status::Abandoned)
+    }
+}
+
+/// A reviewer's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// No issue.
+    Approved,
+    /// Minor issues.
+    MinorIssue,
+    /// Major issues.
+    MajorIssue,
+}
+
+impl Verdict {
+    /// Parses `approved`, `minor`, `major` (and the upper-case names).
+    pub fn parse(text: &str) -> Option<Verdict> {
+        match text.to_ascii_lowercase().as_str() {
+            "approved" | "approve" => Some(Verdict::Approved),
+            "minor" | "minor_issue" => Some(Verdict::MinorIssue),
+            "major" | "major_issue" => Some(Verdict::MajorIssue),
+            _ => None,
+        }
+    }
+
+    /// The name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approved => "APPROVED",
+            Verdict::MinorIssue => "MINOR_ISSUE",
+            Verdict::MajorIssue => "MAJOR_ISSUE",
+        }
+    }
+}
+
+/// One reviewer's current feedback in one group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    /// The feedback group.
+    pub group: String,
+    /// Who gave it.
+    pub reviewer: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The comment.
+    pub comment: Option<String>,
+    /// When it was given or last edited.
+    pub at: DateTime<Utc>,
+    /// Given by an admin acting outside the group.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub as_admin: bool,
+}
+
+/// The final decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Approved (true) or rejected.
+    pub approved: bool,
+    /// Who decided.
+    pub by: String,
+    /// The comment.
+    pub comment: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Decided by an admin acting outside the approvers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub as_admin: bool,
+}
+
+/// A delegation: `to` is eligible in `from`'s place for `group` (`final` for the final approval).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delegation {
+    /// The feedback group, or `final`.
+    pub group: String,
+    /// The delegator.
+    pub from: String,
+    /// The delegate.
+    pub to: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A finished round of reviews, archived by a reset (kept in history).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Round {
+    /// The state the sign-off was in when it was reset.
+    pub status: Status,
+    /// Who requested the review.
+    pub requester: Option<String>,
+    /// The reviews of the round.
+    pub reviews: Vec<Review>,
+    /// The decision of the round.
+    pub decision: Option<Decision>,
+    /// When the round was archived.
+    pub reset_at: DateTime<Utc>,
+    /// Who reset it (`scheduler` for automatic resets).
+    pub reset_by: String,
+}
+
+/// Everything about one sign-off of one item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SignOffState {
+    /// Where it stands.
+    pub status: Status,
+    /// Who requested the review (or the final approval, if none was requested).
+    pub requester: Option<String>,
+    /// Current reviews: one per reviewer and group.
+    pub reviews: Vec<Review>,
+    /// The final decision, when taken.
+    pub decision: Option<Decision>,
+    /// Delegations of this round.
+    pub delegations: Vec<Delegation>,
+    /// The state left by an abandon, restored by cancel.
+    pub abandoned_from: Option<Status>,
+    /// When it was last approved.
+    pub approved_at: Option<DateTime<Utc>>,
+    /// When an approved sign-off resets by itself (`reset every`, `reset_at` hook).
+    pub next_reset_at: Option<DateTime<Utc>>,
+    /// A reset scheduled by someone.
+    pub scheduled_reset_at: Option<DateTime<Utc>>,
+    /// Archived rounds, oldest first.
+    pub history: Vec<Round>,
+}
+
+impl SignOffState {
+    /// The earliest reset due, if any (a periodic one only counts while approved).
+    pub fn due_at(&self) -> Option<DateTime<Utc>> {
+        let periodic = self
+            .next_reset_at
+            .filter(|_| self.status == Status::Approved);
+        match (periodic, self.scheduled_reset_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Reviews of `group`.
+    pub fn reviews_of<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a Review> + 'a {
+        self.reviews.iter().filter(move |r| r.group == group)
+    }
+}
+
+/// A sign-off action (imperative).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Action {
+    /// Ask the feedback groups to review.
+    RequestReview,
+    /// Give (or edit) feedback for a group.
+    GiveFeedback {
+        /// The group.
+        group: String,
+        /// The verdict.
+        verdict: Verdict,
+        /// The comment.
+        comment: Option<String>,
+    },
+    /// Hand one's eligibility for a group (or `final`) to another user.
+    Delegate {
+        /// The group, or `final`.
+        group: String,
+        /// The delegate.
+        to: String,
+    },
+    /// Ask the final approver to decide.
+    RequestFinalApproval,
+    /// Send it back from the final approver to the reviewers.
+    BackToFeedback,
+    /// Approve (or edit a decision into an approval).
+    Approve {
+        /// The comment.
+        comment: Option<String>,
+    },
+    /// Reject (or edit a decision into a rejection).
+    Reject {
+        /// The comment.
+        comment: Option<String>,
+    },
+    /// Abandon the sign-off (locks the workflow).
+    Abandon,
+    /// Cancel an abandon, restoring the state and reviews.
+    CancelAbandon,
+    /// Reset to NOT_STARTED, archiving the reviews.
+    Reset,
+    /// Schedule a reset.
+    ScheduleReset {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A reset applied by the scheduler because one fell due.
+    AutomaticReset,
+}
+
+impl Action {
+    /// The name used in audit events and refusals.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::RequestReview => "request review",
+            Action::GiveFeedback { .. } => "give feedback",
+            Action::Delegate { .. } => "delegate",
+            Action::RequestFinalApproval => "request final approval",
+            Action::BackToFeedback => "back to feedback",
+            Action::Approve { .. } => "approve",
+            Action::Reject { .. } => "reject",
+            Action::Abandon => "abandon",
+            Action::CancelAbandon => "cancel abandon",
+            Action::Reset => "reset",
+            Action::ScheduleReset { .. } => "schedule reset",
+            Action::AutomaticReset => "automatic reset",
+        }
+    }
+}
+
+/// What happened (past tense), for the audit trail and notifications.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum Event {
+    /// A review was requested.
+    ReviewRequested,
+    /// Feedback was given; `edited` when it replaced the reviewer's earlier one.
+    FeedbackGiven {
+        /// The group.
+        group: String,
+        /// The verdict.
+        verdict: Verdict,
+        /// Whether it replaced earlier feedback.
+        edited: bool,
+        /// Whether the verdict changed (false for comment-only edits).
+        status_changed: bool,
+    },
+    /// Eligibility was delegated.
+    Delegated {
+        /// The group, or `final`.
+        group: String,
+        /// The delegate.
+        to: String,
+    },
+    /// The final approval was requested.
+    FinalApprovalRequested,
+    /// Sent back to feedback.
+    SentBackToFeedback,
+    /// Approved or rejected; `edited` when it changed an earlier decision.
+    Decided {
+        /// Approved (true) or rejected.
+        approved: bool,
+        /// Whether it replaced an earlier decision.
+        edited: bool,
+        /// Whether the decision changed (false for comment-only edits).
+        status_changed: bool,
+    },
+    /// Abandoned.
+    Abandoned,
+    /// The abandon was canceled.
+    AbandonCanceled,
+    /// Reset; `automatic` when the scheduler did it.
+    Reset {
+        /// Done by the scheduler.
+        automatic: bool,
+    },
+    /// A reset was scheduled.
+    ResetScheduled {
+        /// When.
+        at: DateTime<Utc>,
+    },
+}
+
+/// Who is acting, as the engine resolved it for this item and sign-off.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    /// The user or API key name (`scheduler` for the scheduler).
+    pub name: &'a str,
+    /// Has write permission on the item.
+    pub can_write: bool,
+    /// The feedback groups the actor may review (delegations applied).
+    pub feedback_groups: Vec<String>,
+    /// May give the final approval (delegations applied).
+    pub is_final_approver: bool,
+    /// An admin: may act for anyone (recorded).
+    pub is_admin: bool,
+}
+
+/// The static rules of one sign-off, from the blueprint.
+#[derive(Debug, Clone)]
+pub struct Rules<'a> {
+    /// The ids of the feedback groups.
+    pub groups: Vec<&'a str>,
+    /// Whoever requested the review may not give the final approval.
+    pub not_requester: bool,
+    /// An approved sign-off is reset this long after approval.
+    pub reset_every: Option<Duration>,
+}
+
+fn transition(from: Status, action: &Action) -> Refusal {
+    Refusal::InvalidTransition {
+        action: action.name().to_string(),
+        state: from.as_str().to_string(),
+    }
+}
+
+fn not_permitted(actor: &Actor<'_>, what: &str) -> Refusal {
+    Refusal::NotPermitted {
+        who: actor.name.to_string(),
+        what: what.to_string(),
+    }
+}
+
+/// Applies `action` by `actor` at `now` to `state`.
+pub fn apply(
+    state: &SignOffState,
+    action: &Action,
+    actor: &Actor<'_>,
+    rules: &Rules<'_>,
+    now: DateTime<Utc>,
+) -> Result<(SignOffState, Vec<Event>), Refusal> {
+    let mut next = state.clone();
+    let from = state.status;
+    let may_administer = actor.can_write || actor.is_final_approver || actor.is_admin;
+    let events = match action {
+        Action::RequestReview => {
+            if from != Status::NotStarted {
+                return Err(transition(from, action));
+            }
+            if !(actor.can_write || actor.is_admin) {
+                return Err(not_permitted(
+                    actor,
+                    "request a review (write permission needed)",
+                ));
+            }
+            next.status = Status::WaitingForFeedback;
+            next.requester = Some(actor.name.to_string());
+            vec![Event::ReviewRequested]
+        }
+        Action::GiveFeedback {
+            group,
+            verdict,
+            comment,
+        } => {
+            if from != Status::WaitingForFeedback {
+                return Err(transition(from, action));
+            }
+            if !rules.groups.contains(&group.as_str()) {
+                return Err(Refusal::NotFound {
+                    what: format!("feedback group `{group}`"),
+                });
+            }
+            let eligible = actor.feedback_groups.iter().any(|g| g == group);
+            if !eligible && !actor.is_admin {
+                return Err(not_permitted(
+                    actor,
+                    &format!("give feedback for group `{group}`"),
+                ));
+            }
+            let review = Review {
+                group: group.clone(),
+                reviewer: actor.name.to_string(),
+                verdict: *verdict,
+                comment: comment.clone(),
+                at: now,
+                as_admin: !eligible,
+            };
+            let existing = next
+                .reviews
+                .iter_mut()
+                .find(|r| r.group == *group && r.reviewer == actor.name);
+            let (edited, status_changed) = match existing {
+                Some(old) => {
+                    let changed = old.verdict != *verdict;
+                    *old = review;
+                    (true, changed)
+                }
+                None => {
+                    next.reviews.push(review);
+                    (false, true)
+                }
+            };
+            vec![Event::FeedbackGiven {
+                group: group.clone(),
+                verdict: *verdict,
+                edited,
+                status_changed,
+            }]
+        }
+        Action::Delegate { group, to } => {
+            if !matches!(
+                from,
+                Status::WaitingForFeedback | Status::WaitingForApproval
+            ) {
+                return Err(transition(from, action));
+            }
+            let eligible = if group == "final" {
+                actor.is_final_approver
+            } else {
+                if !rules.groups.contains(&group.as_str()) {
+                    return Err(Refusal::NotFound {
+                        what: format!("feedback group `{group}`"),
+                    });
+                }
+                actor.feedback_groups.iter().any(|g| g == group)
+            };
+            if !eligible && !actor.is_admin {
+                return Err(not_permitted(
+                    actor,
+                    &format!("delegate `{group}` (only an eligible reviewer may)"),
+                ));
+            }
+            if to == actor.name {
+                return Err(Refusal::InvalidValue {
+                    what: "delegate".into(),
+                    why: "a reviewer cannot delegate to themselves".into(),
+                });
+            }
+            next.delegations.push(Delegation {
+                group: group.clone(),
+                from: actor.name.to_string(),
+                to: to.clone(),
+                at: now,
+            });
+            vec![Event::Delegated {
+                group: group.clone(),
+                to: to.clone(),
+            }]
+        }
+        Action::RequestFinalApproval => {
+            if !matches!(from, Status::NotStarted | Status::WaitingForFeedback) {
+                return Err(transition(from, action));
+            }
+            if !(actor.can_write || actor.is_admin) {
+                return Err(not_permitted(
+                    actor,
+                    "request the final approval (write permission needed)",
+                ));
+            }
+            next.status = Status::WaitingForApproval;
+            if next.requester.is_none() {
+                next.requester = Some(actor.name.to_string());
+            }
+            vec![Event::FinalApprovalRequested]
+        }
+        Action::BackToFeedback => {
+            if from != Status::WaitingForApproval {
+                return Err(transition(from, action));
+            }
+            if !(actor.is_final_approver || actor.is_admin) {
+                return Err(not_permitted(
+                    actor,
+                    "send back to feedback (only a final approver may)",
+                ));
+            }
+            next.status = Status::WaitingForFeedback;
+            vec![Event::SentBackToFeedback]
+        }
+        Action::Approve { comment } | Action::Reject { comment } => {
+            let approved = matches!(action, Action::Approve { .. });
+            if !matches!(
+                from,
+                Status::WaitingForApproval | Status::Approved | Status::Rejected
+            ) {
+                return Err(transition(from, action));
+            }
+            if !(actor.is_final_approver || actor.is_admin) {
+                return Err(not_permitted(
+                    actor,
+                    if approved {
+                        "approve (only a final approver may)"
+                    } else {
+                        "reject (only a final approver may)"
+                    },
+                ));
+            }
+            if rules.not_requester && state.requester.as_deref() == Some(actor.name) {
+                return Err(Refusal::NotPermitted {
+                    who: actor.name.to_string(),
+                    what: "decide on a sign-off they requested (`not requester`: separation of duties)".into(),
+                });
+            }
+            let edited = from != Status::WaitingForApproval;
+            let target = if approved {
+                Status::Approved
+            } else {
+                Status::Rejected
+            };
+            let status_changed = from != target;
+            next.status = target;
+            next.decision = Some(Decision {
+                approved,
+                by: actor.name.to_string(),
+                comment: comment.clone(),
+                at: now,
+                as_admin: !actor.is_final_approver,
+            });
+            if approved && status_changed {
+                next.approved_at = Some(now);
+                next.next_reset_at = rules.reset_every.and_then(|d| d.after(now));
+            } else if !approved {
+                next.next_reset_at = None;
+            }
+            vec![Event::Decided {
+                approved,
+                edited,
+                status_changed,
+            }]
+        }
+        Action::Abandon => {
+            if from == Status::Abandoned {
+                return Err(transition(from, action));
+            }
+            if !may_administer {
+                return Err(not_permitted(
+                    actor,
+                    "abandon (write permission or final approver needed)",
+                ));
+            }
+            next.abandoned_from = Some(from);
+            next.status = Status::Abandoned;
+            vec![Event::Abandoned]
+        }
+        Action::CancelAbandon => {
+            if from != Status::Abandoned {
+                return Err(transition(from, action));
+            }
+            if !may_administer {
+                return Err(not_permitted(
+                    actor,
+                    "cancel the abandon (write permission or final approver needed)",
+                ));
+            }
+            next.status = state.abandoned_from.unwrap_or_default();
+            next.abandoned_from = None;
+            vec![Event::AbandonCanceled]
+        }
+        Action::Reset => {
+            if !may_administer {
+                return Err(not_permitted(
+                    actor,
+                    "reset (write permission or final approver needed)",
+                ));
+            }
+            archive(&mut next, actor.name, now);
+            vec![Event::Reset { automatic: false }]
+        }
+        Action::ScheduleReset { at } => {
+            if !may_administer {
+                return Err(not_permitted(
+                    actor,
+                    "schedule a reset (write permission or final approver needed)",
+                ));
+            }
+            next.scheduled_reset_at = Some(*at);
+            vec![Event::ResetScheduled { at: *at }]
+        }
+        Action::AutomaticReset => {
+            let due = state.due_at().is_some_and(|d| d <= now);
+            if !due {
+                return Err(Refusal::InvalidTransition {
+                    action: action.name().into(),
+                    state: format!("{} with no reset due", from.as_str()),
+                });
+            }
+            archive(&mut next, actor.name, now);
+            vec![Event::Reset { automatic: true }]
+        }
+    };
+    Ok((next, events))
+}
+
+/// Archives the current round and starts afresh.
+fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
+    let round = Round {
+        status: state.status,
+        requester: state.requester.take(),
+        reviews: std::mem::take(&mut state.reviews),
+        decision: state.decision.take(),
+        reset_at: now,
+        reset_by: by.to_string(),
+    };
+    state.history.push(round);
+    state.status = Status::NotStarted;
+    state.delegations.clear();
+    state.abandoned_from = None;
+    state.next_reset_at = None;
+    state.scheduled_reset_at = None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DurationUnit;
+    use proptest::prelude::*;
+
+    fn t(h: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + h * 3600, 0).unwrap()
+    }
+
+    fn rules() -> Rules<'static> {
+        Rules {
+            groups: vec!["it_ops", "risk"],
+            not_requester: true,
+            reset_every: Some(Duration {
+                amount: 6,
+                unit: DurationUnit::Month,
+            }),
+        }
+    }
+
+    fn writer(name: &str) -> Actor<'_> {
+        Actor {
+            name,
+            can_write: true,
+            feedback_groups: vec![],
+            is_final_approver: false,
+            is_admin: false,
+        }
+    }
+
+    fn reviewer<'a>(name: &'a str, group: &str) -> Actor<'a> {
+        Actor {
+            name,
+            can_write: false,
+            feedback_groups: vec![group.to_string()],
+            is_final_approver: false,
+            is_admin: false,
+        }
+    }
+
+    fn approver(name: &str) -> Actor<'_> {
+        Actor {
+            name,
+            can_write: false,
+            feedback_groups: vec![],
+            is_final_approver: true,
+            is_admin: false,
+        }
+    }
+
+    fn run(
+        state: &SignOffState,
+        action: Action,
+        actor: &Actor<'_>,
+    ) -> Result<SignOffState, Refusal> {
+        apply(state, &action, actor, &rules(), t(0)).map(|(s, _)| s)
+    }
+
+    #[test]
+    fn the_happy_path_of_the_table() {
+        let s = SignOffState::default();
+        let s = run(&s, Action::RequestReview, &writer("owner")).unwrap();
+        assert_eq!(s.status, Status::WaitingForFeedback);
+        let s = run(
+            &s,
+            Action::GiveFeedback {
+                group: "risk".into(),
+                verdict: Verdict::MinorIssue,
+                comment: None,
+            },
+            &reviewer("r", "risk"),
+        )
+        .unwrap();
+        let (s, events) = apply(
+            &s,
+            &Action::GiveFeedback {
+                group: "risk".into(),
+                verdict: Verdict::MinorIssue,
+                comment: Some("typo".into()),
+            },
+            &reviewer("r", "risk"),
+            &rules(),
+            t(1),
+        )
+        .unwrap();
+        assert_eq!(s.reviews.len(), 1, "re-submitting edits the review");
+        assert_eq!(
+            events,
+            vec![Event::FeedbackGiven {
+                group: "risk".into(),
+                verdict: Verdict::MinorIssue,
+                edited: true,
+                status_changed: false
+            }]
+        );
+        let s = run(&s, Action::RequestFinalApproval, &writer("owner")).unwrap();
+        let s = run(&s, Action::BackToFeedback, &approver("boss")).unwrap();
+        assert_eq!(s.status, Status::WaitingForFeedback);
+        let s = run(&s, Action::RequestFinalApproval, &writer("owner")).unwrap();
+        let s = run(&s, Action::Approve { comment: None }, &approver("boss")).unwrap();
+        assert_eq!(s.status, Status::Approved);
+        assert_eq!(
+            s.next_reset_at,
+            Some(t(0).checked_add_months(chrono::Months::new(6)).unwrap())
+        );
+        let s = run(
+            &s,
+            Action::Reject {
+                comment: Some("changed my mind".into()),
+            },
+            &approver("boss"),
+        )
+        .unwrap();
+        assert_eq!(s.status, Status::Rejected);
+        assert!(s.status.locks_workflow());
+    }
+
+    #[test]
+    fn refusals_name_what_was_wrong() {
+        let s = SignOffState::default();
+        assert!(matches!(
+            run(&s, Action::RequestReview, &reviewer("r", "risk")),
+            Err(Refusal::NotPermitted { .. })
+        ));
+        assert!(matches!(
+            run(&s, Action::BackToFeedback, &approver("a")),
+            Err(Refusal::InvalidTransition { .. })
+        ));
+        let s = run(&s, Action::RequestReview, &writer("owner")).unwrap();
+        let outsider = reviewer("x", "it_ops");
+        assert!(matches!(
+            run(
+                &s,
+                Action::GiveFeedback {
+                    group: "risk".into(),
+                    verdict: Verdict::Approved,
+                    comment: None
+                },
+                &outsider
+            ),
+            Err(Refusal::NotPermitted { .. })
+        ));
+        let s = run(&s, Action::RequestFinalApproval, &writer("owner")).unwrap();
+        let requester_as_approver = Actor {
+            is_final_approver: true,
+            ..writer("owner")
+        };
+        assert!(matches!(
+            run(
+                &s,
+                Action::Approve { comment: None },
+                &requester_as_approver
+            ),
+            Err(Refusal::NotPermitted { .. })
+        ));
+    }
+
+    #[test]
+    fn final_approval_needs_no_feedback() {
+        let s = run(
+            &SignOffState::default(),
+            Action::RequestFinalApproval,
+            &writer("owner"),
+        )
+        .unwrap();
+        let s = run(&s, Action::Approve { comment: None }, &approver("boss")).unwrap();
+        assert_eq!(s.status, Status::Approved);
+    }
+
+    #[test]
+    fn automatic_reset_waits_for_its_time_and_archives() {
+        let s = run(
+            &SignOffState::default(),
+            Action::RequestFinalApproval,
+            &writer("owner"),
+        )
+        .unwrap();
+        let s = run(&s, Action::Approve { comment: None }, &approver("boss")).unwrap();
+        let scheduler = Actor {
+            name: "scheduler",
+            can_write: false,
+            feedback_groups: vec![],
+            is_final_approver: false,
+            is_admin: true,
+        };
+        assert!(apply(&s, &Action::AutomaticReset, &scheduler, &rules(), t(24)).is_err());
+        let later = s.next_reset_at.unwrap();
+        let (s, events) = apply(&s, &Action::AutomaticReset, &scheduler, &rules(), later).unwrap();
+        assert_eq!(s.status, Status::NotStarted);
+        assert_eq!(s.history.len(), 1);
+        assert_eq!(
+            s.history[0].decision.as_ref().map(|d| d.approved),
+            Some(true)
+        );
+        assert_eq!(events, vec![Event::Reset { automatic: true }]);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Who {
+        Writer,
+        Reviewer(usize),
+        Approver,
+        Admin,
+        Nobody,
+    }
+
+    fn any_action() -> impl Strategy<Value = Action> {
+        prop_oneof![
+            Just(Action::RequestReview),
+            (0usize..3, 0usize..3, any::<bool>()).prop_map(|(g, v, c)| Action::GiveFeedback {
+                group: ["it_ops", "risk", "nope"][g].to_string(),
+                verdict: [Verdict::Approved, Verdict::MinorIssue, Verdict::MajorIssue][v],
+                comment: c.then(|| "c".to_string()),
+            }),
+            (0usize..3).prop_map(|g| Action::Delegate {
+                group: ["it_ops", "risk", "final"][g].to_string(),
+                to: "delegate".into()
+            }),
+            Just(Action::RequestFinalApproval),
+            Just(Action::BackToFeedback),
+            Just(Action::Approve { comment: None }),
+            Just(Action::Reject { comment: None }),
+            Just(Action::Abandon),
+            Just(Action::CancelAbandon),
+            Just(Action::Reset),
+            (0i64..100).prop_map(|h| Action::ScheduleReset { at: t(h) }),
+            Just(Action::AutomaticReset),
+        ]
+    }
+
+    fn any_actor() -> impl Strategy<Value = Who> {
+        prop_oneof![
+            Just(Who::Writer),
+            (0usize..2).prop_map(Who::Reviewer),
+            Just(Who::Approver),
+            Just(Who::Admin),
+            Just(Who::Nobody)
+        ]
+    }
+
+    fn actor_of(who: &Who) -> Actor<'static> {
+        match who {
+            Who::Writer => writer("owner"),
+            Who::Reviewer(0) => reviewer("rev_it", "it_ops"),
+            Who::Reviewer(_) => reviewer("rev_risk", "risk"),
+            Who::Approver => approver("boss"),
+            Who::Admin => Actor {
+                name: "admin",
+                can_write: false,
+                feedback_groups: vec![],
+                is_final_approver: false,
+                is_admin: true,
+            },
+            Who::Nobody => Actor {
+                name: "nobody",
+                can_write: false,
+                feedback_groups: vec![],
+                is_final_approver: false,
+                is_admin: false,
+            },
+        }
+    }
+
+    /// Whether the table of DESIGN.md allows `action` from `from` (who aside).
+    fn table_allows(from: Status, action: &Action) -> bool {
+        use Status::*;
+        match action {
+            Action::RequestReview => from == NotStarted,
+            Action::GiveFeedback { .. } => from == WaitingForFeedback,
+            Action::Delegate { .. } => matches!(from, WaitingForFeedback | WaitingForApproval),
+            Action::RequestFinalApproval => matches!(from, NotStarted | WaitingForFeedback),
+            Action::BackToFeedback => from == WaitingForApproval,
+            Action::Approve { .. } | Action::Reject { .. } => {
+                matches!(from, WaitingForApproval | Approved | Rejected)
+            }
+            Action::Abandon => from != Abandoned,
+            Action::CancelAbandon => from == Abandoned,
+            Action::Reset | Action::ScheduleReset { .. } | Action::AutomaticReset => true,
+        }
+    }
+
+    fn reviews_count(s: &SignOffState) -> usize {
+        s.reviews.len() + s.history.iter().map(|r| r.reviews.len()).sum::<usize>()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn random_sequences_stay_within_the_table(steps in prop::collection::vec((any_action(), any_actor(), 0i64..48), 1..40)) {
+            let mut state = SignOffState::default();
+            for (action, who, hour) in steps {
+                let actor = actor_of(&who);
+                let before = state.clone();
+                match apply(&state, &action, &actor, &rules(), t(hour)) {
+                    Ok((next, events)) => {
+                        prop_assert!(table_allows(before.status, &action), "{action:?} allowed from {:?}", before.status);
+                        prop_assert!(!events.is_empty());
+                        // No review is ever lost: current + archived never shrinks.
+                        prop_assert!(reviews_count(&next) >= reviews_count(&before));
+                        // At most one current review per reviewer and group.
+                        let mut keys: Vec<_> = next.reviews.iter().map(|r| (&r.group, &r.reviewer)).collect();
+                        keys.sort();
+                        let n = keys.len();
+                        keys.dedup();
+                        prop_assert_eq!(n, keys.len());
+                        if next.status == Status::Approved || next.status == Status::Rejected {
+                            prop_assert!(next.decision.is_some());
+                        }
+                        // Abandon then cancel is the identity (but for the audit trail).
+                        if action == Action::Abandon {
+                            let (back, _) = apply(&next, &Action::CancelAbandon, &actor, &rules(), t(hour)).unwrap();
+                            prop_assert_eq!(&back, &before);
+                        }
+                        state = next;
+                    }
+                    Err(_) => prop_assert_eq!(&state, &before),
+                }
+            }
+        }
+    }
+}

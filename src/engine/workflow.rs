@@ -1,0 +1,162 @@
+//! Workflow moves as a pure function (DESIGN.md "Workflow rules"): whether an
+//! item may go from its current step to another, given what the engine found
+//! about each step (missing required fields, mandatory sign-offs, hooks).
+
+use serde::Serialize;
+
+use super::Refusal;
+use super::signoff::Status;
+
+/// Where an item's workflow stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WorkflowState {
+    /// On a step.
+    Ongoing,
+    /// Advanced past the last step.
+    Finished,
+    /// A sign-off is rejected or abandoned: no step moves.
+    Locked,
+}
+
+/// The state of one step as the workflow shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StepState {
+    /// Before the current step.
+    Finished,
+    /// The current step.
+    Ongoing,
+    /// After the current step.
+    NotStarted,
+}
+
+/// What the engine knows about a step when a move is checked.
+#[derive(Debug, Clone)]
+pub struct StepFacts {
+    /// The step id.
+    pub id: String,
+    /// Required step fields that are not set.
+    pub missing_fields: Vec<String>,
+    /// Whether its sign-off is mandatory (static flag or hook).
+    pub mandatory: bool,
+    /// Its sign-off's status, if it has one.
+    pub signoff: Option<Status>,
+}
+
+/// Checks a move from step index `from` (`finished` when past the last step)
+/// to `to` (`steps.len()` means past the last step).
+pub fn check_move(
+    steps: &[StepFacts],
+    from: usize,
+    finished: bool,
+    to: usize,
+    locked: bool,
+) -> Result<(), Refusal> {
+    if locked {
+        return Err(Refusal::LockedWorkflow {
+            why: "a sign-off is rejected or abandoned; reset it or cancel the abandon first".into(),
+        });
+    }
+    let from = if finished { steps.len() } else { from };
+    if to <= from {
+        return Ok(());
+    }
+    for step in &steps[from..to] {
+        if !step.missing_fields.is_empty() {
+            return Err(Refusal::MissingRequiredFields {
+                step: step.id.clone(),
+                fields: step.missing_fields.clone(),
+            });
+        }
+        if step.mandatory && step.signoff.is_some_and(|s| s != Status::Approved) {
+            return Err(Refusal::SignOffRequired {
+                step: step.id.clone(),
+                status: step.signoff.unwrap_or_default().as_str().to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The state of each step given the current index.
+pub fn step_states(count: usize, current: usize, finished: bool) -> Vec<StepState> {
+    (0..count)
+        .map(|i| {
+            if finished || i < current {
+                StepState::Finished
+            } else if i == current {
+                StepState::Ongoing
+            } else {
+                StepState::NotStarted
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn steps() -> Vec<StepFacts> {
+        vec![
+            StepFacts {
+                id: "a".into(),
+                missing_fields: vec![],
+                mandatory: false,
+                signoff: None,
+            },
+            StepFacts {
+                id: "b".into(),
+                missing_fields: vec!["rationale".into()],
+                mandatory: false,
+                signoff: None,
+            },
+            StepFacts {
+                id: "c".into(),
+                missing_fields: vec![],
+                mandatory: true,
+                signoff: Some(Status::WaitingForFeedback),
+            },
+            StepFacts {
+                id: "d".into(),
+                missing_fields: vec![],
+                mandatory: false,
+                signoff: None,
+            },
+        ]
+    }
+
+    #[test]
+    fn forward_needs_required_fields_and_mandatory_signoffs() {
+        assert!(check_move(&steps(), 0, false, 1, false).is_ok());
+        assert!(matches!(
+            check_move(&steps(), 1, false, 2, false),
+            Err(Refusal::MissingRequiredFields { .. })
+        ));
+        assert!(matches!(
+            check_move(&steps(), 2, false, 3, false),
+            Err(Refusal::SignOffRequired { .. })
+        ));
+        let mut s = steps();
+        s[2].signoff = Some(Status::Approved);
+        assert!(check_move(&s, 2, false, 4, false).is_ok());
+    }
+
+    #[test]
+    fn backward_is_free_and_a_lock_stops_everything() {
+        assert!(check_move(&steps(), 3, false, 0, false).is_ok());
+        assert!(matches!(
+            check_move(&steps(), 3, false, 0, true),
+            Err(Refusal::LockedWorkflow { .. })
+        ));
+        assert_eq!(
+            step_states(3, 1, false),
+            vec![
+                StepState::Finished,
+                StepState::Ongoing,
+                StepState::NotStarted
+            ]
+        );
+    }
+}

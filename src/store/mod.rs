@@ -1,0 +1,817 @@
+//! SQLite persistence: the only module that writes SQL. Schema migrations are
+//! applied on open; the database runs in WAL mode with foreign keys on and
+//! `synchronous=FULL` unless told otherwise.
+//!
+//! Every write of the engine goes through one [`Tx`] (`BEGIN IMMEDIATE`, so
+//! two writers queue on the busy timeout instead of failing half-way).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+
+use crate::engine::signoff::SignOffState;
+
+/// A storage failure (I/O, SQLite, corrupt rows).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused or failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored JSON document does not parse.
+    #[error("corrupt stored data: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The database was made by a newer govrt.
+    #[error("the database schema version {found} is newer than this govrt understands ({known})")]
+    TooNew {
+        /// The schema version found.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+}
+
+/// How hard commits wait for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: an acknowledged action survives a power cut.
+    Full,
+    /// `synchronous=NORMAL`: survives a crash of the process, maybe not of the machine.
+    Normal,
+}
+
+impl Durability {
+    /// `FULL` / `NORMAL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        }
+    }
+}
+
+/// The migrations, in order; the schema version is their count.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE blueprint_sets (
+    id INTEGER PRIMARY KEY,
+    loaded_at TEXT NOT NULL
+);
+CREATE TABLE blueprint_files (
+    set_id INTEGER NOT NULL REFERENCES blueprint_sets(id),
+    kind TEXT NOT NULL CHECK (kind IN ('gov', 'script')),
+    name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (set_id, kind, name)
+);
+CREATE TABLE blueprint_versions (
+    blueprint TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    declared_version INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    set_id INTEGER NOT NULL REFERENCES blueprint_sets(id),
+    loaded_at TEXT NOT NULL,
+    PRIMARY KEY (blueprint, version)
+);
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    email TEXT,
+    admin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE groups (
+    name TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE group_members (
+    group_name TEXT NOT NULL REFERENCES groups(name),
+    user_name TEXT NOT NULL REFERENCES users(name),
+    PRIMARY KEY (group_name, user_name)
+);
+CREATE TABLE credentials (
+    hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('api_key', 'token')),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX api_key_names ON credentials(name) WHERE kind = 'api_key';
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    blueprint TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    parent INTEGER REFERENCES items(id),
+    name TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    step TEXT,
+    finished INTEGER NOT NULL DEFAULT 0,
+    signoffs TEXT NOT NULL,
+    creator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    due_at INTEGER,
+    FOREIGN KEY (blueprint, version) REFERENCES blueprint_versions(blueprint, version)
+);
+CREATE INDEX items_by_parent ON items(parent);
+CREATE INDEX items_by_blueprint ON items(blueprint);
+CREATE INDEX items_due ON items(due_at) WHERE due_at IS NOT NULL;
+CREATE TABLE audit_events (
+    seq INTEGER PRIMARY KEY,
+    item INTEGER,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    at TEXT NOT NULL,
+    details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_by_item ON audit_events(item, seq);
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+"#];
+
+/// The hash an empty audit chain starts from.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// An open database.
+pub struct Store {
+    conn: Connection,
+}
+
+/// A stored item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRow {
+    /// The id.
+    pub id: i64,
+    /// Its blueprint.
+    pub blueprint: String,
+    /// The blueprint version it is pinned to.
+    pub version: u32,
+    /// The parent item.
+    pub parent: Option<i64>,
+    /// Its name.
+    pub name: String,
+    /// Field values, as JSON (see `engine::values`).
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// The current step.
+    pub step: Option<String>,
+    /// Advanced past the last step.
+    pub finished: bool,
+    /// Sign-off states by step id.
+    pub signoffs: BTreeMap<String, SignOffState>,
+    /// Who created it.
+    pub creator: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change.
+    pub revision: i64,
+}
+
+impl ItemRow {
+    /// The earliest reset due on any of its sign-offs (epoch seconds).
+    fn due_at(&self) -> Option<i64> {
+        self.signoffs
+            .values()
+            .filter_map(SignOffState::due_at)
+            .min()
+            .map(|t| t.timestamp())
+    }
+}
+
+/// Files of a stored set: (name, text) pairs.
+pub type NamedTexts = Vec<(String, String)>;
+
+/// A stored version of a blueprint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlueprintVersionRow {
+    /// The blueprint id.
+    pub blueprint: String,
+    /// The stored version.
+    pub version: u32,
+    /// The version its file declares.
+    pub declared: u32,
+    /// The set it was loaded with.
+    pub set_id: i64,
+    /// When.
+    pub loaded_at: String,
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct UserRow {
+    /// The name.
+    pub name: String,
+    /// The e-mail address.
+    pub email: Option<String>,
+    /// May act for anyone.
+    pub admin: bool,
+}
+
+/// An audit event as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EventRow {
+    /// Position in the chain.
+    pub seq: i64,
+    /// The item it is about.
+    pub item: Option<i64>,
+    /// Who acted.
+    pub actor: String,
+    /// What was done.
+    pub action: String,
+    /// When.
+    pub at: String,
+    /// Details: before/after states and the action's arguments.
+    pub details: serde_json::Value,
+    /// The previous event's hash.
+    pub prev_hash: String,
+    /// This event's hash.
+    pub hash: String,
+}
+
+/// The hash of an event, chained to the previous one.
+pub fn event_hash(
+    prev_hash: &str,
+    seq: i64,
+    item: Option<i64>,
+    actor: &str,
+    action: &str,
+    at: &str,
+    details: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        prev_hash,
+        &seq.to_string(),
+        &item.map_or(String::new(), |i| i.to_string()),
+        actor,
+        action,
+        at,
+        details,
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// The SHA-256 of a secret, as stored (secrets themselves never are).
+pub fn secret_hash(secret: &str) -> String {
+    format!("{:x}", Sha256::digest(secret.as_bytes()))
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc))
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path, durability: Durability) -> Result<Store, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", durability.as_str())?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if current > known {
+            return Err(StoreError::TooNew {
+                found: current,
+                known,
+            });
+        }
+        for migration in &MIGRATIONS[current as usize..] {
+            tx.execute_batch(migration)?;
+        }
+        tx.pragma_update(None, "user_version", known)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE`).
+    pub fn write(&mut self) -> Result<Tx<'_>, StoreError> {
+        Ok(Tx {
+            tx: self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?,
+        })
+    }
+
+    /// Starts a read transaction (a consistent snapshot).
+    pub fn read(&mut self) -> Result<Tx<'_>, StoreError> {
+        Ok(Tx {
+            tx: self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)?,
+        })
+    }
+
+    /// `PRAGMA integrity_check`: `ok`, or the problems found.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+/// One transaction.
+pub struct Tx<'c> {
+    tx: rusqlite::Transaction<'c>,
+}
+
+fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRow, String, String)> {
+    Ok((
+        ItemRow {
+            id: r.get(0)?,
+            blueprint: r.get(1)?,
+            version: r.get(2)?,
+            parent: r.get(3)?,
+            name: r.get(4)?,
+            fields: serde_json::Map::new(),
+            step: r.get(6)?,
+            finished: r.get(7)?,
+            signoffs: BTreeMap::new(),
+            creator: r.get(9)?,
+            created_at: parse_ts(&r.get::<_, String>(10)?),
+            updated_at: parse_ts(&r.get::<_, String>(11)?),
+            revision: r.get(12)?,
+        },
+        r.get(5)?,
+        r.get(8)?,
+    ))
+}
+
+const ITEM_COLUMNS: &str = "id, blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision";
+
+impl Tx<'_> {
+    /// Commits.
+    pub fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit()?)
+    }
+
+    // ------------------------------------------------------------ blueprints
+
+    /// Stores the files of a loaded set; returns its id.
+    pub fn insert_blueprint_set(
+        &self,
+        files: &[(String, String)],
+        scripts: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.tx.execute(
+            "INSERT INTO blueprint_sets (loaded_at) VALUES (?1)",
+            params![ts(now)],
+        )?;
+        let id = self.tx.last_insert_rowid();
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO blueprint_files (set_id, kind, name, text) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (name, text) in files {
+            insert.execute(params![id, "gov", name, text])?;
+        }
+        for (name, text) in scripts {
+            insert.execute(params![id, "script", name, text])?;
+        }
+        Ok(id)
+    }
+
+    /// The newest stored version of a blueprint: (version, fingerprint).
+    pub fn latest_blueprint_version(
+        &self,
+        blueprint: &str,
+    ) -> Result<Option<(u32, String)>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT version, fingerprint FROM blueprint_versions WHERE blueprint = ?1 ORDER BY version DESC LIMIT 1",
+                params![blueprint],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Records a stored version of a blueprint.
+    pub fn insert_blueprint_version(
+        &self,
+        blueprint: &str,
+        version: u32,
+        declared: u32,
+        fingerprint: &str,
+        set_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO blueprint_versions (blueprint, version, declared_version, fingerprint, set_id, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![blueprint, version, declared, fingerprint, set_id, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Every stored blueprint version: (blueprint, version, declared version, set id, loaded at).
+    pub fn blueprint_versions(&self) -> Result<Vec<BlueprintVersionRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT blueprint, version, declared_version, set_id, loaded_at FROM blueprint_versions ORDER BY blueprint, version",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(BlueprintVersionRow {
+                blueprint: r.get(0)?,
+                version: r.get(1)?,
+                declared: r.get(2)?,
+                set_id: r.get(3)?,
+                loaded_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The files of a stored set: (`.gov` files, scripts), each (name, text).
+    pub fn blueprint_set_files(&self, set_id: i64) -> Result<(NamedTexts, NamedTexts), StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT kind, name, text FROM blueprint_files WHERE set_id = ?1 ORDER BY name",
+        )?;
+        let rows = stmt.query_map(params![set_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        let mut gov = Vec::new();
+        let mut scripts = Vec::new();
+        for row in rows {
+            let (kind, name, text) = row?;
+            if kind == "gov" {
+                gov.push((name, text))
+            } else {
+                scripts.push((name, text))
+            }
+        }
+        Ok((gov, scripts))
+    }
+
+    // ------------------------------------------------------------ identities
+
+    /// Adds a user; false if the name is taken.
+    pub fn insert_user(
+        &self,
+        name: &str,
+        email: Option<&str>,
+        admin: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.tx.execute(
+            "INSERT INTO users (name, email, admin, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING",
+            params![name, email, admin, ts(now)],
+        )? == 1)
+    }
+
+    /// A user by name.
+    pub fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT name, email, admin FROM users WHERE name = ?1",
+                params![name],
+                |r| {
+                    Ok(UserRow {
+                        name: r.get(0)?,
+                        email: r.get(1)?,
+                        admin: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Every user, by name.
+    pub fn users(&self) -> Result<Vec<UserRow>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT name, email, admin FROM users ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(UserRow {
+                name: r.get(0)?,
+                email: r.get(1)?,
+                admin: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Adds a group; false if it exists.
+    pub fn insert_group(&self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        Ok(self.tx.execute(
+            "INSERT INTO groups (name, created_at) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
+            params![name, ts(now)],
+        )? == 1)
+    }
+
+    /// Whether a group exists.
+    pub fn group_exists(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT 1 FROM groups WHERE name = ?1",
+                params![name],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Adds a member; false if already one.
+    pub fn add_member(&self, group: &str, user: &str) -> Result<bool, StoreError> {
+        Ok(self.tx.execute(
+            "INSERT INTO group_members (group_name, user_name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![group, user],
+        )? == 1)
+    }
+
+    /// Every group with its members.
+    pub fn groups(&self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT g.name, m.user_name FROM groups g LEFT JOIN group_members m ON m.group_name = g.name ORDER BY g.name, m.user_name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for row in rows {
+            let (group, member) = row?;
+            if out.last().is_none_or(|(g, _)| *g != group) {
+                out.push((group, Vec::new()));
+            }
+            if let (Some(m), Some((_, members))) = (member, out.last_mut()) {
+                members.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The groups a user belongs to.
+    pub fn groups_of(&self, user: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT group_name FROM group_members WHERE user_name = ?1 ORDER BY group_name",
+        )?;
+        let rows = stmt.query_map(params![user], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Stores the hash of an API key or token secret; false if an API key of that name exists.
+    pub fn insert_credential(
+        &self,
+        kind: &str,
+        name: &str,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.tx.execute(
+            "INSERT INTO credentials (hash, kind, name, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            params![hash, kind, name, ts(now)],
+        )? == 1)
+    }
+
+    /// The (kind, name) of the credential with this secret hash.
+    pub fn credential(&self, hash: &str) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT kind, name FROM credentials WHERE hash = ?1",
+                params![hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    // ------------------------------------------------------------ items
+
+    /// Inserts an item (its id is assigned); returns the id.
+    pub fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError> {
+        self.tx.execute(
+            "INSERT INTO items (blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, due_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                item.blueprint,
+                item.version,
+                item.parent,
+                item.name,
+                serde_json::to_string(&item.fields)?,
+                item.step,
+                item.finished,
+                serde_json::to_string(&item.signoffs)?,
+                item.creator,
+                ts(item.created_at),
+                ts(item.updated_at),
+                item.revision,
+                item.due_at(),
+            ],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// An item by id.
+    pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = ?1"))?;
+        let row = stmt.query_row(params![id], item_from_row).optional()?;
+        row.map(finish_item).transpose()
+    }
+
+    /// Writes a changed item if its stored revision is still `expected`; false if it moved on.
+    pub fn update_item(&self, item: &ItemRow, expected: i64) -> Result<bool, StoreError> {
+        let changed = self.tx.prepare_cached(
+            "UPDATE items SET name = ?1, fields = ?2, step = ?3, finished = ?4, signoffs = ?5, updated_at = ?6, revision = ?7, due_at = ?8
+             WHERE id = ?9 AND revision = ?10",
+        )?
+        .execute(params![
+            item.name,
+            serde_json::to_string(&item.fields)?,
+            item.step,
+            item.finished,
+            serde_json::to_string(&item.signoffs)?,
+            ts(item.updated_at),
+            item.revision,
+            item.due_at(),
+            item.id,
+            expected,
+        ])?;
+        Ok(changed == 1)
+    }
+
+    /// Deletes an item.
+    pub fn delete_item(&self, id: i64) -> Result<(), StoreError> {
+        self.tx
+            .execute("DELETE FROM items WHERE id = ?1", params![id])?;
+        Ok(())
+    }
+
+    /// Items, optionally of one blueprint and/or under one parent, by id.
+    pub fn items(
+        &self,
+        blueprint: Option<&str>,
+        parent: Option<i64>,
+    ) -> Result<Vec<ItemRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM items WHERE (?1 IS NULL OR blueprint = ?1) AND (?2 IS NULL OR parent = ?2) ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params![blueprint, parent], item_from_row)?;
+        rows.map(|r| finish_item(r?)).collect()
+    }
+
+    /// Whether an item has children.
+    pub fn has_children(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT 1 FROM items WHERE parent = ?1 LIMIT 1",
+                params![id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Ids of items with a reset due at or before `now`.
+    pub fn items_due(&self, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id FROM items WHERE due_at IS NOT NULL AND due_at <= ?1 ORDER BY due_at, id",
+        )?;
+        let rows = stmt.query_map(params![now.timestamp()], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    // ------------------------------------------------------------ audit
+
+    /// Appends an event to the hash chain; returns its sequence number.
+    pub fn append_event(
+        &self,
+        item: Option<i64>,
+        actor: &str,
+        action: &str,
+        at: DateTime<Utc>,
+        details: &serde_json::Value,
+    ) -> Result<i64, StoreError> {
+        let (prev_seq, prev_hash): (i64, String) = self
+            .tx
+            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .unwrap_or((0, GENESIS.to_string()));
+        let seq = prev_seq + 1;
+        let at = ts(at);
+        let details = serde_json::to_string(details)?;
+        let hash = event_hash(&prev_hash, seq, item, actor, action, &at, &details);
+        self.tx
+            .prepare_cached("INSERT INTO audit_events (seq, item, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+            .execute(params![seq, item, actor, action, at, details, prev_hash, hash])?;
+        self.tx
+            .prepare_cached("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET seq = ?1, hash = ?2")?
+            .execute(params![seq, hash])?;
+        Ok(seq)
+    }
+
+    /// The events of one item (or all, with `None`), in order.
+    pub fn events(&self, item: Option<i64>) -> Result<Vec<EventRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT seq, item, actor, action, at, details, prev_hash, hash FROM audit_events WHERE (?1 IS NULL OR item = ?1) ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![item], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get::<_, String>(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, item, actor, action, at, details, prev_hash, hash) = row?;
+            out.push(EventRow {
+                seq,
+                item,
+                actor,
+                action,
+                at,
+                details: serde_json::from_str(&details)?,
+                prev_hash,
+                hash,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The raw text of every event, for verification: (seq, item, actor, action, at, details, prev_hash, hash).
+    #[allow(
+        clippy::type_complexity,
+        reason = "one row of the audit table, read once by `audit verify`"
+    )]
+    pub fn raw_events(
+        &self,
+    ) -> Result<
+        Vec<(
+            i64,
+            Option<i64>,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+        )>,
+        StoreError,
+    > {
+        let mut stmt = self.tx.prepare("SELECT seq, item, actor, action, at, details, prev_hash, hash FROM audit_events ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The recorded head of the chain: (seq, hash).
+    pub fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .tx
+            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+}
+
+fn finish_item(
+    (mut item, fields, signoffs): (ItemRow, String, String),
+) -> Result<ItemRow, StoreError> {
+    item.fields = serde_json::from_str(&fields)?;
+    item.signoffs = serde_json::from_str(&signoffs)?;
+    Ok(item)
+}
