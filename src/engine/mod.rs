@@ -77,7 +77,7 @@ pub enum Refusal {
         actual: i64,
     },
     /// Something named does not exist.
-    #[error("{what} not found")]
+    #[error("no {what}")]
     NotFound {
         /// What was looked for.
         what: String,
@@ -1406,7 +1406,7 @@ impl Engine {
             let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound { what: "blueprint".into() })?;
             let step_id = match step.map(str::to_string).or_else(|| item.step.clone()) {
                 Some(s) => s,
-                None => return refuse(Refusal::NotFound { what: format!("sign-off: a `{}` has no workflow", blueprint.id) }),
+                None => return refuse(Refusal::NotFound { what: format!("sign-off (a `{}` has no workflow)", blueprint.id) }),
             };
             let Some(spec) = blueprint.step(&step_id).and_then(|s| s.signoff.as_ref()) else {
                 let with: Vec<&str> = blueprint.workflow.iter().flat_map(|w| &w.steps).filter(|s| s.signoff.is_some()).map(|s| s.id.as_str()).collect();
