@@ -1,0 +1,200 @@
+//! Several processes writing one item at once: no update is lost, a stale
+//! revision is refused, and writers killed mid-way leave a database that
+//! passes `PRAGMA integrity_check` and `govrt audit verify`, with the item's
+//! revision matching its audit trail (each action is all or nothing).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
+
+mod support;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use support::Sandbox;
+
+fn revision(s: &Sandbox, item: &str) -> i64 {
+    s.quiet(&["--json", "--as", "owner", "item", "show", item])
+        .json()["revision"]
+        .as_i64()
+        .unwrap()
+}
+
+fn set_events(s: &Sandbox, item: &str) -> usize {
+    let history = s
+        .quiet(&["--json", "--as", "owner", "item", "history", item])
+        .json();
+    history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "item.set")
+        .count()
+}
+
+#[test]
+fn concurrent_writers_never_lose_an_update() {
+    let s = Sandbox::new("concurrent");
+    let (_, model) = s.standard_world();
+    let mv = s
+        .quiet(&[
+            "--as",
+            "owner",
+            "item",
+            "create",
+            "model_version",
+            "Shared",
+            "--parent",
+            &model,
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    let before = revision(&s, &mv);
+    let writers = 12;
+    let children: Vec<_> = (0..writers)
+        .map(|i| {
+            s.command(&[
+                "--as",
+                "owner",
+                "item",
+                "set",
+                &mv,
+                &format!("description=writer {i}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        revision(&s, &mv),
+        before + writers,
+        "every update was applied"
+    );
+    assert_eq!(set_events(&s, &mv), writers as usize);
+    s.quiet(&["audit", "verify"]);
+}
+
+#[test]
+fn two_writers_expecting_the_same_revision_one_wins() {
+    let s = Sandbox::new("stale");
+    let (_, model) = s.standard_world();
+    let mv = s
+        .quiet(&[
+            "--as",
+            "owner",
+            "item",
+            "create",
+            "model_version",
+            "Contended",
+            "--parent",
+            &model,
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    let rev = revision(&s, &mv).to_string();
+    let children: Vec<_> = (0..2)
+        .map(|i| {
+            s.command(&[
+                "--json",
+                "--as",
+                "owner",
+                "item",
+                "set",
+                &mv,
+                &format!("description=w{i}"),
+                "--expect-revision",
+                &rev,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let outcomes: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let winners = outcomes.iter().filter(|o| o.status.success()).count();
+    assert_eq!(winners, 1, "exactly one writer wins");
+    let loser = outcomes.iter().find(|o| !o.status.success()).unwrap();
+    let err: serde_json::Value = serde_json::from_slice(&loser.stdout).unwrap();
+    assert_eq!(err["error"]["code"], "stale_revision");
+}
+
+#[test]
+fn killed_writers_leave_a_consistent_database() {
+    let s = Sandbox::new("kill");
+    let (_, model) = s.standard_world();
+    let mv = s
+        .quiet(&[
+            "--as",
+            "owner",
+            "item",
+            "create",
+            "model_version",
+            "Killed",
+            "--parent",
+            &model,
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    let start = revision(&s, &mv);
+    for round in 0..30u64 {
+        let mut children: Vec<_> = (0..3)
+            .map(|i| {
+                s.command(&[
+                    "--as",
+                    "owner",
+                    "item",
+                    "set",
+                    &mv,
+                    &format!("description=round {round} writer {i}"),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+            })
+            .collect();
+        // Kill one writer at a varying moment: before, during or after its transaction.
+        std::thread::sleep(Duration::from_micros(500 + (round * 997) % 9000));
+        let _ = children[0].kill();
+        for c in &mut children {
+            let _ = c.wait();
+        }
+    }
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    s.quiet(&["audit", "verify"]);
+    let applied = revision(&s, &mv) - start;
+    assert_eq!(
+        applied as usize,
+        set_events(&s, &mv),
+        "the item's revision and its audit trail agree"
+    );
+    assert!(
+        applied >= 60,
+        "the writers that were not killed all landed ({applied})"
+    );
+}
