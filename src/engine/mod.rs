@@ -275,6 +275,31 @@ pub enum FieldChange {
     Unset(String),
 }
 
+/// Whether an action needs the item's ancestors loaded.
+#[derive(Debug, Clone, Copy)]
+enum Ancestors {
+    /// Sign-off actions: reviewers often come from ancestors' fields.
+    Always,
+    /// Field edits and moves: only when the blueprint's permissions or roles read an ancestor.
+    ForPermissions,
+}
+
+/// Whether any permission or role of a blueprint reads a field of another blueprint.
+fn permissions_use_ancestors(blueprint: &Blueprint) -> bool {
+    let reads_ancestor = |p: &Principal| matches!(p, Principal::AncestorField { blueprint: b, .. } if *b != blueprint.id);
+    let p = &blueprint.permissions;
+    p.read
+        .iter()
+        .chain(&p.write)
+        .chain(&p.delete)
+        .any(reads_ancestor)
+        || blueprint
+            .roles
+            .values()
+            .flat_map(|r| &r.principals)
+            .any(reads_ancestor)
+}
+
 /// Which permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Permission {
@@ -1191,6 +1216,10 @@ impl Engine {
 
     /// Runs `change` on an item inside one write transaction: loads it, checks
     /// the expected revision, applies, bumps the revision, writes, audits.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one private entry point shared by every item action"
+    )]
     fn change_item<T>(
         &mut self,
         who: &Identity,
@@ -1198,10 +1227,27 @@ impl Engine {
         expect_revision: Option<i64>,
         now: DateTime<Utc>,
         action: &str,
+        ancestors: Ancestors,
         change: impl FnOnce(&Tx<'_>, &Resolver<'_>, &mut ItemRow) -> Result<(Json, T)>,
     ) -> Result<T> {
         let tx = self.store.write()?;
-        let chain = Self::chain(&tx, id)?;
+        let Some(item) = tx.item(id)? else {
+            return refuse(Refusal::NotFound {
+                what: format!("item {id}"),
+            });
+        };
+        let set = self.cache.get(&tx, &item.blueprint, item.version)?;
+        let needed = match ancestors {
+            Ancestors::Always => true,
+            Ancestors::ForPermissions => set
+                .blueprint(&item.blueprint)
+                .is_none_or(permissions_use_ancestors),
+        };
+        let chain = if needed {
+            Self::chain(&tx, id)?
+        } else {
+            vec![item]
+        };
         if let Some(expected) = expect_revision
             && chain[0].revision != expected
         {
@@ -1211,7 +1257,6 @@ impl Engine {
                 actual: chain[0].revision,
             });
         }
-        let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
         let resolver = Resolver {
             set: &set,
             chain: &chain,
@@ -1256,6 +1301,7 @@ impl Engine {
             expect_revision,
             now,
             "item.set",
+            Ancestors::ForPermissions,
             |tx, resolver, item| {
                 if !resolver.has(Permission::Write) {
                     return refuse(Refusal::NotPermitted {
@@ -1318,7 +1364,7 @@ impl Engine {
         now: Option<DateTime<Utc>>,
     ) -> Result<ItemView> {
         let now = now_or(now);
-        self.change_item(who, id, expect_revision, now, "item.move", |_, resolver, item| {
+        self.change_item(who, id, expect_revision, now, "item.move", Ancestors::ForPermissions, |_, resolver, item| {
             if !resolver.has(Permission::Write) {
                 return refuse(Refusal::NotPermitted { who: who.name.clone(), what: format!("move item {id} in its workflow") });
             }
@@ -1402,7 +1448,7 @@ impl Engine {
     ) -> Result<SignOffView> {
         let now = now_or(now);
         let audit_name = format!("signoff.{}", action.name().replace(' ', "_"));
-        self.change_item(who, id, None, now, &audit_name, |tx, resolver, item| {
+        self.change_item(who, id, None, now, &audit_name, Ancestors::Always, |tx, resolver, item| {
             let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound { what: "blueprint".into() })?;
             let step_id = match step.map(str::to_string).or_else(|| item.step.clone()) {
                 Some(s) => s,
@@ -1505,7 +1551,12 @@ impl Engine {
         now: Option<DateTime<Utc>>,
     ) -> Result<DeployDecision> {
         let now = now_or(now);
-        let tx = self.store.write()?;
+        // A plain check only reads; a confirmation is written to the audit trail.
+        let tx = if confirm {
+            self.store.write()?
+        } else {
+            self.store.read()?
+        };
         let chain = Self::chain(&tx, id)?;
         let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
         let resolver = Resolver {
@@ -1745,10 +1796,11 @@ impl Engine {
     /// Verifies the audit hash chain: Ok(number of events) or the first break.
     pub fn audit_verify(&mut self) -> Result<std::result::Result<usize, String>> {
         let tx = self.store.read()?;
-        let events = tx.raw_events()?;
+        let events = tx.raw_events(None)?;
         let mut prev = crate::store::GENESIS.to_string();
         let mut expected_seq = 1;
-        for (seq, item, actor, action, at, details, prev_hash, hash) in &events {
+        for e in &events {
+            let (seq, prev_hash, hash) = (&e.seq, &e.prev_hash, &e.hash);
             if *seq != expected_seq {
                 return Ok(Err(format!(
                     "event {expected_seq} is missing (the next one is {seq})"
@@ -1760,8 +1812,9 @@ impl Engine {
                     seq - 1
                 )));
             }
-            let computed =
-                crate::store::event_hash(prev_hash, *seq, *item, actor, action, at, details);
+            let computed = crate::store::event_hash(
+                prev_hash, *seq, e.item, &e.actor, &e.action, &e.at, &e.details,
+            );
             if computed != *hash {
                 return Ok(Err(format!(
                     "event {seq} was changed after it was written (its hash does not match)"

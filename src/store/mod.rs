@@ -118,22 +118,26 @@ CREATE INDEX items_by_parent ON items(parent);
 CREATE INDEX items_by_blueprint ON items(blueprint);
 CREATE INDEX items_due ON items(due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE audit_events (
-    seq INTEGER PRIMARY KEY,
-    item INTEGER,
+    item INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
     actor TEXT NOT NULL,
     action TEXT NOT NULL,
     at TEXT NOT NULL,
     details TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-);
-CREATE INDEX audit_by_item ON audit_events(item, seq);
+    hash TEXT NOT NULL,
+    PRIMARY KEY (item, seq)
+) WITHOUT ROWID;
 CREATE TABLE audit_head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     seq INTEGER NOT NULL,
     hash TEXT NOT NULL
 );
 "#];
+
+// Audit events are clustered by item (0 for events about no item), so an
+// append touches one page of the item's events plus the head record, and an
+// item's timeline is one range scan; the chain is walked in `seq` order.
 
 /// The hash an empty audit chain starts from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -229,6 +233,27 @@ pub struct EventRow {
     pub at: String,
     /// Details: before/after states and the action's arguments.
     pub details: serde_json::Value,
+    /// The previous event's hash.
+    pub prev_hash: String,
+    /// This event's hash.
+    pub hash: String,
+}
+
+/// An audit event as stored, details as the text the hash covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEvent {
+    /// Position in the chain.
+    pub seq: i64,
+    /// The item it is about.
+    pub item: Option<i64>,
+    /// Who acted.
+    pub actor: String,
+    /// What was done.
+    pub action: String,
+    /// When.
+    pub at: String,
+    /// The details, as stored.
+    pub details: String,
     /// The previous event's hash.
     pub prev_hash: String,
     /// This event's hash.
@@ -399,10 +424,7 @@ impl Tx<'_> {
         &self,
         blueprint: &str,
     ) -> Result<Option<(u32, String)>, StoreError> {
-        Ok(self
-            .tx
-            .query_row(
-                "SELECT version, fingerprint FROM blueprint_versions WHERE blueprint = ?1 ORDER BY version DESC LIMIT 1",
+        Ok(self.tx.prepare_cached("SELECT version, fingerprint FROM blueprint_versions WHERE blueprint = ?1 ORDER BY version DESC LIMIT 1")?.query_row(
                 params![blueprint],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -484,17 +506,14 @@ impl Tx<'_> {
     pub fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError> {
         Ok(self
             .tx
-            .query_row(
-                "SELECT name, email, admin FROM users WHERE name = ?1",
-                params![name],
-                |r| {
-                    Ok(UserRow {
-                        name: r.get(0)?,
-                        email: r.get(1)?,
-                        admin: r.get(2)?,
-                    })
-                },
-            )
+            .prepare_cached("SELECT name, email, admin FROM users WHERE name = ?1")?
+            .query_row(params![name], |r| {
+                Ok(UserRow {
+                    name: r.get(0)?,
+                    email: r.get(1)?,
+                    admin: r.get(2)?,
+                })
+            })
             .optional()?)
     }
 
@@ -525,11 +544,8 @@ impl Tx<'_> {
     pub fn group_exists(&self, name: &str) -> Result<bool, StoreError> {
         Ok(self
             .tx
-            .query_row(
-                "SELECT 1 FROM groups WHERE name = ?1",
-                params![name],
-                |_| Ok(()),
-            )
+            .prepare_cached("SELECT 1 FROM groups WHERE name = ?1")?
+            .query_row(params![name], |_| Ok(()))
             .optional()?
             .is_some())
     }
@@ -590,11 +606,8 @@ impl Tx<'_> {
     pub fn credential(&self, hash: &str) -> Result<Option<(String, String)>, StoreError> {
         Ok(self
             .tx
-            .query_row(
-                "SELECT kind, name FROM credentials WHERE hash = ?1",
-                params![hash],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT kind, name FROM credentials WHERE hash = ?1")?
+            .query_row(params![hash], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
@@ -678,11 +691,8 @@ impl Tx<'_> {
     pub fn has_children(&self, id: i64) -> Result<bool, StoreError> {
         Ok(self
             .tx
-            .query_row(
-                "SELECT 1 FROM items WHERE parent = ?1 LIMIT 1",
-                params![id],
-                |_| Ok(()),
-            )
+            .prepare_cached("SELECT 1 FROM items WHERE parent = ?1 LIMIT 1")?
+            .query_row(params![id], |_| Ok(()))
             .optional()?
             .is_some())
     }
@@ -709,9 +719,8 @@ impl Tx<'_> {
     ) -> Result<i64, StoreError> {
         let (prev_seq, prev_hash): (i64, String) = self
             .tx
-            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
             .unwrap_or((0, GENESIS.to_string()));
         let seq = prev_seq + 1;
@@ -720,90 +729,64 @@ impl Tx<'_> {
         let hash = event_hash(&prev_hash, seq, item, actor, action, &at, &details);
         self.tx
             .prepare_cached("INSERT INTO audit_events (seq, item, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
-            .execute(params![seq, item, actor, action, at, details, prev_hash, hash])?;
+            .execute(params![seq, item.unwrap_or(0), actor, action, at, details, prev_hash, hash])?;
         self.tx
             .prepare_cached("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET seq = ?1, hash = ?2")?
             .execute(params![seq, hash])?;
         Ok(seq)
     }
 
-    /// The events of one item (or all, with `None`), in order.
-    pub fn events(&self, item: Option<i64>) -> Result<Vec<EventRow>, StoreError> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT seq, item, actor, action, at, details, prev_hash, hash FROM audit_events WHERE (?1 IS NULL OR item = ?1) ORDER BY seq",
-        )?;
+    /// The events of one item (or all, with `None`), in chain order, as stored.
+    pub fn raw_events(&self, item: Option<i64>) -> Result<Vec<RawEvent>, StoreError> {
+        let sql = match item {
+            Some(_) => {
+                "SELECT seq, item, actor, action, at, details, prev_hash, hash FROM audit_events WHERE item = ?1 ORDER BY seq"
+            }
+            None => {
+                "SELECT seq, item, actor, action, at, details, prev_hash, hash FROM audit_events WHERE ?1 IS NULL ORDER BY seq"
+            }
+        };
+        let mut stmt = self.tx.prepare_cached(sql)?;
         let rows = stmt.query_map(params![item], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get::<_, String>(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, item, actor, action, at, details, prev_hash, hash) = row?;
-            out.push(EventRow {
-                seq,
-                item,
-                actor,
-                action,
-                at,
-                details: serde_json::from_str(&details)?,
-                prev_hash,
-                hash,
-            });
-        }
-        Ok(out)
-    }
-
-    /// The raw text of every event, for verification: (seq, item, actor, action, at, details, prev_hash, hash).
-    #[allow(
-        clippy::type_complexity,
-        reason = "one row of the audit table, read once by `audit verify`"
-    )]
-    pub fn raw_events(
-        &self,
-    ) -> Result<
-        Vec<(
-            i64,
-            Option<i64>,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-        )>,
-        StoreError,
-    > {
-        let mut stmt = self.tx.prepare("SELECT seq, item, actor, action, at, details, prev_hash, hash FROM audit_events ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
+            Ok(RawEvent {
+                seq: r.get(0)?,
+                item: Some(r.get::<_, i64>(1)?).filter(|&i| i != 0),
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                at: r.get(4)?,
+                details: r.get(5)?,
+                prev_hash: r.get(6)?,
+                hash: r.get(7)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The events of one item (or all, with `None`), in order, details parsed.
+    pub fn events(&self, item: Option<i64>) -> Result<Vec<EventRow>, StoreError> {
+        self.raw_events(item)?
+            .into_iter()
+            .map(|e| {
+                Ok(EventRow {
+                    details: serde_json::from_str(&e.details)?,
+                    seq: e.seq,
+                    item: e.item,
+                    actor: e.actor,
+                    action: e.action,
+                    at: e.at,
+                    prev_hash: e.prev_hash,
+                    hash: e.hash,
+                })
+            })
+            .collect()
     }
 
     /// The recorded head of the chain: (seq, hash).
     pub fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
         Ok(self
             .tx
-            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 }

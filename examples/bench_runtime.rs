@@ -1,0 +1,278 @@
+//! GOVERN-1K, the runtime benchmark (see `shared/bench/GOVERN-1K.md` in the
+//! project's specification): for N items, 13 write actions each through the
+//! engine's public entry points (permissions, rules, audit event, committed at
+//! the configured `synchronous` level) and one deploy check, against the raw
+//! SQLite baseline (13 transactions per item, each an INSERT of a ~200-byte
+//! JSON event and an UPDATE of one item row) measured in the same run.
+//!
+//! ```text
+//! cargo run --release --example bench_runtime                       # N = 1,000 and 10,000, FULL and NORMAL
+//! cargo run --release --example bench_runtime -- --items 1000 --sync NORMAL
+//! ```
+//!
+//! Each configuration runs in its own process, so `peak_rss_mb` is that
+//! configuration's own peak.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use govrt::engine::signoff::{Action, Verdict};
+use govrt::engine::{Engine, FieldChange, Verdict as Deploy};
+use govrt::store::Durability;
+use rusqlite::params;
+
+/// The blueprint set of the workload, as the benchmark's specification gives it.
+const GOVERN_1K: &str = r#"// The blueprint set of the GOVERN-1K workload. Keep it valid as the language grows.
+blueprint project "Project" {
+  field owner: user required
+  field it_ops_reviewers: [principal]
+  field risk_reviewers: [principal]
+  field business_reviewers: [principal]
+  field final_approvers: [principal]
+  role owner = field owner
+  permission write = role owner, group "admins"
+  workflow { step exploration  step delivered }
+}
+blueprint model "Model" { parent project }
+blueprint model_version "Model version" {
+  parent model
+  field owner: user required
+  field algorithm: enum(linear, tree, neural) = tree
+  field accuracy: number
+  field value: int(1..5)
+  field feasibility: int(1..5)
+  field summary: text
+  role owner = field owner
+  permission write = role owner, group "admins"
+  workflow {
+    step exploration "Exploration"
+    step qualification "Qualification" { field rationale: text required }
+    step in_progress "In progress"
+    step review "Review" {
+      signoff {
+        mandatory
+        feedback it_ops "IT & Operations" { reviewers = project.field it_ops_reviewers }
+        feedback risk "Risk & Compliance" { reviewers = project.field risk_reviewers }
+        feedback business "Business" { reviewers = project.field business_reviewers }
+        final { reviewers = project.field final_approvers  not requester }
+        reset every 6 months
+      }
+    }
+    step deployed "Deployed"
+  }
+}
+infrastructure prod { policy prevent }
+"#;
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn fresh(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+fn run_engine(dir: &Path, n: usize, sync: Durability) -> Result<f64, Box<dyn std::error::Error>> {
+    let mut engine = Engine::open(&fresh(dir, "engine.db"), sync)?;
+    let set = dir.join("govern-1k.gov");
+    std::fs::write(&set, GOVERN_1K)?;
+    engine.load_blueprints(&[set], None)?;
+    for u in ["owner", "itops", "risk", "biz", "approver"] {
+        engine.add_user(u, None, false)?;
+    }
+    let owner = engine.identify_user("owner")?;
+    let (itops, risk, biz, approver) = (
+        engine.identify_user("itops")?,
+        engine.identify_user("risk")?,
+        engine.identify_user("biz")?,
+        engine.identify_user("approver")?,
+    );
+    let s = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let project = engine.create_item(
+        &owner,
+        "project",
+        "Bench project",
+        None,
+        &[
+            s("owner", "owner"),
+            s("it_ops_reviewers", "user:itops"),
+            s("risk_reviewers", "user:risk"),
+            s("business_reviewers", "user:biz"),
+            s("final_approvers", "user:approver"),
+        ],
+        None,
+    )?;
+    let model = engine.create_item(
+        &owner,
+        "model",
+        "Bench model",
+        project.id.parse().ok(),
+        &[],
+        None,
+    )?;
+    let model_id: i64 = model.id.parse()?;
+
+    let start = Instant::now();
+    for i in 0..n {
+        let mv = engine.create_item(
+            &owner,
+            "model_version",
+            &format!("version {i}"),
+            Some(model_id),
+            &[s("owner", "owner"), s("algorithm", "tree")],
+            None,
+        )?;
+        let id: i64 = mv.id.parse()?;
+        let set = |k: &str, v: &str| FieldChange::Set(k.to_string(), v.to_string());
+        engine.set_fields(
+            &owner,
+            id,
+            &[
+                set("accuracy", "0.93"),
+                set("value", "4"),
+                set("feasibility", "3"),
+            ],
+            None,
+            None,
+        )?;
+        engine.move_item(&owner, id, None, None, None)?;
+        engine.set_fields(
+            &owner,
+            id,
+            &[set(
+                "rationale",
+                "fraud losses are rising on card-not-present payments",
+            )],
+            None,
+            None,
+        )?;
+        engine.move_item(&owner, id, None, None, None)?;
+        engine.move_item(&owner, id, None, None, None)?;
+        engine.signoff(&owner, id, None, Action::RequestReview, None)?;
+        for (who, group) in [(&itops, "it_ops"), (&risk, "risk"), (&biz, "business")] {
+            engine.signoff(
+                who,
+                id,
+                None,
+                Action::GiveFeedback {
+                    group: group.into(),
+                    verdict: Verdict::Approved,
+                    comment: None,
+                },
+                None,
+            )?;
+        }
+        engine.signoff(&owner, id, None, Action::RequestFinalApproval, None)?;
+        engine.signoff(&approver, id, None, Action::Approve { comment: None }, None)?;
+        engine.move_item(&owner, id, None, None, None)?;
+        let decision = engine.deploy_check(&approver, id, "prod", false, None)?;
+        if decision.decision != Deploy::Allow {
+            return Err(format!("item {id}: deploy check answered {:?}", decision.decision).into());
+        }
+    }
+    Ok(start.elapsed().as_secs_f64())
+}
+
+fn run_baseline(dir: &Path, n: usize, sync: Durability) -> Result<f64, Box<dyn std::error::Error>> {
+    let mut conn = rusqlite::Connection::open(fresh(dir, "baseline.db"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", sync.as_str())?;
+    conn.execute_batch(
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, data TEXT NOT NULL, revision INTEGER NOT NULL);
+         CREATE TABLE events (seq INTEGER PRIMARY KEY, item INTEGER NOT NULL, payload TEXT NOT NULL);",
+    )?;
+    {
+        let tx = conn.transaction()?;
+        for i in 0..n {
+            tx.execute(
+                "INSERT INTO items (id, data, revision) VALUES (?1, '{}', 0)",
+                params![i as i64],
+            )?;
+        }
+        tx.commit()?;
+    }
+    let start = Instant::now();
+    for i in 0..n {
+        for action in 0..13 {
+            let tx = conn.transaction()?;
+            let payload = format!(
+                r#"{{"item":{i},"action":{action},"actor":"owner","at":"2026-11-24T12:00:00Z","before":{{"step":"exploration","revision":{action}}},"after":{{"step":"qualification","revision":{}}},"note":"governed"}}"#,
+                action + 1
+            );
+            tx.prepare_cached("INSERT INTO events (item, payload) VALUES (?1, ?2)")?
+                .execute(params![i as i64, payload])?;
+            tx.prepare_cached("UPDATE items SET data = ?1, revision = revision + 1 WHERE id = ?2")?
+                .execute(params![payload, i as i64])?;
+            tx.commit()?;
+        }
+    }
+    Ok(start.elapsed().as_secs_f64())
+}
+
+fn one(n: usize, sync: Durability) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!("govrt-bench-runtime-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let baseline = run_baseline(&dir, n, sync)?;
+    let engine = run_engine(&dir, n, sync)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let actions = 13 * n;
+    let rate = actions as f64 / engine;
+    let base_rate = actions as f64 / baseline;
+    println!("engine:   {actions} actions in {engine:.2} s ({rate:.0} actions/s)");
+    println!("baseline: {actions} transactions in {baseline:.2} s ({base_rate:.0} /s)");
+    println!(
+        "govern-1k items={n} actions={actions} seconds={engine:.2} actions_per_s={rate:.0} baseline_actions_per_s={base_rate:.0} ratio={:.2} sync={} peak_rss_mb={:.1}",
+        rate / base_rate,
+        sync.as_str(),
+        peak_rss_mb()
+    );
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let sync = |s: &str| {
+        if s.eq_ignore_ascii_case("NORMAL") {
+            Durability::Normal
+        } else {
+            Durability::Full
+        }
+    };
+    if let Some(n) = arg("--items") {
+        return one(
+            n.parse()?,
+            sync(&arg("--sync").unwrap_or_else(|| "FULL".into())),
+        );
+    }
+    let me = std::env::current_exe()?;
+    for n in ["1000", "10000"] {
+        for s in ["FULL", "NORMAL"] {
+            let out = std::process::Command::new(&me)
+                .args(["--items", n, "--sync", s])
+                .output()?;
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+            eprint!("{}", String::from_utf8_lossy(&out.stderr));
+            if !out.status.success() {
+                return Err(format!("the run with {n} items, {s} failed").into());
+            }
+        }
+    }
+    Ok(())
+}
