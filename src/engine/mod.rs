@@ -1828,7 +1828,7 @@ impl Engine {
                 "the chain ends at event {} but {seq} were written: events were deleted",
                 expected_seq - 1
             ))),
-            None if !events.is_empty() => Ok(Err("the chain's head record is missing".into())),
+            None => Ok(Err("the chain's head record is missing".into())),
             _ => Ok(Ok(events.len())),
         }
     }

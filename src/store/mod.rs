@@ -133,6 +133,7 @@ CREATE TABLE audit_head (
     seq INTEGER NOT NULL,
     hash TEXT NOT NULL
 );
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 "#];
 
 // Audit events are clustered by item (0 for events about no item), so an
@@ -731,7 +732,7 @@ impl Tx<'_> {
             .prepare_cached("INSERT INTO audit_events (seq, item, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
             .execute(params![seq, item.unwrap_or(0), actor, action, at, details, prev_hash, hash])?;
         self.tx
-            .prepare_cached("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET seq = ?1, hash = ?2")?
+            .prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?
             .execute(params![seq, hash])?;
         Ok(seq)
     }
