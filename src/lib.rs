@@ -17,5 +17,6 @@ pub mod model;
 extern crate alloc;
 
 pub mod engine;
+pub mod standard;
 pub mod store;
 pub mod syntax;

@@ -429,15 +429,24 @@ fn split_assignment(text: &str) -> Result<(String, String), Outcome> {
     }
 }
 
-/// `govrt init`.
+/// `govrt init`: the given folder, or the standard set compiled into govrt.
 pub fn init(cli: &Cli, blueprints: Option<&PathBuf>) -> Outcome {
     let mut engine = tryo!(open(cli, true));
-    let dir = blueprints.cloned().unwrap_or_else(standard_blueprints);
-    match engine.load_blueprints(std::slice::from_ref(&dir), None) {
+    let (result, source) = match blueprints {
+        Some(dir) => (
+            engine.load_blueprints(std::slice::from_ref(dir), None),
+            dir.display().to_string(),
+        ),
+        None => (
+            engine.load_blueprint_texts(crate::standard::STANDARD_BLUEPRINTS, &[], None),
+            "standard".to_string(),
+        ),
+    };
+    match result {
         Ok(report) => {
             if cli.json {
                 print_json(
-                    &serde_json::json!({"db": cli.db.display().to_string(), "blueprints": dir.display().to_string(), "load": report}),
+                    &serde_json::json!({"db": cli.db.display().to_string(), "blueprints": source, "load": report}),
                 );
             } else {
                 println!("database `{}` is ready", cli.db.display());
@@ -447,18 +456,6 @@ pub fn init(cli: &Cli, blueprints: Option<&PathBuf>) -> Outcome {
         }
         Err(e) => engine_error(e, cli.json),
     }
-}
-
-/// The standard blueprints: `GOVRT_BLUEPRINTS`, else `./blueprints`, else those shipped with the source.
-pub fn standard_blueprints() -> PathBuf {
-    if let Some(dir) = std::env::var_os("GOVRT_BLUEPRINTS") {
-        return PathBuf::from(dir);
-    }
-    let local = PathBuf::from("blueprints");
-    if local.join("model_version.gov").exists() {
-        return local;
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("blueprints")
 }
 
 fn print_load(report: &engine::LoadReport) {

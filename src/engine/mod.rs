@@ -708,29 +708,53 @@ impl Engine {
         paths: &[PathBuf],
         now: Option<DateTime<Utc>>,
     ) -> Result<LoadReport> {
-        let now = now_or(now);
-        let checked = check::check_paths(paths).map_err(|e| Refusal::InvalidValue {
+        let files = check::collect_files(paths).map_err(|e| Refusal::InvalidValue {
             what: "blueprint path".into(),
             why: e.to_string(),
         })?;
+        let (sources, unreadable) = check::read_sources(&files);
+        if !unreadable.is_empty() {
+            return Err(EngineError::InvalidBlueprints(unreadable));
+        }
+        let checked = check::check_sources(&sources, &check::DiskScripts);
+        self.store_set(&sources, checked, now_or(now))
+    }
+
+    /// Loads a blueprint set given as (file name, text) pairs, with no scripts
+    /// beyond those given as (resolved path, text).
+    pub fn load_blueprint_texts(
+        &mut self,
+        files: &[(&str, &str)],
+        scripts: &[(&str, &str)],
+        now: Option<DateTime<Utc>>,
+    ) -> Result<LoadReport> {
+        let sources: Vec<Arc<SourceFile>> =
+            files.iter().map(|(n, t)| SourceFile::new(*n, *t)).collect();
+        let scripts: BTreeMap<PathBuf, String> = scripts
+            .iter()
+            .map(|(n, t)| (PathBuf::from(n), t.to_string()))
+            .collect();
+        let checked = check::check_sources(&sources, &scripts as &dyn ScriptSource);
+        self.store_set(&sources, checked, now_or(now))
+    }
+
+    /// Stores a checked set: a new version for each changed blueprint.
+    fn store_set(
+        &mut self,
+        sources: &[Arc<SourceFile>],
+        checked: check::Checked,
+        now: DateTime<Utc>,
+    ) -> Result<LoadReport> {
         if checked.has_errors() {
             return Err(EngineError::InvalidBlueprints(checked.diagnostics));
         }
         let Some(set) = checked.set else {
             return Err(EngineError::InvalidBlueprints(checked.diagnostics));
         };
-        let files = check::collect_files(paths).map_err(|e| Refusal::InvalidValue {
-            what: "blueprint path".into(),
-            why: e.to_string(),
-        })?;
-        let mut gov = Vec::new();
-        for f in &files {
-            let text = std::fs::read_to_string(f).map_err(|e| Refusal::InvalidValue {
-                what: "blueprint file".into(),
-                why: e.to_string(),
-            })?;
-            gov.push((f.display().to_string(), text));
-        }
+        let gov: Vec<(String, String)> = sources
+            .iter()
+            .map(|s| (s.name.clone(), s.text.to_string()))
+            .collect();
         let scripts: Vec<(String, String)> = set
             .blueprints
             .values()

@@ -8,7 +8,7 @@
     reason = "test helpers fail the test loudly"
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// A scratch folder with a database, removed when dropped.
@@ -51,10 +51,6 @@ impl Sandbox {
         c.args(args)
             .current_dir(&self.dir)
             .env("GOVRT_DB", self.db())
-            .env(
-                "GOVRT_BLUEPRINTS",
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints"),
-            )
             .env("NO_COLOR", "1")
             .env_remove("GOVRT_USER")
             .env_remove("GOVRT_SYNC");
