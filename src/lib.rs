@@ -17,6 +17,7 @@ pub mod model;
 extern crate alloc;
 
 pub mod engine;
+pub mod hooks;
 pub mod standard;
 pub mod store;
 pub mod syntax;

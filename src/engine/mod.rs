@@ -20,6 +20,7 @@ use serde_json::{Value as Json, json};
 
 use crate::check::{self, ScriptSource};
 use crate::diag::{Diagnostic, SourceFile};
+use crate::hooks::Hooks;
 use crate::model::{Blueprint, BlueprintSet, FieldType, Policy, Principal, PrincipalRef};
 use crate::store::{Durability, EventRow, ItemRow, Store, StoreError, Tx, UserRow};
 use signoff::{Action, Actor, SignOffState, Status};
@@ -96,6 +97,12 @@ pub enum Refusal {
         /// The rule's reason.
         why: String,
     },
+    /// A hook failed (an error in the script, or a sandbox limit).
+    #[error("{error}")]
+    ScriptFailed {
+        /// Script, function, position and message.
+        error: String,
+    },
 }
 
 impl Refusal {
@@ -111,6 +118,7 @@ impl Refusal {
             Refusal::NotFound { .. } => "not_found",
             Refusal::InvalidValue { .. } => "invalid_value",
             Refusal::RefusedByRule { .. } => "refused_by_rule",
+            Refusal::ScriptFailed { .. } => "script_error",
         }
     }
 
@@ -141,6 +149,9 @@ impl Refusal {
             }
             Refusal::NotFound { .. } => return None,
             Refusal::InvalidValue { .. } => return None,
+            Refusal::ScriptFailed { .. } => {
+                "fix the script (`govrt validate` checks it; `govrt hook test` runs one hook); nothing was changed".into()
+            }
             Refusal::RefusedByRule { .. } => {
                 "the blueprint's script refused it; fix what it says and retry".into()
             }
@@ -197,10 +208,26 @@ impl Identity {
     }
 }
 
+/// A checked set with its compiled hooks.
+#[derive(Debug)]
+pub struct LoadedSet {
+    /// The checked model.
+    pub set: BlueprintSet,
+    /// Its compiled scripts.
+    pub hooks: Hooks,
+}
+
+impl std::ops::Deref for LoadedSet {
+    type Target = BlueprintSet;
+    fn deref(&self) -> &BlueprintSet {
+        &self.set
+    }
+}
+
 /// Loaded blueprint sets, by stored set id, and which set holds each version.
 #[derive(Default)]
 struct SetCache {
-    sets: HashMap<i64, Arc<BlueprintSet>>,
+    sets: HashMap<i64, Arc<LoadedSet>>,
     set_of: HashMap<(String, u32), i64>,
 }
 
@@ -214,7 +241,7 @@ impl SetCache {
     }
 
     /// The set an item of `blueprint` at `version` runs against.
-    fn get(&mut self, tx: &Tx<'_>, blueprint: &str, version: u32) -> Result<Arc<BlueprintSet>> {
+    fn get(&mut self, tx: &Tx<'_>, blueprint: &str, version: u32) -> Result<Arc<LoadedSet>> {
         let key = (blueprint.to_string(), version);
         if !self.set_of.contains_key(&key) {
             self.refresh(tx)?;
@@ -240,7 +267,10 @@ impl SetCache {
         let Some(set) = checked.set else {
             return Err(EngineError::InvalidBlueprints(checked.diagnostics));
         };
-        let set = Arc::new(set);
+        let hooks = Hooks::compile(&set).map_err(|e| Refusal::ScriptFailed {
+            error: e.to_string(),
+        })?;
+        let set = Arc::new(LoadedSet { set, hooks });
         self.sets.insert(set_id, Arc::clone(&set));
         Ok(set)
     }
@@ -310,7 +340,7 @@ enum Permission {
 
 /// Resolves principals for one item and one identity.
 struct Resolver<'a> {
-    set: &'a BlueprintSet,
+    set: &'a LoadedSet,
     /// The item, then its ancestors, nearest first.
     chain: &'a [ItemRow],
     who: &'a Identity,
@@ -405,22 +435,52 @@ impl Resolver<'_> {
     }
 
     /// The actor facts for the sign-off of `step`, delegations applied.
-    fn actor(&self, step: &str, state: &SignOffState) -> Actor<'_> {
+    fn actor(&self, step: &str, state: &SignOffState) -> Result<Actor<'_>> {
         let name = self.who.name.as_str();
         let Some(signoff) = self
             .blueprint(0)
             .and_then(|b| b.step(step))
             .and_then(|s| s.signoff.as_ref())
         else {
-            return Actor {
+            return Ok(Actor {
                 name,
                 can_write: false,
                 feedback_groups: vec![],
                 is_final_approver: false,
                 is_admin: self.who.admin,
-            };
+            });
         };
-        let eligible = |group: &str, principals: &[Principal]| {
+        // Extra reviewers from the `reviewers` hook, per group.
+        let blueprint_id = self.chain[0].blueprint.as_str();
+        let hooked = self.set.hooks.has(blueprint_id, "reviewers");
+        let view = if hooked {
+            script_view(self.set, self.chain, 0)
+        } else {
+            Json::Null
+        };
+        let extra = |group: &str| -> Result<bool> {
+            if !hooked {
+                return Ok(false);
+            }
+            let args = vec![crate::hooks::to_dynamic(&view), step.into(), group.into()];
+            let result = self
+                .set
+                .hooks
+                .call(blueprint_id, "reviewers", args)
+                .map_err(script_failed)?;
+            let list = result
+                .map(|r| crate::hooks::to_json(&r))
+                .unwrap_or(Json::Null);
+            let Json::Array(items) = list else {
+                return Ok(false);
+            };
+            Ok(items
+                .iter()
+                .filter_map(Json::as_str)
+                .filter_map(crate::check::values::parse_principal_ref)
+                .any(|p| self.matches_ref(&p, 0, 0)))
+        };
+        let eligible = |group: &str, principals: &[Principal]| -> Result<bool> {
             let delegated_away = state
                 .delegations
                 .iter()
@@ -429,21 +489,211 @@ impl Resolver<'_> {
                 .delegations
                 .iter()
                 .any(|d| d.group == group && d.to == name);
-            delegated_to || (!delegated_away && self.matches_any(principals, 0, 0))
+            Ok(delegated_to
+                || (!delegated_away && (self.matches_any(principals, 0, 0) || extra(group)?)))
         };
-        Actor {
+        let mut feedback_groups = Vec::new();
+        for g in &signoff.feedback {
+            if eligible(g.id.as_str(), &g.reviewers)? {
+                feedback_groups.push(g.id.to_string());
+            }
+        }
+        Ok(Actor {
             name,
             can_write: self.has(Permission::Write),
-            feedback_groups: signoff
-                .feedback
-                .iter()
-                .filter(|g| eligible(g.id.as_str(), &g.reviewers))
-                .map(|g| g.id.to_string())
-                .collect(),
-            is_final_approver: eligible("final", &signoff.final_approval.reviewers),
+            feedback_groups,
+            is_final_approver: eligible("final", &signoff.final_approval.reviewers)?,
             is_admin: self.who.admin,
+        })
+    }
+}
+
+fn script_failed(e: crate::hooks::ScriptError) -> EngineError {
+    EngineError::Refused(Refusal::ScriptFailed {
+        error: e.to_string(),
+    })
+}
+
+/// The view of `chain[at]` that scripts get (LANGUAGE.md "Hooks").
+fn script_view(set: &BlueprintSet, chain: &[ItemRow], at: usize) -> Json {
+    let Some(item) = chain.get(at) else {
+        return Json::Null;
+    };
+    let mut fields = serde_json::Map::new();
+    match set.blueprint(&item.blueprint) {
+        Some(b) => {
+            for f in &b.fields {
+                fields.insert(
+                    f.id.to_string(),
+                    item.fields
+                        .get(f.id.as_str())
+                        .cloned()
+                        .unwrap_or(Json::Null),
+                );
+            }
+        }
+        None => fields = item.fields.clone(),
+    }
+    let signoffs: serde_json::Map<String, Json> = item
+        .signoffs
+        .iter()
+        .map(|(step, s)| {
+            let feedback: Vec<Json> = s
+                .reviews
+                .iter()
+                .map(|r| json!({"group": r.group, "reviewer": r.reviewer, "verdict": r.verdict.as_str(), "comment": r.comment}))
+                .collect();
+            let decision = s.decision.as_ref().map(|d| json!({"approved": d.approved, "by": d.by, "comment": d.comment}));
+            (step.clone(), json!({"status": s.status.as_str(), "requester": s.requester, "feedback": feedback, "final": decision}))
+        })
+        .collect();
+    json!({
+        "id": item.id.to_string(),
+        "name": item.name,
+        "blueprint": item.blueprint,
+        "version": item.version,
+        "creator": item.creator,
+        "step": item.step,
+        "fields": fields,
+        "signoffs": signoffs,
+        "parent": script_view(set, chain, at + 1),
+    })
+}
+
+/// A value a script returned for a field, checked against the field's type
+/// and normalized as the CLI would store it; `null` unsets.
+fn coerce(ty: &FieldType, value: &Json) -> std::result::Result<Json, String> {
+    match (ty, value) {
+        (_, Json::Null) => Ok(Json::Null),
+        (FieldType::List { of }, Json::Array(items)) => items
+            .iter()
+            .map(|v| coerce(of, v))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map(Json::Array),
+        (FieldType::Int { .. }, Json::Number(n))
+            if n.as_f64().is_some_and(|f| f.fract() == 0.0) =>
+        {
+            values::parse_input(ty, &format!("{}", n.as_f64().unwrap_or_default() as i64))
+        }
+        (_, Json::String(text)) => values::parse_input(ty, text),
+        (_, Json::Number(n)) => values::parse_input(ty, &n.to_string()),
+        (_, Json::Bool(b)) => values::parse_input(ty, &b.to_string()),
+        (_, other) => Err(format!("{other} does not fit a `{}` field", ty.describe())),
+    }
+}
+
+/// After a change is applied in memory: computed fields, `after_change`
+/// follow-up updates, computed fields again, then `validate`. Returns the
+/// follow-up updates (for the audit trail).
+fn run_change_hooks(
+    set: &LoadedSet,
+    ancestors: &[ItemRow],
+    item: &mut ItemRow,
+    action: &str,
+) -> Result<Json> {
+    let hooks = &set.hooks;
+    let id = item.blueprint.clone();
+    let Some(blueprint) = set.blueprint(&id) else {
+        return Ok(Json::Null);
+    };
+    if !hooks.has_script(&id) {
+        return Ok(Json::Null);
+    }
+    let view = |item: &ItemRow| {
+        let mut chain = Vec::with_capacity(ancestors.len() + 1);
+        chain.push(item.clone());
+        chain.extend_from_slice(ancestors);
+        script_view(set, &chain, 0)
+    };
+    let set_field = |item: &mut ItemRow, field: &str, value: &Json, hook: &str| -> Result<()> {
+        let Some(f) = blueprint.field(field) else {
+            return refuse(Refusal::ScriptFailed {
+                error: format!("hook `{hook}` set unknown field `{field}`"),
+            });
+        };
+        match coerce(&f.ty, value).map_err(|why| Refusal::ScriptFailed {
+            error: format!("hook `{hook}` gave `{field}` a bad value: {why}"),
+        })? {
+            Json::Null => item.fields.remove(field),
+            v => item.fields.insert(field.to_string(), v),
+        };
+        Ok(())
+    };
+    let compute = |item: &mut ItemRow| -> Result<()> {
+        for (hook, field) in hooks.computed_fields(&id) {
+            if let Some(value) = hooks
+                .call(&id, &hook, vec![crate::hooks::to_dynamic(&view(item))])
+                .map_err(script_failed)?
+            {
+                set_field(item, &field, &crate::hooks::to_json(&value), &hook)?;
+            }
+        }
+        Ok(())
+    };
+    compute(item)?;
+    let mut follow_up = serde_json::Map::new();
+    if hooks.has(&id, "after_change") {
+        let event = json!({"action": action, "actor": item.creator});
+        let args = vec![
+            crate::hooks::to_dynamic(&view(item)),
+            crate::hooks::to_dynamic(&event),
+        ];
+        match hooks
+            .call(&id, "after_change", args)
+            .map_err(script_failed)?
+            .map(|v| crate::hooks::to_json(&v))
+        {
+            Some(Json::Object(updates)) => {
+                for (field, value) in &updates {
+                    set_field(item, field, value, "after_change")?;
+                }
+                follow_up = updates;
+                compute(item)?;
+            }
+            Some(Json::Null) | None => {}
+            Some(other) => {
+                return refuse(Refusal::ScriptFailed {
+                    error: format!(
+                        "hook `after_change` must return a map of field updates or `()`, not {other}"
+                    ),
+                });
+            }
         }
     }
+    if hooks.has(&id, "validate") {
+        let result = hooks
+            .call(&id, "validate", vec![crate::hooks::to_dynamic(&view(item))])
+            .map_err(script_failed)?;
+        let errors: Vec<String> = match result.map(|v| crate::hooks::to_json(&v)) {
+            Some(Json::Array(list)) => list
+                .iter()
+                .map(|e| match e {
+                    Json::String(s) => s.clone(),
+                    Json::Object(m) => match (
+                        m.get("field").and_then(Json::as_str),
+                        m.get("message").and_then(Json::as_str),
+                    ) {
+                        (Some(f), Some(msg)) => format!("{f}: {msg}"),
+                        (None, Some(msg)) => msg.to_string(),
+                        _ => e.to_string(),
+                    },
+                    other => other.to_string(),
+                })
+                .collect(),
+            Some(Json::String(s)) => vec![s],
+            _ => Vec::new(),
+        };
+        if !errors.is_empty() {
+            return refuse(Refusal::RefusedByRule {
+                why: errors.join("; "),
+            });
+        }
+    }
+    Ok(if follow_up.is_empty() {
+        Json::Null
+    } else {
+        Json::Object(follow_up)
+    })
 }
 
 /// An item as shown to people and tools.
@@ -1103,9 +1353,11 @@ impl Engine {
                 what: format!("blueprint `{blueprint_id}`"),
             });
         };
+        let mut ancestors: Vec<ItemRow> = Vec::new();
         match (parent, &blueprint.parent) {
             (Some(p), Some(expected)) => {
                 let chain = Self::chain(&tx, p)?;
+                ancestors = chain.clone();
                 if chain[0].blueprint != expected.as_str() {
                     return refuse(Refusal::InvalidValue {
                         what: "parent".into(),
@@ -1184,9 +1436,10 @@ impl Engine {
                 fields: missing,
             });
         }
+        let follow_up = run_change_hooks(&set, &ancestors, &mut item, "item.create")?;
         let id = tx.insert_item(&item)?;
         item.id = id;
-        tx.append_event(Some(id), &who.name, "item.create", now, &json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin}))?;
+        tx.append_event(Some(id), &who.name, "item.create", now, &json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin, "follow_up": follow_up}))?;
         tx.commit()?;
         Ok(view(&item, blueprint))
     }
@@ -1263,9 +1516,12 @@ impl Engine {
         let set = self.cache.get(&tx, &item.blueprint, item.version)?;
         let needed = match ancestors {
             Ancestors::Always => true,
-            Ancestors::ForPermissions => set
-                .blueprint(&item.blueprint)
-                .is_none_or(permissions_use_ancestors),
+            Ancestors::ForPermissions => {
+                set.hooks.has_script(&item.blueprint)
+                    || set
+                        .blueprint(&item.blueprint)
+                        .is_none_or(permissions_use_ancestors)
+            }
         };
         let chain = if needed {
             Self::chain(&tx, id)?
@@ -1289,7 +1545,13 @@ impl Engine {
         let mut item = chain[0].clone();
         item.revision += 1;
         item.updated_at = now;
-        let (details, out) = change(&tx, &resolver, &mut item)?;
+        let (mut details, out) = change(&tx, &resolver, &mut item)?;
+        let follow_up = run_change_hooks(&set, &chain[1..], &mut item, action)?;
+        if !follow_up.is_null()
+            && let Json::Object(map) = &mut details
+        {
+            map.insert("follow_up".into(), follow_up);
+        }
         if !tx.update_item(&item, chain[0].revision)? {
             return refuse(Refusal::StaleRevision {
                 item: id,
@@ -1297,7 +1559,6 @@ impl Engine {
                 actual: chain[0].revision + 1,
             });
         }
-        let mut details = details;
         if let Json::Object(map) = &mut details {
             map.insert("revision".into(), json!(item.revision));
             if who.admin {
@@ -1412,9 +1673,31 @@ impl Engine {
                     }
                 },
             };
-            let facts = Self::step_facts(blueprint, item);
+            let mut facts = Self::step_facts(blueprint, item);
             let locked = item.signoffs.values().any(|s| s.status.locks_workflow());
+            let forward = target > current && !item.finished;
+            let hooks = &resolver.set.hooks;
+            let bp = item.blueprint.clone();
+            let hooked = forward && (hooks.has(&bp, "mandatory") || hooks.has(&bp, "before_advance"));
+            let script_item = if hooked { crate::hooks::to_dynamic(&script_view(resolver.set, resolver.chain, 0)) } else { rhai::Dynamic::UNIT };
+            if hooked && hooks.has(&bp, "mandatory") {
+                for f in facts.iter_mut().filter(|f| f.signoff.is_some()) {
+                    let decided = hooks.call(&bp, "mandatory", vec![script_item.clone(), f.id.clone().into()]).map_err(script_failed)?;
+                    if let Some(flag) = decided.and_then(|d| d.as_bool().ok()) {
+                        f.mandatory = flag;
+                    }
+                }
+            }
             workflow::check_move(&facts, current, item.finished, target, locked)?;
+            if hooked && hooks.has(&bp, "before_advance") {
+                let from: rhai::Dynamic = item.step.clone().map_or(rhai::Dynamic::UNIT, Into::into);
+                let to: rhai::Dynamic = workflow.steps.get(target).map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
+                let verdict = hooks.call(&bp, "before_advance", vec![script_item.clone(), from, to]).map_err(script_failed)?;
+                if let Some(reason) = verdict.filter(|v| !v.is_unit()) {
+                    let why = reason.clone().into_string().unwrap_or_else(|_| reason.to_string());
+                    return refuse(Refusal::RefusedByRule { why });
+                }
+            }
             let before = json!({"step": item.step, "finished": item.finished});
             if target >= workflow.steps.len() {
                 item.finished = true;
@@ -1490,13 +1773,26 @@ impl Engine {
                 return refuse(Refusal::NotFound { what: format!("user `{to}`") });
             }
             let state = item.signoffs.get(&step_id).cloned().unwrap_or_default();
-            let actor = resolver.actor(&step_id, &state);
+            let actor = resolver.actor(&step_id, &state)?;
             let rules = signoff::Rules {
                 groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
                 not_requester: spec.final_approval.not_requester,
                 reset_every: spec.reset_every,
             };
-            let (next, events) = signoff::apply(&state, &action, &actor, &rules, now)?;
+            let (mut next, events) = signoff::apply(&state, &action, &actor, &rules, now)?;
+            let newly_approved = events.iter().any(|e| matches!(e, signoff::Event::Decided { approved: true, status_changed: true, .. }));
+            if newly_approved && resolver.set.hooks.has(&item.blueprint, "reset_at") {
+                let view = crate::hooks::to_dynamic(&script_view(resolver.set, resolver.chain, 0));
+                let at = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+                let decided = resolver.set.hooks.call(&item.blueprint, "reset_at", vec![view, step_id.clone().into(), at.into()]).map_err(script_failed)?;
+                if let Some(d) = decided.filter(|d| !d.is_unit()) {
+                    let text = d.clone().into_string().unwrap_or_else(|_| d.to_string());
+                    match crate::check::values::parse_date_time(&text) {
+                        Some(t) => next.next_reset_at = Some(t),
+                        None => return refuse(Refusal::ScriptFailed { error: format!("hook `reset_at` returned `{text}`, which is not an RFC 3339 date-time") }),
+                    }
+                }
+            }
             let details = json!({"step": step_id, "action": action, "before": state.status, "after": next.status, "events": events});
             item.signoffs.insert(step_id.clone(), next);
             let view = signoff_view(blueprint, item, &step_id).ok_or_else(|| Refusal::NotFound { what: "sign-off".into() })?;
@@ -1657,7 +1953,7 @@ impl Engine {
                     ..who.clone()
                 },
             };
-            let actor = resolver.actor(&step, state);
+            let actor = resolver.actor(&step, state)?;
             let entry = |role: &str, group: &str| PendingReview {
                 item: row.id.to_string(),
                 name: row.name.clone(),
