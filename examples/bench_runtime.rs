@@ -8,7 +8,11 @@
 //! ```text
 //! cargo run --release --example bench_runtime                       # N = 1,000 and 10,000, FULL and NORMAL
 //! cargo run --release --example bench_runtime -- --items 1000 --sync NORMAL
+//! cargo run --release --example bench_runtime -- --items 1000 --sync NORMAL --hooks
 //! ```
+//!
+//! With `--hooks` it measures the same workload with a script defining every
+//! hook against the workload without, and prints the ratio of times.
 //!
 //! Each configuration runs in its own process, so `peak_rss_mb` is that
 //! configuration's own peak.
@@ -82,10 +86,49 @@ fn fresh(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
-fn run_engine(dir: &Path, n: usize, sync: Durability) -> Result<f64, Box<dyn std::error::Error>> {
+/// Hooks at every hook point, each doing the kind of work a real rule does
+/// (reading fields, the step, the parent chain) and deciding nothing unusual.
+const HOOKS: &str = r#"
+fn validate(item) {
+    let errors = [];
+    if item.fields.accuracy != () && item.fields.accuracy > 1.0 { errors.push("accuracy is a fraction"); }
+    errors
+}
+fn before_advance(item, from, to) {
+    if to == "review" && item.fields.rationale == () { return "a rationale is needed"; }
+    ()
+}
+fn after_change(item, event) {
+    if item.fields.summary == () { #{ summary: `${item.name} (${item.fields.algorithm})` } } else { () }
+}
+fn reviewers(item, step, group) {
+    if item.fields.algorithm == "neural" && group == "risk" { ["group:risk-experts"] } else { [] }
+}
+fn mandatory(item, step) { item.parent != () }
+fn reset_at(item, step, approved_at) { () }
+fn compute_accuracy(item) { item.fields.accuracy }
+"#;
+
+fn run_engine(
+    dir: &Path,
+    n: usize,
+    sync: Durability,
+    hooks: bool,
+) -> Result<f64, Box<dyn std::error::Error>> {
     let mut engine = Engine::open(&fresh(dir, "engine.db"), sync)?;
     let set = dir.join("govern-1k.gov");
-    std::fs::write(&set, GOVERN_1K)?;
+    if hooks {
+        std::fs::write(dir.join("hooks.rhai"), HOOKS)?;
+        std::fs::write(
+            &set,
+            GOVERN_1K.replace(
+                "  parent model\n",
+                "  parent model\n  script \"hooks.rhai\"\n",
+            ),
+        )?;
+    } else {
+        std::fs::write(&set, GOVERN_1K)?;
+    }
     engine.load_blueprints(&[set], None)?;
     for u in ["owner", "itops", "risk", "biz", "approver"] {
         engine.add_user(u, None, false)?;
@@ -220,11 +263,30 @@ fn run_baseline(dir: &Path, n: usize, sync: Durability) -> Result<f64, Box<dyn s
     Ok(start.elapsed().as_secs_f64())
 }
 
-fn one(n: usize, sync: Durability) -> Result<(), Box<dyn std::error::Error>> {
+fn one(n: usize, sync: Durability, hooks: bool) -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("govrt-bench-runtime-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
+    if hooks {
+        // Hooks against no hooks, alternating to even out the machine's noise.
+        let (mut with, mut without) = (f64::MAX, f64::MAX);
+        for _ in 0..3 {
+            without = without.min(run_engine(&dir, n, sync, false)?);
+            with = with.min(run_engine(&dir, n, sync, true)?);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let actions = (13 * n) as f64;
+        println!(
+            "govern-1k-hooks items={n} sync={} actions_per_s_without={:.0} actions_per_s_with={:.0} time_ratio={:.2} overhead_pct={:.0}",
+            sync.as_str(),
+            actions / without,
+            actions / with,
+            with / without,
+            (with / without - 1.0) * 100.0
+        );
+        return Ok(());
+    }
     let baseline = run_baseline(&dir, n, sync)?;
-    let engine = run_engine(&dir, n, sync)?;
+    let engine = run_engine(&dir, n, sync, false)?;
     let _ = std::fs::remove_dir_all(&dir);
     let actions = 13 * n;
     let rate = actions as f64 / engine;
@@ -256,22 +318,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     if let Some(n) = arg("--items") {
+        let hooks = args.iter().any(|a| a == "--hooks");
         return one(
             n.parse()?,
             sync(&arg("--sync").unwrap_or_else(|| "FULL".into())),
+            hooks,
         );
     }
     let me = std::env::current_exe()?;
-    for n in ["1000", "10000"] {
-        for s in ["FULL", "NORMAL"] {
-            let out = std::process::Command::new(&me)
-                .args(["--items", n, "--sync", s])
-                .output()?;
-            print!("{}", String::from_utf8_lossy(&out.stdout));
-            eprint!("{}", String::from_utf8_lossy(&out.stderr));
-            if !out.status.success() {
-                return Err(format!("the run with {n} items, {s} failed").into());
-            }
+    let runs: [&[&str]; 6] = [
+        &["--items", "1000", "--sync", "FULL"],
+        &["--items", "1000", "--sync", "NORMAL"],
+        &["--items", "10000", "--sync", "FULL"],
+        &["--items", "10000", "--sync", "NORMAL"],
+        &["--items", "1000", "--sync", "FULL", "--hooks"],
+        &["--items", "1000", "--sync", "NORMAL", "--hooks"],
+    ];
+    for run in runs {
+        let out = std::process::Command::new(&me).args(run).output()?;
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        if !out.status.success() {
+            return Err(format!("the run {run:?} failed").into());
         }
     }
     Ok(())

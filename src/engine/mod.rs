@@ -456,13 +456,13 @@ impl Resolver<'_> {
         let view = if hooked {
             script_view(self.set, self.chain, 0)
         } else {
-            Json::Null
+            rhai::Dynamic::UNIT
         };
         let extra = |group: &str| -> Result<bool> {
             if !hooked {
                 return Ok(false);
             }
-            let args = vec![crate::hooks::to_dynamic(&view), step.into(), group.into()];
+            let args = vec![view.clone(), step.into(), group.into()];
             let result = self
                 .set
                 .hooks
@@ -514,50 +514,72 @@ fn script_failed(e: crate::hooks::ScriptError) -> EngineError {
     })
 }
 
-/// The view of `chain[at]` that scripts get (LANGUAGE.md "Hooks").
-fn script_view(set: &BlueprintSet, chain: &[ItemRow], at: usize) -> Json {
+/// The view of `chain[at]` that scripts get (LANGUAGE.md "Hooks"), built
+/// directly as rhai values and shared, so that passing it to several hooks
+/// copies nothing.
+fn script_view(set: &BlueprintSet, chain: &[ItemRow], at: usize) -> rhai::Dynamic {
+    use rhai::{Dynamic, Map};
     let Some(item) = chain.get(at) else {
-        return Json::Null;
+        return Dynamic::UNIT;
     };
-    let mut fields = serde_json::Map::new();
+    let text = |s: &str| Dynamic::from(s.to_string());
+    let opt = |s: &Option<String>| s.as_deref().map_or(Dynamic::UNIT, text);
+    let mut fields = Map::new();
     match set.blueprint(&item.blueprint) {
         Some(b) => {
             for f in &b.fields {
-                fields.insert(
-                    f.id.to_string(),
-                    item.fields
-                        .get(f.id.as_str())
-                        .cloned()
-                        .unwrap_or(Json::Null),
-                );
+                let value = item
+                    .fields
+                    .get(f.id.as_str())
+                    .map_or(Dynamic::UNIT, crate::hooks::to_dynamic);
+                fields.insert(f.id.as_str().into(), value);
             }
         }
-        None => fields = item.fields.clone(),
+        None => {
+            for (k, v) in &item.fields {
+                fields.insert(k.as_str().into(), crate::hooks::to_dynamic(v));
+            }
+        }
     }
-    let signoffs: serde_json::Map<String, Json> = item
-        .signoffs
-        .iter()
-        .map(|(step, s)| {
-            let feedback: Vec<Json> = s
-                .reviews
-                .iter()
-                .map(|r| json!({"group": r.group, "reviewer": r.reviewer, "verdict": r.verdict.as_str(), "comment": r.comment}))
-                .collect();
-            let decision = s.decision.as_ref().map(|d| json!({"approved": d.approved, "by": d.by, "comment": d.comment}));
-            (step.clone(), json!({"status": s.status.as_str(), "requester": s.requester, "feedback": feedback, "final": decision}))
-        })
-        .collect();
-    json!({
-        "id": item.id.to_string(),
-        "name": item.name,
-        "blueprint": item.blueprint,
-        "version": item.version,
-        "creator": item.creator,
-        "step": item.step,
-        "fields": fields,
-        "signoffs": signoffs,
-        "parent": script_view(set, chain, at + 1),
-    })
+    let mut signoffs = Map::new();
+    for (step, s) in &item.signoffs {
+        let feedback: rhai::Array = s
+            .reviews
+            .iter()
+            .map(|r| {
+                let mut m = Map::new();
+                m.insert("group".into(), text(&r.group));
+                m.insert("reviewer".into(), text(&r.reviewer));
+                m.insert("verdict".into(), text(r.verdict.as_str()));
+                m.insert("comment".into(), opt(&r.comment));
+                Dynamic::from_map(m)
+            })
+            .collect();
+        let decision = s.decision.as_ref().map_or(Dynamic::UNIT, |d| {
+            let mut m = Map::new();
+            m.insert("approved".into(), Dynamic::from(d.approved));
+            m.insert("by".into(), text(&d.by));
+            m.insert("comment".into(), opt(&d.comment));
+            Dynamic::from_map(m)
+        });
+        let mut m = Map::new();
+        m.insert("status".into(), text(s.status.as_str()));
+        m.insert("requester".into(), opt(&s.requester));
+        m.insert("feedback".into(), Dynamic::from_array(feedback));
+        m.insert("final".into(), decision);
+        signoffs.insert(step.as_str().into(), Dynamic::from_map(m));
+    }
+    let mut view = Map::new();
+    view.insert("id".into(), text(&item.id.to_string()));
+    view.insert("name".into(), text(&item.name));
+    view.insert("blueprint".into(), text(&item.blueprint));
+    view.insert("version".into(), Dynamic::from(i64::from(item.version)));
+    view.insert("creator".into(), text(&item.creator));
+    view.insert("step".into(), opt(&item.step));
+    view.insert("fields".into(), Dynamic::from_map(fields));
+    view.insert("signoffs".into(), Dynamic::from_map(signoffs));
+    view.insert("parent".into(), script_view(set, chain, at + 1));
+    Dynamic::from_map(view).into_shared()
 }
 
 /// A value a script returned for a field, checked against the field's type
@@ -599,11 +621,27 @@ fn run_change_hooks(
     if !hooks.has_script(&id) {
         return Ok(Json::Null);
     }
-    let view = |item: &ItemRow| {
+    // The view is built once; what the hooks change is written into it as they go.
+    let mut view = {
         let mut chain = Vec::with_capacity(ancestors.len() + 1);
         chain.push(item.clone());
         chain.extend_from_slice(ancestors);
         script_view(set, &chain, 0)
+    };
+    let refresh = |view: &mut rhai::Dynamic, item: &ItemRow| {
+        if let Some(mut map) = view.write_lock::<rhai::Map>()
+            && let Some(mut fields) = map
+                .get_mut("fields")
+                .and_then(|f| f.write_lock::<rhai::Map>())
+        {
+            for f in &blueprint.fields {
+                let value = item
+                    .fields
+                    .get(f.id.as_str())
+                    .map_or(rhai::Dynamic::UNIT, crate::hooks::to_dynamic);
+                fields.insert(f.id.as_str().into(), value);
+            }
+        }
     };
     let set_field = |item: &mut ItemRow, field: &str, value: &Json, hook: &str| -> Result<()> {
         let Some(f) = blueprint.field(field) else {
@@ -611,33 +649,33 @@ fn run_change_hooks(
                 error: format!("hook `{hook}` set unknown field `{field}`"),
             });
         };
-        match coerce(&f.ty, value).map_err(|why| Refusal::ScriptFailed {
+        let value = coerce(&f.ty, value).map_err(|why| Refusal::ScriptFailed {
             error: format!("hook `{hook}` gave `{field}` a bad value: {why}"),
-        })? {
+        })?;
+        match value {
             Json::Null => item.fields.remove(field),
             v => item.fields.insert(field.to_string(), v),
         };
         Ok(())
     };
-    let compute = |item: &mut ItemRow| -> Result<()> {
-        for (hook, field) in hooks.computed_fields(&id) {
+    let computed = hooks.computed_fields(&id);
+    let compute = |item: &mut ItemRow, view: &mut rhai::Dynamic| -> Result<()> {
+        for (hook, field) in &computed {
             if let Some(value) = hooks
-                .call(&id, &hook, vec![crate::hooks::to_dynamic(&view(item))])
+                .call(&id, hook, vec![view.clone()])
                 .map_err(script_failed)?
             {
-                set_field(item, &field, &crate::hooks::to_json(&value), &hook)?;
+                set_field(item, field, &crate::hooks::to_json(&value), hook)?;
+                refresh(view, item);
             }
         }
         Ok(())
     };
-    compute(item)?;
+    compute(item, &mut view)?;
     let mut follow_up = serde_json::Map::new();
     if hooks.has(&id, "after_change") {
-        let event = json!({"action": action, "actor": item.creator});
-        let args = vec![
-            crate::hooks::to_dynamic(&view(item)),
-            crate::hooks::to_dynamic(&event),
-        ];
+        let event = json!({"action": action, "revision": item.revision});
+        let args = vec![view.clone(), crate::hooks::to_dynamic(&event)];
         match hooks
             .call(&id, "after_change", args)
             .map_err(script_failed)?
@@ -648,7 +686,8 @@ fn run_change_hooks(
                     set_field(item, field, value, "after_change")?;
                 }
                 follow_up = updates;
-                compute(item)?;
+                refresh(&mut view, item);
+                compute(item, &mut view)?;
             }
             Some(Json::Null) | None => {}
             Some(other) => {
@@ -662,7 +701,7 @@ fn run_change_hooks(
     }
     if hooks.has(&id, "validate") {
         let result = hooks
-            .call(&id, "validate", vec![crate::hooks::to_dynamic(&view(item))])
+            .call(&id, "validate", vec![view])
             .map_err(script_failed)?;
         let errors: Vec<String> = match result.map(|v| crate::hooks::to_json(&v)) {
             Some(Json::Array(list)) => list
@@ -1679,7 +1718,7 @@ impl Engine {
             let hooks = &resolver.set.hooks;
             let bp = item.blueprint.clone();
             let hooked = forward && (hooks.has(&bp, "mandatory") || hooks.has(&bp, "before_advance"));
-            let script_item = if hooked { crate::hooks::to_dynamic(&script_view(resolver.set, resolver.chain, 0)) } else { rhai::Dynamic::UNIT };
+            let script_item = if hooked { script_view(resolver.set, resolver.chain, 0) } else { rhai::Dynamic::UNIT };
             if hooked && hooks.has(&bp, "mandatory") {
                 for f in facts.iter_mut().filter(|f| f.signoff.is_some()) {
                     let decided = hooks.call(&bp, "mandatory", vec![script_item.clone(), f.id.clone().into()]).map_err(script_failed)?;
@@ -1782,7 +1821,7 @@ impl Engine {
             let (mut next, events) = signoff::apply(&state, &action, &actor, &rules, now)?;
             let newly_approved = events.iter().any(|e| matches!(e, signoff::Event::Decided { approved: true, status_changed: true, .. }));
             if newly_approved && resolver.set.hooks.has(&item.blueprint, "reset_at") {
-                let view = crate::hooks::to_dynamic(&script_view(resolver.set, resolver.chain, 0));
+                let view = script_view(resolver.set, resolver.chain, 0);
                 let at = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
                 let decided = resolver.set.hooks.call(&item.blueprint, "reset_at", vec![view, step_id.clone().into(), at.into()]).map_err(script_failed)?;
                 if let Some(d) = decided.filter(|d| !d.is_unit()) {

@@ -235,7 +235,21 @@ fn function_position(source: &str, function: &str) -> (Option<usize>, Option<usi
 
 /// Converts JSON to a rhai value (`null` becomes `()`).
 pub fn to_dynamic(value: &Json) -> Dynamic {
-    rhai::serde::to_dynamic(value).unwrap_or(Dynamic::UNIT)
+    match value {
+        Json::Null => Dynamic::UNIT,
+        Json::Bool(b) => Dynamic::from(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Dynamic::from(i),
+            None => Dynamic::from(n.as_f64().unwrap_or_default()),
+        },
+        Json::String(s) => Dynamic::from(s.clone()),
+        Json::Array(items) => Dynamic::from_array(items.iter().map(to_dynamic).collect()),
+        Json::Object(map) => Dynamic::from_map(
+            map.iter()
+                .map(|(k, v)| (k.as_str().into(), to_dynamic(v)))
+                .collect(),
+        ),
+    }
 }
 
 /// Converts a rhai value to JSON (`()` becomes `null`).
