@@ -298,3 +298,139 @@ fn runaway_and_malicious_scripts_are_stopped_and_change_nothing() {
     let (_, refused) = hostile("hostile-eval", "fn validate(item) { eval(\"1\") }");
     assert!(refused.unwrap().contains("gov::E0402"));
 }
+
+#[test]
+fn hook_test_runs_one_hook_on_an_item_or_on_json() {
+    let (mut s, project) = ai_world("hooks-try");
+    let mv = s
+        .quiet(&[
+            "--as",
+            "owner",
+            "item",
+            "create",
+            "ai_model_version",
+            "Bot",
+            "--parent",
+            &project,
+            "--set",
+            "risk_tier=high",
+            "--set",
+            "owner=owner",
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    let r = s.ok(&[
+        "--json",
+        "--as",
+        "owner",
+        "hook",
+        "test",
+        "reviewers",
+        "--item",
+        &mv,
+        "--arg",
+        "review",
+        "--arg",
+        "risk",
+    ]);
+    assert_eq!(r.json()["result"], serde_json::json!(["group:risk"]));
+    let r = s.ok(&[
+        "--as",
+        "owner",
+        "hook",
+        "test",
+        "before_advance",
+        "--item",
+        &mv,
+        "--arg",
+        "build",
+        "--arg",
+        "review",
+    ]);
+    assert!(
+        r.stdout.contains("attach the model documentation"),
+        "{}",
+        r.stdout
+    );
+    std::fs::write(
+        s.dir.join("item.json"),
+        r#"{"fields": {"risk_tier": "low", "owner": null}}"#,
+    )
+    .unwrap();
+    let r = s.ok(&[
+        "--json",
+        "--as",
+        "owner",
+        "hook",
+        "test",
+        "mandatory",
+        "--blueprint",
+        "ai_model_version",
+        "--item-json",
+        "item.json",
+        "--arg",
+        "review",
+    ]);
+    assert_eq!(r.json()["result"], serde_json::json!(false));
+    let r = s.expect(
+        1,
+        &[
+            "--json", "--as", "owner", "hook", "test", "nope", "--item", &mv,
+        ],
+    );
+    assert_eq!(r.json()["error"]["code"], "not_found");
+    s.expect(2, &["--as", "owner", "hook", "test", "validate"]);
+    let history = s
+        .quiet(&["--json", "--as", "owner", "item", "history", &mv])
+        .json();
+    assert_eq!(
+        history.as_array().unwrap().len(),
+        1,
+        "trying hooks writes nothing"
+    );
+}
+
+#[test]
+fn an_edited_script_is_picked_up_by_blueprint_load_without_a_restart() {
+    let s = Sandbox::new("hooks-reload");
+    std::fs::write(
+        s.dir.join("t.gov"),
+        "blueprint thing {\n  script \"t.rhai\"\n  field note: text\n}\n",
+    )
+    .unwrap();
+    std::fs::write(s.dir.join("t.rhai"), "fn validate(item) { [] }\n").unwrap();
+    s.quiet(&["init", "--blueprints", "t.gov"]);
+    s.quiet(&["user", "add", "u"]);
+    s.quiet(&["--as", "u", "item", "create", "thing", "first"]);
+    std::fs::write(
+        s.dir.join("t.rhai"),
+        "fn validate(item) { if item.fields.note == () { [\"write a note\"] } else { [] } }\n",
+    )
+    .unwrap();
+    let r = s.quiet(&["--json", "blueprint", "load", "t.gov"]).json();
+    assert_eq!(
+        r["new_versions"],
+        serde_json::json!([["thing", 2]]),
+        "a changed script is a new version"
+    );
+    let refused = s
+        .command(&["--json", "--as", "u", "item", "create", "thing", "second"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("write a note"));
+    s.quiet(&[
+        "--as",
+        "u",
+        "item",
+        "create",
+        "thing",
+        "third",
+        "--set",
+        "note=hello",
+    ]);
+    // The first item stays pinned to version 1 and its rules.
+    s.quiet(&["--as", "u", "item", "set", "1", "note=still fine"]);
+    s.quiet(&["--as", "u", "item", "unset", "1", "note"]);
+}

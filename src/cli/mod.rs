@@ -139,6 +139,9 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(runtime::AuditCommand),
+    /// Try a blueprint's hooks.
+    #[command(subcommand)]
+    Hook(runtime::HookCommand),
     /// Apply due resets (and later, deliver notifications).
     Tick {
         /// The time to act at (RFC 3339; default: now).
@@ -216,6 +219,7 @@ pub fn run(cli: Cli) -> ExitCode {
             runtime::matrix(&cli, blueprint.as_ref(), view.as_ref())
         }
         Command::Audit(c) => runtime::audit(&cli, c),
+        Command::Hook(c) => runtime::hook(&cli, c),
         Command::Tick { now } => runtime::tick(&cli, now.as_ref()),
     };
     match outcome {
