@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod model;
+pub mod notify;
 // The generated parser refers to `crate::alloc` when pest is built without
 // `std` (which skips its per-call stack probing: the grammar does not nest).
 extern crate alloc;

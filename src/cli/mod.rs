@@ -139,10 +139,38 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(runtime::AuditCommand),
+    /// Follow an item and its descendants (mail about their sign-offs).
+    Subscribe {
+        /// The item.
+        item: i64,
+    },
+    /// Stop following an item and its descendants.
+    Unsubscribe {
+        /// The item.
+        item: i64,
+        /// The user of an e-mail's unsubscribe link (with `--token`).
+        #[arg(long)]
+        user: Option<String>,
+        /// The token of an e-mail's unsubscribe link.
+        #[arg(long)]
+        token: Option<String>,
+    },
+    /// What a user follows.
+    Subscriptions {
+        /// The user (default: `--as`).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Notification messages and their delivery state.
+    Outbox {
+        /// Only messages not yet delivered.
+        #[arg(long)]
+        pending: bool,
+    },
     /// Try a blueprint's hooks.
     #[command(subcommand)]
     Hook(runtime::HookCommand),
-    /// Apply due resets (and later, deliver notifications).
+    /// Apply due resets and deliver pending notifications (with `--smtp`).
     Tick {
         /// The time to act at (RFC 3339; default: now).
         #[arg(long)]
@@ -220,6 +248,12 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Audit(c) => runtime::audit(&cli, c),
         Command::Hook(c) => runtime::hook(&cli, c),
+        Command::Subscribe { item } => runtime::subscribe(&cli, *item),
+        Command::Unsubscribe { item, user, token } => {
+            runtime::unsubscribe(&cli, *item, user.as_ref(), token.as_ref())
+        }
+        Command::Subscriptions { user } => runtime::subscriptions(&cli, user.as_ref()),
+        Command::Outbox { pending } => runtime::outbox(&cli, *pending),
         Command::Tick { now } => runtime::tick(&cli, now.as_ref()),
     };
     match outcome {

@@ -444,7 +444,9 @@ fn open(cli: &Cli, create: bool) -> Result<Engine, Outcome> {
         "NORMAL" => Durability::Normal,
         _ => Durability::Full,
     };
-    Engine::open(&cli.db, durability).map_err(|e| engine_error(e, cli.json))
+    let mut engine = Engine::open(&cli.db, durability).map_err(|e| engine_error(e, cli.json))?;
+    engine.set_base_url(&cli.base_url);
+    Ok(engine)
 }
 
 /// The identity of `--as`.
@@ -1014,6 +1016,11 @@ fn print_signoff(v: &engine::SignOffView) {
 
 /// `govrt signoff …`.
 pub fn signoff(cli: &Cli, command: &SignOffCommand) -> Outcome {
+    let notify = matches!(
+        command,
+        SignOffCommand::RequestReview { notify: true, .. }
+            | SignOffCommand::RequestFinal { notify: true, .. }
+    );
     let (target, action) = match command {
         SignOffCommand::RequestReview { target, .. } => (target, Action::RequestReview),
         SignOffCommand::RequestFinal { target, .. } => (target, Action::RequestFinalApproval),
@@ -1075,7 +1082,16 @@ pub fn signoff(cli: &Cli, command: &SignOffCommand) -> Outcome {
     let json = cli.json;
     with_caller(
         cli,
-        |e, who| e.signoff(who, target.item, target.step.as_deref(), action, None),
+        |e, who| {
+            e.signoff_notify(
+                who,
+                target.item,
+                target.step.as_deref(),
+                action,
+                notify,
+                None,
+            )
+        },
         |v| {
             if json {
                 print_json(v)
@@ -1264,29 +1280,180 @@ pub fn audit(cli: &Cli, command: &AuditCommand) -> Outcome {
     }
 }
 
-/// `govrt tick [--now]`.
-pub fn tick(cli: &Cli, now: Option<&String>) -> Outcome {
-    let now = match now {
-        Some(t) => Some(tryo!(parse_time(t, "--now"))),
-        None => None,
-    };
-    let mut engine = tryo!(open(cli, false));
-    match engine.tick(now) {
-        Ok(report) => {
-            if cli.json {
-                print_json(&report);
+/// `govrt subscribe ITEM`.
+pub fn subscribe(cli: &Cli, item: i64) -> Outcome {
+    let json = cli.json;
+    with_caller(
+        cli,
+        |e, who| e.subscribe(who, item, true, None),
+        |()| {
+            if json {
+                print_json(&serde_json::json!({"item": item.to_string(), "subscribed": true}))
             } else {
-                for (item, step) in &report.resets {
-                    println!("reset the sign-off of step `{step}` on item {item}");
+                println!("subscribed to item {item} and its descendants")
+            }
+        },
+    )
+}
+
+/// `govrt unsubscribe ITEM [--user U --token T]`.
+pub fn unsubscribe(cli: &Cli, item: i64, user: Option<&String>, token: Option<&String>) -> Outcome {
+    let json = cli.json;
+    let done = move |_: &()| {
+        if json {
+            print_json(&serde_json::json!({"item": item.to_string(), "subscribed": false}))
+        } else {
+            println!("unsubscribed from item {item} and its descendants")
+        }
+    };
+    match (user, token) {
+        (Some(user), Some(token)) => {
+            let mut engine = tryo!(open(cli, false));
+            match engine.unsubscribe_with_token(user, item, token, None) {
+                Ok(()) => {
+                    done(&());
+                    Outcome::Exit(exit::OK)
                 }
-                println!(
-                    "{} reset{} applied",
-                    report.resets.len(),
-                    if report.resets.len() == 1 { "" } else { "s" }
+                Err(e) => engine_error(e, json),
+            }
+        }
+        (None, None) => with_caller(cli, |e, who| e.subscribe(who, item, false, None), done),
+        _ => Outcome::Error(CliError {
+            code: "usage",
+            message:
+                "`--token` and `--user` go together (they come from an e-mail's unsubscribe link)"
+                    .into(),
+            help: None,
+            exit: exit::USAGE,
+        }),
+    }
+}
+
+/// `govrt subscriptions [--user U]`.
+pub fn subscriptions(cli: &Cli, user: Option<&String>) -> Outcome {
+    let mut engine = tryo!(open(cli, false));
+    let caller = tryo!(identity(cli, &mut engine));
+    let name = match user {
+        Some(u) if *u != caller.name && !caller.admin => {
+            return Outcome::Error(refusal(&Refusal::NotPermitted {
+                who: caller.name.clone(),
+                what: format!("list the subscriptions of `{u}` (admins only)"),
+            }));
+        }
+        Some(u) => u.clone(),
+        None => caller.name.clone(),
+    };
+    match engine.subscriptions(&name) {
+        Ok(rows) => {
+            if cli.json {
+                print_json(
+                    &rows
+                        .iter()
+                        .map(|(i, s)| serde_json::json!({"item": i.to_string(), "subscribed": s}))
+                        .collect::<Vec<_>>(),
                 );
+            } else if rows.is_empty() {
+                println!("{name} follows nothing");
+            } else {
+                for (i, s) in rows {
+                    println!(
+                        "item {i}: {}",
+                        if s { "subscribed" } else { "unsubscribed" }
+                    );
+                }
             }
             Outcome::Exit(exit::OK)
         }
         Err(e) => engine_error(e, cli.json),
     }
+}
+
+/// `govrt outbox [--pending]`.
+pub fn outbox(cli: &Cli, pending: bool) -> Outcome {
+    let mut engine = tryo!(open(cli, false));
+    match engine.outbox(pending) {
+        Ok(rows) => {
+            if cli.json {
+                print_json(&rows);
+            } else {
+                println!(
+                    "{:>5}  {:<8} {:>8}  {:<24} SUBJECT",
+                    "ID", "STATE", "ATTEMPTS", "TO"
+                );
+                for r in rows {
+                    println!(
+                        "{:>5}  {:<8} {:>8}  {:<24} {}{}",
+                        r.id,
+                        r.state,
+                        r.attempts,
+                        r.address,
+                        r.subject,
+                        r.last_error
+                            .map(|e| format!("  [last error: {e}]"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            Outcome::Exit(exit::OK)
+        }
+        Err(e) => engine_error(e, cli.json),
+    }
+}
+
+/// `govrt tick [--now]`: due resets, then pending mail (with `--smtp`).
+pub fn tick(cli: &Cli, now: Option<&String>) -> Outcome {
+    let now = match now {
+        Some(t) => Some(tryo!(parse_time(t, "--now"))),
+        None => None,
+    };
+    let sender = match &cli.smtp {
+        Some(url) => {
+            let config = match crate::notify::SmtpConfig::parse(url) {
+                Ok(c) => c,
+                Err(e) => return Outcome::Error(CliError::invalid_input(e, Some("e.g. `--smtp smtp://127.0.0.1:2525` or `smtp://user:pass@host:587?tls=starttls`".into()))),
+            };
+            match crate::notify::Sender::new(&config, &cli.mail_from) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    return Outcome::Error(CliError::invalid_input(
+                        e,
+                        Some("check `--smtp` and `--mail-from`".into()),
+                    ));
+                }
+            }
+        }
+        None => None,
+    };
+    let mut engine = tryo!(open(cli, false));
+    let report = match engine.tick(now) {
+        Ok(r) => r,
+        Err(e) => return engine_error(e, cli.json),
+    };
+    let delivery = match &sender {
+        Some(s) => match engine.deliver(s, now) {
+            Ok(d) => Some(d),
+            Err(e) => return engine_error(e, cli.json),
+        },
+        None => None,
+    };
+    if cli.json {
+        print_json(&serde_json::json!({"resets": report.resets, "mail": delivery}));
+    } else {
+        for (item, step) in &report.resets {
+            println!("reset the sign-off of step `{step}` on item {item}");
+        }
+        println!(
+            "{} reset{} applied",
+            report.resets.len(),
+            if report.resets.len() == 1 { "" } else { "s" }
+        );
+        match delivery {
+            Some(d) => println!(
+                "mail: {} sent, {} to retry, {} failed",
+                d.sent, d.retried, d.failed
+            ),
+            None => println!("mail: no SMTP server given (`--smtp`); messages stay in the outbox"),
+        }
+    }
+    Outcome::Exit(exit::OK)
 }

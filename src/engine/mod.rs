@@ -294,6 +294,7 @@ pub struct LoadReport {
 pub struct Engine {
     store: Store,
     cache: SetCache,
+    base_url: String,
 }
 
 /// A field change: set to the text given, or unset.
@@ -580,6 +581,211 @@ fn script_view(set: &BlueprintSet, chain: &[ItemRow], at: usize) -> rhai::Dynami
     view.insert("signoffs".into(), Dynamic::from_map(signoffs));
     view.insert("parent".into(), script_view(set, chain, at + 1));
     Dynamic::from_map(view).into_shared()
+}
+
+/// Who is mailed about a notice.
+enum Audience {
+    /// The item's subscribers (through its ancestors), but the actor.
+    Subscribers,
+    /// These users.
+    Users(Vec<String>),
+    /// Users eligible for a feedback group of the step's sign-off.
+    Reviewers,
+    /// The final approvers of the step's sign-off.
+    Approvers,
+}
+
+/// The messages an action sends (DESIGN.md "Notifications"), from its audit details.
+fn mails_for(
+    tx: &Tx<'_>,
+    set: &LoadedSet,
+    chain: &[ItemRow],
+    who: &Identity,
+    details: &Json,
+    base_url: &str,
+) -> Result<Vec<crate::store::NewMessage>> {
+    let Some(events) = details.get("events").and_then(Json::as_array) else {
+        return Ok(Vec::new());
+    };
+    let item = &chain[0];
+    let step = details
+        .get("step")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let Some(blueprint) = set.blueprint(&item.blueprint) else {
+        return Ok(Vec::new());
+    };
+    let Some(spec) = blueprint.step(&step).and_then(|s| s.signoff.as_ref()) else {
+        return Ok(Vec::new());
+    };
+    let state = item.signoffs.get(&step).cloned().unwrap_or_default();
+    let notify = details
+        .get("notify")
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
+    let label_of = |group: &str| {
+        spec.feedback
+            .iter()
+            .find(|g| g.id.as_str() == group)
+            .map_or(group.to_string(), |g| g.label.clone())
+    };
+    let flag = |e: &Json, key: &str| e.get(key).and_then(Json::as_bool).unwrap_or(false);
+    let mut out = Vec::new();
+    for e in events {
+        let kind = e.get("event").and_then(Json::as_str).unwrap_or_default();
+        let comment_only = flag(e, "edited") && !flag(e, "status_changed");
+        let (what, audience) = match kind {
+            "feedback_given" if !comment_only => {
+                let verdict = e.get("verdict").and_then(Json::as_str).unwrap_or_default();
+                let group = label_of(e.get("group").and_then(Json::as_str).unwrap_or_default());
+                (
+                    format!(
+                        "{} feedback {verdict} for {group}",
+                        if flag(e, "edited") {
+                            "changed their"
+                        } else {
+                            "gave"
+                        }
+                    ),
+                    Audience::Subscribers,
+                )
+            }
+            "decided" if !comment_only => {
+                let verb = if flag(e, "approved") {
+                    "approved"
+                } else {
+                    "rejected"
+                };
+                (
+                    format!(
+                        "{verb} the sign-off{}",
+                        if flag(e, "edited") {
+                            " (a changed decision)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    Audience::Subscribers,
+                )
+            }
+            "abandoned" => ("abandoned the sign-off".to_string(), Audience::Subscribers),
+            "abandon_canceled" => (
+                "canceled the abandon of the sign-off".to_string(),
+                Audience::Subscribers,
+            ),
+            "reset" => (
+                if flag(e, "automatic") {
+                    "reset the sign-off (it fell due)".to_string()
+                } else {
+                    "reset the sign-off".to_string()
+                },
+                Audience::Subscribers,
+            ),
+            "reset_scheduled" => (
+                format!(
+                    "scheduled a reset of the sign-off for {}",
+                    e.get("at").and_then(Json::as_str).unwrap_or_default()
+                ),
+                Audience::Subscribers,
+            ),
+            "delegated" => {
+                let to = e
+                    .get("to")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let group = e.get("group").and_then(Json::as_str).unwrap_or_default();
+                let group = if group == "final" {
+                    "final approval".to_string()
+                } else {
+                    format!("{} review", label_of(group))
+                };
+                (
+                    format!("delegated their {group} to you"),
+                    Audience::Users(vec![to]),
+                )
+            }
+            "review_requested" if notify => {
+                ("requested your review".to_string(), Audience::Reviewers)
+            }
+            "final_approval_requested" if notify => (
+                "requested your final approval".to_string(),
+                Audience::Approvers,
+            ),
+            _ => continue,
+        };
+        let recipients: Vec<String> = match audience {
+            Audience::Users(users) => users,
+            Audience::Subscribers => {
+                // The nearest subscription row (the item's, else its parent's…) decides.
+                let mut decided: BTreeMap<String, bool> = BTreeMap::new();
+                for it in chain {
+                    for (user, subscribed) in tx.subscriptions_of_item(it.id)? {
+                        decided.entry(user).or_insert(subscribed);
+                    }
+                }
+                decided
+                    .into_iter()
+                    .filter(|(_, s)| *s)
+                    .map(|(u, _)| u)
+                    .collect()
+            }
+            Audience::Reviewers | Audience::Approvers => {
+                let mut eligible = Vec::new();
+                for user in tx.users()? {
+                    let identity = Identity {
+                        groups: tx.groups_of(&user.name)?,
+                        name: user.name.clone(),
+                        api_key: false,
+                        admin: false,
+                    };
+                    let resolver = Resolver {
+                        set,
+                        chain,
+                        who: &identity,
+                    };
+                    let actor = resolver.actor(&step, &state)?;
+                    let yes = match audience {
+                        Audience::Reviewers => !actor.feedback_groups.is_empty(),
+                        _ => actor.is_final_approver,
+                    };
+                    if yes {
+                        eligible.push(user.name);
+                    }
+                }
+                eligible
+            }
+        };
+        let notice = crate::notify::Notice {
+            item: item.id,
+            item_name: item.name.clone(),
+            blueprint: blueprint.label.clone(),
+            step: step.clone(),
+            signoff: spec.label.clone(),
+            state: state.status.as_str().to_string(),
+            actor: who.name.clone(),
+            what,
+        };
+        let secret = tx.setting_or_insert("unsubscribe_secret", || {
+            new_secret("unsub").unwrap_or_else(|_| {
+                format!("{}", Utc::now().timestamp_nanos_opt().unwrap_or_default())
+            })
+        })?;
+        for user in recipients {
+            if user == who.name {
+                continue;
+            }
+            let Some(address) = tx.user(&user)?.and_then(|u| u.email) else {
+                continue;
+            };
+            let token = crate::notify::unsubscribe_token(&secret, &user, item.id);
+            out.push(crate::notify::compose(
+                &notice, &user, &address, base_url, &token,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// A value a script returned for a field, checked against the field's type
@@ -969,6 +1175,22 @@ pub enum HookSubject {
     },
 }
 
+/// Delivery attempts before a message is given up on.
+pub const MAX_ATTEMPTS: i64 = 10;
+/// Seconds after which a claimed, unsent message is taken up again.
+pub const CLAIM_TIMEOUT_SECS: i64 = 300;
+
+/// What a delivery round did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryReport {
+    /// Accepted by the server.
+    pub sent: usize,
+    /// Failed, to be retried.
+    pub retried: usize,
+    /// Failed for good.
+    pub failed: usize,
+}
+
 /// What `tick` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct TickReport {
@@ -995,7 +1217,13 @@ impl Engine {
         Ok(Engine {
             store: Store::open(path, durability)?,
             cache: SetCache::default(),
+            base_url: "http://127.0.0.1:8080".into(),
         })
+    }
+
+    /// How links in mail reach the daemon.
+    pub fn set_base_url(&mut self, url: &str) {
+        self.base_url = url.to_string();
     }
 
     /// `PRAGMA integrity_check`.
@@ -1492,6 +1720,9 @@ impl Engine {
         let follow_up = run_change_hooks(&set, &ancestors, &mut item, "item.create")?;
         let id = tx.insert_item(&item)?;
         item.id = id;
+        if !who.api_key {
+            tx.auto_subscribe(&who.name, id, now)?;
+        }
         tx.append_event(Some(id), &who.name, "item.create", now, &json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin, "follow_up": follow_up}))?;
         tx.commit()?;
         Ok(view(&item, blueprint))
@@ -1560,6 +1791,7 @@ impl Engine {
         ancestors: Ancestors,
         change: impl FnOnce(&Tx<'_>, &Resolver<'_>, &mut ItemRow) -> Result<(Json, T)>,
     ) -> Result<T> {
+        let base_url = self.base_url.clone();
         let tx = self.store.write()?;
         let Some(item) = tx.item(id)? else {
             return refuse(Refusal::NotFound {
@@ -1618,7 +1850,29 @@ impl Engine {
                 map.insert("as_admin".into(), json!(true));
             }
         }
-        tx.append_event(Some(id), &who.name, action, now, &details)?;
+        let seq = tx.append_event(Some(id), &who.name, action, now, &details)?;
+        // DESIGN.md: whoever edits or saves an item, gives or edits feedback or a
+        // decision, abandons, cancels an abandon, resets or schedules a reset
+        // follows it from then on (requests and delegations do not subscribe).
+        let subscribes = matches!(
+            action,
+            "item.set"
+                | "item.move"
+                | "signoff.give_feedback"
+                | "signoff.approve"
+                | "signoff.reject"
+                | "signoff.abandon"
+                | "signoff.cancel_abandon"
+                | "signoff.reset"
+                | "signoff.schedule_reset"
+        );
+        if subscribes && who.name != "scheduler" && !who.api_key {
+            tx.auto_subscribe(&who.name, id, now)?;
+        }
+        let mut updated = chain.clone();
+        updated[0] = item;
+        let messages = mails_for(&tx, &set, &updated, who, &details, &base_url)?;
+        tx.queue_messages(seq, Some(id), &messages, now)?;
         tx.commit()?;
         Ok(out)
     }
@@ -1806,6 +2060,20 @@ impl Engine {
         action: Action,
         now: Option<DateTime<Utc>>,
     ) -> Result<SignOffView> {
+        self.signoff_notify(who, id, step, action, false, now)
+    }
+
+    /// A sign-off action; with `notify`, a review or final-approval request
+    /// mails the eligible reviewers or approvers.
+    pub fn signoff_notify(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        step: Option<&str>,
+        action: Action,
+        notify: bool,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<SignOffView> {
         let now = now_or(now);
         let audit_name = format!("signoff.{}", action.name().replace(' ', "_"));
         self.change_item(who, id, None, now, &audit_name, Ancestors::Always, |tx, resolver, item| {
@@ -1846,7 +2114,7 @@ impl Engine {
                     }
                 }
             }
-            let details = json!({"step": step_id, "action": action, "before": state.status, "after": next.status, "events": events});
+            let details = json!({"step": step_id, "action": action, "before": state.status, "after": next.status, "events": events, "notify": notify});
             item.signoffs.insert(step_id.clone(), next);
             let view = signoff_view(blueprint, item, &step_id).ok_or_else(|| Refusal::NotFound { what: "sign-off".into() })?;
             Ok((details, view))
@@ -2249,6 +2517,156 @@ impl Engine {
         Ok(
             json!({"blueprint": blueprint, "function": function, "result": result.map_or(Json::Null, |r| crate::hooks::to_json(&r))}),
         )
+    }
+
+    /// Subscribes (or, with `false`, unsubscribes) a user to an item and its descendants.
+    pub fn subscribe(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        subscribed: bool,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let now = now_or(now);
+        let tx = self.store.write()?;
+        let chain = Self::chain(&tx, id)?;
+        let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
+        if subscribed
+            && !(Resolver {
+                set: &set,
+                chain: &chain,
+                who,
+            })
+            .has(Permission::Read)
+        {
+            return refuse(Refusal::NotPermitted {
+                who: who.name.clone(),
+                what: format!("read item {id}"),
+            });
+        }
+        if who.api_key {
+            return refuse(Refusal::InvalidValue {
+                what: "subscriber".into(),
+                why: "API keys receive no mail; subscribe a user".into(),
+            });
+        }
+        tx.set_subscription(&who.name, id, subscribed, now)?;
+        tx.append_event(
+            Some(id),
+            &who.name,
+            if subscribed {
+                "subscription.add"
+            } else {
+                "subscription.remove"
+            },
+            now,
+            &json!({"user": who.name}),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Unsubscribes through the signed link of an e-mail; a forged token is refused.
+    pub fn unsubscribe_with_token(
+        &mut self,
+        user: &str,
+        id: i64,
+        token: &str,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let now = now_or(now);
+        let tx = self.store.write()?;
+        let secret = tx.setting_or_insert("unsubscribe_secret", || {
+            new_secret("unsub").unwrap_or_default()
+        })?;
+        if secret.is_empty() || !crate::notify::verify_token(&secret, user, id, token) {
+            return refuse(Refusal::NotPermitted {
+                who: user.to_string(),
+                what: "unsubscribe with this link (its token does not match)".into(),
+            });
+        }
+        if tx.user(user)?.is_none() {
+            return refuse(Refusal::NotFound {
+                what: format!("user `{user}`"),
+            });
+        }
+        tx.set_subscription(user, id, false, now)?;
+        tx.append_event(
+            Some(id),
+            user,
+            "subscription.remove",
+            now,
+            &json!({"user": user, "by": "link"}),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A user's subscription rows: (item, subscribed).
+    pub fn subscriptions(&mut self, user: &str) -> Result<Vec<(i64, bool)>> {
+        Ok(self.store.read()?.subscriptions_of_user(user)?)
+    }
+
+    /// The outbox (pending messages only with `pending_only`).
+    pub fn outbox(&mut self, pending_only: bool) -> Result<Vec<crate::store::OutboxRow>> {
+        Ok(self.store.read()?.outbox(pending_only)?)
+    }
+
+    /// Delivers due messages: each is claimed, sent, and marked sent only
+    /// once the server accepted it; a failure is retried with backoff.
+    pub fn deliver(
+        &mut self,
+        sender: &crate::notify::Sender,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<DeliveryReport> {
+        let now = now_or(now);
+        let stamp = now.timestamp();
+        // A claim older than this was left by a sender that died mid-way.
+        let due = self
+            .store
+            .read()?
+            .due_messages(stamp, stamp - CLAIM_TIMEOUT_SECS)?;
+        let mut report = DeliveryReport {
+            sent: 0,
+            retried: 0,
+            failed: 0,
+        };
+        for message in due {
+            let tx = self.store.write()?;
+            let claimed = tx.claim_message(message.id, stamp)?;
+            tx.commit()?;
+            if !claimed {
+                continue;
+            }
+            let message_id = format!("<govrt.{}.{}@govrt>", message.event_seq, message.recipient);
+            let outcome = sender.send(
+                &message_id,
+                &message.address,
+                &message.subject,
+                &message.body_text,
+                &message.body_html,
+            );
+            let tx = self.store.write()?;
+            match outcome {
+                Ok(()) => {
+                    tx.mark_sent(message.id, now)?;
+                    report.sent += 1;
+                }
+                Err(error) => {
+                    let attempt = message.attempts + 1;
+                    if attempt >= MAX_ATTEMPTS {
+                        tx.mark_failed(message.id, &error, None)?;
+                        report.failed += 1;
+                    } else {
+                        let backoff = 30i64 << attempt.min(7);
+                        tx.mark_failed(message.id, &error, Some(stamp + backoff))?;
+                        report.retried += 1;
+                    }
+                }
+            }
+            tx.commit()?;
+        }
+        Ok(report)
     }
 
     /// Verifies the audit hash chain: Ok(number of events) or the first break.

@@ -54,7 +54,8 @@ impl Durability {
 }
 
 /// The migrations, in order; the schema version is their count.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE blueprint_sets (
     id INTEGER PRIMARY KEY,
     loaded_at TEXT NOT NULL
@@ -134,7 +135,40 @@ CREATE TABLE audit_head (
     hash TEXT NOT NULL
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
-"#];
+"#,
+    r#"
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE subscriptions (
+    user_name TEXT NOT NULL REFERENCES users(name),
+    item INTEGER NOT NULL,
+    subscribed INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (user_name, item)
+);
+CREATE INDEX subscriptions_by_item ON subscriptions(item);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    event_seq INTEGER NOT NULL,
+    item INTEGER,
+    recipient TEXT NOT NULL,
+    address TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body_text TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    UNIQUE (event_seq, recipient)
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+"#,
+];
 
 // Audit events are clustered by item (0 for events about no item), so an
 // append touches one page of the item's events plus the head record, and an
@@ -789,6 +823,237 @@ impl Tx<'_> {
             .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
+    }
+}
+
+/// A notification message in the outbox.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutboxRow {
+    /// The id.
+    pub id: i64,
+    /// The audit event that caused it.
+    pub event_seq: i64,
+    /// The item it is about.
+    pub item: Option<i64>,
+    /// The user it goes to.
+    pub recipient: String,
+    /// Their address.
+    pub address: String,
+    /// The subject.
+    pub subject: String,
+    /// The plain-text part.
+    #[serde(skip)]
+    pub body_text: String,
+    /// The HTML part.
+    #[serde(skip)]
+    pub body_html: String,
+    /// pending, sending, sent or failed.
+    pub state: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// When the next attempt is due (epoch seconds).
+    pub next_attempt_at: i64,
+    /// The last delivery error.
+    pub last_error: Option<String>,
+    /// When it was queued.
+    pub created_at: String,
+    /// When the server accepted it.
+    pub sent_at: Option<String>,
+}
+
+/// A message to queue.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// The recipient user.
+    pub recipient: String,
+    /// Their address.
+    pub address: String,
+    /// The subject.
+    pub subject: String,
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part.
+    pub html: String,
+}
+
+const OUTBOX_COLUMNS: &str = "id, event_seq, item, recipient, address, subject, body_text, body_html, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+
+fn outbox_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
+    Ok(OutboxRow {
+        id: r.get(0)?,
+        event_seq: r.get(1)?,
+        item: r.get(2)?,
+        recipient: r.get(3)?,
+        address: r.get(4)?,
+        subject: r.get(5)?,
+        body_text: r.get(6)?,
+        body_html: r.get(7)?,
+        state: r.get(8)?,
+        attempts: r.get(9)?,
+        next_attempt_at: r.get(10)?,
+        last_error: r.get(11)?,
+        created_at: r.get(12)?,
+        sent_at: r.get(13)?,
+    })
+}
+
+impl Tx<'_> {
+    // ------------------------------------------------------------ settings
+
+    /// A setting, created with `make` the first time it is asked for.
+    pub fn setting_or_insert(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> String,
+    ) -> Result<String, StoreError> {
+        if let Some(v) = self
+            .tx
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row(params![key], |r| r.get(0))
+            .optional()?
+        {
+            return Ok(v);
+        }
+        let value = make();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING",
+            )?
+            .execute(params![key, value])?;
+        Ok(self
+            .tx
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row(params![key], |r| r.get(0))?)
+    }
+
+    // ------------------------------------------------------------ subscriptions
+
+    /// Subscribes a user unless they have a subscription row for the item already
+    /// (an explicit unsubscribe is kept).
+    pub fn auto_subscribe(
+        &self,
+        user: &str,
+        item: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("INSERT INTO subscriptions (user_name, item, subscribed, created_at) SELECT ?1, ?2, 1, ?3 WHERE EXISTS (SELECT 1 FROM users WHERE name = ?1) ON CONFLICT DO NOTHING")?
+            .execute(params![user, item, ts(now)])?;
+        Ok(())
+    }
+
+    /// Sets a user's subscription to an item (true) or an explicit unsubscribe (false).
+    pub fn set_subscription(
+        &self,
+        user: &str,
+        item: i64,
+        subscribed: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("INSERT INTO subscriptions (user_name, item, subscribed, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(user_name, item) DO UPDATE SET subscribed = ?3, created_at = ?4")?
+            .execute(params![user, item, subscribed, ts(now)])?;
+        Ok(())
+    }
+
+    /// The subscription rows of an item: (user, subscribed).
+    pub fn subscriptions_of_item(&self, item: i64) -> Result<Vec<(String, bool)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT user_name, subscribed FROM subscriptions WHERE item = ?1 ORDER BY user_name",
+        )?;
+        let rows = stmt.query_map(params![item], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A user's subscription rows: (item, subscribed).
+    pub fn subscriptions_of_user(&self, user: &str) -> Result<Vec<(i64, bool)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT item, subscribed FROM subscriptions WHERE user_name = ?1 ORDER BY item",
+        )?;
+        let rows = stmt.query_map(params![user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    // ------------------------------------------------------------ outbox
+
+    /// Queues messages for an event (one per recipient, at most).
+    pub fn queue_messages(
+        &self,
+        event_seq: i64,
+        item: Option<i64>,
+        messages: &[NewMessage],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO outbox (event_seq, item, recipient, address, subject, body_text, body_html, next_attempt_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(event_seq, recipient) DO NOTHING",
+        )?;
+        for m in messages {
+            stmt.execute(params![
+                event_seq,
+                item,
+                m.recipient,
+                m.address,
+                m.subject,
+                m.text,
+                m.html,
+                now.timestamp(),
+                ts(now)
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Outbox messages, newest first (only pending ones with `pending_only`).
+    pub fn outbox(&self, pending_only: bool) -> Result<Vec<OutboxRow>, StoreError> {
+        let sql = if pending_only {
+            format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state IN ('pending', 'sending') ORDER BY id"
+            )
+        } else {
+            format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id")
+        };
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], outbox_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Messages due for an attempt; claims left by a crashed sender count after `stale_before`.
+    pub fn due_messages(&self, now: i64, stale_before: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE (state = 'pending' AND next_attempt_at <= ?1) OR (state = 'sending' AND next_attempt_at <= ?2) ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params![now, stale_before], outbox_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Claims a message for sending; false if another sender has it.
+    pub fn claim_message(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        Ok(self.tx
+            .prepare_cached("UPDATE outbox SET state = 'sending', next_attempt_at = ?2 WHERE id = ?1 AND state IN ('pending', 'sending')")?
+            .execute(params![id, now])? == 1)
+    }
+
+    /// Records that the server accepted a message.
+    pub fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1")?
+            .execute(params![id, ts(now)])?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried at `retry_at`, or given up on.
+    pub fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        match retry_at {
+            Some(at) => self.tx.prepare_cached("UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1")?.execute(params![id, error, at])?,
+            None => self.tx.prepare_cached("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1")?.execute(params![id, error])?,
+        };
+        Ok(())
     }
 }
 

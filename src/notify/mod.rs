@@ -1,0 +1,346 @@
+//! Notifications: who hears of what (DESIGN.md "Notifications"), the
+//! messages (plain text and HTML, with a signed one-click unsubscribe link),
+//! and their delivery over SMTP. Messages are queued in the outbox by the
+//! engine in the action's own transaction; [`Sender`] delivers them later.
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use lettre::message::{Mailbox, MultiPart, header};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{Message, SmtpTransport, Transport};
+use sha2::Sha256;
+
+use crate::store::NewMessage;
+
+/// The signed token of an unsubscribe link for (user, item).
+pub fn unsubscribe_token(secret: &str, user: &str, item: i64) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(m) => m,
+        // HMAC takes keys of any length; this branch cannot be reached.
+        Err(_) => return String::new(),
+    };
+    mac.update(format!("unsubscribe\0{user}\0{item}").as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Checks a token in constant time.
+pub fn verify_token(secret: &str, user: &str, item: i64, token: &str) -> bool {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(format!("unsubscribe\0{user}\0{item}").as_bytes());
+    let Some(bytes) = decode_hex(token) else {
+        return false;
+    };
+    mac.verify_slice(&bytes).is_ok()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// What a message is about.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// The item's id.
+    pub item: i64,
+    /// The item's name.
+    pub item_name: String,
+    /// Its blueprint.
+    pub blueprint: String,
+    /// The step of the sign-off.
+    pub step: String,
+    /// The sign-off's label.
+    pub signoff: String,
+    /// Its state after the action.
+    pub state: String,
+    /// Who acted.
+    pub actor: String,
+    /// What happened, as a phrase after the actor: "gave feedback APPROVED (Risk)".
+    pub what: String,
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Composes the message of `notice` for one recipient.
+pub fn compose(
+    notice: &Notice,
+    recipient: &str,
+    address: &str,
+    base_url: &str,
+    token: &str,
+) -> NewMessage {
+    let base = base_url.trim_end_matches('/');
+    let link = format!("{base}/items/{}", notice.item);
+    let unsubscribe = format!(
+        "{base}/unsubscribe?user={}&item={}&token={token}",
+        url_part(recipient),
+        notice.item
+    );
+    let subject = format!(
+        "[govrt] {} ({} {}): {} {}",
+        notice.item_name, notice.blueprint, notice.item, notice.actor, notice.what
+    );
+    let text = format!(
+        "{actor} {what} on {blueprint} \"{name}\" (item {item}), step {step}.\n\nSign-off \"{signoff}\": {state}\n\nOpen the item: {link}\n\n-- \nYou receive this because you follow this item or one of its ancestors.\nUnsubscribe from it: {unsubscribe}\n",
+        actor = notice.actor,
+        what = notice.what,
+        blueprint = notice.blueprint,
+        name = notice.item_name,
+        item = notice.item,
+        step = notice.step,
+        signoff = notice.signoff,
+        state = notice.state,
+    );
+    let html = format!(
+        "<!doctype html><html><body><p><strong>{actor}</strong> {what} on {blueprint} <a href=\"{link}\">{name}</a> (item {item}), step {step}.</p><p>Sign-off <em>{signoff}</em>: <strong>{state}</strong></p><p><a href=\"{link}\">Open the item</a></p><hr><p style=\"font-size:small\">You receive this because you follow this item or one of its ancestors. <a href=\"{unsubscribe}\">Unsubscribe from it</a>.</p></body></html>",
+        actor = escape(&notice.actor),
+        what = escape(&notice.what),
+        blueprint = escape(&notice.blueprint),
+        name = escape(&notice.item_name),
+        item = notice.item,
+        step = escape(&notice.step),
+        signoff = escape(&notice.signoff),
+        state = escape(&notice.state),
+        link = escape(&link),
+        unsubscribe = escape(&unsubscribe),
+    );
+    NewMessage {
+        recipient: recipient.to_string(),
+        address: address.to_string(),
+        subject,
+        text,
+        html,
+    }
+}
+
+fn url_part(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Where mail goes, from `--smtp`: `smtp://host:port`, `smtps://host:port`,
+/// `smtp://user:pass@host:port?tls=starttls`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmtpConfig {
+    /// Server host.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// none, starttls or tls.
+    pub tls: TlsMode,
+    /// User name and password.
+    pub credentials: Option<(String, String)>,
+}
+
+/// How the connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain SMTP (a local relay or a test server).
+    None,
+    /// STARTTLS after connecting.
+    StartTls,
+    /// TLS from the start (`smtps://`).
+    Tls,
+}
+
+impl SmtpConfig {
+    /// Parses an SMTP URL.
+    pub fn parse(url: &str) -> Result<SmtpConfig, String> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| format!("`{url}` is not an SMTP URL (write `smtp://host:port`)"))?;
+        let (authority, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let authority = authority.trim_end_matches('/');
+        let (userinfo, hostport) = match authority.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, authority),
+        };
+        let mut tls = match scheme {
+            "smtp" => TlsMode::None,
+            "smtps" => TlsMode::Tls,
+            other => {
+                return Err(format!(
+                    "unknown mail scheme `{other}` (use `smtp` or `smtps`)"
+                ));
+            }
+        };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("tls", "starttls")) => tls = TlsMode::StartTls,
+                Some(("tls", "none")) => tls = TlsMode::None,
+                Some(("tls", "tls")) => tls = TlsMode::Tls,
+                _ => {
+                    return Err(format!(
+                        "unknown SMTP option `{pair}` (only `tls=starttls|tls|none`)"
+                    ));
+                }
+            }
+        }
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (
+                h.to_string(),
+                p.parse::<u16>()
+                    .map_err(|_| format!("`{p}` is not a port"))?,
+            ),
+            None => (
+                hostport.to_string(),
+                if tls == TlsMode::Tls { 465 } else { 25 },
+            ),
+        };
+        if host.is_empty() {
+            return Err(format!("`{url}` names no host"));
+        }
+        let credentials = userinfo.map(|u| {
+            let (user, pass) = u.split_once(':').unwrap_or((u, ""));
+            (percent_decode(user), percent_decode(pass))
+        });
+        Ok(SmtpConfig {
+            host,
+            port,
+            tls,
+            credentials,
+        })
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Delivers messages to one SMTP server.
+pub struct Sender {
+    transport: SmtpTransport,
+    from: Mailbox,
+}
+
+impl Sender {
+    /// A sender to `config`, from `from`.
+    pub fn new(config: &SmtpConfig, from: &str) -> Result<Sender, String> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| format!("`{from}` is not a mail address: {e}"))?;
+        let builder = match config.tls {
+            TlsMode::None => SmtpTransport::builder_dangerous(&config.host),
+            TlsMode::StartTls => {
+                SmtpTransport::starttls_relay(&config.host).map_err(|e| e.to_string())?
+            }
+            TlsMode::Tls => SmtpTransport::relay(&config.host).map_err(|e| e.to_string())?,
+        };
+        let mut builder = builder
+            .port(config.port)
+            .timeout(Some(Duration::from_secs(10)));
+        if let Some((user, pass)) = &config.credentials {
+            builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
+        }
+        Ok(Sender {
+            transport: builder.build(),
+            from,
+        })
+    }
+
+    /// Sends one message; Ok once the server accepted it.
+    pub fn send(
+        &self,
+        message_id: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> Result<(), String> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| format!("`{to}` is not a mail address: {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .message_id(Some(message_id.to_string()))
+            .header(header::MIME_VERSION_1_0)
+            .multipart(MultiPart::alternative_plain_html(
+                text.to_string(),
+                html.to_string(),
+            ))
+            .map_err(|e| e.to_string())?;
+        self.transport
+            .send(&message)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_and_tampering_fails() {
+        let t = unsubscribe_token("secret", "alice", 7);
+        assert!(verify_token("secret", "alice", 7, &t));
+        assert!(!verify_token("secret", "alice", 8, &t));
+        assert!(!verify_token("secret", "bob", 7, &t));
+        assert!(!verify_token("other", "alice", 7, &t));
+        assert!(!verify_token("secret", "alice", 7, "zz"));
+    }
+
+    #[test]
+    fn smtp_urls_parse() {
+        assert_eq!(
+            SmtpConfig::parse("smtp://127.0.0.1:2525").unwrap(),
+            SmtpConfig {
+                host: "127.0.0.1".into(),
+                port: 2525,
+                tls: TlsMode::None,
+                credentials: None
+            }
+        );
+        let c = SmtpConfig::parse("smtp://bot:p%40ss@mail.example.com:587?tls=starttls").unwrap();
+        assert_eq!(
+            (c.tls, c.credentials),
+            (TlsMode::StartTls, Some(("bot".into(), "p@ss".into())))
+        );
+        assert_eq!(
+            SmtpConfig::parse("smtps://mail.example.com").unwrap().port,
+            465
+        );
+        assert!(SmtpConfig::parse("http://x").is_err());
+    }
+}
