@@ -167,6 +167,18 @@ pub enum Command {
         #[arg(long)]
         pending: bool,
     },
+    /// The daemon: HTTP API under /api/v1, scheduler and mail sender.
+    Serve {
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// A blueprint folder to load now and on reload (SIGHUP, POST /api/v1/blueprints); default: the standard set on a new database.
+        #[arg(long)]
+        blueprints: Option<PathBuf>,
+        /// Seconds between runs of the scheduler and the mail sender.
+        #[arg(long, default_value_t = 30)]
+        tick_seconds: u64,
+    },
     /// Try a blueprint's hooks.
     #[command(subcommand)]
     Hook(runtime::HookCommand),
@@ -248,6 +260,11 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Audit(c) => runtime::audit(&cli, c),
         Command::Hook(c) => runtime::hook(&cli, c),
+        Command::Serve {
+            listen,
+            blueprints,
+            tick_seconds,
+        } => runtime::serve(&cli, listen, blueprints.as_ref(), *tick_seconds),
         Command::Subscribe { item } => runtime::subscribe(&cli, *item),
         Command::Unsubscribe { item, user, token } => {
             runtime::unsubscribe(&cli, *item, user.as_ref(), token.as_ref())

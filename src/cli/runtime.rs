@@ -1457,3 +1457,75 @@ pub fn tick(cli: &Cli, now: Option<&String>) -> Outcome {
     }
     Outcome::Exit(exit::OK)
 }
+
+/// `govrt serve`.
+pub fn serve(cli: &Cli, listen: &str, blueprints: Option<&PathBuf>, tick_seconds: u64) -> Outcome {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GOVRT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+    let Ok(listen) = listen.parse::<std::net::SocketAddr>() else {
+        return Outcome::Error(CliError::invalid_input(
+            format!("`{listen}` is not an address to listen on"),
+            Some("write it as `127.0.0.1:8080`".into()),
+        ));
+    };
+    let sender = match &cli.smtp {
+        Some(url) => match crate::notify::SmtpConfig::parse(url)
+            .and_then(|c| crate::notify::Sender::new(&c, &cli.mail_from))
+        {
+            Ok(s) => Some(s),
+            Err(e) => {
+                return Outcome::Error(CliError::invalid_input(
+                    e,
+                    Some("check `--smtp` and `--mail-from`".into()),
+                ));
+            }
+        },
+        None => None,
+    };
+    let mut engine = tryo!(open(cli, true));
+    let loaded = match blueprints {
+        Some(dir) => engine
+            .load_blueprints(std::slice::from_ref(dir), None)
+            .map(|r| r.new_versions.len()),
+        None => match engine.blueprint_versions() {
+            Ok(v) if v.is_empty() => engine
+                .load_blueprint_texts(crate::standard::STANDARD_BLUEPRINTS, &[], None)
+                .map(|r| r.new_versions.len()),
+            Ok(_) => Ok(0),
+            Err(e) => Err(e),
+        },
+    };
+    if let Err(e) = loaded {
+        return engine_error(e, cli.json);
+    }
+    match engine.users() {
+        Ok(users) if users.is_empty() => eprintln!(
+            "govrt: no users yet. Create an admin and a token for the API:\n  govrt --db {db} user add admin --admin\n  govrt --db {db} token create admin\nthen call the API with `Authorization: Bearer TOKEN`.",
+            db = cli.db.display()
+        ),
+        Ok(_) => eprintln!(
+            "govrt: create a token for the API with `govrt --db {} token create USER`",
+            cli.db.display()
+        ),
+        Err(e) => return engine_error(e, cli.json),
+    }
+    eprintln!(
+        "govrt: serving on http://{listen} (database `{}`); stop with Ctrl-C",
+        cli.db.display()
+    );
+    let config = crate::server::ServerConfig {
+        listen,
+        blueprints: blueprints.cloned(),
+        sender,
+        tick_every: std::time::Duration::from_secs(tick_seconds.max(1)),
+    };
+    match crate::server::serve(engine, config) {
+        Ok(()) => Outcome::Exit(exit::OK),
+        Err(e) => Outcome::Error(CliError::invalid_input(e, None)),
+    }
+}

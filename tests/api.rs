@@ -1,0 +1,267 @@
+//! The HTTP API of `govrt serve`, with a real server on 127.0.0.1 and real
+//! HTTP requests: the life of a model version and its refusals, bearer
+//! authentication, and If-Match conflicts.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
+
+mod support;
+
+use serde_json::json;
+use support::{Daemon, Sandbox, http};
+
+fn token(s: &Sandbox, user: &str) -> String {
+    s.quiet(&["--json", "token", "create", user]).json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn life_of_a_model_version_over_http() {
+    let s = Sandbox::new("api-life");
+    let (_, model) = s.standard_world();
+    let t: std::collections::HashMap<&str, String> =
+        ["owner", "itops", "risk1", "biz", "approver", "outsider"]
+            .into_iter()
+            .map(|u| (u, token(&s, u)))
+            .collect();
+    let d = Daemon::start(&s, &[]);
+    let call = |who: &str, method: &str, path: &str, body: Option<serde_json::Value>| {
+        http(
+            d.port,
+            method,
+            &format!("/api/v1{path}"),
+            Some(&t[who]),
+            &[],
+            body.as_ref(),
+        )
+    };
+
+    let r = call(
+        "owner",
+        "POST",
+        "/items",
+        Some(
+            json!({"blueprint": "model_version", "name": "Scorer v1", "parent": model.parse::<i64>().unwrap(), "fields": {"owner": "owner", "risk_tier": "high"}}),
+        ),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.header("etag"), Some("\"1\""));
+    let mv = r.json()["id"].as_str().unwrap().to_string();
+    let r = call(
+        "owner",
+        "PATCH",
+        &format!("/items/{mv}"),
+        Some(json!({"set": {"intended_use": "fraud", "metrics": "AUC 0.91"}})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    for _ in 0..3 {
+        assert_eq!(
+            call("owner", "POST", &format!("/items/{mv}/advance"), None).status,
+            200
+        );
+    }
+    let r = call("owner", "POST", &format!("/items/{mv}/advance"), None);
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (409, Some("signoff_required"))
+    );
+    let sign = |who: &str, action: &str, body: serde_json::Value| {
+        call(
+            who,
+            "POST",
+            &format!("/items/{mv}/signoff/{action}"),
+            Some(body),
+        )
+    };
+    assert_eq!(sign("owner", "request-review", json!({})).status, 200);
+    assert_eq!(
+        sign(
+            "itops",
+            "feedback",
+            json!({"group": "it_ops", "verdict": "approved"})
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        sign(
+            "risk1",
+            "feedback",
+            json!({"group": "risk", "verdict": "minor", "comment": "drift"})
+        )
+        .status,
+        200
+    );
+    let r = sign(
+        "outsider",
+        "feedback",
+        json!({"group": "business", "verdict": "approved"}),
+    );
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (403, Some("not_permitted"))
+    );
+    assert_eq!(
+        sign(
+            "biz",
+            "feedback",
+            json!({"group": "business", "verdict": "approved"})
+        )
+        .status,
+        200
+    );
+    assert_eq!(sign("owner", "request-final", json!({})).status, 200);
+    assert_eq!(sign("approver", "back-to-feedback", json!({})).status, 200);
+    assert_eq!(
+        sign(
+            "risk1",
+            "feedback",
+            json!({"group": "risk", "verdict": "approved", "comment": "fixed"})
+        )
+        .status,
+        200
+    );
+    assert_eq!(sign("owner", "request-final", json!({})).status, 200);
+    let r = sign("owner", "approve", json!({}));
+    assert_eq!(r.status, 403, "not requester: {}", r.body);
+    let r = sign("approver", "approve", json!({"comment": "ok"}));
+    assert_eq!(
+        (r.status, r.json()["status"].as_str()),
+        (200, Some("APPROVED"))
+    );
+    let r = call("approver", "GET", &format!("/items/{mv}/deploy/prod"), None);
+    assert_eq!(r.json()["decision"], "ALLOW", "{}", r.body);
+    let r = call("owner", "GET", &format!("/items/{mv}/status"), None);
+    assert_eq!(
+        r.json()["signoffs"][0]["feedback"][1]["reviews"][0]["verdict"],
+        "APPROVED"
+    );
+    assert!(
+        call("owner", "GET", &format!("/items/{mv}/history"), None)
+            .json()
+            .as_array()
+            .unwrap()
+            .len()
+            > 10
+    );
+
+    // A rejection blocks deployment.
+    assert_eq!(
+        sign("approver", "reject", json!({"comment": "no"})).status,
+        200
+    );
+    let r = call("approver", "GET", &format!("/items/{mv}/deploy/prod"), None);
+    assert_eq!(r.json()["decision"], "BLOCK");
+    let r = call(
+        "approver",
+        "GET",
+        &format!("/items/{mv}/deploy/preprod"),
+        None,
+    );
+    assert_eq!(r.json()["decision"], "CONFIRM");
+    drop(d);
+    s.quiet(&["audit", "verify"]);
+}
+
+#[test]
+fn authentication_and_if_match() {
+    let s = Sandbox::new("api-auth");
+    let (project, _) = s.standard_world();
+    let owner = token(&s, "owner");
+    let bot = s.quiet(&["--json", "apikey", "create", "ci-bot"]).json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d = Daemon::start(&s, &[]);
+    assert_eq!(http(d.port, "GET", "/health", None, &[], None).status, 200);
+    let path = format!("/api/v1/items/{project}");
+    let r = http(d.port, "GET", &path, None, &[], None);
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    assert_eq!(
+        http(
+            d.port,
+            "GET",
+            &path,
+            Some("govt_not-a-real-token"),
+            &[],
+            None
+        )
+        .status,
+        401
+    );
+    // An API key reads (read = everyone) but may not write.
+    assert_eq!(
+        http(d.port, "GET", &path, Some(&bot), &[], None).status,
+        200
+    );
+    let r = http(
+        d.port,
+        "PATCH",
+        &path,
+        Some(&bot),
+        &[],
+        Some(&json!({"set": {"description": "x"}})),
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    // If-Match: the ETag of what was read; a stale one conflicts.
+    let etag = http(d.port, "GET", &path, Some(&owner), &[], None)
+        .header("etag")
+        .unwrap()
+        .to_string();
+    let r = http(
+        d.port,
+        "PATCH",
+        &path,
+        Some(&owner),
+        &[("If-Match", &etag)],
+        Some(&json!({"set": {"description": "first"}})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = http(
+        d.port,
+        "PATCH",
+        &path,
+        Some(&owner),
+        &[("If-Match", &etag)],
+        Some(&json!({"set": {"description": "second"}})),
+    );
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (409, Some("stale_revision"))
+    );
+    let r = http(
+        d.port,
+        "PATCH",
+        &path,
+        Some(&owner),
+        &[],
+        Some(&json!({"set": {"value": "9"}})),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = http(d.port, "GET", "/api/v1/items/9999", Some(&owner), &[], None);
+    assert_eq!(r.status, 404);
+    let big = "x".repeat(2 * 1024 * 1024);
+    let r = http(
+        d.port,
+        "PATCH",
+        &path,
+        Some(&owner),
+        &[],
+        Some(&json!({"set": {"description": big}})),
+    );
+    assert_eq!(r.status, 413);
+    assert!(
+        http(d.port, "GET", "/metrics", None, &[], None)
+            .body
+            .contains("govrt_http_requests_total")
+    );
+}
