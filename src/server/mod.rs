@@ -50,6 +50,10 @@ type Shared = Arc<AppState>;
 /// An API error: the CLI's codes, as JSON, with the right status.
 struct ApiError {
     status: StatusCode,
+    detail: Box<ErrorDetail>,
+}
+
+struct ErrorDetail {
     code: String,
     message: String,
     help: Option<String>,
@@ -65,10 +69,12 @@ impl ApiError {
     ) -> ApiError {
         ApiError {
             status,
-            code: code.into(),
-            message: message.into(),
-            help,
-            extra: None,
+            detail: Box::new(ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+                help,
+                extra: None,
+            }),
         }
     }
 }
@@ -117,9 +123,9 @@ impl From<EngineError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body =
-            json!({"error": {"code": self.code, "message": self.message, "help": self.help}});
-        if let Some(extra) = self.extra {
+        let d = self.detail;
+        let mut body = json!({"error": {"code": d.code, "message": d.message, "help": d.help}});
+        if let Some(extra) = d.extra {
             body["diagnostics"] = extra["diagnostics"].clone();
         }
         (self.status, Json(body)).into_response()
