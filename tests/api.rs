@@ -265,3 +265,107 @@ fn authentication_and_if_match() {
             .contains("govrt_http_requests_total")
     );
 }
+
+#[test]
+fn a_killed_daemon_keeps_every_acknowledged_action() {
+    let s = Sandbox::new("api-crash");
+    let (_, model) = s.standard_world();
+    let owner = token(&s, "owner");
+    let items: Vec<String> = (0..4)
+        .map(|i| {
+            s.quiet(&[
+                "--as",
+                "owner",
+                "item",
+                "create",
+                "model_version",
+                &format!("v{i}"),
+                "--parent",
+                &model,
+            ])
+            .stdout
+            .trim()
+            .to_string()
+        })
+        .collect();
+    let mut d = Daemon::start(&s, &[]);
+    let port = d.port;
+    let writers: Vec<_> = items
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(w, item)| {
+            let owner = owner.clone();
+            std::thread::spawn(move || {
+                let mut acknowledged = Vec::new();
+                for n in 0..10_000 {
+                    let value = format!("writer {w} write {n}");
+                    let body = json!({"set": {"description": value}});
+                    let ok = std::panic::catch_unwind(|| {
+                        http(
+                            port,
+                            "PATCH",
+                            &format!("/api/v1/items/{item}"),
+                            Some(&owner),
+                            &[],
+                            Some(&body),
+                        )
+                        .status
+                    });
+                    match ok {
+                        Ok(200) => acknowledged.push(value),
+                        _ => break,
+                    }
+                }
+                (item, acknowledged)
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    d.child.kill().unwrap();
+    d.child.wait().unwrap();
+    let results: Vec<(String, Vec<String>)> =
+        writers.into_iter().map(|w| w.join().unwrap()).collect();
+    let total: usize = results.iter().map(|(_, a)| a.len()).sum();
+    assert!(
+        total > 0,
+        "the writers got some writes acknowledged before the kill"
+    );
+
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    drop(conn);
+    s.quiet(&["audit", "verify"]);
+    // Restarted, the daemon serves every acknowledged write.
+    let d = Daemon::start(&s, &[]);
+    for (item, acknowledged) in &results {
+        let history = http(
+            d.port,
+            "GET",
+            &format!("/api/v1/items/{item}/history"),
+            Some(&owner),
+            &[],
+            None,
+        )
+        .json();
+        let written: std::collections::HashSet<String> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| {
+                e["details"]["fields"]["description"]["after"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect();
+        for value in acknowledged {
+            assert!(
+                written.contains(value),
+                "item {item}: acknowledged `{value}` is missing after the crash"
+            );
+        }
+    }
+}
