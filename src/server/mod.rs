@@ -298,6 +298,40 @@ struct HookBody {
     args: Vec<String>,
 }
 
+/// The OpenAPI document of this API (kept in sync with [`ROUTES`] by a test).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// Every route of the daemon: (method, path as OpenAPI writes it).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/health"),
+    ("get", "/metrics"),
+    ("get", "/unsubscribe"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/items"),
+    ("post", "/api/v1/items"),
+    ("get", "/api/v1/items/{id}"),
+    ("patch", "/api/v1/items/{id}"),
+    ("delete", "/api/v1/items/{id}"),
+    ("post", "/api/v1/items/{id}/advance"),
+    ("post", "/api/v1/items/{id}/move"),
+    ("get", "/api/v1/items/{id}/status"),
+    ("get", "/api/v1/items/{id}/history"),
+    ("post", "/api/v1/items/{id}/signoff/{action}"),
+    ("get", "/api/v1/items/{id}/deploy/{infrastructure}"),
+    ("post", "/api/v1/items/{id}/subscription"),
+    ("delete", "/api/v1/items/{id}/subscription"),
+    ("get", "/api/v1/subscriptions"),
+    ("get", "/api/v1/reviews"),
+    ("get", "/api/v1/matrix"),
+    ("get", "/api/v1/blueprints"),
+    ("post", "/api/v1/blueprints"),
+    ("post", "/api/v1/hooks/test"),
+];
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
 async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
@@ -653,7 +687,8 @@ fn router(state: Shared) -> Router {
         .route("/reviews", get(reviews))
         .route("/matrix", get(matrix))
         .route("/blueprints", get(blueprints).post(reload_blueprints))
-        .route("/hooks/test", post(hook_test));
+        .route("/hooks/test", post(hook_test))
+        .route("/openapi.json", get(openapi));
     Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -792,4 +827,27 @@ pub fn serve(engine: Engine, config: ServerConfig) -> Result<(), String> {
         }
         result
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_document_lists_exactly_the_routes() {
+        let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+        let mut documented: Vec<(String, String)> = Vec::new();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for method in ops.as_object().unwrap().keys() {
+                documented.push((method.clone(), path.clone()));
+            }
+        }
+        documented.sort();
+        let mut routes: Vec<(String, String)> = ROUTES
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect();
+        routes.sort();
+        assert_eq!(documented, routes);
+    }
 }
