@@ -232,6 +232,19 @@ fn who_receives_what() {
         "--comment",
         "nice",
     ]);
+    // Changing the decision does.
+    s.quiet(&[
+        "--as",
+        "approver",
+        "signoff",
+        "reject",
+        &mv,
+        "--comment",
+        "on second thought",
+    ]);
+    for u in ["owner", "itops", "risk1"] {
+        expected.push((to(u), "rejected the sign-off (a changed decision)"));
+    }
     s.quiet(&["--as", "owner", "signoff", "abandon", &mv]);
     for u in ["itops", "risk1", "approver"] {
         expected.push((to(u), "abandoned the sign-off"));
