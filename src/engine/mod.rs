@@ -1537,6 +1537,30 @@ impl Engine {
 
     // ------------------------------------------------------------ items
 
+    /// Loads an item with its ancestors and its set, and checks that the caller may read it.
+    fn readable(
+        tx: &Tx<'_>,
+        cache: &mut SetCache,
+        who: &Identity,
+        id: i64,
+    ) -> Result<(Vec<ItemRow>, Arc<LoadedSet>)> {
+        let chain = Self::chain(tx, id)?;
+        let set = cache.get(tx, &chain[0].blueprint, chain[0].version)?;
+        if !(Resolver {
+            set: &set,
+            chain: &chain,
+            who,
+        })
+        .has(Permission::Read)
+        {
+            return refuse(Refusal::NotPermitted {
+                who: who.name.clone(),
+                what: format!("read item {id}"),
+            });
+        }
+        Ok((chain, set))
+    }
+
     fn chain(tx: &Tx<'_>, id: i64) -> Result<Vec<ItemRow>> {
         let Some(item) = tx.item(id)? else {
             return refuse(Refusal::NotFound {
@@ -1731,19 +1755,12 @@ impl Engine {
     /// An item, if the caller may read it.
     pub fn item(&mut self, who: &Identity, id: i64) -> Result<ItemView> {
         let tx = self.store.read()?;
-        let chain = Self::chain(&tx, id)?;
-        let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
+        let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;
         let resolver = Resolver {
             set: &set,
             chain: &chain,
             who,
         };
-        if !resolver.has(Permission::Read) {
-            return refuse(Refusal::NotPermitted {
-                who: who.name.clone(),
-                what: format!("read item {id}"),
-            });
-        }
         let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
             what: format!("blueprint `{}`", chain[0].blueprint),
         })?;
@@ -2161,19 +2178,12 @@ impl Engine {
     /// The governance status of an item.
     pub fn status(&mut self, who: &Identity, id: i64) -> Result<StatusView> {
         let tx = self.store.read()?;
-        let chain = Self::chain(&tx, id)?;
-        let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
+        let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;
         let resolver = Resolver {
             set: &set,
             chain: &chain,
             who,
         };
-        if !resolver.has(Permission::Read) {
-            return refuse(Refusal::NotPermitted {
-                who: who.name.clone(),
-                what: format!("read item {id}"),
-            });
-        }
         let item = &chain[0];
         let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
             what: "blueprint".into(),
@@ -2198,19 +2208,12 @@ impl Engine {
         } else {
             self.store.read()?
         };
-        let chain = Self::chain(&tx, id)?;
-        let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
+        let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;
         let resolver = Resolver {
             set: &set,
             chain: &chain,
             who,
         };
-        if !resolver.has(Permission::Read) {
-            return refuse(Refusal::NotPermitted {
-                who: who.name.clone(),
-                what: format!("read item {id}"),
-            });
-        }
         let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
             what: "blueprint".into(),
         })?;
@@ -2405,22 +2408,8 @@ impl Engine {
     /// The audit events of an item.
     pub fn history(&mut self, who: &Identity, id: i64) -> Result<Vec<EventRow>> {
         let tx = self.store.read()?;
-        match Self::chain(&tx, id) {
-            Ok(chain) => {
-                let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
-                if !(Resolver {
-                    set: &set,
-                    chain: &chain,
-                    who,
-                })
-                .has(Permission::Read)
-                {
-                    return refuse(Refusal::NotPermitted {
-                        who: who.name.clone(),
-                        what: format!("read item {id}"),
-                    });
-                }
-            }
+        match Self::readable(&tx, &mut self.cache, who, id) {
+            Ok(_) => {}
             // A deleted item's history stays readable by admins.
             Err(EngineError::Refused(Refusal::NotFound { .. })) if who.admin => {}
             Err(e) => return Err(e),
@@ -2447,20 +2436,7 @@ impl Engine {
         let tx = self.store.read()?;
         let (set, blueprint, view) = match subject {
             HookSubject::Item(id) => {
-                let chain = Self::chain(&tx, id)?;
-                let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
-                if !(Resolver {
-                    set: &set,
-                    chain: &chain,
-                    who,
-                })
-                .has(Permission::Read)
-                {
-                    return refuse(Refusal::NotPermitted {
-                        who: who.name.clone(),
-                        what: format!("read item {id}"),
-                    });
-                }
+                let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;
                 let view = script_view(&set, &chain, 0);
                 (set, chain[0].blueprint.clone(), view)
             }
