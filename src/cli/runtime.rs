@@ -1458,6 +1458,9 @@ pub fn tick(cli: &Cli, now: Option<&String>) -> Outcome {
     Outcome::Exit(exit::OK)
 }
 
+/// Connections the daemon keeps open.
+const POOL_SIZE: usize = 8;
+
 /// `govrt serve`.
 pub fn serve(cli: &Cli, listen: &str, blueprints: Option<&PathBuf>, tick_seconds: u64) -> Outcome {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GOVRT_LOG")
@@ -1524,7 +1527,12 @@ pub fn serve(cli: &Cli, listen: &str, blueprints: Option<&PathBuf>, tick_seconds
         sender,
         tick_every: std::time::Duration::from_secs(tick_seconds.max(1)),
     };
-    match crate::server::serve(engine, config) {
+    // One connection per concurrent request (readers proceed while one writes).
+    let mut engines = vec![engine];
+    for _ in 1..POOL_SIZE {
+        engines.push(tryo!(open(cli, false)));
+    }
+    match crate::server::serve(engines, config) {
         Ok(()) => Outcome::Exit(exit::OK),
         Err(e) => Outcome::Error(CliError::invalid_input(e, None)),
     }

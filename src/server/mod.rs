@@ -37,7 +37,10 @@ pub struct ServerConfig {
 }
 
 struct AppState {
-    engine: Mutex<Engine>,
+    /// One engine (one SQLite connection) per concurrent request: readers
+    /// never wait for a writer (WAL), writers queue on SQLite's lock.
+    engines: Mutex<Vec<Engine>>,
+    permits: tokio::sync::Semaphore,
     blueprints: Option<PathBuf>,
     sender: Option<Sender>,
     requests: AtomicU64,
@@ -134,32 +137,58 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Response, ApiError>;
 
-/// Runs `f` on the engine on the blocking pool.
+/// Puts an engine back into the pool when dropped, even if its user panicked.
+struct Lease<'a> {
+    state: &'a AppState,
+    engine: Option<Engine>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let (Some(engine), Ok(mut pool)) = (self.engine.take(), self.state.engines.lock()) {
+            pool.push(engine);
+        }
+    }
+}
+
+/// Runs `f` on an engine of the pool, on the blocking pool.
+async fn run_blocking<T: Send + 'static>(
+    state: &Shared,
+    f: impl FnOnce(&mut Engine) -> T + Send + 'static,
+) -> Result<T, String> {
+    let permit = state.permits.acquire().await.map_err(|e| e.to_string())?;
+    let state = Arc::clone(state);
+    let result = tokio::task::spawn_blocking(move || {
+        let engine = state
+            .engines
+            .lock()
+            .map_err(|_| "the engine pool lock is poisoned".to_string())?
+            .pop();
+        let Some(engine) = engine else {
+            return Err("no engine is free".to_string());
+        };
+        let mut lease = Lease {
+            state: &state,
+            engine: Some(engine),
+        };
+        let engine = lease.engine.as_mut().ok_or("no engine is free")?;
+        Ok(f(engine))
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    drop(permit);
+    result
+}
+
+/// Runs `f` on an engine, mapping its errors to API errors.
 async fn with_engine<T: Send + 'static>(
     state: &Shared,
     f: impl FnOnce(&mut Engine) -> crate::engine::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || {
-        let mut engine = state.engine.lock().map_err(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the engine lock is poisoned",
-                None,
-            )
-        })?;
-        f(&mut engine).map_err(ApiError::from)
-    })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            e.to_string(),
-            None,
-        )
-    })?
+    run_blocking(state, f)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e, None))?
+        .map_err(ApiError::from)
 }
 
 /// The caller, from `Authorization: Bearer SECRET`.
@@ -710,23 +739,20 @@ async fn background(state: Shared, every: Duration) {
     let mut interval = tokio::time::interval(every);
     loop {
         interval.tick().await;
-        let s = Arc::clone(&state);
-        let result = tokio::task::spawn_blocking(move || {
-            let mut engine = s
-                .engine
-                .lock()
-                .map_err(|_| "the engine lock is poisoned".to_string())?;
+        let sender_state = Arc::clone(&state);
+        let result = run_blocking(&state, move |engine| {
             let resets = engine.tick(None).map_err(|e| e.to_string())?;
-            let mail = match &s.sender {
+            let mail = match &sender_state.sender {
                 Some(sender) => Some(engine.deliver(sender, None).map_err(|e| e.to_string())?),
                 None => None,
             };
             Ok::<_, String>((resets, mail))
         })
-        .await;
+        .await
+        .and_then(|r| r);
         state.ticks.fetch_add(1, Ordering::Relaxed);
         match result {
-            Ok(Ok((resets, mail))) => {
+            Ok((resets, mail)) => {
                 if !resets.resets.is_empty()
                     || mail
                         .as_ref()
@@ -735,8 +761,7 @@ async fn background(state: Shared, every: Duration) {
                     tracing::info!(resets = resets.resets.len(), mail = ?mail, "background work done");
                 }
             }
-            Ok(Err(e)) => tracing::error!(error = %e, "background work failed; will try again"),
-            Err(e) => tracing::error!(error = %e, "background task panicked; will try again"),
+            Err(e) => tracing::error!(error = %e, "background work failed; will try again"),
         }
     }
 }
@@ -754,20 +779,16 @@ async fn reload_on_hangup(state: Shared) {
                 tracing::warn!("SIGHUP: no `--blueprints DIR` to reload");
                 continue;
             };
-            let s = Arc::clone(&state);
-            let result = tokio::task::spawn_blocking(move || {
-                s.engine
-                    .lock()
-                    .map_err(|_| "poisoned".to_string())
-                    .and_then(|mut e| e.load_blueprints(&[dir], None).map_err(|e| e.to_string()))
+            let result = run_blocking(&state, move |e| {
+                e.load_blueprints(&[dir], None).map_err(|e| e.to_string())
             })
-            .await;
+            .await
+            .and_then(|r| r);
             match result {
-                Ok(Ok(report)) => tracing::info!(new = ?report.new_versions, "blueprints reloaded"),
-                Ok(Err(e)) => {
+                Ok(report) => tracing::info!(new = ?report.new_versions, "blueprints reloaded"),
+                Err(e) => {
                     tracing::error!(error = %e, "blueprint reload refused; the loaded set is kept")
                 }
-                Err(e) => tracing::error!(error = %e, "blueprint reload failed"),
             }
         }
     }
@@ -796,14 +817,16 @@ async fn shutdown_signal() {
 }
 
 /// Runs the daemon until SIGINT or SIGTERM; requests in flight finish.
-pub fn serve(engine: Engine, config: ServerConfig) -> Result<(), String> {
+pub fn serve(engines: Vec<Engine>, config: ServerConfig) -> Result<(), String> {
+    let size = engines.len().max(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let state = Arc::new(AppState {
-            engine: Mutex::new(engine),
+            engines: Mutex::new(engines),
+            permits: tokio::sync::Semaphore::new(size),
             blueprints: config.blueprints,
             sender: config.sender,
             requests: AtomicU64::new(0),
