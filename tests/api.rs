@@ -382,7 +382,8 @@ fn every_documented_route_is_served() {
         let concrete = path
             .replace("{id}", &project)
             .replace("{action}", "request-review")
-            .replace("{infrastructure}", "prod");
+            .replace("{infrastructure}", "prod")
+            .replace("{group}", "risk");
         let body = (*method == "post" || *method == "patch").then(|| json!({}));
         let r = http(
             d.port,
@@ -400,4 +401,74 @@ fn every_documented_route_is_served() {
             r.status
         );
     }
+}
+
+#[test]
+fn admins_manage_identities_over_http() {
+    let s = Sandbox::new("api-identities");
+    s.standard_world();
+    let admin = token(&s, "admin");
+    let owner = token(&s, "owner");
+    let d = Daemon::start(&s, &[]);
+    let r = http(
+        d.port,
+        "POST",
+        "/api/v1/users",
+        Some(&owner),
+        &[],
+        Some(&json!({"name": "mallory", "admin": true})),
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = http(
+        d.port,
+        "POST",
+        "/api/v1/users",
+        Some(&admin),
+        &[],
+        Some(&json!({"name": "dana", "email": "dana@example.com"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = http(
+        d.port,
+        "POST",
+        "/api/v1/groups",
+        Some(&admin),
+        &[],
+        Some(&json!({"name": "validators", "members": ["dana"]})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = http(
+        d.port,
+        "POST",
+        "/api/v1/groups/risk/members",
+        Some(&admin),
+        &[],
+        Some(&json!({"name": "dana"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = http(
+        d.port,
+        "POST",
+        "/api/v1/tokens",
+        Some(&admin),
+        &[],
+        Some(&json!({"name": "dana"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let dana = r.json()["secret"].as_str().unwrap().to_string();
+    let r = http(d.port, "GET", "/api/v1/reviews", Some(&dana), &[], None);
+    assert_eq!(r.status, 200, "the new token works: {}", r.body);
+    let groups = http(d.port, "GET", "/api/v1/groups", Some(&admin), &[], None).json();
+    assert!(groups.as_array().unwrap().iter().any(
+        |g| g["name"] == "risk" && g["members"].as_array().unwrap().iter().any(|m| m == "dana")
+    ));
+    let r = http(
+        d.port,
+        "POST",
+        "/api/v1/apikeys",
+        Some(&admin),
+        &[],
+        Some(&json!({"name": "deployer"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
 }

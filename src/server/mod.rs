@@ -355,6 +355,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/blueprints"),
     ("post", "/api/v1/blueprints"),
     ("post", "/api/v1/hooks/test"),
+    ("get", "/api/v1/users"),
+    ("post", "/api/v1/users"),
+    ("get", "/api/v1/groups"),
+    ("post", "/api/v1/groups"),
+    ("post", "/api/v1/groups/{group}/members"),
+    ("post", "/api/v1/apikeys"),
+    ("post", "/api/v1/tokens"),
 ];
 
 async fn openapi() -> Response {
@@ -656,6 +663,129 @@ async fn reload_blueprints(State(state): State<Shared>, headers: HeaderMap) -> A
     ok(StatusCode::OK, &report)
 }
 
+#[derive(Deserialize)]
+struct UserBody {
+    name: String,
+    email: Option<String>,
+    #[serde(default)]
+    admin: bool,
+}
+
+#[derive(Deserialize)]
+struct GroupBody {
+    name: String,
+    #[serde(default)]
+    members: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct NameBody {
+    name: String,
+}
+
+fn admin_only(who: &Identity, what: &str) -> Result<(), ApiError> {
+    if who.admin {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_permitted",
+            format!("`{}` may not {what} (admins only)", who.name),
+            None,
+        ))
+    }
+}
+
+async fn users(State(state): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let who = caller(&state, &headers).await?;
+    admin_only(&who, "list users")?;
+    let users = with_engine(&state, |e| e.users()).await?;
+    ok(StatusCode::OK, &users)
+}
+
+async fn add_user(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<UserBody>,
+) -> ApiResult {
+    let who = caller(&state, &headers).await?;
+    admin_only(&who, "add users")?;
+    let reply = json!({"name": body.name, "email": body.email, "admin": body.admin});
+    with_engine(&state, move |e| {
+        e.add_user(&body.name, body.email.as_deref(), body.admin)
+    })
+    .await?;
+    ok(StatusCode::CREATED, &reply)
+}
+
+async fn groups(State(state): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let who = caller(&state, &headers).await?;
+    admin_only(&who, "list groups")?;
+    let groups = with_engine(&state, |e| e.groups()).await?;
+    ok(
+        StatusCode::OK,
+        &groups
+            .iter()
+            .map(|(g, m)| json!({"name": g, "members": m}))
+            .collect::<Vec<_>>(),
+    )
+}
+
+async fn add_group(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<GroupBody>,
+) -> ApiResult {
+    let who = caller(&state, &headers).await?;
+    admin_only(&who, "add groups")?;
+    let reply = json!({"name": body.name, "members": body.members});
+    with_engine(&state, move |e| e.add_group(&body.name, &body.members)).await?;
+    ok(StatusCode::CREATED, &reply)
+}
+
+async fn add_member(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(group): Path<String>,
+    Json(body): Json<NameBody>,
+) -> ApiResult {
+    let who = caller(&state, &headers).await?;
+    admin_only(&who, "change groups")?;
+    let reply = json!({"group": group, "user": body.name});
+    with_engine(&state, move |e| e.add_member(&group, &body.name)).await?;
+    ok(StatusCode::OK, &reply)
+}
+
+async fn create_api_key(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<NameBody>,
+) -> ApiResult {
+    let who = caller(&state, &headers).await?;
+    admin_only(&who, "create API keys")?;
+    let name = body.name.clone();
+    let secret = with_engine(&state, move |e| e.create_api_key(&body.name)).await?;
+    ok(
+        StatusCode::CREATED,
+        &json!({"name": name, "secret": secret}),
+    )
+}
+
+async fn create_token(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<NameBody>,
+) -> ApiResult {
+    let who = caller(&state, &headers).await?;
+    admin_only(&who, "create tokens")?;
+    let name = body.name.clone();
+    let secret = with_engine(&state, move |e| e.create_token(&body.name)).await?;
+    ok(
+        StatusCode::CREATED,
+        &json!({"name": name, "secret": secret}),
+    )
+}
+
 async fn hook_test(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -717,6 +847,11 @@ fn router(state: Shared) -> Router {
         .route("/matrix", get(matrix))
         .route("/blueprints", get(blueprints).post(reload_blueprints))
         .route("/hooks/test", post(hook_test))
+        .route("/users", get(users).post(add_user))
+        .route("/groups", get(groups).post(add_group))
+        .route("/groups/{group}/members", post(add_member))
+        .route("/apikeys", post(create_api_key))
+        .route("/tokens", post(create_token))
         .route("/openapi.json", get(openapi));
     Router::new()
         .route("/health", get(health))
