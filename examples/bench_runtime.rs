@@ -18,12 +18,15 @@
 //! configuration's own peak.
 
 use std::path::{Path, PathBuf};
+
+#[path = "common/baseline.rs"]
+mod baseline;
+use baseline::run_baseline;
 use std::time::Instant;
 
 use govrt::engine::signoff::{Action, Verdict};
 use govrt::engine::{Engine, FieldChange, Verdict as Deploy};
 use govrt::store::Durability;
-use rusqlite::params;
 
 /// The blueprint set of the workload, as the benchmark's specification gives it.
 const GOVERN_1K: &str = r#"// The blueprint set of the GOVERN-1K workload. Keep it valid as the language grows.
@@ -221,43 +224,6 @@ fn run_engine(
         let decision = engine.deploy_check(&approver, id, "prod", false, None)?;
         if decision.decision != Deploy::Allow {
             return Err(format!("item {id}: deploy check answered {:?}", decision.decision).into());
-        }
-    }
-    Ok(start.elapsed().as_secs_f64())
-}
-
-fn run_baseline(dir: &Path, n: usize, sync: Durability) -> Result<f64, Box<dyn std::error::Error>> {
-    let mut conn = rusqlite::Connection::open(fresh(dir, "baseline.db"))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "synchronous", sync.as_str())?;
-    conn.execute_batch(
-        "CREATE TABLE items (id INTEGER PRIMARY KEY, data TEXT NOT NULL, revision INTEGER NOT NULL);
-         CREATE TABLE events (seq INTEGER PRIMARY KEY, item INTEGER NOT NULL, payload TEXT NOT NULL);",
-    )?;
-    {
-        let tx = conn.transaction()?;
-        for i in 0..n {
-            tx.execute(
-                "INSERT INTO items (id, data, revision) VALUES (?1, '{}', 0)",
-                params![i as i64],
-            )?;
-        }
-        tx.commit()?;
-    }
-    let start = Instant::now();
-    for i in 0..n {
-        for action in 0..13 {
-            let tx = conn.transaction()?;
-            let payload = format!(
-                r#"{{"item":{i},"action":{action},"actor":"owner","at":"2026-11-24T12:00:00Z","before":{{"step":"exploration","revision":{action}}},"after":{{"step":"qualification","revision":{}}},"note":"governed"}}"#,
-                action + 1
-            );
-            tx.prepare_cached("INSERT INTO events (item, payload) VALUES (?1, ?2)")?
-                .execute(params![i as i64, payload])?;
-            tx.prepare_cached("UPDATE items SET data = ?1, revision = revision + 1 WHERE id = ?2")?
-                .execute(params![payload, i as i64])?;
-            tx.commit()?;
         }
     }
     Ok(start.elapsed().as_secs_f64())

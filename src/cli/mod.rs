@@ -178,6 +178,9 @@ pub enum Command {
         /// Seconds between runs of the scheduler and the mail sender.
         #[arg(long, default_value_t = 30)]
         tick_seconds: u64,
+        /// Serve the files of this folder under /static (used by the load benchmark).
+        #[arg(long)]
+        static_dir: Option<PathBuf>,
     },
     /// Try a blueprint's hooks.
     #[command(subcommand)]
@@ -264,7 +267,14 @@ pub fn run(cli: Cli) -> ExitCode {
             listen,
             blueprints,
             tick_seconds,
-        } => runtime::serve(&cli, listen, blueprints.as_ref(), *tick_seconds),
+            static_dir,
+        } => runtime::serve(
+            &cli,
+            listen,
+            blueprints.as_ref(),
+            *tick_seconds,
+            static_dir.clone(),
+        ),
         Command::Subscribe { item } => runtime::subscribe(&cli, *item),
         Command::Unsubscribe { item, user, token } => {
             runtime::unsubscribe(&cli, *item, user.as_ref(), token.as_ref())

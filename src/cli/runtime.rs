@@ -1462,7 +1462,13 @@ pub fn tick(cli: &Cli, now: Option<&String>) -> Outcome {
 const POOL_SIZE: usize = 8;
 
 /// `govrt serve`.
-pub fn serve(cli: &Cli, listen: &str, blueprints: Option<&PathBuf>, tick_seconds: u64) -> Outcome {
+pub fn serve(
+    cli: &Cli,
+    listen: &str,
+    blueprints: Option<&PathBuf>,
+    tick_seconds: u64,
+    static_dir: Option<PathBuf>,
+) -> Outcome {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GOVRT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -1526,6 +1532,7 @@ pub fn serve(cli: &Cli, listen: &str, blueprints: Option<&PathBuf>, tick_seconds
         blueprints: blueprints.cloned(),
         sender,
         tick_every: std::time::Duration::from_secs(tick_seconds.max(1)),
+        static_dir,
     };
     // One connection per concurrent request (readers proceed while one writes).
     let mut engines = vec![engine];

@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub sender: Option<Sender>,
     /// How often due resets and mail are processed.
     pub tick_every: Duration,
+    /// A folder served as static files under `/static` (the load benchmark's ceiling).
+    pub static_dir: Option<PathBuf>,
 }
 
 struct AppState {
@@ -41,6 +43,9 @@ struct AppState {
     /// never wait for a writer (WAL), writers queue on SQLite's lock.
     engines: Mutex<Vec<Engine>>,
     permits: tokio::sync::Semaphore,
+    /// Writers take turns here rather than in SQLite's busy handler, whose
+    /// growing sleeps would stretch the tail latency.
+    writer: tokio::sync::Mutex<()>,
     blueprints: Option<PathBuf>,
     sender: Option<Sender>,
     requests: AtomicU64,
@@ -178,6 +183,15 @@ async fn run_blocking<T: Send + 'static>(
     .map_err(|e| e.to_string())?;
     drop(permit);
     result
+}
+
+/// Runs a writing `f` on an engine, one writer at a time.
+async fn with_writer<T: Send + 'static>(
+    state: &Shared,
+    f: impl FnOnce(&mut Engine) -> crate::engine::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let _turn = state.writer.lock().await;
+    with_engine(state, f).await
 }
 
 /// Runs `f` on an engine, mapping its errors to API errors.
@@ -405,7 +419,7 @@ async fn create_item(
         .iter()
         .map(|(k, v)| (k.clone(), field_text(v)))
         .collect();
-    let item = with_engine(&state, move |e| {
+    let item = with_writer(&state, move |e| {
         e.create_item(&who, &body.blueprint, &body.name, body.parent, &sets, None)
     })
     .await?;
@@ -444,7 +458,7 @@ async fn patch_item(
         })
         .collect();
     changes.extend(body.unset.into_iter().map(FieldChange::Unset));
-    let item = with_engine(&state, move |e| {
+    let item = with_writer(&state, move |e| {
         e.set_fields(&who, id, &changes, expected, None)
     })
     .await?;
@@ -458,7 +472,7 @@ async fn delete_item(
     Path(id): Path<i64>,
 ) -> ApiResult {
     let who = caller(&state, &headers).await?;
-    with_engine(&state, move |e| e.delete_item(&who, id, None)).await?;
+    with_writer(&state, move |e| e.delete_item(&who, id, None)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -469,7 +483,7 @@ async fn advance(
 ) -> ApiResult {
     let who = caller(&state, &headers).await?;
     let expected = if_match(&headers)?;
-    let item = with_engine(&state, move |e| e.move_item(&who, id, None, expected, None)).await?;
+    let item = with_writer(&state, move |e| e.move_item(&who, id, None, expected, None)).await?;
     let revision = item.revision;
     Ok(with_etag(ok(StatusCode::OK, &item)?, revision))
 }
@@ -482,7 +496,7 @@ async fn move_item(
 ) -> ApiResult {
     let who = caller(&state, &headers).await?;
     let expected = if_match(&headers)?;
-    let item = with_engine(&state, move |e| {
+    let item = with_writer(&state, move |e| {
         e.move_item(&who, id, Some(&body.step), expected, None)
     })
     .await?;
@@ -545,7 +559,7 @@ async fn signoff(
         "delegate" => Action::Delegate { group: body.group.clone().ok_or_else(|| missing("group"))?, to: body.user.clone().ok_or_else(|| missing("user"))? },
         other => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no sign-off action `{other}`"), Some("the actions are request-review, request-final, feedback, back-to-feedback, approve, reject, abandon, cancel-abandon, reset, schedule-reset, delegate".into()))),
     };
-    let view = with_engine(&state, move |e| {
+    let view = with_writer(&state, move |e| {
         e.signoff_notify(&who, id, body.step.as_deref(), action, body.notify, None)
     })
     .await?;
@@ -591,7 +605,7 @@ async fn subscribe(
     Path(id): Path<i64>,
 ) -> ApiResult {
     let who = caller(&state, &headers).await?;
-    with_engine(&state, move |e| e.subscribe(&who, id, true, None)).await?;
+    with_writer(&state, move |e| e.subscribe(&who, id, true, None)).await?;
     ok(
         StatusCode::OK,
         &json!({"item": id.to_string(), "subscribed": true}),
@@ -604,7 +618,7 @@ async fn unsubscribe(
     Path(id): Path<i64>,
 ) -> ApiResult {
     let who = caller(&state, &headers).await?;
-    with_engine(&state, move |e| e.subscribe(&who, id, false, None)).await?;
+    with_writer(&state, move |e| e.subscribe(&who, id, false, None)).await?;
     ok(
         StatusCode::OK,
         &json!({"item": id.to_string(), "subscribed": false}),
@@ -629,7 +643,7 @@ async fn unsubscribe_link(
     Query(q): Query<UnsubscribeQuery>,
 ) -> Response {
     let item = q.item;
-    match with_engine(&state, move |e| e.unsubscribe_with_token(&q.user, q.item, &q.token, None)).await {
+    match with_writer(&state, move |e| e.unsubscribe_with_token(&q.user, q.item, &q.token, None)).await {
         Ok(()) => Html(format!("<!doctype html><title>Unsubscribed</title><p>You will no longer receive mail about item {item} and what lies under it.</p>")).into_response(),
         Err(e) => (e.status, Html("<!doctype html><title>Invalid link</title><p>This unsubscribe link is not valid.</p>".to_string())).into_response(),
     }
@@ -659,7 +673,7 @@ async fn reload_blueprints(State(state): State<Shared>, headers: HeaderMap) -> A
             None,
         ));
     };
-    let report = with_engine(&state, move |e| e.load_blueprints(&[dir], None)).await?;
+    let report = with_writer(&state, move |e| e.load_blueprints(&[dir], None)).await?;
     ok(StatusCode::OK, &report)
 }
 
@@ -711,7 +725,7 @@ async fn add_user(
     let who = caller(&state, &headers).await?;
     admin_only(&who, "add users")?;
     let reply = json!({"name": body.name, "email": body.email, "admin": body.admin});
-    with_engine(&state, move |e| {
+    with_writer(&state, move |e| {
         e.add_user(&body.name, body.email.as_deref(), body.admin)
     })
     .await?;
@@ -739,7 +753,7 @@ async fn add_group(
     let who = caller(&state, &headers).await?;
     admin_only(&who, "add groups")?;
     let reply = json!({"name": body.name, "members": body.members});
-    with_engine(&state, move |e| e.add_group(&body.name, &body.members)).await?;
+    with_writer(&state, move |e| e.add_group(&body.name, &body.members)).await?;
     ok(StatusCode::CREATED, &reply)
 }
 
@@ -752,7 +766,7 @@ async fn add_member(
     let who = caller(&state, &headers).await?;
     admin_only(&who, "change groups")?;
     let reply = json!({"group": group, "user": body.name});
-    with_engine(&state, move |e| e.add_member(&group, &body.name)).await?;
+    with_writer(&state, move |e| e.add_member(&group, &body.name)).await?;
     ok(StatusCode::OK, &reply)
 }
 
@@ -764,7 +778,7 @@ async fn create_api_key(
     let who = caller(&state, &headers).await?;
     admin_only(&who, "create API keys")?;
     let name = body.name.clone();
-    let secret = with_engine(&state, move |e| e.create_api_key(&body.name)).await?;
+    let secret = with_writer(&state, move |e| e.create_api_key(&body.name)).await?;
     ok(
         StatusCode::CREATED,
         &json!({"name": name, "secret": secret}),
@@ -779,7 +793,7 @@ async fn create_token(
     let who = caller(&state, &headers).await?;
     admin_only(&who, "create tokens")?;
     let name = body.name.clone();
-    let secret = with_engine(&state, move |e| e.create_token(&body.name)).await?;
+    let secret = with_writer(&state, move |e| e.create_token(&body.name)).await?;
     ok(
         StatusCode::CREATED,
         &json!({"name": name, "secret": secret}),
@@ -825,7 +839,7 @@ async fn count(
 }
 
 /// The routes of the daemon.
-fn router(state: Shared) -> Router {
+fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
     let api = Router::new()
         .route("/items", get(list_items).post(create_item))
         .route(
@@ -853,7 +867,13 @@ fn router(state: Shared) -> Router {
         .route("/apikeys", post(create_api_key))
         .route("/tokens", post(create_token))
         .route("/openapi.json", get(openapi));
-    Router::new()
+    let router = match static_dir {
+        Some(dir) => {
+            Router::new().nest_service("/static", tower_http::services::ServeDir::new(dir))
+        }
+        None => Router::new(),
+    };
+    router
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/unsubscribe", get(unsubscribe_link))
@@ -962,6 +982,7 @@ pub fn serve(engines: Vec<Engine>, config: ServerConfig) -> Result<(), String> {
         let state = Arc::new(AppState {
             engines: Mutex::new(engines),
             permits: tokio::sync::Semaphore::new(size),
+            writer: tokio::sync::Mutex::new(()),
             blueprints: config.blueprints,
             sender: config.sender,
             requests: AtomicU64::new(0),
@@ -971,12 +992,16 @@ pub fn serve(engines: Vec<Engine>, config: ServerConfig) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        // Small JSON answers must not wait for Nagle's algorithm.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         tracing::info!(address = %config.listen, "govrt is serving");
         let workers = [
             tokio::spawn(background(Arc::clone(&state), config.tick_every)),
             tokio::spawn(reload_on_hangup(Arc::clone(&state))),
         ];
-        let result = axum::serve(listener, router(state))
+        let result = axum::serve(listener, router(state, config.static_dir))
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| e.to_string());

@@ -1,0 +1,244 @@
+//! Load benchmark of the daemon with a real HTTP load generator (wrk, from
+//! Debian's `wrk` package) on loopback, all in one run:
+//!
+//! - reads: the governance status of random items out of 100,000;
+//! - the ceiling: the same status document served as a static file by the
+//!   same server (`--static-dir`);
+//! - writes: feedback actions (edits of a review) on random items in review;
+//! - the raw SQLite baseline of GOVERN-1K at the daemon's durability (FULL).
+//!
+//! ```text
+//! cargo run --release --example bench_server [-- --items 100000 --seconds 10]
+//! ```
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use govrt::engine::Engine;
+use govrt::engine::signoff::Action;
+use govrt::server::{ServerConfig, serve};
+use govrt::store::Durability;
+
+#[path = "common/baseline.rs"]
+mod baseline;
+
+struct Load {
+    requests_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn latency_ms(text: &str) -> f64 {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| c.is_alphabetic()).unwrap_or(t.len()));
+    let n: f64 = num.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        _ => f64::NAN,
+    }
+}
+
+fn wrk(
+    url: &str,
+    seconds: u64,
+    script: Option<&Path>,
+    token: &str,
+) -> Result<Load, Box<dyn std::error::Error>> {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t2",
+        "-c16",
+        &format!("-d{seconds}s"),
+        "--latency",
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+    ]);
+    if let Some(s) = script {
+        cmd.arg("-s").arg(s);
+    }
+    let out = cmd.arg(url).output()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let find = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()))
+    };
+    let requests_per_s = find("Requests/sec:")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| format!("wrk printed no rate:\n{text}"))?;
+    if let Some(errors) = find("Non-2xx or 3xx responses:") {
+        eprintln!("warning: {errors} responses were not 2xx for {url}");
+    }
+    Ok(Load {
+        requests_per_s,
+        p50_ms: find("50%").map_or(f64::NAN, |v| latency_ms(&v)),
+        p99_ms: find("99%").map_or(f64::NAN, |v| latency_ms(&v)),
+    })
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str, default: u64| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let items = arg("--items", 100_000) as usize;
+    let seconds = arg("--seconds", 10);
+    if Command::new("wrk").arg("--version").output().is_err() {
+        return Err("this benchmark needs wrk: apt-get install wrk".into());
+    }
+    let dir = std::env::temp_dir().join(format!("govrt-bench-server-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("static"))?;
+    let db = dir.join("govrt.db");
+
+    // Seed (not timed): a project, a model and `items` model versions; the
+    // first thousand wait for feedback.
+    let seeding = Instant::now();
+    let mut engine = Engine::open(&db, Durability::Normal)?;
+    engine.load_blueprint_texts(govrt::standard::STANDARD_BLUEPRINTS, &[], None)?;
+    for u in ["owner", "itops", "risk", "biz", "approver"] {
+        engine.add_user(u, None, false)?;
+    }
+    let owner = engine.identify_user("owner")?;
+    let s = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let project = engine.create_item(
+        &owner,
+        "project",
+        "Bench",
+        None,
+        &[
+            s("owner", "owner"),
+            s("it_ops_reviewers", "user:itops"),
+            s("risk_reviewers", "user:risk"),
+            s("business_reviewers", "user:biz"),
+            s("final_approvers", "user:approver"),
+        ],
+        None,
+    )?;
+    let model = engine.create_item(&owner, "model", "Model", project.id.parse().ok(), &[], None)?;
+    let model_id: i64 = model.id.parse()?;
+    let mut first = 0;
+    let mut last = 0;
+    for i in 0..items {
+        let mv = engine.create_item(
+            &owner,
+            "model_version",
+            &format!("v{i}"),
+            Some(model_id),
+            &[s("owner", "owner")],
+            None,
+        )?;
+        let id: i64 = mv.id.parse()?;
+        if i == 0 {
+            first = id;
+        }
+        last = id;
+        if i < 1000 {
+            engine.move_item(&owner, id, Some("review"), None, None)?;
+            engine.signoff(&owner, id, None, Action::RequestReview, None)?;
+        }
+    }
+    let reader = engine.create_token("owner")?;
+    let writer = engine.create_token("itops")?;
+    let status = engine.status(&owner, first)?;
+    std::fs::write(
+        dir.join("static/status.json"),
+        serde_json::to_string(&status)?,
+    )?;
+    drop(engine);
+    eprintln!(
+        "seeded {items} items in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+
+    // The daemon, in this process, at its default durability.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut engines = Vec::new();
+    for _ in 0..8 {
+        engines.push(Engine::open(&db, Durability::Full)?);
+    }
+    let config = ServerConfig {
+        listen: format!("127.0.0.1:{port}").parse()?,
+        blueprints: None,
+        sender: None,
+        tick_every: Duration::from_secs(3600),
+        static_dir: Some(dir.join("static")),
+    };
+    std::thread::spawn(move || serve(engines, config));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err("the daemon did not start".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    let reads_lua = dir.join("reads.lua");
+    std::fs::write(
+        &reads_lua,
+        format!(
+            "request = function()\n  return wrk.format(\"GET\", \"/api/v1/items/\" .. math.random({first}, {last}) .. \"/status\")\nend\n"
+        ),
+    )?;
+    let writes_lua = dir.join("writes.lua");
+    std::fs::write(
+        &writes_lua,
+        format!(
+            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nrequest = function()\n  local body = '{{\"group\":\"it_ops\",\"verdict\":\"approved\",\"comment\":\"load ' .. math.random(1, 1000000) .. '\"}}'\n  return wrk.format(nil, \"/api/v1/items/\" .. math.random({first}, {}) .. \"/signoff/feedback\", nil, body)\nend\n",
+            first + 999
+        ),
+    )?;
+
+    let ceiling = wrk(
+        &format!("{base}/static/status.json"),
+        seconds,
+        None,
+        &reader,
+    )?;
+    let reads = wrk(&base, seconds, Some(&reads_lua), &reader)?;
+    let writes = wrk(&base, seconds, Some(&writes_lua), &writer)?;
+    let baseline_n = 1000;
+    let baseline_s = baseline::run_baseline(&dir, baseline_n, Durability::Full)?;
+    let baseline_rate = (13 * baseline_n) as f64 / baseline_s;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    println!(
+        "static ceiling: {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms)",
+        ceiling.requests_per_s, ceiling.p50_ms, ceiling.p99_ms
+    );
+    println!(
+        "status reads:   {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms), {:.0}% of the ceiling",
+        reads.requests_per_s,
+        reads.p50_ms,
+        reads.p99_ms,
+        100.0 * reads.requests_per_s / ceiling.requests_per_s
+    );
+    println!(
+        "feedback writes: {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms), {:.0}% of the raw SQLite baseline ({baseline_rate:.0} tx/s, FULL)",
+        writes.requests_per_s,
+        writes.p50_ms,
+        writes.p99_ms,
+        100.0 * writes.requests_per_s / baseline_rate
+    );
+    println!(
+        "govrt-serve items={items} reads_per_s={:.0} reads_p50_ms={:.2} reads_p99_ms={:.2} ceiling_per_s={:.0} read_ratio={:.2} writes_per_s={:.0} writes_p50_ms={:.2} writes_p99_ms={:.2} baseline_per_s={baseline_rate:.0} write_ratio={:.2}",
+        reads.requests_per_s,
+        reads.p50_ms,
+        reads.p99_ms,
+        ceiling.requests_per_s,
+        reads.requests_per_s / ceiling.requests_per_s,
+        writes.requests_per_s,
+        writes.p50_ms,
+        writes.p99_ms,
+        writes.requests_per_s / baseline_rate
+    );
+    Ok(())
+}
