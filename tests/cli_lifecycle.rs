@@ -242,7 +242,8 @@ fn abandon_and_cancel_restore_reviews_and_reset_archives_them() {
         1,
         &["--as", "itops", "item", "set", &mv, "description=hijacked"],
     );
-    s.expect(2, &["item", "show", &mv]);
+    s.expect(2, &["item", "set", &mv, "description=anonymous"]);
+    s.expect(0, &["item", "show", &mv]);
     s.expect(1, &["--as", "nobody", "item", "show", &mv]);
     s.expect(
         1,

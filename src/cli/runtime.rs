@@ -464,6 +464,20 @@ fn identity(cli: &Cli, engine: &mut Engine) -> Result<Identity, Outcome> {
         .map_err(|e| engine_error(e, cli.json))
 }
 
+/// The identity of `--as`, or, for commands that only read, the local
+/// owner of the database file (an admin, as with `sqlite3`), named `local`.
+fn reader(cli: &Cli, engine: &mut Engine) -> Result<Identity, Outcome> {
+    match &cli.as_user {
+        Some(_) => identity(cli, engine),
+        None => Ok(Identity {
+            name: "local".into(),
+            api_key: false,
+            admin: true,
+            groups: Vec::new(),
+        }),
+    }
+}
+
 fn print_json<T: Serialize>(value: &T) {
     match serde_json::to_string(value) {
         Ok(text) => println!("{text}"),
@@ -491,6 +505,23 @@ fn with_caller<T>(
 ) -> Outcome {
     let mut engine = tryo!(open(cli, false));
     let who = tryo!(identity(cli, &mut engine));
+    match f(&mut engine, &who) {
+        Ok(v) => {
+            show(&v);
+            Outcome::Exit(exit::OK)
+        }
+        Err(e) => engine_error(e, cli.json),
+    }
+}
+
+/// Like [`with_caller`], for commands that only read: `--as` is optional.
+fn with_reader<T>(
+    cli: &Cli,
+    f: impl FnOnce(&mut Engine, &Identity) -> engine::Result<T>,
+    show: impl FnOnce(&T),
+) -> Outcome {
+    let mut engine = tryo!(open(cli, false));
+    let who = tryo!(reader(cli, &mut engine));
     match f(&mut engine, &who) {
         Ok(v) => {
             show(&v);
@@ -756,7 +787,7 @@ pub fn item(cli: &Cli, command: &ItemCommand) -> Outcome {
                 },
             )
         }
-        ItemCommand::List { blueprint, parent } => with_caller(
+        ItemCommand::List { blueprint, parent } => with_reader(
             cli,
             |e, who| e.items(who, blueprint.as_deref(), *parent),
             |items| {
@@ -783,7 +814,7 @@ pub fn item(cli: &Cli, command: &ItemCommand) -> Outcome {
                 }
             },
         ),
-        ItemCommand::Show { item } => with_caller(
+        ItemCommand::Show { item } => with_reader(
             cli,
             |e, who| e.item(who, *item),
             |i| if json { print_json(i) } else { print_item(i) },
@@ -859,7 +890,7 @@ pub fn item(cli: &Cli, command: &ItemCommand) -> Outcome {
             |e, who| e.move_item(who, *item, Some(step), *expect_revision, None),
             |i| print_moved(i, json),
         ),
-        ItemCommand::History { item } => with_caller(
+        ItemCommand::History { item } => with_reader(
             cli,
             |e, who| e.history(who, *item),
             |events| {
@@ -1105,7 +1136,7 @@ pub fn signoff(cli: &Cli, command: &SignOffCommand) -> Outcome {
 /// `govrt status ITEM`.
 pub fn status(cli: &Cli, item: i64) -> Outcome {
     let json = cli.json;
-    with_caller(
+    with_reader(
         cli,
         |e, who| e.status(who, item),
         |s| if json { print_json(s) } else { print_status(s) },
@@ -1142,7 +1173,7 @@ fn print_status(s: &StatusView) {
 /// `govrt reviews [--user USER]`.
 pub fn reviews(cli: &Cli, user: Option<&String>) -> Outcome {
     let mut engine = tryo!(open(cli, false));
-    let caller = tryo!(identity(cli, &mut engine));
+    let caller = tryo!(reader(cli, &mut engine));
     let target = match user {
         Some(u) if *u != caller.name => {
             if !caller.admin {
@@ -1199,7 +1230,11 @@ pub fn deploy(cli: &Cli, command: &DeployCommand) -> Outcome {
         confirm,
     } = command;
     let mut engine = tryo!(open(cli, false));
-    let who = tryo!(identity(cli, &mut engine));
+    let who = if *confirm {
+        tryo!(identity(cli, &mut engine))
+    } else {
+        tryo!(reader(cli, &mut engine))
+    };
     match engine.deploy_check(&who, *item, infrastructure, *confirm, None) {
         Ok(d) => {
             if cli.json {
@@ -1220,7 +1255,7 @@ pub fn deploy(cli: &Cli, command: &DeployCommand) -> Outcome {
 /// `govrt matrix`.
 pub fn matrix(cli: &Cli, blueprint: Option<&String>, view: Option<&String>) -> Outcome {
     let json = cli.json;
-    with_caller(
+    with_reader(
         cli,
         |e, who| e.matrix(who, blueprint.map(String::as_str), view.map(String::as_str)),
         |m| {
@@ -1332,7 +1367,7 @@ pub fn unsubscribe(cli: &Cli, item: i64, user: Option<&String>, token: Option<&S
 /// `govrt subscriptions [--user U]`.
 pub fn subscriptions(cli: &Cli, user: Option<&String>) -> Outcome {
     let mut engine = tryo!(open(cli, false));
-    let caller = tryo!(identity(cli, &mut engine));
+    let caller = tryo!(reader(cli, &mut engine));
     let name = match user {
         Some(u) if *u != caller.name && !caller.admin => {
             return Outcome::Error(refusal(&Refusal::NotPermitted {
