@@ -840,17 +840,7 @@ pub fn item(cli: &Cli, command: &ItemCommand) -> Outcome {
                 let (k, v) = tryo!(split_assignment(v));
                 changes.push(FieldChange::Set(k, v));
             }
-            with_caller(
-                cli,
-                |e, who| e.set_fields(who, *item, &changes, *expect_revision, None),
-                |i| {
-                    if json {
-                        print_json(i)
-                    } else {
-                        println!("item {} updated (revision {})", i.id, i.revision)
-                    }
-                },
-            )
+            change_fields(cli, *item, &changes, *expect_revision)
         }
         ItemCommand::Unset {
             item,
@@ -861,17 +851,7 @@ pub fn item(cli: &Cli, command: &ItemCommand) -> Outcome {
                 .iter()
                 .map(|f| FieldChange::Unset(f.clone()))
                 .collect();
-            with_caller(
-                cli,
-                |e, who| e.set_fields(who, *item, &changes, *expect_revision, None),
-                |i| {
-                    if json {
-                        print_json(i)
-                    } else {
-                        println!("item {} updated (revision {})", i.id, i.revision)
-                    }
-                },
-            )
+            change_fields(cli, *item, &changes, *expect_revision)
         }
         ItemCommand::Advance {
             item,
@@ -911,6 +891,27 @@ pub fn item(cli: &Cli, command: &ItemCommand) -> Outcome {
             },
         ),
     }
+}
+
+/// `item set` and `item unset`: one edit of an item's fields.
+fn change_fields(
+    cli: &Cli,
+    item: i64,
+    changes: &[FieldChange],
+    expect_revision: Option<i64>,
+) -> Outcome {
+    let json = cli.json;
+    with_caller(
+        cli,
+        |e, who| e.set_fields(who, item, changes, expect_revision, None),
+        |i| {
+            if json {
+                print_json(i)
+            } else {
+                println!("item {} updated (revision {})", i.id, i.revision)
+            }
+        },
+    )
 }
 
 fn print_moved(item: &engine::ItemView, json: bool) {
