@@ -272,21 +272,7 @@ fn a_killed_daemon_keeps_every_acknowledged_action() {
     let (_, model) = s.standard_world();
     let owner = token(&s, "owner");
     let items: Vec<String> = (0..4)
-        .map(|i| {
-            s.quiet(&[
-                "--as",
-                "owner",
-                "item",
-                "create",
-                "model_version",
-                &format!("v{i}"),
-                "--parent",
-                &model,
-            ])
-            .stdout
-            .trim()
-            .to_string()
-        })
+        .map(|i| s.model_version(&model, &format!("v{i}")))
         .collect();
     let mut d = Daemon::start(&s, &[]);
     let port = d.port;

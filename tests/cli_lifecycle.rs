@@ -128,20 +128,7 @@ fn life_of_a_model_version() {
 fn rejection_blocks_deployment_and_warn_needs_confirmation() {
     let mut s = Sandbox::new("reject");
     let (_, model) = s.standard_world();
-    let mv = s
-        .quiet(&[
-            "--as",
-            "owner",
-            "item",
-            "create",
-            "model_version",
-            "Scorer v2",
-            "--parent",
-            &model,
-        ])
-        .stdout
-        .trim()
-        .to_string();
+    let mv = s.model_version(&model, "Scorer v2");
     s.quiet(&["--as", "owner", "item", "move", &mv, "review"]);
     s.ok(&["--as", "owner", "signoff", "request-final", &mv]);
     let r = s.expect(3, &["--as", "approver", "deploy", "check", &mv, "preprod"]);
@@ -197,20 +184,7 @@ fn rejection_blocks_deployment_and_warn_needs_confirmation() {
 fn abandon_and_cancel_restore_reviews_and_reset_archives_them() {
     let mut s = Sandbox::new("abandon");
     let (_, model) = s.standard_world();
-    let mv = s
-        .quiet(&[
-            "--as",
-            "owner",
-            "item",
-            "create",
-            "model_version",
-            "Scorer v3",
-            "--parent",
-            &model,
-        ])
-        .stdout
-        .trim()
-        .to_string();
+    let mv = s.model_version(&model, "Scorer v3");
     s.quiet(&["--as", "owner", "item", "move", &mv, "review"]);
     s.ok(&["--as", "owner", "signoff", "request-review", &mv]);
     s.ok(&[
@@ -289,20 +263,7 @@ fn abandon_and_cancel_restore_reviews_and_reset_archives_them() {
 fn recurring_reset_is_applied_by_tick_and_kept_in_history() {
     let mut s = Sandbox::new("recur");
     let (_, model) = s.standard_world();
-    let mv = s
-        .quiet(&[
-            "--as",
-            "owner",
-            "item",
-            "create",
-            "model_version",
-            "Scorer v4",
-            "--parent",
-            &model,
-        ])
-        .stdout
-        .trim()
-        .to_string();
+    let mv = s.model_version(&model, "Scorer v4");
     s.quiet(&["--as", "owner", "item", "move", &mv, "review"]);
     s.ok(&["--as", "owner", "signoff", "request-final", &mv]);
     s.ok(&["--as", "approver", "signoff", "approve", &mv]);
@@ -346,20 +307,7 @@ fn recurring_reset_is_applied_by_tick_and_kept_in_history() {
     assert_eq!(r["resets"].as_array().unwrap().len(), 0);
 
     // A scheduled reset, on another item, at a given time.
-    let other = s
-        .quiet(&[
-            "--as",
-            "owner",
-            "item",
-            "create",
-            "model_version",
-            "Scorer v5",
-            "--parent",
-            &model,
-        ])
-        .stdout
-        .trim()
-        .to_string();
+    let other = s.model_version(&model, "Scorer v5");
     s.quiet(&["--as", "owner", "item", "move", &other, "review"]);
     s.ok(&["--as", "owner", "signoff", "request-review", &other]);
     s.ok(&[

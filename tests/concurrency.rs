@@ -40,20 +40,7 @@ fn set_events(s: &Sandbox, item: &str) -> usize {
 fn concurrent_writers_never_lose_an_update() {
     let s = Sandbox::new("concurrent");
     let (_, model) = s.standard_world();
-    let mv = s
-        .quiet(&[
-            "--as",
-            "owner",
-            "item",
-            "create",
-            "model_version",
-            "Shared",
-            "--parent",
-            &model,
-        ])
-        .stdout
-        .trim()
-        .to_string();
+    let mv = s.model_version(&model, "Shared");
     let before = revision(&s, &mv);
     let writers = 12;
     let children: Vec<_> = (0..writers)
@@ -93,20 +80,7 @@ fn concurrent_writers_never_lose_an_update() {
 fn two_writers_expecting_the_same_revision_one_wins() {
     let s = Sandbox::new("stale");
     let (_, model) = s.standard_world();
-    let mv = s
-        .quiet(&[
-            "--as",
-            "owner",
-            "item",
-            "create",
-            "model_version",
-            "Contended",
-            "--parent",
-            &model,
-        ])
-        .stdout
-        .trim()
-        .to_string();
+    let mv = s.model_version(&model, "Contended");
     let rev = revision(&s, &mv).to_string();
     let children: Vec<_> = (0..2)
         .map(|i| {
@@ -142,20 +116,7 @@ fn two_writers_expecting_the_same_revision_one_wins() {
 fn killed_writers_leave_a_consistent_database() {
     let s = Sandbox::new("kill");
     let (_, model) = s.standard_world();
-    let mv = s
-        .quiet(&[
-            "--as",
-            "owner",
-            "item",
-            "create",
-            "model_version",
-            "Killed",
-            "--parent",
-            &model,
-        ])
-        .stdout
-        .trim()
-        .to_string();
+    let mv = s.model_version(&model, "Killed");
     let start = revision(&s, &mv);
     for round in 0..30u64 {
         let mut children: Vec<_> = (0..3)

@@ -128,20 +128,7 @@ fn deliver(s: &Sandbox, smtp: &str) -> serde_json::Value {
 /// A model version on Review, with the world of `standard_world`.
 fn on_review(s: &Sandbox) -> String {
     let (_, model) = s.standard_world();
-    let mv = s
-        .quiet(&[
-            "--as",
-            "owner",
-            "item",
-            "create",
-            "model_version",
-            "Scorer v1",
-            "--parent",
-            &model,
-        ])
-        .stdout
-        .trim()
-        .to_string();
+    let mv = s.model_version(&model, "Scorer v1");
     s.quiet(&["--as", "owner", "item", "move", &mv, "review"]);
     mv
 }

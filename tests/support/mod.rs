@@ -161,6 +161,25 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// Creates a model version under `model` as `owner`; returns its id.
+    pub fn model_version(&self, model: &str, name: &str) -> String {
+        self.quiet(&[
+            "--as",
+            "owner",
+            "item",
+            "create",
+            "model_version",
+            name,
+            "--parent",
+            model,
+        ])
+        .stdout
+        .trim()
+        .to_string()
+    }
+}
+
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
