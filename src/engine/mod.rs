@@ -1110,6 +1110,19 @@ pub struct DeployDecision {
     pub confirmed: bool,
 }
 
+/// What a user may do to an item now (see [`Engine::permitted`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Permitted {
+    /// May edit fields and move the item in its workflow.
+    pub write: bool,
+    /// May delete it.
+    pub delete: bool,
+    /// Per step with a sign-off: `request-review`, `request-final`,
+    /// `back-to-feedback`, `approve`, `reject`, `abandon`, `cancel-abandon`,
+    /// `reset`, `schedule-reset`, `feedback:GROUP`, `delegate:GROUP` (or `delegate:final`).
+    pub signoffs: BTreeMap<String, Vec<String>>,
+}
+
 /// A sign-off waiting for someone.
 #[derive(Debug, Clone, Serialize)]
 pub struct PendingReview {
@@ -1774,6 +1787,17 @@ impl Engine {
         blueprint: Option<&str>,
         parent: Option<i64>,
     ) -> Result<Vec<ItemView>> {
+        self.each_readable(who, blueprint, parent, |_, b, row| view(row, b))
+    }
+
+    /// `f` of every item `who` may read, optionally filtered.
+    fn each_readable<T>(
+        &mut self,
+        who: &Identity,
+        blueprint: Option<&str>,
+        parent: Option<i64>,
+        f: impl Fn(&LoadedSet, &Blueprint, &ItemRow) -> T,
+    ) -> Result<Vec<T>> {
         let tx = self.store.read()?;
         let rows = tx.items(blueprint, parent)?;
         let mut out = Vec::new();
@@ -1786,7 +1810,7 @@ impl Engine {
                 who,
             };
             if let (true, Some(b)) = (resolver.has(Permission::Read), resolver.blueprint(0)) {
-                out.push(view(&row, b));
+                out.push(f(&set, b, &row));
             }
         }
         Ok(out)
@@ -2177,6 +2201,18 @@ impl Engine {
 
     /// The governance status of an item.
     pub fn status(&mut self, who: &Identity, id: i64) -> Result<StatusView> {
+        self.with_readable(who, id, |resolver, item, blueprint| {
+            Ok(status_of(resolver.set, blueprint, item))
+        })
+    }
+
+    /// Runs `f` on an item `who` may read, with its resolver and blueprint.
+    fn with_readable<T>(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        f: impl FnOnce(&Resolver<'_>, &ItemRow, &Blueprint) -> Result<T>,
+    ) -> Result<T> {
         let tx = self.store.read()?;
         let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;
         let resolver = Resolver {
@@ -2188,7 +2224,85 @@ impl Engine {
         let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
             what: "blueprint".into(),
         })?;
-        Ok(status_of(&set, blueprint, item))
+        f(&resolver, item, blueprint)
+    }
+
+    /// The governance status of every item of `blueprint` (all blueprints
+    /// when `None`) that `who` may read: the web UI's lists.
+    pub fn statuses(&mut self, who: &Identity, blueprint: Option<&str>) -> Result<Vec<StatusView>> {
+        self.each_readable(who, blueprint, None, |set, b, row| status_of(set, b, row))
+    }
+
+    /// What `who` may do to an item now: write, delete, and per sign-off the
+    /// actions the state machine would accept from them. The web UI shows
+    /// exactly these buttons; the engine still decides when one is pressed.
+    pub fn permitted(&mut self, who: &Identity, id: i64) -> Result<Permitted> {
+        self.with_readable(who, id, |resolver, item, blueprint| {
+            let mut signoffs = BTreeMap::new();
+            let now = Utc::now();
+            for step in blueprint.workflow.iter().flat_map(|w| &w.steps) {
+                let Some(spec) = &step.signoff else { continue };
+                let state = item
+                    .signoffs
+                    .get(step.id.as_str())
+                    .cloned()
+                    .unwrap_or_default();
+                let actor = resolver.actor(step.id.as_str(), &state)?;
+                let rules = signoff::Rules {
+                    groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
+                    not_requester: spec.final_approval.not_requester,
+                    reset_every: spec.reset_every,
+                };
+                let accepts =
+                    |action: &Action| signoff::apply(&state, action, &actor, &rules, now).is_ok();
+                let mut actions = Vec::new();
+                for (key, action) in [
+                    ("request-review", Action::RequestReview),
+                    ("request-final", Action::RequestFinalApproval),
+                    ("back-to-feedback", Action::BackToFeedback),
+                    ("approve", Action::Approve { comment: None }),
+                    ("reject", Action::Reject { comment: None }),
+                    ("abandon", Action::Abandon),
+                    ("cancel-abandon", Action::CancelAbandon),
+                    ("reset", Action::Reset),
+                    ("schedule-reset", Action::ScheduleReset { at: now }),
+                ] {
+                    if accepts(&action) {
+                        actions.push(key.to_string());
+                    }
+                }
+                // Nobody is called this: delegating to it only tests eligibility.
+                let nobody = "\u{0}".to_string();
+                for group in spec
+                    .feedback
+                    .iter()
+                    .map(|g| g.id.to_string())
+                    .chain(["final".to_string()])
+                {
+                    if group != "final"
+                        && accepts(&Action::GiveFeedback {
+                            group: group.clone(),
+                            verdict: signoff::Verdict::Approved,
+                            comment: None,
+                        })
+                    {
+                        actions.push(format!("feedback:{group}"));
+                    }
+                    if accepts(&Action::Delegate {
+                        group: group.clone(),
+                        to: nobody.clone(),
+                    }) {
+                        actions.push(format!("delegate:{group}"));
+                    }
+                }
+                signoffs.insert(step.id.to_string(), actions);
+            }
+            Ok(Permitted {
+                write: resolver.has(Permission::Write),
+                delete: resolver.has(Permission::Delete),
+                signoffs,
+            })
+        })
     }
 
     /// Checks whether an item may be deployed on an infrastructure; a

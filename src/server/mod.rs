@@ -24,6 +24,9 @@ use crate::engine::signoff::{Action, Verdict as FeedbackVerdict};
 use crate::engine::{Engine, EngineError, FieldChange, HookSubject, Identity, Refusal};
 use crate::notify::Sender;
 
+mod pages;
+mod web;
+
 /// How the daemon runs.
 pub struct ServerConfig {
     /// Where to listen.
@@ -51,6 +54,8 @@ struct AppState {
     requests: AtomicU64,
     errors: AtomicU64,
     ticks: AtomicU64,
+    /// Signed-in browsers of the web UI.
+    sessions: web::Sessions,
 }
 
 type Shared = Arc<AppState>;
@@ -878,6 +883,7 @@ fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
         .route("/metrics", get(metrics))
         .route("/unsubscribe", get(unsubscribe_link))
         .nest("/api/v1", api)
+        .merge(web::routes())
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             count,
@@ -988,6 +994,7 @@ pub fn serve(engines: Vec<Engine>, config: ServerConfig) -> Result<(), String> {
             requests: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             ticks: AtomicU64::new(0),
+            sessions: Mutex::new(std::collections::HashMap::new()),
         });
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

@@ -227,27 +227,85 @@ pub fn http(
     extra: &[(&str, &str)],
     body: Option<&serde_json::Value>,
 ) -> HttpResponse {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut headers = Vec::new();
+    if !body.is_empty() {
+        headers.push(("Content-Type", "application/json".to_string()));
+    }
+    if let Some(t) = token {
+        headers.push(("Authorization", format!("Bearer {t}")));
+    }
+    headers.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    send(port, method, path, &headers, &body)
+}
+
+/// A form posted like a browser does (`application/x-www-form-urlencoded`),
+/// with a `Cookie` header when `cookie` is given.
+pub fn post_form(
+    port: u16,
+    path: &str,
+    cookie: Option<&str>,
+    extra: &[(&str, &str)],
+    fields: &[(&str, &str)],
+) -> HttpResponse {
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut headers = vec![(
+        "Content-Type",
+        "application/x-www-form-urlencoded".to_string(),
+    )];
+    if let Some(c) = cookie {
+        headers.push(("Cookie", c.to_string()));
+    }
+    headers.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    send(port, "POST", path, &headers, &body)
+}
+
+/// A page fetched like a browser does, with a `Cookie` header when given.
+pub fn get_page(port: u16, path: &str, cookie: Option<&str>) -> HttpResponse {
+    let headers: Vec<(&str, String)> = cookie
+        .map(|c| ("Cookie", c.to_string()))
+        .into_iter()
+        .collect();
+    send(port, "GET", path, &headers, "")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+fn send(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &str,
+) -> HttpResponse {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .unwrap();
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
     let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
-    if !body.is_empty() {
-        request.push_str("Content-Type: application/json\r\n");
-    }
-    if let Some(t) = token {
-        request.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    for (k, v) in extra {
+    for (k, v) in headers {
         request.push_str(&format!("{k}: {v}\r\n"));
     }
     request.push_str("\r\n");
-    request.push_str(&body);
+    request.push_str(body);
     stream.write_all(request.as_bytes()).unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();

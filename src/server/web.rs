@@ -1,0 +1,708 @@
+//! The web UI: server-rendered HTML pages over the same engine as the API.
+//!
+//! Sign-in takes a user token and opens a session: an HttpOnly, SameSite=Strict
+//! cookie naming a random session id, kept in the daemon's memory with the
+//! token and a CSRF secret that every form sends back. There is no
+//! JavaScript: every action is a plain form that posts and redirects back
+//! (POST/redirect/GET); a refusal re-renders the page with the engine's
+//! message next to the form that caused it.
+//!
+//! The buttons shown are those [`Engine::permitted`] allows; the engine still
+//! decides when one is pressed, so a stale page can never do more than the API.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::Markup;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::pages::{self, Notice};
+use super::{ApiError, Shared, with_engine, with_writer};
+use crate::engine::signoff::{Action, Verdict};
+use crate::engine::{Engine, FieldChange, Identity};
+use crate::model::FieldType;
+
+/// The session cookie's name.
+const COOKIE: &str = "govrt_session";
+
+/// A session ends this long after sign-in.
+const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
+/// A signed-in browser.
+pub(super) struct Session {
+    secret: String,
+    csrf: String,
+    started: Instant,
+}
+
+/// The sessions of the daemon, by id.
+pub(super) type Sessions = std::sync::Mutex<HashMap<String, Session>>;
+
+/// The signed-in user of a page request.
+pub(super) struct Viewer {
+    pub who: Identity,
+    pub csrf: String,
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Where to go after signing in: only paths of this site.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        _ => "/items".to_string(),
+    }
+}
+
+fn to_login(next: &str) -> Response {
+    let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    Redirect::to(&format!("/login?{query}")).into_response()
+}
+
+impl FromRequestParts<Shared> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Viewer, Response> {
+        let next = parts.uri.path_and_query().map_or("/items", |p| p.as_str());
+        let Some(id) = cookie(&parts.headers, COOKIE) else {
+            return Err(to_login(next));
+        };
+        let found = state.sessions.lock().ok().and_then(|map| {
+            map.get(&id)
+                .filter(|s| s.started.elapsed() < SESSION_LIFETIME)
+                .map(|s| (s.secret.clone(), s.csrf.clone()))
+        });
+        let Some((secret, csrf)) = found else {
+            return Err(to_login(next));
+        };
+        // The token is checked on every request: a revoked token signs out.
+        match with_engine(state, move |e| e.identify_secret(&secret)).await {
+            Ok(Some(who)) => Ok(Viewer { who, csrf }),
+            Ok(None) => Err(to_login(next)),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// A posted form: its fields, with the CSRF secret checked.
+type Fields = HashMap<String, String>;
+
+/// The refusal of a form whose CSRF secret is not the session's.
+fn csrf_refusal(viewer: &Viewer, form: &Fields) -> Option<Response> {
+    if form.get("csrf").is_some_and(|c| *c == viewer.csrf) {
+        None
+    } else {
+        Some(page_error(
+            StatusCode::FORBIDDEN,
+            "this form has expired or did not come from govrt",
+            "reload the page and try again",
+        ))
+    }
+}
+
+/// A form posted by a signed-in user, its CSRF secret checked.
+pub(super) struct Posted {
+    viewer: Viewer,
+    form: Fields,
+}
+
+impl axum::extract::FromRequest<Shared> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &Shared,
+    ) -> Result<Posted, Response> {
+        let (mut parts, body) = request.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
+        let request = axum::extract::Request::from_parts(parts, body);
+        let Form(form) = Form::<Fields>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match csrf_refusal(&viewer, &form) {
+            Some(refusal) => Err(refusal),
+            None => Ok(Posted { viewer, form }),
+        }
+    }
+}
+
+/// Refuses a cross-site POST outright (defence in depth besides the CSRF
+/// field and SameSite cookies): an `Origin` must name this host.
+async fn same_origin(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if request.method() == axum::http::Method::POST {
+        let headers = request.headers();
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
+        if let (Some(origin), Some(host)) = (origin, host) {
+            let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+            if origin != "null" && origin_host != host {
+                return page_error(
+                    StatusCode::FORBIDDEN,
+                    "a form from another site was refused",
+                    "use govrt's own pages",
+                );
+            }
+        }
+    }
+    next.run(request).await
+}
+
+fn html(status: StatusCode, markup: Markup) -> Response {
+    let mut response = (status, markup).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+fn page_error(status: StatusCode, message: &str, help: &str) -> Response {
+    html(status, pages::error_page(status, message, help))
+}
+
+fn api_error_page(e: &ApiError) -> Response {
+    html(
+        e.status,
+        pages::error_page(
+            e.status,
+            &e.detail.message,
+            e.detail.help.as_deref().unwrap_or(""),
+        ),
+    )
+}
+
+fn notice(place: impl Into<String>, e: &ApiError) -> Notice {
+    Notice {
+        place: place.into(),
+        message: e.detail.message.clone(),
+        help: e.detail.help.clone(),
+    }
+}
+
+// ------------------------------------------------------------------ sign-in
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(Query(q): Query<NextQuery>) -> Response {
+    html(
+        StatusCode::OK,
+        pages::login(&local_path(q.next.as_deref()), None),
+    )
+}
+
+async fn login(State(state): State<Shared>, Form(form): Form<Fields>) -> Response {
+    let next = local_path(form.get("next").map(String::as_str));
+    let token = form
+        .get("token")
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default();
+    if token.is_empty() {
+        let n = Notice::at(
+            "token",
+            "enter your token",
+            Some("an admin creates one with `govrt token create USER`"),
+        );
+        return html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            pages::login(&next, Some(&n)),
+        );
+    }
+    let secret = token.clone();
+    let who = match with_engine(&state, move |e| e.identify_secret(&secret)).await {
+        Ok(who) => who,
+        Err(e) => return api_error_page(&e),
+    };
+    let Some(who) = who.filter(|w| !w.api_key) else {
+        let n = Notice::at(
+            "token",
+            "this token is not a user token of this govrt",
+            Some("check for a typo, or ask an admin for a new one (`govrt token create USER`)"),
+        );
+        return html(StatusCode::UNAUTHORIZED, pages::login(&next, Some(&n)));
+    };
+    let (Ok(id), Ok(csrf)) = (
+        crate::engine::new_secret("govs"),
+        crate::engine::new_secret("csrf"),
+    ) else {
+        return page_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "no randomness available for a session",
+            "try again",
+        );
+    };
+    if let Ok(mut map) = state.sessions.lock() {
+        map.retain(|_, s| s.started.elapsed() < SESSION_LIFETIME);
+        map.insert(
+            id.clone(),
+            Session {
+                secret: token,
+                csrf,
+                started: Instant::now(),
+            },
+        );
+    }
+    tracing::info!(user = %who.name, "signed in to the web UI");
+    let mut response = Redirect::to(&next).into_response();
+    let value = format!(
+        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        SESSION_LIFETIME.as_secs()
+    );
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+async fn logout(State(state): State<Shared>, headers: HeaderMap, _: Posted) -> Response {
+    if let (Some(id), Ok(mut map)) = (cookie(&headers, COOKIE), state.sessions.lock()) {
+        map.remove(&id);
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("govrt_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    response
+}
+
+// -------------------------------------------------------------------- items
+
+/// The filters of the item list.
+#[derive(Deserialize, Default)]
+pub(super) struct ListFilter {
+    pub blueprint: Option<String>,
+    pub q: Option<String>,
+    pub step: Option<String>,
+    pub state: Option<String>,
+}
+
+fn blueprint_names(e: &mut Engine) -> crate::engine::Result<Vec<String>> {
+    let mut names: Vec<String> = e
+        .blueprint_versions()?
+        .into_iter()
+        .map(|(b, ..)| b)
+        .collect();
+    names.dedup();
+    Ok(names)
+}
+
+async fn items_page(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Query(filter): Query<ListFilter>,
+) -> Response {
+    render_items(&state, viewer, filter, None, StatusCode::OK).await
+}
+
+async fn render_items(
+    state: &Shared,
+    viewer: Viewer,
+    filter: ListFilter,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Response {
+    let who = viewer.who.clone();
+    let bp = filter.blueprint.clone().filter(|b| !b.is_empty());
+    let loaded = with_engine(state, move |e| {
+        let names = blueprint_names(e)?;
+        let statuses = e.statuses(&who, bp.as_deref())?;
+        let form = match &bp {
+            Some(b) => {
+                let blueprint = e.blueprint(b, None)?;
+                let parents = match &blueprint.parent {
+                    Some(p) => e.items(&who, Some(p.as_str()), None)?,
+                    None => Vec::new(),
+                };
+                Some((blueprint, parents))
+            }
+            None => None,
+        };
+        Ok((names, statuses, form))
+    })
+    .await;
+    match loaded {
+        Ok((names, statuses, form)) => html(
+            status,
+            pages::items(
+                &viewer,
+                &names,
+                &filter,
+                &statuses,
+                form.as_ref(),
+                notice.as_ref(),
+            ),
+        ),
+        Err(e) => api_error_page(&e),
+    }
+}
+
+async fn tree_page(State(state): State<Shared>, viewer: Viewer) -> Response {
+    let who = viewer.who.clone();
+    match with_engine(&state, move |e| e.statuses(&who, None)).await {
+        Ok(statuses) => html(StatusCode::OK, pages::tree(&viewer, &statuses)),
+        Err(e) => api_error_page(&e),
+    }
+}
+
+/// The typed values a form gives for a blueprint's fields (`f.ID` inputs):
+/// those that differ from `current`, as engine changes.
+fn field_changes(
+    blueprint: &crate::model::Blueprint,
+    form: &Fields,
+    current: &serde_json::Map<String, Value>,
+) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    for field in &blueprint.fields {
+        let id = field.id.to_string();
+        let Some(raw) = form.get(&format!("f.{id}")) else {
+            continue;
+        };
+        let text = form_value(&field.ty, raw.trim());
+        let before = current.get(&id).map(pages::field_text);
+        match (text.is_empty(), before) {
+            (true, None) => {}
+            (true, Some(_)) => changes.push(FieldChange::Unset(id)),
+            (false, Some(b))
+                if pages::field_text(&Value::String(text.clone())) == b || b == text => {}
+            (false, _) => changes.push(FieldChange::Set(id, text)),
+        }
+    }
+    changes
+}
+
+/// A browser's `datetime-local` value has no seconds and no zone: the UI
+/// works in UTC, as the rest of govrt does.
+fn form_value(ty: &FieldType, raw: &str) -> String {
+    match ty {
+        FieldType::DateTime if raw.len() == 16 && raw.as_bytes().get(10) == Some(&b'T') => {
+            format!("{raw}:00Z")
+        }
+        _ => raw.to_string(),
+    }
+}
+
+async fn create_item(State(state): State<Shared>, Posted { viewer, form }: Posted) -> Response {
+    let blueprint = form.get("blueprint").cloned().unwrap_or_default();
+    let name = form
+        .get("name")
+        .map(|n| n.trim().to_string())
+        .unwrap_or_default();
+    let parent = form
+        .get("parent")
+        .and_then(|p| p.trim().parse::<i64>().ok());
+    let who = viewer.who.clone();
+    let bp = blueprint.clone();
+    let form_fields = form.clone();
+    let created = with_writer(&state, move |e| {
+        let b = e.blueprint(&bp, None)?;
+        let sets: Vec<(String, String)> = field_changes(&b, &form_fields, &serde_json::Map::new())
+            .into_iter()
+            .filter_map(|c| match c {
+                FieldChange::Set(k, v) => Some((k, v)),
+                FieldChange::Unset(_) => None,
+            })
+            .collect();
+        e.create_item(&who, &bp, &name, parent, &sets, None)
+    })
+    .await;
+    match created {
+        Ok(item) => Redirect::to(&format!("/items/{}", item.id)).into_response(),
+        Err(e) => {
+            let filter = ListFilter {
+                blueprint: Some(blueprint),
+                ..ListFilter::default()
+            };
+            render_items(&state, viewer, filter, Some(notice("create", &e)), e.status).await
+        }
+    }
+}
+
+// --------------------------------------------------------------- item page
+
+async fn item_page(State(state): State<Shared>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    render_item(&state, viewer, id, None, StatusCode::OK).await
+}
+
+async fn render_item(
+    state: &Shared,
+    viewer: Viewer,
+    id: i64,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Response {
+    let who = viewer.who.clone();
+    let loaded = with_engine(state, move |e| {
+        let status = e.status(&who, id)?;
+        let permitted = e.permitted(&who, id)?;
+        let blueprint = e.blueprint(&status.item.blueprint, Some(status.item.version))?;
+        let children = e.items(&who, None, Some(id))?;
+        let subscribed = e
+            .subscriptions(&who.name)?
+            .into_iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, s)| s);
+        Ok(pages::ItemPage {
+            status,
+            permitted,
+            blueprint,
+            children,
+            subscribed,
+        })
+    })
+    .await;
+    match loaded {
+        Ok(page) => html(status, pages::item(&viewer, &page, notice.as_ref())),
+        Err(e) => api_error_page(&e),
+    }
+}
+
+/// Runs a write on item `id`; on refusal, shows the item page again with the
+/// engine's message at `place`.
+async fn act<T: Send + 'static>(
+    state: Shared,
+    viewer: Viewer,
+    id: i64,
+    place: String,
+    f: impl FnOnce(&mut Engine, &Identity) -> crate::engine::Result<T> + Send + 'static,
+) -> Response {
+    let who = viewer.who.clone();
+    match with_writer(&state, move |e| f(e, &who)).await {
+        Ok(_) => Redirect::to(&format!("/items/{id}#{}", place.replace(':', "-"))).into_response(),
+        Err(e) => {
+            let n = notice(place, &e);
+            render_item(&state, viewer, id, Some(n), e.status).await
+        }
+    }
+}
+
+fn revision(form: &Fields) -> Option<i64> {
+    form.get("revision").and_then(|r| r.parse().ok())
+}
+
+async fn save_fields(
+    State(state): State<Shared>,
+    Path(id): Path<i64>,
+    Posted { viewer, form }: Posted,
+) -> Response {
+    let expected = revision(&form);
+    act(state, viewer, id, "fields".into(), move |e, who| {
+        let item = e.item(who, id)?;
+        let blueprint = e.blueprint(&item.blueprint, Some(item.version))?;
+        let changes = field_changes(&blueprint, &form, &item.fields);
+        if changes.is_empty() {
+            return Ok(item);
+        }
+        e.set_fields(who, id, &changes, expected, None)
+    })
+    .await
+}
+
+async fn move_item(
+    State(state): State<Shared>,
+    Path(id): Path<i64>,
+    Posted { viewer, form }: Posted,
+) -> Response {
+    let expected = revision(&form);
+    let step = form.get("step").cloned().filter(|s| !s.is_empty());
+    act(state, viewer, id, "workflow".into(), move |e, who| {
+        e.move_item(who, id, step.as_deref(), expected, None)
+    })
+    .await
+}
+
+fn signoff_action(action: &str, form: &Fields) -> Result<Action, String> {
+    let text = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let needed = |k: &str, what: &str| text(k).ok_or_else(|| format!("choose {what}"));
+    Ok(match action {
+        "request-review" => Action::RequestReview,
+        "request-final" => Action::RequestFinalApproval,
+        "back-to-feedback" => Action::BackToFeedback,
+        "approve" => Action::Approve {
+            comment: text("comment"),
+        },
+        "reject" => Action::Reject {
+            comment: text("comment"),
+        },
+        "abandon" => Action::Abandon,
+        "cancel-abandon" => Action::CancelAbandon,
+        "reset" => Action::Reset,
+        "feedback" => {
+            let verdict = needed("verdict", "a verdict: approved, minor or major")?;
+            let verdict = Verdict::parse(&verdict).ok_or_else(|| {
+                format!("`{verdict}` is not a verdict: choose approved, minor or major")
+            })?;
+            Action::GiveFeedback {
+                group: needed("group", "a feedback group")?,
+                verdict,
+                comment: text("comment"),
+            }
+        }
+        "delegate" => Action::Delegate {
+            group: needed("group", "a feedback group")?,
+            to: needed("user", "the user to delegate to")?,
+        },
+        "schedule-reset" => {
+            let at = form_value(&FieldType::DateTime, &needed("at", "when to reset")?);
+            let at = crate::check::values::parse_date_time(&at)
+                .ok_or_else(|| format!("`{at}` is not a date and time"))?;
+            Action::ScheduleReset { at }
+        }
+        other => return Err(format!("no sign-off action `{other}`")),
+    })
+}
+
+async fn signoff(
+    State(state): State<Shared>,
+    Path((id, action)): Path<(i64, String)>,
+    Posted { viewer, form }: Posted,
+) -> Response {
+    let step = form.get("step").cloned().unwrap_or_default();
+    let place = format!("signoff:{step}");
+    match signoff_action(&action, &form) {
+        Ok(action) => {
+            act(state, viewer, id, place, move |e, who| {
+                e.signoff_notify(who, id, Some(&step), action, false, None)
+            })
+            .await
+        }
+        Err(message) => {
+            let n = Notice {
+                place,
+                message,
+                help: None,
+            };
+            render_item(&state, viewer, id, Some(n), StatusCode::BAD_REQUEST).await
+        }
+    }
+}
+
+async fn subscription(
+    State(state): State<Shared>,
+    Path(id): Path<i64>,
+    Posted { viewer, form }: Posted,
+) -> Response {
+    let on = form.get("subscribed").is_some_and(|v| v == "true");
+    act(state, viewer, id, "subscription".into(), move |e, who| {
+        e.subscribe(who, id, on, None)
+    })
+    .await
+}
+
+async fn timeline_page(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Response {
+    let who = viewer.who.clone();
+    match with_engine(&state, move |e| {
+        Ok((e.item(&who, id)?, e.history(&who, id)?))
+    })
+    .await
+    {
+        Ok((item, events)) => html(StatusCode::OK, pages::timeline(&viewer, &item, &events)),
+        Err(e) => api_error_page(&e),
+    }
+}
+
+async fn reviews_page(State(state): State<Shared>, viewer: Viewer) -> Response {
+    let who = viewer.who.clone();
+    match with_engine(&state, move |e| e.reviews(&who)).await {
+        Ok(reviews) => html(StatusCode::OK, pages::reviews(&viewer, &reviews)),
+        Err(e) => api_error_page(&e),
+    }
+}
+
+#[derive(Deserialize)]
+struct MatrixQuery {
+    blueprint: Option<String>,
+    view: Option<String>,
+}
+
+async fn matrix_page(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Query(q): Query<MatrixQuery>,
+) -> Response {
+    let who = viewer.who.clone();
+    let loaded = with_engine(&state, move |e| {
+        let mut views = Vec::new();
+        for name in blueprint_names(e)? {
+            let b = e.blueprint(&name, None)?;
+            views.extend(
+                b.matrices
+                    .iter()
+                    .map(|m| (name.clone(), m.id.to_string(), m.label.clone())),
+            );
+        }
+        let chosen = match (&q.blueprint, &q.view) {
+            (Some(b), v) => Some((b.clone(), v.clone())),
+            (None, _) => views.first().map(|(b, v, _)| (b.clone(), Some(v.clone()))),
+        };
+        let shown = match chosen {
+            Some((b, v)) => {
+                let matrix = e.matrix(&who, Some(&b), v.as_deref())?;
+                let blueprint = e.blueprint(&b, None)?;
+                Some((matrix, blueprint))
+            }
+            None => None,
+        };
+        Ok((views, shown))
+    })
+    .await;
+    match loaded {
+        Ok((views, shown)) => html(
+            StatusCode::OK,
+            pages::matrix(&viewer, &views, shown.as_ref()),
+        ),
+        Err(e) => api_error_page(&e),
+    }
+}
+
+async fn home() -> Redirect {
+    Redirect::to("/items")
+}
+
+/// The pages of the web UI.
+pub(super) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/items", get(items_page).post(create_item))
+        .route("/tree", get(tree_page))
+        .route("/items/{id}", get(item_page))
+        .route("/items/{id}/fields", post(save_fields))
+        .route("/items/{id}/move", post(move_item))
+        .route("/items/{id}/signoff/{action}", post(signoff))
+        .route("/items/{id}/subscription", post(subscription))
+        .route("/items/{id}/timeline", get(timeline_page))
+        .route("/reviews", get(reviews_page))
+        .route("/matrix", get(matrix_page))
+        .layer(axum::middleware::from_fn(same_origin))
+}

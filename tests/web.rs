@@ -1,0 +1,678 @@
+//! The web UI of `govrt serve`: a full sign-off by five users in headless
+//! Chromium (through ChromeDriver) with JavaScript disabled, checking that
+//! each user sees only the actions they may take, with screenshots of the
+//! item page and the matrix; and, over plain HTTP, the session cookie, CSRF
+//! protection and sign-in errors.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use support::{Daemon, Sandbox, get_page, post_form};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn token(s: &Sandbox, user: &str) -> String {
+    s.quiet(&["--json", "token", "create", user]).json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The standard world, rated projects for the matrix, and a model version.
+fn world(s: &Sandbox) -> (String, String) {
+    let (project, model) = s.standard_world();
+    s.quiet(&[
+        "--as",
+        "owner",
+        "item",
+        "set",
+        &project,
+        "value=4",
+        "feasibility=3",
+        "risk=2",
+    ]);
+    s.quiet(&[
+        "--as",
+        "owner",
+        "item",
+        "create",
+        "project",
+        "Churn",
+        "--set",
+        "owner=owner",
+        "--set",
+        "value=2",
+        "--set",
+        "feasibility=5",
+        "--set",
+        "risk=5",
+    ]);
+    let version = s.model_version(&model, "v1");
+    (project, version)
+}
+
+/// A session cookie for `user`, signed in over plain HTTP.
+fn sign_in(port: u16, secret: &str) -> String {
+    let r = post_form(
+        port,
+        "/login",
+        None,
+        &[],
+        &[("token", secret), ("next", "/items")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let set = r.header("set-cookie").unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_string()
+}
+
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+#[test]
+fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
+    let s = Sandbox::new("web-http");
+    let (_, version) = world(&s);
+    let owner = token(&s, "owner");
+    let d = Daemon::start(&s, &[]);
+
+    // Not signed in: every page sends to the sign-in form, which says where it returns.
+    let r = get_page(d.port, &format!("/items/{version}"), None);
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/login?next=%2Fitems%2F{version}").as_str())
+    );
+    let r = get_page(d.port, "/login?next=/items", None);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("<label for=\"token\""), "{}", r.body);
+
+    // A wrong token is refused next to the input; nothing is set.
+    let r = post_form(d.port, "/login", None, &[], &[("token", "govt_nope")]);
+    assert_eq!(r.status, 401);
+    assert!(
+        r.body.contains("id=\"error-token\"") && r.body.contains("not a user token"),
+        "{}",
+        r.body
+    );
+    assert!(r.header("set-cookie").is_none());
+
+    // An off-site `next` is not followed.
+    let r = post_form(
+        d.port,
+        "/login",
+        None,
+        &[],
+        &[("token", &owner), ("next", "//evil.example/")],
+    );
+    assert_eq!(r.header("location"), Some("/items"));
+
+    let cookie = sign_in(d.port, &owner);
+    let page = get_page(d.port, &format!("/items/{version}"), Some(&cookie));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    assert!(
+        !page.body.contains("<script"),
+        "the pages carry no JavaScript"
+    );
+    let csrf = csrf_of(&page.body);
+    let request = format!("/items/{version}/signoff/request-review");
+
+    // Without the form's secret, or from another site, nothing happens.
+    let r = post_form(d.port, &request, Some(&cookie), &[], &[("step", "review")]);
+    assert_eq!(r.status, 403);
+    let r = post_form(
+        d.port,
+        &request,
+        Some(&cookie),
+        &[("Origin", "http://evil.example")],
+        &[("step", "review"), ("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 403);
+    let status = s.quiet(&["--json", "status", &version]).json();
+    assert_eq!(status["signoffs"][0]["status"], "NOT_STARTED");
+
+    // With it, the action is done and the browser is sent back to the panel.
+    let r = post_form(
+        d.port,
+        &request,
+        Some(&cookie),
+        &[],
+        &[("step", "review"), ("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/items/{version}#signoff-review").as_str())
+    );
+    let status = s.quiet(&["--json", "status", &version]).json();
+    assert_eq!(status["signoffs"][0]["status"], "WAITING_FOR_FEEDBACK");
+    let history = s.quiet(&["--json", "item", "history", &version]).json();
+    assert_eq!(
+        history.as_array().unwrap().last().unwrap()["actor"],
+        "owner"
+    );
+
+    // A refusal comes back as the page, with the engine's words by the panel.
+    let r = post_form(
+        d.port,
+        &request,
+        Some(&cookie),
+        &[],
+        &[("step", "review"), ("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("id=\"error-signoff-review\""), "{}", r.body);
+    assert!(r.body.contains("WAITING_FOR_FEEDBACK"), "{}", r.body);
+
+    // A stale form (an older revision) is refused, not applied over newer data.
+    let r = post_form(
+        d.port,
+        &format!("/items/{version}/fields"),
+        Some(&cookie),
+        &[],
+        &[
+            ("csrf", &csrf),
+            ("revision", "1"),
+            ("f.description", "late edit"),
+        ],
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("id=\"error-fields\""), "{}", r.body);
+
+    // The list per blueprint shows step, sign-off state and deploy decision, and filters.
+    let list = get_page(d.port, "/items?blueprint=model_version", Some(&cookie));
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body
+            .contains(&format!("href=\"/items/{version}\">v1</a>")),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body.contains("WAITING FOR FEEDBACK") && list.body.contains("badge d-BLOCK"),
+        "{}",
+        list.body
+    );
+    let none = get_page(
+        d.port,
+        "/items?blueprint=model_version&state=APPROVED",
+        Some(&cookie),
+    );
+    assert!(
+        none.body.contains("No item matches.") && none.body.contains("0 of 1 items"),
+        "{}",
+        none.body
+    );
+    // The tree nests initiative → project → model → version.
+    let tree = get_page(d.port, "/tree", Some(&cookie));
+    let (fraud, scorer, v1) = (
+        tree.body.find(">Fraud scoring<").unwrap(),
+        tree.body.find(">Scorer<").unwrap(),
+        tree.body.find(">v1<").unwrap(),
+    );
+    assert!(fraud < scorer && scorer < v1);
+    assert_eq!(
+        tree.body.matches("<ul class=\"tree\">").count(),
+        3,
+        "{}",
+        tree.body
+    );
+
+    // Creating an item with typed fields; a bad value is shown by the form.
+    let model = s.quiet(&["--json", "item", "show", &version]).json()["parent"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let create_v2 = |fields: &[(&str, &str)]| {
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("blueprint", "model_version"),
+            ("name", "v2"),
+            ("parent", model.as_str()),
+        ];
+        form.extend_from_slice(fields);
+        post_form(d.port, "/items", Some(&cookie), &[], &form)
+    };
+    let r = create_v2(&[("f.risk_tier", "extreme")]);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body.contains("id=\"error-create\"") && r.body.contains("extreme"),
+        "{}",
+        r.body
+    );
+    let r = create_v2(&[("f.risk_tier", "high"), ("f.owner", "owner")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let v2 = r
+        .header("location")
+        .unwrap()
+        .trim_start_matches("/items/")
+        .to_string();
+    let shown = s.quiet(&["--json", "item", "show", &v2]).json();
+    assert_eq!(shown["fields"]["risk_tier"], "high");
+    let page = get_page(d.port, &format!("/items/{v2}"), Some(&cookie));
+    assert!(
+        page.body
+            .contains("<select id=\"f-risk_tier\" name=\"f.risk_tier\">"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<option value=\"high\" selected>"),
+        "{}",
+        page.body
+    );
+
+    // Someone without write permission reads the fields and gets no form buttons.
+    let outsider = token(&s, "outsider");
+    let outsider = sign_in(d.port, &outsider);
+    let page = get_page(d.port, &format!("/items/{v2}"), Some(&outsider));
+    assert!(
+        page.body
+            .contains("<output id=\"f-risk_tier\">high</output>"),
+        "{}",
+        page.body
+    );
+    for hidden in [
+        "Save fields",
+        "Request review",
+        "Advance to the next step",
+        "Give feedback",
+    ] {
+        assert!(
+            !page.body.contains(hidden),
+            "an outsider is offered `{hidden}`"
+        );
+    }
+
+    // Signing out ends the session on the server.
+    let r = post_form(d.port, "/logout", Some(&cookie), &[], &[("csrf", &csrf)]);
+    assert_eq!(r.status, 303);
+    let r = get_page(d.port, "/items", Some(&cookie));
+    assert_eq!(r.status, 303);
+}
+
+/// ChromeDriver on a free port, killed when dropped.
+struct Driver {
+    child: std::process::Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Driver {
+    fn start(dir: &Path) -> Option<Driver> {
+        for tool in [CHROMIUM, CHROMEDRIVER] {
+            if !Path::new(tool).exists() {
+                eprintln!(
+                    "\n!!! SKIPPED: {tool} is missing; install Debian's chromium and chromium-driver (.ci/run does) !!!\n"
+                );
+                return None;
+            }
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Driver {
+            child,
+            port,
+            profile: dir.join("chromium-profile"),
+        })
+    }
+
+    /// A headless Chromium with JavaScript disabled for pages.
+    async fn browser(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                    "--window-size=1280,1800", format!("--user-data-dir={}", self.profile.display()),
+                ],
+                "prefs": {"profile.managed_default_content_settings.javascript": 2},
+            }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The browser session of one user.
+struct User<'a> {
+    c: &'a Client,
+    base: String,
+}
+
+impl User<'_> {
+    /// Clicks what `locator` finds and waits until the next page replaced this one.
+    async fn click(&self, locator: Locator<'_>) {
+        let page = self.c.find(Locator::Css("html")).await.unwrap();
+        self.c.find(locator).await.unwrap().click().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while page.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "the page did not change");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn sign_in(&self, secret: &str, item: &str) {
+        self.c
+            .goto(&format!("{}/items/{item}", self.base))
+            .await
+            .unwrap();
+        // Sent to the sign-in form first, then back to the item.
+        assert!(
+            self.c
+                .current_url()
+                .await
+                .unwrap()
+                .path()
+                .starts_with("/login")
+        );
+        self.fill("token", secret).await;
+        self.click(Locator::Css("main button[type=submit]")).await;
+        assert_eq!(
+            self.c.current_url().await.unwrap().path(),
+            format!("/items/{item}")
+        );
+    }
+
+    async fn sign_out(&self) {
+        self.click(Locator::Css("header form button")).await;
+        let url = self.c.current_url().await.unwrap();
+        assert_eq!(
+            url.path(),
+            "/login",
+            "{url}: {}",
+            self.c.source().await.unwrap()
+        );
+    }
+
+    /// The sign-off buttons this user is shown, in order.
+    async fn buttons(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for b in self
+            .c
+            .find_all(Locator::Css("#signoff-review form button"))
+            .await
+            .unwrap()
+        {
+            out.push(b.text().await.unwrap());
+        }
+        out
+    }
+
+    async fn press(&self, label: &str) {
+        let xpath = format!("//section[@id='signoff-review']//button[normalize-space()='{label}']");
+        self.click(Locator::XPath(&xpath)).await;
+    }
+
+    async fn badge(&self) -> String {
+        self.c
+            .find(Locator::Css("#signoff-review-h .badge"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn feedback(&self, group: &str, verdict: &str, comment: &str) {
+        self.c
+            .find(Locator::Id(&format!("fb-review-{group}-{verdict}")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.fill(&format!("fb-review-{group}-comment"), comment)
+            .await;
+        self.press("Give feedback").await;
+    }
+
+    /// Types `text` into the input with this id.
+    async fn fill(&self, id: &str, text: &str) {
+        let input = self.c.find(Locator::Id(id)).await.unwrap();
+        input.send_keys(text).await.unwrap();
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
+fn screenshot(name: &str, png: &[u8]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{name} is not a real screenshot"
+    );
+    std::fs::write(&path, png).unwrap();
+    eprintln!("screenshot: {}", path.display());
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_sign_off_in_a_real_browser_without_javascript() {
+    let s = Sandbox::new("web-browser");
+    let Some(driver) = Driver::start(&s.dir) else {
+        return;
+    };
+    let (_, version) = world(&s);
+    let secrets: std::collections::HashMap<&str, String> =
+        ["owner", "itops", "risk1", "biz", "approver"]
+            .into_iter()
+            .map(|u| (u, token(&s, u)))
+            .collect();
+    let d = Daemon::start(&s, &[]);
+    let client = driver.browser().await;
+    let u = User {
+        c: &client,
+        base: format!("http://127.0.0.1:{}", d.port),
+    };
+
+    // The owner moves the version to its review step and asks for the review.
+    u.sign_in(&secrets["owner"], &version).await;
+    assert!(
+        u.c.source()
+            .await
+            .unwrap()
+            .contains("Signed in as <strong>owner</strong>")
+    );
+    u.c.find(Locator::Id("move-step"))
+        .await
+        .unwrap()
+        .select_by_value("review")
+        .await
+        .unwrap();
+    u.click(Locator::XPath(
+        "//section[@id='workflow']//button[normalize-space()='Move']",
+    ))
+    .await;
+    assert!(
+        u.text("ol.steps li[aria-current=step]")
+            .await
+            .starts_with("Review")
+    );
+    assert_eq!(
+        u.buttons().await,
+        [
+            "Request review",
+            "Request final approval",
+            "Abandon",
+            "Reset",
+            "Schedule reset"
+        ]
+    );
+    u.press("Request review").await;
+    assert_eq!(u.badge().await, "WAITING FOR FEEDBACK");
+    // The owner reviews nothing: no feedback form.
+    assert!(
+        u.c.find_all(Locator::Css("form[action$='/signoff/feedback']"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    u.sign_out().await;
+
+    // Each reviewer sees their own group's form and nothing they may not do.
+    for (user, group, verdict, shown) in [
+        ("itops", "it_ops", "approved", "APPROVED"),
+        ("risk1", "risk", "minor", "MINOR ISSUE"),
+        ("biz", "business", "approved", "APPROVED"),
+    ] {
+        u.sign_in(&secrets[user], &version).await;
+        assert_eq!(u.buttons().await, ["Give feedback", "Delegate"], "{user}");
+        let forms =
+            u.c.find_all(Locator::Css(
+                "form[action$='/signoff/feedback'] input[name=group]",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(forms.len(), 1);
+        assert_eq!(
+            forms[0].attr("value").await.unwrap().as_deref(),
+            Some(group)
+        );
+        u.feedback(group, verdict, &format!("checked by {user}"))
+            .await;
+        let panel = u.text("#signoff-review").await;
+        assert!(panel.contains(&format!("{shown} by {user}")), "{panel}");
+        u.sign_out().await;
+    }
+
+    // A refused action is explained next to the panel that caused it.
+    u.sign_in(&secrets["risk1"], &version).await;
+    u.fill("dg-review-risk", "nobody").await;
+    u.press("Delegate").await;
+    assert!(
+        u.text("#error-signoff-review")
+            .await
+            .contains("user `nobody`")
+    );
+    u.sign_out().await;
+
+    // The owner asks for the final approval, but may not give it (`not requester`).
+    u.sign_in(&secrets["owner"], &version).await;
+    u.press("Request final approval").await;
+    assert_eq!(u.badge().await, "WAITING FOR APPROVAL");
+    let owner_buttons = u.buttons().await;
+    assert!(
+        !owner_buttons.iter().any(|b| b == "Approve"),
+        "{owner_buttons:?}"
+    );
+    u.sign_out().await;
+
+    // The approver finds it under "My reviews" and approves it.
+    u.sign_in(&secrets["approver"], &version).await;
+    assert_eq!(
+        u.buttons().await,
+        [
+            "Back to feedback",
+            "Approve",
+            "Reject",
+            "Delegate",
+            "Abandon",
+            "Reset",
+            "Schedule reset"
+        ]
+    );
+    u.c.goto(&format!("{}/reviews", u.base)).await.unwrap();
+    u.click(Locator::LinkText("v1")).await;
+    u.fill("approve-review-comment", "fit for production").await;
+    u.press("Approve").await;
+    assert_eq!(u.badge().await, "APPROVED");
+    assert!(u.text("#deploy").await.contains("ALLOW"));
+    // A decided sign-off can still be edited by its approver.
+    assert_eq!(
+        u.buttons().await,
+        ["Approve", "Reject", "Abandon", "Reset", "Schedule reset"]
+    );
+    screenshot("item-page.png", &u.c.screenshot().await.unwrap());
+
+    // The timeline tells the story in words.
+    u.c.goto(&format!("{}/items/{version}/timeline", u.base))
+        .await
+        .unwrap();
+    let timeline = u.text("ol.timeline").await;
+    assert!(
+        timeline.contains("approver approve on the sign-off of step review"),
+        "{timeline}"
+    );
+    assert!(timeline.contains("fit for production"), "{timeline}");
+
+    // The matrix: a linked point per rated project.
+    u.c.goto(&format!("{}/matrix", u.base)).await.unwrap();
+    let points =
+        u.c.find_all(Locator::Css("svg.matrix a circle"))
+            .await
+            .unwrap();
+    assert_eq!(points.len(), 2);
+    screenshot("matrix.png", &u.c.screenshot().await.unwrap());
+    u.click(Locator::LinkText("Churn")).await;
+    assert_eq!(u.text("h1").await.split(' ').next(), Some("Churn"));
+    client.close().await.unwrap();
+
+    // What the browser did is what the engine holds.
+    let status = s.quiet(&["--json", "status", &version]).json();
+    assert_eq!(status["signoffs"][0]["status"], "APPROVED");
+    assert_eq!(status["signoffs"][0]["decision"]["by"], "approver");
+    assert_eq!(
+        status["signoffs"][0]["feedback"][1]["reviews"][0]["verdict"],
+        "MINOR_ISSUE"
+    );
+    s.quiet(&["audit", "verify"]);
+}
