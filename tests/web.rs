@@ -80,6 +80,30 @@ fn sign_in(port: u16, secret: &str) -> String {
     set.split(';').next().unwrap().to_string()
 }
 
+/// Every input a user fills has a label naming it.
+fn assert_labelled(page: &str) {
+    let mut controls = 0;
+    for tag in ["<input ", "<select ", "<textarea "] {
+        for (at, _) in page.match_indices(tag) {
+            let element = &page[at..at + page[at..].find('>').unwrap()];
+            if element.contains("type=\"hidden\"") {
+                continue;
+            }
+            let id = element
+                .split("id=\"")
+                .nth(1)
+                .map(|r| r.split('"').next().unwrap());
+            let id = id.unwrap_or_else(|| panic!("no id on {element}"));
+            assert!(
+                page.contains(&format!("for=\"{id}\"")),
+                "no label for {element}"
+            );
+            controls += 1;
+        }
+    }
+    assert!(controls > 0);
+}
+
 fn csrf_of(page: &str) -> String {
     let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
     page[at..].split('"').next().unwrap().to_string()
@@ -203,6 +227,7 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     // The list per blueprint shows step, sign-off state and deploy decision, and filters.
     let list = get_page(d.port, "/items?blueprint=model_version", Some(&cookie));
     assert_eq!(list.status, 200);
+    assert_labelled(&list.body);
     assert!(
         list.body
             .contains(&format!("href=\"/items/{version}\">v1</a>")),
