@@ -162,7 +162,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .local_addr()?
         .port();
     let mut engines = Vec::new();
-    for _ in 0..8 {
+    for _ in 0..9 {
         engines.push(Engine::open(&db, Durability::Full)?);
     }
     let config = ServerConfig {

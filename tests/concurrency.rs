@@ -159,3 +159,57 @@ fn killed_writers_leave_a_consistent_database() {
         "the writers that were not killed all landed ({applied})"
     );
 }
+
+/// The daemon's group commit: several actions in one batch each succeed or
+/// fail on their own, nobody else sees them before the batch commits, and a
+/// batch that never commits (a crash) leaves nothing behind.
+#[test]
+fn a_group_commit_keeps_each_action_whole() {
+    use govrt::engine::{Engine, FieldChange};
+    use govrt::store::Durability;
+
+    let s = Sandbox::new("batch");
+    let (_, model) = s.standard_world();
+    let version = s.model_version(&model, "v1");
+    let id: i64 = version.parse().unwrap();
+    let set = |field: &str, value: &str| vec![FieldChange::Set(field.into(), value.into())];
+    let mut writer = Engine::open(&s.db(), Durability::Full).unwrap();
+    let mut reader = Engine::open(&s.db(), Durability::Full).unwrap();
+    let owner = writer.identify_user("owner").unwrap();
+    let outsider = writer.identify_user("outsider").unwrap();
+
+    writer.begin_batch().unwrap();
+    writer
+        .set_fields(&owner, id, &set("description", "kept"), None, None)
+        .unwrap();
+    let refused = writer.set_fields(&outsider, id, &set("description", "refused"), None, None);
+    assert!(refused.is_err(), "an outsider may not write");
+    writer
+        .set_fields(&owner, id, &set("risk_tier", "high"), Some(2), None)
+        .unwrap();
+    let before = reader.item(&owner, id).unwrap();
+    assert_eq!(before.revision, 1, "nothing is visible before the commit");
+    writer.commit_batch().unwrap();
+
+    let after = reader.item(&owner, id).unwrap();
+    assert_eq!(after.revision, 3);
+    assert_eq!(after.fields["description"], "kept");
+    assert_eq!(after.fields["risk_tier"], "high");
+    assert_eq!(
+        set_events(&s, &version),
+        2,
+        "the refused action left no event"
+    );
+
+    // A batch that never commits is lost whole, as a crash would lose it.
+    writer.begin_batch().unwrap();
+    writer
+        .set_fields(&owner, id, &set("description", "lost"), None, None)
+        .unwrap();
+    drop(writer);
+    let after = reader.item(&owner, id).unwrap();
+    assert_eq!(after.revision, 3);
+    assert_eq!(after.fields["description"], "kept");
+    s.quiet(&["audit", "verify"]);
+    assert_eq!(reader.integrity_check().unwrap(), "ok");
+}

@@ -1570,9 +1570,10 @@ pub fn serve(
         tick_every: std::time::Duration::from_secs(tick_seconds.max(1)),
         static_dir,
     };
-    // One connection per concurrent request (readers proceed while one writes).
+    // One connection per concurrent read (readers proceed while one writes),
+    // and one more for the writer thread.
     let mut engines = vec![engine];
-    for _ in 1..POOL_SIZE {
+    for _ in 0..POOL_SIZE {
         engines.push(tryo!(open(cli, false)));
     }
     match crate::server::serve(engines, config) {

@@ -1234,6 +1234,22 @@ impl Engine {
         })
     }
 
+    /// Starts a group commit (see [`crate::store::Store::begin_batch`]):
+    /// the actions until [`Engine::commit_batch`] reach the disk together.
+    pub fn begin_batch(&mut self) -> Result<()> {
+        Ok(self.store.begin_batch()?)
+    }
+
+    /// Commits the actions since [`Engine::begin_batch`], or none of them.
+    pub fn commit_batch(&mut self) -> Result<()> {
+        let result = self.store.commit_batch();
+        if result.is_err() {
+            // A blueprint set loaded in the batch is not stored after all.
+            self.cache = SetCache::default();
+        }
+        Ok(result?)
+    }
+
     /// How links in mail reach the daemon.
     pub fn set_base_url(&mut self, url: &str) {
         self.base_url = url.to_string();

@@ -46,9 +46,8 @@ struct AppState {
     /// never wait for a writer (WAL), writers queue on SQLite's lock.
     engines: Mutex<Vec<Engine>>,
     permits: tokio::sync::Semaphore,
-    /// Writers take turns here rather than in SQLite's busy handler, whose
-    /// growing sleeps would stretch the tail latency.
-    writer: tokio::sync::Mutex<()>,
+    /// Every write goes to the writer thread (see [`write_loop`]).
+    jobs: std::sync::mpsc::Sender<Job>,
     blueprints: Option<PathBuf>,
     sender: Option<Sender>,
     requests: AtomicU64,
@@ -190,13 +189,84 @@ async fn run_blocking<T: Send + 'static>(
     result
 }
 
-/// Runs a writing `f` on an engine, one writer at a time.
+/// Reports a job's result once its batch is committed (or failed to be).
+type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// A write for the writer thread.
+type Job = Box<dyn FnOnce(&mut Engine) -> Finish + Send>;
+
+/// Most writes committed together.
+const MAX_BATCH: usize = 64;
+
+/// The writer thread: one connection, writes one after the other, with
+/// group commit. It takes every write waiting when it is free, runs each in
+/// its own savepoint (a refused one leaves no trace), commits them with one
+/// sync, and only then answers each: no request hears "done" before its
+/// change is durable. Under load, the writes that arrive while a batch is
+/// syncing make up the next batch; alone, a write is a batch of one.
+fn write_loop(mut engine: Engine, jobs: std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        // If the batch cannot start, each write runs as its own transaction.
+        let batched = engine.begin_batch().is_ok();
+        let finishes: Vec<Finish> = batch
+            .into_iter()
+            .filter_map(|job| {
+                // A panicking job drops its answer: that request gets a 500.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut engine))).ok()
+            })
+            .collect();
+        let committed = if batched {
+            engine.commit_batch().map_err(|e| e.to_string())
+        } else {
+            Ok(())
+        };
+        if let Err(e) = &committed {
+            tracing::error!(error = %e, writes = finishes.len(), "a batch of writes could not be committed; none of it was saved");
+        }
+        for finish in finishes {
+            finish(committed.clone());
+        }
+    }
+}
+
+/// Runs a writing `f` on the writer thread; answers once it is committed.
 async fn with_writer<T: Send + 'static>(
     state: &Shared,
     f: impl FnOnce(&mut Engine) -> crate::engine::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _turn = state.writer.lock().await;
-    with_engine(state, f).await
+    let (answer, answered) = tokio::sync::oneshot::channel::<Result<T, ApiError>>();
+    let job: Job = Box::new(move |engine: &mut Engine| {
+        let result = f(engine);
+        Box::new(move |committed: Result<(), String>| {
+            let result = match committed {
+                Ok(()) => result.map_err(ApiError::from),
+                Err(e) => Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "storage",
+                    format!("the change was not saved: {e}"),
+                    Some("nothing of it was written; try again".into()),
+                )),
+            };
+            let _ = answer.send(result);
+        })
+    });
+    let lost = || {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the writer stopped before answering; the change may not be saved",
+            None,
+        )
+    };
+    state.jobs.send(job).map_err(|_| lost())?;
+    answered.await.map_err(|_| lost())?
 }
 
 /// Runs `f` on an engine, mapping its errors to API errors.
@@ -978,7 +1048,15 @@ async fn shutdown_signal() {
 }
 
 /// Runs the daemon until SIGINT or SIGTERM; requests in flight finish.
-pub fn serve(engines: Vec<Engine>, config: ServerConfig) -> Result<(), String> {
+pub fn serve(mut engines: Vec<Engine>, config: ServerConfig) -> Result<(), String> {
+    let Some(writer) = engines.pop() else {
+        return Err("the daemon needs at least two database connections".into());
+    };
+    let (jobs, queue) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("govrt-writer".into())
+        .spawn(move || write_loop(writer, queue))
+        .map_err(|e| format!("cannot start the writer thread: {e}"))?;
     let size = engines.len().max(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -988,7 +1066,7 @@ pub fn serve(engines: Vec<Engine>, config: ServerConfig) -> Result<(), String> {
         let state = Arc::new(AppState {
             engines: Mutex::new(engines),
             permits: tokio::sync::Semaphore::new(size),
-            writer: tokio::sync::Mutex::new(()),
+            jobs,
             blueprints: config.blueprints,
             sender: config.sender,
             requests: AtomicU64::new(0),

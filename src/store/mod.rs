@@ -180,6 +180,9 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// An open database.
 pub struct Store {
     conn: Connection,
+    /// Inside a group commit: each `write`/`read` is a savepoint of one
+    /// outer transaction (see [`Store::begin_batch`]).
+    batch: bool,
 }
 
 /// A stored item.
@@ -342,7 +345,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", durability.as_str())?;
-        let mut store = Store { conn };
+        let mut store = Store { conn, batch: false };
         store.migrate()?;
         Ok(store)
     }
@@ -367,22 +370,49 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a write transaction (`BEGIN IMMEDIATE`).
+    /// Starts a write transaction (`BEGIN IMMEDIATE`), or a savepoint inside a batch.
     pub fn write(&mut self) -> Result<Tx<'_>, StoreError> {
-        Ok(Tx {
-            tx: self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?,
-        })
+        self.begin(TransactionBehavior::Immediate)
     }
 
-    /// Starts a read transaction (a consistent snapshot).
+    /// Starts a read transaction (a consistent snapshot), or a savepoint inside a batch.
     pub fn read(&mut self) -> Result<Tx<'_>, StoreError> {
-        Ok(Tx {
-            tx: self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Deferred)?,
-        })
+        self.begin(TransactionBehavior::Deferred)
+    }
+
+    fn begin(&mut self, behavior: TransactionBehavior) -> Result<Tx<'_>, StoreError> {
+        let tx = if self.batch {
+            Scope::Savepoint(self.conn.savepoint()?)
+        } else {
+            Scope::Transaction(self.conn.transaction_with_behavior(behavior)?)
+        };
+        Ok(Tx { tx })
+    }
+
+    /// Starts a group commit: until [`Store::commit_batch`], every
+    /// transaction is a savepoint of one outer write transaction. Each still
+    /// commits or rolls back on its own (a refused action leaves no trace),
+    /// but they reach the disk together, with one sync. Whoever uses this
+    /// must not report any of them as done before `commit_batch` succeeds.
+    pub fn begin_batch(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.batch = true;
+        Ok(())
+    }
+
+    /// Ends a group commit: commits every savepoint released since
+    /// [`Store::begin_batch`], or, if that fails, none of them.
+    pub fn commit_batch(&mut self) -> Result<(), StoreError> {
+        self.batch = false;
+        match self.conn.execute_batch("COMMIT") {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                Err(e.into())
+            }
+        }
     }
 
     /// `PRAGMA integrity_check`: `ok`, or the problems found.
@@ -395,7 +425,25 @@ impl Store {
 
 /// One transaction.
 pub struct Tx<'c> {
-    tx: rusqlite::Transaction<'c>,
+    tx: Scope<'c>,
+}
+
+/// A transaction of its own, or a savepoint of a batch; either rolls back
+/// when dropped without a commit.
+enum Scope<'c> {
+    Transaction(rusqlite::Transaction<'c>),
+    Savepoint(rusqlite::Savepoint<'c>),
+}
+
+impl std::ops::Deref for Scope<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Scope::Transaction(t) => t,
+            Scope::Savepoint(s) => s,
+        }
+    }
 }
 
 fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRow, String, String)> {
@@ -425,7 +473,11 @@ const ITEM_COLUMNS: &str = "id, blueprint, version, parent, name, fields, step, 
 impl Tx<'_> {
     /// Commits.
     pub fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit()?)
+        match self.tx {
+            Scope::Transaction(t) => t.commit()?,
+            Scope::Savepoint(s) => s.commit()?,
+        }
+        Ok(())
     }
 
     // ------------------------------------------------------------ blueprints
