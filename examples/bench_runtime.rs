@@ -17,6 +17,10 @@
 //! Each configuration runs in its own process, so `peak_rss_mb` is that
 //! configuration's own peak.
 
+// The allocator of the `govrt` binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 
 #[path = "common/baseline.rs"]

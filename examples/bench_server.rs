@@ -11,6 +11,10 @@
 //! cargo run --release --example bench_server [-- --items 100000 --seconds 10]
 //! ```
 
+// The allocator of the `govrt` binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
