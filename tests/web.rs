@@ -81,8 +81,8 @@ fn sign_in(port: u16, secret: &str) -> String {
     set.split(';').next().unwrap().to_string()
 }
 
-/// Every input a user fills has a label naming it.
-fn assert_labelled(page: &str) {
+/// Every input a user fills has a label naming it; returns how many there are.
+fn assert_labelled(page: &str) -> usize {
     let mut controls = 0;
     for tag in ["<input ", "<select ", "<textarea "] {
         for (at, _) in page.match_indices(tag) {
@@ -102,7 +102,7 @@ fn assert_labelled(page: &str) {
             controls += 1;
         }
     }
-    assert!(controls > 0);
+    controls
 }
 
 fn csrf_of(page: &str) -> String {
@@ -228,7 +228,7 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     // The list per blueprint shows step, sign-off state and deploy decision, and filters.
     let list = get_page(d.port, "/items?blueprint=model_version", Some(&cookie));
     assert_eq!(list.status, 200);
-    assert_labelled(&list.body);
+    assert!(assert_labelled(&list.body) > 0);
     assert!(
         list.body
             .contains(&format!("href=\"/items/{version}\">v1</a>")),
@@ -330,6 +330,52 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
             "an outsider is offered `{hidden}`"
         );
     }
+
+    // Every page of every kind of item renders, with or without a workflow.
+    let initiative = s
+        .quiet(&[
+            "--as",
+            "owner",
+            "item",
+            "create",
+            "business_initiative",
+            "Growth",
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    let project = s.quiet(&["--json", "item", "show", &model]).json()["parent"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bundle = s
+        .quiet(&[
+            "--as", "owner", "item", "create", "bundle", "B1", "--parent", &project,
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    for id in [&initiative, &project, &model, &version, &v2, &bundle] {
+        for page in [format!("/items/{id}"), format!("/items/{id}/timeline")] {
+            let r = get_page(d.port, &page, Some(&cookie));
+            assert_eq!(r.status, 200, "{page}: {}", r.body);
+            assert_labelled(&r.body);
+        }
+    }
+    // A blueprint without a matrix is explained next to the views there are.
+    let r = get_page(d.port, "/matrix?blueprint=model_version", Some(&cookie));
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(
+        r.body.contains("id=\"error-matrix\"") && r.body.contains("Project qualification"),
+        "{}",
+        r.body
+    );
+    for page in ["/reviews", "/matrix", "/tree", "/items?q=v"] {
+        let r = get_page(d.port, page, Some(&cookie));
+        assert_eq!(r.status, 200, "{page}: {}", r.body);
+    }
+    let r = get_page(d.port, "/items/999999", Some(&cookie));
+    assert_eq!(r.status, 404, "{}", r.body);
 
     // Signing out ends the session on the server.
     let r = post_form(d.port, "/logout", Some(&cookie), &[], &[("csrf", &csrf)]);

@@ -971,6 +971,7 @@ pub fn matrix(
     viewer: &Viewer,
     views: &[(String, String, String)],
     shown: Option<&(MatrixView, Blueprint)>,
+    notice: Option<&Notice>,
 ) -> Markup {
     let body = html! {
         h1 { "Matrix" }
@@ -979,7 +980,9 @@ pub fn matrix(
                 a href=(format!("/matrix?blueprint={b}&view={v}")) aria-current=[shown.is_some_and(|(m, _)| &m.blueprint == b && &m.view == v).then_some("page")] { (label) " (" (b) ")" }
             }
         }
+        (error_box(notice, "matrix"))
         @match shown {
+            None if notice.is_some() => {},
             None => p { "No blueprint declares a matrix view." },
             Some((m, blueprint)) => (matrix_chart(m, blueprint)),
         }

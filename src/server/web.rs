@@ -665,20 +665,27 @@ async fn matrix_page(
             (None, _) => views.first().map(|(b, v, _)| (b.clone(), Some(v.clone()))),
         };
         let shown = match chosen {
-            Some((b, v)) => {
-                let matrix = e.matrix(&who, Some(&b), v.as_deref())?;
-                let blueprint = e.blueprint(&b, None)?;
-                Some((matrix, blueprint))
-            }
+            Some((b, v)) => Some(
+                e.matrix(&who, Some(&b), v.as_deref())
+                    .and_then(|m| Ok((m, e.blueprint(&b, None)?))),
+            ),
             None => None,
         };
         Ok((views, shown))
     })
     .await;
     match loaded {
+        Ok((views, Some(Err(e)))) => {
+            // A view that does not exist is explained above the views that do.
+            let e = ApiError::from(e);
+            html(
+                e.status,
+                pages::matrix(&viewer, &views, None, Some(&notice("matrix", &e))),
+            )
+        }
         Ok((views, shown)) => html(
             StatusCode::OK,
-            pages::matrix(&viewer, &views, shown.as_ref()),
+            pages::matrix(&viewer, &views, shown.and_then(Result::ok).as_ref(), None),
         ),
         Err(e) => api_error_page(&e),
     }
