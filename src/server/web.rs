@@ -664,13 +664,10 @@ async fn matrix_page(
             (Some(b), v) => Some((b.clone(), v.clone())),
             (None, _) => views.first().map(|(b, v, _)| (b.clone(), Some(v.clone()))),
         };
-        let shown = match chosen {
-            Some((b, v)) => Some(
-                e.matrix(&who, Some(&b), v.as_deref())
-                    .and_then(|m| Ok((m, e.blueprint(&b, None)?))),
-            ),
-            None => None,
-        };
+        let shown = chosen.map(|(b, v)| {
+            e.matrix(&who, Some(&b), v.as_deref())
+                .and_then(|m| Ok((m, e.blueprint(&b, None)?)))
+        });
         Ok((views, shown))
     })
     .await;
