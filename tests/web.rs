@@ -377,6 +377,40 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     let r = get_page(d.port, "/items/999999", Some(&cookie));
     assert_eq!(r.status, 404, "{}", r.body);
 
+    // Long lists come in pages of 100, the filter kept in the links.
+    {
+        let mut engine =
+            govrt::engine::Engine::open(&s.db(), govrt::store::Durability::Normal).unwrap();
+        let owner = engine.identify_user("owner").unwrap();
+        let model: i64 = model.parse().unwrap();
+        for i in 0..100 {
+            engine
+                .create_item(
+                    &owner,
+                    "model_version",
+                    &format!("bulk {i}"),
+                    Some(model),
+                    &[],
+                    None,
+                )
+                .unwrap();
+        }
+    }
+    let first = get_page(d.port, "/items?blueprint=model_version", Some(&cookie));
+    assert!(
+        first.body.contains("102 of 102 items · showing 1–100"),
+        "{}",
+        first.body
+    );
+    let next = "/items?blueprint=model_version&amp;page=2";
+    assert!(first.body.contains(next), "{}", first.body);
+    let second = get_page(d.port, &next.replace("&amp;", "&"), Some(&cookie));
+    assert!(
+        second.body.contains("showing 101–102") && second.body.contains("Page 2 of 2"),
+        "{}",
+        second.body
+    );
+
     // Signing out ends the session on the server.
     let r = post_form(d.port, "/logout", Some(&cookie), &[], &[("csrf", &csrf)]);
     assert_eq!(r.status, 303);

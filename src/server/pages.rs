@@ -51,6 +51,9 @@ pub struct ItemPage {
     pub subscribed: Option<bool>,
 }
 
+/// Items shown per page of the list.
+const PAGE_SIZE: usize = 100;
+
 const CSS: &str = r#"
 *{box-sizing:border-box}
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
@@ -273,6 +276,18 @@ pub fn items(
         .filter(|s| step.is_empty() || s.item.step.as_deref() == Some(step))
         .filter(|s| state.is_empty() || s.signoffs.iter().any(|o| o.status.as_str() == state))
         .collect();
+    let pages = shown.len().div_ceil(PAGE_SIZE).max(1);
+    let page = filter.page.unwrap_or(1).clamp(1, pages);
+    let first = (page - 1) * PAGE_SIZE;
+    let rows = &shown[first.min(shown.len())..(first + PAGE_SIZE).min(shown.len())];
+    let page_link = |p: usize| {
+        let mut f = filter.clone();
+        f.page = Some(p);
+        format!(
+            "/items?{}",
+            serde_urlencoded::to_string(&f).unwrap_or_default()
+        )
+    };
     let infrastructures: Vec<String> = statuses
         .first()
         .map(|s| s.deploy.iter().map(|d| d.infrastructure.clone()).collect())
@@ -316,14 +331,17 @@ pub fn items(
                 }
                 div { button type="submit" { "Filter" } }
             }
-            p.hint { (shown.len()) " of " (statuses.len()) " items" }
+            p.hint {
+                (shown.len()) " of " (statuses.len()) " items"
+                @if pages > 1 { " · showing " (first + 1) "–" (first + rows.len()) }
+            }
             table {
                 thead { tr {
                     th scope="col" { "Item" } th scope="col" { "Blueprint" } th scope="col" { "Step" } th scope="col" { "Sign-offs" }
                     @for i in &infrastructures { th scope="col" { "Deploy: " (i) } }
                 } }
                 tbody {
-                    @for s in &shown {
+                    @for s in rows {
                         tr {
                             td { a href=(format!("/items/{}", s.item.id)) { (s.item.name) } " " span.hint { "#" (s.item.id) } }
                             td { (s.item.blueprint) }
@@ -337,6 +355,13 @@ pub fn items(
                 }
             }
             @if shown.is_empty() { p { "No item matches." } }
+            @if pages > 1 {
+                nav.tabs aria-label="Pages" {
+                    @if page > 1 { a href=(page_link(page - 1)) rel="prev" { "← Previous" } }
+                    span { "Page " (page) " of " (pages) }
+                    @if page < pages { a href=(page_link(page + 1)) rel="next" { "Next →" } }
+                }
+            }
             (create_form(viewer, chosen, create, notice))
         },
     )

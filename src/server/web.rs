@@ -290,12 +290,19 @@ async fn logout(State(state): State<Shared>, headers: HeaderMap, _: Posted) -> R
 // -------------------------------------------------------------------- items
 
 /// The filters of the item list.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default, Clone)]
 pub(super) struct ListFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blueprint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// Which page of the matching items (from 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<usize>,
 }
 
 fn blueprint_names(e: &mut Engine) -> crate::engine::Result<Vec<String>> {
