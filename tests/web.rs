@@ -416,6 +416,19 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     assert_eq!(r.status, 303);
     let r = get_page(d.port, "/items", Some(&cookie));
     assert_eq!(r.status, 303);
+    // A form posted after that leads, once signed in again, back to its item.
+    let r = post_form(
+        d.port,
+        &request,
+        Some(&cookie),
+        &[],
+        &[("step", "review"), ("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/login?next=%2Fitems%2F{version}").as_str())
+    );
 }
 
 /// ChromeDriver on a free port, killed when dropped.

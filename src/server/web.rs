@@ -75,11 +75,26 @@ fn to_login(next: &str) -> Response {
     Redirect::to(&format!("/login?{query}")).into_response()
 }
 
+/// Where sign-in leads back to: the page asked for, or, for a form posted
+/// after the session ended, the page of its item (a form cannot be replayed).
+fn return_path(parts: &Parts) -> String {
+    let asked = parts.uri.path_and_query().map_or("/items", |p| p.as_str());
+    if parts.method == axum::http::Method::GET {
+        return asked.to_string();
+    }
+    let mut segments = parts.uri.path().split('/').skip(1);
+    match (segments.next(), segments.next()) {
+        (Some("items"), Some(id)) if id.parse::<i64>().is_ok() => format!("/items/{id}"),
+        _ => "/items".to_string(),
+    }
+}
+
 impl FromRequestParts<Shared> for Viewer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Viewer, Response> {
-        let next = parts.uri.path_and_query().map_or("/items", |p| p.as_str());
+        let next = return_path(parts);
+        let next = next.as_str();
         let Some(id) = cookie(&parts.headers, COOKIE) else {
             return Err(to_login(next));
         };
