@@ -1596,12 +1596,20 @@ impl Engine {
                 what: format!("item {id}"),
             });
         };
+        Self::chain_from(item, |id| Ok(tx.item(id)?))
+    }
+
+    /// `item` and its ancestors, nearest first, each found by `parent_of`.
+    fn chain_from(
+        item: ItemRow,
+        mut parent_of: impl FnMut(i64) -> Result<Option<ItemRow>>,
+    ) -> Result<Vec<ItemRow>> {
         let mut chain = vec![item];
         while let Some(parent) = chain.last().and_then(|i| i.parent) {
             if chain.len() > 64 {
                 break;
             }
-            match tx.item(parent)? {
+            match parent_of(parent)? {
                 Some(p) => chain.push(p),
                 None => break,
             }
@@ -1816,17 +1824,26 @@ impl Engine {
     ) -> Result<Vec<T>> {
         let tx = self.store.read()?;
         let rows = tx.items(blueprint, parent)?;
+        // Items of a list share their ancestors: each is read once.
+        let mut ancestors: HashMap<i64, Option<ItemRow>> = HashMap::new();
         let mut out = Vec::new();
         for row in rows {
-            let chain = Self::chain(&tx, row.id)?;
-            let set = self.cache.get(&tx, &row.blueprint, row.version)?;
+            let chain = Self::chain_from(row, |id| {
+                if let Some(known) = ancestors.get(&id) {
+                    return Ok(known.clone());
+                }
+                let read = tx.item(id)?;
+                ancestors.insert(id, read.clone());
+                Ok(read)
+            })?;
+            let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
             let resolver = Resolver {
                 set: &set,
                 chain: &chain,
                 who,
             };
             if let (true, Some(b)) = (resolver.has(Permission::Read), resolver.blueprint(0)) {
-                out.push(f(&set, b, &row));
+                out.push(f(&set, b, &chain[0]));
             }
         }
         Ok(out)
