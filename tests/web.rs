@@ -802,3 +802,51 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
     );
     s.quiet(&["audit", "verify"]);
 }
+
+#[test]
+fn a_failing_reviewers_hook_shows_the_item_without_actions() {
+    let s = Sandbox::new("web-hook");
+    std::fs::write(
+        s.dir.join("h.gov"),
+        r#"blueprint thing {
+  script "h.rhai"
+  field note: text
+  permission read = everyone
+  permission write = everyone
+  workflow {
+    step review "Review" {
+      signoff "Check" {
+        feedback a "A" { reviewers = user "v" }
+        final { reviewers = user "v" }
+      }
+    }
+  }
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        s.dir.join("h.rhai"),
+        "fn reviewers(item, step, group) { throw \"the directory is down\"; }\n",
+    )
+    .unwrap();
+    s.quiet(&["init", "--blueprints", "h.gov"]);
+    s.quiet(&["user", "add", "u"]);
+    s.quiet(&["user", "add", "v"]);
+    let id = s
+        .quiet(&["--as", "u", "item", "create", "thing", "T"])
+        .stdout
+        .trim()
+        .to_string();
+    let secret = token(&s, "u");
+    let d = Daemon::start(&s, &[]);
+    let cookie = sign_in(d.port, &secret);
+    let page = get_page(d.port, &format!("/items/{id}"), Some(&cookie));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("id=\"error-page\"") && page.body.contains("the directory is down"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Request review"), "{}", page.body);
+}

@@ -1110,8 +1110,8 @@ pub struct DeployDecision {
     pub confirmed: bool,
 }
 
-/// What a user may do to an item now (see [`Engine::permitted`]).
-#[derive(Debug, Clone, Serialize)]
+/// What a user may do to an item now (see [`Engine::permitted`]); by default, nothing.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Permitted {
     /// May edit fields and move the item in its workflow.
     pub write: bool,

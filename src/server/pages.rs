@@ -499,6 +499,7 @@ pub fn item(viewer: &Viewer, page: &ItemPage, notice: Option<&Notice>) -> Markup
                 " · " a href=(format!("/items/{}/timeline", item.id)) { "Timeline" }
             }
             h1 { (item.name) " " span.hint { "#" (item.id) } " " (workflow_badge(item.workflow)) }
+            (error_box(notice, "page"))
             dl.facts {
                 dt { "Blueprint" } dd { (item.blueprint) " v" (item.version) }
                 dt { "Created by" } dd { (item.creator) " · " (item.created_at.format("%Y-%m-%d %H:%M UTC")) }

@@ -477,7 +477,20 @@ async fn render_item(
     let who = viewer.who.clone();
     let loaded = with_engine(state, move |e| {
         let status = e.status(&who, id)?;
-        let permitted = e.permitted(&who, id)?;
+        // A failing `reviewers` hook must not hide the item: the page shows
+        // it without actions, and says why.
+        let (permitted, failed) = match e.permitted(&who, id) {
+            Ok(p) => (p, None),
+            Err(crate::engine::EngineError::Refused(r)) => (
+                crate::engine::Permitted::default(),
+                Some(Notice {
+                    place: "page".into(),
+                    message: r.to_string(),
+                    help: r.help(),
+                }),
+            ),
+            Err(other) => return Err(other),
+        };
         let blueprint = e.blueprint(&status.item.blueprint, Some(status.item.version))?;
         let children = e.items(&who, None, Some(id))?;
         let subscribed = e
@@ -485,17 +498,23 @@ async fn render_item(
             .into_iter()
             .find(|(i, _)| *i == id)
             .map(|(_, s)| s);
-        Ok(pages::ItemPage {
-            status,
-            permitted,
-            blueprint,
-            children,
-            subscribed,
-        })
+        Ok((
+            pages::ItemPage {
+                status,
+                permitted,
+                blueprint,
+                children,
+                subscribed,
+            },
+            failed,
+        ))
     })
     .await;
     match loaded {
-        Ok(page) => html(status, pages::item(&viewer, &page, notice.as_ref())),
+        Ok((page, failed)) => html(
+            status,
+            pages::item(&viewer, &page, notice.as_ref().or(failed.as_ref())),
+        ),
         Err(e) => api_error_page(&e),
     }
 }
