@@ -768,7 +768,9 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
         ["Approve", "Reject", "Abandon", "Reset", "Schedule reset"]
     );
     // The page from its top: step bar, then the sign-off panel.
-    u.c.goto(&format!("{}/items/{version}", u.base)).await.unwrap();
+    u.c.goto(&format!("{}/items/{version}", u.base))
+        .await
+        .unwrap();
     screenshot("item-page.png", &u.c.screenshot().await.unwrap());
 
     // The timeline tells the story in words.
