@@ -118,9 +118,21 @@ impl FromRequestParts<Shared> for Viewer {
 /// A posted form: its fields, with the CSRF secret checked.
 type Fields = HashMap<String, String>;
 
+/// Compares two secrets in time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
+            == 0
+}
+
 /// The refusal of a form whose CSRF secret is not the session's.
 fn csrf_refusal(viewer: &Viewer, form: &Fields) -> Option<Response> {
-    if form.get("csrf").is_some_and(|c| *c == viewer.csrf) {
+    if form
+        .get("csrf")
+        .is_some_and(|c| same_secret(c, &viewer.csrf))
+    {
         None
     } else {
         Some(page_error(
