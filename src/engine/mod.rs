@@ -2169,11 +2169,7 @@ impl Engine {
             }
             let state = item.signoffs.get(&step_id).cloned().unwrap_or_default();
             let actor = resolver.actor(&step_id, &state)?;
-            let rules = signoff::Rules {
-                groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
-                not_requester: spec.final_approval.not_requester,
-                reset_every: spec.reset_every,
-            };
+            let rules = rules_of(spec);
             let (mut next, events) = signoff::apply(&state, &action, &actor, &rules, now)?;
             let newly_approved = events.iter().any(|e| matches!(e, signoff::Event::Decided { approved: true, status_changed: true, .. }));
             if newly_approved && resolver.set.hooks.has(&item.blueprint, "reset_at") {
@@ -2281,11 +2277,7 @@ impl Engine {
                     .cloned()
                     .unwrap_or_default();
                 let actor = resolver.actor(step.id.as_str(), &state)?;
-                let rules = signoff::Rules {
-                    groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
-                    not_requester: spec.final_approval.not_requester,
-                    reset_every: spec.reset_every,
-                };
+                let rules = rules_of(spec);
                 let accepts =
                     |action: &Action| signoff::apply(&state, action, &actor, &rules, now).is_ok();
                 let mut actions = Vec::new();
@@ -2899,6 +2891,15 @@ fn fingerprint(blueprint: &Blueprint) -> String {
         text.push_str(&s.source);
     }
     crate::store::secret_hash(&text)
+}
+
+/// The static rules of a sign-off, as the state machine takes them.
+fn rules_of(spec: &crate::model::SignOff) -> signoff::Rules<'_> {
+    signoff::Rules {
+        groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
+        not_requester: spec.final_approval.not_requester,
+        reset_every: spec.reset_every,
+    }
 }
 
 fn signoff_view(blueprint: &Blueprint, item: &ItemRow, step: &str) -> Option<SignOffView> {
