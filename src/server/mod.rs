@@ -596,14 +596,9 @@ async fn history(
     ok(StatusCode::OK, &events)
 }
 
-async fn signoff(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    Path((id, action)): Path<(i64, String)>,
-    body: Option<Json<SignOffBody>>,
-) -> ApiResult {
-    let who = caller(&state, &headers).await?;
-    let body = body.map(|Json(b)| b).unwrap_or_default();
+/// The sign-off action `action` names (`request-review`, `feedback`, …: the
+/// API's and the web UI's paths), with its arguments from `body`.
+fn signoff_action(action: &str, body: &SignOffBody) -> Result<Action, ApiError> {
     let missing = |what: &str| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -612,7 +607,7 @@ async fn signoff(
             None,
         )
     };
-    let action = match action.as_str() {
+    Ok(match action {
         "request-review" => Action::RequestReview,
         "request-final" => Action::RequestFinalApproval,
         "feedback" => {
@@ -633,7 +628,18 @@ async fn signoff(
         }
         "delegate" => Action::Delegate { group: body.group.clone().ok_or_else(|| missing("group"))?, to: body.user.clone().ok_or_else(|| missing("user"))? },
         other => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no sign-off action `{other}`"), Some("the actions are request-review, request-final, feedback, back-to-feedback, approve, reject, abandon, cancel-abandon, reset, schedule-reset, delegate".into()))),
-    };
+    })
+}
+
+async fn signoff(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path((id, action)): Path<(i64, String)>,
+    body: Option<Json<SignOffBody>>,
+) -> ApiResult {
+    let who = caller(&state, &headers).await?;
+    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let action = signoff_action(&action, &body)?;
     let view = with_writer(&state, move |e| {
         e.signoff_notify(&who, id, body.step.as_deref(), action, body.notify, None)
     })

@@ -24,8 +24,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::pages::{self, Notice};
-use super::{ApiError, Shared, with_engine, with_writer};
-use crate::engine::signoff::{Action, Verdict};
+use super::{ApiError, Shared, SignOffBody, signoff_action, with_engine, with_writer};
 use crate::engine::{Engine, FieldChange, Identity};
 use crate::model::FieldType;
 
@@ -585,49 +584,23 @@ async fn move_item(
     .await
 }
 
-fn signoff_action(action: &str, form: &Fields) -> Result<Action, String> {
+/// A posted sign-off form as the API's body: values trimmed, empty ones
+/// absent, a browser's `datetime-local` read as UTC.
+fn signoff_body(form: &Fields) -> SignOffBody {
     let text = |k: &str| {
         form.get(k)
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    let needed = |k: &str, what: &str| text(k).ok_or_else(|| format!("choose {what}"));
-    Ok(match action {
-        "request-review" => Action::RequestReview,
-        "request-final" => Action::RequestFinalApproval,
-        "back-to-feedback" => Action::BackToFeedback,
-        "approve" => Action::Approve {
-            comment: text("comment"),
-        },
-        "reject" => Action::Reject {
-            comment: text("comment"),
-        },
-        "abandon" => Action::Abandon,
-        "cancel-abandon" => Action::CancelAbandon,
-        "reset" => Action::Reset,
-        "feedback" => {
-            let verdict = needed("verdict", "a verdict: approved, minor or major")?;
-            let verdict = Verdict::parse(&verdict).ok_or_else(|| {
-                format!("`{verdict}` is not a verdict: choose approved, minor or major")
-            })?;
-            Action::GiveFeedback {
-                group: needed("group", "a feedback group")?,
-                verdict,
-                comment: text("comment"),
-            }
-        }
-        "delegate" => Action::Delegate {
-            group: needed("group", "a feedback group")?,
-            to: needed("user", "the user to delegate to")?,
-        },
-        "schedule-reset" => {
-            let at = form_value(&FieldType::DateTime, &needed("at", "when to reset")?);
-            let at = crate::check::values::parse_date_time(&at)
-                .ok_or_else(|| format!("`{at}` is not a date and time"))?;
-            Action::ScheduleReset { at }
-        }
-        other => return Err(format!("no sign-off action `{other}`")),
-    })
+    SignOffBody {
+        step: text("step"),
+        group: text("group"),
+        verdict: text("verdict"),
+        comment: text("comment"),
+        user: text("user"),
+        at: text("at").map(|at| form_value(&FieldType::DateTime, &at)),
+        notify: false,
+    }
 }
 
 async fn signoff(
@@ -637,21 +610,14 @@ async fn signoff(
 ) -> Response {
     let step = form.get("step").cloned().unwrap_or_default();
     let place = format!("signoff:{step}");
-    match signoff_action(&action, &form) {
+    match signoff_action(&action, &signoff_body(&form)) {
         Ok(action) => {
             act(state, viewer, id, place, move |e, who| {
                 e.signoff_notify(who, id, Some(&step), action, false, None)
             })
             .await
         }
-        Err(message) => {
-            let n = Notice {
-                place,
-                message,
-                help: None,
-            };
-            render_item(&state, viewer, id, Some(n), StatusCode::BAD_REQUEST).await
-        }
+        Err(e) => render_item(&state, viewer, id, Some(notice(place, &e)), e.status).await,
     }
 }
 
