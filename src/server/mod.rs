@@ -339,6 +339,8 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     }
 }
 
+/// A field value as the engine reads typed input (a list as `a,b`), and as
+/// the web UI's forms and tables show it.
 fn field_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde_json::Value;
 
+use super::field_text;
 use super::web::{ListFilter, Viewer};
 use crate::engine::signoff::Status;
 use crate::engine::workflow::{StepState, WorkflowState};
@@ -204,16 +205,6 @@ pub fn login(next: &str, notice: Option<&Notice>) -> Markup {
             }
         },
     )
-}
-
-/// A field value as text (lists joined with commas), as forms and tables show it.
-pub fn field_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        Value::Array(items) => items.iter().map(field_text).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
-    }
 }
 
 fn status_badge(s: Status) -> Markup {

@@ -413,12 +413,11 @@ fn field_changes(
             continue;
         };
         let text = form_value(&field.ty, raw.trim());
-        let before = current.get(&id).map(pages::field_text);
+        let before = current.get(&id).map(super::field_text);
         match (text.is_empty(), before) {
             (true, None) => {}
             (true, Some(_)) => changes.push(FieldChange::Unset(id)),
-            (false, Some(b))
-                if pages::field_text(&Value::String(text.clone())) == b || b == text => {}
+            (false, Some(b)) if b == text => {}
             (false, _) => changes.push(FieldChange::Set(id, text)),
         }
     }
