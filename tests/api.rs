@@ -14,13 +14,6 @@ mod support;
 use serde_json::json;
 use support::{Daemon, Sandbox, http};
 
-fn token(s: &Sandbox, user: &str) -> String {
-    s.quiet(&["--json", "token", "create", user]).json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[test]
 fn life_of_a_model_version_over_http() {
     let s = Sandbox::new("api-life");
@@ -28,7 +21,7 @@ fn life_of_a_model_version_over_http() {
     let t: std::collections::HashMap<&str, String> =
         ["owner", "itops", "risk1", "biz", "approver", "outsider"]
             .into_iter()
-            .map(|u| (u, token(&s, u)))
+            .map(|u| (u, s.token(u)))
             .collect();
     let d = Daemon::start(&s, &[]);
     let call = |who: &str, method: &str, path: &str, body: Option<serde_json::Value>| {
@@ -173,7 +166,7 @@ fn life_of_a_model_version_over_http() {
 fn authentication_and_if_match() {
     let s = Sandbox::new("api-auth");
     let (project, _) = s.standard_world();
-    let owner = token(&s, "owner");
+    let owner = s.token("owner");
     let bot = s.quiet(&["--json", "apikey", "create", "ci-bot"]).json()["secret"]
         .as_str()
         .unwrap()
@@ -270,7 +263,7 @@ fn authentication_and_if_match() {
 fn a_killed_daemon_keeps_every_acknowledged_action() {
     let s = Sandbox::new("api-crash");
     let (_, model) = s.standard_world();
-    let owner = token(&s, "owner");
+    let owner = s.token("owner");
     let items: Vec<String> = (0..4)
         .map(|i| s.model_version(&model, &format!("v{i}")))
         .collect();
@@ -360,7 +353,7 @@ fn a_killed_daemon_keeps_every_acknowledged_action() {
 fn every_documented_route_is_served() {
     let s = Sandbox::new("api-routes");
     let (project, _) = s.standard_world();
-    let admin = token(&s, "admin");
+    let admin = s.token("admin");
     let d = Daemon::start(&s, &[]);
     let doc = http(d.port, "GET", "/api/v1/openapi.json", None, &[], None).json();
     assert_eq!(doc["openapi"], "3.0.3");
@@ -393,8 +386,8 @@ fn every_documented_route_is_served() {
 fn admins_manage_identities_over_http() {
     let s = Sandbox::new("api-identities");
     s.standard_world();
-    let admin = token(&s, "admin");
-    let owner = token(&s, "owner");
+    let admin = s.token("admin");
+    let owner = s.token("owner");
     let d = Daemon::start(&s, &[]);
     let r = http(
         d.port,

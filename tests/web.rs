@@ -23,13 +23,6 @@ use support::{Daemon, Sandbox, get_page, post_form};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-fn token(s: &Sandbox, user: &str) -> String {
-    s.quiet(&["--json", "token", "create", user]).json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// The standard world, rated projects for the matrix, and a model version.
 fn world(s: &Sandbox) -> (String, String) {
     let (project, model) = s.standard_world();
@@ -114,7 +107,7 @@ fn csrf_of(page: &str) -> String {
 fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     let s = Sandbox::new("web-http");
     let (_, version) = world(&s);
-    let owner = token(&s, "owner");
+    let owner = s.token("owner");
     let d = Daemon::start(&s, &[]);
 
     // Not signed in: every page sends to the sign-in form, which says where it returns.
@@ -162,6 +155,15 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     );
     let csrf = csrf_of(&page.body);
     let request = format!("/items/{version}/signoff/request-review");
+    let request_review = || {
+        post_form(
+            d.port,
+            &request,
+            Some(&cookie),
+            &[],
+            &[("step", "review"), ("csrf", &csrf)],
+        )
+    };
 
     // Without the form's secret, or from another site, nothing happens.
     let r = post_form(d.port, &request, Some(&cookie), &[], &[("step", "review")]);
@@ -178,13 +180,7 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     assert_eq!(status["signoffs"][0]["status"], "NOT_STARTED");
 
     // With it, the action is done and the browser is sent back to the panel.
-    let r = post_form(
-        d.port,
-        &request,
-        Some(&cookie),
-        &[],
-        &[("step", "review"), ("csrf", &csrf)],
-    );
+    let r = request_review();
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(
         r.header("location"),
@@ -199,13 +195,7 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     );
 
     // A refusal comes back as the page, with the engine's words by the panel.
-    let r = post_form(
-        d.port,
-        &request,
-        Some(&cookie),
-        &[],
-        &[("step", "review"), ("csrf", &csrf)],
-    );
+    let r = request_review();
     assert_eq!(r.status, 409);
     assert!(r.body.contains("id=\"error-signoff-review\""), "{}", r.body);
     assert!(r.body.contains("WAITING_FOR_FEEDBACK"), "{}", r.body);
@@ -310,7 +300,7 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     );
 
     // Someone without write permission reads the fields and gets no form buttons.
-    let outsider = token(&s, "outsider");
+    let outsider = s.token("outsider");
     let outsider = sign_in(d.port, &outsider);
     let page = get_page(d.port, &format!("/items/{v2}"), Some(&outsider));
     assert!(
@@ -417,13 +407,7 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     let r = get_page(d.port, "/items", Some(&cookie));
     assert_eq!(r.status, 303);
     // A form posted after that leads, once signed in again, back to its item.
-    let r = post_form(
-        d.port,
-        &request,
-        Some(&cookie),
-        &[],
-        &[("step", "review"), ("csrf", &csrf)],
-    );
+    let r = request_review();
     assert_eq!(r.status, 303);
     assert_eq!(
         r.header("location"),
@@ -641,7 +625,7 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
     let secrets: std::collections::HashMap<&str, String> =
         ["owner", "itops", "risk1", "biz", "approver"]
             .into_iter()
-            .map(|u| (u, token(&s, u)))
+            .map(|u| (u, s.token(u)))
             .collect();
     let d = Daemon::start(&s, &[]);
     let client = driver.browser().await;
@@ -842,7 +826,7 @@ fn a_failing_reviewers_hook_shows_the_item_without_actions() {
         .stdout
         .trim()
         .to_string();
-    let secret = token(&s, "u");
+    let secret = s.token("u");
     let d = Daemon::start(&s, &[]);
     let cookie = sign_in(d.port, &secret);
     let page = get_page(d.port, &format!("/items/{id}"), Some(&cookie));

@@ -162,6 +162,14 @@ impl Sandbox {
 }
 
 impl Sandbox {
+    /// A new user token for `user`: its secret.
+    pub fn token(&self, user: &str) -> String {
+        self.quiet(&["--json", "token", "create", user]).json()["secret"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Creates a model version under `model` as `owner`; returns its id.
     pub fn model_version(&self, model: &str, name: &str) -> String {
         self.quiet(&[
