@@ -206,13 +206,10 @@ fn page_error(status: StatusCode, message: &str, help: &str) -> Response {
 }
 
 fn api_error_page(e: &ApiError) -> Response {
-    html(
+    page_error(
         e.status,
-        pages::error_page(
-            e.status,
-            &e.detail.message,
-            e.detail.help.as_deref().unwrap_or(""),
-        ),
+        &e.detail.message,
+        e.detail.help.as_deref().unwrap_or(""),
     )
 }
 
@@ -491,13 +488,9 @@ async fn render_item(
         // it without actions, and says why.
         let (permitted, failed) = match e.permitted(&who, id) {
             Ok(p) => (p, None),
-            Err(crate::engine::EngineError::Refused(r)) => (
+            Err(refused @ crate::engine::EngineError::Refused(_)) => (
                 crate::engine::Permitted::default(),
-                Some(Notice {
-                    place: "page".into(),
-                    message: r.to_string(),
-                    help: r.help(),
-                }),
+                Some(self::notice("page", &ApiError::from(refused))),
             ),
             Err(other) => return Err(other),
         };
