@@ -1911,7 +1911,7 @@ impl Engine {
         {
             map.insert("follow_up".into(), follow_up);
         }
-        if !tx.update_item(&item, chain[0].revision)? {
+        if !tx.update_item(&item, &chain[0])? {
             return refuse(Refusal::StaleRevision {
                 item: id,
                 expected: chain[0].revision,
@@ -2785,11 +2785,18 @@ impl Engine {
     }
 
     /// Verifies the audit hash chain: Ok(number of events) or the first break.
+    ///
+    /// Besides each event's hash and its link to the one before, every
+    /// pointer into the chain must still lead to the right event: each
+    /// event's link to its item's previous event, each live item's last
+    /// event, and the head record (the last event no item points at). So
+    /// deleting events at the end is detected as well as in the middle.
     pub fn audit_verify(&mut self) -> Result<std::result::Result<usize, String>> {
         let tx = self.store.read()?;
         let events = tx.raw_events(None)?;
         let mut prev = crate::store::GENESIS.to_string();
         let mut expected_seq = 1;
+        let mut last_of: HashMap<i64, i64> = HashMap::new();
         for e in &events {
             let (seq, prev_hash, hash) = (&e.seq, &e.prev_hash, &e.hash);
             if *seq != expected_seq {
@@ -2811,17 +2818,53 @@ impl Engine {
                     "event {seq} was changed after it was written (its hash does not match)"
                 )));
             }
+            if let Some(item) = e.item
+                && last_of.insert(item, *seq) != e.item_prev
+            {
+                return Ok(Err(format!(
+                    "event {seq} is not linked to the previous event of item {item}: its link was changed"
+                )));
+            }
             prev = hash.clone();
             expected_seq += 1;
         }
-        match tx.audit_head()? {
-            Some((seq, hash)) if seq != expected_seq - 1 || hash != prev => Ok(Err(format!(
-                "the chain ends at event {} but {seq} were written: events were deleted",
-                expected_seq - 1
-            ))),
-            None => Ok(Err("the chain's head record is missing".into())),
-            _ => Ok(Ok(events.len())),
+        let end = expected_seq - 1;
+        let deleted = |pointer: String, seq: i64| {
+            Ok(Err(format!(
+                "the chain ends at event {end} but {pointer} event {seq}: events were deleted"
+            )))
+        };
+        let Some((head, head_hash)) = tx.audit_head()? else {
+            return Ok(Err("the chain's head record is missing".into()));
+        };
+        if head > end {
+            return deleted("the head record points at".into(), head);
         }
+        let at = |seq: i64| usize::try_from(seq - 1).ok().and_then(|i| events.get(i));
+        if head > 0 && at(head).is_none_or(|e| e.hash != head_hash) {
+            return Ok(Err(format!(
+                "the head record does not match event {head}: the chain was rewritten"
+            )));
+        }
+        for (item, last) in tx.last_events()? {
+            match last {
+                Some(last) if last > end => {
+                    return deleted(format!("item {item} points at"), last);
+                }
+                Some(last) if last_of.get(&item) != Some(&last) => {
+                    return Ok(Err(format!(
+                        "item {item} points at event {last}, which is not its last event: events were deleted or changed"
+                    )));
+                }
+                None if last_of.contains_key(&item) => {
+                    return Ok(Err(format!(
+                        "item {item} has events but points at none: its link was changed"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        Ok(Ok(events.len()))
     }
 }
 

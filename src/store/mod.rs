@@ -168,11 +168,54 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
 "#,
+    // An action writes as few pages as it can: the audit log is kept in
+    // chain order (an append fills the last page), an item's timeline is a
+    // list of links between its events (`item_prev`, from the item's
+    // `last_event`), the chain head is the log's last row, and subscriptions
+    // are clustered by item with no second index.
+    r#"
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    item INTEGER NOT NULL,
+    item_prev INTEGER,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    at TEXT NOT NULL,
+    details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_log (seq, item, item_prev, actor, action, at, details, prev_hash, hash)
+    SELECT seq, item,
+           CASE WHEN item = 0 THEN NULL
+                ELSE (SELECT MAX(p.seq) FROM audit_events p WHERE p.item = e.item AND p.seq < e.seq) END,
+           actor, action, at, details, prev_hash, hash
+    FROM audit_events e ORDER BY seq;
+DROP TABLE audit_events;
+ALTER TABLE audit_log RENAME TO audit_events;
+ALTER TABLE items ADD COLUMN last_event INTEGER;
+UPDATE items SET last_event = (SELECT MAX(seq) FROM audit_events WHERE item = items.id);
+CREATE TABLE subscriptions_new (
+    item INTEGER NOT NULL,
+    user_name TEXT NOT NULL REFERENCES users(name),
+    subscribed INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (item, user_name)
+) WITHOUT ROWID;
+INSERT INTO subscriptions_new (item, user_name, subscribed, created_at)
+    SELECT item, user_name, subscribed, created_at FROM subscriptions;
+DROP TABLE subscriptions;
+ALTER TABLE subscriptions_new RENAME TO subscriptions;
+"#,
 ];
 
-// Audit events are clustered by item (0 for events about no item), so an
-// append touches one page of the item's events plus the head record, and an
-// item's timeline is one range scan; the chain is walked in `seq` order.
+// The audit log is one hash chain in `seq` order (the rowid), so an append
+// writes the log's last page and nothing else of the log. Each item's events
+// are linked (`item_prev`) from the item row's `last_event`, so a timeline
+// is a walk of the links, and every event about a live item is pointed at by
+// that item: deleting the last events is detected (see `Engine::audit_verify`).
+// `audit_head` records the last event no item row points at (events about no
+// item, and deletions), for the same reason.
 
 /// The hash an empty audit chain starts from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -296,6 +339,9 @@ pub struct RawEvent {
     pub prev_hash: String,
     /// This event's hash.
     pub hash: String,
+    /// The item's previous event (not covered by the hash: checked against
+    /// the chain's order by `Engine::audit_verify`).
+    pub item_prev: Option<i64>,
 }
 
 /// The hash of an event, chained to the previous one.
@@ -466,6 +512,22 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRow, String, St
         r.get(5)?,
         r.get(8)?,
     ))
+}
+
+const EVENT_COLUMNS: &str = "seq, item, actor, action, at, details, prev_hash, hash, item_prev";
+
+fn raw_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
+    Ok(RawEvent {
+        seq: r.get(0)?,
+        item: Some(r.get::<_, i64>(1)?).filter(|&i| i != 0),
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        at: r.get(4)?,
+        details: r.get(5)?,
+        prev_hash: r.get(6)?,
+        hash: r.get(7)?,
+        item_prev: r.get(8)?,
+    })
 }
 
 const ITEM_COLUMNS: &str = "id, blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision";
@@ -702,10 +764,11 @@ impl Tx<'_> {
 
     /// Inserts an item (its id is assigned); returns the id.
     pub fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError> {
-        self.tx.execute(
+        self.tx.prepare_cached(
             "INSERT INTO items (blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, due_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
+        )?
+        .execute(params![
                 item.blueprint,
                 item.version,
                 item.parent,
@@ -719,8 +782,7 @@ impl Tx<'_> {
                 ts(item.updated_at),
                 item.revision,
                 item.due_at(),
-            ],
-        )?;
+            ])?;
         Ok(self.tx.last_insert_rowid())
     }
 
@@ -733,25 +795,40 @@ impl Tx<'_> {
         row.map(finish_item).transpose()
     }
 
-    /// Writes a changed item if its stored revision is still `expected`; false if it moved on.
-    pub fn update_item(&self, item: &ItemRow, expected: i64) -> Result<bool, StoreError> {
-        let changed = self.tx.prepare_cached(
-            "UPDATE items SET name = ?1, fields = ?2, step = ?3, finished = ?4, signoffs = ?5, updated_at = ?6, revision = ?7, due_at = ?8
-             WHERE id = ?9 AND revision = ?10",
-        )?
-        .execute(params![
-            item.name,
-            serde_json::to_string(&item.fields)?,
-            item.step,
-            item.finished,
-            serde_json::to_string(&item.signoffs)?,
-            ts(item.updated_at),
-            item.revision,
-            item.due_at(),
-            item.id,
-            expected,
-        ])?;
-        Ok(changed == 1)
+    /// Writes `item`, a change of `before`, if the stored revision is still
+    /// `before`'s; false if it moved on. The reset index is written only when
+    /// the next reset moved.
+    pub fn update_item(&self, item: &ItemRow, before: &ItemRow) -> Result<bool, StoreError> {
+        let due = item.due_at();
+        let mut stmt = if due == before.due_at() {
+            self.tx.prepare_cached(
+                "UPDATE items SET name = ?1, fields = ?2, step = ?3, finished = ?4, signoffs = ?5, updated_at = ?6, revision = ?7
+                 WHERE id = ?8 AND revision = ?9",
+            )?
+        } else {
+            self.tx.prepare_cached(
+                "UPDATE items SET name = ?1, fields = ?2, step = ?3, finished = ?4, signoffs = ?5, updated_at = ?6, revision = ?7, due_at = ?10
+                 WHERE id = ?8 AND revision = ?9",
+            )?
+        };
+        let fields = serde_json::to_string(&item.fields)?;
+        let signoffs = serde_json::to_string(&item.signoffs)?;
+        let updated_at = ts(item.updated_at);
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+            &item.name,
+            &fields,
+            &item.step,
+            &item.finished,
+            &signoffs,
+            &updated_at,
+            &item.revision,
+            &item.id,
+            &before.revision,
+        ];
+        if due != before.due_at() {
+            values.push(&due);
+        }
+        Ok(stmt.execute(values.as_slice())? == 1)
     }
 
     /// Deletes an item.
@@ -806,7 +883,7 @@ impl Tx<'_> {
     ) -> Result<i64, StoreError> {
         let (prev_seq, prev_hash): (i64, String) = self
             .tx
-            .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
+            .prepare_cached("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
             .unwrap_or((0, GENESIS.to_string()));
@@ -814,38 +891,86 @@ impl Tx<'_> {
         let at = ts(at);
         let details = serde_json::to_string(details)?;
         let hash = event_hash(&prev_hash, seq, item, actor, action, &at, &details);
+        let item_prev = match item {
+            None => None,
+            Some(id) => match self
+                .tx
+                .prepare_cached("SELECT last_event FROM items WHERE id = ?1")?
+                .query_row(params![id], |r| r.get::<_, Option<i64>>(0))
+                .optional()?
+            {
+                Some(last) => last,
+                // Its row was just deleted: the link is found the long way.
+                None => self
+                    .tx
+                    .prepare_cached("SELECT MAX(seq) FROM audit_events WHERE item = ?1")?
+                    .query_row(params![id], |r| r.get(0))?,
+            },
+        };
+        let item = item.unwrap_or(0);
         self.tx
-            .prepare_cached("INSERT INTO audit_events (seq, item, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
-            .execute(params![seq, item.unwrap_or(0), actor, action, at, details, prev_hash, hash])?;
-        self.tx
-            .prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?
-            .execute(params![seq, hash])?;
+            .prepare_cached("INSERT INTO audit_events (seq, item, item_prev, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
+            .execute(params![seq, item, item_prev, actor, action, at, details, prev_hash, hash])?;
+        let linked = item != 0
+            && self
+                .tx
+                .prepare_cached("UPDATE items SET last_event = ?1 WHERE id = ?2")?
+                .execute(params![seq, item])?
+                == 1;
+        if !linked {
+            self.tx
+                .prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?
+                .execute(params![seq, hash])?;
+        }
         Ok(seq)
     }
 
     /// The events of one item (or all, with `None`), in chain order, as stored.
     pub fn raw_events(&self, item: Option<i64>) -> Result<Vec<RawEvent>, StoreError> {
-        let sql = match item {
-            Some(_) => {
-                "SELECT seq, item, actor, action, at, details, prev_hash, hash FROM audit_events WHERE item = ?1 ORDER BY seq"
-            }
-            None => {
-                "SELECT seq, item, actor, action, at, details, prev_hash, hash FROM audit_events WHERE ?1 IS NULL ORDER BY seq"
-            }
+        let Some(item) = item else {
+            let mut stmt = self.tx.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM audit_events ORDER BY seq"
+            ))?;
+            let rows = stmt.query_map([], raw_event)?;
+            return Ok(rows.collect::<Result<_, _>>()?);
         };
-        let mut stmt = self.tx.prepare_cached(sql)?;
-        let rows = stmt.query_map(params![item], |r| {
-            Ok(RawEvent {
-                seq: r.get(0)?,
-                item: Some(r.get::<_, i64>(1)?).filter(|&i| i != 0),
-                actor: r.get(2)?,
-                action: r.get(3)?,
-                at: r.get(4)?,
-                details: r.get(5)?,
-                prev_hash: r.get(6)?,
-                hash: r.get(7)?,
-            })
-        })?;
+        let last: Option<Option<i64>> = self
+            .tx
+            .prepare_cached("SELECT last_event FROM items WHERE id = ?1")?
+            .query_row(params![item], |r| r.get(0))
+            .optional()?;
+        let Some(mut next) = last else {
+            // A deleted item: nothing points at its events any more.
+            let mut stmt = self.tx.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM audit_events WHERE item = ?1 ORDER BY seq"
+            ))?;
+            let rows = stmt.query_map(params![item], raw_event)?;
+            return Ok(rows.collect::<Result<_, _>>()?);
+        };
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq = ?1 AND item = ?2"
+        ))?;
+        let mut events = Vec::new();
+        while let Some(seq) = next {
+            let Some((event, prev)) = stmt
+                .query_row(params![seq, item], |r| Ok((raw_event(r)?, r.get(8)?)))
+                .optional()?
+            else {
+                break;
+            };
+            events.push(event);
+            next = prev;
+        }
+        events.reverse();
+        Ok(events)
+    }
+
+    /// Each live item's last event (`None` for an item without one), by item.
+    pub fn last_events(&self) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT id, last_event FROM items ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -868,7 +993,7 @@ impl Tx<'_> {
             .collect()
     }
 
-    /// The recorded head of the chain: (seq, hash).
+    /// The last event no item row points at: (seq, hash).
     pub fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
         Ok(self
             .tx
@@ -1003,7 +1128,7 @@ impl Tx<'_> {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.tx
-            .prepare_cached("INSERT INTO subscriptions (user_name, item, subscribed, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(user_name, item) DO UPDATE SET subscribed = ?3, created_at = ?4")?
+            .prepare_cached("INSERT INTO subscriptions (user_name, item, subscribed, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(item, user_name) DO UPDATE SET subscribed = ?3, created_at = ?4")?
             .execute(params![user, item, subscribed, ts(now)])?;
         Ok(())
     }
@@ -1115,4 +1240,102 @@ fn finish_item(
     item.fields = serde_json::from_str(&fields)?;
     item.signoffs = serde_json::from_str(&signoffs)?;
     Ok(item)
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test loudly"
+)]
+mod tests {
+    use super::*;
+
+    const AT: &str = "2026-01-01T00:00:00Z";
+
+    /// A database written before the audit log was kept in chain order is
+    /// migrated without losing an event, a link between an item's events or
+    /// a subscription, and its chain still verifies once appended to.
+    #[test]
+    fn a_version_2_database_is_migrated() {
+        let dir = std::env::temp_dir().join(format!("govrt-migrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        let _ = std::fs::remove_file(&path);
+        {
+            let conn = Connection::open(&path).unwrap();
+            for migration in &MIGRATIONS[..2] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO blueprint_sets (id, loaded_at) VALUES (1, '{AT}');
+                 INSERT INTO blueprint_versions VALUES ('project', 1, 1, 'f', 1, '{AT}');
+                 INSERT INTO users (name, created_at) VALUES ('owner', '{AT}');
+                 INSERT INTO items (id, blueprint, version, name, fields, signoffs, creator, created_at, updated_at, revision)
+                     VALUES (1, 'project', 1, 'A', '{{}}', '{{}}', 'owner', '{AT}', '{AT}', 2),
+                            (2, 'project', 1, 'B', '{{}}', '{{}}', 'owner', '{AT}', '{AT}', 1);
+                 INSERT INTO subscriptions (user_name, item, subscribed, created_at)
+                     VALUES ('owner', 1, 1, '{AT}'), ('owner', 2, 0, '{AT}');"
+            ))
+            .unwrap();
+            let mut prev = GENESIS.to_string();
+            for (seq, item, action) in [
+                (1, None, "user.add"),
+                (2, Some(1), "item.create"),
+                (3, Some(2), "item.create"),
+                (4, Some(1), "item.set"),
+            ] {
+                let hash = event_hash(&prev, seq, item, "owner", action, AT, "{}");
+                conn.execute(
+                    "INSERT INTO audit_events (seq, item, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, 'owner', ?3, ?4, '{}', ?5, ?6)",
+                    params![seq, item.unwrap_or(0), action, AT, prev, hash],
+                )
+                .unwrap();
+                prev = hash;
+            }
+            conn.execute("UPDATE audit_head SET seq = 4, hash = ?1", params![prev])
+                .unwrap();
+        }
+
+        let mut store = Store::open(&path, Durability::Full).unwrap();
+        {
+            let tx = store.read().unwrap();
+            let links = |item| {
+                tx.raw_events(item)
+                    .unwrap()
+                    .iter()
+                    .map(|e| (e.seq, e.item_prev))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(links(Some(1)), [(2, None), (4, Some(2))]);
+            assert_eq!(links(Some(2)), [(3, None)]);
+            assert_eq!(links(None).len(), 4);
+            assert_eq!(tx.last_events().unwrap(), [(1, Some(4)), (2, Some(3))]);
+            assert_eq!(
+                tx.subscriptions_of_user("owner").unwrap(),
+                [(1, true), (2, false)]
+            );
+            assert_eq!(
+                tx.subscriptions_of_item(2).unwrap(),
+                [("owner".to_string(), false)]
+            );
+        }
+        let tx = store.write().unwrap();
+        let details = serde_json::json!({});
+        let seq = tx
+            .append_event(Some(2), "owner", "item.set", Utc::now(), &details)
+            .unwrap();
+        assert_eq!(seq, 5);
+        tx.commit().unwrap();
+        assert_eq!(
+            store.read().unwrap().raw_events(Some(2)).unwrap()[1].item_prev,
+            Some(3)
+        );
+        drop(store);
+
+        let mut engine = crate::engine::Engine::open(&path, Durability::Full).unwrap();
+        assert_eq!(engine.audit_verify().unwrap(), Ok(5));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -170,6 +170,19 @@ impl Sandbox {
             .to_string()
     }
 
+    /// The actions of an item's timeline, as `user` reads it, oldest first.
+    pub fn history_actions(&self, user: &str, item: &str) -> Vec<String> {
+        let history = self
+            .quiet(&["--json", "--as", user, "item", "history", item])
+            .json();
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// Creates a model version under `model` as `owner`; returns its id.
     pub fn model_version(&self, model: &str, name: &str) -> String {
         self.quiet(&[
