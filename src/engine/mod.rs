@@ -22,7 +22,7 @@ use crate::check::{self, ScriptSource};
 use crate::diag::{Diagnostic, SourceFile};
 use crate::hooks::Hooks;
 use crate::model::{Blueprint, BlueprintSet, FieldType, Policy, Principal, PrincipalRef};
-use crate::store::{Durability, EventRow, ItemRow, Store, StoreError, Tx, UserRow};
+use crate::store::{Durability, EventRow, ItemRow, NewEvent, Store, StoreError, Tx, UserRow};
 use signoff::{Action, Actor, SignOffState, Status};
 use workflow::{StepFacts, StepState, WorkflowState};
 
@@ -715,20 +715,28 @@ fn mails_for(
             ),
             _ => continue,
         };
-        let recipients: Vec<String> = match audience {
-            Audience::Users(users) => users,
+        // Who, with their address (none: they follow, but get no mail).
+        let recipients: Vec<(String, Option<String>)> = match audience {
+            Audience::Users(users) => {
+                let mut out = Vec::new();
+                for user in users {
+                    let address = tx.user(&user)?.and_then(|u| u.email);
+                    out.push((user, address));
+                }
+                out
+            }
             Audience::Subscribers => {
                 // The nearest subscription row (the item's, else its parent's…) decides.
-                let mut decided: BTreeMap<String, bool> = BTreeMap::new();
+                let mut decided: BTreeMap<String, (bool, Option<String>)> = BTreeMap::new();
                 for it in chain {
-                    for (user, subscribed) in tx.subscriptions_of_item(it.id)? {
-                        decided.entry(user).or_insert(subscribed);
+                    for (user, subscribed, address) in tx.subscriptions_of_item(it.id)? {
+                        decided.entry(user).or_insert((subscribed, address));
                     }
                 }
                 decided
                     .into_iter()
-                    .filter(|(_, s)| *s)
-                    .map(|(u, _)| u)
+                    .filter(|(_, (s, _))| *s)
+                    .map(|(u, (_, a))| (u, a))
                     .collect()
             }
             Audience::Reviewers | Audience::Approvers => {
@@ -751,7 +759,7 @@ fn mails_for(
                         _ => actor.is_final_approver,
                     };
                     if yes {
-                        eligible.push(user.name);
+                        eligible.push((user.name, user.email));
                     }
                 }
                 eligible
@@ -767,19 +775,16 @@ fn mails_for(
             actor: who.name.clone(),
             what,
         };
-        let secret = tx.setting_or_insert("unsubscribe_secret", || {
-            new_secret("unsub").unwrap_or_else(|_| {
-                format!("{}", Utc::now().timestamp_nanos_opt().unwrap_or_default())
-            })
-        })?;
-        for user in recipients {
-            if user == who.name {
-                continue;
-            }
-            let Some(address) = tx.user(&user)?.and_then(|u| u.email) else {
+        let mut secret = None;
+        for (user, address) in recipients {
+            let Some(address) = address.filter(|_| user != who.name) else {
                 continue;
             };
-            let token = crate::notify::unsubscribe_token(&secret, &user, item.id);
+            let secret = match &mut secret {
+                Some(s) => s,
+                None => secret.insert(unsubscribe_secret(tx)?),
+            };
+            let token = crate::notify::unsubscribe_token(secret, &user, item.id);
             out.push(crate::notify::compose(
                 &notice, &user, &address, base_url, &token,
             ));
@@ -1213,6 +1218,15 @@ pub struct TickReport {
 
 fn now_or(now: Option<DateTime<Utc>>) -> DateTime<Utc> {
     now.unwrap_or_else(Utc::now)
+}
+
+/// The secret that signs unsubscribe links, made the first time it is needed.
+fn unsubscribe_secret(tx: &Tx<'_>) -> Result<String> {
+    const KEY: &str = "unsubscribe_secret";
+    match tx.setting(KEY)? {
+        Some(secret) => Ok(secret),
+        None => Ok(tx.setting_or_insert(KEY, &new_secret("unsub")?)?),
+    }
 }
 
 /// Random secrets for API keys and tokens, hex-encoded.
@@ -1883,7 +1897,7 @@ impl Engine {
             }
         };
         let chain = if needed {
-            Self::chain(&tx, id)?
+            Self::chain_from(item, |id| Ok(tx.item(id)?))?
         } else {
             vec![item]
         };
@@ -1911,20 +1925,25 @@ impl Engine {
         {
             map.insert("follow_up".into(), follow_up);
         }
-        if !tx.update_item(&item, &chain[0])? {
-            return refuse(Refusal::StaleRevision {
-                item: id,
-                expected: chain[0].revision,
-                actual: chain[0].revision + 1,
-            });
-        }
         if let Json::Object(map) = &mut details {
             map.insert("revision".into(), json!(item.revision));
             if who.admin {
                 map.insert("as_admin".into(), json!(true));
             }
         }
-        let seq = tx.append_event(Some(id), &who.name, action, now, &details)?;
+        let event = NewEvent {
+            actor: &who.name,
+            action,
+            at: now,
+            details: &details,
+        };
+        let Some(seq) = tx.update_item(&item, &chain[0], &event)? else {
+            return refuse(Refusal::StaleRevision {
+                item: id,
+                expected: chain[0].revision,
+                actual: chain[0].revision + 1,
+            });
+        };
         // DESIGN.md: whoever edits or saves an item, gives or edits feedback or a
         // decision, abandons, cancels an abandon, resets or schedules a reset
         // follows it from then on (requests and delegations do not subscribe).
@@ -1943,11 +1962,11 @@ impl Engine {
         if subscribes && who.name != "scheduler" && !who.api_key {
             tx.auto_subscribe(&who.name, id, now)?;
         }
-        let mut updated = chain.clone();
+        let mut updated = chain;
         updated[0] = item;
         let messages = mails_for(&tx, &set, &updated, who, &details, &base_url)?;
         tx.queue_messages(seq, Some(id), &messages, now)?;
-        tx.commit()?;
+        tx.commit_keeping(Some(updated.swap_remove(0)))?;
         Ok(out)
     }
 
@@ -2691,10 +2710,8 @@ impl Engine {
     ) -> Result<()> {
         let now = now_or(now);
         let tx = self.store.write()?;
-        let secret = tx.setting_or_insert("unsubscribe_secret", || {
-            new_secret("unsub").unwrap_or_default()
-        })?;
-        if secret.is_empty() || !crate::notify::verify_token(&secret, user, id, token) {
+        let secret = unsubscribe_secret(&tx)?;
+        if !crate::notify::verify_token(&secret, user, id, token) {
             return refuse(Refusal::NotPermitted {
                 who: user.to_string(),
                 what: "unsubscribe with this link (its token does not match)".into(),

@@ -5,7 +5,8 @@
 //! Every write of the engine goes through one [`Tx`] (`BEGIN IMMEDIATE`, so
 //! two writers queue on the busy timeout instead of failing half-way).
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
@@ -226,6 +227,41 @@ pub struct Store {
     /// Inside a group commit: each `write`/`read` is a savepoint of one
     /// outer transaction (see [`Store::begin_batch`]).
     batch: bool,
+    /// Items lately read or written, parsed (see [`ItemCache`]).
+    items: RefCell<ItemCache>,
+}
+
+/// Parsed items by id, as the database holds them. SQLite's
+/// `data_version` changes when another connection commits; while it stays
+/// the same, what this connection read or committed is still what is
+/// stored, so an item found here is neither read nor parsed again. The first
+/// item read of each transaction checks the version (and forgets everything
+/// if it moved). Only what the database holds goes in: rows read from it,
+/// and rows written by transactions that committed; a row this connection
+/// changes or deletes is dropped at once, and a write transaction that rolls
+/// back (or a group commit that fails) empties the cache.
+#[derive(Default)]
+struct ItemCache {
+    rows: HashMap<i64, ItemRow>,
+    /// The `data_version` the rows are current for.
+    version: Option<i64>,
+}
+
+impl ItemCache {
+    /// At most this many items are kept; a full cache starts over.
+    const ROWS: usize = 256;
+
+    fn put(&mut self, item: ItemRow) {
+        if self.rows.len() >= Self::ROWS {
+            self.rows.clear();
+        }
+        self.rows.insert(item.id, item);
+    }
+
+    fn forget(&mut self) {
+        self.rows.clear();
+        self.version = None;
+    }
 }
 
 /// A stored item.
@@ -269,6 +305,9 @@ impl ItemRow {
             .map(|t| t.timestamp())
     }
 }
+
+/// A subscription row of an item: (user, subscribed, the user's e-mail address).
+pub type Subscription = (String, bool, Option<String>);
 
 /// Files of a stored set: (name, text) pairs.
 pub type NamedTexts = Vec<(String, String)>;
@@ -318,6 +357,18 @@ pub struct EventRow {
     pub prev_hash: String,
     /// This event's hash.
     pub hash: String,
+}
+
+/// An audit event to append: who did what, when, with which details.
+pub struct NewEvent<'a> {
+    /// Who acted.
+    pub actor: &'a str,
+    /// What was done.
+    pub action: &'a str,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Details: before/after states and the action's arguments.
+    pub details: &'a serde_json::Value,
 }
 
 /// An audit event as stored, details as the text the hash covers.
@@ -391,7 +442,11 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", durability.as_str())?;
-        let mut store = Store { conn, batch: false };
+        let mut store = Store {
+            conn,
+            batch: false,
+            items: RefCell::default(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -432,7 +487,14 @@ impl Store {
         } else {
             Scope::Transaction(self.conn.transaction_with_behavior(behavior)?)
         };
-        Ok(Tx { tx })
+        Ok(Tx {
+            tx,
+            items: CacheGuard {
+                cache: &self.items,
+                forget_on_drop: matches!(behavior, TransactionBehavior::Immediate),
+                current: std::cell::Cell::new(false),
+            },
+        })
     }
 
     /// Starts a group commit: until [`Store::commit_batch`], every
@@ -456,6 +518,7 @@ impl Store {
                 if !self.conn.is_autocommit() {
                     let _ = self.conn.execute_batch("ROLLBACK");
                 }
+                self.items.borrow_mut().forget();
                 Err(e.into())
             }
         }
@@ -472,6 +535,24 @@ impl Store {
 /// One transaction.
 pub struct Tx<'c> {
     tx: Scope<'c>,
+    items: CacheGuard<'c>,
+}
+
+/// The item cache as a transaction sees it: a write transaction dropped
+/// without a commit (or whose commit failed) empties it.
+struct CacheGuard<'c> {
+    cache: &'c RefCell<ItemCache>,
+    forget_on_drop: bool,
+    /// The cache was found current for this transaction's snapshot.
+    current: std::cell::Cell<bool>,
+}
+
+impl Drop for CacheGuard<'_> {
+    fn drop(&mut self) {
+        if self.forget_on_drop {
+            self.cache.borrow_mut().forget();
+        }
+    }
 }
 
 /// A transaction of its own, or a savepoint of a batch; either rolls back
@@ -530,14 +611,33 @@ fn raw_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
     })
 }
 
-const ITEM_COLUMNS: &str = "id, blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision";
+/// The columns `item_from_row` reads, in its order (a macro, so that the
+/// statements using them are literals, prepared without formatting).
+macro_rules! item_columns {
+    () => {
+        "id, blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision"
+    };
+}
 
 impl Tx<'_> {
     /// Commits.
     pub fn commit(self) -> Result<(), StoreError> {
-        match self.tx {
+        self.commit_keeping(None)
+    }
+
+    /// Commits; then keeps `item`, as this transaction wrote it, in the
+    /// connection's item cache.
+    pub fn commit_keeping(self, item: Option<ItemRow>) -> Result<(), StoreError> {
+        let Tx { tx, mut items } = self;
+        match tx {
             Scope::Transaction(t) => t.commit()?,
             Scope::Savepoint(s) => s.commit()?,
+        }
+        items.forget_on_drop = false;
+        if let Some(item) = item
+            && items.current.get()
+        {
+            items.cache.borrow_mut().put(item);
         }
         Ok(())
     }
@@ -788,26 +888,63 @@ impl Tx<'_> {
 
     /// An item by id.
     pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
-        let mut stmt = self
+        let cache = self.items.cache;
+        if !self.items.current.get() {
+            let version: i64 = self
+                .tx
+                .prepare_cached("PRAGMA data_version")?
+                .query_row([], |r| r.get(0))?;
+            let mut cache = cache.borrow_mut();
+            if cache.version != Some(version) {
+                cache.rows.clear();
+                cache.version = Some(version);
+            }
+            self.items.current.set(true);
+        }
+        if let Some(known) = cache.borrow().rows.get(&id) {
+            return Ok(Some(known.clone()));
+        }
+        let row = self
             .tx
-            .prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = ?1"))?;
-        let row = stmt.query_row(params![id], item_from_row).optional()?;
-        row.map(finish_item).transpose()
+            .prepare_cached(concat!(
+                "SELECT ",
+                item_columns!(),
+                " FROM items WHERE id = ?1"
+            ))?
+            .query_row(params![id], item_from_row)
+            .optional()?;
+        let Some(parts) = row else {
+            return Ok(None);
+        };
+        let item = finish_item(parts)?;
+        cache.borrow_mut().put(item.clone());
+        Ok(Some(item))
     }
 
-    /// Writes `item`, a change of `before`, if the stored revision is still
-    /// `before`'s; false if it moved on. The reset index is written only when
-    /// the next reset moved.
-    pub fn update_item(&self, item: &ItemRow, before: &ItemRow) -> Result<bool, StoreError> {
+    /// Writes `item`, a change of `before`, with the audit event of the
+    /// change, if the stored revision is still `before`'s: returns the
+    /// event's sequence number, or `None` (and writes nothing) if the item
+    /// moved on. Three statements: the chain's head, the event (which reads
+    /// the item's last event to link to it), the item (which then points at
+    /// the new event). The reset index is written only when the next reset
+    /// moved.
+    pub fn update_item(
+        &self,
+        item: &ItemRow,
+        before: &ItemRow,
+        event: &NewEvent<'_>,
+    ) -> Result<Option<i64>, StoreError> {
+        self.items.cache.borrow_mut().rows.remove(&item.id);
+        let (seq, _) = self.insert_event(Some(item.id), None, event)?;
         let due = item.due_at();
         let mut stmt = if due == before.due_at() {
             self.tx.prepare_cached(
-                "UPDATE items SET name = ?1, fields = ?2, step = ?3, finished = ?4, signoffs = ?5, updated_at = ?6, revision = ?7
+                "UPDATE items SET name = ?1, fields = ?2, step = ?3, finished = ?4, signoffs = ?5, updated_at = ?6, revision = ?7, last_event = ?10
                  WHERE id = ?8 AND revision = ?9",
             )?
         } else {
             self.tx.prepare_cached(
-                "UPDATE items SET name = ?1, fields = ?2, step = ?3, finished = ?4, signoffs = ?5, updated_at = ?6, revision = ?7, due_at = ?10
+                "UPDATE items SET name = ?1, fields = ?2, step = ?3, finished = ?4, signoffs = ?5, updated_at = ?6, revision = ?7, last_event = ?10, due_at = ?11
                  WHERE id = ?8 AND revision = ?9",
             )?
         };
@@ -824,15 +961,23 @@ impl Tx<'_> {
             &item.revision,
             &item.id,
             &before.revision,
+            &seq,
         ];
         if due != before.due_at() {
             values.push(&due);
         }
-        Ok(stmt.execute(values.as_slice())? == 1)
+        if stmt.execute(values.as_slice())? == 1 {
+            return Ok(Some(seq));
+        }
+        self.tx
+            .prepare_cached("DELETE FROM audit_events WHERE seq = ?1")?
+            .execute(params![seq])?;
+        Ok(None)
     }
 
     /// Deletes an item.
     pub fn delete_item(&self, id: i64) -> Result<(), StoreError> {
+        self.items.cache.borrow_mut().rows.remove(&id);
         self.tx
             .execute("DELETE FROM items WHERE id = ?1", params![id])?;
         Ok(())
@@ -844,8 +989,10 @@ impl Tx<'_> {
         blueprint: Option<&str>,
         parent: Option<i64>,
     ) -> Result<Vec<ItemRow>, StoreError> {
-        let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {ITEM_COLUMNS} FROM items WHERE (?1 IS NULL OR blueprint = ?1) AND (?2 IS NULL OR parent = ?2) ORDER BY id"
+        let mut stmt = self.tx.prepare_cached(concat!(
+            "SELECT ",
+            item_columns!(),
+            " FROM items WHERE (?1 IS NULL OR blueprint = ?1) AND (?2 IS NULL OR parent = ?2) ORDER BY id"
         ))?;
         let rows = stmt.query_map(params![blueprint, parent], item_from_row)?;
         rows.map(|r| finish_item(r?)).collect()
@@ -881,16 +1028,6 @@ impl Tx<'_> {
         at: DateTime<Utc>,
         details: &serde_json::Value,
     ) -> Result<i64, StoreError> {
-        let (prev_seq, prev_hash): (i64, String) = self
-            .tx
-            .prepare_cached("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-            .unwrap_or((0, GENESIS.to_string()));
-        let seq = prev_seq + 1;
-        let at = ts(at);
-        let details = serde_json::to_string(details)?;
-        let hash = event_hash(&prev_hash, seq, item, actor, action, &at, &details);
         let item_prev = match item {
             None => None,
             Some(id) => match self
@@ -907,22 +1044,60 @@ impl Tx<'_> {
                     .query_row(params![id], |r| r.get(0))?,
             },
         };
-        let item = item.unwrap_or(0);
-        self.tx
-            .prepare_cached("INSERT INTO audit_events (seq, item, item_prev, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
-            .execute(params![seq, item, item_prev, actor, action, at, details, prev_hash, hash])?;
-        let linked = item != 0
-            && self
-                .tx
-                .prepare_cached("UPDATE items SET last_event = ?1 WHERE id = ?2")?
-                .execute(params![seq, item])?
-                == 1;
+        let event = NewEvent {
+            actor,
+            action,
+            at,
+            details,
+        };
+        let (seq, hash) = self.insert_event(item, item_prev, &event)?;
+        let linked = match item {
+            Some(id) => {
+                self.tx
+                    .prepare_cached("UPDATE items SET last_event = ?1 WHERE id = ?2")?
+                    .execute(params![seq, id])?
+                    == 1
+            }
+            None => false,
+        };
         if !linked {
             self.tx
                 .prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?
                 .execute(params![seq, hash])?;
         }
         Ok(seq)
+    }
+
+    /// Inserts an event at the end of the chain, linked to `item_prev` (or,
+    /// when `None`, to the item row's last event): its (seq, hash).
+    fn insert_event(
+        &self,
+        item: Option<i64>,
+        item_prev: Option<i64>,
+        event: &NewEvent<'_>,
+    ) -> Result<(i64, String), StoreError> {
+        let (prev_seq, prev_hash): (i64, String) = self
+            .tx
+            .prepare_cached("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((0, GENESIS.to_string()));
+        let seq = prev_seq + 1;
+        let at = ts(event.at);
+        let details = serde_json::to_string(event.details)?;
+        let hash = event_hash(
+            &prev_hash,
+            seq,
+            item,
+            event.actor,
+            event.action,
+            &at,
+            &details,
+        );
+        self.tx
+            .prepare_cached("INSERT INTO audit_events (seq, item, item_prev, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, COALESCE(?3, (SELECT last_event FROM items WHERE id = ?2)), ?4, ?5, ?6, ?7, ?8, ?9)")?
+            .execute(params![seq, item.unwrap_or(0), item_prev, event.actor, event.action, at, details, prev_hash, hash])?;
+        Ok((seq, hash))
     }
 
     /// The events of one item (or all, with `None`), in chain order, as stored.
@@ -1077,30 +1252,23 @@ fn outbox_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
 impl Tx<'_> {
     // ------------------------------------------------------------ settings
 
-    /// A setting, created with `make` the first time it is asked for.
-    pub fn setting_or_insert(
-        &self,
-        key: &str,
-        make: impl FnOnce() -> String,
-    ) -> Result<String, StoreError> {
-        if let Some(v) = self
-            .tx
-            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-            .query_row(params![key], |r| r.get(0))
-            .optional()?
-        {
-            return Ok(v);
-        }
-        let value = make();
+    /// A setting, set to `value` unless it was set already: its value.
+    pub fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
         self.tx
             .prepare_cached(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING",
             )?
             .execute(params![key, value])?;
+        Ok(self.setting(key)?.unwrap_or_default())
+    }
+
+    /// A setting's value, if it is set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .tx
             .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-            .query_row(params![key], |r| r.get(0))?)
+            .query_row(params![key], |r| r.get(0))
+            .optional()?)
     }
 
     // ------------------------------------------------------------ subscriptions
@@ -1133,12 +1301,13 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// The subscription rows of an item: (user, subscribed).
-    pub fn subscriptions_of_item(&self, item: i64) -> Result<Vec<(String, bool)>, StoreError> {
+    /// The subscription rows of an item: (user, subscribed, the user's e-mail address).
+    pub fn subscriptions_of_item(&self, item: i64) -> Result<Vec<Subscription>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT user_name, subscribed FROM subscriptions WHERE item = ?1 ORDER BY user_name",
+            "SELECT s.user_name, s.subscribed, u.email FROM subscriptions s JOIN users u ON u.name = s.user_name
+             WHERE s.item = ?1 ORDER BY s.user_name",
         )?;
-        let rows = stmt.query_map(params![item], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map(params![item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -1318,7 +1487,7 @@ mod tests {
             );
             assert_eq!(
                 tx.subscriptions_of_item(2).unwrap(),
-                [("owner".to_string(), false)]
+                [("owner".to_string(), false, None)]
             );
         }
         let tx = store.write().unwrap();
@@ -1336,6 +1505,80 @@ mod tests {
 
         let mut engine = crate::engine::Engine::open(&path, Durability::Full).unwrap();
         assert_eq!(engine.audit_verify().unwrap(), Ok(5));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// One connection's item cache never serves a row that another
+    /// connection changed since, nor one that a rolled-back transaction wrote.
+    #[test]
+    fn the_item_cache_follows_other_connections_and_rollbacks() {
+        let dir = std::env::temp_dir().join(format!("govrt-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cache.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let mut a = Store::open(&path, Durability::Normal).unwrap();
+        let mut b = Store::open(&path, Durability::Normal).unwrap();
+        a.conn
+            .execute_batch(&format!(
+                "INSERT INTO blueprint_sets (id, loaded_at) VALUES (1, '{AT}');
+                 INSERT INTO blueprint_versions VALUES ('project', 1, 1, 'f', 1, '{AT}');"
+            ))
+            .unwrap();
+        let now = Utc::now();
+        let row = ItemRow {
+            id: 0,
+            blueprint: "project".into(),
+            version: 1,
+            parent: None,
+            name: "A".into(),
+            fields: serde_json::Map::new(),
+            step: None,
+            finished: false,
+            signoffs: BTreeMap::new(),
+            creator: "owner".into(),
+            created_at: now,
+            updated_at: now,
+            revision: 1,
+        };
+        let tx = a.write().unwrap();
+        let id = tx.insert_item(&row).unwrap();
+        tx.commit().unwrap();
+        let name_of = |store: &mut Store| store.read().unwrap().item(id).unwrap().unwrap().name;
+        let details = serde_json::json!({});
+        let event = NewEvent {
+            actor: "owner",
+            action: "item.set",
+            at: now,
+            details: &details,
+        };
+        let rename = |store: &mut Store, name: &str, commit: bool| {
+            let tx = store.write().unwrap();
+            let before = tx.item(id).unwrap().unwrap();
+            let mut after = before.clone();
+            after.name = name.into();
+            after.revision += 1;
+            tx.update_item(&after, &before, &event).unwrap().unwrap();
+            if commit {
+                tx.commit_keeping(Some(after)).unwrap();
+            }
+        };
+
+        assert_eq!(name_of(&mut a), "A");
+        rename(&mut b, "B", true);
+        assert_eq!(
+            name_of(&mut a),
+            "B",
+            "a change by another connection is seen"
+        );
+        assert_eq!(name_of(&mut b), "B", "a committed change is kept");
+        rename(&mut a, "C", false);
+        assert_eq!(name_of(&mut a), "B", "a rolled-back change is forgotten");
+        rename(&mut a, "D", true);
+        assert_eq!(name_of(&mut b), "D");
+        assert_eq!(name_of(&mut a), "D");
+        drop((a, b));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
