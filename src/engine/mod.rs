@@ -727,17 +727,18 @@ fn mails_for(
             }
             Audience::Subscribers => {
                 // The nearest subscription row (the item's, else its parent's…) decides.
-                let mut decided: BTreeMap<String, (bool, Option<String>)> = BTreeMap::new();
+                let mut decided: BTreeMap<&str, bool> = BTreeMap::new();
                 for it in chain {
-                    for (user, subscribed, address) in tx.subscriptions_of_item(it.id)? {
-                        decided.entry(user).or_insert((subscribed, address));
+                    for (user, subscribed) in &it.subscribers {
+                        decided.entry(user).or_insert(*subscribed);
                     }
                 }
-                decided
-                    .into_iter()
-                    .filter(|(_, (s, _))| *s)
-                    .map(|(u, (_, a))| (u, a))
-                    .collect()
+                let mut out = Vec::new();
+                for (user, _) in decided.into_iter().filter(|(u, s)| *s && *u != who.name) {
+                    let address = tx.user(user)?.and_then(|u| u.email);
+                    out.push((user.to_string(), address));
+                }
+                out
             }
             Audience::Reviewers | Audience::Approvers => {
                 let mut eligible = Vec::new();
@@ -1762,6 +1763,7 @@ impl Engine {
             created_at: now,
             updated_at: now,
             revision: 1,
+            subscribers: BTreeMap::new(),
         };
         for f in &blueprint.fields {
             if let Some(d) = &f.default {
@@ -1793,11 +1795,11 @@ impl Engine {
             });
         }
         let follow_up = run_change_hooks(&set, &ancestors, &mut item, "item.create")?;
+        if !who.api_key {
+            item.subscribers.insert(who.name.clone(), true);
+        }
         let id = tx.insert_item(&item)?;
         item.id = id;
-        if !who.api_key {
-            tx.auto_subscribe(&who.name, id, now)?;
-        }
         tx.append_event(Some(id), &who.name, "item.create", now, &json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin, "follow_up": follow_up}))?;
         tx.commit()?;
         Ok(view(&item, blueprint))
@@ -1937,16 +1939,10 @@ impl Engine {
             at: now,
             details: &details,
         };
-        let Some(seq) = tx.update_item(&item, &chain[0], &event)? else {
-            return refuse(Refusal::StaleRevision {
-                item: id,
-                expected: chain[0].revision,
-                actual: chain[0].revision + 1,
-            });
-        };
         // DESIGN.md: whoever edits or saves an item, gives or edits feedback or a
         // decision, abandons, cancels an abandon, resets or schedules a reset
-        // follows it from then on (requests and delegations do not subscribe).
+        // follows it from then on (requests and delegations do not subscribe);
+        // an explicit unsubscribe stays.
         let subscribes = matches!(
             action,
             "item.set"
@@ -1960,8 +1956,15 @@ impl Engine {
                 | "signoff.schedule_reset"
         );
         if subscribes && who.name != "scheduler" && !who.api_key {
-            tx.auto_subscribe(&who.name, id, now)?;
+            item.subscribers.entry(who.name.clone()).or_insert(true);
         }
+        let Some(seq) = tx.update_item(&item, &chain[0], &event)? else {
+            return refuse(Refusal::StaleRevision {
+                item: id,
+                expected: chain[0].revision,
+                actual: chain[0].revision + 1,
+            });
+        };
         let mut updated = chain;
         updated[0] = item;
         let messages = mails_for(&tx, &set, &updated, who, &details, &base_url)?;
@@ -2684,7 +2687,7 @@ impl Engine {
                 why: "API keys receive no mail; subscribe a user".into(),
             });
         }
-        tx.set_subscription(&who.name, id, subscribed, now)?;
+        tx.set_subscription(&who.name, id, subscribed)?;
         tx.append_event(
             Some(id),
             &who.name,
@@ -2722,7 +2725,11 @@ impl Engine {
                 what: format!("user `{user}`"),
             });
         }
-        tx.set_subscription(user, id, false, now)?;
+        if !tx.set_subscription(user, id, false)? {
+            return refuse(Refusal::NotFound {
+                what: format!("item {id}"),
+            });
+        }
         tx.append_event(
             Some(id),
             user,
@@ -2732,6 +2739,15 @@ impl Engine {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// A user's own subscription row for one item: followed (true), an
+    /// explicit unsubscribe (false), or none (the ancestors decide).
+    pub fn subscription(&mut self, user: &str, id: i64) -> Result<Option<bool>> {
+        let tx = self.store.read()?;
+        Ok(tx
+            .item(id)?
+            .and_then(|item| item.subscribers.get(user).copied()))
     }
 
     /// A user's subscription rows: (item, subscribed).

@@ -496,11 +496,7 @@ async fn render_item(
         };
         let blueprint = e.blueprint(&status.item.blueprint, Some(status.item.version))?;
         let children = e.items(&who, None, Some(id))?;
-        let subscribed = e
-            .subscriptions(&who.name)?
-            .into_iter()
-            .find(|(i, _)| *i == id)
-            .map(|(_, s)| s);
+        let subscribed = e.subscription(&who.name, id)?;
         Ok((
             pages::ItemPage {
                 status,

@@ -208,6 +208,19 @@ INSERT INTO subscriptions_new (item, user_name, subscribed, created_at)
 DROP TABLE subscriptions;
 ALTER TABLE subscriptions_new RENAME TO subscriptions;
 "#,
+    // Who follows an item lives in the item's row (a map user -> followed),
+    // so subscribing as part of an action writes no other page, and mail is
+    // addressed from rows already read. Rows of deleted items go with them.
+    // No query filters items by blueprint through an index.
+    r#"
+ALTER TABLE items ADD COLUMN subscribers TEXT NOT NULL DEFAULT '{}';
+UPDATE items SET subscribers = (
+    SELECT json_group_object(user_name, json(CASE WHEN subscribed THEN 'true' ELSE 'false' END))
+    FROM subscriptions WHERE item = items.id)
+WHERE EXISTS (SELECT 1 FROM subscriptions WHERE item = items.id);
+DROP TABLE subscriptions;
+DROP INDEX items_by_blueprint;
+"#,
 ];
 
 // The audit log is one hash chain in `seq` order (the rowid), so an append
@@ -293,6 +306,9 @@ pub struct ItemRow {
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change.
     pub revision: i64,
+    /// Who follows it (true) or asked not to (false); see DESIGN.md's
+    /// notifications: the nearest of these, up the ancestors, decides.
+    pub subscribers: BTreeMap<String, bool>,
 }
 
 impl ItemRow {
@@ -305,9 +321,6 @@ impl ItemRow {
             .map(|t| t.timestamp())
     }
 }
-
-/// A subscription row of an item: (user, subscribed, the user's e-mail address).
-pub type Subscription = (String, bool, Option<String>);
 
 /// Files of a stored set: (name, text) pairs.
 pub type NamedTexts = Vec<(String, String)>;
@@ -573,7 +586,10 @@ impl std::ops::Deref for Scope<'_> {
     }
 }
 
-fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRow, String, String)> {
+/// An item row with its JSON columns (fields, sign-offs, subscribers) still as text.
+type RawItem = (ItemRow, String, String, String);
+
+fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawItem> {
     Ok((
         ItemRow {
             id: r.get(0)?,
@@ -589,9 +605,11 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRow, String, St
             created_at: parse_ts(&r.get::<_, String>(10)?),
             updated_at: parse_ts(&r.get::<_, String>(11)?),
             revision: r.get(12)?,
+            subscribers: BTreeMap::new(),
         },
         r.get(5)?,
         r.get(8)?,
+        r.get(13)?,
     ))
 }
 
@@ -615,7 +633,7 @@ fn raw_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
 /// statements using them are literals, prepared without formatting).
 macro_rules! item_columns {
     () => {
-        "id, blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision"
+        "id, blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, subscribers"
     };
 }
 
@@ -865,8 +883,8 @@ impl Tx<'_> {
     /// Inserts an item (its id is assigned); returns the id.
     pub fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError> {
         self.tx.prepare_cached(
-            "INSERT INTO items (blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, due_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            "INSERT INTO items (blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, due_at, subscribers)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
                 item.blueprint,
@@ -882,6 +900,7 @@ impl Tx<'_> {
                 ts(item.updated_at),
                 item.revision,
                 item.due_at(),
+                serde_json::to_string(&item.subscribers)?,
             ])?;
         Ok(self.tx.last_insert_rowid())
     }
@@ -936,36 +955,50 @@ impl Tx<'_> {
     ) -> Result<Option<i64>, StoreError> {
         self.items.cache.borrow_mut().rows.remove(&item.id);
         let (seq, _) = self.insert_event(Some(item.id), None, event)?;
-        let due = item.due_at();
-        let mut stmt = if due == before.due_at() {
-            self.tx.prepare_cached(
-                "UPDATE items SET name = ?1, fields = ?2, step = ?3, finished = ?4, signoffs = ?5, updated_at = ?6, revision = ?7, last_event = ?10
-                 WHERE id = ?8 AND revision = ?9",
-            )?
-        } else {
-            self.tx.prepare_cached(
-                "UPDATE items SET name = ?1, fields = ?2, step = ?3, finished = ?4, signoffs = ?5, updated_at = ?6, revision = ?7, last_event = ?10, due_at = ?11
-                 WHERE id = ?8 AND revision = ?9",
-            )?
-        };
-        let fields = serde_json::to_string(&item.fields)?;
-        let signoffs = serde_json::to_string(&item.signoffs)?;
+        // Only what changed is written (the JSON columns are not even
+        // serialized otherwise); the reset index only when the reset moved.
         let updated_at = ts(item.updated_at);
-        let mut values: Vec<&dyn rusqlite::ToSql> = vec![
-            &item.name,
-            &fields,
-            &item.step,
-            &item.finished,
-            &signoffs,
-            &updated_at,
-            &item.revision,
-            &item.id,
-            &before.revision,
-            &seq,
-        ];
-        if due != before.due_at() {
-            values.push(&due);
+        let mut sql =
+            String::from("UPDATE items SET updated_at = ?1, revision = ?2, last_event = ?3");
+        let mut values: Vec<Box<dyn rusqlite::ToSql>> =
+            vec![Box::new(updated_at), Box::new(item.revision), Box::new(seq)];
+        let mut set = |column: &str, value: Box<dyn rusqlite::ToSql>| {
+            values.push(value);
+            sql.push_str(&format!(", {column} = ?{}", values.len()));
+        };
+        if item.name != before.name {
+            set("name", Box::new(item.name.clone()));
         }
+        if item.fields != before.fields {
+            set("fields", Box::new(serde_json::to_string(&item.fields)?));
+        }
+        if item.step != before.step {
+            set("step", Box::new(item.step.clone()));
+        }
+        if item.finished != before.finished {
+            set("finished", Box::new(item.finished));
+        }
+        if item.signoffs != before.signoffs {
+            set("signoffs", Box::new(serde_json::to_string(&item.signoffs)?));
+            if item.due_at() != before.due_at() {
+                set("due_at", Box::new(item.due_at()));
+            }
+        }
+        if item.subscribers != before.subscribers {
+            set(
+                "subscribers",
+                Box::new(serde_json::to_string(&item.subscribers)?),
+            );
+        }
+        values.push(Box::new(item.id));
+        values.push(Box::new(before.revision));
+        sql.push_str(&format!(
+            " WHERE id = ?{} AND revision = ?{}",
+            values.len() - 1,
+            values.len()
+        ));
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let values: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
         if stmt.execute(values.as_slice())? == 1 {
             return Ok(Some(seq));
         }
@@ -1273,51 +1306,40 @@ impl Tx<'_> {
 
     // ------------------------------------------------------------ subscriptions
 
-    /// Subscribes a user unless they have a subscription row for the item already
-    /// (an explicit unsubscribe is kept).
-    pub fn auto_subscribe(
-        &self,
-        user: &str,
-        item: i64,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached("INSERT INTO subscriptions (user_name, item, subscribed, created_at) SELECT ?1, ?2, 1, ?3 WHERE EXISTS (SELECT 1 FROM users WHERE name = ?1) ON CONFLICT DO NOTHING")?
-            .execute(params![user, item, ts(now)])?;
-        Ok(())
-    }
-
-    /// Sets a user's subscription to an item (true) or an explicit unsubscribe (false).
+    /// Sets a user's subscription to an item (true) or an explicit
+    /// unsubscribe (false); false if there is no such item.
     pub fn set_subscription(
         &self,
         user: &str,
         item: i64,
         subscribed: bool,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
+        let Some(mut row) = self.item(item)? else {
+            return Ok(false);
+        };
+        self.items.cache.borrow_mut().rows.remove(&item);
+        row.subscribers.insert(user.to_string(), subscribed);
         self.tx
-            .prepare_cached("INSERT INTO subscriptions (user_name, item, subscribed, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(item, user_name) DO UPDATE SET subscribed = ?3, created_at = ?4")?
-            .execute(params![user, item, subscribed, ts(now)])?;
-        Ok(())
+            .prepare_cached("UPDATE items SET subscribers = ?1 WHERE id = ?2")?
+            .execute(params![serde_json::to_string(&row.subscribers)?, item])?;
+        Ok(true)
     }
 
-    /// The subscription rows of an item: (user, subscribed, the user's e-mail address).
-    pub fn subscriptions_of_item(&self, item: i64) -> Result<Vec<Subscription>, StoreError> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT s.user_name, s.subscribed, u.email FROM subscriptions s JOIN users u ON u.name = s.user_name
-             WHERE s.item = ?1 ORDER BY s.user_name",
-        )?;
-        let rows = stmt.query_map(params![item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// A user's subscription rows: (item, subscribed).
+    /// A user's subscriptions: (item, subscribed), by item.
     pub fn subscriptions_of_user(&self, user: &str) -> Result<Vec<(i64, bool)>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT item, subscribed FROM subscriptions WHERE user_name = ?1 ORDER BY item",
+            "SELECT id, subscribers FROM items WHERE subscribers != '{}' ORDER BY id",
         )?;
-        let rows = stmt.query_map(params![user], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let subscribers: BTreeMap<String, bool> =
+                serde_json::from_str(&r.get::<_, String>(1)?)?;
+            if let Some(&subscribed) = subscribers.get(user) {
+                out.push((r.get(0)?, subscribed));
+            }
+        }
+        Ok(out)
     }
 
     // ------------------------------------------------------------ outbox
@@ -1403,11 +1425,10 @@ impl Tx<'_> {
     }
 }
 
-fn finish_item(
-    (mut item, fields, signoffs): (ItemRow, String, String),
-) -> Result<ItemRow, StoreError> {
+fn finish_item((mut item, fields, signoffs, subscribers): RawItem) -> Result<ItemRow, StoreError> {
     item.fields = serde_json::from_str(&fields)?;
     item.signoffs = serde_json::from_str(&signoffs)?;
+    item.subscribers = serde_json::from_str(&subscribers)?;
     Ok(item)
 }
 
@@ -1422,9 +1443,10 @@ mod tests {
 
     const AT: &str = "2026-01-01T00:00:00Z";
 
-    /// A database written before the audit log was kept in chain order is
-    /// migrated without losing an event, a link between an item's events or
-    /// a subscription, and its chain still verifies once appended to.
+    /// A database written before the audit log was kept in chain order and
+    /// subscriptions in item rows is migrated without losing an event, a
+    /// link between an item's events or a subscription, and its chain still
+    /// verifies once appended to.
     #[test]
     fn a_version_2_database_is_migrated() {
         let dir = std::env::temp_dir().join(format!("govrt-migrate-{}", std::process::id()));
@@ -1485,9 +1507,14 @@ mod tests {
                 tx.subscriptions_of_user("owner").unwrap(),
                 [(1, true), (2, false)]
             );
+            let subscribers = |id| tx.item(id).unwrap().unwrap().subscribers;
             assert_eq!(
-                tx.subscriptions_of_item(2).unwrap(),
-                [("owner".to_string(), false, None)]
+                subscribers(1),
+                BTreeMap::from([("owner".to_string(), true)])
+            );
+            assert_eq!(
+                subscribers(2),
+                BTreeMap::from([("owner".to_string(), false)])
             );
         }
         let tx = store.write().unwrap();
@@ -1541,6 +1568,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             revision: 1,
+            subscribers: BTreeMap::new(),
         };
         let tx = a.write().unwrap();
         let id = tx.insert_item(&row).unwrap();
