@@ -435,8 +435,11 @@ impl Resolver<'_> {
         self.matches_any(list, 0, 0)
     }
 
-    /// The actor facts for the sign-off of `step`, delegations applied.
-    fn actor(&self, step: &str, state: &SignOffState) -> Result<Actor<'_>> {
+    /// The actor facts for the sign-off of `step`, delegations applied. The
+    /// `reviewers` hook is asked only about the groups in `needed`: for the
+    /// others only the blueprint's reviewers count (the action at hand does
+    /// not depend on them).
+    fn actor(&self, step: &str, state: &SignOffState, needed: Needed<'_>) -> Result<Actor<'_>> {
         let name = self.who.name.as_str();
         let Some(signoff) = self
             .blueprint(0)
@@ -454,15 +457,12 @@ impl Resolver<'_> {
         // Extra reviewers from the `reviewers` hook, per group.
         let blueprint_id = self.chain[0].blueprint.as_str();
         let hooked = self.set.hooks.has(blueprint_id, "reviewers");
-        let view = if hooked {
-            script_view(self.set, self.chain, 0)
-        } else {
-            rhai::Dynamic::UNIT
-        };
+        let view = std::cell::OnceCell::new();
         let extra = |group: &str| -> Result<bool> {
-            if !hooked {
+            if !hooked || !needed.asks(group) {
                 return Ok(false);
             }
+            let view = view.get_or_init(|| script_view(self.set, self.chain, 0));
             let args = vec![view.clone(), step.into(), group.into()];
             let result = self
                 .set
@@ -515,14 +515,61 @@ fn script_failed(e: crate::hooks::ScriptError) -> EngineError {
     })
 }
 
+/// The eligibilities a sign-off action depends on (see `signoff::apply`).
+#[derive(Clone, Copy)]
+enum Needed<'a> {
+    /// Every group and the final approval (to list what one may do).
+    Every,
+    /// One feedback group.
+    Group(&'a str),
+    /// The final approval (deciding, and administering without write permission).
+    Final,
+    /// None: the action needs write permission only, or nothing.
+    Nothing,
+}
+
+impl<'a> Needed<'a> {
+    fn of(action: &'a Action) -> Needed<'a> {
+        match action {
+            Action::RequestReview | Action::RequestFinalApproval | Action::AutomaticReset => {
+                Needed::Nothing
+            }
+            Action::GiveFeedback { group, .. } => Needed::Group(group),
+            Action::Delegate { group, .. } if group != "final" => Needed::Group(group),
+            Action::Delegate { .. }
+            | Action::Approve { .. }
+            | Action::Reject { .. }
+            | Action::BackToFeedback
+            | Action::Abandon
+            | Action::CancelAbandon
+            | Action::Reset
+            | Action::ScheduleReset { .. } => Needed::Final,
+        }
+    }
+
+    fn asks(self, group: &str) -> bool {
+        match self {
+            Needed::Every => true,
+            Needed::Group(g) => g == group,
+            Needed::Final => group == "final",
+            Needed::Nothing => false,
+        }
+    }
+}
+
 /// The view of `chain[at]` that scripts get (LANGUAGE.md "Hooks"), built
 /// directly as rhai values and shared, so that passing it to several hooks
 /// copies nothing.
 fn script_view(set: &BlueprintSet, chain: &[ItemRow], at: usize) -> rhai::Dynamic {
+    match chain.get(at) {
+        Some(item) => item_script_view(set, item, &chain[at + 1..]),
+        None => rhai::Dynamic::UNIT,
+    }
+}
+
+/// The view of `item` whose ancestors, nearest first, are `ancestors`.
+fn item_script_view(set: &BlueprintSet, item: &ItemRow, ancestors: &[ItemRow]) -> rhai::Dynamic {
     use rhai::{Dynamic, Map};
-    let Some(item) = chain.get(at) else {
-        return Dynamic::UNIT;
-    };
     let text = |s: &str| Dynamic::from(s.to_string());
     let opt = |s: &Option<String>| s.as_deref().map_or(Dynamic::UNIT, text);
     let mut fields = Map::new();
@@ -579,7 +626,7 @@ fn script_view(set: &BlueprintSet, chain: &[ItemRow], at: usize) -> rhai::Dynami
     view.insert("step".into(), opt(&item.step));
     view.insert("fields".into(), Dynamic::from_map(fields));
     view.insert("signoffs".into(), Dynamic::from_map(signoffs));
-    view.insert("parent".into(), script_view(set, chain, at + 1));
+    view.insert("parent".into(), script_view(set, ancestors, 0));
     Dynamic::from_map(view).into_shared()
 }
 
@@ -754,7 +801,7 @@ fn mails_for(
                         chain,
                         who: &identity,
                     };
-                    let actor = resolver.actor(&step, &state)?;
+                    let actor = resolver.actor(&step, &state, Needed::Every)?;
                     let yes = match audience {
                         Audience::Reviewers => !actor.feedback_groups.is_empty(),
                         _ => actor.is_final_approver,
@@ -834,28 +881,14 @@ fn run_change_hooks(
         return Ok(Json::Null);
     }
     // The view is built once; what the hooks change is written into it as they go.
-    let mut view = {
-        let mut chain = Vec::with_capacity(ancestors.len() + 1);
-        chain.push(item.clone());
-        chain.extend_from_slice(ancestors);
-        script_view(set, &chain, 0)
-    };
-    let refresh = |view: &mut rhai::Dynamic, item: &ItemRow| {
-        if let Some(mut map) = view.write_lock::<rhai::Map>()
-            && let Some(mut fields) = map
-                .get_mut("fields")
-                .and_then(|f| f.write_lock::<rhai::Map>())
-        {
-            for f in &blueprint.fields {
-                let value = item
-                    .fields
-                    .get(f.id.as_str())
-                    .map_or(rhai::Dynamic::UNIT, crate::hooks::to_dynamic);
-                fields.insert(f.id.as_str().into(), value);
-            }
-        }
-    };
-    let set_field = |item: &mut ItemRow, field: &str, value: &Json, hook: &str| -> Result<()> {
+    let mut view = item_script_view(set, item, ancestors);
+    // Sets a field a hook gave a value, in the item and in the view.
+    let set_field = |item: &mut ItemRow,
+                     view: &mut rhai::Dynamic,
+                     field: &str,
+                     value: &Json,
+                     hook: &str|
+     -> Result<()> {
         let Some(f) = blueprint.field(field) else {
             return refuse(Refusal::ScriptFailed {
                 error: format!("hook `{hook}` set unknown field `{field}`"),
@@ -864,6 +897,20 @@ fn run_change_hooks(
         let value = coerce(&f.ty, value).map_err(|why| Refusal::ScriptFailed {
             error: format!("hook `{hook}` gave `{field}` a bad value: {why}"),
         })?;
+        if item.fields.get(field).unwrap_or(&Json::Null) == &value {
+            return Ok(());
+        }
+        if let Some(mut map) = view.write_lock::<rhai::Map>()
+            && let Some(mut fields) = map
+                .get_mut("fields")
+                .and_then(|f| f.write_lock::<rhai::Map>())
+        {
+            let shown = match &value {
+                Json::Null => rhai::Dynamic::UNIT,
+                v => crate::hooks::to_dynamic(v),
+            };
+            fields.insert(field.into(), shown);
+        }
         match value {
             Json::Null => item.fields.remove(field),
             v => item.fields.insert(field.to_string(), v),
@@ -877,8 +924,7 @@ fn run_change_hooks(
                 .call(&id, hook, vec![view.clone()])
                 .map_err(script_failed)?
             {
-                set_field(item, field, &crate::hooks::to_json(&value), hook)?;
-                refresh(view, item);
+                set_field(item, view, field, &crate::hooks::to_json(&value), hook)?;
             }
         }
         Ok(())
@@ -895,10 +941,9 @@ fn run_change_hooks(
         {
             Some(Json::Object(updates)) => {
                 for (field, value) in &updates {
-                    set_field(item, field, value, "after_change")?;
+                    set_field(item, &mut view, field, value, "after_change")?;
                 }
                 follow_up = updates;
-                refresh(&mut view, item);
                 compute(item, &mut view)?;
             }
             Some(Json::Null) | None => {}
@@ -2190,7 +2235,7 @@ impl Engine {
                 return refuse(Refusal::NotFound { what: format!("user `{to}`") });
             }
             let state = item.signoffs.get(&step_id).cloned().unwrap_or_default();
-            let actor = resolver.actor(&step_id, &state)?;
+            let actor = resolver.actor(&step_id, &state, Needed::of(&action))?;
             let rules = rules_of(spec);
             let (mut next, events) = signoff::apply(&state, &action, &actor, &rules, now)?;
             let newly_approved = events.iter().any(|e| matches!(e, signoff::Event::Decided { approved: true, status_changed: true, .. }));
@@ -2298,7 +2343,7 @@ impl Engine {
                     .get(step.id.as_str())
                     .cloned()
                     .unwrap_or_default();
-                let actor = resolver.actor(step.id.as_str(), &state)?;
+                let actor = resolver.actor(step.id.as_str(), &state, Needed::Every)?;
                 let rules = rules_of(spec);
                 let accepts =
                     |action: &Action| signoff::apply(&state, action, &actor, &rules, now).is_ok();
@@ -2438,7 +2483,7 @@ impl Engine {
                     ..who.clone()
                 },
             };
-            let actor = resolver.actor(&step, state)?;
+            let actor = resolver.actor(&step, state, Needed::Every)?;
             let entry = |role: &str, group: &str| PendingReview {
                 item: row.id.to_string(),
                 name: row.name.clone(),
