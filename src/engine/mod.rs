@@ -23,7 +23,7 @@ use crate::diag::{Diagnostic, SourceFile};
 use crate::hooks::Hooks;
 use crate::model::{Blueprint, BlueprintSet, FieldType, Policy, Principal, PrincipalRef};
 use crate::store::{Durability, EventRow, ItemRow, NewEvent, Store, StoreError, Tx, UserRow};
-use signoff::{Action, Actor, SignOffState, Status};
+use signoff::{Action, Actor, Needed, SignOffState, Status};
 use workflow::{StepFacts, StepState, WorkflowState};
 
 /// Why the engine refused an action. Codes are stable (CLI `--json`, HTTP API).
@@ -513,48 +513,6 @@ fn script_failed(e: crate::hooks::ScriptError) -> EngineError {
     EngineError::Refused(Refusal::ScriptFailed {
         error: e.to_string(),
     })
-}
-
-/// The eligibilities a sign-off action depends on (see `signoff::apply`).
-#[derive(Clone, Copy)]
-enum Needed<'a> {
-    /// Every group and the final approval (to list what one may do).
-    Every,
-    /// One feedback group.
-    Group(&'a str),
-    /// The final approval (deciding, and administering without write permission).
-    Final,
-    /// None: the action needs write permission only, or nothing.
-    Nothing,
-}
-
-impl<'a> Needed<'a> {
-    fn of(action: &'a Action) -> Needed<'a> {
-        match action {
-            Action::RequestReview | Action::RequestFinalApproval | Action::AutomaticReset => {
-                Needed::Nothing
-            }
-            Action::GiveFeedback { group, .. } => Needed::Group(group),
-            Action::Delegate { group, .. } if group != "final" => Needed::Group(group),
-            Action::Delegate { .. }
-            | Action::Approve { .. }
-            | Action::Reject { .. }
-            | Action::BackToFeedback
-            | Action::Abandon
-            | Action::CancelAbandon
-            | Action::Reset
-            | Action::ScheduleReset { .. } => Needed::Final,
-        }
-    }
-
-    fn asks(self, group: &str) -> bool {
-        match self {
-            Needed::Every => true,
-            Needed::Group(g) => g == group,
-            Needed::Final => group == "final",
-            Needed::Nothing => false,
-        }
-    }
 }
 
 /// The view of `chain[at]` that scripts get (LANGUAGE.md "Hooks"), built

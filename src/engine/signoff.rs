@@ -353,6 +353,50 @@ fn not_permitted(actor: &Actor<'_>, what: &str) -> Refusal {
     }
 }
 
+/// The eligibilities a sign-off action depends on (see `signoff::apply`).
+#[derive(Debug, Clone, Copy)]
+pub enum Needed<'a> {
+    /// Every group and the final approval (to list what one may do).
+    Every,
+    /// One feedback group.
+    Group(&'a str),
+    /// The final approval (deciding, and administering without write permission).
+    Final,
+    /// None: the action needs write permission only, or nothing.
+    Nothing,
+}
+
+impl<'a> Needed<'a> {
+    /// What `action` depends on: `apply` reads no other eligibility for it.
+    pub fn of(action: &'a Action) -> Needed<'a> {
+        match action {
+            Action::RequestReview | Action::RequestFinalApproval | Action::AutomaticReset => {
+                Needed::Nothing
+            }
+            Action::GiveFeedback { group, .. } => Needed::Group(group),
+            Action::Delegate { group, .. } if group != "final" => Needed::Group(group),
+            Action::Delegate { .. }
+            | Action::Approve { .. }
+            | Action::Reject { .. }
+            | Action::BackToFeedback
+            | Action::Abandon
+            | Action::CancelAbandon
+            | Action::Reset
+            | Action::ScheduleReset { .. } => Needed::Final,
+        }
+    }
+
+    /// Whether eligibility for `group` (`final`: the final approval) is needed.
+    pub fn asks(self, group: &str) -> bool {
+        match self {
+            Needed::Every => true,
+            Needed::Group(g) => g == group,
+            Needed::Final => group == "final",
+            Needed::Nothing => false,
+        }
+    }
+}
+
 /// Applies `action` by `actor` at `now` to `state`.
 pub fn apply(
     state: &SignOffState,
@@ -916,8 +960,74 @@ mod tests {
         s.reviews.len() + s.history.iter().map(|r| r.reviews.len()).sum::<usize>()
     }
 
+    /// An actor with random eligibilities, and the same actor with the
+    /// eligibilities `needed` does not ask about changed at random.
+    fn actors_differing_outside(
+        needed: Needed<'_>,
+        groups: [bool; 3],
+        final_approver: bool,
+        noise: [bool; 4],
+        can_write: bool,
+        is_admin: bool,
+    ) -> (Actor<'static>, Actor<'static>) {
+        let names = ["it_ops", "risk", "nope"];
+        let of = |flags: [bool; 3]| -> Vec<String> {
+            names
+                .iter()
+                .zip(flags)
+                .filter(|(_, on)| *on)
+                .map(|(g, _)| g.to_string())
+                .collect()
+        };
+        let mut other = groups;
+        for (i, g) in names.iter().enumerate() {
+            if !needed.asks(g) {
+                other[i] = noise[i];
+            }
+        }
+        let actor = |groups, is_final_approver| Actor {
+            name: "someone",
+            can_write,
+            feedback_groups: of(groups),
+            is_final_approver,
+            is_admin,
+        };
+        let other_final = if needed.asks("final") {
+            final_approver
+        } else {
+            noise[3]
+        };
+        (actor(groups, final_approver), actor(other, other_final))
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// `Needed::of` is what `apply` reads: eligibilities outside it never
+        /// change the outcome, so the engine may skip asking hooks about them.
+        #[test]
+        fn apply_reads_only_the_needed_eligibilities(
+            prefix in prop::collection::vec((any_action(), any_actor()), 0..12),
+            action in any_action(),
+            groups in any::<[bool; 3]>(),
+            final_approver in any::<bool>(),
+            noise in any::<[bool; 4]>(),
+            can_write in any::<bool>(),
+            is_admin in any::<bool>(),
+        ) {
+            let mut state = SignOffState::default();
+            for (a, who) in prefix {
+                if let Ok((next, _)) = apply(&state, &a, &actor_of(&who), &rules(), t(1)) {
+                    state = next;
+                }
+            }
+            let (one, other) = actors_differing_outside(
+                Needed::of(&action), groups, final_approver, noise, can_write, is_admin,
+            );
+            let a = apply(&state, &action, &one, &rules(), t(2));
+            let b = apply(&state, &action, &other, &rules(), t(2));
+            prop_assert_eq!(a, b);
+        }
 
         #[test]
         fn random_sequences_stay_within_the_table(steps in prop::collection::vec((any_action(), any_actor(), 0i64..48), 1..40)) {
