@@ -720,16 +720,18 @@ fn mails_for(
             ),
             _ => continue,
         };
+        let with_addresses = |users: Vec<String>| -> Result<Vec<(String, Option<String>)>> {
+            users
+                .into_iter()
+                .map(|user| {
+                    let address = tx.user(&user)?.and_then(|u| u.email);
+                    Ok((user, address))
+                })
+                .collect()
+        };
         // Who, with their address (none: they follow, but get no mail).
         let recipients: Vec<(String, Option<String>)> = match audience {
-            Audience::Users(users) => {
-                let mut out = Vec::new();
-                for user in users {
-                    let address = tx.user(&user)?.and_then(|u| u.email);
-                    out.push((user, address));
-                }
-                out
-            }
+            Audience::Users(users) => with_addresses(users)?,
             Audience::Subscribers => {
                 // The nearest subscription row (the item's, else its parent's…) decides.
                 let mut decided: BTreeMap<&str, bool> = BTreeMap::new();
@@ -738,12 +740,13 @@ fn mails_for(
                         decided.entry(user).or_insert(*subscribed);
                     }
                 }
-                let mut out = Vec::new();
-                for (user, _) in decided.into_iter().filter(|(u, s)| *s && *u != who.name) {
-                    let address = tx.user(user)?.and_then(|u| u.email);
-                    out.push((user.to_string(), address));
-                }
-                out
+                with_addresses(
+                    decided
+                        .into_iter()
+                        .filter(|(u, s)| *s && *u != who.name)
+                        .map(|(u, _)| u.to_string())
+                        .collect(),
+                )?
             }
             Audience::Reviewers | Audience::Approvers => {
                 let mut eligible = Vec::new();
