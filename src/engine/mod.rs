@@ -743,7 +743,7 @@ fn mails_for(
                 with_addresses(
                     decided
                         .into_iter()
-                        .filter(|(u, s)| *s && *u != who.name)
+                        .filter(|(_, s)| *s)
                         .map(|(u, _)| u.to_string())
                         .collect(),
                 )?

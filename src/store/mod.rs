@@ -172,8 +172,7 @@ CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
     // An action writes as few pages as it can: the audit log is kept in
     // chain order (an append fills the last page), an item's timeline is a
     // list of links between its events (`item_prev`, from the item's
-    // `last_event`), the chain head is the log's last row, and subscriptions
-    // are clustered by item with no second index.
+    // `last_event`), and the chain head is the log's last row.
     r#"
 CREATE TABLE audit_log (
     seq INTEGER PRIMARY KEY,
@@ -196,17 +195,6 @@ DROP TABLE audit_events;
 ALTER TABLE audit_log RENAME TO audit_events;
 ALTER TABLE items ADD COLUMN last_event INTEGER;
 UPDATE items SET last_event = (SELECT MAX(seq) FROM audit_events WHERE item = items.id);
-CREATE TABLE subscriptions_new (
-    item INTEGER NOT NULL,
-    user_name TEXT NOT NULL REFERENCES users(name),
-    subscribed INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (item, user_name)
-) WITHOUT ROWID;
-INSERT INTO subscriptions_new (item, user_name, subscribed, created_at)
-    SELECT item, user_name, subscribed, created_at FROM subscriptions;
-DROP TABLE subscriptions;
-ALTER TABLE subscriptions_new RENAME TO subscriptions;
 "#,
     // Who follows an item lives in the item's row (a map user -> followed),
     // so subscribing as part of an action writes no other page, and mail is
@@ -616,7 +604,12 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawItem> {
     ))
 }
 
-const EVENT_COLUMNS: &str = "seq, item, actor, action, at, details, prev_hash, hash, item_prev";
+/// The columns `raw_event` reads, in its order (see `item_columns!`).
+macro_rules! event_columns {
+    () => {
+        "seq, item, actor, action, at, details, prev_hash, hash, item_prev"
+    };
+}
 
 fn raw_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
     Ok(RawEvent {
@@ -943,6 +936,12 @@ impl Tx<'_> {
         Ok(Some(item))
     }
 
+    /// Drops an item this transaction is about to change from the cache
+    /// (it is kept again once the change commits, see [`Tx::commit_keeping`]).
+    fn forget_item(&self, id: i64) {
+        self.items.cache.borrow_mut().rows.remove(&id);
+    }
+
     /// Writes `item`, a change of `before`, with the audit event of the
     /// change, if the stored revision is still `before`'s: returns the
     /// event's sequence number, or `None` (and writes nothing) if the item
@@ -956,8 +955,8 @@ impl Tx<'_> {
         before: &ItemRow,
         event: &NewEvent<'_>,
     ) -> Result<Option<i64>, StoreError> {
-        self.items.cache.borrow_mut().rows.remove(&item.id);
-        let (seq, _) = self.insert_event(Some(item.id), None, event)?;
+        self.forget_item(item.id);
+        let (seq, _) = self.insert_event(Some(item.id), event)?;
         // Only what changed is written (the JSON columns are not even
         // serialized otherwise); the reset index only when the reset moved.
         let updated_at = ts(item.updated_at);
@@ -1013,7 +1012,7 @@ impl Tx<'_> {
 
     /// Deletes an item.
     pub fn delete_item(&self, id: i64) -> Result<(), StoreError> {
-        self.items.cache.borrow_mut().rows.remove(&id);
+        self.forget_item(id);
         self.tx
             .execute("DELETE FROM items WHERE id = ?1", params![id])?;
         Ok(())
@@ -1064,52 +1063,38 @@ impl Tx<'_> {
         at: DateTime<Utc>,
         details: &serde_json::Value,
     ) -> Result<i64, StoreError> {
-        let item_prev = match item {
-            None => None,
-            Some(id) => match self
-                .tx
-                .prepare_cached("SELECT last_event FROM items WHERE id = ?1")?
-                .query_row(params![id], |r| r.get::<_, Option<i64>>(0))
-                .optional()?
-            {
-                Some(last) => last,
-                // Its row was just deleted: the link is found the long way.
-                None => self
-                    .tx
-                    .prepare_cached("SELECT MAX(seq) FROM audit_events WHERE item = ?1")?
-                    .query_row(params![id], |r| r.get(0))?,
-            },
-        };
         let event = NewEvent {
             actor,
             action,
             at,
             details,
         };
-        let (seq, hash) = self.insert_event(item, item_prev, &event)?;
-        let linked = match item {
-            Some(id) => {
-                self.tx
-                    .prepare_cached("UPDATE items SET last_event = ?1 WHERE id = ?2")?
-                    .execute(params![seq, id])?
-                    == 1
+        let (seq, hash) = self.insert_event(item, &event)?;
+        if let Some(id) = item {
+            let linked = self
+                .tx
+                .prepare_cached("UPDATE items SET last_event = ?1 WHERE id = ?2")?
+                .execute(params![seq, id])?
+                == 1;
+            if linked {
+                return Ok(seq);
             }
-            None => false,
-        };
-        if !linked {
+            // Its row was just deleted: the link is found the long way.
             self.tx
-                .prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?
-                .execute(params![seq, hash])?;
+                .prepare_cached("UPDATE audit_events SET item_prev = (SELECT MAX(seq) FROM audit_events WHERE item = ?2 AND seq < ?1) WHERE seq = ?1")?
+                .execute(params![seq, id])?;
         }
+        self.tx
+            .prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?
+            .execute(params![seq, hash])?;
         Ok(seq)
     }
 
-    /// Inserts an event at the end of the chain, linked to `item_prev` (or,
-    /// when `None`, to the item row's last event): its (seq, hash).
+    /// Inserts an event at the end of the chain, linked to the item row's
+    /// last event: its (seq, hash).
     fn insert_event(
         &self,
         item: Option<i64>,
-        item_prev: Option<i64>,
         event: &NewEvent<'_>,
     ) -> Result<(i64, String), StoreError> {
         let (prev_seq, prev_hash): (i64, String) = self
@@ -1131,16 +1116,18 @@ impl Tx<'_> {
             &details,
         );
         self.tx
-            .prepare_cached("INSERT INTO audit_events (seq, item, item_prev, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, COALESCE(?3, (SELECT last_event FROM items WHERE id = ?2)), ?4, ?5, ?6, ?7, ?8, ?9)")?
-            .execute(params![seq, item.unwrap_or(0), item_prev, event.actor, event.action, at, details, prev_hash, hash])?;
+            .prepare_cached("INSERT INTO audit_events (seq, item, item_prev, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, (SELECT last_event FROM items WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8)")?
+            .execute(params![seq, item.unwrap_or(0), event.actor, event.action, at, details, prev_hash, hash])?;
         Ok((seq, hash))
     }
 
     /// The events of one item (or all, with `None`), in chain order, as stored.
     pub fn raw_events(&self, item: Option<i64>) -> Result<Vec<RawEvent>, StoreError> {
         let Some(item) = item else {
-            let mut stmt = self.tx.prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM audit_events ORDER BY seq"
+            let mut stmt = self.tx.prepare_cached(concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM audit_events ORDER BY seq"
             ))?;
             let rows = stmt.query_map([], raw_event)?;
             return Ok(rows.collect::<Result<_, _>>()?);
@@ -1152,14 +1139,18 @@ impl Tx<'_> {
             .optional()?;
         let Some(mut next) = last else {
             // A deleted item: nothing points at its events any more.
-            let mut stmt = self.tx.prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM audit_events WHERE item = ?1 ORDER BY seq"
+            let mut stmt = self.tx.prepare_cached(concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM audit_events WHERE item = ?1 ORDER BY seq"
             ))?;
             let rows = stmt.query_map(params![item], raw_event)?;
             return Ok(rows.collect::<Result<_, _>>()?);
         };
-        let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq = ?1 AND item = ?2"
+        let mut stmt = self.tx.prepare_cached(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM audit_events WHERE seq = ?1 AND item = ?2"
         ))?;
         let mut events = Vec::new();
         while let Some(seq) = next {
@@ -1320,7 +1311,7 @@ impl Tx<'_> {
         let Some(mut row) = self.item(item)? else {
             return Ok(false);
         };
-        self.items.cache.borrow_mut().rows.remove(&item);
+        self.forget_item(item);
         row.subscribers.insert(user.to_string(), subscribed);
         self.tx
             .prepare_cached("UPDATE items SET subscribers = ?1 WHERE id = ?2")?
