@@ -25,14 +25,9 @@ fn revision(s: &Sandbox, item: &str) -> i64 {
 }
 
 fn set_events(s: &Sandbox, item: &str) -> usize {
-    let history = s
-        .quiet(&["--json", "--as", "owner", "item", "history", item])
-        .json();
-    history
-        .as_array()
-        .unwrap()
+    s.history_actions("owner", item)
         .iter()
-        .filter(|e| e["action"] == "item.set")
+        .filter(|a| *a == "item.set")
         .count()
 }
 
