@@ -18,7 +18,7 @@ pub const HOOKS: &[(&str, usize)] = &[
 ];
 
 /// The prefix of computed-field hooks.
-pub const COMPUTE_PREFIX: &str = "compute_";
+const COMPUTE_PREFIX: &str = crate::model::Script::COMPUTE_PREFIX;
 
 /// The rhai engine used to compile scripts: no standard packages are needed to
 /// parse, and `eval` is refused at compile time as it will be at run time.

@@ -2,8 +2,21 @@
 //! and the mapping of outcomes to the documented exit codes. Nothing else in
 //! the crate prints or exits.
 
-mod blueprint_files;
+// The shared plumbing of `runtime` comes first: its `tryo!` is a macro.
+#[macro_use]
 mod runtime;
+mod audit;
+mod blueprint_files;
+mod blueprints;
+mod daemon;
+mod governance;
+mod hooks;
+mod identities;
+mod items;
+mod signoffs;
+mod subscriptions;
+
+use identities::Identities;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -95,22 +108,22 @@ pub enum Command {
     },
     /// Stored blueprints.
     #[command(subcommand)]
-    Blueprint(runtime::BlueprintCommand),
+    Blueprint(blueprints::BlueprintCommand),
     /// Users.
     #[command(subcommand)]
-    User(runtime::UserCommand),
+    User(identities::UserCommand),
     /// Groups.
     #[command(subcommand)]
-    Group(runtime::GroupCommand),
+    Group(identities::GroupCommand),
     /// API keys.
     #[command(subcommand)]
-    Apikey(runtime::ApiKeyCommand),
+    Apikey(identities::ApiKeyCommand),
     /// User tokens.
     #[command(subcommand)]
-    Token(runtime::TokenCommand),
+    Token(identities::TokenCommand),
     /// Items and their workflow.
     #[command(subcommand)]
-    Item(runtime::ItemCommand),
+    Item(items::ItemCommand),
     /// The governance status of an item.
     Status {
         /// The item.
@@ -124,10 +137,10 @@ pub enum Command {
     },
     /// Sign-off actions.
     #[command(subcommand)]
-    Signoff(runtime::SignOffCommand),
+    Signoff(signoffs::SignOffCommand),
     /// Deployment gating.
     #[command(subcommand)]
-    Deploy(runtime::DeployCommand),
+    Deploy(governance::DeployCommand),
     /// The matrix view of a blueprint, as a table.
     Matrix {
         /// The blueprint (default: the first with a matrix view).
@@ -138,7 +151,7 @@ pub enum Command {
     },
     /// The audit trail.
     #[command(subcommand)]
-    Audit(runtime::AuditCommand),
+    Audit(audit::AuditCommand),
     /// Follow an item and its descendants (mail about their sign-offs).
     Subscribe {
         /// The item.
@@ -184,7 +197,7 @@ pub enum Command {
     },
     /// Try a blueprint's hooks.
     #[command(subcommand)]
-    Hook(runtime::HookCommand),
+    Hook(hooks::HookCommand),
     /// Apply due resets and deliver pending notifications (with `--smtp`).
     Tick {
         /// The time to act at (RFC 3339; default: now).
@@ -247,41 +260,41 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Validate(args) => blueprint_files::validate(args, json),
         Command::Fmt(args) => blueprint_files::fmt(args, json),
         Command::Explain { code } => explain(code, json),
-        Command::Init { blueprints } => runtime::init(&cli, blueprints.as_ref()),
-        Command::Blueprint(c) => runtime::blueprint(&cli, c),
-        Command::User(c) => runtime::identities(&cli, Some(c), None, None, None),
-        Command::Group(c) => runtime::identities(&cli, None, Some(c), None, None),
-        Command::Apikey(c) => runtime::identities(&cli, None, None, Some(c), None),
-        Command::Token(c) => runtime::identities(&cli, None, None, None, Some(c)),
-        Command::Item(c) => runtime::item(&cli, c),
-        Command::Status { item } => runtime::status(&cli, *item),
-        Command::Reviews { user } => runtime::reviews(&cli, user.as_ref()),
-        Command::Signoff(c) => runtime::signoff(&cli, c),
-        Command::Deploy(c) => runtime::deploy(&cli, c),
+        Command::Init { blueprints } => blueprints::init(&cli, blueprints.as_ref()),
+        Command::Blueprint(c) => blueprints::blueprint(&cli, c),
+        Command::User(c) => identities::identities(&cli, Identities::User(c)),
+        Command::Group(c) => identities::identities(&cli, Identities::Group(c)),
+        Command::Apikey(c) => identities::identities(&cli, Identities::ApiKey(c)),
+        Command::Token(c) => identities::identities(&cli, Identities::Token(c)),
+        Command::Item(c) => items::item(&cli, c),
+        Command::Status { item } => governance::status(&cli, *item),
+        Command::Reviews { user } => governance::reviews(&cli, user.as_ref()),
+        Command::Signoff(c) => signoffs::signoff(&cli, c),
+        Command::Deploy(c) => governance::deploy(&cli, c),
         Command::Matrix { blueprint, view } => {
-            runtime::matrix(&cli, blueprint.as_ref(), view.as_ref())
+            governance::matrix(&cli, blueprint.as_ref(), view.as_ref())
         }
-        Command::Audit(c) => runtime::audit(&cli, c),
-        Command::Hook(c) => runtime::hook(&cli, c),
+        Command::Audit(c) => audit::audit(&cli, c),
+        Command::Hook(c) => hooks::hook(&cli, c),
         Command::Serve {
             listen,
             blueprints,
             tick_seconds,
             static_dir,
-        } => runtime::serve(
+        } => daemon::serve(
             &cli,
             listen,
             blueprints.as_ref(),
             *tick_seconds,
             static_dir.clone(),
         ),
-        Command::Subscribe { item } => runtime::subscribe(&cli, *item),
+        Command::Subscribe { item } => subscriptions::subscribe(&cli, *item),
         Command::Unsubscribe { item, user, token } => {
-            runtime::unsubscribe(&cli, *item, user.as_ref(), token.as_ref())
+            subscriptions::unsubscribe(&cli, *item, user.as_ref(), token.as_ref())
         }
-        Command::Subscriptions { user } => runtime::subscriptions(&cli, user.as_ref()),
-        Command::Outbox { pending } => runtime::outbox(&cli, *pending),
-        Command::Tick { now } => runtime::tick(&cli, now.as_ref()),
+        Command::Subscriptions { user } => subscriptions::subscriptions(&cli, user.as_ref()),
+        Command::Outbox { pending } => subscriptions::outbox(&cli, *pending),
+        Command::Tick { now } => daemon::tick(&cli, now.as_ref()),
     };
     match outcome {
         Outcome::Exit(code) => ExitCode::from(code),

@@ -152,7 +152,7 @@ impl Hooks {
                 s.hooks
                     .iter()
                     .filter_map(|h| {
-                        h.strip_prefix(crate::check::scripts::COMPUTE_PREFIX)
+                        h.strip_prefix(Script::COMPUTE_PREFIX)
                             .map(|f| (h.clone(), f.to_string()))
                     })
                     .collect()

@@ -3,7 +3,11 @@
 //! mentions exists, every default fits its type, parents form a forest.
 //!
 //! No spans and no syntax here: the engine never sees how a blueprint was
-//! written, only what it means.
+//! written, only what it means. Beside the blueprints, [`signoff`] holds the
+//! record of one sign-off of one item, which the store keeps and the engine's
+//! rules change.
+
+pub mod signoff;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -145,6 +149,11 @@ pub struct Script {
     pub resolved: String,
     /// The hook functions it defines, with their arity.
     pub hooks: Vec<String>,
+}
+
+impl Script {
+    /// The prefix of computed-field hooks: `compute_FIELD` computes `FIELD`.
+    pub const COMPUTE_PREFIX: &str = "compute_";
 }
 
 /// A field of a blueprint.

@@ -10,11 +10,18 @@
 //! The buttons shown are those [`Engine::permitted`] allows; the engine still
 //! decides when one is pressed, so a stale page can never do more than the API.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
-
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use super::Shared;
+use super::api_signoffs::{SignOffBody, signoff_action};
+use super::error::ApiError;
+use super::pages::{self, Notice};
+use super::pages::{ListFilter, Viewer};
+use super::pool::{with_engine, with_writer};
+use super::web_session::{
+    COOKIE, Fields, Posted, SESSION_LIFETIME, Session, cookie, local_path, same_origin,
+};
+use crate::engine::{Engine, FieldChange, Identity};
+use crate::model::FieldType;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -22,174 +29,9 @@ use axum::{Form, Router};
 use maud::Markup;
 use serde::Deserialize;
 use serde_json::Value;
+use std::time::Instant;
 
-use super::pages::{self, Notice};
-use super::{ApiError, Shared, SignOffBody, signoff_action, with_engine, with_writer};
-use crate::engine::{Engine, FieldChange, Identity};
-use crate::model::FieldType;
-
-/// The session cookie's name.
-const COOKIE: &str = "govrt_session";
-
-/// A session ends this long after sign-in.
-const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
-
-/// A signed-in browser.
-pub(super) struct Session {
-    secret: String,
-    csrf: String,
-    started: Instant,
-}
-
-/// The sessions of the daemon, by id.
-pub(super) type Sessions = std::sync::Mutex<HashMap<String, Session>>;
-
-/// The signed-in user of a page request.
-pub(super) struct Viewer {
-    pub who: Identity,
-    pub csrf: String,
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
-/// Where to go after signing in: only paths of this site.
-fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
-        _ => "/items".to_string(),
-    }
-}
-
-fn to_login(next: &str) -> Response {
-    let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
-    Redirect::to(&format!("/login?{query}")).into_response()
-}
-
-/// Where sign-in leads back to: the page asked for, or, for a form posted
-/// after the session ended, the page of its item (a form cannot be replayed).
-fn return_path(parts: &Parts) -> String {
-    let asked = parts.uri.path_and_query().map_or("/items", |p| p.as_str());
-    if parts.method == axum::http::Method::GET {
-        return asked.to_string();
-    }
-    let mut segments = parts.uri.path().split('/').skip(1);
-    match (segments.next(), segments.next()) {
-        (Some("items"), Some(id)) if id.parse::<i64>().is_ok() => format!("/items/{id}"),
-        _ => "/items".to_string(),
-    }
-}
-
-impl FromRequestParts<Shared> for Viewer {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Viewer, Response> {
-        let next = return_path(parts);
-        let next = next.as_str();
-        let Some(id) = cookie(&parts.headers, COOKIE) else {
-            return Err(to_login(next));
-        };
-        let found = state.sessions.lock().ok().and_then(|map| {
-            map.get(&id)
-                .filter(|s| s.started.elapsed() < SESSION_LIFETIME)
-                .map(|s| (s.secret.clone(), s.csrf.clone()))
-        });
-        let Some((secret, csrf)) = found else {
-            return Err(to_login(next));
-        };
-        // The token is checked on every request: a revoked token signs out.
-        match with_engine(state, move |e| e.identify_secret(&secret)).await {
-            Ok(Some(who)) => Ok(Viewer { who, csrf }),
-            Ok(None) => Err(to_login(next)),
-            Err(e) => Err(e.into_response()),
-        }
-    }
-}
-
-/// A posted form: its fields, with the CSRF secret checked.
-type Fields = HashMap<String, String>;
-
-/// Compares two secrets in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
-            == 0
-}
-
-/// The refusal of a form whose CSRF secret is not the session's.
-fn csrf_refusal(viewer: &Viewer, form: &Fields) -> Option<Response> {
-    if form
-        .get("csrf")
-        .is_some_and(|c| same_secret(c, &viewer.csrf))
-    {
-        None
-    } else {
-        Some(page_error(
-            StatusCode::FORBIDDEN,
-            "this form has expired or did not come from govrt",
-            "reload the page and try again",
-        ))
-    }
-}
-
-/// A form posted by a signed-in user, its CSRF secret checked.
-pub(super) struct Posted {
-    viewer: Viewer,
-    form: Fields,
-}
-
-impl axum::extract::FromRequest<Shared> for Posted {
-    type Rejection = Response;
-
-    async fn from_request(
-        request: axum::extract::Request,
-        state: &Shared,
-    ) -> Result<Posted, Response> {
-        let (mut parts, body) = request.into_parts();
-        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
-        let request = axum::extract::Request::from_parts(parts, body);
-        let Form(form) = Form::<Fields>::from_request(request, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        match csrf_refusal(&viewer, &form) {
-            Some(refusal) => Err(refusal),
-            None => Ok(Posted { viewer, form }),
-        }
-    }
-}
-
-/// Refuses a cross-site POST outright (defence in depth besides the CSRF
-/// field and SameSite cookies): an `Origin` must name this host.
-async fn same_origin(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    if request.method() == axum::http::Method::POST {
-        let headers = request.headers();
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
-        if let (Some(origin), Some(host)) = (origin, host) {
-            let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-            if origin != "null" && origin_host != host {
-                return page_error(
-                    StatusCode::FORBIDDEN,
-                    "a form from another site was refused",
-                    "use govrt's own pages",
-                );
-            }
-        }
-    }
-    next.run(request).await
-}
-
-fn html(status: StatusCode, markup: Markup) -> Response {
+pub(super) fn html(status: StatusCode, markup: Markup) -> Response {
     let mut response = (status, markup).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -201,11 +43,11 @@ fn html(status: StatusCode, markup: Markup) -> Response {
     response
 }
 
-fn page_error(status: StatusCode, message: &str, help: &str) -> Response {
+pub(super) fn page_error(status: StatusCode, message: &str, help: &str) -> Response {
     html(status, pages::error_page(status, message, help))
 }
 
-fn api_error_page(e: &ApiError) -> Response {
+pub(super) fn api_error_page(e: &ApiError) -> Response {
     page_error(
         e.status,
         &e.detail.message,
@@ -213,7 +55,7 @@ fn api_error_page(e: &ApiError) -> Response {
     )
 }
 
-fn notice(place: impl Into<String>, e: &ApiError) -> Notice {
+pub(super) fn notice(place: impl Into<String>, e: &ApiError) -> Notice {
     Notice {
         place: place.into(),
         message: e.detail.message.clone(),
@@ -224,18 +66,18 @@ fn notice(place: impl Into<String>, e: &ApiError) -> Notice {
 // ------------------------------------------------------------------ sign-in
 
 #[derive(Deserialize)]
-struct NextQuery {
+pub(super) struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_page(Query(q): Query<NextQuery>) -> Response {
+pub(super) async fn login_page(Query(q): Query<NextQuery>) -> Response {
     html(
         StatusCode::OK,
         pages::login(&local_path(q.next.as_deref()), None),
     )
 }
 
-async fn login(State(state): State<Shared>, Form(form): Form<Fields>) -> Response {
+pub(super) async fn login(State(state): State<Shared>, Form(form): Form<Fields>) -> Response {
     let next = local_path(form.get("next").map(String::as_str));
     let token = form
         .get("token")
@@ -298,7 +140,7 @@ async fn login(State(state): State<Shared>, Form(form): Form<Fields>) -> Respons
     response
 }
 
-async fn logout(State(state): State<Shared>, headers: HeaderMap, _: Posted) -> Response {
+pub(super) async fn logout(State(state): State<Shared>, headers: HeaderMap, _: Posted) -> Response {
     if let (Some(id), Ok(mut map)) = (cookie(&headers, COOKIE), state.sessions.lock()) {
         map.remove(&id);
     }
@@ -312,23 +154,7 @@ async fn logout(State(state): State<Shared>, headers: HeaderMap, _: Posted) -> R
 
 // -------------------------------------------------------------------- items
 
-/// The filters of the item list.
-#[derive(Deserialize, serde::Serialize, Default, Clone)]
-pub(super) struct ListFilter {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub blueprint: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub q: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// Which page of the matching items (from 1).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub page: Option<usize>,
-}
-
-fn blueprint_names(e: &mut Engine) -> crate::engine::Result<Vec<String>> {
+pub(super) fn blueprint_names(e: &mut Engine) -> crate::engine::Result<Vec<String>> {
     let mut names: Vec<String> = e
         .blueprint_versions()?
         .into_iter()
@@ -338,7 +164,7 @@ fn blueprint_names(e: &mut Engine) -> crate::engine::Result<Vec<String>> {
     Ok(names)
 }
 
-async fn items_page(
+pub(super) async fn items_page(
     State(state): State<Shared>,
     viewer: Viewer,
     Query(filter): Query<ListFilter>,
@@ -346,7 +172,7 @@ async fn items_page(
     render_items(&state, viewer, filter, None, StatusCode::OK).await
 }
 
-async fn render_items(
+pub(super) async fn render_items(
     state: &Shared,
     viewer: Viewer,
     filter: ListFilter,
@@ -388,7 +214,7 @@ async fn render_items(
     }
 }
 
-async fn tree_page(State(state): State<Shared>, viewer: Viewer) -> Response {
+pub(super) async fn tree_page(State(state): State<Shared>, viewer: Viewer) -> Response {
     let who = viewer.who.clone();
     match with_engine(&state, move |e| e.statuses(&who, None)).await {
         Ok(statuses) => html(StatusCode::OK, pages::tree(&viewer, &statuses)),
@@ -398,7 +224,7 @@ async fn tree_page(State(state): State<Shared>, viewer: Viewer) -> Response {
 
 /// The typed values a form gives for a blueprint's fields (`f.ID` inputs):
 /// those that differ from `current`, as engine changes.
-fn field_changes(
+pub(super) fn field_changes(
     blueprint: &crate::model::Blueprint,
     form: &Fields,
     current: &serde_json::Map<String, Value>,
@@ -423,7 +249,7 @@ fn field_changes(
 
 /// A browser's `datetime-local` value has no seconds and no zone: the UI
 /// works in UTC, as the rest of govrt does.
-fn form_value(ty: &FieldType, raw: &str) -> String {
+pub(super) fn form_value(ty: &FieldType, raw: &str) -> String {
     match ty {
         FieldType::DateTime if raw.len() == 16 && raw.as_bytes().get(10) == Some(&b'T') => {
             format!("{raw}:00Z")
@@ -432,7 +258,10 @@ fn form_value(ty: &FieldType, raw: &str) -> String {
     }
 }
 
-async fn create_item(State(state): State<Shared>, Posted { viewer, form }: Posted) -> Response {
+pub(super) async fn create_item(
+    State(state): State<Shared>,
+    Posted { viewer, form }: Posted,
+) -> Response {
     let blueprint = form.get("blueprint").cloned().unwrap_or_default();
     let name = form
         .get("name")
@@ -470,11 +299,15 @@ async fn create_item(State(state): State<Shared>, Posted { viewer, form }: Poste
 
 // --------------------------------------------------------------- item page
 
-async fn item_page(State(state): State<Shared>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+pub(super) async fn item_page(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Response {
     render_item(&state, viewer, id, None, StatusCode::OK).await
 }
 
-async fn render_item(
+pub(super) async fn render_item(
     state: &Shared,
     viewer: Viewer,
     id: i64,
@@ -520,7 +353,7 @@ async fn render_item(
 
 /// Runs a write on item `id`; on refusal, shows the item page again with the
 /// engine's message at `place`.
-async fn act<T: Send + 'static>(
+pub(super) async fn act<T: Send + 'static>(
     state: Shared,
     viewer: Viewer,
     id: i64,
@@ -537,11 +370,11 @@ async fn act<T: Send + 'static>(
     }
 }
 
-fn revision(form: &Fields) -> Option<i64> {
+pub(super) fn revision(form: &Fields) -> Option<i64> {
     form.get("revision").and_then(|r| r.parse().ok())
 }
 
-async fn save_fields(
+pub(super) async fn save_fields(
     State(state): State<Shared>,
     Path(id): Path<i64>,
     Posted { viewer, form }: Posted,
@@ -559,7 +392,7 @@ async fn save_fields(
     .await
 }
 
-async fn move_item(
+pub(super) async fn move_item(
     State(state): State<Shared>,
     Path(id): Path<i64>,
     Posted { viewer, form }: Posted,
@@ -574,7 +407,7 @@ async fn move_item(
 
 /// A posted sign-off form as the API's body: values trimmed, empty ones
 /// absent, a browser's `datetime-local` read as UTC.
-fn signoff_body(form: &Fields) -> SignOffBody {
+pub(super) fn signoff_body(form: &Fields) -> SignOffBody {
     let text = |k: &str| {
         form.get(k)
             .map(|v| v.trim().to_string())
@@ -591,7 +424,7 @@ fn signoff_body(form: &Fields) -> SignOffBody {
     }
 }
 
-async fn signoff(
+pub(super) async fn signoff(
     State(state): State<Shared>,
     Path((id, action)): Path<(i64, String)>,
     Posted { viewer, form }: Posted,
@@ -609,7 +442,7 @@ async fn signoff(
     }
 }
 
-async fn subscription(
+pub(super) async fn subscription(
     State(state): State<Shared>,
     Path(id): Path<i64>,
     Posted { viewer, form }: Posted,
@@ -621,7 +454,7 @@ async fn subscription(
     .await
 }
 
-async fn timeline_page(
+pub(super) async fn timeline_page(
     State(state): State<Shared>,
     viewer: Viewer,
     Path(id): Path<i64>,
@@ -637,7 +470,7 @@ async fn timeline_page(
     }
 }
 
-async fn reviews_page(State(state): State<Shared>, viewer: Viewer) -> Response {
+pub(super) async fn reviews_page(State(state): State<Shared>, viewer: Viewer) -> Response {
     let who = viewer.who.clone();
     match with_engine(&state, move |e| e.reviews(&who)).await {
         Ok(reviews) => html(StatusCode::OK, pages::reviews(&viewer, &reviews)),
@@ -646,12 +479,12 @@ async fn reviews_page(State(state): State<Shared>, viewer: Viewer) -> Response {
 }
 
 #[derive(Deserialize)]
-struct MatrixQuery {
+pub(super) struct MatrixQuery {
     blueprint: Option<String>,
     view: Option<String>,
 }
 
-async fn matrix_page(
+pub(super) async fn matrix_page(
     State(state): State<Shared>,
     viewer: Viewer,
     Query(q): Query<MatrixQuery>,
@@ -695,7 +528,7 @@ async fn matrix_page(
     }
 }
 
-async fn home() -> Redirect {
+pub(super) async fn home() -> Redirect {
     Redirect::to("/items")
 }
 

@@ -1,0 +1,342 @@
+//! Workflows: steps, their sign-offs, feedback groups and final approvals.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::principals::Scope;
+use super::{Checker, duplicate_name, duplicate_setting, unknown_word};
+use super::{label_from_id, values};
+use crate::diag::{Code, Diagnostic, SourceFile, Span};
+use crate::model::*;
+use crate::syntax::ast;
+
+impl Checker<'_> {
+    pub(super) fn workflow(
+        &mut self,
+        file: &Arc<SourceFile>,
+        w: &ast::WorkflowDecl,
+        scope: &mut Scope<'_>,
+    ) -> Option<Workflow> {
+        if w.steps.is_empty() {
+            self.report(
+                Diagnostic::new(Code::EmptyWorkflow, file, w.span, "no step", "workflow has no step")
+                    .with_help("add at least one `step ID \"Label\"`, or remove the workflow: an item without one has no steps"),
+            );
+            return None;
+        }
+        let mut steps = Vec::new();
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for s in &w.steps {
+            if let Some(first) = seen.get(&s.id.name) {
+                self.report(duplicate_name(
+                    Code::DuplicateStep,
+                    "step",
+                    &s.id.name,
+                    file,
+                    s.id.span,
+                    file,
+                    *first,
+                ));
+                continue;
+            }
+            seen.insert(s.id.name.clone(), s.id.span);
+            let mut help: Option<(String, Span)> = None;
+            let mut signoff: Option<(Option<SignOff>, Span)> = None;
+            let mut step_fields = Vec::new();
+            for item in s.block.iter().flatten() {
+                match item {
+                    ast::StepItem::Field(f) => step_fields.push(FieldId(f.id.name.clone())),
+                    ast::StepItem::Help(h, span) => {
+                        if let Some((_, first)) = help {
+                            self.report(duplicate_setting(file, "help", *span, first));
+                            continue;
+                        }
+                        help = Some((self.string(file, h), *span));
+                    }
+                    ast::StepItem::SignOff(o) => {
+                        if let Some((_, first)) = signoff {
+                            self.report(
+                                Diagnostic::new(Code::MultipleSignOffs, file, o.span, "second sign-off", format!("step `{}` has more than one sign-off", s.id.name))
+                                    .with_label(first, "first sign-off")
+                                    .with_help("a step has at most one sign-off: merge their feedback groups, or split the step in two"),
+                            );
+                            continue;
+                        }
+                        signoff = Some((self.signoff(file, o, scope), o.span));
+                    }
+                }
+            }
+            steps.push(Step {
+                id: StepId(s.id.name.clone()),
+                label: self.label(file, &s.label, &s.id.name),
+                doc: s.docs.join("\n").trim().to_string(),
+                help: help.map(|(h, _)| h),
+                fields: step_fields,
+                signoff: signoff.and_then(|(o, _)| o),
+            });
+        }
+        Some(Workflow { steps })
+    }
+
+    pub(super) fn signoff(
+        &mut self,
+        file: &Arc<SourceFile>,
+        o: &ast::SignOffDecl,
+        scope: &mut Scope<'_>,
+    ) -> Option<SignOff> {
+        let mut mandatory: Option<Span> = None;
+        let mut gates: Option<(bool, Span)> = None;
+        let mut reset: Option<(Option<Duration>, Span)> = None;
+        let mut feedback = Vec::new();
+        let mut groups_seen: HashMap<String, Span> = HashMap::new();
+        let mut finals: Vec<(Option<FinalApproval>, Span)> = Vec::new();
+        let mut valid = true;
+        for item in &o.items {
+            match item {
+                ast::SignOffItem::Mandatory(span) => {
+                    if let Some(first) = mandatory {
+                        self.report(duplicate_setting(file, "mandatory", *span, first));
+                    }
+                    mandatory = Some(*span);
+                }
+                ast::SignOffItem::Gates(target, span) => {
+                    if let Some((_, first)) = gates {
+                        self.report(duplicate_setting(file, "gates", *span, first));
+                        continue;
+                    }
+                    let value = match target.name.as_str() {
+                        "deployment" => true,
+                        "nothing" => false,
+                        _ => {
+                            self.report(unknown_word(
+                                Code::UnknownGate,
+                                file,
+                                target,
+                                "gate",
+                                &["deployment", "nothing"],
+                                "write `gates deployment` (the default) or `gates nothing`",
+                            ));
+                            valid = false;
+                            continue;
+                        }
+                    };
+                    gates = Some((value, *span));
+                }
+                ast::SignOffItem::ResetEvery(d, span) => {
+                    if let Some((_, first)) = reset {
+                        self.report(duplicate_setting(file, "reset every", *span, first));
+                        continue;
+                    }
+                    let duration =
+                        match values::duration(file, &d.amount, &d.unit.name, d.unit.span) {
+                            Ok(d) => Some(d),
+                            Err(problems) => {
+                                for p in problems {
+                                    self.report(p);
+                                }
+                                valid = false;
+                                None
+                            }
+                        };
+                    reset = Some((duration, *span));
+                }
+                ast::SignOffItem::Feedback(g) => {
+                    if let Some(first) = groups_seen.get(&g.id.name) {
+                        self.report(duplicate_name(
+                            Code::DuplicateFeedbackGroup,
+                            "feedback group",
+                            &g.id.name,
+                            file,
+                            g.id.span,
+                            file,
+                            *first,
+                        ));
+                        continue;
+                    }
+                    groups_seen.insert(g.id.name.clone(), g.id.span);
+                    if g.id.name == "final" {
+                        self.report(
+                            Diagnostic::new(Code::ReservedName, file, g.id.span, "reserved", "feedback group cannot be named `final`")
+                                .with_help("`final` names the final approval in commands such as `govrt signoff delegate ITEM final USER`; choose another id"),
+                        );
+                        valid = false;
+                        continue;
+                    }
+                    match self.feedback_group(file, g, scope) {
+                        Some(group) => feedback.push(group),
+                        None => valid = false,
+                    }
+                }
+                ast::SignOffItem::Final(f) => {
+                    let approval = self.final_approval(file, f, scope);
+                    finals.push((approval, f.span));
+                }
+            }
+        }
+        let final_approval = match finals.as_slice() {
+            [] => {
+                self.report(
+                    Diagnostic::new(Code::MissingFinal, file, o.span, "no final approval", "sign-off has no final approval")
+                        .with_help("add `final { reviewers = ... }`: every sign-off ends with one final approval"),
+                );
+                return None;
+            }
+            [(approval, _)] => approval.clone()?,
+            [(_, first), rest @ ..] => {
+                for (_, span) in rest {
+                    self.report(
+                        Diagnostic::new(
+                            Code::MultipleFinals,
+                            file,
+                            *span,
+                            "another final approval",
+                            "sign-off has more than one final approval",
+                        )
+                        .with_label(*first, "first final approval")
+                        .with_help(
+                            "keep one `final { ... }` and list every approver in its `reviewers`",
+                        ),
+                    );
+                }
+                return None;
+            }
+        };
+        if !valid {
+            return None;
+        }
+        Some(SignOff {
+            label: match &o.label {
+                Some(l) => self.string(file, l),
+                None => "Sign-off".to_string(),
+            },
+            doc: o.docs.join("\n").trim().to_string(),
+            mandatory: mandatory.is_some(),
+            gates_deployment: gates.is_none_or(|(g, _)| g),
+            feedback,
+            final_approval,
+            reset_every: reset.and_then(|(d, _)| d),
+        })
+    }
+
+    pub(super) fn feedback_group(
+        &mut self,
+        file: &Arc<SourceFile>,
+        g: &ast::FeedbackDecl,
+        scope: &mut Scope<'_>,
+    ) -> Option<FeedbackGroup> {
+        let mut reviewers: Option<(Vec<Principal>, Span)> = None;
+        let mut min: Option<(u32, Span)> = None;
+        let mut help: Option<(String, Span)> = None;
+        let mut valid = true;
+        for item in &g.items {
+            match item {
+                ast::FeedbackItem::Reviewers(list, span) => {
+                    if let Some((_, first)) = reviewers {
+                        self.report(duplicate_setting(file, "reviewers", *span, first));
+                        continue;
+                    }
+                    reviewers = Some((self.principals(file, list, scope, None), *span));
+                }
+                ast::FeedbackItem::Min(n, span) => {
+                    if let Some((_, first)) = min {
+                        self.report(duplicate_setting(file, "min", *span, first));
+                        continue;
+                    }
+                    match values::int(file, n) {
+                        Ok(v) if v >= 1 && v <= i64::from(u32::MAX) => {
+                            min = Some((v as u32, *span))
+                        }
+                        Ok(v) if v >= 1 => {
+                            self.report(
+                                Diagnostic::new(Code::NumberOutOfRange, file, n.span, "too large", format!("`min {v}` is out of range"))
+                                    .with_help("`min` is how many reviews the group needs; keep it below 4294967296"),
+                            );
+                            valid = false;
+                        }
+                        Ok(_) => {
+                            self.report(
+                                Diagnostic::new(Code::ZeroMin, file, n.span, "must be at least 1", format!("feedback group `{}` needs `min` of at least 1", g.id.name))
+                                    .with_help("`min N` is how many reviews the group needs to be complete; remove it for the default of 1"),
+                            );
+                            valid = false;
+                        }
+                        Err(d) => {
+                            self.report(*d);
+                            valid = false;
+                        }
+                    }
+                }
+                ast::FeedbackItem::Help(h, span) => {
+                    if let Some((_, first)) = help {
+                        self.report(duplicate_setting(file, "help", *span, first));
+                        continue;
+                    }
+                    help = Some((self.string(file, h), *span));
+                }
+            }
+        }
+        let Some((reviewers, _)) = reviewers else {
+            self.report(
+                Diagnostic::new(
+                    Code::MissingReviewers,
+                    file,
+                    g.id.span,
+                    "no reviewers",
+                    format!("feedback group `{}` has no reviewers", g.id.name),
+                )
+                .with_help("add `reviewers = ...`, e.g. `{ reviewers = group \"risk\" }`"),
+            );
+            return None;
+        };
+        valid.then(|| FeedbackGroup {
+            id: FeedbackGroupId(g.id.name.clone()),
+            label: match &g.label {
+                Some(l) => self.string(file, l),
+                None => label_from_id(&g.id.name),
+            },
+            doc: g.docs.join("\n").trim().to_string(),
+            reviewers,
+            min: min.map_or(1, |(m, _)| m),
+            help: help.map(|(h, _)| h),
+        })
+    }
+
+    pub(super) fn final_approval(
+        &mut self,
+        file: &Arc<SourceFile>,
+        f: &ast::FinalDecl,
+        scope: &mut Scope<'_>,
+    ) -> Option<FinalApproval> {
+        let mut reviewers: Option<(Vec<Principal>, Span)> = None;
+        let mut not_requester: Option<Span> = None;
+        for item in &f.items {
+            match item {
+                ast::FinalItem::Reviewers(list, span) => {
+                    if let Some((_, first)) = reviewers {
+                        self.report(duplicate_setting(file, "reviewers", *span, first));
+                        continue;
+                    }
+                    reviewers = Some((self.principals(file, list, scope, None), *span));
+                }
+                ast::FinalItem::NotRequester(span) => {
+                    if let Some(first) = not_requester {
+                        self.report(duplicate_setting(file, "not requester", *span, first));
+                    }
+                    not_requester = Some(*span);
+                }
+            }
+        }
+        let Some((reviewers, _)) = reviewers else {
+            self.report(
+                Diagnostic::new(Code::MissingReviewers, file, f.span, "no reviewers", "final approval has no reviewers")
+                    .with_help("add `reviewers = ...`, e.g. `final { reviewers = role approvers  not requester }`"),
+            );
+            return None;
+        };
+        Some(FinalApproval {
+            doc: f.docs.join("\n").trim().to_string(),
+            reviewers,
+            not_requester: not_requester.is_some(),
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! `govrt init` and `govrt blueprint load|list|show`.
+
+use super::runtime::{engine_error, open, print_json};
+use super::{Cli, Outcome, exit};
+use crate::engine::{self};
+use clap::Subcommand;
+use std::path::PathBuf;
+
+/// `govrt blueprint …`.
+#[derive(Debug, Subcommand)]
+pub enum BlueprintCommand {
+    /// Load a blueprint set (file or folder); changed blueprints become new versions.
+    Load {
+        /// `.gov` files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List stored blueprints and their versions.
+    List,
+    /// Show a stored blueprint.
+    Show {
+        /// The blueprint id.
+        id: String,
+        /// A version other than the newest.
+        #[arg(long)]
+        version: Option<u32>,
+    },
+}
+
+/// `govrt init`: the given folder, or the standard set compiled into govrt.
+pub fn init(cli: &Cli, blueprints: Option<&PathBuf>) -> Outcome {
+    let mut engine = tryo!(open(cli, true));
+    let (result, source) = match blueprints {
+        Some(dir) => (
+            engine.load_blueprints(std::slice::from_ref(dir), None),
+            dir.display().to_string(),
+        ),
+        None => (
+            engine.load_blueprint_texts(crate::standard::STANDARD_BLUEPRINTS, &[], None),
+            "standard".to_string(),
+        ),
+    };
+    match result {
+        Ok(report) => {
+            if cli.json {
+                print_json(
+                    &serde_json::json!({"db": cli.db.display().to_string(), "blueprints": source, "load": report}),
+                );
+            } else {
+                println!("database `{}` is ready", cli.db.display());
+                print_load(&report);
+            }
+            Outcome::Exit(exit::OK)
+        }
+        Err(e) => engine_error(e, cli.json),
+    }
+}
+
+pub(super) fn print_load(report: &engine::LoadReport) {
+    for (id, v) in &report.new_versions {
+        println!("loaded blueprint `{id}` version {v}");
+    }
+    for (id, v) in &report.unchanged {
+        println!("unchanged blueprint `{id}` version {v}");
+    }
+}
+
+/// `govrt blueprint …`.
+pub fn blueprint(cli: &Cli, command: &BlueprintCommand) -> Outcome {
+    let mut engine = tryo!(open(cli, matches!(command, BlueprintCommand::Load { .. })));
+    let result = match command {
+        BlueprintCommand::Load { paths } => engine.load_blueprints(paths, None).map(|report| {
+            if cli.json { print_json(&report) } else { print_load(&report) }
+        }),
+        BlueprintCommand::List => engine.blueprint_versions().map(|versions| {
+            if cli.json {
+                let rows: Vec<_> = versions.iter().map(|(b, v, d, at)| serde_json::json!({"blueprint": b, "version": v, "declared_version": d, "loaded_at": at})).collect();
+                print_json(&rows);
+            } else {
+                println!("{:<24} {:>7} {:>8}  LOADED", "BLUEPRINT", "VERSION", "DECLARED");
+                for (b, v, d, at) in versions {
+                    println!("{b:<24} {v:>7} {d:>8}  {at}");
+                }
+            }
+        }),
+        BlueprintCommand::Show { id, version } => engine.blueprint(id, *version).map(|b| {
+            if cli.json {
+                print_json(&b);
+            } else {
+                match serde_json::to_string_pretty(&b) {
+                    Ok(text) => println!("{text}"),
+                    Err(e) => eprintln!("{e}"),
+                }
+            }
+        }),
+    };
+    match result {
+        Ok(()) => Outcome::Exit(exit::OK),
+        Err(e) => engine_error(e, cli.json),
+    }
+}

@@ -1,0 +1,152 @@
+//! Background work and the daemon: `govrt tick` and `govrt serve`.
+
+use super::runtime::{engine_error, open, parse_time, print_json};
+use super::{Cli, CliError, Outcome, exit};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// `govrt tick [--now]`: due resets, then pending mail (with `--smtp`).
+pub fn tick(cli: &Cli, now: Option<&String>) -> Outcome {
+    let now = match now {
+        Some(t) => Some(tryo!(parse_time(t, "--now"))),
+        None => None,
+    };
+    let sender = match &cli.smtp {
+        Some(url) => {
+            let config = match crate::notify::SmtpConfig::parse(url) {
+                Ok(c) => c,
+                Err(e) => return Outcome::Error(CliError::invalid_input(e, Some("e.g. `--smtp smtp://127.0.0.1:2525` or `smtp://user:pass@host:587?tls=starttls`".into()))),
+            };
+            match crate::notify::Sender::new(&config, &cli.mail_from) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    return Outcome::Error(CliError::invalid_input(
+                        e,
+                        Some("check `--smtp` and `--mail-from`".into()),
+                    ));
+                }
+            }
+        }
+        None => None,
+    };
+    let mut engine = tryo!(open(cli, false));
+    let report = match engine.tick(now) {
+        Ok(r) => r,
+        Err(e) => return engine_error(e, cli.json),
+    };
+    let delivery = match &sender {
+        Some(s) => match engine.deliver(s, now) {
+            Ok(d) => Some(d),
+            Err(e) => return engine_error(e, cli.json),
+        },
+        None => None,
+    };
+    if cli.json {
+        print_json(&serde_json::json!({"resets": report.resets, "mail": delivery}));
+    } else {
+        for (item, step) in &report.resets {
+            println!("reset the sign-off of step `{step}` on item {item}");
+        }
+        println!(
+            "{} reset{} applied",
+            report.resets.len(),
+            if report.resets.len() == 1 { "" } else { "s" }
+        );
+        match delivery {
+            Some(d) => println!(
+                "mail: {} sent, {} to retry, {} failed",
+                d.sent, d.retried, d.failed
+            ),
+            None => println!("mail: no SMTP server given (`--smtp`); messages stay in the outbox"),
+        }
+    }
+    Outcome::Exit(exit::OK)
+}
+
+/// Connections the daemon keeps open.
+pub(super) const POOL_SIZE: usize = 8;
+
+/// `govrt serve`.
+pub fn serve(
+    cli: &Cli,
+    listen: &str,
+    blueprints: Option<&PathBuf>,
+    tick_seconds: u64,
+    static_dir: Option<PathBuf>,
+) -> Outcome {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GOVRT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+    let Ok(listen) = listen.parse::<std::net::SocketAddr>() else {
+        return Outcome::Error(CliError::invalid_input(
+            format!("`{listen}` is not an address to listen on"),
+            Some("write it as `127.0.0.1:8080`".into()),
+        ));
+    };
+    let sender = match &cli.smtp {
+        Some(url) => match crate::notify::SmtpConfig::parse(url)
+            .and_then(|c| crate::notify::Sender::new(&c, &cli.mail_from))
+        {
+            Ok(s) => Some(s),
+            Err(e) => {
+                return Outcome::Error(CliError::invalid_input(
+                    e,
+                    Some("check `--smtp` and `--mail-from`".into()),
+                ));
+            }
+        },
+        None => None,
+    };
+    let mut engine = tryo!(open(cli, true));
+    let loaded = match blueprints {
+        Some(dir) => engine
+            .load_blueprints(std::slice::from_ref(dir), None)
+            .map(|r| r.new_versions.len()),
+        None => match engine.blueprint_versions() {
+            Ok(v) if v.is_empty() => engine
+                .load_blueprint_texts(crate::standard::STANDARD_BLUEPRINTS, &[], None)
+                .map(|r| r.new_versions.len()),
+            Ok(_) => Ok(0),
+            Err(e) => Err(e),
+        },
+    };
+    if let Err(e) = loaded {
+        return engine_error(e, cli.json);
+    }
+    match engine.users() {
+        Ok(users) if users.is_empty() => eprintln!(
+            "govrt: no users yet. Create an admin and a token:\n  govrt --db {db} user add admin --admin\n  govrt --db {db} token create admin\nthen sign in to the web UI with the token, or call the API with `Authorization: Bearer TOKEN`.",
+            db = cli.db.display()
+        ),
+        Ok(_) => eprintln!(
+            "govrt: create a token to sign in to the web UI or call the API with `govrt --db {} token create USER`",
+            cli.db.display()
+        ),
+        Err(e) => return engine_error(e, cli.json),
+    }
+    eprintln!(
+        "govrt: serving the web UI on http://{listen}/ and the API under /api/v1 (database `{}`); stop with Ctrl-C",
+        cli.db.display()
+    );
+    let config = crate::server::ServerConfig {
+        listen,
+        blueprints: blueprints.cloned(),
+        sender,
+        tick_every: std::time::Duration::from_secs(tick_seconds.max(1)),
+        static_dir,
+    };
+    // One connection per concurrent read (readers proceed while one writes),
+    // and one more for the writer thread.
+    let mut engines = vec![engine];
+    for _ in 0..POOL_SIZE {
+        engines.push(tryo!(open(cli, false)));
+    }
+    match crate::server::serve(engines, config) {
+        Ok(()) => Outcome::Exit(exit::OK),
+        Err(e) => Outcome::Error(CliError::invalid_input(e, None)),
+    }
+}

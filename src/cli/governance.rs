@@ -1,0 +1,179 @@
+//! What governance says of items: `status`, `reviews`, `deploy check` and
+//! `matrix`.
+
+use super::items::print_item;
+use super::runtime::{engine_error, identity, open, print_json, reader, refusal, with_reader};
+use super::signoffs::print_signoff;
+use super::{Cli, Outcome, exit};
+use crate::engine::{Refusal, StatusView, Verdict, values};
+use clap::Subcommand;
+
+/// `govrt deploy …`.
+#[derive(Debug, Subcommand)]
+pub enum DeployCommand {
+    /// ALLOW / CONFIRM / BLOCK, exit 0 / 3 / 4.
+    Check {
+        /// The item.
+        item: i64,
+        /// The infrastructure.
+        infrastructure: String,
+        /// Confirm a deployment under policy `warn` (audited).
+        #[arg(long)]
+        confirm: bool,
+    },
+}
+
+/// `govrt status ITEM`.
+pub fn status(cli: &Cli, item: i64) -> Outcome {
+    let json = cli.json;
+    with_reader(
+        cli,
+        |e, who| e.status(who, item),
+        |s| if json { print_json(s) } else { print_status(s) },
+    )
+}
+
+pub(super) fn print_status(s: &StatusView) {
+    print_item(&s.item);
+    if !s.steps.is_empty() {
+        let bar: Vec<String> = s
+            .steps
+            .iter()
+            .map(|st| format!("{} [{}]", st.id, format!("{:?}", st.state).to_uppercase()))
+            .collect();
+        println!("  workflow: {}", bar.join(" → "));
+    }
+    for o in &s.signoffs {
+        print_signoff(o);
+    }
+    println!(
+        "  approved for deployment: {}",
+        if s.approved { "yes" } else { "no" }
+    );
+    for d in &s.deploy {
+        println!(
+            "  deploy on {}: {} ({})",
+            d.infrastructure,
+            d.decision.as_str(),
+            d.reason
+        );
+    }
+}
+
+/// `govrt reviews [--user USER]`.
+pub fn reviews(cli: &Cli, user: Option<&String>) -> Outcome {
+    let mut engine = tryo!(open(cli, false));
+    let caller = tryo!(reader(cli, &mut engine));
+    let target = match user {
+        Some(u) if *u != caller.name => {
+            if !caller.admin {
+                return Outcome::Error(refusal(&Refusal::NotPermitted {
+                    who: caller.name.clone(),
+                    what: format!("list the reviews of `{u}` (admins only)"),
+                }));
+            }
+            match engine.identify_user(u) {
+                Ok(i) => i,
+                Err(e) => return engine_error(e, cli.json),
+            }
+        }
+        _ => caller,
+    };
+    match engine.reviews(&target) {
+        Ok(list) => {
+            if cli.json {
+                print_json(&list);
+            } else if list.is_empty() {
+                println!("nothing waits for {}", target.name);
+            } else {
+                for r in list {
+                    println!(
+                        "item {} `{}` ({}), step {}: {} {}",
+                        r.item,
+                        r.name,
+                        r.blueprint,
+                        r.step,
+                        if r.role == "final" {
+                            "final approval"
+                        } else {
+                            "feedback for"
+                        },
+                        if r.role == "final" {
+                            String::new()
+                        } else {
+                            r.group.clone()
+                        }
+                    );
+                }
+            }
+            Outcome::Exit(exit::OK)
+        }
+        Err(e) => engine_error(e, cli.json),
+    }
+}
+
+/// `govrt deploy check`.
+pub fn deploy(cli: &Cli, command: &DeployCommand) -> Outcome {
+    let DeployCommand::Check {
+        item,
+        infrastructure,
+        confirm,
+    } = command;
+    let mut engine = tryo!(open(cli, false));
+    let who = if *confirm {
+        tryo!(identity(cli, &mut engine))
+    } else {
+        tryo!(reader(cli, &mut engine))
+    };
+    match engine.deploy_check(&who, *item, infrastructure, *confirm, None) {
+        Ok(d) => {
+            if cli.json {
+                print_json(&d);
+            } else {
+                println!("{}: {}", d.decision.as_str(), d.reason);
+            }
+            Outcome::Exit(match d.decision {
+                Verdict::Allow => exit::OK,
+                Verdict::Confirm => exit::CONFIRM,
+                Verdict::Block => exit::BLOCKED,
+            })
+        }
+        Err(e) => engine_error(e, cli.json),
+    }
+}
+
+/// `govrt matrix`.
+pub fn matrix(cli: &Cli, blueprint: Option<&String>, view: Option<&String>) -> Outcome {
+    let json = cli.json;
+    with_reader(
+        cli,
+        |e, who| e.matrix(who, blueprint.map(String::as_str), view.map(String::as_str)),
+        |m| {
+            if json {
+                print_json(m);
+            } else {
+                println!("{} ({} of {})", m.label, m.view, m.blueprint);
+                let axes: Vec<String> = m.axes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                println!("axes: {}", axes.join(" "));
+                println!(
+                    "{:>5}  {:<28} {:>8} {:>8} {:>8} {:>10}",
+                    "ID", "NAME", "X", "Y", "SIZE", "COLOR"
+                );
+                for p in &m.points {
+                    let opt = |v: &Option<serde_json::Value>| {
+                        v.as_ref().map_or("-".to_string(), values::display)
+                    };
+                    println!(
+                        "{:>5}  {:<28} {:>8} {:>8} {:>8} {:>10}",
+                        p.item,
+                        p.name,
+                        values::display(&p.x),
+                        values::display(&p.y),
+                        opt(&p.size),
+                        opt(&p.color)
+                    );
+                }
+            }
+        },
+    )
+}

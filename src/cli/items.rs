@@ -1,0 +1,285 @@
+//! `govrt item …`: create, show, list, set, advance, move, delete, history.
+
+use super::runtime::{print_json, split_assignment, with_caller, with_reader};
+use super::signoffs::summarize;
+use super::{Cli, Outcome};
+use crate::engine::{self, FieldChange, values};
+use clap::Subcommand;
+
+/// `govrt item …`.
+#[derive(Debug, Subcommand)]
+pub enum ItemCommand {
+    /// Create an item; prints its id.
+    Create {
+        /// The blueprint.
+        blueprint: String,
+        /// The item's name.
+        name: String,
+        /// The parent item.
+        #[arg(long)]
+        parent: Option<i64>,
+        /// `FIELD=VALUE` (repeatable).
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        sets: Vec<String>,
+    },
+    /// List items.
+    List {
+        /// Only items of this blueprint.
+        #[arg(long)]
+        blueprint: Option<String>,
+        /// Only children of this item.
+        #[arg(long)]
+        parent: Option<i64>,
+    },
+    /// Show an item.
+    Show {
+        /// The item.
+        item: i64,
+    },
+    /// Delete an item (it must have no children).
+    Delete {
+        /// The item.
+        item: i64,
+    },
+    /// Set fields: `FIELD=VALUE...` (lists: `FIELD=a,b`).
+    Set {
+        /// The item.
+        item: i64,
+        /// `FIELD=VALUE`.
+        #[arg(required = true, value_name = "FIELD=VALUE")]
+        values: Vec<String>,
+        /// Refuse if the item is not at this revision.
+        #[arg(long)]
+        expect_revision: Option<i64>,
+    },
+    /// Unset fields.
+    Unset {
+        /// The item.
+        item: i64,
+        /// The fields.
+        #[arg(required = true)]
+        fields: Vec<String>,
+        /// Refuse if the item is not at this revision.
+        #[arg(long)]
+        expect_revision: Option<i64>,
+    },
+    /// Move to the next step.
+    Advance {
+        /// The item.
+        item: i64,
+        /// Refuse if the item is not at this revision.
+        #[arg(long)]
+        expect_revision: Option<i64>,
+    },
+    /// Move to a step.
+    Move {
+        /// The item.
+        item: i64,
+        /// The step.
+        step: String,
+        /// Refuse if the item is not at this revision.
+        #[arg(long)]
+        expect_revision: Option<i64>,
+    },
+    /// The timeline of an item (its audit events).
+    History {
+        /// The item.
+        item: i64,
+    },
+}
+
+pub(super) fn print_item(item: &engine::ItemView) {
+    println!(
+        "item {}: {} ({} v{})",
+        item.id, item.name, item.blueprint, item.version
+    );
+    if let Some(p) = &item.parent {
+        println!("  parent: {p}");
+    }
+    if let Some(step) = &item.step {
+        let state = item
+            .workflow
+            .map(|w| format!("{w:?}").to_uppercase())
+            .unwrap_or_default();
+        println!("  step: {step} ({state})");
+    }
+    println!("  revision: {}  creator: {}", item.revision, item.creator);
+    for (k, v) in &item.fields {
+        println!("  {k} = {}", values::display(v));
+    }
+}
+
+/// `govrt item …`.
+pub fn item(cli: &Cli, command: &ItemCommand) -> Outcome {
+    let json = cli.json;
+    match command {
+        ItemCommand::Create {
+            blueprint,
+            name,
+            parent,
+            sets,
+        } => {
+            let mut pairs = Vec::new();
+            for s in sets {
+                pairs.push(tryo!(split_assignment(s)));
+            }
+            with_caller(
+                cli,
+                |e, who| e.create_item(who, blueprint, name, *parent, &pairs, None),
+                |item| {
+                    if json {
+                        print_json(item);
+                    } else {
+                        println!("{}", item.id);
+                        eprintln!(
+                            "created {} `{}` (id {})",
+                            item.blueprint, item.name, item.id
+                        );
+                    }
+                },
+            )
+        }
+        ItemCommand::List { blueprint, parent } => with_reader(
+            cli,
+            |e, who| e.items(who, blueprint.as_deref(), *parent),
+            |items| {
+                if json {
+                    print_json(items);
+                } else {
+                    println!(
+                        "{:>5}  {:<20} {:<28} {:<16} WORKFLOW",
+                        "ID", "BLUEPRINT", "NAME", "STEP"
+                    );
+                    for i in items {
+                        let wf = i
+                            .workflow
+                            .map(|w| format!("{w:?}").to_uppercase())
+                            .unwrap_or_else(|| "-".into());
+                        println!(
+                            "{:>5}  {:<20} {:<28} {:<16} {wf}",
+                            i.id,
+                            i.blueprint,
+                            i.name,
+                            i.step.as_deref().unwrap_or("-")
+                        );
+                    }
+                }
+            },
+        ),
+        ItemCommand::Show { item } => with_reader(
+            cli,
+            |e, who| e.item(who, *item),
+            |i| if json { print_json(i) } else { print_item(i) },
+        ),
+        ItemCommand::Delete { item } => with_caller(
+            cli,
+            |e, who| e.delete_item(who, *item, None),
+            |()| {
+                if json {
+                    print_json(&serde_json::json!({"deleted": item.to_string()}))
+                } else {
+                    println!("deleted item {item}")
+                }
+            },
+        ),
+        ItemCommand::Set {
+            item,
+            values,
+            expect_revision,
+        } => {
+            let mut changes = Vec::new();
+            for v in values {
+                let (k, v) = tryo!(split_assignment(v));
+                changes.push(FieldChange::Set(k, v));
+            }
+            change_fields(cli, *item, &changes, *expect_revision)
+        }
+        ItemCommand::Unset {
+            item,
+            fields,
+            expect_revision,
+        } => {
+            let changes: Vec<FieldChange> = fields
+                .iter()
+                .map(|f| FieldChange::Unset(f.clone()))
+                .collect();
+            change_fields(cli, *item, &changes, *expect_revision)
+        }
+        ItemCommand::Advance {
+            item,
+            expect_revision,
+        } => with_caller(
+            cli,
+            |e, who| e.move_item(who, *item, None, *expect_revision, None),
+            |i| print_moved(i, json),
+        ),
+        ItemCommand::Move {
+            item,
+            step,
+            expect_revision,
+        } => with_caller(
+            cli,
+            |e, who| e.move_item(who, *item, Some(step), *expect_revision, None),
+            |i| print_moved(i, json),
+        ),
+        ItemCommand::History { item } => with_reader(
+            cli,
+            |e, who| e.history(who, *item),
+            |events| {
+                if json {
+                    print_json(events);
+                } else {
+                    for ev in events {
+                        println!(
+                            "#{:<5} {}  {:<12} {:<32} {}",
+                            ev.seq,
+                            ev.at,
+                            ev.actor,
+                            ev.action,
+                            summarize(&ev.details)
+                        );
+                    }
+                }
+            },
+        ),
+    }
+}
+
+/// `item set` and `item unset`: one edit of an item's fields.
+pub(super) fn change_fields(
+    cli: &Cli,
+    item: i64,
+    changes: &[FieldChange],
+    expect_revision: Option<i64>,
+) -> Outcome {
+    let json = cli.json;
+    with_caller(
+        cli,
+        |e, who| e.set_fields(who, item, changes, expect_revision, None),
+        |i| {
+            if json {
+                print_json(i)
+            } else {
+                println!("item {} updated (revision {})", i.id, i.revision)
+            }
+        },
+    )
+}
+
+pub(super) fn print_moved(item: &engine::ItemView, json: bool) {
+    if json {
+        print_json(item);
+    } else if item.workflow == Some(engine::workflow::WorkflowState::Finished) {
+        println!(
+            "item {} finished its workflow (revision {})",
+            item.id, item.revision
+        );
+    } else {
+        println!(
+            "item {} is on step `{}` (revision {})",
+            item.id,
+            item.step.as_deref().unwrap_or("-"),
+            item.revision
+        );
+    }
+}

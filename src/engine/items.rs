@@ -1,0 +1,629 @@
+//! The one write path of item actions (load, check the revision, apply, run
+//! the change hooks, audit, queue mail, commit) and the item actions on it:
+//! create, read, list, set fields, move, delete.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value as Json, json};
+
+use super::access::{Identity, Permission, Resolver};
+use super::change_hooks::run_change_hooks;
+use super::error::{Refusal, Result, refuse, script_failed};
+use super::mail::mails_for;
+use super::script_view::script_view;
+use super::sets::LoadedSet;
+use super::signoff::{SignOffState, Status};
+use super::values;
+use super::views::ItemView;
+use super::views::view;
+use super::workflow::{self, StepFacts};
+use super::{Engine, now_or};
+use crate::model::{Blueprint, FieldType, Principal, PrincipalRef};
+use crate::store::{ItemRow, NewEvent, Tx};
+
+/// A field change: set to the text given, or unset.
+#[derive(Debug, Clone)]
+pub enum FieldChange {
+    /// `FIELD=VALUE`.
+    Set(String, String),
+    /// Unset.
+    Unset(String),
+}
+
+/// Whether an action needs the item's ancestors loaded.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Ancestors {
+    /// Sign-off actions: reviewers often come from ancestors' fields.
+    Always,
+    /// Field edits and moves: only when the blueprint's permissions or roles read an ancestor.
+    ForPermissions,
+}
+
+/// Whether any permission or role of a blueprint reads a field of another blueprint.
+pub(super) fn permissions_use_ancestors(blueprint: &Blueprint) -> bool {
+    let reads_ancestor = |p: &Principal| matches!(p, Principal::AncestorField { blueprint: b, .. } if *b != blueprint.id);
+    let p = &blueprint.permissions;
+    p.read
+        .iter()
+        .chain(&p.write)
+        .chain(&p.delete)
+        .any(reads_ancestor)
+        || blueprint
+            .roles
+            .values()
+            .flat_map(|r| &r.principals)
+            .any(reads_ancestor)
+}
+
+impl Engine {
+    pub(super) fn parse_changes(
+        tx: &Tx<'_>,
+        blueprint: &Blueprint,
+        item: &mut ItemRow,
+        changes: &[FieldChange],
+    ) -> Result<Vec<String>> {
+        let mut touched = Vec::new();
+        for change in changes {
+            let name = match change {
+                FieldChange::Set(n, _) | FieldChange::Unset(n) => n,
+            };
+            let Some(field) = blueprint.field(name) else {
+                let names: Vec<&str> = blueprint.fields.iter().map(|f| f.id.as_str()).collect();
+                let hint = crate::diag::closest(name, names.iter().copied()).map_or_else(
+                    || format!("the fields of `{}` are {}", blueprint.id, names.join(", ")),
+                    |c| format!("did you mean `{c}`?"),
+                );
+                return refuse(Refusal::NotFound {
+                    what: format!("field `{name}` in blueprint `{}` ({hint})", blueprint.id),
+                });
+            };
+            match change {
+                FieldChange::Set(_, text) => {
+                    let value = values::parse_input(&field.ty, text).map_err(|why| {
+                        Refusal::InvalidValue {
+                            what: format!("value for `{name}`"),
+                            why,
+                        }
+                    })?;
+                    check_references(tx, &field.ty, &value, name)?;
+                    item.fields.insert(name.clone(), value);
+                }
+                FieldChange::Unset(_) => {
+                    if field.required {
+                        return refuse(Refusal::InvalidValue {
+                            what: format!("change to `{name}`"),
+                            why: "a required field cannot be unset".into(),
+                        });
+                    }
+                    item.fields.remove(name);
+                }
+            }
+            touched.push(name.clone());
+        }
+        Ok(touched)
+    }
+
+    /// Creates an item.
+    pub fn create_item(
+        &mut self,
+        who: &Identity,
+        blueprint_id: &str,
+        name: &str,
+        parent: Option<i64>,
+        sets: &[(String, String)],
+        now: Option<DateTime<Utc>>,
+    ) -> Result<ItemView> {
+        let now = now_or(now);
+        if name.trim().is_empty() {
+            return refuse(Refusal::InvalidValue {
+                what: "item name".into(),
+                why: "it is empty".into(),
+            });
+        }
+        let tx = self.store.write()?;
+        let Some(version) = self.cache.latest(&tx, blueprint_id)? else {
+            return refuse(Refusal::NotFound {
+                what: format!(
+                    "blueprint `{blueprint_id}` (load blueprints with `govrt init` or `govrt blueprint load`)"
+                ),
+            });
+        };
+        let set = self.cache.get(&tx, blueprint_id, version)?;
+        let Some(blueprint) = set.blueprint(blueprint_id) else {
+            return refuse(Refusal::NotFound {
+                what: format!("blueprint `{blueprint_id}`"),
+            });
+        };
+        let mut ancestors: Vec<ItemRow> = Vec::new();
+        match (parent, &blueprint.parent) {
+            (Some(p), Some(expected)) => {
+                let chain = Self::chain(&tx, p)?;
+                ancestors = chain.clone();
+                if chain[0].blueprint != expected.as_str() {
+                    return refuse(Refusal::InvalidValue {
+                        what: "parent".into(),
+                        why: format!(
+                            "item {p} is a `{}`; a `{blueprint_id}` lives under a `{expected}`",
+                            chain[0].blueprint
+                        ),
+                    });
+                }
+                let parent_set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
+                let resolver = Resolver {
+                    set: &parent_set,
+                    chain: &chain,
+                    who,
+                };
+                if !resolver.has(Permission::Read) {
+                    return refuse(Refusal::NotPermitted {
+                        who: who.name.clone(),
+                        what: format!("read item {p}"),
+                    });
+                }
+            }
+            (Some(_), None) => {
+                return refuse(Refusal::InvalidValue {
+                    what: "parent".into(),
+                    why: format!("a `{blueprint_id}` has no parent in its blueprint"),
+                });
+            }
+            _ => {}
+        }
+        let mut item = ItemRow {
+            id: 0,
+            blueprint: blueprint_id.to_string(),
+            version,
+            parent,
+            name: name.to_string(),
+            fields: serde_json::Map::new(),
+            step: blueprint
+                .workflow
+                .as_ref()
+                .and_then(|w| w.steps.first())
+                .map(|s| s.id.to_string()),
+            finished: false,
+            signoffs: BTreeMap::new(),
+            creator: who.name.clone(),
+            created_at: now,
+            updated_at: now,
+            revision: 1,
+            subscribers: BTreeMap::new(),
+        };
+        for f in &blueprint.fields {
+            if let Some(d) = &f.default {
+                item.fields
+                    .insert(f.id.to_string(), values::default_json(d, &f.ty));
+            }
+        }
+        for step in blueprint.workflow.iter().flat_map(|w| &w.steps) {
+            if step.signoff.is_some() {
+                item.signoffs
+                    .insert(step.id.to_string(), SignOffState::default());
+            }
+        }
+        let changes: Vec<FieldChange> = sets
+            .iter()
+            .map(|(k, v)| FieldChange::Set(k.clone(), v.clone()))
+            .collect();
+        Self::parse_changes(&tx, blueprint, &mut item, &changes)?;
+        let missing: Vec<String> = blueprint
+            .fields
+            .iter()
+            .filter(|f| f.required && f.step.is_none() && !item.fields.contains_key(f.id.as_str()))
+            .map(|f| f.id.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return refuse(Refusal::MissingRequiredFields {
+                step: "item".into(),
+                fields: missing,
+            });
+        }
+        let follow_up = run_change_hooks(&set, &ancestors, &mut item, "item.create")?;
+        if !who.api_key {
+            item.subscribers.insert(who.name.clone(), true);
+        }
+        let id = tx.insert_item(&item)?;
+        item.id = id;
+        tx.append_event(Some(id), &who.name, "item.create", now, &json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin, "follow_up": follow_up}))?;
+        tx.commit()?;
+        Ok(view(&item, blueprint))
+    }
+
+    /// An item, if the caller may read it.
+    pub fn item(&mut self, who: &Identity, id: i64) -> Result<ItemView> {
+        let tx = self.store.read()?;
+        let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;
+        let resolver = Resolver {
+            set: &set,
+            chain: &chain,
+            who,
+        };
+        let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
+            what: format!("blueprint `{}`", chain[0].blueprint),
+        })?;
+        Ok(view(&chain[0], blueprint))
+    }
+
+    /// Items the caller may read, optionally filtered.
+    pub fn items(
+        &mut self,
+        who: &Identity,
+        blueprint: Option<&str>,
+        parent: Option<i64>,
+    ) -> Result<Vec<ItemView>> {
+        self.each_readable(who, blueprint, parent, |_, b, row| view(row, b))
+    }
+
+    /// `f` of every item `who` may read, optionally filtered.
+    pub(super) fn each_readable<T>(
+        &mut self,
+        who: &Identity,
+        blueprint: Option<&str>,
+        parent: Option<i64>,
+        f: impl Fn(&LoadedSet, &Blueprint, &ItemRow) -> T,
+    ) -> Result<Vec<T>> {
+        let tx = self.store.read()?;
+        let rows = tx.items(blueprint, parent)?;
+        // Items of a list share their ancestors: each is read once.
+        let mut ancestors: HashMap<i64, Option<ItemRow>> = HashMap::new();
+        let mut out = Vec::new();
+        for row in rows {
+            let chain = Self::chain_from(row, |id| {
+                if let Some(known) = ancestors.get(&id) {
+                    return Ok(known.clone());
+                }
+                let read = tx.item(id)?;
+                ancestors.insert(id, read.clone());
+                Ok(read)
+            })?;
+            let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
+            let resolver = Resolver {
+                set: &set,
+                chain: &chain,
+                who,
+            };
+            if let (true, Some(b)) = (resolver.has(Permission::Read), resolver.blueprint(0)) {
+                out.push(f(&set, b, &chain[0]));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs `change` on an item inside one write transaction: loads it, checks
+    /// the expected revision, applies, bumps the revision, writes, audits.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one private entry point shared by every item action"
+    )]
+    pub(super) fn change_item<T>(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        expect_revision: Option<i64>,
+        now: DateTime<Utc>,
+        action: &str,
+        ancestors: Ancestors,
+        change: impl FnOnce(&Tx<'_>, &Resolver<'_>, &mut ItemRow) -> Result<(Json, T)>,
+    ) -> Result<T> {
+        let base_url = self.base_url.clone();
+        let tx = self.store.write()?;
+        let Some(item) = tx.item(id)? else {
+            return refuse(Refusal::NotFound {
+                what: format!("item {id}"),
+            });
+        };
+        let set = self.cache.get(&tx, &item.blueprint, item.version)?;
+        let needed = match ancestors {
+            Ancestors::Always => true,
+            Ancestors::ForPermissions => {
+                set.hooks.has_script(&item.blueprint)
+                    || set
+                        .blueprint(&item.blueprint)
+                        .is_none_or(permissions_use_ancestors)
+            }
+        };
+        let chain = if needed {
+            Self::chain_from(item, |id| Ok(tx.item(id)?))?
+        } else {
+            vec![item]
+        };
+        if let Some(expected) = expect_revision
+            && chain[0].revision != expected
+        {
+            return refuse(Refusal::StaleRevision {
+                item: id,
+                expected,
+                actual: chain[0].revision,
+            });
+        }
+        let resolver = Resolver {
+            set: &set,
+            chain: &chain,
+            who,
+        };
+        let mut item = chain[0].clone();
+        item.revision += 1;
+        item.updated_at = now;
+        let (mut details, out) = change(&tx, &resolver, &mut item)?;
+        let follow_up = run_change_hooks(&set, &chain[1..], &mut item, action)?;
+        if !follow_up.is_null()
+            && let Json::Object(map) = &mut details
+        {
+            map.insert("follow_up".into(), follow_up);
+        }
+        if let Json::Object(map) = &mut details {
+            map.insert("revision".into(), json!(item.revision));
+            if who.admin {
+                map.insert("as_admin".into(), json!(true));
+            }
+        }
+        let event = NewEvent {
+            actor: &who.name,
+            action,
+            at: now,
+            details: &details,
+        };
+        // DESIGN.md: whoever edits or saves an item, gives or edits feedback or a
+        // decision, abandons, cancels an abandon, resets or schedules a reset
+        // follows it from then on (requests and delegations do not subscribe);
+        // an explicit unsubscribe stays.
+        let subscribes = matches!(
+            action,
+            "item.set"
+                | "item.move"
+                | "signoff.give_feedback"
+                | "signoff.approve"
+                | "signoff.reject"
+                | "signoff.abandon"
+                | "signoff.cancel_abandon"
+                | "signoff.reset"
+                | "signoff.schedule_reset"
+        );
+        if subscribes && who.name != "scheduler" && !who.api_key {
+            item.subscribers.entry(who.name.clone()).or_insert(true);
+        }
+        let Some(seq) = tx.update_item(&item, &chain[0], &event)? else {
+            return refuse(Refusal::StaleRevision {
+                item: id,
+                expected: chain[0].revision,
+                actual: chain[0].revision + 1,
+            });
+        };
+        let mut updated = chain;
+        updated[0] = item;
+        let messages = mails_for(&tx, &set, &updated, who, &details, &base_url)?;
+        tx.queue_messages(seq, Some(id), &messages, now)?;
+        tx.commit_keeping(Some(updated.swap_remove(0)))?;
+        Ok(out)
+    }
+
+    /// Sets and unsets fields.
+    pub fn set_fields(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        changes: &[FieldChange],
+        expect_revision: Option<i64>,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<ItemView> {
+        let now = now_or(now);
+        self.change_item(
+            who,
+            id,
+            expect_revision,
+            now,
+            "item.set",
+            Ancestors::ForPermissions,
+            |tx, resolver, item| {
+                if !resolver.has(Permission::Write) {
+                    return refuse(Refusal::NotPermitted {
+                        who: who.name.clone(),
+                        what: format!("edit item {id}"),
+                    });
+                }
+                let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
+                    what: "blueprint".into(),
+                })?;
+                let before = item.fields.clone();
+                let touched = Self::parse_changes(tx, blueprint, item, changes)?;
+                let diff: BTreeMap<&String, Json> = touched
+                    .iter()
+                    .map(|f| {
+                        (
+                            f,
+                            json!({"before": before.get(f), "after": item.fields.get(f)}),
+                        )
+                    })
+                    .collect();
+                Ok((json!({"fields": diff}), view(item, blueprint)))
+            },
+        )
+    }
+
+    pub(super) fn step_facts(blueprint: &Blueprint, item: &ItemRow) -> Vec<StepFacts> {
+        blueprint
+            .workflow
+            .iter()
+            .flat_map(|w| &w.steps)
+            .map(|s| StepFacts {
+                id: s.id.to_string(),
+                missing_fields: s
+                    .fields
+                    .iter()
+                    .filter(|f| {
+                        blueprint.field(f.as_str()).is_some_and(|f| f.required)
+                            && !item.fields.contains_key(f.as_str())
+                    })
+                    .map(|f| f.to_string())
+                    .collect(),
+                mandatory: s.signoff.as_ref().is_some_and(|o| o.mandatory),
+                signoff: s.signoff.as_ref().map(|_| {
+                    item.signoffs
+                        .get(s.id.as_str())
+                        .map_or(Status::NotStarted, |o| o.status)
+                }),
+            })
+            .collect()
+    }
+
+    /// Moves to the next step (`to` = None) or to step `to`.
+    pub fn move_item(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        to: Option<&str>,
+        expect_revision: Option<i64>,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<ItemView> {
+        let now = now_or(now);
+        self.change_item(who, id, expect_revision, now, "item.move", Ancestors::ForPermissions, |_, resolver, item| {
+            if !resolver.has(Permission::Write) {
+                return refuse(Refusal::NotPermitted { who: who.name.clone(), what: format!("move item {id} in its workflow") });
+            }
+            let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound { what: "blueprint".into() })?;
+            let Some(workflow) = &blueprint.workflow else {
+                return refuse(Refusal::InvalidValue { what: "move".into(), why: format!("a `{}` has no workflow", blueprint.id) });
+            };
+            let current = item.step.as_deref().and_then(|s| workflow.steps.iter().position(|x| x.id.as_str() == s)).unwrap_or(0);
+            let target = match to {
+                None => {
+                    if item.finished {
+                        return refuse(Refusal::InvalidValue { what: "advance".into(), why: "the workflow is already finished".into() });
+                    }
+                    current + 1
+                }
+                Some(step) => match workflow.steps.iter().position(|x| x.id.as_str() == step) {
+                    Some(i) => i,
+                    None => {
+                        let ids: Vec<&str> = workflow.steps.iter().map(|s| s.id.as_str()).collect();
+                        return refuse(Refusal::NotFound { what: format!("step `{step}` (the steps are {})", ids.join(", ")) });
+                    }
+                },
+            };
+            let mut facts = Self::step_facts(blueprint, item);
+            let locked = item.signoffs.values().any(|s| s.status.locks_workflow());
+            let forward = target > current && !item.finished;
+            let hooks = &resolver.set.hooks;
+            let bp = item.blueprint.clone();
+            let hooked = forward && (hooks.has(&bp, "mandatory") || hooks.has(&bp, "before_advance"));
+            let script_item = if hooked { script_view(resolver.set, resolver.chain, 0) } else { rhai::Dynamic::UNIT };
+            if hooked && hooks.has(&bp, "mandatory") {
+                for f in facts.iter_mut().filter(|f| f.signoff.is_some()) {
+                    let decided = hooks.call(&bp, "mandatory", vec![script_item.clone(), f.id.clone().into()]).map_err(script_failed)?;
+                    if let Some(flag) = decided.and_then(|d| d.as_bool().ok()) {
+                        f.mandatory = flag;
+                    }
+                }
+            }
+            workflow::check_move(&facts, current, item.finished, target, locked)?;
+            if hooked && hooks.has(&bp, "before_advance") {
+                let from: rhai::Dynamic = item.step.clone().map_or(rhai::Dynamic::UNIT, Into::into);
+                let to: rhai::Dynamic = workflow.steps.get(target).map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
+                let verdict = hooks.call(&bp, "before_advance", vec![script_item.clone(), from, to]).map_err(script_failed)?;
+                if let Some(reason) = verdict.filter(|v| !v.is_unit()) {
+                    let why = reason.clone().into_string().unwrap_or_else(|_| reason.to_string());
+                    return refuse(Refusal::RefusedByRule { why });
+                }
+            }
+            let before = json!({"step": item.step, "finished": item.finished});
+            if target >= workflow.steps.len() {
+                item.finished = true;
+                item.step = workflow.steps.last().map(|s| s.id.to_string());
+            } else {
+                item.finished = false;
+                item.step = Some(workflow.steps[target].id.to_string());
+            }
+            Ok((json!({"before": before, "after": {"step": item.step, "finished": item.finished}}), view(item, blueprint)))
+        })
+    }
+
+    /// Deletes an item without children.
+    pub fn delete_item(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let now = now_or(now);
+        let tx = self.store.write()?;
+        let chain = Self::chain(&tx, id)?;
+        let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
+        let resolver = Resolver {
+            set: &set,
+            chain: &chain,
+            who,
+        };
+        if !resolver.has(Permission::Delete) {
+            return refuse(Refusal::NotPermitted {
+                who: who.name.clone(),
+                what: format!("delete item {id}"),
+            });
+        }
+        if tx.has_children(id)? {
+            return refuse(Refusal::InvalidValue {
+                what: "delete".into(),
+                why: format!("item {id} has children; delete them first"),
+            });
+        }
+        tx.delete_item(id)?;
+        tx.append_event(Some(id), &who.name, "item.delete", now, &json!({"name": chain[0].name, "blueprint": chain[0].blueprint, "fields": chain[0].fields}))?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+pub(super) fn check_references(
+    tx: &Tx<'_>,
+    ty: &FieldType,
+    value: &Json,
+    field: &str,
+) -> Result<()> {
+    let invalid = |why: String| {
+        refuse(Refusal::InvalidValue {
+            what: format!("value for `{field}`"),
+            why,
+        })
+    };
+    let reference = match (ty, value) {
+        (FieldType::List { of }, Json::Array(items)) => {
+            for v in items {
+                check_references(tx, of, v, field)?;
+            }
+            return Ok(());
+        }
+        (FieldType::User, Json::String(name)) => Some(PrincipalRef::User(name.clone())),
+        (FieldType::Group, Json::String(name)) => Some(PrincipalRef::Group(name.clone())),
+        (FieldType::Principal, Json::String(text)) => {
+            crate::check::values::parse_principal_ref(text)
+        }
+        (FieldType::Ref { blueprint }, Json::String(id)) => {
+            let target = id
+                .parse::<i64>()
+                .ok()
+                .map(|i| tx.item(i))
+                .transpose()?
+                .flatten();
+            return match target {
+                Some(t) if t.blueprint == blueprint.as_str() => Ok(()),
+                Some(t) => invalid(format!(
+                    "item {id} is a `{}`, not a `{blueprint}`",
+                    t.blueprint
+                )),
+                None => refuse(Refusal::NotFound {
+                    what: format!("item {id}"),
+                }),
+            };
+        }
+        _ => None,
+    };
+    match reference {
+        Some(PrincipalRef::User(n)) if tx.user(&n)?.is_none() => {
+            invalid(format!("no user `{n}` (add it with `govrt user add {n}`)"))
+        }
+        Some(PrincipalRef::Group(g)) if !tx.group_exists(&g)? => invalid(format!(
+            "no group `{g}` (add it with `govrt group add {g}`)"
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,318 @@
+//! Mail: who is told about an action and what they read (DESIGN.md
+//! "Notifications"), queued with the action, and the delivery of the outbox.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::access::{Identity, Resolver};
+use super::error::Result;
+use super::sets::LoadedSet;
+use super::signoff::Needed;
+use super::{Engine, new_secret, now_or};
+use crate::store::{ItemRow, Tx};
+
+/// Who is mailed about a notice.
+pub(super) enum Audience {
+    /// The item's subscribers (through its ancestors), but the actor.
+    Subscribers,
+    /// These users.
+    Users(Vec<String>),
+    /// Users eligible for a feedback group of the step's sign-off.
+    Reviewers,
+    /// The final approvers of the step's sign-off.
+    Approvers,
+}
+
+/// The messages an action sends (DESIGN.md "Notifications"), from its audit details.
+pub(super) fn mails_for(
+    tx: &Tx<'_>,
+    set: &LoadedSet,
+    chain: &[ItemRow],
+    who: &Identity,
+    details: &Json,
+    base_url: &str,
+) -> Result<Vec<crate::store::NewMessage>> {
+    let Some(events) = details.get("events").and_then(Json::as_array) else {
+        return Ok(Vec::new());
+    };
+    let item = &chain[0];
+    let step = details
+        .get("step")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let Some(blueprint) = set.blueprint(&item.blueprint) else {
+        return Ok(Vec::new());
+    };
+    let Some(spec) = blueprint.step(&step).and_then(|s| s.signoff.as_ref()) else {
+        return Ok(Vec::new());
+    };
+    let state = item.signoffs.get(&step).cloned().unwrap_or_default();
+    let notify = details
+        .get("notify")
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
+    let label_of = |group: &str| {
+        spec.feedback
+            .iter()
+            .find(|g| g.id.as_str() == group)
+            .map_or(group.to_string(), |g| g.label.clone())
+    };
+    let flag = |e: &Json, key: &str| e.get(key).and_then(Json::as_bool).unwrap_or(false);
+    let mut out = Vec::new();
+    for e in events {
+        let kind = e.get("event").and_then(Json::as_str).unwrap_or_default();
+        let comment_only = flag(e, "edited") && !flag(e, "status_changed");
+        let (what, audience) = match kind {
+            "feedback_given" if !comment_only => {
+                let verdict = e.get("verdict").and_then(Json::as_str).unwrap_or_default();
+                let group = label_of(e.get("group").and_then(Json::as_str).unwrap_or_default());
+                (
+                    format!(
+                        "{} feedback {verdict} for {group}",
+                        if flag(e, "edited") {
+                            "changed their"
+                        } else {
+                            "gave"
+                        }
+                    ),
+                    Audience::Subscribers,
+                )
+            }
+            "decided" if !comment_only => {
+                let verb = if flag(e, "approved") {
+                    "approved"
+                } else {
+                    "rejected"
+                };
+                (
+                    format!(
+                        "{verb} the sign-off{}",
+                        if flag(e, "edited") {
+                            " (a changed decision)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    Audience::Subscribers,
+                )
+            }
+            "abandoned" => ("abandoned the sign-off".to_string(), Audience::Subscribers),
+            "abandon_canceled" => (
+                "canceled the abandon of the sign-off".to_string(),
+                Audience::Subscribers,
+            ),
+            "reset" => (
+                if flag(e, "automatic") {
+                    "reset the sign-off (it fell due)".to_string()
+                } else {
+                    "reset the sign-off".to_string()
+                },
+                Audience::Subscribers,
+            ),
+            "reset_scheduled" => (
+                format!(
+                    "scheduled a reset of the sign-off for {}",
+                    e.get("at").and_then(Json::as_str).unwrap_or_default()
+                ),
+                Audience::Subscribers,
+            ),
+            "delegated" => {
+                let to = e
+                    .get("to")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let group = e.get("group").and_then(Json::as_str).unwrap_or_default();
+                let group = if group == "final" {
+                    "final approval".to_string()
+                } else {
+                    format!("{} review", label_of(group))
+                };
+                (
+                    format!("delegated their {group} to you"),
+                    Audience::Users(vec![to]),
+                )
+            }
+            "review_requested" if notify => {
+                ("requested your review".to_string(), Audience::Reviewers)
+            }
+            "final_approval_requested" if notify => (
+                "requested your final approval".to_string(),
+                Audience::Approvers,
+            ),
+            _ => continue,
+        };
+        let with_addresses = |users: Vec<String>| -> Result<Vec<(String, Option<String>)>> {
+            users
+                .into_iter()
+                .map(|user| {
+                    let address = tx.user(&user)?.and_then(|u| u.email);
+                    Ok((user, address))
+                })
+                .collect()
+        };
+        // Who, with their address (none: they follow, but get no mail).
+        let recipients: Vec<(String, Option<String>)> = match audience {
+            Audience::Users(users) => with_addresses(users)?,
+            Audience::Subscribers => {
+                // The nearest subscription row (the item's, else its parent's…) decides.
+                let mut decided: BTreeMap<&str, bool> = BTreeMap::new();
+                for it in chain {
+                    for (user, subscribed) in &it.subscribers {
+                        decided.entry(user).or_insert(*subscribed);
+                    }
+                }
+                with_addresses(
+                    decided
+                        .into_iter()
+                        .filter(|(_, s)| *s)
+                        .map(|(u, _)| u.to_string())
+                        .collect(),
+                )?
+            }
+            Audience::Reviewers | Audience::Approvers => {
+                let mut eligible = Vec::new();
+                for user in tx.users()? {
+                    let identity = Identity {
+                        groups: tx.groups_of(&user.name)?,
+                        name: user.name.clone(),
+                        api_key: false,
+                        admin: false,
+                    };
+                    let resolver = Resolver {
+                        set,
+                        chain,
+                        who: &identity,
+                    };
+                    let actor = resolver.actor(&step, &state, Needed::Every)?;
+                    let yes = match audience {
+                        Audience::Reviewers => !actor.feedback_groups.is_empty(),
+                        _ => actor.is_final_approver,
+                    };
+                    if yes {
+                        eligible.push((user.name, user.email));
+                    }
+                }
+                eligible
+            }
+        };
+        let notice = crate::notify::Notice {
+            item: item.id,
+            item_name: item.name.clone(),
+            blueprint: blueprint.label.clone(),
+            step: step.clone(),
+            signoff: spec.label.clone(),
+            state: state.status.as_str().to_string(),
+            actor: who.name.clone(),
+            what,
+        };
+        let mut secret = None;
+        for (user, address) in recipients {
+            let Some(address) = address.filter(|_| user != who.name) else {
+                continue;
+            };
+            let secret = match &mut secret {
+                Some(s) => s,
+                None => secret.insert(unsubscribe_secret(tx)?),
+            };
+            let token = crate::notify::unsubscribe_token(secret, &user, item.id);
+            out.push(crate::notify::compose(
+                &notice, &user, &address, base_url, &token,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Delivery attempts before a message is given up on.
+pub const MAX_ATTEMPTS: i64 = 10;
+/// Seconds after which a claimed, unsent message is taken up again.
+pub const CLAIM_TIMEOUT_SECS: i64 = 300;
+
+/// What a delivery round did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryReport {
+    /// Accepted by the server.
+    pub sent: usize,
+    /// Failed, to be retried.
+    pub retried: usize,
+    /// Failed for good.
+    pub failed: usize,
+}
+
+/// The secret that signs unsubscribe links, made the first time it is needed.
+pub(super) fn unsubscribe_secret(tx: &Tx<'_>) -> Result<String> {
+    const KEY: &str = "unsubscribe_secret";
+    match tx.setting(KEY)? {
+        Some(secret) => Ok(secret),
+        None => Ok(tx.setting_or_insert(KEY, &new_secret("unsub")?)?),
+    }
+}
+
+impl Engine {
+    /// The outbox (pending messages only with `pending_only`).
+    pub fn outbox(&mut self, pending_only: bool) -> Result<Vec<crate::store::OutboxRow>> {
+        Ok(self.store.read()?.outbox(pending_only)?)
+    }
+
+    /// Delivers due messages: each is claimed, sent, and marked sent only
+    /// once the server accepted it; a failure is retried with backoff.
+    pub fn deliver(
+        &mut self,
+        sender: &crate::notify::Sender,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<DeliveryReport> {
+        let now = now_or(now);
+        let stamp = now.timestamp();
+        // A claim older than this was left by a sender that died mid-way.
+        let due = self
+            .store
+            .read()?
+            .due_messages(stamp, stamp - CLAIM_TIMEOUT_SECS)?;
+        let mut report = DeliveryReport {
+            sent: 0,
+            retried: 0,
+            failed: 0,
+        };
+        for message in due {
+            let tx = self.store.write()?;
+            let claimed = tx.claim_message(message.id, stamp)?;
+            tx.commit()?;
+            if !claimed {
+                continue;
+            }
+            let message_id = format!("<govrt.{}.{}@govrt>", message.event_seq, message.recipient);
+            let outcome = sender.send(
+                &message_id,
+                &message.address,
+                &message.subject,
+                &message.body_text,
+                &message.body_html,
+            );
+            let tx = self.store.write()?;
+            match outcome {
+                Ok(()) => {
+                    tx.mark_sent(message.id, now)?;
+                    report.sent += 1;
+                }
+                Err(error) => {
+                    let attempt = message.attempts + 1;
+                    if attempt >= MAX_ATTEMPTS {
+                        tx.mark_failed(message.id, &error, None)?;
+                        report.failed += 1;
+                    } else {
+                        let backoff = 30i64 << attempt.min(7);
+                        tx.mark_failed(message.id, &error, Some(stamp + backoff))?;
+                        report.retried += 1;
+                    }
+                }
+            }
+            tx.commit()?;
+        }
+        Ok(report)
+    }
+}

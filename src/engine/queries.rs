@@ -1,0 +1,247 @@
+//! Reading: an item's status, lists of statuses, deploy checks (a
+//! confirmation is audited), the reviews waiting for a user and matrix views.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::access::{Identity, Permission, Resolver};
+use super::error::{Refusal, Result, refuse};
+use super::signoff::{Needed, Status};
+use super::status::{decide, status_of};
+use super::views::*;
+use super::{Engine, now_or};
+
+impl Engine {
+    /// The governance status of an item.
+    pub fn status(&mut self, who: &Identity, id: i64) -> Result<StatusView> {
+        self.with_readable(who, id, |resolver, item, blueprint| {
+            Ok(status_of(resolver.set, blueprint, item))
+        })
+    }
+}
+
+impl Engine {
+    /// The governance status of every item of `blueprint` (all blueprints
+    /// when `None`) that `who` may read: the web UI's lists.
+    pub fn statuses(&mut self, who: &Identity, blueprint: Option<&str>) -> Result<Vec<StatusView>> {
+        self.each_readable(who, blueprint, None, |set, b, row| status_of(set, b, row))
+    }
+}
+
+impl Engine {
+    /// Checks whether an item may be deployed on an infrastructure; a
+    /// confirmation under `warn` is audited.
+    pub fn deploy_check(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        infrastructure: &str,
+        confirm: bool,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<DeployDecision> {
+        let now = now_or(now);
+        // A plain check only reads; a confirmation is written to the audit trail.
+        let tx = if confirm {
+            self.store.write()?
+        } else {
+            self.store.read()?
+        };
+        let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;
+        let resolver = Resolver {
+            set: &set,
+            chain: &chain,
+            who,
+        };
+        let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
+            what: "blueprint".into(),
+        })?;
+        let Some(infra) = set
+            .infrastructures
+            .get(&crate::model::InfrastructureId(infrastructure.to_string()))
+        else {
+            let ids: Vec<&str> = set.infrastructures.keys().map(|i| i.as_str()).collect();
+            return refuse(Refusal::NotFound {
+                what: format!(
+                    "infrastructure `{infrastructure}` (declared: {})",
+                    if ids.is_empty() {
+                        "none".into()
+                    } else {
+                        ids.join(", ")
+                    }
+                ),
+            });
+        };
+        let mut decision = decide(blueprint, &chain[0], infra);
+        if decision.decision == Verdict::Confirm && confirm {
+            decision.decision = Verdict::Allow;
+            decision.confirmed = true;
+            decision.reason = format!("confirmed by `{}` although {}", who.name, decision.reason);
+            tx.append_event(
+                Some(id),
+                &who.name,
+                "deploy.confirm",
+                now,
+                &json!({"infrastructure": infrastructure, "reason": decision.reason}),
+            )?;
+            tx.commit()?;
+        }
+        Ok(decision)
+    }
+
+    /// Sign-offs waiting for `user`'s feedback or decision.
+    pub fn reviews(&mut self, who: &Identity) -> Result<Vec<PendingReview>> {
+        let tx = self.store.read()?;
+        let mut out = Vec::new();
+        for row in tx.items(None, None)? {
+            let Some(step) = row.step.clone() else {
+                continue;
+            };
+            let Some(state) = row.signoffs.get(&step) else {
+                continue;
+            };
+            if !matches!(
+                state.status,
+                Status::WaitingForFeedback | Status::WaitingForApproval
+            ) {
+                continue;
+            }
+            let chain = Self::chain(&tx, row.id)?;
+            let set = self.cache.get(&tx, &row.blueprint, row.version)?;
+            let resolver = Resolver {
+                set: &set,
+                chain: &chain,
+                who: &Identity {
+                    admin: false,
+                    ..who.clone()
+                },
+            };
+            let actor = resolver.actor(&step, state, Needed::Every)?;
+            let entry = |role: &str, group: &str| PendingReview {
+                item: row.id.to_string(),
+                name: row.name.clone(),
+                blueprint: row.blueprint.clone(),
+                step: step.clone(),
+                status: state.status,
+                role: role.into(),
+                group: group.into(),
+            };
+            if state.status == Status::WaitingForFeedback {
+                for g in &actor.feedback_groups {
+                    if !state
+                        .reviews
+                        .iter()
+                        .any(|r| r.group == *g && r.reviewer == who.name)
+                    {
+                        out.push(entry("feedback", g));
+                    }
+                }
+            } else if actor.is_final_approver {
+                let barred = resolver
+                    .blueprint(0)
+                    .and_then(|b| b.step(&step))
+                    .and_then(|s| s.signoff.as_ref())
+                    .is_some_and(|s| s.final_approval.not_requester)
+                    && state.requester.as_deref() == Some(who.name.as_str());
+                if !barred {
+                    out.push(entry("final", "final"));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The points of a matrix view.
+    pub fn matrix(
+        &mut self,
+        who: &Identity,
+        blueprint: Option<&str>,
+        view_id: Option<&str>,
+    ) -> Result<MatrixView> {
+        let tx = self.store.read()?;
+        let versions = tx.blueprint_versions()?;
+        let candidates: Vec<String> = match blueprint {
+            Some(b) => vec![b.to_string()],
+            None => {
+                let mut names: Vec<String> = versions.iter().map(|v| v.blueprint.clone()).collect();
+                names.dedup();
+                names
+            }
+        };
+        for name in candidates {
+            let Some(version) = self.cache.latest(&tx, &name)? else {
+                continue;
+            };
+            let set = self.cache.get(&tx, &name, version)?;
+            let Some(b) = set.blueprint(&name) else {
+                continue;
+            };
+            let Some(m) = b
+                .matrices
+                .iter()
+                .find(|m| view_id.is_none_or(|v| m.id.as_str() == v))
+            else {
+                continue;
+            };
+            let mut points = Vec::new();
+            for row in tx.items(Some(&name), None)? {
+                let chain = Self::chain(&tx, row.id)?;
+                let item_set = self.cache.get(&tx, &row.blueprint, row.version)?;
+                if !(Resolver {
+                    set: &item_set,
+                    chain: &chain,
+                    who,
+                })
+                .has(Permission::Read)
+                {
+                    continue;
+                }
+                let (Some(x), Some(y)) =
+                    (row.fields.get(m.x.as_str()), row.fields.get(m.y.as_str()))
+                else {
+                    continue;
+                };
+                points.push(MatrixPoint {
+                    item: row.id.to_string(),
+                    name: row.name.clone(),
+                    x: x.clone(),
+                    y: y.clone(),
+                    size: m
+                        .size
+                        .as_ref()
+                        .and_then(|f| row.fields.get(f.as_str()).cloned()),
+                    color: m
+                        .color
+                        .as_ref()
+                        .and_then(|f| row.fields.get(f.as_str()).cloned()),
+                });
+            }
+            let mut axes = BTreeMap::from([
+                ("x".to_string(), m.x.to_string()),
+                ("y".to_string(), m.y.to_string()),
+            ]);
+            if let Some(s) = &m.size {
+                axes.insert("size".into(), s.to_string());
+            }
+            if let Some(c) = &m.color {
+                axes.insert("color".into(), c.to_string());
+            }
+            return Ok(MatrixView {
+                blueprint: name.clone(),
+                view: m.id.to_string(),
+                label: m.label.clone(),
+                axes,
+                points,
+            });
+        }
+        refuse(Refusal::NotFound {
+            what: match (blueprint, view_id) {
+                (Some(b), Some(v)) => format!("matrix view `{v}` of blueprint `{b}`"),
+                (Some(b), None) => format!("matrix view of blueprint `{b}`"),
+                (None, Some(v)) => format!("matrix view `{v}`"),
+                (None, None) => "matrix view in any blueprint".into(),
+            },
+        })
+    }
+}

@@ -1,0 +1,200 @@
+//! Sign-off actions through the pure state machine of [`super::signoff`],
+//! the scheduler's tick that applies due resets, and the actions a user may
+//! take now.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use super::access::{Identity, Permission};
+use super::error::{EngineError, Refusal, Result, refuse, script_failed};
+use super::items::Ancestors;
+use super::script_view::script_view;
+use super::signoff::{self, Action, Needed};
+use super::status::{rules_of, signoff_view};
+use super::views::{Permitted, SignOffView};
+use super::{Engine, now_or};
+
+/// What `tick` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct TickReport {
+    /// Sign-offs reset: (item, step).
+    pub resets: Vec<(String, String)>,
+}
+
+impl Engine {
+    /// Applies a sign-off action to the sign-off of `step` (default: the current step).
+    pub fn signoff(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        step: Option<&str>,
+        action: Action,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<SignOffView> {
+        self.signoff_notify(who, id, step, action, false, now)
+    }
+
+    /// A sign-off action; with `notify`, a review or final-approval request
+    /// mails the eligible reviewers or approvers.
+    pub fn signoff_notify(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        step: Option<&str>,
+        action: Action,
+        notify: bool,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<SignOffView> {
+        let now = now_or(now);
+        let audit_name = format!("signoff.{}", action.name().replace(' ', "_"));
+        self.change_item(who, id, None, now, &audit_name, Ancestors::Always, |tx, resolver, item| {
+            let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound { what: "blueprint".into() })?;
+            let step_id = match step.map(str::to_string).or_else(|| item.step.clone()) {
+                Some(s) => s,
+                None => return refuse(Refusal::NotFound { what: format!("sign-off (a `{}` has no workflow)", blueprint.id) }),
+            };
+            let Some(spec) = blueprint.step(&step_id).and_then(|s| s.signoff.as_ref()) else {
+                let with: Vec<&str> = blueprint.workflow.iter().flat_map(|w| &w.steps).filter(|s| s.signoff.is_some()).map(|s| s.id.as_str()).collect();
+                return refuse(Refusal::NotFound {
+                    what: format!("sign-off on step `{step_id}` (steps with a sign-off: {}; pick one with `--step`)", if with.is_empty() { "none".to_string() } else { with.join(", ") }),
+                });
+            };
+            if let Action::Delegate { to, .. } = &action
+                && tx.user(to)?.is_none()
+            {
+                return refuse(Refusal::NotFound { what: format!("user `{to}`") });
+            }
+            let state = item.signoffs.get(&step_id).cloned().unwrap_or_default();
+            let actor = resolver.actor(&step_id, &state, Needed::of(&action))?;
+            let rules = rules_of(spec);
+            let (mut next, events) = signoff::apply(&state, &action, &actor, &rules, now)?;
+            let newly_approved = events.iter().any(|e| matches!(e, signoff::Event::Decided { approved: true, status_changed: true, .. }));
+            if newly_approved && resolver.set.hooks.has(&item.blueprint, "reset_at") {
+                let view = script_view(resolver.set, resolver.chain, 0);
+                let at = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+                let decided = resolver.set.hooks.call(&item.blueprint, "reset_at", vec![view, step_id.clone().into(), at.into()]).map_err(script_failed)?;
+                if let Some(d) = decided.filter(|d| !d.is_unit()) {
+                    let text = d.clone().into_string().unwrap_or_else(|_| d.to_string());
+                    match crate::check::values::parse_date_time(&text) {
+                        Some(t) => next.next_reset_at = Some(t),
+                        None => return refuse(Refusal::ScriptFailed { error: format!("hook `reset_at` returned `{text}`, which is not an RFC 3339 date-time") }),
+                    }
+                }
+            }
+            let details = json!({"step": step_id, "action": action, "before": state.status, "after": next.status, "events": events, "notify": notify});
+            item.signoffs.insert(step_id.clone(), next);
+            let view = signoff_view(blueprint, item, &step_id).ok_or_else(|| Refusal::NotFound { what: "sign-off".into() })?;
+            Ok((details, view))
+        })
+    }
+
+    /// Applies every reset due at `now`.
+    pub fn tick(&mut self, now: Option<DateTime<Utc>>) -> Result<TickReport> {
+        let now = now_or(now);
+        let due = self.store.read()?.items_due(now)?;
+        let scheduler = Identity::scheduler();
+        let mut resets = Vec::new();
+        for id in due {
+            let steps: Vec<String> = {
+                let tx = self.store.read()?;
+                match tx.item(id)? {
+                    Some(item) => item
+                        .signoffs
+                        .iter()
+                        .filter(|(_, s)| s.due_at().is_some_and(|d| d <= now))
+                        .map(|(k, _)| k.clone())
+                        .collect(),
+                    None => continue,
+                }
+            };
+            for step in steps {
+                match self.signoff(
+                    &scheduler,
+                    id,
+                    Some(&step),
+                    Action::AutomaticReset,
+                    Some(now),
+                ) {
+                    Ok(_) => resets.push((id.to_string(), step)),
+                    // Another process reset it first: nothing left to do.
+                    Err(EngineError::Refused(Refusal::InvalidTransition { .. })) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(TickReport { resets })
+    }
+}
+
+impl Engine {
+    /// What `who` may do to an item now: write, delete, and per sign-off the
+    /// actions the state machine would accept from them. The web UI shows
+    /// exactly these buttons; the engine still decides when one is pressed.
+    pub fn permitted(&mut self, who: &Identity, id: i64) -> Result<Permitted> {
+        self.with_readable(who, id, |resolver, item, blueprint| {
+            let mut signoffs = BTreeMap::new();
+            let now = Utc::now();
+            for step in blueprint.workflow.iter().flat_map(|w| &w.steps) {
+                let Some(spec) = &step.signoff else { continue };
+                let state = item
+                    .signoffs
+                    .get(step.id.as_str())
+                    .cloned()
+                    .unwrap_or_default();
+                let actor = resolver.actor(step.id.as_str(), &state, Needed::Every)?;
+                let rules = rules_of(spec);
+                let accepts =
+                    |action: &Action| signoff::apply(&state, action, &actor, &rules, now).is_ok();
+                let mut actions = Vec::new();
+                for (key, action) in [
+                    ("request-review", Action::RequestReview),
+                    ("request-final", Action::RequestFinalApproval),
+                    ("back-to-feedback", Action::BackToFeedback),
+                    ("approve", Action::Approve { comment: None }),
+                    ("reject", Action::Reject { comment: None }),
+                    ("abandon", Action::Abandon),
+                    ("cancel-abandon", Action::CancelAbandon),
+                    ("reset", Action::Reset),
+                    ("schedule-reset", Action::ScheduleReset { at: now }),
+                ] {
+                    if accepts(&action) {
+                        actions.push(key.to_string());
+                    }
+                }
+                // Nobody is called this: delegating to it only tests eligibility.
+                let nobody = "\u{0}".to_string();
+                for group in spec
+                    .feedback
+                    .iter()
+                    .map(|g| g.id.to_string())
+                    .chain(["final".to_string()])
+                {
+                    if group != "final"
+                        && accepts(&Action::GiveFeedback {
+                            group: group.clone(),
+                            verdict: signoff::Verdict::Approved,
+                            comment: None,
+                        })
+                    {
+                        actions.push(format!("feedback:{group}"));
+                    }
+                    if accepts(&Action::Delegate {
+                        group: group.clone(),
+                        to: nobody.clone(),
+                    }) {
+                        actions.push(format!("delegate:{group}"));
+                    }
+                }
+                signoffs.insert(step.id.to_string(), actions);
+            }
+            Ok(Permitted {
+                write: resolver.has(Permission::Write),
+                delete: resolver.has(Permission::Delete),
+                signoffs,
+            })
+        })
+    }
+}

@@ -1,0 +1,163 @@
+//! The governance status of an item (DESIGN.md "Governance status"):
+//! steps, sign-offs with their feedback, approval and the deploy decision on
+//! each infrastructure, computed from the item and its blueprint.
+
+use super::signoff::{self, Status};
+use super::views::*;
+use super::workflow::{self};
+use crate::model::{Blueprint, BlueprintSet, Policy};
+use crate::store::ItemRow;
+
+/// The static rules of a sign-off, as the state machine takes them.
+pub(super) fn rules_of(spec: &crate::model::SignOff) -> signoff::Rules<'_> {
+    signoff::Rules {
+        groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
+        not_requester: spec.final_approval.not_requester,
+        reset_every: spec.reset_every,
+    }
+}
+
+pub(super) fn signoff_view(
+    blueprint: &Blueprint,
+    item: &ItemRow,
+    step: &str,
+) -> Option<SignOffView> {
+    let s = blueprint.step(step)?;
+    let spec = s.signoff.as_ref()?;
+    let state = item.signoffs.get(step).cloned().unwrap_or_default();
+    Some(SignOffView {
+        step: step.to_string(),
+        label: spec.label.clone(),
+        status: state.status,
+        mandatory: spec.mandatory,
+        gates_deployment: spec.gates_deployment,
+        requester: state.requester.clone(),
+        feedback: spec
+            .feedback
+            .iter()
+            .map(|g| {
+                let reviews: Vec<signoff::Review> =
+                    state.reviews_of(g.id.as_str()).cloned().collect();
+                GroupView {
+                    id: g.id.to_string(),
+                    label: g.label.clone(),
+                    min: g.min,
+                    complete: reviews.len() >= g.min as usize,
+                    reviews,
+                }
+            })
+            .collect(),
+        decision: state.decision.clone(),
+        delegations: state.delegations.clone(),
+        approved_at: state.approved_at,
+        next_reset_at: state.next_reset_at,
+        scheduled_reset_at: state.scheduled_reset_at,
+        rounds_archived: state.history.len(),
+    })
+}
+
+pub(super) fn is_approved(blueprint: &Blueprint, item: &ItemRow) -> (bool, String) {
+    if item.signoffs.values().any(|s| s.status.locks_workflow()) {
+        let (step, s) = item
+            .signoffs
+            .iter()
+            .find(|(_, s)| s.status.locks_workflow())
+            .map_or(("?", Status::Rejected), |(k, s)| (k.as_str(), s.status));
+        return (
+            false,
+            format!(
+                "the workflow is locked: the sign-off of step `{step}` is {}",
+                s.as_str()
+            ),
+        );
+    }
+    let pending: Vec<String> = blueprint
+        .workflow
+        .iter()
+        .flat_map(|w| &w.steps)
+        .filter(|s| s.signoff.as_ref().is_some_and(|o| o.gates_deployment))
+        .filter_map(|s| {
+            let status = item
+                .signoffs
+                .get(s.id.as_str())
+                .map_or(Status::NotStarted, |o| o.status);
+            (status != Status::Approved)
+                .then(|| format!("the sign-off of step `{}` is {}", s.id, status.as_str()))
+        })
+        .collect();
+    if pending.is_empty() {
+        (
+            true,
+            "every sign-off that gates deployment is APPROVED".into(),
+        )
+    } else {
+        (false, pending.join("; "))
+    }
+}
+
+pub(super) fn decide(
+    blueprint: &Blueprint,
+    item: &ItemRow,
+    infra: &crate::model::Infrastructure,
+) -> DeployDecision {
+    let (approved, why) = is_approved(blueprint, item);
+    let (decision, reason) = match (infra.policy, approved) {
+        (Policy::Always, _) => (
+            Verdict::Allow,
+            "policy `always`: deployed without checking".to_string(),
+        ),
+        (_, true) => (Verdict::Allow, why),
+        (Policy::Warn, false) => (
+            Verdict::Confirm,
+            format!("not approved ({why}); policy `warn` needs a confirmation"),
+        ),
+        (Policy::Prevent, false) => (Verdict::Block, format!("not approved: {why}")),
+    };
+    DeployDecision {
+        infrastructure: infra.id.to_string(),
+        policy: infra.policy,
+        decision,
+        reason,
+        confirmed: false,
+    }
+}
+
+pub(super) fn status_of(set: &BlueprintSet, blueprint: &Blueprint, item: &ItemRow) -> StatusView {
+    let steps: Vec<StepView> = match &blueprint.workflow {
+        Some(w) => {
+            let current = item
+                .step
+                .as_deref()
+                .and_then(|s| w.steps.iter().position(|x| x.id.as_str() == s))
+                .unwrap_or(0);
+            let states = workflow::step_states(w.steps.len(), current, item.finished);
+            w.steps
+                .iter()
+                .zip(states)
+                .map(|(s, state)| StepView {
+                    id: s.id.to_string(),
+                    label: s.label.clone(),
+                    state,
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let signoffs = blueprint
+        .workflow
+        .iter()
+        .flat_map(|w| &w.steps)
+        .filter_map(|s| signoff_view(blueprint, item, s.id.as_str()))
+        .collect();
+    StatusView {
+        item: view(item, blueprint),
+        steps,
+        signoffs,
+        approved: is_approved(blueprint, item).0,
+        deploy: set
+            .infrastructures
+            .values()
+            .map(|i| decide(blueprint, item, i))
+            .collect(),
+    }
+}

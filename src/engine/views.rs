@@ -1,0 +1,246 @@
+//! What the engine hands out: items, governance statuses, deploy decisions,
+//! pending reviews, permitted actions and matrix points, as typed values.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::signoff::{self, Status};
+use super::workflow::{StepState, WorkflowState};
+use crate::model::{Blueprint, Policy};
+use crate::store::ItemRow;
+
+/// An item as shown to people and tools.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// Its blueprint.
+    pub blueprint: String,
+    /// The pinned blueprint version.
+    pub version: u32,
+    /// The parent item's id.
+    pub parent: Option<String>,
+    /// The current step.
+    pub step: Option<String>,
+    /// ONGOING, FINISHED or LOCKED (absent without a workflow).
+    pub workflow: Option<WorkflowState>,
+    /// Field values.
+    pub fields: serde_json::Map<String, Json>,
+    /// Who created it.
+    pub creator: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// The revision (optimistic concurrency).
+    pub revision: i64,
+}
+
+pub(super) fn workflow_state(item: &ItemRow, blueprint: &Blueprint) -> Option<WorkflowState> {
+    blueprint.workflow.as_ref()?;
+    Some(
+        if item.signoffs.values().any(|s| s.status.locks_workflow()) {
+            WorkflowState::Locked
+        } else if item.finished {
+            WorkflowState::Finished
+        } else {
+            WorkflowState::Ongoing
+        },
+    )
+}
+
+pub(super) fn view(item: &ItemRow, blueprint: &Blueprint) -> ItemView {
+    ItemView {
+        id: item.id.to_string(),
+        name: item.name.clone(),
+        blueprint: item.blueprint.clone(),
+        version: item.version,
+        parent: item.parent.map(|p| p.to_string()),
+        step: item.step.clone(),
+        workflow: workflow_state(item, blueprint),
+        fields: item.fields.clone(),
+        creator: item.creator.clone(),
+        created_at: item.created_at,
+        updated_at: item.updated_at,
+        revision: item.revision,
+    }
+}
+
+/// The governance status of an item (DESIGN.md "Governance status").
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusView {
+    /// The item.
+    pub item: ItemView,
+    /// Each step and its state.
+    pub steps: Vec<StepView>,
+    /// Each sign-off.
+    pub signoffs: Vec<SignOffView>,
+    /// Whether every sign-off that gates deployment is approved (and nothing is locked).
+    pub approved: bool,
+    /// The deploy decision on each infrastructure.
+    pub deploy: Vec<DeployDecision>,
+}
+
+/// A step in a status.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepView {
+    /// The id.
+    pub id: String,
+    /// The label.
+    pub label: String,
+    /// FINISHED, ONGOING or NOT_STARTED.
+    pub state: StepState,
+}
+
+/// A sign-off in a status.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignOffView {
+    /// The step it belongs to.
+    pub step: String,
+    /// The label.
+    pub label: String,
+    /// Its state.
+    pub status: Status,
+    /// Whether the workflow waits for it.
+    pub mandatory: bool,
+    /// Whether deployment waits for it.
+    pub gates_deployment: bool,
+    /// Who requested the review.
+    pub requester: Option<String>,
+    /// Each feedback group.
+    pub feedback: Vec<GroupView>,
+    /// The final decision.
+    pub decision: Option<signoff::Decision>,
+    /// Delegations in force.
+    pub delegations: Vec<signoff::Delegation>,
+    /// When it was approved.
+    pub approved_at: Option<DateTime<Utc>>,
+    /// When it resets by itself.
+    pub next_reset_at: Option<DateTime<Utc>>,
+    /// A scheduled reset.
+    pub scheduled_reset_at: Option<DateTime<Utc>>,
+    /// Archived rounds.
+    pub rounds_archived: usize,
+}
+
+/// A feedback group in a status.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupView {
+    /// The id.
+    pub id: String,
+    /// The label.
+    pub label: String,
+    /// Reviews needed.
+    pub min: u32,
+    /// Whether it has `min` reviews.
+    pub complete: bool,
+    /// The reviews.
+    pub reviews: Vec<signoff::Review>,
+}
+
+/// ALLOW, CONFIRM or BLOCK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// Deploy.
+    Allow,
+    /// Deploy only with an explicit confirmation.
+    Confirm,
+    /// Do not deploy.
+    Block,
+}
+
+impl Verdict {
+    /// `ALLOW`, `CONFIRM`, `BLOCK`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "ALLOW",
+            Verdict::Confirm => "CONFIRM",
+            Verdict::Block => "BLOCK",
+        }
+    }
+}
+
+/// A deploy decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeployDecision {
+    /// The infrastructure.
+    pub infrastructure: String,
+    /// Its policy.
+    pub policy: Policy,
+    /// The decision.
+    pub decision: Verdict,
+    /// Why.
+    pub reason: String,
+    /// Whether a confirmation was given (and audited).
+    pub confirmed: bool,
+}
+
+/// What a user may do to an item now (see [`Engine::permitted`]); by default, nothing.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Permitted {
+    /// May edit fields and move the item in its workflow.
+    pub write: bool,
+    /// May delete it.
+    pub delete: bool,
+    /// Per step with a sign-off: `request-review`, `request-final`,
+    /// `back-to-feedback`, `approve`, `reject`, `abandon`, `cancel-abandon`,
+    /// `reset`, `schedule-reset`, `feedback:GROUP`, `delegate:GROUP` (or `delegate:final`).
+    pub signoffs: BTreeMap<String, Vec<String>>,
+}
+
+/// A sign-off waiting for someone.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingReview {
+    /// The item.
+    pub item: String,
+    /// Its name.
+    pub name: String,
+    /// Its blueprint.
+    pub blueprint: String,
+    /// The step of the sign-off.
+    pub step: String,
+    /// The sign-off's state.
+    pub status: Status,
+    /// `feedback` or `final`.
+    pub role: String,
+    /// The feedback group (or `final`).
+    pub group: String,
+}
+
+/// A point of a matrix view.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixPoint {
+    /// The item.
+    pub item: String,
+    /// Its name.
+    pub name: String,
+    /// x.
+    pub x: Json,
+    /// y.
+    pub y: Json,
+    /// Size.
+    pub size: Option<Json>,
+    /// Colour.
+    pub color: Option<Json>,
+}
+
+/// A matrix view's points.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixView {
+    /// The blueprint.
+    pub blueprint: String,
+    /// The view id.
+    pub view: String,
+    /// Its label.
+    pub label: String,
+    /// Axis fields: x, y, size, color.
+    pub axes: BTreeMap<String, String>,
+    /// The points (items with both axes set).
+    pub points: Vec<MatrixPoint>,
+}

@@ -1,0 +1,185 @@
+//! The record of one sign-off of one item, as stored with the item: its
+//! status, current reviews, final decision, delegations, reset times and
+//! archived rounds. The sign-off rules (the engine's `signoff` module) turn
+//! one record into the next; the store keeps it; nothing here decides.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The state of a sign-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    /// No review requested yet.
+    #[default]
+    NotStarted,
+    /// Reviewers are giving feedback.
+    WaitingForFeedback,
+    /// The final approver is asked to decide.
+    WaitingForApproval,
+    /// Approved: the step may be left, deployment may go ahead.
+    Approved,
+    /// Rejected: the workflow is locked.
+    Rejected,
+    /// Abandoned: the workflow is locked until the abandon is canceled.
+    Abandoned,
+}
+
+impl Status {
+    /// The name used in outputs (`WAITING_FOR_FEEDBACK`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NotStarted => "NOT_STARTED",
+            Status::WaitingForFeedback => "WAITING_FOR_FEEDBACK",
+            Status::WaitingForApproval => "WAITING_FOR_APPROVAL",
+            Status::Approved => "APPROVED",
+            Status::Rejected => "REJECTED",
+            Status::Abandoned => "ABANDONED",
+        }
+    }
+
+    /// Rejected and abandoned sign-offs lock the workflow.
+    pub fn locks_workflow(self) -> bool {
+        matches!(self, Status::Rejected | Status::Abandoned)
+    }
+}
+
+/// A reviewer's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// No issue.
+    Approved,
+    /// Minor issues.
+    MinorIssue,
+    /// Major issues.
+    MajorIssue,
+}
+
+impl Verdict {
+    /// Parses `approved`, `minor`, `major` (and the upper-case names).
+    pub fn parse(text: &str) -> Option<Verdict> {
+        match text.to_ascii_lowercase().as_str() {
+            "approved" | "approve" => Some(Verdict::Approved),
+            "minor" | "minor_issue" => Some(Verdict::MinorIssue),
+            "major" | "major_issue" => Some(Verdict::MajorIssue),
+            _ => None,
+        }
+    }
+
+    /// The name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approved => "APPROVED",
+            Verdict::MinorIssue => "MINOR_ISSUE",
+            Verdict::MajorIssue => "MAJOR_ISSUE",
+        }
+    }
+}
+
+/// One reviewer's current feedback in one group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    /// The feedback group.
+    pub group: String,
+    /// Who gave it.
+    pub reviewer: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The comment.
+    pub comment: Option<String>,
+    /// When it was given or last edited.
+    pub at: DateTime<Utc>,
+    /// Given by an admin acting outside the group.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub as_admin: bool,
+}
+
+/// The final decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Approved (true) or rejected.
+    pub approved: bool,
+    /// Who decided.
+    pub by: String,
+    /// The comment.
+    pub comment: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Decided by an admin acting outside the approvers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub as_admin: bool,
+}
+
+/// A delegation: `to` is eligible in `from`'s place for `group` (`final` for the final approval).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delegation {
+    /// The feedback group, or `final`.
+    pub group: String,
+    /// The delegator.
+    pub from: String,
+    /// The delegate.
+    pub to: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A finished round of reviews, archived by a reset (kept in history).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Round {
+    /// The state the sign-off was in when it was reset.
+    pub status: Status,
+    /// Who requested the review.
+    pub requester: Option<String>,
+    /// The reviews of the round.
+    pub reviews: Vec<Review>,
+    /// The decision of the round.
+    pub decision: Option<Decision>,
+    /// When the round was archived.
+    pub reset_at: DateTime<Utc>,
+    /// Who reset it (`scheduler` for automatic resets).
+    pub reset_by: String,
+}
+
+/// Everything about one sign-off of one item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SignOffState {
+    /// Where it stands.
+    pub status: Status,
+    /// Who requested the review (or the final approval, if none was requested).
+    pub requester: Option<String>,
+    /// Current reviews: one per reviewer and group.
+    pub reviews: Vec<Review>,
+    /// The final decision, when taken.
+    pub decision: Option<Decision>,
+    /// Delegations of this round.
+    pub delegations: Vec<Delegation>,
+    /// The state left by an abandon, restored by cancel.
+    pub abandoned_from: Option<Status>,
+    /// When it was last approved.
+    pub approved_at: Option<DateTime<Utc>>,
+    /// When an approved sign-off resets by itself (`reset every`, `reset_at` hook).
+    pub next_reset_at: Option<DateTime<Utc>>,
+    /// A reset scheduled by someone.
+    pub scheduled_reset_at: Option<DateTime<Utc>>,
+    /// Archived rounds, oldest first.
+    pub history: Vec<Round>,
+}
+
+impl SignOffState {
+    /// The earliest reset due, if any (a periodic one only counts while approved).
+    pub fn due_at(&self) -> Option<DateTime<Utc>> {
+        let periodic = self
+            .next_reset_at
+            .filter(|_| self.status == Status::Approved);
+        match (periodic, self.scheduled_reset_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Reviews of `group`.
+    pub fn reviews_of<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a Review> + 'a {
+        self.reviews.iter().filter(move |r| r.group == group)
+    }
+}

@@ -1,0 +1,200 @@
+//! API handlers for items: list, create, read, edit, delete, move, status
+//! and history (with the item's revision as its ETag).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::engine::FieldChange;
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult};
+use super::pool::{with_engine, with_writer};
+use super::{Shared, field_text};
+
+pub(super) fn ok<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResult {
+    Ok((status, Json(json!(value))).into_response())
+}
+
+pub(super) fn with_etag(mut response: Response, revision: i64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{revision}\"")) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    response
+}
+
+/// The revision an `If-Match` header names.
+pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_input",
+                    format!("If-Match `{v}` is not an item revision"),
+                    Some("send the ETag of the item, e.g. `If-Match: \"3\"`".into()),
+                )
+            }),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ListQuery {
+    pub(super) blueprint: Option<String>,
+    pub(super) parent: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CreateBody {
+    pub(super) blueprint: String,
+    pub(super) name: String,
+    pub(super) parent: Option<i64>,
+    #[serde(default)]
+    pub(super) fields: serde_json::Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PatchBody {
+    #[serde(default)]
+    pub(super) set: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub(super) unset: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct MoveBody {
+    pub(super) step: String,
+}
+
+pub(super) async fn list_items(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
+    let items = with_engine(&state, move |e| {
+        e.items(&who, q.blueprint.as_deref(), q.parent)
+    })
+    .await?;
+    ok(StatusCode::OK, &items)
+}
+
+pub(super) async fn create_item(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Json(body): Json<CreateBody>,
+) -> ApiResult {
+    let sets: Vec<(String, String)> = body
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), field_text(v)))
+        .collect();
+    let item = with_writer(&state, move |e| {
+        e.create_item(&who, &body.blueprint, &body.name, body.parent, &sets, None)
+    })
+    .await?;
+    let revision = item.revision;
+    Ok(with_etag(ok(StatusCode::CREATED, &item)?, revision))
+}
+
+pub(super) async fn get_item(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    let item = with_engine(&state, move |e| e.item(&who, id)).await?;
+    let revision = item.revision;
+    Ok(with_etag(ok(StatusCode::OK, &item)?, revision))
+}
+
+pub(super) async fn patch_item(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<PatchBody>,
+) -> ApiResult {
+    let expected = if_match(&headers)?;
+    let mut changes: Vec<FieldChange> = body
+        .set
+        .iter()
+        .map(|(k, v)| {
+            if v.is_null() {
+                FieldChange::Unset(k.clone())
+            } else {
+                FieldChange::Set(k.clone(), field_text(v))
+            }
+        })
+        .collect();
+    changes.extend(body.unset.into_iter().map(FieldChange::Unset));
+    let item = with_writer(&state, move |e| {
+        e.set_fields(&who, id, &changes, expected, None)
+    })
+    .await?;
+    let revision = item.revision;
+    Ok(with_etag(ok(StatusCode::OK, &item)?, revision))
+}
+
+pub(super) async fn delete_item(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    with_writer(&state, move |e| e.delete_item(&who, id, None)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub(super) async fn advance(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    let expected = if_match(&headers)?;
+    let item = with_writer(&state, move |e| e.move_item(&who, id, None, expected, None)).await?;
+    let revision = item.revision;
+    Ok(with_etag(ok(StatusCode::OK, &item)?, revision))
+}
+
+pub(super) async fn move_item(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<MoveBody>,
+) -> ApiResult {
+    let expected = if_match(&headers)?;
+    let item = with_writer(&state, move |e| {
+        e.move_item(&who, id, Some(&body.step), expected, None)
+    })
+    .await?;
+    let revision = item.revision;
+    Ok(with_etag(ok(StatusCode::OK, &item)?, revision))
+}
+
+pub(super) async fn status(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    let s = with_engine(&state, move |e| e.status(&who, id)).await?;
+    let revision = s.item.revision;
+    Ok(with_etag(ok(StatusCode::OK, &s)?, revision))
+}
+
+pub(super) async fn history(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    let events = with_engine(&state, move |e| e.history(&who, id)).await?;
+    ok(StatusCode::OK, &events)
+}

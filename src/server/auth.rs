@@ -1,0 +1,65 @@
+//! Who is calling: the bearer token or API key of an API request, as the
+//! `Caller` extractor, and the admins-only check.
+
+use axum::http::{HeaderMap, StatusCode, header};
+
+use crate::engine::Identity;
+
+use super::Shared;
+use super::error::ApiError;
+use super::pool::with_engine;
+
+/// The authenticated caller of an API request: a handler that takes it
+/// answers 401 before anything else of the request is looked at.
+pub(super) struct Caller(pub(super) Identity);
+
+impl axum::extract::FromRequestParts<Shared> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Shared,
+    ) -> Result<Caller, ApiError> {
+        caller(state, &parts.headers).await.map(Caller)
+    }
+}
+
+/// The caller, from `Authorization: Bearer SECRET`.
+async fn caller(state: &Shared, headers: &HeaderMap) -> Result<Identity, ApiError> {
+    let unauthorized = |why: &str| {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", why, Some("send `Authorization: Bearer SECRET` with a token (`govrt token create USER`) or an API key (`govrt apikey create NAME`)".into()))
+    };
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Err(unauthorized("no bearer token"));
+    };
+    let Some(secret) = value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    else {
+        return Err(unauthorized(
+            "the Authorization header is not `Bearer SECRET`",
+        ));
+    };
+    let secret = secret.to_string();
+    match with_engine(state, move |e| e.identify_secret(&secret)).await? {
+        Some(identity) => Ok(identity),
+        None => Err(unauthorized("unknown token")),
+    }
+}
+
+pub(super) fn admin_only(who: &Identity, what: &str) -> Result<(), ApiError> {
+    if who.admin {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_permitted",
+            format!("`{}` may not {what} (admins only)", who.name),
+            None,
+        ))
+    }
+}

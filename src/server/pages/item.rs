@@ -1,0 +1,375 @@
+//! The item page: workflow bar, one panel per sign-off with exactly the
+//! actions the viewer may take, deploy decisions, fields and following.
+
+use super::{
+    ItemPage, Notice, Viewer, csrf, error_box, layout, policy_name, status_badge, verdict_badge,
+    workflow_badge,
+};
+use crate::engine::workflow::{StepState, WorkflowState};
+use crate::engine::{SignOffView, StatusView};
+use crate::model::FieldType;
+use crate::server::field_text;
+use maud::{Markup, html};
+use serde_json::Value;
+
+pub(super) fn input_id(field: &str) -> String {
+    format!("f-{field}")
+}
+
+/// A typed input for a field, or its value when it cannot be edited.
+pub(super) fn field_input(
+    f: &crate::model::Field,
+    value: Option<&Value>,
+    editable: bool,
+) -> Markup {
+    let id = input_id(f.id.as_str());
+    let name = format!("f.{}", f.id);
+    let text = value.map(field_text).unwrap_or_default();
+    let hint = match &f.ty {
+        FieldType::List { .. } => format!("{} — separate values with commas", f.ty.describe()),
+        FieldType::DateTime => format!("{} (UTC)", f.ty.describe()),
+        other => other.describe(),
+    };
+    html! {
+        div.field {
+            label for=(id) { (f.label) @if f.required { " *" } " " span.hint { "(" (hint) ")" } }
+            @if let Some(help) = &f.help { p.hint id=(format!("{id}-help")) { (help) } }
+            @if !editable {
+                output #(id) { @if text.is_empty() { span.hint { "not set" } } @else { (text) } }
+            } @else {
+                @match &f.ty {
+                    FieldType::Text => textarea #(id) name=(name) rows="2" { (text) },
+                    FieldType::Int { min, max } => input #(id) type="number" step="1" name=(name) value=(text) min=[min] max=[max];,
+                    FieldType::Number => input #(id) type="number" step="any" name=(name) value=(text);,
+                    FieldType::Bool => select #(id) name=(name) {
+                        option value="" { "not set" }
+                        option value="true" selected[text == "true"] { "yes" }
+                        option value="false" selected[text == "false"] { "no" }
+                    },
+                    FieldType::Date => input #(id) type="date" name=(name) value=(text);,
+                    FieldType::DateTime => input #(id) type="datetime-local" name=(name) value=(text.get(..16).unwrap_or(&text));,
+                    FieldType::Url => input #(id) type="url" name=(name) value=(text);,
+                    FieldType::Enum { variants } => select #(id) name=(name) {
+                        option value="" { "not set" }
+                        @for v in variants { option value=(v) selected[*v == text] { (v) } }
+                    },
+                    _ => input #(id) type="text" name=(name) value=(text);,
+                }
+            }
+        }
+    }
+}
+
+/// The item page: fields, step bar, sign-off panels, deploy status.
+pub fn item(viewer: &Viewer, page: &ItemPage, notice: Option<&Notice>) -> Markup {
+    let s = &page.status;
+    let item = &s.item;
+    layout(
+        &item.name,
+        Some(viewer),
+        "/items",
+        html! {
+            p.hint {
+                a href=(format!("/items?blueprint={}", item.blueprint)) { (page.blueprint.label) }
+                @if let Some(p) = &item.parent { " · parent " a href=(format!("/items/{p}")) { "#" (p) } }
+                " · " a href=(format!("/items/{}/timeline", item.id)) { "Timeline" }
+            }
+            h1 { (item.name) " " span.hint { "#" (item.id) } " " (workflow_badge(item.workflow)) }
+            (error_box(notice, "page"))
+            dl.facts {
+                dt { "Blueprint" } dd { (item.blueprint) " v" (item.version) }
+                dt { "Created by" } dd { (item.creator) " · " (item.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                dt { "Revision" } dd { (item.revision) }
+            }
+            @if !s.steps.is_empty() { (workflow_panel(viewer, page, notice)) }
+            @for o in &s.signoffs { (signoff_panel(viewer, page, o, notice)) }
+            (deploy_panel(s))
+            (fields_panel(viewer, page, notice))
+            @if !page.children.is_empty() {
+                section.card {
+                    h2 { "Children" }
+                    ul { @for c in &page.children { li { a href=(format!("/items/{}", c.id)) { (c.name) } " " span.hint { (c.blueprint) } } } }
+                }
+            }
+            (subscription_panel(viewer, page, notice))
+        },
+    )
+}
+
+pub(super) fn workflow_panel(viewer: &Viewer, page: &ItemPage, notice: Option<&Notice>) -> Markup {
+    let s = &page.status;
+    let locked = s.item.workflow == Some(WorkflowState::Locked);
+    html! {
+        section.card #workflow aria-labelledby="workflow-h" {
+            h2 #workflow-h { "Workflow" }
+            ol.steps {
+                @for step in &s.steps {
+                    @let (class, word) = match step.state {
+                        StepState::Finished => ("finished", "finished"),
+                        StepState::Ongoing if locked => ("locked", "locked"),
+                        StepState::Ongoing => ("ongoing", "ongoing"),
+                        StepState::NotStarted => ("not-started", "not started"),
+                    };
+                    li class=(class) aria-current=[(step.state == StepState::Ongoing).then_some("step")] {
+                        (step.label) span.state { (word) }
+                    }
+                }
+            }
+            (error_box(notice, "workflow"))
+            @if page.permitted.write {
+                div.actions {
+                    @if s.item.workflow == Some(WorkflowState::Ongoing) {
+                        form method="post" action=(format!("/items/{}/move", s.item.id)) {
+                            (csrf(viewer)) input type="hidden" name="revision" value=(s.item.revision);
+                            button type="submit" { "Advance to the next step" }
+                        }
+                    }
+                    form method="post" action=(format!("/items/{}/move", s.item.id)) {
+                        (csrf(viewer)) input type="hidden" name="revision" value=(s.item.revision);
+                        label for="move-step" { "Move to step" }
+                        select #move-step name="step" required {
+                            @for step in &s.steps { option value=(step.id) selected[Some(&step.id) == s.item.step.as_ref()] { (step.label) } }
+                        }
+                        button.secondary type="submit" { "Move" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn when(t: &chrono::DateTime<chrono::Utc>) -> Markup {
+    html! { time datetime=(t.to_rfc3339()) { (t.format("%Y-%m-%d %H:%M UTC")) } }
+}
+
+/// One button posting a sign-off action, with an optional comment.
+pub(super) fn action_form(
+    viewer: &Viewer,
+    item: &str,
+    step: &str,
+    action: &str,
+    label: &str,
+    comment: bool,
+    class: &str,
+) -> Markup {
+    let comment_id = format!("{action}-{step}-comment");
+    html! {
+        form method="post" action=(format!("/items/{item}/signoff/{action}")) {
+            (csrf(viewer)) input type="hidden" name="step" value=(step);
+            @if comment {
+                label for=(comment_id) { "Comment" span.hint { " (optional)" } }
+                textarea #(comment_id) name="comment" rows="2" {}
+            }
+            button class=(class) type="submit" { (label) }
+        }
+    }
+}
+
+pub(super) fn signoff_panel(
+    viewer: &Viewer,
+    page: &ItemPage,
+    o: &SignOffView,
+    notice: Option<&Notice>,
+) -> Markup {
+    let item = page.status.item.id.as_str();
+    let step = o.step.as_str();
+    let allowed = page
+        .permitted
+        .signoffs
+        .get(step)
+        .cloned()
+        .unwrap_or_default();
+    let may = |a: &str| allowed.iter().any(|x| x == a);
+    let step_label = page
+        .status
+        .steps
+        .iter()
+        .find(|s| s.id == o.step)
+        .map_or(step, |s| s.label.as_str());
+    let place = format!("signoff:{step}");
+    html! {
+        section.card id=(format!("signoff-{step}")) aria-labelledby=(format!("signoff-{step}-h")) {
+            h2 id=(format!("signoff-{step}-h")) { "Sign-off: " (o.label) " " (status_badge(o.status)) }
+            dl.facts {
+                dt { "Step" } dd { (step_label) }
+                dt { "Rules" } dd { @if o.mandatory { "mandatory" } @else { "optional" } @if o.gates_deployment { " · gates deployment" } }
+                @if let Some(r) = &o.requester { dt { "Requested by" } dd { (r) } }
+                @if let Some(t) = &o.approved_at { dt { "Approved at" } dd { (when(t)) } }
+                @if let Some(t) = &o.next_reset_at { dt { "Re-certification due" } dd { (when(t)) } }
+                @if let Some(t) = &o.scheduled_reset_at { dt { "Reset scheduled" } dd { (when(t)) } }
+                @if o.rounds_archived > 0 { dt { "Earlier rounds" } dd { (o.rounds_archived) " archived (see the timeline)" } }
+            }
+            h3 { "Feedback" }
+            div.groups {
+                @for g in &o.feedback {
+                    div.group.complete[g.complete] {
+                        strong { (g.label) } " "
+                        span.hint { (g.reviews.len().min(usize::try_from(g.min).unwrap_or(usize::MAX))) " of " (g.min) " reviews needed" @if g.complete { " ✓" } }
+                        ul.reviews {
+                            @for r in &g.reviews {
+                                li {
+                                    span class=(format!("badge v-{}", r.verdict.as_str())) { (r.verdict.as_str().replace('_', " ")) } " by " strong { (r.reviewer) }
+                                    @if r.as_admin { " (as admin)" } " · " (when(&r.at))
+                                    @if let Some(c) = &r.comment { br; q { (c) } }
+                                }
+                            }
+                            @if g.reviews.is_empty() { li.hint { "No feedback yet." } }
+                        }
+                        @if may(&format!("feedback:{}", g.id)) { (feedback_form(viewer, item, step, &g.id, g.reviews.iter().find(|r| r.reviewer == viewer.who.name))) }
+                        @if may(&format!("delegate:{}", g.id)) { (delegate_form(viewer, item, step, &g.id)) }
+                    }
+                }
+            }
+            h3 { "Final approval" }
+            @match &o.decision {
+                Some(d) => p {
+                    @if d.approved { span.badge.s-APPROVED { "APPROVED" } } @else { span.badge.s-REJECTED { "REJECTED" } }
+                    " by " strong { (d.by) } @if d.as_admin { " (as admin)" } " · " (when(&d.at))
+                    @if let Some(c) = &d.comment { br; q { (c) } }
+                },
+                None => p.hint { "No decision yet." },
+            }
+            @if !o.delegations.is_empty() {
+                h3 { "Delegations" }
+                ul { @for d in &o.delegations { li { (d.from) " → " strong { (d.to) } " for " (d.group) " · " (when(&d.at)) } } }
+            }
+            (error_box(notice, &place))
+            @if allowed.iter().any(|a| !a.starts_with("feedback:") && !a.starts_with("delegate:") || a == "delegate:final") {
+                h3 { "Your actions" }
+                div.actions {
+                    @if may("request-review") { (action_form(viewer, item, step, "request-review", "Request review", false, "")) }
+                    @if may("request-final") { (action_form(viewer, item, step, "request-final", "Request final approval", false, "")) }
+                    @if may("back-to-feedback") { (action_form(viewer, item, step, "back-to-feedback", "Back to feedback", false, "secondary")) }
+                    @if may("approve") { (action_form(viewer, item, step, "approve", "Approve", true, "")) }
+                    @if may("reject") { (action_form(viewer, item, step, "reject", "Reject", true, "danger")) }
+                    @if may("delegate:final") { (delegate_form(viewer, item, step, "final")) }
+                    @if may("abandon") { (action_form(viewer, item, step, "abandon", "Abandon", false, "danger")) }
+                    @if may("cancel-abandon") { (action_form(viewer, item, step, "cancel-abandon", "Cancel abandon", false, "secondary")) }
+                    @if may("reset") { (action_form(viewer, item, step, "reset", "Reset", false, "secondary")) }
+                    @if may("schedule-reset") {
+                        form method="post" action=(format!("/items/{item}/signoff/schedule-reset")) {
+                            (csrf(viewer)) input type="hidden" name="step" value=(step);
+                            label for=(format!("at-{step}")) { "Reset on" span.hint { " (UTC)" } }
+                            input id=(format!("at-{step}")) type="datetime-local" name="at" required;
+                            button.secondary type="submit" { "Schedule reset" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn feedback_form(
+    viewer: &Viewer,
+    item: &str,
+    step: &str,
+    group: &str,
+    mine: Option<&crate::engine::signoff::Review>,
+) -> Markup {
+    let base = format!("fb-{step}-{group}");
+    html! {
+        form method="post" action=(format!("/items/{item}/signoff/feedback")) {
+            (csrf(viewer)) input type="hidden" name="step" value=(step); input type="hidden" name="group" value=(group);
+            fieldset {
+                legend { @if mine.is_some() { "Edit your feedback" } @else { "Your feedback" } }
+                @for v in ["approved", "minor", "major"] {
+                    @let id = format!("{base}-{v}");
+                    input id=(id) type="radio" name="verdict" value=(v) required checked[mine.is_some_and(|m| Some(m.verdict) == crate::engine::signoff::Verdict::parse(v))];
+                    label for=(id) style="display:inline;margin-right:12px" { (v) }
+                }
+                label for=(format!("{base}-comment")) { "Comment" span.hint { " (optional)" } }
+                textarea id=(format!("{base}-comment")) name="comment" rows="2" { (mine.and_then(|m| m.comment.clone()).unwrap_or_default()) }
+                button type="submit" { @if mine.is_some() { "Update feedback" } @else { "Give feedback" } }
+            }
+        }
+    }
+}
+
+pub(super) fn delegate_form(viewer: &Viewer, item: &str, step: &str, group: &str) -> Markup {
+    let id = format!("dg-{step}-{group}");
+    html! {
+        form method="post" action=(format!("/items/{item}/signoff/delegate")) {
+            (csrf(viewer)) input type="hidden" name="step" value=(step); input type="hidden" name="group" value=(group);
+            label for=(id) { "Delegate " @if group == "final" { "the final approval" } @else { "this review" } " to" span.hint { " (user name)" } }
+            input id=(id) type="text" name="user" required;
+            button.secondary type="submit" { "Delegate" }
+        }
+    }
+}
+
+pub(super) fn deploy_panel(s: &StatusView) -> Markup {
+    html! {
+        section.card #deploy aria-labelledby="deploy-h" {
+            h2 #deploy-h { "Governance status" }
+            p { "Sign-offs that gate deployment: " @if s.approved { span.badge.s-APPROVED { "all approved" } } @else { span.badge.s-REJECTED { "not approved" } } }
+            @if !s.deploy.is_empty() {
+                table {
+                    thead { tr { th scope="col" { "Infrastructure" } th scope="col" { "Policy" } th scope="col" { "Decision" } th scope="col" { "Why" } } }
+                    tbody {
+                        @for d in &s.deploy {
+                            tr { td { (d.infrastructure) } td { (policy_name(d.policy)) } td { (verdict_badge(d.decision)) } td { (d.reason) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn fields_panel(viewer: &Viewer, page: &ItemPage, notice: Option<&Notice>) -> Markup {
+    let item = &page.status.item;
+    let editable = page.permitted.write;
+    let step_label = |id: &str| {
+        page.blueprint
+            .step(id)
+            .map_or_else(|| id.to_string(), |s| s.label.clone())
+    };
+    html! {
+        section.card #fields aria-labelledby="fields-h" {
+            h2 #fields-h { "Fields" }
+            @if !editable { p.hint { "You may read these fields; only those with write permission may change them." } }
+            form method="post" action=(format!("/items/{}/fields", item.id)) {
+                (csrf(viewer)) input type="hidden" name="revision" value=(item.revision);
+                @for f in page.blueprint.fields.iter().filter(|f| f.step.is_none()) {
+                    (field_input(f, item.fields.get(f.id.as_str()), editable))
+                }
+                @for step in page.blueprint.workflow.iter().flat_map(|w| &w.steps).filter(|s| !s.fields.is_empty()) {
+                    h3 { "Step " (step_label(step.id.as_str())) }
+                    @for f in page.blueprint.fields.iter().filter(|f| f.step.as_ref() == Some(&step.id)) {
+                        (field_input(f, item.fields.get(f.id.as_str()), editable))
+                    }
+                }
+                (error_box(notice, "fields"))
+                @if editable { div { button type="submit" { "Save fields" } } }
+            }
+        }
+    }
+}
+
+pub(super) fn subscription_panel(
+    viewer: &Viewer,
+    page: &ItemPage,
+    notice: Option<&Notice>,
+) -> Markup {
+    let id = &page.status.item.id;
+    let button = |on: bool, label: &str| {
+        html! {
+            form method="post" action=(format!("/items/{id}/subscription")) {
+                (csrf(viewer)) input type="hidden" name="subscribed" value=(on);
+                button.secondary type="submit" { (label) }
+            }
+        }
+    };
+    html! {
+        section.card #subscription aria-labelledby="subscription-h" {
+            h2 #subscription-h { "Notifications" }
+            @match page.subscribed {
+                Some(true) => { p { "You are subscribed to this item and what lies under it." } (button(false, "Unsubscribe")) }
+                Some(false) => { p { "You unsubscribed from this item." } (button(true, "Subscribe")) }
+                None => { p { "You follow this item only through an ancestor you subscribed to, if any." } div.actions { (button(true, "Subscribe")) (button(false, "Unsubscribe")) } }
+            }
+            (error_box(notice, "subscription"))
+        }
+    }
+}

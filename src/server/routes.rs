@@ -1,0 +1,146 @@
+//! The routes of the daemon, the OpenAPI document they are checked against,
+//! health, metrics and the request counter.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::api_admin::{
+    add_group, add_member, add_user, blueprints, create_api_key, create_token, groups, hook_test,
+    reload_blueprints, users,
+};
+use super::api_items::{
+    advance, create_item, delete_item, get_item, history, list_items, move_item, patch_item, status,
+};
+use super::api_signoffs::{deploy, matrix, reviews, signoff};
+use super::api_subscriptions::{subscribe, subscriptions, unsubscribe, unsubscribe_link};
+use super::web;
+
+/// The OpenAPI document of this API (kept in sync with [`ROUTES`] by a test).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// Every route of the daemon: (method, path as OpenAPI writes it).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/health"),
+    ("get", "/metrics"),
+    ("get", "/unsubscribe"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/items"),
+    ("post", "/api/v1/items"),
+    ("get", "/api/v1/items/{id}"),
+    ("patch", "/api/v1/items/{id}"),
+    ("delete", "/api/v1/items/{id}"),
+    ("post", "/api/v1/items/{id}/advance"),
+    ("post", "/api/v1/items/{id}/move"),
+    ("get", "/api/v1/items/{id}/status"),
+    ("get", "/api/v1/items/{id}/history"),
+    ("post", "/api/v1/items/{id}/signoff/{action}"),
+    ("get", "/api/v1/items/{id}/deploy/{infrastructure}"),
+    ("post", "/api/v1/items/{id}/subscription"),
+    ("delete", "/api/v1/items/{id}/subscription"),
+    ("get", "/api/v1/subscriptions"),
+    ("get", "/api/v1/reviews"),
+    ("get", "/api/v1/matrix"),
+    ("get", "/api/v1/blueprints"),
+    ("post", "/api/v1/blueprints"),
+    ("post", "/api/v1/hooks/test"),
+    ("get", "/api/v1/users"),
+    ("post", "/api/v1/users"),
+    ("get", "/api/v1/groups"),
+    ("post", "/api/v1/groups"),
+    ("post", "/api/v1/groups/{group}/members"),
+    ("post", "/api/v1/apikeys"),
+    ("post", "/api/v1/tokens"),
+];
+
+pub(super) async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+pub(super) async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+pub(super) async fn metrics(State(state): State<Shared>) -> String {
+    format!(
+        "# TYPE govrt_http_requests_total counter\ngovrt_http_requests_total {}\n# TYPE govrt_http_errors_total counter\ngovrt_http_errors_total {}\n# TYPE govrt_background_ticks_total counter\ngovrt_background_ticks_total {}\n",
+        state.requests.load(Ordering::Relaxed),
+        state.errors.load(Ordering::Relaxed),
+        state.ticks.load(Ordering::Relaxed)
+    )
+}
+
+pub(super) async fn count(
+    State(state): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    let response = next.run(request).await;
+    if response.status().is_server_error() || response.status().is_client_error() {
+        state.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    response
+}
+
+/// The routes of the daemon.
+pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
+    let api = Router::new()
+        .route("/items", get(list_items).post(create_item))
+        .route(
+            "/items/{id}",
+            get(get_item).patch(patch_item).delete(delete_item),
+        )
+        .route("/items/{id}/advance", post(advance))
+        .route("/items/{id}/move", post(move_item))
+        .route("/items/{id}/status", get(status))
+        .route("/items/{id}/history", get(history))
+        .route("/items/{id}/signoff/{action}", post(signoff))
+        .route("/items/{id}/deploy/{infrastructure}", get(deploy))
+        .route(
+            "/items/{id}/subscription",
+            post(subscribe).delete(unsubscribe),
+        )
+        .route("/subscriptions", get(subscriptions))
+        .route("/reviews", get(reviews))
+        .route("/matrix", get(matrix))
+        .route("/blueprints", get(blueprints).post(reload_blueprints))
+        .route("/hooks/test", post(hook_test))
+        .route("/users", get(users).post(add_user))
+        .route("/groups", get(groups).post(add_group))
+        .route("/groups/{group}/members", post(add_member))
+        .route("/apikeys", post(create_api_key))
+        .route("/tokens", post(create_token))
+        .route("/openapi.json", get(openapi));
+    let router = match static_dir {
+        Some(dir) => {
+            Router::new().nest_service("/static", tower_http::services::ServeDir::new(dir))
+        }
+        None => Router::new(),
+    };
+    router
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/unsubscribe", get(unsubscribe_link))
+        .nest("/api/v1", api)
+        .merge(web::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            count,
+        ))
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,186 @@
+//! Item rows: insert, read (through the connection's item cache), update
+//! with the item's audit event, delete, list, and the reset index.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::rows::*;
+use super::{StoreError, Tx, ts};
+
+impl Tx<'_> {
+    /// Inserts an item (its id is assigned); returns the id.
+    pub fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError> {
+        self.tx.prepare_cached(
+            "INSERT INTO items (blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, due_at, subscribers)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?
+        .execute(params![
+                item.blueprint,
+                item.version,
+                item.parent,
+                item.name,
+                serde_json::to_string(&item.fields)?,
+                item.step,
+                item.finished,
+                serde_json::to_string(&item.signoffs)?,
+                item.creator,
+                ts(item.created_at),
+                ts(item.updated_at),
+                item.revision,
+                item.due_at(),
+                serde_json::to_string(&item.subscribers)?,
+            ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// An item by id.
+    pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+        let cache = self.items.cache;
+        if !self.items.current.get() {
+            let version: i64 = self
+                .tx
+                .prepare_cached("PRAGMA data_version")?
+                .query_row([], |r| r.get(0))?;
+            let mut cache = cache.borrow_mut();
+            if cache.version != Some(version) {
+                cache.rows.clear();
+                cache.version = Some(version);
+            }
+            self.items.current.set(true);
+        }
+        if let Some(known) = cache.borrow().rows.get(&id) {
+            return Ok(Some(known.clone()));
+        }
+        let row = self
+            .tx
+            .prepare_cached(concat!(
+                "SELECT ",
+                item_columns!(),
+                " FROM items WHERE id = ?1"
+            ))?
+            .query_row(params![id], item_from_row)
+            .optional()?;
+        let Some(parts) = row else {
+            return Ok(None);
+        };
+        let item = finish_item(parts)?;
+        cache.borrow_mut().put(item.clone());
+        Ok(Some(item))
+    }
+
+    /// Drops an item this transaction is about to change from the cache
+    /// (it is kept again once the change commits, see [`Tx::commit_keeping`]).
+    pub(super) fn forget_item(&self, id: i64) {
+        self.items.cache.borrow_mut().rows.remove(&id);
+    }
+
+    /// Writes `item`, a change of `before`, with the audit event of the
+    /// change, if the stored revision is still `before`'s: returns the
+    /// event's sequence number, or `None` (and writes nothing) if the item
+    /// moved on. Three statements: the chain's head, the event (which reads
+    /// the item's last event to link to it), the item (which then points at
+    /// the new event). The reset index is written only when the next reset
+    /// moved.
+    pub fn update_item(
+        &self,
+        item: &ItemRow,
+        before: &ItemRow,
+        event: &NewEvent<'_>,
+    ) -> Result<Option<i64>, StoreError> {
+        self.forget_item(item.id);
+        let (seq, _) = self.insert_event(Some(item.id), event)?;
+        // Only what changed is written (the JSON columns are not even
+        // serialized otherwise); the reset index only when the reset moved.
+        let updated_at = ts(item.updated_at);
+        let mut sql =
+            String::from("UPDATE items SET updated_at = ?1, revision = ?2, last_event = ?3");
+        let mut values: Vec<Box<dyn rusqlite::ToSql>> =
+            vec![Box::new(updated_at), Box::new(item.revision), Box::new(seq)];
+        let mut set = |column: &str, value: Box<dyn rusqlite::ToSql>| {
+            values.push(value);
+            sql.push_str(&format!(", {column} = ?{}", values.len()));
+        };
+        if item.name != before.name {
+            set("name", Box::new(item.name.clone()));
+        }
+        if item.fields != before.fields {
+            set("fields", Box::new(serde_json::to_string(&item.fields)?));
+        }
+        if item.step != before.step {
+            set("step", Box::new(item.step.clone()));
+        }
+        if item.finished != before.finished {
+            set("finished", Box::new(item.finished));
+        }
+        if item.signoffs != before.signoffs {
+            set("signoffs", Box::new(serde_json::to_string(&item.signoffs)?));
+            if item.due_at() != before.due_at() {
+                set("due_at", Box::new(item.due_at()));
+            }
+        }
+        if item.subscribers != before.subscribers {
+            set(
+                "subscribers",
+                Box::new(serde_json::to_string(&item.subscribers)?),
+            );
+        }
+        values.push(Box::new(item.id));
+        values.push(Box::new(before.revision));
+        sql.push_str(&format!(
+            " WHERE id = ?{} AND revision = ?{}",
+            values.len() - 1,
+            values.len()
+        ));
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let values: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
+        if stmt.execute(values.as_slice())? == 1 {
+            return Ok(Some(seq));
+        }
+        self.tx
+            .prepare_cached("DELETE FROM audit_events WHERE seq = ?1")?
+            .execute(params![seq])?;
+        Ok(None)
+    }
+
+    /// Deletes an item.
+    pub fn delete_item(&self, id: i64) -> Result<(), StoreError> {
+        self.forget_item(id);
+        self.tx
+            .execute("DELETE FROM items WHERE id = ?1", params![id])?;
+        Ok(())
+    }
+
+    /// Items, optionally of one blueprint and/or under one parent, by id.
+    pub fn items(
+        &self,
+        blueprint: Option<&str>,
+        parent: Option<i64>,
+    ) -> Result<Vec<ItemRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(concat!(
+            "SELECT ",
+            item_columns!(),
+            " FROM items WHERE (?1 IS NULL OR blueprint = ?1) AND (?2 IS NULL OR parent = ?2) ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params![blueprint, parent], item_from_row)?;
+        rows.map(|r| finish_item(r?)).collect()
+    }
+
+    /// Whether an item has children.
+    pub fn has_children(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM items WHERE parent = ?1 LIMIT 1")?
+            .query_row(params![id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Ids of items with a reset due at or before `now`.
+    pub fn items_due(&self, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id FROM items WHERE due_at IS NOT NULL AND due_at <= ?1 ORDER BY due_at, id",
+        )?;
+        let rows = stmt.query_map(params![now.timestamp()], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

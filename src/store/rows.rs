@@ -1,0 +1,276 @@
+//! The rows the store hands out and takes (items, blueprint versions, users,
+//! events, outbox messages), and how they are read from SQLite rows.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{StoreError, parse_ts};
+use crate::model::signoff::SignOffState;
+
+/// A stored item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRow {
+    /// The id.
+    pub id: i64,
+    /// Its blueprint.
+    pub blueprint: String,
+    /// The blueprint version it is pinned to.
+    pub version: u32,
+    /// The parent item.
+    pub parent: Option<i64>,
+    /// Its name.
+    pub name: String,
+    /// Field values, as JSON (see `engine::values`).
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// The current step.
+    pub step: Option<String>,
+    /// Advanced past the last step.
+    pub finished: bool,
+    /// Sign-off states by step id.
+    pub signoffs: BTreeMap<String, SignOffState>,
+    /// Who created it.
+    pub creator: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change.
+    pub revision: i64,
+    /// Who follows it (true) or asked not to (false); see DESIGN.md's
+    /// notifications: the nearest of these, up the ancestors, decides.
+    pub subscribers: BTreeMap<String, bool>,
+}
+
+impl ItemRow {
+    /// The earliest reset due on any of its sign-offs (epoch seconds).
+    pub(super) fn due_at(&self) -> Option<i64> {
+        self.signoffs
+            .values()
+            .filter_map(SignOffState::due_at)
+            .min()
+            .map(|t| t.timestamp())
+    }
+}
+
+/// Files of a stored set: (name, text) pairs.
+pub type NamedTexts = Vec<(String, String)>;
+
+/// A stored version of a blueprint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlueprintVersionRow {
+    /// The blueprint id.
+    pub blueprint: String,
+    /// The stored version.
+    pub version: u32,
+    /// The version its file declares.
+    pub declared: u32,
+    /// The set it was loaded with.
+    pub set_id: i64,
+    /// When.
+    pub loaded_at: String,
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct UserRow {
+    /// The name.
+    pub name: String,
+    /// The e-mail address.
+    pub email: Option<String>,
+    /// May act for anyone.
+    pub admin: bool,
+}
+
+/// An audit event as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EventRow {
+    /// Position in the chain.
+    pub seq: i64,
+    /// The item it is about.
+    pub item: Option<i64>,
+    /// Who acted.
+    pub actor: String,
+    /// What was done.
+    pub action: String,
+    /// When.
+    pub at: String,
+    /// Details: before/after states and the action's arguments.
+    pub details: serde_json::Value,
+    /// The previous event's hash.
+    pub prev_hash: String,
+    /// This event's hash.
+    pub hash: String,
+}
+
+/// An audit event to append: who did what, when, with which details.
+pub struct NewEvent<'a> {
+    /// Who acted.
+    pub actor: &'a str,
+    /// What was done.
+    pub action: &'a str,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Details: before/after states and the action's arguments.
+    pub details: &'a serde_json::Value,
+}
+
+/// An audit event as stored, details as the text the hash covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEvent {
+    /// Position in the chain.
+    pub seq: i64,
+    /// The item it is about.
+    pub item: Option<i64>,
+    /// Who acted.
+    pub actor: String,
+    /// What was done.
+    pub action: String,
+    /// When.
+    pub at: String,
+    /// The details, as stored.
+    pub details: String,
+    /// The previous event's hash.
+    pub prev_hash: String,
+    /// This event's hash.
+    pub hash: String,
+    /// The item's previous event (not covered by the hash: checked against
+    /// the chain's order by `Engine::audit_verify`).
+    pub item_prev: Option<i64>,
+}
+
+/// A notification message in the outbox.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutboxRow {
+    /// The id.
+    pub id: i64,
+    /// The audit event that caused it.
+    pub event_seq: i64,
+    /// The item it is about.
+    pub item: Option<i64>,
+    /// The user it goes to.
+    pub recipient: String,
+    /// Their address.
+    pub address: String,
+    /// The subject.
+    pub subject: String,
+    /// The plain-text part.
+    #[serde(skip)]
+    pub body_text: String,
+    /// The HTML part.
+    #[serde(skip)]
+    pub body_html: String,
+    /// pending, sending, sent or failed.
+    pub state: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// When the next attempt is due (epoch seconds).
+    pub next_attempt_at: i64,
+    /// The last delivery error.
+    pub last_error: Option<String>,
+    /// When it was queued.
+    pub created_at: String,
+    /// When the server accepted it.
+    pub sent_at: Option<String>,
+}
+
+/// A message to queue.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// The recipient user.
+    pub recipient: String,
+    /// Their address.
+    pub address: String,
+    /// The subject.
+    pub subject: String,
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part.
+    pub html: String,
+}
+
+pub(super) const OUTBOX_COLUMNS: &str = "id, event_seq, item, recipient, address, subject, body_text, body_html, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+
+pub(super) fn outbox_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
+    Ok(OutboxRow {
+        id: r.get(0)?,
+        event_seq: r.get(1)?,
+        item: r.get(2)?,
+        recipient: r.get(3)?,
+        address: r.get(4)?,
+        subject: r.get(5)?,
+        body_text: r.get(6)?,
+        body_html: r.get(7)?,
+        state: r.get(8)?,
+        attempts: r.get(9)?,
+        next_attempt_at: r.get(10)?,
+        last_error: r.get(11)?,
+        created_at: r.get(12)?,
+        sent_at: r.get(13)?,
+    })
+}
+
+/// An item row with its JSON columns (fields, sign-offs, subscribers) still as text.
+pub(super) type RawItem = (ItemRow, String, String, String);
+
+pub(super) fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawItem> {
+    Ok((
+        ItemRow {
+            id: r.get(0)?,
+            blueprint: r.get(1)?,
+            version: r.get(2)?,
+            parent: r.get(3)?,
+            name: r.get(4)?,
+            fields: serde_json::Map::new(),
+            step: r.get(6)?,
+            finished: r.get(7)?,
+            signoffs: BTreeMap::new(),
+            creator: r.get(9)?,
+            created_at: parse_ts(&r.get::<_, String>(10)?),
+            updated_at: parse_ts(&r.get::<_, String>(11)?),
+            revision: r.get(12)?,
+            subscribers: BTreeMap::new(),
+        },
+        r.get(5)?,
+        r.get(8)?,
+        r.get(13)?,
+    ))
+}
+
+/// The columns `raw_event` reads, in its order (see `item_columns!`).
+macro_rules! event_columns {
+    () => {
+        "seq, item, actor, action, at, details, prev_hash, hash, item_prev"
+    };
+}
+
+pub(super) fn raw_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
+    Ok(RawEvent {
+        seq: r.get(0)?,
+        item: Some(r.get::<_, i64>(1)?).filter(|&i| i != 0),
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        at: r.get(4)?,
+        details: r.get(5)?,
+        prev_hash: r.get(6)?,
+        hash: r.get(7)?,
+        item_prev: r.get(8)?,
+    })
+}
+
+/// The columns `item_from_row` reads, in its order (a macro, so that the
+/// statements using them are literals, prepared without formatting).
+macro_rules! item_columns {
+    () => {
+        "id, blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, subscribers"
+    };
+}
+
+pub(super) fn finish_item(
+    (mut item, fields, signoffs, subscribers): RawItem,
+) -> Result<ItemRow, StoreError> {
+    item.fields = serde_json::from_str(&fields)?;
+    item.signoffs = serde_json::from_str(&signoffs)?;
+    item.subscribers = serde_json::from_str(&subscribers)?;
+    Ok(item)
+}

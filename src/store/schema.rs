@@ -1,0 +1,166 @@
+//! The schema: its migrations, in order (the schema version is their count).
+
+/// The migrations, in order; the schema version is their count.
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
+CREATE TABLE blueprint_sets (
+    id INTEGER PRIMARY KEY,
+    loaded_at TEXT NOT NULL
+);
+CREATE TABLE blueprint_files (
+    set_id INTEGER NOT NULL REFERENCES blueprint_sets(id),
+    kind TEXT NOT NULL CHECK (kind IN ('gov', 'script')),
+    name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (set_id, kind, name)
+);
+CREATE TABLE blueprint_versions (
+    blueprint TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    declared_version INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    set_id INTEGER NOT NULL REFERENCES blueprint_sets(id),
+    loaded_at TEXT NOT NULL,
+    PRIMARY KEY (blueprint, version)
+);
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    email TEXT,
+    admin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE groups (
+    name TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE group_members (
+    group_name TEXT NOT NULL REFERENCES groups(name),
+    user_name TEXT NOT NULL REFERENCES users(name),
+    PRIMARY KEY (group_name, user_name)
+);
+CREATE TABLE credentials (
+    hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('api_key', 'token')),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX api_key_names ON credentials(name) WHERE kind = 'api_key';
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    blueprint TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    parent INTEGER REFERENCES items(id),
+    name TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    step TEXT,
+    finished INTEGER NOT NULL DEFAULT 0,
+    signoffs TEXT NOT NULL,
+    creator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    due_at INTEGER,
+    FOREIGN KEY (blueprint, version) REFERENCES blueprint_versions(blueprint, version)
+);
+CREATE INDEX items_by_parent ON items(parent);
+CREATE INDEX items_by_blueprint ON items(blueprint);
+CREATE INDEX items_due ON items(due_at) WHERE due_at IS NOT NULL;
+CREATE TABLE audit_events (
+    item INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    at TEXT NOT NULL,
+    details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (item, seq)
+) WITHOUT ROWID;
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+"#,
+    r#"
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE subscriptions (
+    user_name TEXT NOT NULL REFERENCES users(name),
+    item INTEGER NOT NULL,
+    subscribed INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (user_name, item)
+);
+CREATE INDEX subscriptions_by_item ON subscriptions(item);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    event_seq INTEGER NOT NULL,
+    item INTEGER,
+    recipient TEXT NOT NULL,
+    address TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body_text TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    UNIQUE (event_seq, recipient)
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+"#,
+    // An action writes as few pages as it can: the audit log is kept in
+    // chain order (an append fills the last page), an item's timeline is a
+    // list of links between its events (`item_prev`, from the item's
+    // `last_event`), and the chain head is the log's last row.
+    r#"
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    item INTEGER NOT NULL,
+    item_prev INTEGER,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    at TEXT NOT NULL,
+    details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_log (seq, item, item_prev, actor, action, at, details, prev_hash, hash)
+    SELECT seq, item,
+           CASE WHEN item = 0 THEN NULL
+                ELSE (SELECT MAX(p.seq) FROM audit_events p WHERE p.item = e.item AND p.seq < e.seq) END,
+           actor, action, at, details, prev_hash, hash
+    FROM audit_events e ORDER BY seq;
+DROP TABLE audit_events;
+ALTER TABLE audit_log RENAME TO audit_events;
+ALTER TABLE items ADD COLUMN last_event INTEGER;
+UPDATE items SET last_event = (SELECT MAX(seq) FROM audit_events WHERE item = items.id);
+"#,
+    // Who follows an item lives in the item's row (a map user -> followed),
+    // so subscribing as part of an action writes no other page, and mail is
+    // addressed from rows already read. Rows of deleted items go with them.
+    // No query filters items by blueprint through an index.
+    r#"
+ALTER TABLE items ADD COLUMN subscribers TEXT NOT NULL DEFAULT '{}';
+UPDATE items SET subscribers = (
+    SELECT json_group_object(user_name, json(CASE WHEN subscribed THEN 'true' ELSE 'false' END))
+    FROM subscriptions WHERE item = items.id)
+WHERE EXISTS (SELECT 1 FROM subscriptions WHERE item = items.id);
+DROP TABLE subscriptions;
+DROP INDEX items_by_blueprint;
+"#,
+];
+
+// The audit log is one hash chain in `seq` order (the rowid), so an append
+// writes the log's last page and nothing else of the log. Each item's events
+// are linked (`item_prev`) from the item row's `last_event`, so a timeline
+// is a walk of the links, and every event about a live item is pointed at by
+// that item: deleting the last events is detected (see `Tx::verify_chain`).
+// `audit_head` records the last event no item row points at (events about no
+// item, and deletions), for the same reason.

@@ -1,0 +1,174 @@
+//! Store tests: migrating an old database, and the item cache across
+//! connections and rollbacks.
+
+use super::*;
+use std::collections::BTreeMap;
+
+const AT: &str = "2026-01-01T00:00:00Z";
+
+/// A database written before the audit log was kept in chain order and
+/// subscriptions in item rows is migrated without losing an event, a
+/// link between an item's events or a subscription, and its chain still
+/// verifies once appended to.
+#[test]
+fn a_version_2_database_is_migrated() {
+    let dir = std::env::temp_dir().join(format!("govrt-migrate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("old.db");
+    let _ = std::fs::remove_file(&path);
+    {
+        let conn = Connection::open(&path).unwrap();
+        for migration in &MIGRATIONS[..2] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO blueprint_sets (id, loaded_at) VALUES (1, '{AT}');
+             INSERT INTO blueprint_versions VALUES ('project', 1, 1, 'f', 1, '{AT}');
+             INSERT INTO users (name, created_at) VALUES ('owner', '{AT}');
+             INSERT INTO items (id, blueprint, version, name, fields, signoffs, creator, created_at, updated_at, revision)
+                 VALUES (1, 'project', 1, 'A', '{{}}', '{{}}', 'owner', '{AT}', '{AT}', 2),
+                        (2, 'project', 1, 'B', '{{}}', '{{}}', 'owner', '{AT}', '{AT}', 1);
+             INSERT INTO subscriptions (user_name, item, subscribed, created_at)
+                 VALUES ('owner', 1, 1, '{AT}'), ('owner', 2, 0, '{AT}');"
+        ))
+        .unwrap();
+        let mut prev = GENESIS.to_string();
+        for (seq, item, action) in [
+            (1, None, "user.add"),
+            (2, Some(1), "item.create"),
+            (3, Some(2), "item.create"),
+            (4, Some(1), "item.set"),
+        ] {
+            let hash = event_hash(&prev, seq, item, "owner", action, AT, "{}");
+            conn.execute(
+                "INSERT INTO audit_events (seq, item, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, 'owner', ?3, ?4, '{}', ?5, ?6)",
+                params![seq, item.unwrap_or(0), action, AT, prev, hash],
+            )
+            .unwrap();
+            prev = hash;
+        }
+        conn.execute("UPDATE audit_head SET seq = 4, hash = ?1", params![prev])
+            .unwrap();
+    }
+
+    let mut store = Store::open(&path, Durability::Full).unwrap();
+    {
+        let tx = store.read().unwrap();
+        let links = |item| {
+            tx.raw_events(item)
+                .unwrap()
+                .iter()
+                .map(|e| (e.seq, e.item_prev))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(links(Some(1)), [(2, None), (4, Some(2))]);
+        assert_eq!(links(Some(2)), [(3, None)]);
+        assert_eq!(links(None).len(), 4);
+        assert_eq!(tx.last_events().unwrap(), [(1, Some(4)), (2, Some(3))]);
+        assert_eq!(
+            tx.subscriptions_of_user("owner").unwrap(),
+            [(1, true), (2, false)]
+        );
+        let subscribers = |id| tx.item(id).unwrap().unwrap().subscribers;
+        assert_eq!(
+            subscribers(1),
+            BTreeMap::from([("owner".to_string(), true)])
+        );
+        assert_eq!(
+            subscribers(2),
+            BTreeMap::from([("owner".to_string(), false)])
+        );
+    }
+    let tx = store.write().unwrap();
+    let details = serde_json::json!({});
+    let seq = tx
+        .append_event(Some(2), "owner", "item.set", Utc::now(), &details)
+        .unwrap();
+    assert_eq!(seq, 5);
+    tx.commit().unwrap();
+    assert_eq!(
+        store.read().unwrap().raw_events(Some(2)).unwrap()[1].item_prev,
+        Some(3)
+    );
+    drop(store);
+
+    let mut store = Store::open(&path, Durability::Full).unwrap();
+    assert_eq!(store.read().unwrap().verify_chain().unwrap(), Ok(5));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One connection's item cache never serves a row that another
+/// connection changed since, nor one that a rolled-back transaction wrote.
+#[test]
+fn the_item_cache_follows_other_connections_and_rollbacks() {
+    let dir = std::env::temp_dir().join(format!("govrt-cache-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cache.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let mut a = Store::open(&path, Durability::Normal).unwrap();
+    let mut b = Store::open(&path, Durability::Normal).unwrap();
+    a.conn
+        .execute_batch(&format!(
+            "INSERT INTO blueprint_sets (id, loaded_at) VALUES (1, '{AT}');
+             INSERT INTO blueprint_versions VALUES ('project', 1, 1, 'f', 1, '{AT}');"
+        ))
+        .unwrap();
+    let now = Utc::now();
+    let row = ItemRow {
+        id: 0,
+        blueprint: "project".into(),
+        version: 1,
+        parent: None,
+        name: "A".into(),
+        fields: serde_json::Map::new(),
+        step: None,
+        finished: false,
+        signoffs: BTreeMap::new(),
+        creator: "owner".into(),
+        created_at: now,
+        updated_at: now,
+        revision: 1,
+        subscribers: BTreeMap::new(),
+    };
+    let tx = a.write().unwrap();
+    let id = tx.insert_item(&row).unwrap();
+    tx.commit().unwrap();
+    let name_of = |store: &mut Store| store.read().unwrap().item(id).unwrap().unwrap().name;
+    let details = serde_json::json!({});
+    let event = NewEvent {
+        actor: "owner",
+        action: "item.set",
+        at: now,
+        details: &details,
+    };
+    let rename = |store: &mut Store, name: &str, commit: bool| {
+        let tx = store.write().unwrap();
+        let before = tx.item(id).unwrap().unwrap();
+        let mut after = before.clone();
+        after.name = name.into();
+        after.revision += 1;
+        tx.update_item(&after, &before, &event).unwrap().unwrap();
+        if commit {
+            tx.commit_keeping(Some(after)).unwrap();
+        }
+    };
+
+    assert_eq!(name_of(&mut a), "A");
+    rename(&mut b, "B", true);
+    assert_eq!(
+        name_of(&mut a),
+        "B",
+        "a change by another connection is seen"
+    );
+    assert_eq!(name_of(&mut b), "B", "a committed change is kept");
+    rename(&mut a, "C", false);
+    assert_eq!(name_of(&mut a), "B", "a rolled-back change is forgotten");
+    rename(&mut a, "D", true);
+    assert_eq!(name_of(&mut b), "D");
+    assert_eq!(name_of(&mut a), "D");
+    drop((a, b));
+    let _ = std::fs::remove_dir_all(&dir);
+}
