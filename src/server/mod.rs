@@ -28,6 +28,7 @@ mod pages;
 mod pool;
 mod routes;
 mod web;
+mod web_reply;
 mod web_session;
 
 pub use daemon::serve;

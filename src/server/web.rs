@@ -16,6 +16,7 @@ use super::error::ApiError;
 use super::pages::{self, Notice};
 use super::pages::{ListFilter, Viewer};
 use super::pool::{with_engine, with_writer};
+use super::web_reply::{api_error_page, html, notice, page_error};
 use super::web_session::{
     COOKIE, Fields, Posted, SESSION_LIFETIME, Session, cookie, local_path, same_origin,
 };
@@ -26,42 +27,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use maud::Markup;
 use serde::Deserialize;
 use serde_json::Value;
 use std::time::Instant;
-
-pub(super) fn html(status: StatusCode, markup: Markup) -> Response {
-    let mut response = (status, markup).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
-}
-
-pub(super) fn page_error(status: StatusCode, message: &str, help: &str) -> Response {
-    html(status, pages::error_page(status, message, help))
-}
-
-pub(super) fn api_error_page(e: &ApiError) -> Response {
-    page_error(
-        e.status,
-        &e.detail.message,
-        e.detail.help.as_deref().unwrap_or(""),
-    )
-}
-
-pub(super) fn notice(place: impl Into<String>, e: &ApiError) -> Notice {
-    Notice {
-        place: place.into(),
-        message: e.detail.message.clone(),
-        help: e.detail.help.clone(),
-    }
-}
 
 // ------------------------------------------------------------------ sign-in
 

@@ -5,7 +5,7 @@
 use super::Shared;
 use super::pages::Viewer;
 use super::pool::with_engine;
-use super::web::page_error;
+use super::web_reply::page_error;
 use axum::Form;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -1,0 +1,546 @@
+//! pest pairs → the typed nodes of [`super::ast`], with byte spans and the
+//! doc comments attached to what they document.
+
+use super::Rule;
+use super::ast::*;
+use super::errors::is_keyword;
+use super::span_of;
+use crate::diag::Span;
+use pest::iterators::Pair;
+
+/// The meaningful children of a pair: keywords dropped.
+pub(super) fn children<'a>(pair: Pair<'a, Rule>) -> impl Iterator<Item = Pair<'a, Rule>> {
+    pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
+}
+
+pub(super) fn build_ident(pair: Pair<'_, Rule>) -> Ident {
+    Ident {
+        name: pair.as_str().to_string(),
+        span: span_of(&pair),
+    }
+}
+
+pub(super) fn build_string(pair: Pair<'_, Rule>) -> StringLit {
+    let pair = match pair.as_rule() {
+        Rule::label => match pair.clone().into_inner().next() {
+            Some(inner) => inner,
+            None => pair,
+        },
+        _ => pair,
+    };
+    // `label` wraps a `string`; a `string` wraps its `string_text`.
+    let span = span_of(&pair);
+    let raw = pair.as_str();
+    StringLit {
+        raw: raw[1..raw.len().saturating_sub(1).max(1)].to_string(),
+        span,
+    }
+}
+
+pub(super) fn build_int(pair: Pair<'_, Rule>) -> IntLit {
+    IntLit {
+        raw: pair.as_str().to_string(),
+        span: span_of(&pair),
+    }
+}
+
+pub(super) fn build_docs(pair: Pair<'_, Rule>) -> Vec<String> {
+    pair.into_inner()
+        .map(|doc| {
+            doc.into_inner()
+                .next()
+                .map_or(String::new(), |t| t.as_str().trim_end().to_string())
+        })
+        .collect()
+}
+
+/// Something a `docs` pair can document: its doc lines, and its span, which
+/// grows to cover them.
+pub(super) trait Documented {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)>;
+}
+
+/// Builds the items of a block with `build`, attaching each `docs` pair to the
+/// item that follows it.
+pub(super) fn with_docs<'a, T: Documented>(
+    pairs: impl Iterator<Item = Pair<'a, Rule>>,
+    mut build: impl FnMut(Pair<'a, Rule>) -> Option<T>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut pending: Option<(Vec<String>, usize)> = None;
+    for pair in pairs {
+        if pair.as_rule() == Rule::docs {
+            let start = pair.as_span().start();
+            pending = Some((build_docs(pair), start));
+            continue;
+        }
+        let Some(mut item) = build(pair) else {
+            continue;
+        };
+        if let Some((docs, start)) = pending.take()
+            && let Some((slot, span)) = item.docs_and_span()
+        {
+            *slot = docs;
+            span.start = start;
+        }
+        out.push(item);
+    }
+    out
+}
+
+/// The meaningful children of a declaration, as a list.
+pub(super) fn split_docs<'a>(pair: Pair<'a, Rule>) -> (Vec<String>, Vec<Pair<'a, Rule>>) {
+    (Vec::new(), children(pair).collect())
+}
+
+impl Documented for Declaration {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)> {
+        Some(match self {
+            Declaration::Blueprint(b) => (&mut b.docs, &mut b.span),
+            Declaration::Infrastructure(i) => (&mut i.docs, &mut i.span),
+        })
+    }
+}
+
+impl Documented for BlueprintItem {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)> {
+        Some(match self {
+            BlueprintItem::Version(s) => (&mut s.docs, &mut s.span),
+            BlueprintItem::Parent(s) => (&mut s.docs, &mut s.span),
+            BlueprintItem::Script(s) => (&mut s.docs, &mut s.span),
+            BlueprintItem::Field(f) => (&mut f.docs, &mut f.span),
+            BlueprintItem::Role(r) => (&mut r.docs, &mut r.span),
+            BlueprintItem::Permission(p) => (&mut p.docs, &mut p.span),
+            BlueprintItem::Workflow(w) => (&mut w.docs, &mut w.span),
+            BlueprintItem::Matrix(m) => (&mut m.docs, &mut m.span),
+        })
+    }
+}
+
+impl Documented for StepDecl {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)> {
+        Some((&mut self.docs, &mut self.span))
+    }
+}
+
+impl Documented for StepItem {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)> {
+        match self {
+            StepItem::Field(f) => Some((&mut f.docs, &mut f.span)),
+            StepItem::SignOff(o) => Some((&mut o.docs, &mut o.span)),
+            StepItem::Help(..) => None,
+        }
+    }
+}
+
+impl Documented for SignOffItem {
+    fn docs_and_span(&mut self) -> Option<(&mut Vec<String>, &mut Span)> {
+        match self {
+            SignOffItem::Feedback(g) => Some((&mut g.docs, &mut g.span)),
+            SignOffItem::Final(f) => Some((&mut f.docs, &mut f.span)),
+            _ => None,
+        }
+    }
+}
+
+pub(super) fn build_declaration(pair: Pair<'_, Rule>) -> Declaration {
+    match pair.as_rule() {
+        Rule::infrastructure => Declaration::Infrastructure(build_infrastructure(pair)),
+        _ => Declaration::Blueprint(build_blueprint(pair)),
+    }
+}
+
+pub(super) fn take_label(
+    parts: &mut std::iter::Peekable<std::vec::IntoIter<Pair<'_, Rule>>>,
+) -> Option<StringLit> {
+    parts
+        .next_if(|p| p.as_rule() == Rule::label)
+        .map(build_string)
+}
+
+pub(super) fn first_ident(
+    parts: &mut std::iter::Peekable<std::vec::IntoIter<Pair<'_, Rule>>>,
+) -> Ident {
+    match parts.next_if(|p| p.as_rule() == Rule::ident) {
+        Some(p) => build_ident(p),
+        None => Ident {
+            name: String::new(),
+            span: Span::default(),
+        },
+    }
+}
+
+pub(super) fn build_blueprint(pair: Pair<'_, Rule>) -> BlueprintDecl {
+    let span = span_of(&pair);
+    let (docs, rest) = split_docs(pair);
+    let mut parts = rest.into_iter().peekable();
+    let id = first_ident(&mut parts);
+    let label = take_label(&mut parts);
+    let items = with_docs(parts, build_blueprint_item);
+    BlueprintDecl {
+        docs,
+        span,
+        id,
+        label,
+        items,
+    }
+}
+
+pub(super) fn build_setting<T>(
+    pair: Pair<'_, Rule>,
+    value: impl FnOnce(Pair<'_, Rule>) -> T,
+) -> Option<Setting<T>> {
+    let span = span_of(&pair);
+    let (docs, rest) = split_docs(pair);
+    let value = value(rest.into_iter().next()?);
+    Some(Setting { docs, span, value })
+}
+
+pub(super) fn build_blueprint_item(pair: Pair<'_, Rule>) -> Option<BlueprintItem> {
+    Some(match pair.as_rule() {
+        Rule::version => BlueprintItem::Version(build_setting(pair, build_int)?),
+        Rule::parent => BlueprintItem::Parent(build_setting(pair, build_ident)?),
+        Rule::script => BlueprintItem::Script(build_setting(pair, build_string)?),
+        Rule::field => BlueprintItem::Field(build_field(pair)),
+        Rule::role => {
+            let span = span_of(&pair);
+            let (docs, rest) = split_docs(pair);
+            let mut parts = rest.into_iter().peekable();
+            let id = first_ident(&mut parts);
+            let principals = parts.next().map(build_principals).unwrap_or_default();
+            BlueprintItem::Role(RoleDecl {
+                docs,
+                span,
+                id,
+                principals,
+            })
+        }
+        Rule::permission => {
+            let span = span_of(&pair);
+            let (docs, rest) = split_docs(pair);
+            let mut parts = rest.into_iter().peekable();
+            let kind = first_ident(&mut parts);
+            let principals = parts.next().map(build_principals).unwrap_or_default();
+            BlueprintItem::Permission(PermissionDecl {
+                docs,
+                span,
+                kind,
+                principals,
+            })
+        }
+        Rule::workflow => {
+            let span = span_of(&pair);
+            let (docs, rest) = split_docs(pair);
+            let steps = with_docs(rest.into_iter(), |p| Some(build_step(p)));
+            BlueprintItem::Workflow(WorkflowDecl { docs, span, steps })
+        }
+        Rule::matrix => {
+            let span = span_of(&pair);
+            let (docs, rest) = split_docs(pair);
+            let mut parts = rest.into_iter().peekable();
+            let id = first_ident(&mut parts);
+            let label = take_label(&mut parts);
+            let axes = parts
+                .map(|axis| {
+                    let span = span_of(&axis);
+                    let mut inner = axis.into_inner();
+                    let name = inner
+                        .next()
+                        .map_or(String::new(), |p| p.as_str().to_string());
+                    let field = inner.next().map_or(
+                        Ident {
+                            name: String::new(),
+                            span,
+                        },
+                        build_ident,
+                    );
+                    AxisDecl {
+                        axis: name,
+                        field,
+                        span,
+                    }
+                })
+                .collect();
+            BlueprintItem::Matrix(MatrixDecl {
+                docs,
+                span,
+                id,
+                label,
+                axes,
+            })
+        }
+        _ => return None,
+    })
+}
+
+pub(super) fn build_field(pair: Pair<'_, Rule>) -> FieldDecl {
+    let span = span_of(&pair);
+    let (docs, rest) = split_docs(pair);
+    let mut parts = rest.into_iter().peekable();
+    let id = first_ident(&mut parts);
+    let ty = match parts.next_if(|p| {
+        matches!(
+            p.as_rule(),
+            Rule::list_type
+                | Rule::enum_type
+                | Rule::int_range_type
+                | Rule::ref_type
+                | Rule::named_type
+        )
+    }) {
+        Some(p) => build_type(p),
+        None => TypeExpr::Named(Ident {
+            name: String::new(),
+            span,
+        }),
+    };
+    let label = take_label(&mut parts);
+    let options = parts
+        .filter_map(|p| {
+            let span = span_of(&p);
+            Some(match p.as_rule() {
+                Rule::required => FieldOption::Required(span),
+                Rule::default => FieldOption::Default(build_value(p.into_inner().next()?), span),
+                Rule::help => FieldOption::Help(build_string(children(p).next()?), span),
+                _ => return None,
+            })
+        })
+        .collect();
+    FieldDecl {
+        docs,
+        span,
+        id,
+        ty,
+        label,
+        options,
+    }
+}
+
+pub(super) fn build_type(pair: Pair<'_, Rule>) -> TypeExpr {
+    let span = span_of(&pair);
+    match pair.as_rule() {
+        Rule::list_type => match pair.into_inner().next() {
+            Some(inner) => TypeExpr::List(Box::new(build_type(inner)), span),
+            None => TypeExpr::Named(Ident {
+                name: String::new(),
+                span,
+            }),
+        },
+        Rule::enum_type => TypeExpr::Enum(children(pair).map(build_ident).collect(), span),
+        Rule::int_range_type => {
+            let mut ints = children(pair).map(build_int);
+            let lo = ints.next().unwrap_or(IntLit {
+                raw: String::new(),
+                span,
+            });
+            let hi = ints.next().unwrap_or(IntLit {
+                raw: String::new(),
+                span,
+            });
+            TypeExpr::IntRange(lo, hi, span)
+        }
+        Rule::ref_type => match children(pair).next() {
+            Some(id) => TypeExpr::Ref(build_ident(id), span),
+            None => TypeExpr::Named(Ident {
+                name: String::new(),
+                span,
+            }),
+        },
+        _ => TypeExpr::Named(Ident {
+            name: pair.as_str().to_string(),
+            span,
+        }),
+    }
+}
+
+pub(super) fn build_value(pair: Pair<'_, Rule>) -> ValueExpr {
+    let span = span_of(&pair);
+    match pair.as_rule() {
+        Rule::list_value => ValueExpr::List(pair.into_inner().map(build_value).collect(), span),
+        Rule::string => ValueExpr::String(build_string(pair)),
+        Rule::integer => ValueExpr::Integer(build_int(pair)),
+        Rule::decimal => ValueExpr::Decimal(pair.as_str().to_string(), span),
+        Rule::boolean => ValueExpr::Boolean(pair.as_str() == "true", span),
+        Rule::date => ValueExpr::Date(pair.as_str().to_string(), span),
+        Rule::datetime => ValueExpr::DateTime(pair.as_str().to_string(), span),
+        Rule::ident => ValueExpr::Ident(build_ident(pair)),
+        _ => ValueExpr::Principal(build_principal(pair)),
+    }
+}
+
+pub(super) fn build_principals(pair: Pair<'_, Rule>) -> Vec<PrincipalExpr> {
+    pair.into_inner().map(build_principal).collect()
+}
+
+pub(super) fn build_principal(pair: Pair<'_, Rule>) -> PrincipalExpr {
+    let span = span_of(&pair);
+    let rule = pair.as_rule();
+    let mut inner = children(pair);
+    let mut next_ident = || {
+        inner.next().map_or(
+            Ident {
+                name: String::new(),
+                span,
+            },
+            build_ident,
+        )
+    };
+    match rule {
+        Rule::everyone => PrincipalExpr::Everyone(span),
+        Rule::role_principal => PrincipalExpr::Role(next_ident(), span),
+        Rule::field_principal => PrincipalExpr::Field(next_ident(), span),
+        Rule::ancestor_field => {
+            let blueprint = next_ident();
+            let field = next_ident();
+            PrincipalExpr::AncestorField(blueprint, field, span)
+        }
+        _ => {
+            let name = inner.next().map_or(
+                StringLit {
+                    raw: String::new(),
+                    span,
+                },
+                build_string,
+            );
+            match rule {
+                Rule::group_principal => PrincipalExpr::Group(name, span),
+                Rule::api_key_principal => PrincipalExpr::ApiKey(name, span),
+                _ => PrincipalExpr::User(name, span),
+            }
+        }
+    }
+}
+
+pub(super) fn build_step(pair: Pair<'_, Rule>) -> StepDecl {
+    let span = span_of(&pair);
+    let (docs, rest) = split_docs(pair);
+    let mut parts = rest.into_iter().peekable();
+    let id = first_ident(&mut parts);
+    let label = take_label(&mut parts);
+    let block = parts.next().map(|block| {
+        with_docs(block.into_inner(), |item| {
+            let span = span_of(&item);
+            Some(match item.as_rule() {
+                Rule::field => StepItem::Field(build_field(item)),
+                Rule::signoff => StepItem::SignOff(build_signoff(item)),
+                Rule::help => StepItem::Help(build_string(children(item).next()?), span),
+                _ => return None,
+            })
+        })
+    });
+    StepDecl {
+        docs,
+        span,
+        id,
+        label,
+        block,
+    }
+}
+
+pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
+    let span = span_of(&pair);
+    let (docs, rest) = split_docs(pair);
+    let mut parts = rest.into_iter().peekable();
+    let label = take_label(&mut parts);
+    let items = with_docs(parts, |item| {
+        let span = span_of(&item);
+        Some(match item.as_rule() {
+            Rule::mandatory => SignOffItem::Mandatory(span),
+            Rule::gates => SignOffItem::Gates(build_ident(children(item).next()?), span),
+            Rule::feedback => SignOffItem::Feedback(build_feedback(item)),
+            Rule::final_approval => {
+                let (docs, rest) = split_docs(item);
+                let items = rest
+                    .into_iter()
+                    .map(|p| {
+                        let s = span_of(&p);
+                        match p.as_rule() {
+                            Rule::reviewers => FinalItem::Reviewers(
+                                children(p).next().map(build_principals).unwrap_or_default(),
+                                s,
+                            ),
+                            _ => FinalItem::NotRequester(s),
+                        }
+                    })
+                    .collect();
+                SignOffItem::Final(FinalDecl { docs, span, items })
+            }
+            Rule::reset_every => {
+                let duration = children(item).next()?;
+                let dspan = span_of(&duration);
+                let mut inner = duration.into_inner();
+                let amount = build_int(inner.next()?);
+                let unit = build_ident(inner.next()?);
+                SignOffItem::ResetEvery(
+                    DurationLit {
+                        amount,
+                        unit,
+                        span: dspan,
+                    },
+                    span,
+                )
+            }
+            _ => return None,
+        })
+    });
+    SignOffDecl {
+        docs,
+        span,
+        label,
+        items,
+    }
+}
+
+pub(super) fn build_feedback(pair: Pair<'_, Rule>) -> FeedbackDecl {
+    let span = span_of(&pair);
+    let (docs, rest) = split_docs(pair);
+    let mut parts = rest.into_iter().peekable();
+    let id = first_ident(&mut parts);
+    let label = take_label(&mut parts);
+    let items = parts
+        .filter_map(|p| {
+            let s = span_of(&p);
+            Some(match p.as_rule() {
+                Rule::reviewers => FeedbackItem::Reviewers(
+                    children(p).next().map(build_principals).unwrap_or_default(),
+                    s,
+                ),
+                Rule::min => FeedbackItem::Min(build_int(children(p).next()?), s),
+                Rule::help => FeedbackItem::Help(build_string(children(p).next()?), s),
+                _ => return None,
+            })
+        })
+        .collect();
+    FeedbackDecl {
+        docs,
+        span,
+        id,
+        label,
+        items,
+    }
+}
+
+pub(super) fn build_infrastructure(pair: Pair<'_, Rule>) -> InfrastructureDecl {
+    let span = span_of(&pair);
+    let (docs, rest) = split_docs(pair);
+    let mut parts = rest.into_iter().peekable();
+    let id = first_ident(&mut parts);
+    let label = take_label(&mut parts);
+    let items = parts
+        .filter_map(|p| {
+            let s = span_of(&p);
+            Some(match p.as_rule() {
+                Rule::policy => InfrastructureItem::Policy(build_ident(children(p).next()?), s),
+                Rule::help => InfrastructureItem::Help(build_string(children(p).next()?), s),
+                _ => return None,
+            })
+        })
+        .collect();
+    InfrastructureDecl {
+        docs,
+        span,
+        id,
+        label,
+        items,
+    }
+}
