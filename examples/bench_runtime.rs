@@ -29,7 +29,7 @@ use baseline::run_baseline;
 use std::time::Instant;
 
 use govrt::engine::signoff::{Action, Verdict};
-use govrt::engine::{Engine, FieldChange, Verdict as Deploy};
+use govrt::engine::{DeployVerdict as Deploy, Engine, FieldChange};
 use govrt::store::Durability;
 
 /// The blueprint set of the workload, as the benchmark's specification gives it.
@@ -272,28 +272,39 @@ fn one(n: usize, sync: Durability, hooks: bool) -> Result<(), Box<dyn std::error
     Ok(())
 }
 
+/// GOVERN-1K through the engine against raw SQLite, in the same run.
+/// Without `--items`, every configuration runs, each in its own process.
+#[derive(clap::Parser)]
+#[command(name = "bench_runtime")]
+struct Args {
+    /// Run one configuration: this many items.
+    #[arg(long)]
+    items: Option<usize>,
+    /// Its durability (with `--items`).
+    #[arg(long, value_enum, default_value = "full", ignore_case = true)]
+    sync: Sync,
+    /// Measure the workload with every hook defined against the workload without.
+    #[arg(long)]
+    hooks: bool,
+}
+
+/// SQLite's `synchronous` level.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Sync {
+    /// `synchronous=FULL`.
+    Full,
+    /// `synchronous=NORMAL`.
+    Normal,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let sync = |s: &str| {
-        if s.eq_ignore_ascii_case("NORMAL") {
-            Durability::Normal
-        } else {
-            Durability::Full
-        }
-    };
-    if let Some(n) = arg("--items") {
-        let hooks = args.iter().any(|a| a == "--hooks");
-        return one(
-            n.parse()?,
-            sync(&arg("--sync").unwrap_or_else(|| "FULL".into())),
-            hooks,
-        );
+    let args = <Args as clap::Parser>::parse();
+    if let Some(n) = args.items {
+        let sync = match args.sync {
+            Sync::Full => Durability::Full,
+            Sync::Normal => Durability::Normal,
+        };
+        return one(n, sync, args.hooks);
     }
     let me = std::env::current_exe()?;
     let runs: [&[&str]; 6] = [

@@ -82,17 +82,21 @@ fn wrk(
     })
 }
 
+/// The daemon under wrk on loopback: reads against the static ceiling,
+/// writes against the raw SQLite baseline, in the same run.
+#[derive(clap::Parser)]
+#[command(name = "bench_server")]
+struct Args {
+    /// Model versions seeded before measuring.
+    #[arg(long, default_value_t = 100_000)]
+    items: usize,
+    /// Seconds each load runs.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: u64| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let items = arg("--items", 100_000) as usize;
-    let seconds = arg("--seconds", 10);
+    let Args { items, seconds } = <Args as clap::Parser>::parse();
     if Command::new("wrk").arg("--version").output().is_err() {
         return Err("this benchmark needs wrk: apt-get install wrk".into());
     }

@@ -134,14 +134,18 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     (best, last.unwrap_or_else(f))
 }
 
+/// Validating a generated blueprint set against serde_json parsing the same
+/// declarations as JSON, in the same run.
+#[derive(clap::Parser)]
+#[command(name = "bench_validate")]
+struct Args {
+    /// Blueprints in the generated set.
+    #[arg(long, default_value_t = 6_000)]
+    blueprints: usize,
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let n: usize = args
-        .iter()
-        .position(|a| a == "--blueprints")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(6_000);
+    let n = <Args as clap::Parser>::parse().blueprints;
 
     let mut sources: Vec<Arc<SourceFile>> = Vec::new();
     let mut json_blueprints = Vec::new();

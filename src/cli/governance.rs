@@ -5,7 +5,7 @@ use super::items::print_item;
 use super::runtime::{engine_error, identity, open, print_json, reader, refusal, with_reader};
 use super::signoffs::print_signoff;
 use super::{Cli, Outcome, exit};
-use crate::engine::{Refusal, StatusView, Verdict, values};
+use crate::engine::{DeployVerdict, Refusal, StatusView, values};
 use clap::Subcommand;
 
 /// `govrt deploy …`.
@@ -133,9 +133,9 @@ pub fn deploy(cli: &Cli, command: &DeployCommand) -> Outcome {
                 println!("{}: {}", d.decision.as_str(), d.reason);
             }
             Outcome::Exit(match d.decision {
-                Verdict::Allow => exit::OK,
-                Verdict::Confirm => exit::CONFIRM,
-                Verdict::Block => exit::BLOCKED,
+                DeployVerdict::Allow => exit::OK,
+                DeployVerdict::Confirm => exit::CONFIRM,
+                DeployVerdict::Block => exit::BLOCKED,
             })
         }
         Err(e) => engine_error(e, cli.json),

@@ -236,7 +236,7 @@ pub fn item(cli: &Cli, command: &ItemCommand) -> Outcome {
                             ev.at,
                             ev.actor,
                             ev.action,
-                            summarize(&ev.details)
+                            summarize(&ev.happened)
                         );
                     }
                 }

@@ -49,9 +49,41 @@ pub fn refusal(r: &Refusal) -> CliError {
     CliError {
         code: r.code(),
         message: r.to_string(),
-        help: r.help(),
+        help: cli_help(r),
         exit: exit::REFUSED,
     }
+}
+
+/// How to get past a refusal, with the commands and flags of the CLI.
+fn cli_help(r: &Refusal) -> Option<String> {
+    Some(match r {
+        Refusal::NotPermitted { .. } => {
+            "act as a user the blueprint allows (`--as`), or ask an admin".into()
+        }
+        Refusal::InvalidTransition { .. } => {
+            "`govrt status ITEM` shows where the sign-off stands and what can come next".into()
+        }
+        Refusal::LockedWorkflow { .. } => {
+            "`govrt signoff reset ITEM` or `govrt signoff cancel-abandon ITEM` unlocks it".into()
+        }
+        Refusal::MissingRequiredFields { fields, .. } => format!(
+            "set them first: `govrt item set ITEM {}=…`",
+            fields.first().map_or("FIELD", String::as_str)
+        ),
+        Refusal::SignOffRequired { .. } => {
+            "get the sign-off approved first: `govrt status ITEM` shows what it waits for".into()
+        }
+        Refusal::StaleRevision { .. } => {
+            "read the item again (`govrt item show ITEM`) and retry with its current revision"
+                .into()
+        }
+        Refusal::ScriptFailed { .. } => {
+            "fix the script (`govrt validate` checks it; `govrt hook test` runs one hook); nothing was changed".into()
+        }
+        Refusal::NotFound { .. } | Refusal::InvalidValue { .. } | Refusal::RefusedByRule { .. } => {
+            return r.help();
+        }
+    })
 }
 
 /// The engine on the database of `--db`; it must exist unless `create`.

@@ -2,7 +2,8 @@
 
 use super::runtime::{parse_time, print_json, with_caller};
 use super::{Cli, CliError, Outcome};
-use crate::engine::signoff::{Action, Verdict as FeedbackVerdict};
+use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
+use crate::engine::signoff::{Action, Event, Verdict as FeedbackVerdict};
 use crate::engine::{self};
 use clap::{Args, Subcommand};
 
@@ -103,49 +104,38 @@ pub enum SignOffCommand {
 }
 
 /// A one-line summary of an event's details.
-pub(super) fn summarize(details: &serde_json::Value) -> String {
-    let mut parts = Vec::new();
-    if let Some(step) = details.get("step").and_then(|s| s.as_str()) {
-        parts.push(format!("step={step}"));
-    }
-    if let (Some(b), Some(a)) = (
-        details.get("before").and_then(|v| v.as_str()),
-        details.get("after").and_then(|v| v.as_str()),
-    ) {
-        parts.push(format!("{b} → {a}"));
-    }
-    if let Some(after) = details
-        .get("after")
-        .and_then(|v| v.get("step"))
-        .and_then(|v| v.as_str())
-    {
-        parts.push(format!("→ {after}"));
-    }
-    if let Some(events) = details.get("events").and_then(|v| v.as_array()) {
-        for e in events {
-            let mut text = e
-                .get("event")
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string();
-            if let Some(g) = e.get("group").and_then(|v| v.as_str()) {
-                text.push_str(&format!(" group={g}"));
-            }
-            if let Some(v) = e.get("verdict").and_then(|v| v.as_str()) {
-                text.push_str(&format!(" {v}"));
-            }
-            parts.push(text);
+pub(super) fn summarize(happened: &engine::Happened) -> String {
+    use engine::Happened;
+    let fields =
+        |names: &[String]| (!names.is_empty()).then(|| format!("fields: {}", names.join(", ")));
+    let parts: Vec<String> = match happened {
+        Happened::Created { fields: names, .. }
+        | Happened::FieldsChanged { fields: names }
+        | Happened::Deleted { fields: names } => fields(names).into_iter().collect(),
+        Happened::Moved { to, .. } => to.iter().map(|to| format!("→ {to}")).collect(),
+        Happened::DeployConfirmed { infrastructure } => {
+            vec![format!("infrastructure={infrastructure}")]
         }
-    }
-    if let Some(fields) = details.get("fields").and_then(|v| v.as_object()) {
-        let names: Vec<&str> = fields.keys().map(String::as_str).collect();
-        if !names.is_empty() {
-            parts.push(format!("fields: {}", names.join(", ")));
+        Happened::SignOff(s) => {
+            let mut parts = vec![format!("step={}", s.step)];
+            if let (Some(b), Some(a)) = (s.before, s.after) {
+                parts.push(format!("{} → {}", b.as_str(), a.as_str()));
+            }
+            for e in &s.events {
+                let mut text = e.kind().to_string();
+                match e {
+                    Event::FeedbackGiven { group, verdict, .. } => {
+                        text.push_str(&format!(" group={group} {}", verdict.as_str()));
+                    }
+                    Event::Delegated { group, .. } => text.push_str(&format!(" group={group}")),
+                    _ => {}
+                }
+                parts.push(text);
+            }
+            parts
         }
-    }
-    if let Some(infra) = details.get("infrastructure").and_then(|v| v.as_str()) {
-        parts.push(format!("infrastructure={infra}"));
-    }
+        Happened::Subscribed | Happened::Unsubscribed | Happened::Other => Vec::new(),
+    };
     parts.join("; ")
 }
 
@@ -223,9 +213,10 @@ pub fn signoff(cli: &Cli, command: &SignOffCommand) -> Outcome {
         SignOffCommand::RequestReview { notify: true, .. }
             | SignOffCommand::RequestFinal { notify: true, .. }
     );
-    let (target, action) = match command {
-        SignOffCommand::RequestReview { target, .. } => (target, Action::RequestReview),
-        SignOffCommand::RequestFinal { target, .. } => (target, Action::RequestFinalApproval),
+    let none = ActionArgs::default();
+    let (target, verb, args) = match command {
+        SignOffCommand::RequestReview { target, .. } => (target, Verb::RequestReview, none),
+        SignOffCommand::RequestFinal { target, .. } => (target, Verb::RequestFinalApproval, none),
         SignOffCommand::Feedback {
             target,
             group,
@@ -238,61 +229,73 @@ pub fn signoff(cli: &Cli, command: &SignOffCommand) -> Outcome {
                     Some("write `approved`, `minor` or `major`".into()),
                 ));
             };
-            (
-                target,
-                Action::GiveFeedback {
-                    group: group.clone(),
-                    verdict,
-                    comment: comment.clone(),
-                },
-            )
+            let args = ActionArgs {
+                group: Some(group.clone()),
+                verdict: Some(verdict),
+                comment: comment.clone(),
+                ..none
+            };
+            (target, Verb::GiveFeedback, args)
         }
-        SignOffCommand::BackToFeedback { target } => (target, Action::BackToFeedback),
-        SignOffCommand::Approve { target, comment } => (
-            target,
-            Action::Approve {
+        SignOffCommand::BackToFeedback { target } => (target, Verb::BackToFeedback, none),
+        SignOffCommand::Approve { target, comment } => {
+            let args = ActionArgs {
                 comment: comment.clone(),
-            },
-        ),
-        SignOffCommand::Reject { target, comment } => (
-            target,
-            Action::Reject {
+                ..none
+            };
+            (target, Verb::Approve, args)
+        }
+        SignOffCommand::Reject { target, comment } => {
+            let args = ActionArgs {
                 comment: comment.clone(),
-            },
-        ),
-        SignOffCommand::Abandon { target } => (target, Action::Abandon),
-        SignOffCommand::CancelAbandon { target } => (target, Action::CancelAbandon),
-        SignOffCommand::Reset { target } => (target, Action::Reset),
-        SignOffCommand::ScheduleReset { target, at } => (
-            target,
-            Action::ScheduleReset {
-                at: tryo!(parse_time(at, "--at")),
-            },
-        ),
+                ..none
+            };
+            (target, Verb::Reject, args)
+        }
+        SignOffCommand::Abandon { target } => (target, Verb::Abandon, none),
+        SignOffCommand::CancelAbandon { target } => (target, Verb::CancelAbandon, none),
+        SignOffCommand::Reset { target } => (target, Verb::Reset, none),
+        SignOffCommand::ScheduleReset { target, at } => {
+            let args = ActionArgs {
+                at: Some(tryo!(parse_time(at, "--at"))),
+                ..none
+            };
+            (target, Verb::ScheduleReset, args)
+        }
         SignOffCommand::Delegate {
             target,
             group,
             user,
-        } => (
-            target,
-            Action::Delegate {
-                group: group.clone(),
-                to: user.clone(),
-            },
-        ),
+        } => {
+            let args = ActionArgs {
+                group: Some(group.clone()),
+                to: Some(user.clone()),
+                ..none
+            };
+            (target, Verb::Delegate, args)
+        }
+    };
+    // Clap has given every argument the action needs.
+    let action = match Action::from_verb(verb, args) {
+        Ok(action) => action,
+        Err(MissingArgument(what)) => {
+            return Outcome::Error(CliError::invalid_input(
+                format!("`{}` needs `{what}`", verb.name()),
+                None,
+            ));
+        }
     };
     let json = cli.json;
     with_caller(
         cli,
         |e, who| {
-            e.signoff_notify(
-                who,
-                target.item,
-                target.step.as_deref(),
+            let request = engine::SignOffRequest {
+                step: target.step.as_deref(),
                 action,
                 notify,
-                None,
-            )
+                now: None,
+            };
+            e.signoff_with(who, target.item, request)
         },
         |v| {
             if json {

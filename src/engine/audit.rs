@@ -4,11 +4,11 @@
 use super::Engine;
 use super::access::Identity;
 use super::error::{EngineError, Refusal, Result, refuse};
-use crate::store::EventRow;
+use super::history::AuditEntry;
 
 impl Engine {
     /// The audit events of an item.
-    pub fn history(&mut self, who: &Identity, id: i64) -> Result<Vec<EventRow>> {
+    pub fn history(&mut self, who: &Identity, id: i64) -> Result<Vec<AuditEntry>> {
         let tx = self.store.read()?;
         match Self::readable(&tx, &mut self.cache, who, id) {
             Ok(_) => {}
@@ -22,7 +22,7 @@ impl Engine {
                 what: format!("item {id}"),
             });
         }
-        Ok(events)
+        Ok(events.into_iter().map(AuditEntry::from).collect())
     }
 }
 

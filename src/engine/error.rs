@@ -100,35 +100,33 @@ impl Refusal {
         }
     }
 
-    /// How to get past it.
+    /// How to get past it, in words every front end can use (no command,
+    /// flag or route: the CLI and the API add their own hints).
     pub fn help(&self) -> Option<String> {
         Some(match self {
             Refusal::NotPermitted { .. } => {
-                "act as a user the blueprint allows (`--as`), or ask an admin".into()
+                "act as a user the blueprint allows, or ask an admin".into()
             }
             Refusal::InvalidTransition { .. } => {
-                "`govrt status ITEM` shows where the sign-off stands and what can come next".into()
+                "the item's status shows where the sign-off stands and what can come next".into()
             }
             Refusal::LockedWorkflow { .. } => {
-                "`govrt signoff reset ITEM` or `govrt signoff cancel-abandon ITEM` unlocks it"
-                    .into()
+                "resetting the sign-off, or canceling its abandon, unlocks it".into()
             }
             Refusal::MissingRequiredFields { fields, .. } => format!(
-                "set them first: `govrt item set ITEM {}=…`",
+                "set them first (`{}` …)",
                 fields.first().map_or("FIELD", String::as_str)
             ),
             Refusal::SignOffRequired { .. } => {
-                "get the sign-off approved first: `govrt status ITEM` shows what it waits for"
-                    .into()
+                "get the sign-off approved first: the item's status shows what it waits for".into()
             }
             Refusal::StaleRevision { .. } => {
-                "read the item again (`govrt item show ITEM`) and retry with its current revision"
-                    .into()
+                "read the item again and retry with its current revision".into()
             }
             Refusal::NotFound { .. } => return None,
             Refusal::InvalidValue { .. } => return None,
             Refusal::ScriptFailed { .. } => {
-                "fix the script (`govrt validate` checks it; `govrt hook test` runs one hook); nothing was changed".into()
+                "fix the script (validating the blueprints checks it; a hook test runs one hook); nothing was changed".into()
             }
             Refusal::RefusedByRule { .. } => {
                 "the blueprint's script refused it; fix what it says and retry".into()

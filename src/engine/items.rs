@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value as Json, json};
 
 use super::access::{Identity, Permission, Resolver};
+use super::actions::ItemAction;
 use super::change_hooks::run_change_hooks;
 use super::error::{Refusal, Result, refuse, script_failed};
-use super::mail::mails_for;
+use super::mail::{SignOffEvents, mails_for};
 use super::script_view::script_view;
 use super::sets::LoadedSet;
 use super::signoff::{SignOffState, Status};
@@ -29,6 +30,40 @@ pub enum FieldChange {
     Set(String, String),
     /// Unset.
     Unset(String),
+}
+
+/// How an item action runs through [`Engine::change_item`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ChangeOptions {
+    /// The revision the caller expects (a stale one is refused).
+    pub(super) expect_revision: Option<i64>,
+    /// The time of the action.
+    pub(super) now: DateTime<Utc>,
+    /// The action, as the audit trail names it.
+    pub(super) action: ItemAction,
+    /// Whether the item's ancestors are loaded.
+    pub(super) ancestors: Ancestors,
+}
+
+/// What an item action changed in memory, for the write path.
+pub(super) struct Change<T> {
+    /// The audit event's details, written as they are.
+    pub(super) details: Json,
+    /// The sign-off events the action made, which decide the mail it sends.
+    pub(super) signoff: Option<SignOffEvents>,
+    /// What the action returns.
+    pub(super) out: T,
+}
+
+impl<T> Change<T> {
+    /// A change with no sign-off events.
+    pub(super) fn plain(details: Json, out: T) -> Change<T> {
+        Change {
+            details,
+            signoff: None,
+            out,
+        }
+    }
 }
 
 /// Whether an action needs the item's ancestors loaded.
@@ -291,21 +326,21 @@ impl Engine {
     }
 
     /// Runs `change` on an item inside one write transaction: loads it, checks
-    /// the expected revision, applies, bumps the revision, writes, audits.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one private entry point shared by every item action"
-    )]
+    /// the expected revision, applies, bumps the revision, writes, audits,
+    /// queues the mail the change's sign-off events call for.
     pub(super) fn change_item<T>(
         &mut self,
         who: &Identity,
         id: i64,
-        expect_revision: Option<i64>,
-        now: DateTime<Utc>,
-        action: &str,
-        ancestors: Ancestors,
-        change: impl FnOnce(&Tx<'_>, &Resolver<'_>, &mut ItemRow) -> Result<(Json, T)>,
+        how: ChangeOptions,
+        change: impl FnOnce(&Tx<'_>, &Resolver<'_>, &mut ItemRow) -> Result<Change<T>>,
     ) -> Result<T> {
+        let ChangeOptions {
+            expect_revision,
+            now,
+            action,
+            ancestors,
+        } = how;
         let base_url = self.base_url.clone();
         let tx = self.store.write()?;
         let Some(item) = tx.item(id)? else {
@@ -345,8 +380,12 @@ impl Engine {
         let mut item = chain[0].clone();
         item.revision += 1;
         item.updated_at = now;
-        let (mut details, out) = change(&tx, &resolver, &mut item)?;
-        let follow_up = run_change_hooks(&set, &chain[1..], &mut item, action)?;
+        let Change {
+            mut details,
+            signoff,
+            out,
+        } = change(&tx, &resolver, &mut item)?;
+        let follow_up = run_change_hooks(&set, &chain[1..], &mut item, action.audit_name())?;
         if !follow_up.is_null()
             && let Json::Object(map) = &mut details
         {
@@ -360,26 +399,12 @@ impl Engine {
         }
         let event = NewEvent {
             actor: &who.name,
-            action,
+            action: action.audit_name(),
             at: now,
             details: &details,
         };
-        // DESIGN.md: whoever edits or saves an item, gives or edits feedback or a
-        // decision, abandons, cancels an abandon, resets or schedules a reset
-        // follows it from then on (requests and delegations do not subscribe);
-        // an explicit unsubscribe stays.
-        let subscribes = matches!(
-            action,
-            "item.set"
-                | "item.move"
-                | "signoff.give_feedback"
-                | "signoff.approve"
-                | "signoff.reject"
-                | "signoff.abandon"
-                | "signoff.cancel_abandon"
-                | "signoff.reset"
-                | "signoff.schedule_reset"
-        );
+        // An explicit unsubscribe stays.
+        let subscribes = action.subscribes();
         if subscribes && who.name != "scheduler" && !who.api_key {
             item.subscribers.entry(who.name.clone()).or_insert(true);
         }
@@ -392,7 +417,10 @@ impl Engine {
         };
         let mut updated = chain;
         updated[0] = item;
-        let messages = mails_for(&tx, &set, &updated, who, &details, &base_url)?;
+        let messages = match &signoff {
+            Some(events) => mails_for(&tx, &set, &updated, who, events, &base_url)?,
+            None => Vec::new(),
+        };
         tx.queue_messages(seq, Some(id), &messages, now)?;
         tx.commit_keeping(Some(updated.swap_remove(0)))?;
         Ok(out)
@@ -408,37 +436,38 @@ impl Engine {
         now: Option<DateTime<Utc>>,
     ) -> Result<ItemView> {
         let now = now_or(now);
-        self.change_item(
-            who,
-            id,
+        let how = ChangeOptions {
             expect_revision,
             now,
-            "item.set",
-            Ancestors::ForPermissions,
-            |tx, resolver, item| {
-                if !resolver.has(Permission::Write) {
-                    return refuse(Refusal::NotPermitted {
-                        who: who.name.clone(),
-                        what: format!("edit item {id}"),
-                    });
-                }
-                let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
-                    what: "blueprint".into(),
-                })?;
-                let before = item.fields.clone();
-                let touched = Self::parse_changes(tx, blueprint, item, changes)?;
-                let diff: BTreeMap<&String, Json> = touched
-                    .iter()
-                    .map(|f| {
-                        (
-                            f,
-                            json!({"before": before.get(f), "after": item.fields.get(f)}),
-                        )
-                    })
-                    .collect();
-                Ok((json!({"fields": diff}), view(item, blueprint)))
-            },
-        )
+            action: ItemAction::Set,
+            ancestors: Ancestors::ForPermissions,
+        };
+        self.change_item(who, id, how, |tx, resolver, item| {
+            if !resolver.has(Permission::Write) {
+                return refuse(Refusal::NotPermitted {
+                    who: who.name.clone(),
+                    what: format!("edit item {id}"),
+                });
+            }
+            let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
+                what: "blueprint".into(),
+            })?;
+            let before = item.fields.clone();
+            let touched = Self::parse_changes(tx, blueprint, item, changes)?;
+            let diff: BTreeMap<&String, Json> = touched
+                .iter()
+                .map(|f| {
+                    (
+                        f,
+                        json!({"before": before.get(f), "after": item.fields.get(f)}),
+                    )
+                })
+                .collect();
+            Ok(Change::plain(
+                json!({"fields": diff}),
+                view(item, blueprint),
+            ))
+        })
     }
 
     pub(super) fn step_facts(blueprint: &Blueprint, item: &ItemRow) -> Vec<StepFacts> {
@@ -477,19 +506,40 @@ impl Engine {
         now: Option<DateTime<Utc>>,
     ) -> Result<ItemView> {
         let now = now_or(now);
-        self.change_item(who, id, expect_revision, now, "item.move", Ancestors::ForPermissions, |_, resolver, item| {
+        let how = ChangeOptions {
+            expect_revision,
+            now,
+            action: ItemAction::Move,
+            ancestors: Ancestors::ForPermissions,
+        };
+        self.change_item(who, id, how, |_, resolver, item| {
             if !resolver.has(Permission::Write) {
-                return refuse(Refusal::NotPermitted { who: who.name.clone(), what: format!("move item {id} in its workflow") });
+                return refuse(Refusal::NotPermitted {
+                    who: who.name.clone(),
+                    what: format!("move item {id} in its workflow"),
+                });
             }
-            let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound { what: "blueprint".into() })?;
+            let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
+                what: "blueprint".into(),
+            })?;
             let Some(workflow) = &blueprint.workflow else {
-                return refuse(Refusal::InvalidValue { what: "move".into(), why: format!("a `{}` has no workflow", blueprint.id) });
+                return refuse(Refusal::InvalidValue {
+                    what: "move".into(),
+                    why: format!("a `{}` has no workflow", blueprint.id),
+                });
             };
-            let current = item.step.as_deref().and_then(|s| workflow.steps.iter().position(|x| x.id.as_str() == s)).unwrap_or(0);
+            let current = item
+                .step
+                .as_deref()
+                .and_then(|s| workflow.steps.iter().position(|x| x.id.as_str() == s))
+                .unwrap_or(0);
             let target = match to {
                 None => {
                     if item.finished {
-                        return refuse(Refusal::InvalidValue { what: "advance".into(), why: "the workflow is already finished".into() });
+                        return refuse(Refusal::InvalidValue {
+                            what: "advance".into(),
+                            why: "the workflow is already finished".into(),
+                        });
                     }
                     current + 1
                 }
@@ -497,7 +547,9 @@ impl Engine {
                     Some(i) => i,
                     None => {
                         let ids: Vec<&str> = workflow.steps.iter().map(|s| s.id.as_str()).collect();
-                        return refuse(Refusal::NotFound { what: format!("step `{step}` (the steps are {})", ids.join(", ")) });
+                        return refuse(Refusal::NotFound {
+                            what: format!("step `{step}` (the steps are {})", ids.join(", ")),
+                        });
                     }
                 },
             };
@@ -506,11 +558,22 @@ impl Engine {
             let forward = target > current && !item.finished;
             let hooks = &resolver.set.hooks;
             let bp = item.blueprint.clone();
-            let hooked = forward && (hooks.has(&bp, "mandatory") || hooks.has(&bp, "before_advance"));
-            let script_item = if hooked { script_view(resolver.set, resolver.chain, 0) } else { rhai::Dynamic::UNIT };
+            let hooked =
+                forward && (hooks.has(&bp, "mandatory") || hooks.has(&bp, "before_advance"));
+            let script_item = if hooked {
+                script_view(resolver.set, resolver.chain, 0)
+            } else {
+                rhai::Dynamic::UNIT
+            };
             if hooked && hooks.has(&bp, "mandatory") {
                 for f in facts.iter_mut().filter(|f| f.signoff.is_some()) {
-                    let decided = hooks.call(&bp, "mandatory", vec![script_item.clone(), f.id.clone().into()]).map_err(script_failed)?;
+                    let decided = hooks
+                        .call(
+                            &bp,
+                            "mandatory",
+                            vec![script_item.clone(), f.id.clone().into()],
+                        )
+                        .map_err(script_failed)?;
                     if let Some(flag) = decided.and_then(|d| d.as_bool().ok()) {
                         f.mandatory = flag;
                     }
@@ -519,10 +582,18 @@ impl Engine {
             workflow::check_move(&facts, current, item.finished, target, locked)?;
             if hooked && hooks.has(&bp, "before_advance") {
                 let from: rhai::Dynamic = item.step.clone().map_or(rhai::Dynamic::UNIT, Into::into);
-                let to: rhai::Dynamic = workflow.steps.get(target).map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
-                let verdict = hooks.call(&bp, "before_advance", vec![script_item.clone(), from, to]).map_err(script_failed)?;
+                let to: rhai::Dynamic = workflow
+                    .steps
+                    .get(target)
+                    .map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
+                let verdict = hooks
+                    .call(&bp, "before_advance", vec![script_item.clone(), from, to])
+                    .map_err(script_failed)?;
                 if let Some(reason) = verdict.filter(|v| !v.is_unit()) {
-                    let why = reason.clone().into_string().unwrap_or_else(|_| reason.to_string());
+                    let why = reason
+                        .clone()
+                        .into_string()
+                        .unwrap_or_else(|_| reason.to_string());
                     return refuse(Refusal::RefusedByRule { why });
                 }
             }
@@ -534,7 +605,10 @@ impl Engine {
                 item.finished = false;
                 item.step = Some(workflow.steps[target].id.to_string());
             }
-            Ok((json!({"before": before, "after": {"step": item.step, "finished": item.finished}}), view(item, blueprint)))
+            Ok(Change::plain(
+                json!({"before": before, "after": {"step": item.step, "finished": item.finished}}),
+                view(item, blueprint),
+            ))
         })
     }
 

@@ -5,12 +5,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value as Json;
 
 use super::access::{Identity, Resolver};
 use super::error::Result;
 use super::sets::LoadedSet;
-use super::signoff::Needed;
+use super::signoff::{Event, Needed};
 use super::{Engine, new_secret, now_or};
 use crate::store::{ItemRow, Tx};
 
@@ -26,24 +25,30 @@ pub(super) enum Audience {
     Approvers,
 }
 
-/// The messages an action sends (DESIGN.md "Notifications"), from its audit details.
+/// The sign-off events of one action, as the state machine made them: what
+/// decides the mail the action sends.
+#[derive(Debug, Clone)]
+pub(super) struct SignOffEvents {
+    /// The step whose sign-off it is.
+    pub(super) step: String,
+    /// What happened.
+    pub(super) events: Vec<Event>,
+    /// A review or final-approval request that mails the eligible reviewers.
+    pub(super) notify: bool,
+}
+
+/// The messages an action sends (DESIGN.md "Notifications"), from its
+/// sign-off events.
 pub(super) fn mails_for(
     tx: &Tx<'_>,
     set: &LoadedSet,
     chain: &[ItemRow],
     who: &Identity,
-    details: &Json,
+    signoff: &SignOffEvents,
     base_url: &str,
 ) -> Result<Vec<crate::store::NewMessage>> {
-    let Some(events) = details.get("events").and_then(Json::as_array) else {
-        return Ok(Vec::new());
-    };
     let item = &chain[0];
-    let step = details
-        .get("step")
-        .and_then(Json::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let step = signoff.step.clone();
     let Some(blueprint) = set.blueprint(&item.blueprint) else {
         return Ok(Vec::new());
     };
@@ -51,82 +56,64 @@ pub(super) fn mails_for(
         return Ok(Vec::new());
     };
     let state = item.signoffs.get(&step).cloned().unwrap_or_default();
-    let notify = details
-        .get("notify")
-        .and_then(Json::as_bool)
-        .unwrap_or(false);
+    let notify = signoff.notify;
     let label_of = |group: &str| {
         spec.feedback
             .iter()
             .find(|g| g.id.as_str() == group)
             .map_or(group.to_string(), |g| g.label.clone())
     };
-    let flag = |e: &Json, key: &str| e.get(key).and_then(Json::as_bool).unwrap_or(false);
     let mut out = Vec::new();
-    for e in events {
-        let kind = e.get("event").and_then(Json::as_str).unwrap_or_default();
-        let comment_only = flag(e, "edited") && !flag(e, "status_changed");
-        let (what, audience) = match kind {
-            "feedback_given" if !comment_only => {
-                let verdict = e.get("verdict").and_then(Json::as_str).unwrap_or_default();
-                let group = label_of(e.get("group").and_then(Json::as_str).unwrap_or_default());
-                (
-                    format!(
-                        "{} feedback {verdict} for {group}",
-                        if flag(e, "edited") {
-                            "changed their"
-                        } else {
-                            "gave"
-                        }
-                    ),
-                    Audience::Subscribers,
-                )
-            }
-            "decided" if !comment_only => {
-                let verb = if flag(e, "approved") {
-                    "approved"
-                } else {
-                    "rejected"
-                };
-                (
-                    format!(
-                        "{verb} the sign-off{}",
-                        if flag(e, "edited") {
-                            " (a changed decision)"
-                        } else {
-                            ""
-                        }
-                    ),
-                    Audience::Subscribers,
-                )
-            }
-            "abandoned" => ("abandoned the sign-off".to_string(), Audience::Subscribers),
-            "abandon_canceled" => (
+    for e in &signoff.events {
+        let (what, audience) = match e {
+            Event::FeedbackGiven {
+                group,
+                verdict,
+                edited,
+                status_changed,
+            } if !edited || *status_changed => (
+                format!(
+                    "{} feedback {} for {}",
+                    if *edited { "changed their" } else { "gave" },
+                    verdict.as_str(),
+                    label_of(group)
+                ),
+                Audience::Subscribers,
+            ),
+            Event::Decided {
+                approved,
+                edited,
+                status_changed,
+            } if !edited || *status_changed => (
+                format!(
+                    "{} the sign-off{}",
+                    if *approved { "approved" } else { "rejected" },
+                    if *edited { " (a changed decision)" } else { "" }
+                ),
+                Audience::Subscribers,
+            ),
+            Event::Abandoned => ("abandoned the sign-off".to_string(), Audience::Subscribers),
+            Event::AbandonCanceled => (
                 "canceled the abandon of the sign-off".to_string(),
                 Audience::Subscribers,
             ),
-            "reset" => (
-                if flag(e, "automatic") {
+            Event::Reset { automatic } => (
+                if *automatic {
                     "reset the sign-off (it fell due)".to_string()
                 } else {
                     "reset the sign-off".to_string()
                 },
                 Audience::Subscribers,
             ),
-            "reset_scheduled" => (
+            // The time as the audit trail writes it (chrono's serde format).
+            Event::ResetScheduled { at } => (
                 format!(
                     "scheduled a reset of the sign-off for {}",
-                    e.get("at").and_then(Json::as_str).unwrap_or_default()
+                    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
                 ),
                 Audience::Subscribers,
             ),
-            "delegated" => {
-                let to = e
-                    .get("to")
-                    .and_then(Json::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                let group = e.get("group").and_then(Json::as_str).unwrap_or_default();
+            Event::Delegated { group, to } => {
                 let group = if group == "final" {
                     "final approval".to_string()
                 } else {
@@ -134,13 +121,13 @@ pub(super) fn mails_for(
                 };
                 (
                     format!("delegated their {group} to you"),
-                    Audience::Users(vec![to]),
+                    Audience::Users(vec![to.clone()]),
                 )
             }
-            "review_requested" if notify => {
+            Event::ReviewRequested if notify => {
                 ("requested your review".to_string(), Audience::Reviewers)
             }
-            "final_approval_requested" if notify => (
+            Event::FinalApprovalRequested if notify => (
                 "requested your final approval".to_string(),
                 Audience::Approvers,
             ),

@@ -9,9 +9,11 @@
 //! the pure rules and the types they hand out.
 
 mod access;
+pub mod actions;
 mod audit;
 mod change_hooks;
 mod error;
+mod history;
 mod hook_test;
 mod identities;
 mod items;
@@ -33,11 +35,12 @@ use crate::store::{Durability, Store};
 
 pub use access::Identity;
 pub use error::{EngineError, Refusal, Result};
+pub use history::{AuditEntry, Happened, SignOffEntry};
 pub use hook_test::HookSubject;
 pub use items::FieldChange;
 pub use mail::{CLAIM_TIMEOUT_SECS, DeliveryReport, MAX_ATTEMPTS};
 pub use sets::{LoadReport, LoadedSet};
-pub use signoffs::TickReport;
+pub use signoffs::{SignOffRequest, TickReport};
 pub use views::*;
 
 use sets::SetCache;

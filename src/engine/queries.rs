@@ -74,8 +74,8 @@ impl Engine {
             });
         };
         let mut decision = decide(blueprint, &chain[0], infra);
-        if decision.decision == Verdict::Confirm && confirm {
-            decision.decision = Verdict::Allow;
+        if decision.decision == DeployVerdict::Confirm && confirm {
+            decision.decision = DeployVerdict::Allow;
             decision.confirmed = true;
             decision.reason = format!("confirmed by `{}` although {}", who.name, decision.reason);
             tx.append_event(

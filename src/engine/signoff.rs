@@ -6,7 +6,7 @@
 //! passes it in, and stores what comes out.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Refusal;
 use crate::model::Duration;
@@ -15,7 +15,7 @@ pub use crate::model::signoff::{
 };
 
 /// A sign-off action (imperative).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Action {
     /// Ask the feedback groups to review.
@@ -66,27 +66,14 @@ pub enum Action {
 }
 
 impl Action {
-    /// The name used in audit events and refusals.
+    /// The name used in refusals ("give feedback"); see [`super::actions::Verb`].
     pub fn name(&self) -> &'static str {
-        match self {
-            Action::RequestReview => "request review",
-            Action::GiveFeedback { .. } => "give feedback",
-            Action::Delegate { .. } => "delegate",
-            Action::RequestFinalApproval => "request final approval",
-            Action::BackToFeedback => "back to feedback",
-            Action::Approve { .. } => "approve",
-            Action::Reject { .. } => "reject",
-            Action::Abandon => "abandon",
-            Action::CancelAbandon => "cancel abandon",
-            Action::Reset => "reset",
-            Action::ScheduleReset { .. } => "schedule reset",
-            Action::AutomaticReset => "automatic reset",
-        }
+        self.verb().words()
     }
 }
 
 /// What happened (past tense), for the audit trail and notifications.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum Event {
     /// A review was requested.
@@ -136,6 +123,24 @@ pub enum Event {
         /// When.
         at: DateTime<Utc>,
     },
+}
+
+impl Event {
+    /// The event's name, as the audit trail writes it (`feedback_given`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::ReviewRequested => "review_requested",
+            Event::FeedbackGiven { .. } => "feedback_given",
+            Event::Delegated { .. } => "delegated",
+            Event::FinalApprovalRequested => "final_approval_requested",
+            Event::SentBackToFeedback => "sent_back_to_feedback",
+            Event::Decided { .. } => "decided",
+            Event::Abandoned => "abandoned",
+            Event::AbandonCanceled => "abandon_canceled",
+            Event::Reset { .. } => "reset",
+            Event::ResetScheduled { .. } => "reset_scheduled",
+        }
+    }
 }
 
 /// Who is acting, as the engine resolved it for this item and sign-off.

@@ -9,13 +9,28 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::access::{Identity, Permission};
+use super::actions::{ActionArgs, ItemAction, Verb};
 use super::error::{EngineError, Refusal, Result, refuse, script_failed};
-use super::items::Ancestors;
+use super::items::{Ancestors, Change, ChangeOptions};
+use super::mail::SignOffEvents;
 use super::script_view::script_view;
 use super::signoff::{self, Action, Needed};
 use super::status::{rules_of, signoff_view};
-use super::views::{Permitted, SignOffView};
+use super::views::{Allowed, Permitted, SignOffView};
 use super::{Engine, now_or};
+
+/// A sign-off action with how it is to be done.
+#[derive(Debug, Clone)]
+pub struct SignOffRequest<'a> {
+    /// The step whose sign-off it is (default: the item's current step).
+    pub step: Option<&'a str>,
+    /// The action.
+    pub action: Action,
+    /// A review or final-approval request mails the eligible reviewers.
+    pub notify: bool,
+    /// The time of the action (default: now).
+    pub now: Option<DateTime<Utc>>,
+}
 
 /// What `tick` did.
 #[derive(Debug, Clone, Serialize)]
@@ -34,23 +49,37 @@ impl Engine {
         action: Action,
         now: Option<DateTime<Utc>>,
     ) -> Result<SignOffView> {
-        self.signoff_notify(who, id, step, action, false, now)
+        let request = SignOffRequest {
+            step,
+            action,
+            notify: false,
+            now,
+        };
+        self.signoff_with(who, id, request)
     }
 
-    /// A sign-off action; with `notify`, a review or final-approval request
-    /// mails the eligible reviewers or approvers.
-    pub fn signoff_notify(
+    /// A sign-off action as a front end asks for it; with `notify`, a review
+    /// or final-approval request mails the eligible reviewers or approvers.
+    pub fn signoff_with(
         &mut self,
         who: &Identity,
         id: i64,
-        step: Option<&str>,
-        action: Action,
-        notify: bool,
-        now: Option<DateTime<Utc>>,
+        request: SignOffRequest<'_>,
     ) -> Result<SignOffView> {
+        let SignOffRequest {
+            step,
+            action,
+            notify,
+            now,
+        } = request;
         let now = now_or(now);
-        let audit_name = format!("signoff.{}", action.name().replace(' ', "_"));
-        self.change_item(who, id, None, now, &audit_name, Ancestors::Always, |tx, resolver, item| {
+        let how = ChangeOptions {
+            expect_revision: None,
+            now,
+            action: ItemAction::SignOff(action.verb()),
+            ancestors: Ancestors::Always,
+        };
+        self.change_item(who, id, how, |tx, resolver, item| {
             let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound { what: "blueprint".into() })?;
             let step_id = match step.map(str::to_string).or_else(|| item.step.clone()) {
                 Some(s) => s,
@@ -59,7 +88,7 @@ impl Engine {
             let Some(spec) = blueprint.step(&step_id).and_then(|s| s.signoff.as_ref()) else {
                 let with: Vec<&str> = blueprint.workflow.iter().flat_map(|w| &w.steps).filter(|s| s.signoff.is_some()).map(|s| s.id.as_str()).collect();
                 return refuse(Refusal::NotFound {
-                    what: format!("sign-off on step `{step_id}` (steps with a sign-off: {}; pick one with `--step`)", if with.is_empty() { "none".to_string() } else { with.join(", ") }),
+                    what: format!("sign-off on step `{step_id}` (steps with a sign-off: {}; name the step of one of them)", if with.is_empty() { "none".to_string() } else { with.join(", ") }),
                 });
             };
             if let Action::Delegate { to, .. } = &action
@@ -87,7 +116,7 @@ impl Engine {
             let details = json!({"step": step_id, "action": action, "before": state.status, "after": next.status, "events": events, "notify": notify});
             item.signoffs.insert(step_id.clone(), next);
             let view = signoff_view(blueprint, item, &step_id).ok_or_else(|| Refusal::NotFound { what: "sign-off".into() })?;
-            Ok((details, view))
+            Ok(Change { details, signoff: Some(SignOffEvents { step: step_id, events, notify }), out: view })
         })
     }
 
@@ -149,19 +178,24 @@ impl Engine {
                 let accepts =
                     |action: &Action| signoff::apply(&state, action, &actor, &rules, now).is_ok();
                 let mut actions = Vec::new();
-                for (key, action) in [
-                    ("request-review", Action::RequestReview),
-                    ("request-final", Action::RequestFinalApproval),
-                    ("back-to-feedback", Action::BackToFeedback),
-                    ("approve", Action::Approve { comment: None }),
-                    ("reject", Action::Reject { comment: None }),
-                    ("abandon", Action::Abandon),
-                    ("cancel-abandon", Action::CancelAbandon),
-                    ("reset", Action::Reset),
-                    ("schedule-reset", Action::ScheduleReset { at: now }),
+                let plain = |verb: Verb| Allowed { verb, group: None };
+                for verb in [
+                    Verb::RequestReview,
+                    Verb::RequestFinalApproval,
+                    Verb::BackToFeedback,
+                    Verb::Approve,
+                    Verb::Reject,
+                    Verb::Abandon,
+                    Verb::CancelAbandon,
+                    Verb::Reset,
+                    Verb::ScheduleReset,
                 ] {
-                    if accepts(&action) {
-                        actions.push(key.to_string());
+                    let args = ActionArgs {
+                        at: Some(now),
+                        ..ActionArgs::default()
+                    };
+                    if Action::from_verb(verb, args).is_ok_and(|action| accepts(&action)) {
+                        actions.push(plain(verb));
                     }
                 }
                 // Nobody is called this: delegating to it only tests eligibility.
@@ -172,6 +206,10 @@ impl Engine {
                     .map(|g| g.id.to_string())
                     .chain(["final".to_string()])
                 {
+                    let of = |verb: Verb| Allowed {
+                        verb,
+                        group: Some(group.clone()),
+                    };
                     if group != "final"
                         && accepts(&Action::GiveFeedback {
                             group: group.clone(),
@@ -179,13 +217,13 @@ impl Engine {
                             comment: None,
                         })
                     {
-                        actions.push(format!("feedback:{group}"));
+                        actions.push(of(Verb::GiveFeedback));
                     }
                     if accepts(&Action::Delegate {
                         group: group.clone(),
                         to: nobody.clone(),
                     }) {
-                        actions.push(format!("delegate:{group}"));
+                        actions.push(of(Verb::Delegate));
                     }
                 }
                 signoffs.insert(step.id.to_string(), actions);

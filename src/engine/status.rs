@@ -103,15 +103,15 @@ pub(super) fn decide(
     let (approved, why) = is_approved(blueprint, item);
     let (decision, reason) = match (infra.policy, approved) {
         (Policy::Always, _) => (
-            Verdict::Allow,
+            DeployVerdict::Allow,
             "policy `always`: deployed without checking".to_string(),
         ),
-        (_, true) => (Verdict::Allow, why),
+        (_, true) => (DeployVerdict::Allow, why),
         (Policy::Warn, false) => (
-            Verdict::Confirm,
+            DeployVerdict::Confirm,
             format!("not approved ({why}); policy `warn` needs a confirmation"),
         ),
-        (Policy::Prevent, false) => (Verdict::Block, format!("not approved: {why}")),
+        (Policy::Prevent, false) => (DeployVerdict::Block, format!("not approved: {why}")),
     };
     DeployDecision {
         infrastructure: infra.id.to_string(),

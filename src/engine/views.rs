@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use super::actions::Verb;
 use super::signoff::{self, Status};
 use super::workflow::{StepState, WorkflowState};
 use crate::model::{Blueprint, Policy};
@@ -146,7 +147,7 @@ pub struct GroupView {
 /// ALLOW, CONFIRM or BLOCK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Verdict {
+pub enum DeployVerdict {
     /// Deploy.
     Allow,
     /// Deploy only with an explicit confirmation.
@@ -155,13 +156,13 @@ pub enum Verdict {
     Block,
 }
 
-impl Verdict {
+impl DeployVerdict {
     /// `ALLOW`, `CONFIRM`, `BLOCK`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Verdict::Allow => "ALLOW",
-            Verdict::Confirm => "CONFIRM",
-            Verdict::Block => "BLOCK",
+            DeployVerdict::Allow => "ALLOW",
+            DeployVerdict::Confirm => "CONFIRM",
+            DeployVerdict::Block => "BLOCK",
         }
     }
 }
@@ -174,7 +175,7 @@ pub struct DeployDecision {
     /// Its policy.
     pub policy: Policy,
     /// The decision.
-    pub decision: Verdict,
+    pub decision: DeployVerdict,
     /// Why.
     pub reason: String,
     /// Whether a confirmation was given (and audited).
@@ -188,10 +189,19 @@ pub struct Permitted {
     pub write: bool,
     /// May delete it.
     pub delete: bool,
-    /// Per step with a sign-off: `request-review`, `request-final`,
-    /// `back-to-feedback`, `approve`, `reject`, `abandon`, `cancel-abandon`,
-    /// `reset`, `schedule-reset`, `feedback:GROUP`, `delegate:GROUP` (or `delegate:final`).
-    pub signoffs: BTreeMap<String, Vec<String>>,
+    /// Per step with a sign-off: the actions the state machine accepts from
+    /// the user now.
+    pub signoffs: BTreeMap<String, Vec<Allowed>>,
+}
+
+/// One sign-off action a user may take now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allowed {
+    /// The action.
+    pub verb: Verb,
+    /// Its feedback group (`final` to delegate the final approval), for
+    /// feedback and delegations.
+    pub group: Option<String>,
 }
 
 /// A sign-off waiting for someone.

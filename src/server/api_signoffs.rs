@@ -6,6 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+use crate::engine::SignOffRequest;
+use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
 use crate::engine::signoff::{Action, Verdict as FeedbackVerdict};
 
 use super::Shared;
@@ -41,35 +43,42 @@ pub(super) struct MatrixQuery {
 /// The sign-off action `action` names (`request-review`, `feedback`, …: the
 /// API's and the web UI's paths), with its arguments from `body`.
 pub(super) fn signoff_action(action: &str, body: &SignOffBody) -> Result<Action, ApiError> {
-    let missing = |what: &str| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_input",
-            format!("`{action}` needs `{what}` in the body"),
-            None,
-        )
+    let invalid = |message: String, help: Option<String>| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", message, help)
     };
-    Ok(match action {
-        "request-review" => Action::RequestReview,
-        "request-final" => Action::RequestFinalApproval,
-        "feedback" => {
-            let verdict = body.verdict.as_deref().ok_or_else(|| missing("verdict"))?;
-            let verdict = FeedbackVerdict::parse(verdict).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", format!("`{verdict}` is not a verdict"), Some("use `approved`, `minor` or `major`".into())))?;
-            Action::GiveFeedback { group: body.group.clone().ok_or_else(|| missing("group"))?, verdict, comment: body.comment.clone() }
-        }
-        "back-to-feedback" => Action::BackToFeedback,
-        "approve" => Action::Approve { comment: body.comment.clone() },
-        "reject" => Action::Reject { comment: body.comment.clone() },
-        "abandon" => Action::Abandon,
-        "cancel-abandon" => Action::CancelAbandon,
-        "reset" => Action::Reset,
-        "schedule-reset" => {
-            let at = body.at.as_deref().ok_or_else(|| missing("at"))?;
-            let at = crate::check::values::parse_date_time(at).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", format!("`{at}` is not an RFC 3339 date-time"), None))?;
-            Action::ScheduleReset { at }
-        }
-        "delegate" => Action::Delegate { group: body.group.clone().ok_or_else(|| missing("group"))?, to: body.user.clone().ok_or_else(|| missing("user"))? },
-        other => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no sign-off action `{other}`"), Some("the actions are request-review, request-final, feedback, back-to-feedback, approve, reject, abandon, cancel-abandon, reset, schedule-reset, delegate".into()))),
+    let Some(verb) = Verb::from_name(action) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no sign-off action `{action}`"),
+            Some(format!("the actions are {}", Verb::listed())),
+        ));
+    };
+    let verdict = match &body.verdict {
+        Some(v) => Some(FeedbackVerdict::parse(v).ok_or_else(|| {
+            invalid(
+                format!("`{v}` is not a verdict"),
+                Some("use `approved`, `minor` or `major`".into()),
+            )
+        })?),
+        None => None,
+    };
+    let at = match &body.at {
+        Some(at) => Some(
+            crate::check::values::parse_date_time(at)
+                .ok_or_else(|| invalid(format!("`{at}` is not an RFC 3339 date-time"), None))?,
+        ),
+        None => None,
+    };
+    let args = ActionArgs {
+        group: body.group.clone(),
+        verdict,
+        comment: body.comment.clone(),
+        to: body.user.clone(),
+        at,
+    };
+    Action::from_verb(verb, args).map_err(|MissingArgument(what)| {
+        invalid(format!("`{action}` needs `{what}` in the body"), None)
     })
 }
 
@@ -82,7 +91,13 @@ pub(super) async fn signoff(
     let body = body.map(|Json(b)| b).unwrap_or_default();
     let action = signoff_action(&action, &body)?;
     let view = with_writer(&state, move |e| {
-        e.signoff_notify(&who, id, body.step.as_deref(), action, body.notify, None)
+        let request = SignOffRequest {
+            step: body.step.as_deref(),
+            action,
+            notify: body.notify,
+            now: None,
+        };
+        e.signoff_with(&who, id, request)
     })
     .await?;
     ok(StatusCode::OK, &view)

@@ -10,14 +10,24 @@ use crate::engine::{EngineError, Refusal};
 
 /// An API error: the CLI's codes, as JSON, with the right status.
 pub(super) struct ApiError {
+    /// The HTTP status.
     pub(super) status: StatusCode,
+    /// What the body says.
     pub(super) detail: Box<ErrorDetail>,
 }
 
+/// The body of an API error.
 pub(super) struct ErrorDetail {
+    /// The stable code.
     pub(super) code: String,
+    /// What went wrong.
     pub(super) message: String,
+    /// How to get past it, with the API's routes and fields.
     pub(super) help: Option<String>,
+    /// How to get past it in words without routes, for the web UI (a
+    /// refusal's own help); `help` where there is none.
+    pub(super) plain_help: Option<String>,
+    /// Diagnostics of an invalid blueprint set.
     pub(super) extra: Option<Value>,
 }
 
@@ -33,6 +43,7 @@ impl ApiError {
             detail: Box::new(ErrorDetail {
                 code: code.into(),
                 message: message.into(),
+                plain_help: help.clone(),
                 help,
                 extra: None,
             }),
@@ -56,7 +67,9 @@ impl From<EngineError> for ApiError {
                     | Refusal::RefusedByRule { .. }
                     | Refusal::ScriptFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 };
-                ApiError::new(status, r.code(), r.to_string(), r.help())
+                let mut err = ApiError::new(status, r.code(), r.to_string(), api_help(&r));
+                err.detail.plain_help = r.help();
+                err
             }
             EngineError::InvalidBlueprints(diagnostics) => {
                 let summary = crate::diag::Summary::of(diagnostics.len(), &diagnostics);
@@ -94,3 +107,35 @@ impl IntoResponse for ApiError {
 }
 
 pub(super) type ApiResult = Result<Response, ApiError>;
+
+/// How to get past a refusal, with the API's routes, headers and fields.
+fn api_help(r: &Refusal) -> Option<String> {
+    Some(match r {
+        Refusal::NotPermitted { .. } => {
+            "send the token of a user the blueprint allows, or ask an admin".into()
+        }
+        Refusal::InvalidTransition { .. } => {
+            "`GET /api/v1/items/{id}/status` shows where the sign-off stands and what can come next".into()
+        }
+        Refusal::LockedWorkflow { .. } => {
+            "`POST /api/v1/items/{id}/signoff/reset` or `…/signoff/cancel-abandon` unlocks it".into()
+        }
+        Refusal::MissingRequiredFields { fields, .. } => format!(
+            "set them first: `PATCH /api/v1/items/{{id}}` with `{{\"set\": {{\"{}\": …}}}}`",
+            fields.first().map_or("FIELD", String::as_str)
+        ),
+        Refusal::SignOffRequired { .. } => {
+            "get the sign-off approved first: `GET /api/v1/items/{id}/status` shows what it waits for".into()
+        }
+        Refusal::StaleRevision { .. } => {
+            "read the item again (`GET /api/v1/items/{id}`) and retry with its ETag in `If-Match`"
+                .into()
+        }
+        Refusal::ScriptFailed { .. } => {
+            "fix the script (`govrt validate` checks it; `POST /api/v1/hooks/test` runs one hook); nothing was changed".into()
+        }
+        Refusal::NotFound { .. } | Refusal::InvalidValue { .. } | Refusal::RefusedByRule { .. } => {
+            return r.help();
+        }
+    })
+}

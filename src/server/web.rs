@@ -20,7 +20,7 @@ use super::web_reply::{api_error_page, html, notice, page_error};
 use super::web_session::{
     COOKIE, Fields, Posted, SESSION_LIFETIME, Session, cookie, local_path, same_origin,
 };
-use crate::engine::{Engine, FieldChange, Identity};
+use crate::engine::{Engine, FieldChange, Identity, SignOffRequest};
 use crate::model::FieldType;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -402,7 +402,16 @@ pub(super) async fn signoff(
     match signoff_action(&action, &signoff_body(&form)) {
         Ok(action) => {
             act(state, viewer, id, place, move |e, who| {
-                e.signoff_notify(who, id, Some(&step), action, false, None)
+                e.signoff_with(
+                    who,
+                    id,
+                    SignOffRequest {
+                        step: Some(&step),
+                        action,
+                        notify: false,
+                        now: None,
+                    },
+                )
             })
             .await
         }

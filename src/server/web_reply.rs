@@ -31,7 +31,7 @@ pub(super) fn api_error_page(e: &ApiError) -> Response {
     page_error(
         e.status,
         &e.detail.message,
-        e.detail.help.as_deref().unwrap_or(""),
+        e.detail.plain_help.as_deref().unwrap_or(""),
     )
 }
 
@@ -40,6 +40,6 @@ pub(super) fn notice(place: impl Into<String>, e: &ApiError) -> Notice {
     Notice {
         place: place.into(),
         message: e.detail.message.clone(),
-        help: e.detail.help.clone(),
+        help: e.detail.plain_help.clone(),
     }
 }

@@ -5,6 +5,7 @@ use super::{
     ItemPage, Notice, Viewer, csrf, error_box, layout, policy_name, status_badge, verdict_badge,
     workflow_badge,
 };
+use crate::engine::actions::Verb;
 use crate::engine::workflow::{StepState, WorkflowState};
 use crate::engine::{SignOffView, StatusView};
 use crate::model::FieldType;
@@ -179,7 +180,12 @@ pub(super) fn signoff_panel(
         .get(step)
         .cloned()
         .unwrap_or_default();
-    let may = |a: &str| allowed.iter().any(|x| x == a);
+    let may = |verb: Verb| allowed.iter().any(|a| a.verb == verb && a.group.is_none());
+    let may_for = |verb: Verb, group: &str| {
+        allowed
+            .iter()
+            .any(|a| a.verb == verb && a.group.as_deref() == Some(group))
+    };
     let step_label = page
         .status
         .steps
@@ -215,8 +221,8 @@ pub(super) fn signoff_panel(
                             }
                             @if g.reviews.is_empty() { li.hint { "No feedback yet." } }
                         }
-                        @if may(&format!("feedback:{}", g.id)) { (feedback_form(viewer, item, step, &g.id, g.reviews.iter().find(|r| r.reviewer == viewer.who.name))) }
-                        @if may(&format!("delegate:{}", g.id)) { (delegate_form(viewer, item, step, &g.id)) }
+                        @if may_for(Verb::GiveFeedback, g.id.as_str()) { (feedback_form(viewer, item, step, &g.id, g.reviews.iter().find(|r| r.reviewer == viewer.who.name))) }
+                        @if may_for(Verb::Delegate, g.id.as_str()) { (delegate_form(viewer, item, step, &g.id)) }
                     }
                 }
             }
@@ -234,19 +240,19 @@ pub(super) fn signoff_panel(
                 ul { @for d in &o.delegations { li { (d.from) " → " strong { (d.to) } " for " (d.group) " · " (when(&d.at)) } } }
             }
             (error_box(notice, &place))
-            @if allowed.iter().any(|a| !a.starts_with("feedback:") && !a.starts_with("delegate:") || a == "delegate:final") {
+            @if allowed.iter().any(|a| a.group.is_none() || a.group.as_deref() == Some("final")) {
                 h3 { "Your actions" }
                 div.actions {
-                    @if may("request-review") { (action_form(viewer, item, step, "request-review", "Request review", false, "")) }
-                    @if may("request-final") { (action_form(viewer, item, step, "request-final", "Request final approval", false, "")) }
-                    @if may("back-to-feedback") { (action_form(viewer, item, step, "back-to-feedback", "Back to feedback", false, "secondary")) }
-                    @if may("approve") { (action_form(viewer, item, step, "approve", "Approve", true, "")) }
-                    @if may("reject") { (action_form(viewer, item, step, "reject", "Reject", true, "danger")) }
-                    @if may("delegate:final") { (delegate_form(viewer, item, step, "final")) }
-                    @if may("abandon") { (action_form(viewer, item, step, "abandon", "Abandon", false, "danger")) }
-                    @if may("cancel-abandon") { (action_form(viewer, item, step, "cancel-abandon", "Cancel abandon", false, "secondary")) }
-                    @if may("reset") { (action_form(viewer, item, step, "reset", "Reset", false, "secondary")) }
-                    @if may("schedule-reset") {
+                    @if may(Verb::RequestReview) { (action_form(viewer, item, step, Verb::RequestReview.name(), "Request review", false, "")) }
+                    @if may(Verb::RequestFinalApproval) { (action_form(viewer, item, step, Verb::RequestFinalApproval.name(), "Request final approval", false, "")) }
+                    @if may(Verb::BackToFeedback) { (action_form(viewer, item, step, Verb::BackToFeedback.name(), "Back to feedback", false, "secondary")) }
+                    @if may(Verb::Approve) { (action_form(viewer, item, step, Verb::Approve.name(), "Approve", true, "")) }
+                    @if may(Verb::Reject) { (action_form(viewer, item, step, Verb::Reject.name(), "Reject", true, "danger")) }
+                    @if may_for(Verb::Delegate, "final") { (delegate_form(viewer, item, step, "final")) }
+                    @if may(Verb::Abandon) { (action_form(viewer, item, step, Verb::Abandon.name(), "Abandon", false, "danger")) }
+                    @if may(Verb::CancelAbandon) { (action_form(viewer, item, step, Verb::CancelAbandon.name(), "Cancel abandon", false, "secondary")) }
+                    @if may(Verb::Reset) { (action_form(viewer, item, step, Verb::Reset.name(), "Reset", false, "secondary")) }
+                    @if may(Verb::ScheduleReset) {
                         form method="post" action=(format!("/items/{item}/signoff/schedule-reset")) {
                             (csrf(viewer)) input type="hidden" name="step" value=(step);
                             label for=(format!("at-{step}")) { "Reset on" span.hint { " (UTC)" } }

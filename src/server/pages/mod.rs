@@ -9,7 +9,7 @@ mod timeline;
 use crate::engine::Identity;
 use crate::engine::signoff::Status;
 use crate::engine::workflow::WorkflowState;
-use crate::engine::{ItemView, Permitted, StatusView, Verdict};
+use crate::engine::{DeployVerdict, ItemView, Permitted, StatusView};
 use crate::model::{Blueprint, Policy};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
@@ -235,7 +235,7 @@ pub(super) fn status_badge(s: Status) -> Markup {
     html! { span class=(format!("badge s-{}", s.as_str())) { (s.as_str().replace('_', " ")) } }
 }
 
-pub(super) fn verdict_badge(v: Verdict) -> Markup {
+pub(super) fn verdict_badge(v: DeployVerdict) -> Markup {
     html! { span class=(format!("badge d-{}", v.as_str())) { (v.as_str()) } }
 }
 

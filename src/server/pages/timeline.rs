@@ -2,73 +2,67 @@
 
 use super::{Viewer, layout};
 use crate::engine::ItemView;
-use crate::server::field_text;
-use crate::store::EventRow;
+use crate::engine::signoff::Action;
+use crate::engine::{AuditEntry, Happened};
 use maud::{Markup, html};
-use serde_json::Value;
 
 /// An audit event in words.
-pub(super) fn describe(e: &EventRow) -> String {
-    let d = &e.details;
-    let text = |v: &Value| field_text(v);
-    match e.action.as_str() {
-        "item.create" => format!("created the item “{}”", text(&d["name"])),
-        "item.set" => {
-            let names: Vec<&String> = d["fields"]
-                .as_object()
-                .map(|m| m.keys().collect())
-                .unwrap_or_default();
-            format!(
-                "changed {}",
-                names
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+pub(super) fn describe(e: &AuditEntry) -> String {
+    let step = |s: &Option<String>| s.as_deref().unwrap_or("null").to_string();
+    let quoted = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match &e.happened {
+        Happened::Created { name, .. } => format!("created the item “{name}”"),
+        Happened::FieldsChanged { fields } => format!("changed {}", quoted(fields)),
+        Happened::Moved { finished: true, .. } => "finished the workflow".into(),
+        Happened::Moved { from, to, .. } => {
+            format!("moved it from step {} to step {}", step(from), step(to))
         }
-        "item.move" => {
-            let finished = d["after"]["finished"].as_bool().unwrap_or(false);
-            if finished {
-                "finished the workflow".into()
-            } else {
-                format!(
-                    "moved it from step {} to step {}",
-                    text(&d["before"]["step"]),
-                    text(&d["after"]["step"])
-                )
-            }
+        Happened::Deleted { .. } => "deleted the item".into(),
+        Happened::Subscribed => "subscribed".into(),
+        Happened::Unsubscribed => "unsubscribed".into(),
+        Happened::DeployConfirmed { infrastructure } => {
+            format!("confirmed a deployment on {infrastructure}")
         }
-        "item.delete" => "deleted the item".into(),
-        "subscription.add" => "subscribed".into(),
-        "subscription.remove" => "unsubscribed".into(),
-        "deploy.confirm" => format!("confirmed a deployment on {}", text(&d["infrastructure"])),
-        a if a.starts_with("signoff.") => {
-            let what = a.trim_start_matches("signoff.").replace('_', " ");
-            let mut out = format!("{what} on the sign-off of step {}", text(&d["step"]));
-            if let Some(g) = d["action"]["group"].as_str() {
+        Happened::SignOff(s) => {
+            let what = e.action.trim_start_matches("signoff.").replace('_', " ");
+            let mut out = format!("{what} on the sign-off of step {}", s.step);
+            if let Some(g) = s.group() {
                 out.push_str(&format!(" (group {g})"));
             }
-            if let Some(v) = d["action"]["verdict"].as_str() {
-                out.push_str(&format!(": {v}"));
+            if let Some(Action::GiveFeedback { verdict, .. }) = &s.action {
+                out.push_str(&format!(": {}", verdict.as_str()));
             }
-            if let (Some(b), Some(a)) = (d["before"].as_str(), d["after"].as_str())
+            if let (Some(b), Some(a)) = (s.before, s.after)
                 && b != a
             {
                 out.push_str(&format!(
                     " — {} → {}",
-                    b.replace('_', " "),
-                    a.replace('_', " ")
+                    b.as_str().replace('_', " "),
+                    a.as_str().replace('_', " ")
                 ));
             }
             out
         }
-        other => other.replace(['.', '_'], " "),
+        Happened::Other => e.action.replace(['.', '_'], " "),
+    }
+}
+
+/// The comment given with an event, if any.
+fn comment(e: &AuditEntry) -> Option<&str> {
+    match &e.happened {
+        Happened::SignOff(s) => s.comment(),
+        _ => None,
     }
 }
 
 /// The audit events of an item, newest first.
-pub fn timeline(viewer: &Viewer, item: &ItemView, events: &[EventRow]) -> Markup {
+pub fn timeline(viewer: &Viewer, item: &ItemView, events: &[AuditEntry]) -> Markup {
     layout(
         &format!("Timeline of {}", item.name),
         Some(viewer),
@@ -82,7 +76,7 @@ pub fn timeline(viewer: &Viewer, item: &ItemView, events: &[EventRow]) -> Markup
                     li {
                         time datetime=(e.at) { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) " UTC" } br;
                         strong { (e.actor) } " " (describe(e))
-                        @if let Some(c) = e.details["action"]["comment"].as_str() { br; q { (c) } }
+                        @if let Some(c) = comment(e) { br; q { (c) } }
                     }
                 }
             }

@@ -1,0 +1,263 @@
+//! An item's history as typed values. Stored audit details are JSON written
+//! by whichever govrt made the event; this is the one place they are read
+//! back, so the CLI, the API and the web UI describe an event from the same
+//! facts. What an old event does not say is left out, never guessed.
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::signoff::{Action, Event, Status};
+use crate::store::EventRow;
+
+/// One audit event of an item: as stored (serialized as such), and what it
+/// says happened.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    /// Position in the chain.
+    pub seq: i64,
+    /// The item it is about.
+    pub item: Option<i64>,
+    /// Who acted.
+    pub actor: String,
+    /// What was done, as the audit trail names it (`signoff.approve`).
+    pub action: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The stored details.
+    pub details: Json,
+    /// The previous event's hash.
+    pub prev_hash: String,
+    /// This event's hash.
+    pub hash: String,
+    /// What happened, read from the details.
+    #[serde(skip)]
+    pub happened: Happened,
+}
+
+/// What an audit event says happened to an item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Happened {
+    /// The item was created with these fields set.
+    Created {
+        /// Its name.
+        name: String,
+        /// The fields set, in the order written.
+        fields: Vec<String>,
+    },
+    /// Fields were set or unset.
+    FieldsChanged {
+        /// The fields, in the order written.
+        fields: Vec<String>,
+    },
+    /// The item moved in its workflow.
+    Moved {
+        /// The step it left.
+        from: Option<String>,
+        /// The step it reached.
+        to: Option<String>,
+        /// Whether the workflow is now finished.
+        finished: bool,
+    },
+    /// The item was deleted, with these fields.
+    Deleted {
+        /// The fields it had.
+        fields: Vec<String>,
+    },
+    /// Someone followed it.
+    Subscribed,
+    /// Someone stopped following it.
+    Unsubscribed,
+    /// A deployment was confirmed under a `warn` policy.
+    DeployConfirmed {
+        /// The infrastructure.
+        infrastructure: String,
+    },
+    /// A sign-off action.
+    SignOff(SignOffEntry),
+    /// Something this version does not describe.
+    Other,
+}
+
+/// A sign-off action as the audit trail recorded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignOffEntry {
+    /// The step whose sign-off it was.
+    pub step: String,
+    /// The action with its arguments (absent when the stored one does not parse).
+    pub action: Option<Action>,
+    /// The state before.
+    pub before: Option<Status>,
+    /// The state after.
+    pub after: Option<Status>,
+    /// What happened, in order.
+    pub events: Vec<Event>,
+}
+
+impl SignOffEntry {
+    /// The comment given with the action, if any.
+    pub fn comment(&self) -> Option<&str> {
+        match &self.action {
+            Some(
+                Action::GiveFeedback { comment, .. }
+                | Action::Approve { comment }
+                | Action::Reject { comment },
+            ) => comment.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The feedback group (or `final`) the action was about, if any.
+    pub fn group(&self) -> Option<&str> {
+        match &self.action {
+            Some(Action::GiveFeedback { group, .. } | Action::Delegate { group, .. }) => {
+                Some(group)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Happened {
+    /// Reads what an event of `action` with these stored details says.
+    pub fn read(action: &str, details: &Json) -> Happened {
+        let text = |v: &Json| v.as_str().map(str::to_string);
+        let keys = |v: &Json| {
+            v.as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        match action {
+            "item.create" => Happened::Created {
+                name: text(&details["name"]).unwrap_or_default(),
+                fields: keys(&details["fields"]),
+            },
+            "item.set" => Happened::FieldsChanged {
+                fields: keys(&details["fields"]),
+            },
+            "item.move" => Happened::Moved {
+                from: text(&details["before"]["step"]),
+                to: text(&details["after"]["step"]),
+                finished: details["after"]["finished"].as_bool().unwrap_or(false),
+            },
+            "item.delete" => Happened::Deleted {
+                fields: keys(&details["fields"]),
+            },
+            "subscription.add" => Happened::Subscribed,
+            "subscription.remove" => Happened::Unsubscribed,
+            "deploy.confirm" => Happened::DeployConfirmed {
+                infrastructure: text(&details["infrastructure"]).unwrap_or_default(),
+            },
+            a if a.starts_with("signoff.") => Happened::SignOff(SignOffEntry {
+                step: text(&details["step"]).unwrap_or_default(),
+                action: parsed(&details["action"]),
+                before: parsed(&details["before"]),
+                after: parsed(&details["after"]),
+                events: details["events"]
+                    .as_array()
+                    .map(|list| list.iter().filter_map(parsed).collect())
+                    .unwrap_or_default(),
+            }),
+            _ => Happened::Other,
+        }
+    }
+}
+
+/// A stored value as `T`, if it still reads as one.
+fn parsed<T: serde::de::DeserializeOwned>(value: &Json) -> Option<T> {
+    serde_json::from_value(value.clone()).ok()
+}
+
+impl From<EventRow> for AuditEntry {
+    fn from(e: EventRow) -> AuditEntry {
+        AuditEntry {
+            happened: Happened::read(&e.action, &e.details),
+            seq: e.seq,
+            item: e.item,
+            actor: e.actor,
+            action: e.action,
+            at: e.at,
+            details: e.details,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use serde_json::json;
+
+    use super::super::signoff::Verdict;
+    use super::*;
+
+    #[test]
+    fn a_signoff_event_reads_back_as_it_was_written() {
+        let action = Action::GiveFeedback {
+            group: "risk".into(),
+            verdict: Verdict::MajorIssue,
+            comment: Some("no".into()),
+        };
+        let events = vec![Event::FeedbackGiven {
+            group: "risk".into(),
+            verdict: Verdict::MajorIssue,
+            edited: false,
+            status_changed: true,
+        }];
+        let details = json!({"step": "review", "action": action, "before": Status::WaitingForFeedback, "after": Status::WaitingForFeedback, "events": events, "notify": false});
+        let Happened::SignOff(entry) = Happened::read("signoff.give_feedback", &details) else {
+            panic!("not a sign-off entry");
+        };
+        assert_eq!(entry.action.as_ref(), Some(&action));
+        assert_eq!(entry.events, events);
+        assert_eq!(entry.comment(), Some("no"));
+        assert_eq!(entry.group(), Some("risk"));
+        assert_eq!(entry.before, Some(Status::WaitingForFeedback));
+    }
+
+    #[test]
+    fn an_event_kind_is_its_stored_name() {
+        for e in [
+            Event::ReviewRequested,
+            Event::FinalApprovalRequested,
+            Event::SentBackToFeedback,
+            Event::Abandoned,
+            Event::AbandonCanceled,
+            Event::Reset { automatic: true },
+            Event::ResetScheduled { at: Utc::now() },
+            Event::Delegated {
+                group: "g".into(),
+                to: "u".into(),
+            },
+            Event::Decided {
+                approved: true,
+                edited: false,
+                status_changed: true,
+            },
+            Event::FeedbackGiven {
+                group: "g".into(),
+                verdict: Verdict::Approved,
+                edited: false,
+                status_changed: true,
+            },
+        ] {
+            assert_eq!(json!(e)["event"], e.kind());
+        }
+    }
+
+    #[test]
+    fn what_an_old_event_does_not_say_is_left_out() {
+        let Happened::SignOff(entry) = Happened::read(
+            "signoff.approve",
+            &json!({"step": "s", "events": [{"event": "unknown"}]}),
+        ) else {
+            panic!("not a sign-off entry");
+        };
+        assert_eq!(entry.action, None);
+        assert!(entry.events.is_empty());
+        assert_eq!(
+            Happened::read("blueprints.load", &json!({})),
+            Happened::Other
+        );
+    }
+}
