@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::principals::Scope;
-use super::{Checker, Outline, duplicate_name, duplicate_setting, unknown_word};
+use super::{Checker, Outline, duplicate_setting, unknown_word};
 use super::{scripts, values};
 use crate::diag::{Code, Diagnostic, SourceFile, Span, did_you_mean};
 use crate::model::*;
@@ -86,19 +86,14 @@ impl Checker<'_> {
         let mut fields: Vec<Field> = Vec::new();
         let mut field_spans: HashMap<String, Span> = HashMap::new();
         for (f, step) in field_decls {
-            if let Some(first) = field_spans.get(&f.id.name) {
-                self.report(duplicate_name(
-                    Code::DuplicateField,
-                    "field",
-                    &f.id.name,
-                    file,
-                    f.id.span,
-                    file,
-                    *first,
-                ));
+            if !self.first_of(
+                &mut field_spans,
+                (Code::DuplicateField, "field"),
+                &f.id,
+                file,
+            ) {
                 continue;
             }
-            field_spans.insert(f.id.name.clone(), f.id.span);
             if let Some(field) = self.field(file, f, step, known, &scope) {
                 fields.push(field);
             }
@@ -162,19 +157,14 @@ impl Checker<'_> {
                     *slot = principals;
                 }
                 ast::BlueprintItem::Matrix(m) => {
-                    if let Some(first) = matrix_seen.get(&m.id.name) {
-                        self.report(duplicate_name(
-                            Code::DuplicateMatrix,
-                            "matrix",
-                            &m.id.name,
-                            file,
-                            m.id.span,
-                            file,
-                            *first,
-                        ));
+                    if !self.first_of(
+                        &mut matrix_seen,
+                        (Code::DuplicateMatrix, "matrix"),
+                        &m.id,
+                        file,
+                    ) {
                         continue;
                     }
-                    matrix_seen.insert(m.id.name.clone(), m.id.span);
                     if let Some(matrix) = self.matrix(file, m, &fields) {
                         matrices.push(matrix);
                     }

@@ -209,6 +209,24 @@ fn duplicate_name(
 }
 
 impl Checker<'_> {
+    /// Whether `id` is the first of its name among `seen` (a `kind` of one
+    /// file); a second one is reported with `code` and pointed at the first.
+    pub(super) fn first_of(
+        &mut self,
+        seen: &mut HashMap<String, Span>,
+        (code, kind): (Code, &str),
+        id: &ast::Ident,
+        file: &Arc<SourceFile>,
+    ) -> bool {
+        if let Some(first) = seen.get(&id.name) {
+            let d = duplicate_name(code, kind, &id.name, file, id.span, file, *first);
+            self.report(d);
+            return false;
+        }
+        seen.insert(id.name.clone(), id.span);
+        true
+    }
+
     fn report(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
     }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::{Checker, Outline, duplicate_name};
+use super::{Checker, Outline};
 use crate::diag::{Code, Diagnostic, SourceFile, Span, did_you_mean};
 use crate::model::*;
 use crate::syntax::ast;
@@ -254,19 +254,14 @@ impl<'a> Scope<'a> {
             );
             return;
         }
-        if let Some(first) = self.role_spans.get(&r.id.name) {
-            checker.report(duplicate_name(
-                Code::DuplicateRole,
-                "role",
-                &r.id.name,
-                file,
-                r.id.span,
-                file,
-                *first,
-            ));
+        if !checker.first_of(
+            &mut self.role_spans,
+            (Code::DuplicateRole, "role"),
+            &r.id,
+            file,
+        ) {
             return;
         }
-        self.role_spans.insert(r.id.name.clone(), r.id.span);
         self.role_decls.push(r);
     }
 

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::principals::Scope;
-use super::{Checker, duplicate_name, duplicate_setting, unknown_word};
+use super::{Checker, duplicate_setting, unknown_word};
 use super::{label_from_id, values};
 use crate::diag::{Code, Diagnostic, SourceFile, Span};
 use crate::model::*;
@@ -27,19 +27,9 @@ impl Checker<'_> {
         let mut steps = Vec::new();
         let mut seen: HashMap<String, Span> = HashMap::new();
         for s in &w.steps {
-            if let Some(first) = seen.get(&s.id.name) {
-                self.report(duplicate_name(
-                    Code::DuplicateStep,
-                    "step",
-                    &s.id.name,
-                    file,
-                    s.id.span,
-                    file,
-                    *first,
-                ));
+            if !self.first_of(&mut seen, (Code::DuplicateStep, "step"), &s.id, file) {
                 continue;
             }
-            seen.insert(s.id.name.clone(), s.id.span);
             let mut help: Option<(String, Span)> = None;
             let mut signoff: Option<(Option<SignOff>, Span)> = None;
             let mut step_fields = Vec::new();
@@ -141,19 +131,10 @@ impl Checker<'_> {
                     reset = Some((duration, *span));
                 }
                 ast::SignOffItem::Feedback(g) => {
-                    if let Some(first) = groups_seen.get(&g.id.name) {
-                        self.report(duplicate_name(
-                            Code::DuplicateFeedbackGroup,
-                            "feedback group",
-                            &g.id.name,
-                            file,
-                            g.id.span,
-                            file,
-                            *first,
-                        ));
+                    let what = (Code::DuplicateFeedbackGroup, "feedback group");
+                    if !self.first_of(&mut groups_seen, what, &g.id, file) {
                         continue;
                     }
-                    groups_seen.insert(g.id.name.clone(), g.id.span);
                     if g.id.name == "final" {
                         self.report(
                             Diagnostic::new(Code::ReservedName, file, g.id.span, "reserved", "feedback group cannot be named `final`")

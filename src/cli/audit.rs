@@ -1,7 +1,7 @@
 //! `govrt audit verify`.
 
+use super::global::{Global, Outcome, exit};
 use super::runtime::{engine_error, open, print_json};
-use super::{Cli, Outcome, exit};
 use clap::Subcommand;
 use std::io::Write;
 
@@ -13,7 +13,7 @@ pub enum AuditCommand {
 }
 
 /// `govrt audit verify`.
-pub fn audit(cli: &Cli, command: &AuditCommand) -> Outcome {
+pub fn audit(cli: &Global, command: &AuditCommand) -> Outcome {
     let AuditCommand::Verify = command;
     let mut engine = tryo!(open(cli, false));
     match engine.audit_verify() {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{CliError, Outcome, exit};
+use super::global::{CliError, Outcome, exit};
 use crate::check;
 use crate::diag::{self, Summary};
 use crate::syntax::fmt;

@@ -1,7 +1,7 @@
 //! `govrt init` and `govrt blueprint load|list|show`.
 
+use super::global::{Global, Outcome, exit};
 use super::runtime::{engine_error, open, print_json};
-use super::{Cli, Outcome, exit};
 use crate::engine::{self};
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -28,7 +28,7 @@ pub enum BlueprintCommand {
 }
 
 /// `govrt init`: the given folder, or the standard set compiled into govrt.
-pub fn init(cli: &Cli, blueprints: Option<&PathBuf>) -> Outcome {
+pub fn init(cli: &Global, blueprints: Option<&PathBuf>) -> Outcome {
     let mut engine = tryo!(open(cli, true));
     let (result, source) = match blueprints {
         Some(dir) => (
@@ -66,7 +66,7 @@ pub(super) fn print_load(report: &engine::LoadReport) {
 }
 
 /// `govrt blueprint …`.
-pub fn blueprint(cli: &Cli, command: &BlueprintCommand) -> Outcome {
+pub fn blueprint(cli: &Global, command: &BlueprintCommand) -> Outcome {
     let mut engine = tryo!(open(cli, matches!(command, BlueprintCommand::Load { .. })));
     let result = match command {
         BlueprintCommand::Load { paths } => engine.load_blueprints(paths, None).map(|report| {

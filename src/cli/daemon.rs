@@ -1,12 +1,12 @@
 //! Background work and the daemon: `govrt tick` and `govrt serve`.
 
+use super::global::{CliError, Global, Outcome, exit};
 use super::runtime::{engine_error, open, parse_time, print_json};
-use super::{Cli, CliError, Outcome, exit};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// `govrt tick [--now]`: due resets, then pending mail (with `--smtp`).
-pub fn tick(cli: &Cli, now: Option<&String>) -> Outcome {
+pub fn tick(cli: &Global, now: Option<&String>) -> Outcome {
     let now = match now {
         Some(t) => Some(tryo!(parse_time(t, "--now"))),
         None => None,
@@ -68,7 +68,7 @@ pub(super) const POOL_SIZE: usize = 8;
 
 /// `govrt serve`.
 pub fn serve(
-    cli: &Cli,
+    cli: &Global,
     listen: &str,
     blueprints: Option<&PathBuf>,
     tick_seconds: u64,

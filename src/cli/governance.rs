@@ -1,10 +1,10 @@
 //! What governance says of items: `status`, `reviews`, `deploy check` and
 //! `matrix`.
 
+use super::global::{Global, Outcome, exit};
 use super::items::print_item;
 use super::runtime::{engine_error, identity, open, print_json, reader, refusal, with_reader};
 use super::signoffs::print_signoff;
-use super::{Cli, Outcome, exit};
 use crate::engine::{DeployVerdict, Refusal, StatusView, values};
 use clap::Subcommand;
 
@@ -24,7 +24,7 @@ pub enum DeployCommand {
 }
 
 /// `govrt status ITEM`.
-pub fn status(cli: &Cli, item: i64) -> Outcome {
+pub fn status(cli: &Global, item: i64) -> Outcome {
     let json = cli.json;
     with_reader(
         cli,
@@ -61,7 +61,7 @@ pub(super) fn print_status(s: &StatusView) {
 }
 
 /// `govrt reviews [--user USER]`.
-pub fn reviews(cli: &Cli, user: Option<&String>) -> Outcome {
+pub fn reviews(cli: &Global, user: Option<&String>) -> Outcome {
     let mut engine = tryo!(open(cli, false));
     let caller = tryo!(reader(cli, &mut engine));
     let target = match user {
@@ -113,7 +113,7 @@ pub fn reviews(cli: &Cli, user: Option<&String>) -> Outcome {
 }
 
 /// `govrt deploy check`.
-pub fn deploy(cli: &Cli, command: &DeployCommand) -> Outcome {
+pub fn deploy(cli: &Global, command: &DeployCommand) -> Outcome {
     let DeployCommand::Check {
         item,
         infrastructure,
@@ -143,7 +143,7 @@ pub fn deploy(cli: &Cli, command: &DeployCommand) -> Outcome {
 }
 
 /// `govrt matrix`.
-pub fn matrix(cli: &Cli, blueprint: Option<&String>, view: Option<&String>) -> Outcome {
+pub fn matrix(cli: &Global, blueprint: Option<&String>, view: Option<&String>) -> Outcome {
     let json = cli.json;
     with_reader(
         cli,

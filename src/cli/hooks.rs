@@ -1,7 +1,7 @@
 //! `govrt hook test`: one hook run on a stored item or on item JSON.
 
+use super::global::{CliError, Global, Outcome, exit};
 use super::runtime::{print_json, with_caller};
-use super::{Cli, CliError, Outcome, exit};
 use crate::engine::{self};
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -29,7 +29,7 @@ pub enum HookCommand {
 }
 
 /// `govrt hook test`.
-pub fn hook(cli: &Cli, command: &HookCommand) -> Outcome {
+pub fn hook(cli: &Global, command: &HookCommand) -> Outcome {
     let HookCommand::Test {
         function,
         item,

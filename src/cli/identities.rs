@@ -1,7 +1,7 @@
 //! `govrt user`, `group`, `apikey` and `token`: people and credentials.
 
+use super::global::{Global, Outcome, exit};
 use super::runtime::{engine_error, open, print_json};
-use super::{Cli, Outcome, exit};
 use crate::engine::{self};
 use clap::Subcommand;
 
@@ -79,7 +79,7 @@ pub enum Identities<'a> {
 }
 
 /// `govrt user|group|apikey|token …`.
-pub fn identities(cli: &Cli, which: Identities<'_>) -> Outcome {
+pub fn identities(cli: &Global, which: Identities<'_>) -> Outcome {
     let mut engine = tryo!(open(cli, false));
     let json = cli.json;
     let result: engine::Result<()> = (|| {

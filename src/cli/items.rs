@@ -1,8 +1,8 @@
 //! `govrt item …`: create, show, list, set, advance, move, delete, history.
 
+use super::global::{Global, Outcome};
 use super::runtime::{print_json, split_assignment, with_caller, with_reader};
 use super::signoffs::summarize;
-use super::{Cli, Outcome};
 use crate::engine::{self, FieldChange, values};
 use clap::Subcommand;
 
@@ -110,7 +110,7 @@ pub(super) fn print_item(item: &engine::ItemView) {
 }
 
 /// `govrt item …`.
-pub fn item(cli: &Cli, command: &ItemCommand) -> Outcome {
+pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
     let json = cli.json;
     match command {
         ItemCommand::Create {
@@ -247,7 +247,7 @@ pub fn item(cli: &Cli, command: &ItemCommand) -> Outcome {
 
 /// `item set` and `item unset`: one edit of an item's fields.
 pub(super) fn change_fields(
-    cli: &Cli,
+    cli: &Global,
     item: i64,
     changes: &[FieldChange],
     expect_revision: Option<i64>,

@@ -9,6 +9,7 @@ mod audit;
 mod blueprint_files;
 mod blueprints;
 mod daemon;
+mod global;
 mod governance;
 mod hooks;
 mod identities;
@@ -16,73 +17,21 @@ mod items;
 mod signoffs;
 mod subscriptions;
 
-use identities::Identities;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// The documented exit codes.
-pub mod exit {
-    /// Success.
-    pub const OK: u8 = 0;
-    /// Refused: invalid blueprint, invalid input, not permitted, …
-    pub const REFUSED: u8 = 1;
-    /// Usage error (clap's own code).
-    pub const USAGE: u8 = 2;
-    /// Deploy check: confirmation required.
-    pub const CONFIRM: u8 = 3;
-    /// Deploy check: blocked.
-    pub const BLOCKED: u8 = 4;
-    /// Internal error: a bug.
-    pub const INTERNAL: u8 = 70;
-}
+pub use global::{CliError, Global, Outcome, exit};
 
 /// govrt: governance for AI and ML work — blueprints, workflows, sign-offs, deployment gating.
 #[derive(Debug, Parser)]
 #[command(name = "govrt", version, about, long_about = None)]
 pub struct Cli {
-    /// The SQLite database (created by `init`).
-    #[arg(long, global = true, env = "GOVRT_DB", default_value = "./govrt.db")]
-    pub db: PathBuf,
-    /// The user a local command acts as.
-    #[arg(long = "as", global = true, env = "GOVRT_USER", value_name = "USER")]
-    pub as_user: Option<String>,
-    /// Where mail goes: smtp://host:port, smtps://…, smtp://user:pass@host:port?tls=starttls.
-    #[arg(long, global = true, env = "GOVRT_SMTP", value_name = "URL")]
-    pub smtp: Option<String>,
-    /// Sender address of mail.
-    #[arg(
-        long,
-        global = true,
-        env = "GOVRT_MAIL_FROM",
-        default_value = "govrt@localhost",
-        value_name = "ADDR"
-    )]
-    pub mail_from: String,
-    /// How links in mail reach the daemon.
-    #[arg(
-        long,
-        global = true,
-        env = "GOVRT_BASE_URL",
-        default_value = "http://127.0.0.1:8080",
-        value_name = "URL"
-    )]
-    pub base_url: String,
-    /// Machine output: one JSON document on stdout.
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// Durability of commits: FULL (survives a power cut) or NORMAL.
-    #[arg(
-        long,
-        global = true,
-        env = "GOVRT_SYNC",
-        default_value = "FULL",
-        value_name = "FULL|NORMAL"
-    )]
-    pub sync: String,
+    /// The options every command takes.
+    #[command(flatten)]
+    pub global: Global,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -206,95 +155,49 @@ pub enum Command {
     },
 }
 
-/// What a command ended with: an exit code and, for refusals, the error to print.
-#[derive(Debug)]
-pub enum Outcome {
-    /// Done, with this exit code (0, or 1/3/4 where the command says so itself).
-    Exit(u8),
-    /// Refused or failed: printed as text, or as `{"error": …}` with `--json`.
-    Error(CliError),
-}
-
-/// An error a command reports to the user.
-#[derive(Debug)]
-pub struct CliError {
-    /// Stable code, e.g. `invalid_input`.
-    pub code: &'static str,
-    /// One line.
-    pub message: String,
-    /// How to fix it.
-    pub help: Option<String>,
-    /// The exit code.
-    pub exit: u8,
-}
-
-impl CliError {
-    /// An invalid input (exit 1).
-    pub fn invalid_input(message: impl Into<String>, help: Option<String>) -> Self {
-        CliError {
-            code: "invalid_input",
-            message: message.into(),
-            help,
-            exit: exit::REFUSED,
-        }
-    }
-
-    /// A bug (exit 70).
-    pub fn internal(message: impl Into<String>) -> Self {
-        CliError {
-            code: "internal",
-            message: format!(
-                "internal error (a bug in govrt, please report it): {}",
-                message.into()
-            ),
-            help: None,
-            exit: exit::INTERNAL,
-        }
-    }
-}
-
 /// Runs the parsed command line and returns the process exit code.
-pub fn run(cli: Cli) -> ExitCode {
+pub fn run(parsed: Cli) -> ExitCode {
+    let cli = &parsed.global;
     let json = cli.json;
-    let outcome = match &cli.command {
+    let outcome = match &parsed.command {
         Command::Validate(args) => blueprint_files::validate(args, json),
         Command::Fmt(args) => blueprint_files::fmt(args, json),
         Command::Explain { code } => explain(code, json),
-        Command::Init { blueprints } => blueprints::init(&cli, blueprints.as_ref()),
-        Command::Blueprint(c) => blueprints::blueprint(&cli, c),
-        Command::User(c) => identities::identities(&cli, Identities::User(c)),
-        Command::Group(c) => identities::identities(&cli, Identities::Group(c)),
-        Command::Apikey(c) => identities::identities(&cli, Identities::ApiKey(c)),
-        Command::Token(c) => identities::identities(&cli, Identities::Token(c)),
-        Command::Item(c) => items::item(&cli, c),
-        Command::Status { item } => governance::status(&cli, *item),
-        Command::Reviews { user } => governance::reviews(&cli, user.as_ref()),
-        Command::Signoff(c) => signoffs::signoff(&cli, c),
-        Command::Deploy(c) => governance::deploy(&cli, c),
+        Command::Init { blueprints } => blueprints::init(cli, blueprints.as_ref()),
+        Command::Blueprint(c) => blueprints::blueprint(cli, c),
+        Command::User(c) => identities::identities(cli, identities::Identities::User(c)),
+        Command::Group(c) => identities::identities(cli, identities::Identities::Group(c)),
+        Command::Apikey(c) => identities::identities(cli, identities::Identities::ApiKey(c)),
+        Command::Token(c) => identities::identities(cli, identities::Identities::Token(c)),
+        Command::Item(c) => items::item(cli, c),
+        Command::Status { item } => governance::status(cli, *item),
+        Command::Reviews { user } => governance::reviews(cli, user.as_ref()),
+        Command::Signoff(c) => signoffs::signoff(cli, c),
+        Command::Deploy(c) => governance::deploy(cli, c),
         Command::Matrix { blueprint, view } => {
-            governance::matrix(&cli, blueprint.as_ref(), view.as_ref())
+            governance::matrix(cli, blueprint.as_ref(), view.as_ref())
         }
-        Command::Audit(c) => audit::audit(&cli, c),
-        Command::Hook(c) => hooks::hook(&cli, c),
+        Command::Audit(c) => audit::audit(cli, c),
+        Command::Hook(c) => hooks::hook(cli, c),
         Command::Serve {
             listen,
             blueprints,
             tick_seconds,
             static_dir,
         } => daemon::serve(
-            &cli,
+            cli,
             listen,
             blueprints.as_ref(),
             *tick_seconds,
             static_dir.clone(),
         ),
-        Command::Subscribe { item } => subscriptions::subscribe(&cli, *item),
+        Command::Subscribe { item } => subscriptions::subscribe(cli, *item),
         Command::Unsubscribe { item, user, token } => {
-            subscriptions::unsubscribe(&cli, *item, user.as_ref(), token.as_ref())
+            subscriptions::unsubscribe(cli, *item, user.as_ref(), token.as_ref())
         }
-        Command::Subscriptions { user } => subscriptions::subscriptions(&cli, user.as_ref()),
-        Command::Outbox { pending } => subscriptions::outbox(&cli, *pending),
-        Command::Tick { now } => daemon::tick(&cli, now.as_ref()),
+        Command::Subscriptions { user } => subscriptions::subscriptions(cli, user.as_ref()),
+        Command::Outbox { pending } => subscriptions::outbox(cli, *pending),
+        Command::Tick { now } => daemon::tick(cli, now.as_ref()),
     };
     match outcome {
         Outcome::Exit(code) => ExitCode::from(code),

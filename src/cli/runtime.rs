@@ -4,7 +4,7 @@
 //! one; each command parses its arguments, calls the engine once, and prints
 //! the result for people or, with `--json`, as one JSON document.
 
-use super::{Cli, CliError, Outcome, exit};
+use super::global::{CliError, Global, Outcome, exit};
 use crate::diag::{self, Summary};
 use crate::engine::{self, Engine, EngineError, Identity, Refusal};
 use crate::store::Durability;
@@ -87,7 +87,7 @@ fn cli_help(r: &Refusal) -> Option<String> {
 }
 
 /// The engine on the database of `--db`; it must exist unless `create`.
-pub(super) fn open(cli: &Cli, create: bool) -> Result<Engine, Outcome> {
+pub(super) fn open(cli: &Global, create: bool) -> Result<Engine, Outcome> {
     if !create && !cli.db.exists() {
         return Err(Outcome::Error(CliError::invalid_input(
             format!("no database at `{}`", cli.db.display()),
@@ -104,7 +104,7 @@ pub(super) fn open(cli: &Cli, create: bool) -> Result<Engine, Outcome> {
 }
 
 /// The identity of `--as`.
-pub(super) fn identity(cli: &Cli, engine: &mut Engine) -> Result<Identity, Outcome> {
+pub(super) fn identity(cli: &Global, engine: &mut Engine) -> Result<Identity, Outcome> {
     let Some(name) = &cli.as_user else {
         return Err(Outcome::Error(CliError {
             code: "usage",
@@ -120,7 +120,7 @@ pub(super) fn identity(cli: &Cli, engine: &mut Engine) -> Result<Identity, Outco
 
 /// The identity of `--as`, or, for commands that only read, the local
 /// owner of the database file (an admin, as with `sqlite3`), named `local`.
-pub(super) fn reader(cli: &Cli, engine: &mut Engine) -> Result<Identity, Outcome> {
+pub(super) fn reader(cli: &Global, engine: &mut Engine) -> Result<Identity, Outcome> {
     match &cli.as_user {
         Some(_) => identity(cli, engine),
         None => Ok(Identity {
@@ -153,7 +153,7 @@ macro_rules! tryo {
 
 /// Runs `f` with the engine and the caller, mapping engine errors.
 pub(super) fn with_caller<T>(
-    cli: &Cli,
+    cli: &Global,
     f: impl FnOnce(&mut Engine, &Identity) -> engine::Result<T>,
     show: impl FnOnce(&T),
 ) -> Outcome {
@@ -170,7 +170,7 @@ pub(super) fn with_caller<T>(
 
 /// Like [`with_caller`], for commands that only read: `--as` is optional.
 pub(super) fn with_reader<T>(
-    cli: &Cli,
+    cli: &Global,
     f: impl FnOnce(&mut Engine, &Identity) -> engine::Result<T>,
     show: impl FnOnce(&T),
 ) -> Outcome {

@@ -1,7 +1,7 @@
 //! `govrt signoff …`: every sign-off action, and how its result is printed.
 
+use super::global::{CliError, Global, Outcome};
 use super::runtime::{parse_time, print_json, with_caller};
-use super::{Cli, CliError, Outcome};
 use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
 use crate::engine::signoff::{Action, Event, Verdict as FeedbackVerdict};
 use crate::engine::{self};
@@ -207,7 +207,7 @@ pub(super) fn print_signoff(v: &engine::SignOffView) {
 }
 
 /// `govrt signoff …`.
-pub fn signoff(cli: &Cli, command: &SignOffCommand) -> Outcome {
+pub fn signoff(cli: &Global, command: &SignOffCommand) -> Outcome {
     let notify = matches!(
         command,
         SignOffCommand::RequestReview { notify: true, .. }

@@ -1,12 +1,12 @@
 //! Following items and the mail queue: `subscribe`, `unsubscribe`,
 //! `subscriptions`, `outbox`.
 
+use super::global::{CliError, Global, Outcome, exit};
 use super::runtime::{engine_error, open, print_json, reader, refusal, with_caller};
-use super::{Cli, CliError, Outcome, exit};
 use crate::engine::Refusal;
 
 /// `govrt subscribe ITEM`.
-pub fn subscribe(cli: &Cli, item: i64) -> Outcome {
+pub fn subscribe(cli: &Global, item: i64) -> Outcome {
     let json = cli.json;
     with_caller(
         cli,
@@ -22,7 +22,12 @@ pub fn subscribe(cli: &Cli, item: i64) -> Outcome {
 }
 
 /// `govrt unsubscribe ITEM [--user U --token T]`.
-pub fn unsubscribe(cli: &Cli, item: i64, user: Option<&String>, token: Option<&String>) -> Outcome {
+pub fn unsubscribe(
+    cli: &Global,
+    item: i64,
+    user: Option<&String>,
+    token: Option<&String>,
+) -> Outcome {
     let json = cli.json;
     let done = move |_: &()| {
         if json {
@@ -55,7 +60,7 @@ pub fn unsubscribe(cli: &Cli, item: i64, user: Option<&String>, token: Option<&S
 }
 
 /// `govrt subscriptions [--user U]`.
-pub fn subscriptions(cli: &Cli, user: Option<&String>) -> Outcome {
+pub fn subscriptions(cli: &Global, user: Option<&String>) -> Outcome {
     let mut engine = tryo!(open(cli, false));
     let caller = tryo!(reader(cli, &mut engine));
     let name = match user {
@@ -94,7 +99,7 @@ pub fn subscriptions(cli: &Cli, user: Option<&String>) -> Outcome {
 }
 
 /// `govrt outbox [--pending]`.
-pub fn outbox(cli: &Cli, pending: bool) -> Outcome {
+pub fn outbox(cli: &Global, pending: bool) -> Outcome {
     let mut engine = tryo!(open(cli, false));
     match engine.outbox(pending) {
         Ok(rows) => {

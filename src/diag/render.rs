@@ -4,7 +4,8 @@
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde::Serialize;
 
-use super::{Diagnostic, Severity};
+use super::code::Severity;
+use super::diagnostic::Diagnostic;
 
 /// Renders one diagnostic as a graphical report, `width` columns wide.
 pub fn render_human(diagnostic: &Diagnostic, color: bool, width: usize) -> String {

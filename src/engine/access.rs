@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::Engine;
+use super::core::Engine;
 use super::error::{Refusal, Result, refuse, script_failed};
 use super::script_view::script_view;
-use super::sets::{LoadedSet, SetCache};
+use super::set_cache::{LoadedSet, SetCache};
 use super::signoff::{Actor, Needed, SignOffState};
 use super::values;
 use crate::model::{Blueprint, Principal, PrincipalRef};
@@ -146,6 +146,32 @@ impl Resolver<'_> {
         self.matches_any(list, 0, 0)
     }
 
+    /// Refuses unless `who` has `permission`; `what` is what they tried.
+    pub(super) fn require(
+        &self,
+        permission: Permission,
+        what: impl FnOnce() -> String,
+    ) -> Result<()> {
+        if self.has(permission) {
+            Ok(())
+        } else {
+            refuse(Refusal::NotPermitted {
+                who: self.who.name.clone(),
+                what: what(),
+            })
+        }
+    }
+
+    /// The blueprint of the item itself.
+    pub(super) fn own_blueprint(&self) -> Result<&Blueprint> {
+        self.blueprint(0).ok_or_else(|| {
+            Refusal::NotFound {
+                what: format!("blueprint `{}`", self.chain[0].blueprint),
+            }
+            .into()
+        })
+    }
+
     /// The actor facts for the sign-off of `step`, delegations applied. The
     /// `reviewers` hook is asked only about the groups in `needed`: for the
     /// others only the blueprint's reviewers count (the action at hand does
@@ -233,20 +259,24 @@ impl Engine {
         who: &Identity,
         id: i64,
     ) -> Result<(Vec<ItemRow>, Arc<LoadedSet>)> {
-        let chain = Self::chain(tx, id)?;
-        let set = cache.get(tx, &chain[0].blueprint, chain[0].version)?;
-        if !(Resolver {
+        let (chain, set) = Self::loaded(tx, cache, id)?;
+        let resolver = Resolver {
             set: &set,
             chain: &chain,
             who,
-        })
-        .has(Permission::Read)
-        {
-            return refuse(Refusal::NotPermitted {
-                who: who.name.clone(),
-                what: format!("read item {id}"),
-            });
-        }
+        };
+        resolver.require(Permission::Read, || format!("read item {id}"))?;
+        Ok((chain, set))
+    }
+
+    /// An item with its ancestors and the set it runs against; no permission checked.
+    pub(super) fn loaded(
+        tx: &Tx<'_>,
+        cache: &mut SetCache,
+        id: i64,
+    ) -> Result<(Vec<ItemRow>, Arc<LoadedSet>)> {
+        let chain = Self::chain(tx, id)?;
+        let set = cache.get(tx, &chain[0].blueprint, chain[0].version)?;
         Ok((chain, set))
     }
 
@@ -294,9 +324,6 @@ impl Engine {
             who,
         };
         let item = &chain[0];
-        let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
-            what: "blueprint".into(),
-        })?;
-        f(&resolver, item, blueprint)
+        f(&resolver, item, resolver.own_blueprint()?)
     }
 }

@@ -1,8 +1,8 @@
 //! The audit trail: an item's events, and the verification of the hash chain
 //! with every pointer into it.
 
-use super::Engine;
 use super::access::Identity;
+use super::core::Engine;
 use super::error::{EngineError, Refusal, Result, refuse};
 use super::history::AuditEntry;
 

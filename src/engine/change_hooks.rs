@@ -6,7 +6,7 @@ use serde_json::{Value as Json, json};
 
 use super::error::{Refusal, Result, refuse, script_failed};
 use super::script_view::item_script_view;
-use super::sets::LoadedSet;
+use super::set_cache::LoadedSet;
 use super::values;
 use crate::model::FieldType;
 use crate::store::ItemRow;

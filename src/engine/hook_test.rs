@@ -3,8 +3,8 @@
 
 use serde_json::{Value as Json, json};
 
-use super::Engine;
 use super::access::Identity;
+use super::core::Engine;
 use super::error::{Refusal, Result, refuse, script_failed};
 use super::script_view::script_view;
 

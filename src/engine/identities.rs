@@ -5,8 +5,8 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::access::Identity;
+use super::core::{Engine, new_secret};
 use super::error::{Refusal, Result, refuse};
-use super::{Engine, new_secret};
 use crate::store::UserRow;
 
 impl Engine {

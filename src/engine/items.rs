@@ -10,16 +10,16 @@ use serde_json::{Value as Json, json};
 use super::access::{Identity, Permission, Resolver};
 use super::actions::ItemAction;
 use super::change_hooks::run_change_hooks;
+use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse, script_failed};
 use super::mail::{SignOffEvents, mails_for};
 use super::script_view::script_view;
-use super::sets::LoadedSet;
+use super::set_cache::LoadedSet;
 use super::signoff::{SignOffState, Status};
 use super::values;
 use super::views::ItemView;
 use super::views::view;
 use super::workflow::{self, StepFacts};
-use super::{Engine, now_or};
 use crate::model::{Blueprint, FieldType, Principal, PrincipalRef};
 use crate::store::{ItemRow, NewEvent, Tx};
 
@@ -190,12 +190,7 @@ impl Engine {
                     chain: &chain,
                     who,
                 };
-                if !resolver.has(Permission::Read) {
-                    return refuse(Refusal::NotPermitted {
-                        who: who.name.clone(),
-                        what: format!("read item {p}"),
-                    });
-                }
+                resolver.require(Permission::Read, || format!("read item {p}"))?;
             }
             (Some(_), None) => {
                 return refuse(Refusal::InvalidValue {
@@ -267,17 +262,7 @@ impl Engine {
 
     /// An item, if the caller may read it.
     pub fn item(&mut self, who: &Identity, id: i64) -> Result<ItemView> {
-        let tx = self.store.read()?;
-        let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;
-        let resolver = Resolver {
-            set: &set,
-            chain: &chain,
-            who,
-        };
-        let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
-            what: format!("blueprint `{}`", chain[0].blueprint),
-        })?;
-        Ok(view(&chain[0], blueprint))
+        self.with_readable(who, id, |_, item, blueprint| Ok(view(item, blueprint)))
     }
 
     /// Items the caller may read, optionally filtered.
@@ -443,15 +428,8 @@ impl Engine {
             ancestors: Ancestors::ForPermissions,
         };
         self.change_item(who, id, how, |tx, resolver, item| {
-            if !resolver.has(Permission::Write) {
-                return refuse(Refusal::NotPermitted {
-                    who: who.name.clone(),
-                    what: format!("edit item {id}"),
-                });
-            }
-            let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
-                what: "blueprint".into(),
-            })?;
+            resolver.require(Permission::Write, || format!("edit item {id}"))?;
+            let blueprint = resolver.own_blueprint()?;
             let before = item.fields.clone();
             let touched = Self::parse_changes(tx, blueprint, item, changes)?;
             let diff: BTreeMap<&String, Json> = touched
@@ -513,15 +491,10 @@ impl Engine {
             ancestors: Ancestors::ForPermissions,
         };
         self.change_item(who, id, how, |_, resolver, item| {
-            if !resolver.has(Permission::Write) {
-                return refuse(Refusal::NotPermitted {
-                    who: who.name.clone(),
-                    what: format!("move item {id} in its workflow"),
-                });
-            }
-            let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
-                what: "blueprint".into(),
+            resolver.require(Permission::Write, || {
+                format!("move item {id} in its workflow")
             })?;
+            let blueprint = resolver.own_blueprint()?;
             let Some(workflow) = &blueprint.workflow else {
                 return refuse(Refusal::InvalidValue {
                     what: "move".into(),
@@ -621,19 +594,13 @@ impl Engine {
     ) -> Result<()> {
         let now = now_or(now);
         let tx = self.store.write()?;
-        let chain = Self::chain(&tx, id)?;
-        let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
+        let (chain, set) = Self::loaded(&tx, &mut self.cache, id)?;
         let resolver = Resolver {
             set: &set,
             chain: &chain,
             who,
         };
-        if !resolver.has(Permission::Delete) {
-            return refuse(Refusal::NotPermitted {
-                who: who.name.clone(),
-                what: format!("delete item {id}"),
-            });
-        }
+        resolver.require(Permission::Delete, || format!("delete item {id}"))?;
         if tx.has_children(id)? {
             return refuse(Refusal::InvalidValue {
                 what: "delete".into(),

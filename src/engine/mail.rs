@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::access::{Identity, Resolver};
+use super::core::{Engine, new_secret, now_or};
 use super::error::Result;
-use super::sets::LoadedSet;
+use super::set_cache::LoadedSet;
 use super::signoff::{Event, Needed};
-use super::{Engine, new_secret, now_or};
 use crate::store::{ItemRow, Tx};
 
 /// Who is mailed about a notice.

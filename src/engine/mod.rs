@@ -12,6 +12,7 @@ mod access;
 pub mod actions;
 mod audit;
 mod change_hooks;
+mod core;
 mod error;
 mod history;
 mod hook_test;
@@ -20,6 +21,7 @@ mod items;
 mod mail;
 mod queries;
 mod script_view;
+mod set_cache;
 mod sets;
 pub mod signoff;
 mod signoffs;
@@ -29,75 +31,14 @@ pub mod values;
 mod views;
 pub mod workflow;
 
-use chrono::{DateTime, Utc};
-
-use crate::store::{Durability, Store};
-
 pub use access::Identity;
+pub use core::{Engine, new_secret};
 pub use error::{EngineError, Refusal, Result};
 pub use history::{AuditEntry, Happened, SignOffEntry};
 pub use hook_test::HookSubject;
 pub use items::FieldChange;
 pub use mail::{CLAIM_TIMEOUT_SECS, DeliveryReport, MAX_ATTEMPTS};
-pub use sets::{LoadReport, LoadedSet};
+pub use set_cache::LoadedSet;
+pub use sets::LoadReport;
 pub use signoffs::{SignOffRequest, TickReport};
 pub use views::*;
-
-use sets::SetCache;
-
-/// The engine over one database.
-pub struct Engine {
-    store: Store,
-    cache: SetCache,
-    base_url: String,
-}
-
-pub(crate) fn now_or(now: Option<DateTime<Utc>>) -> DateTime<Utc> {
-    now.unwrap_or_else(Utc::now)
-}
-
-/// Random secrets for API keys and tokens, hex-encoded.
-pub fn new_secret(prefix: &str) -> Result<String> {
-    let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| EngineError::System(format!("no randomness available for a secret: {e}")))?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("{prefix}_{hex}"))
-}
-
-impl Engine {
-    /// Opens the engine on a database.
-    pub fn open(path: &std::path::Path, durability: Durability) -> Result<Engine> {
-        Ok(Engine {
-            store: Store::open(path, durability)?,
-            cache: SetCache::default(),
-            base_url: "http://127.0.0.1:8080".into(),
-        })
-    }
-
-    /// Starts a group commit (see [`crate::store::Store::begin_batch`]):
-    /// the actions until [`Engine::commit_batch`] reach the disk together.
-    pub fn begin_batch(&mut self) -> Result<()> {
-        Ok(self.store.begin_batch()?)
-    }
-
-    /// Commits the actions since [`Engine::begin_batch`], or none of them.
-    pub fn commit_batch(&mut self) -> Result<()> {
-        let result = self.store.commit_batch();
-        if result.is_err() {
-            // A blueprint set loaded in the batch is not stored after all.
-            self.cache = SetCache::default();
-        }
-        Ok(result?)
-    }
-
-    /// How links in mail reach the daemon.
-    pub fn set_base_url(&mut self, url: &str) {
-        self.base_url = url.to_string();
-    }
-
-    /// `PRAGMA integrity_check`.
-    pub fn integrity_check(&self) -> Result<String> {
-        Ok(self.store.integrity_check()?)
-    }
-}

@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::access::{Identity, Permission, Resolver};
+use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse};
 use super::signoff::{Needed, Status};
 use super::status::{decide, status_of};
 use super::views::*;
-use super::{Engine, now_or};
 
 impl Engine {
     /// The governance status of an item.
@@ -54,9 +54,7 @@ impl Engine {
             chain: &chain,
             who,
         };
-        let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound {
-            what: "blueprint".into(),
-        })?;
+        let blueprint = resolver.own_blueprint()?;
         let Some(infra) = set
             .infrastructures
             .get(&crate::model::InfrastructureId(infrastructure.to_string()))

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Refusal;
+use super::error::Refusal;
 use crate::model::Duration;
 pub use crate::model::signoff::{
     Decision, Delegation, Review, Round, SignOffState, Status, Verdict,

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::access::{Identity, Permission};
 use super::actions::{ActionArgs, ItemAction, Verb};
+use super::core::{Engine, now_or};
 use super::error::{EngineError, Refusal, Result, refuse, script_failed};
 use super::items::{Ancestors, Change, ChangeOptions};
 use super::mail::SignOffEvents;
@@ -17,7 +18,6 @@ use super::script_view::script_view;
 use super::signoff::{self, Action, Needed};
 use super::status::{rules_of, signoff_view};
 use super::views::{Allowed, Permitted, SignOffView};
-use super::{Engine, now_or};
 
 /// A sign-off action with how it is to be done.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ impl Engine {
             ancestors: Ancestors::Always,
         };
         self.change_item(who, id, how, |tx, resolver, item| {
-            let blueprint = resolver.blueprint(0).ok_or_else(|| Refusal::NotFound { what: "blueprint".into() })?;
+            let blueprint = resolver.own_blueprint()?;
             let step_id = match step.map(str::to_string).or_else(|| item.step.clone()) {
                 Some(s) => s,
                 None => return refuse(Refusal::NotFound { what: format!("sign-off (a `{}` has no workflow)", blueprint.id) }),
@@ -179,17 +179,9 @@ impl Engine {
                     |action: &Action| signoff::apply(&state, action, &actor, &rules, now).is_ok();
                 let mut actions = Vec::new();
                 let plain = |verb: Verb| Allowed { verb, group: None };
-                for verb in [
-                    Verb::RequestReview,
-                    Verb::RequestFinalApproval,
-                    Verb::BackToFeedback,
-                    Verb::Approve,
-                    Verb::Reject,
-                    Verb::Abandon,
-                    Verb::CancelAbandon,
-                    Verb::Reset,
-                    Verb::ScheduleReset,
-                ] {
+                // Feedback and delegations are per group, below.
+                let per_group = |v: &Verb| matches!(v, Verb::GiveFeedback | Verb::Delegate);
+                for verb in Verb::REQUESTED.into_iter().filter(|v| !per_group(v)) {
                     let args = ActionArgs {
                         at: Some(now),
                         ..ActionArgs::default()

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::access::{Identity, Permission, Resolver};
+use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse};
 use super::mail::unsubscribe_secret;
-use super::{Engine, now_or};
 
 impl Engine {
     /// Subscribes (or, with `false`, unsubscribes) a user to an item and its descendants.
@@ -20,20 +20,14 @@ impl Engine {
     ) -> Result<()> {
         let now = now_or(now);
         let tx = self.store.write()?;
-        let chain = Self::chain(&tx, id)?;
-        let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
-        if subscribed
-            && !(Resolver {
+        let (chain, set) = Self::loaded(&tx, &mut self.cache, id)?;
+        if subscribed {
+            let resolver = Resolver {
                 set: &set,
                 chain: &chain,
                 who,
-            })
-            .has(Permission::Read)
-        {
-            return refuse(Refusal::NotPermitted {
-                who: who.name.clone(),
-                what: format!("read item {id}"),
-            });
+            };
+            resolver.require(Permission::Read, || format!("read item {id}"))?;
         }
         if who.api_key {
             return refuse(Refusal::InvalidValue {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::Refusal;
+use super::error::Refusal;
 use super::signoff::Status;
 
 /// Where an item's workflow stands.

@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 
 use crate::engine::HookSubject;
 
-use super::Shared;
 use super::api_items::ok;
 use super::auth::{Caller, admin_only};
 use super::error::{ApiError, ApiResult};
 use super::pool::{with_engine, with_writer};
+use super::state::Shared;
 
 #[derive(Deserialize)]
 pub(super) struct HookBody {

@@ -12,8 +12,9 @@ use crate::engine::FieldChange;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
+use super::field_text::field_text;
 use super::pool::{with_engine, with_writer};
-use super::{Shared, field_text};
+use super::state::Shared;
 
 pub(super) fn ok<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResult {
     Ok((status, Json(json!(value))).into_response())

@@ -10,11 +10,11 @@ use crate::engine::SignOffRequest;
 use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
 use crate::engine::signoff::{Action, Verdict as FeedbackVerdict};
 
-use super::Shared;
 use super::api_items::ok;
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
 use super::pool::{with_engine, with_writer};
+use super::state::Shared;
 
 #[derive(Deserialize, Default)]
 pub(super) struct SignOffBody {

@@ -7,11 +7,11 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Shared;
 use super::api_items::ok;
 use super::auth::Caller;
 use super::error::ApiResult;
 use super::pool::{with_engine, with_writer};
+use super::state::Shared;
 
 #[derive(Deserialize)]
 pub(super) struct UnsubscribeQuery {

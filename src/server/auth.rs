@@ -5,9 +5,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 
 use crate::engine::Identity;
 
-use super::Shared;
 use super::error::ApiError;
 use super::pool::with_engine;
+use super::state::Shared;
 
 /// The authenticated caller of an API request: a handler that takes it
 /// answers 401 before anything else of the request is looked at.

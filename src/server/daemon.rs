@@ -9,7 +9,7 @@ use crate::engine::Engine;
 
 use super::pool::{run_blocking, write_loop};
 use super::routes::router;
-use super::{AppState, ServerConfig, Shared};
+use super::state::{AppState, ServerConfig, Shared};
 
 pub(super) async fn background(state: Shared, every: Duration) {
     let mut interval = tokio::time::interval(every);

@@ -6,17 +6,6 @@
 //! SQLite allows one writer at a time: the engine sits behind one mutex and
 //! every call runs on the blocking pool, so requests never stall the runtime.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use serde_json::Value;
-
-use crate::engine::Engine;
-use crate::notify::Sender;
-
 mod api_admin;
 mod api_items;
 mod api_signoffs;
@@ -24,61 +13,23 @@ mod api_subscriptions;
 mod auth;
 mod daemon;
 mod error;
+mod field_text;
 mod pages;
 mod pool;
 mod routes;
+mod state;
 mod web;
 mod web_reply;
 mod web_session;
 
 pub use daemon::serve;
-use pool::Job;
 pub use routes::{OPENAPI, ROUTES};
-
-/// How the daemon runs.
-pub struct ServerConfig {
-    /// Where to listen.
-    pub listen: SocketAddr,
-    /// The blueprint folder reloaded on SIGHUP and `POST /api/v1/blueprints` (default: none, the stored set stays).
-    pub blueprints: Option<PathBuf>,
-    /// The mail sender, if `--smtp` was given.
-    pub sender: Option<Sender>,
-    /// How often due resets and mail are processed.
-    pub tick_every: Duration,
-    /// A folder served as static files under `/static` (the load benchmark's ceiling).
-    pub static_dir: Option<PathBuf>,
-}
-
-struct AppState {
-    /// One engine (one SQLite connection) per concurrent request: readers
-    /// never wait for a writer (WAL), writers queue on SQLite's lock.
-    engines: Mutex<Vec<Engine>>,
-    permits: tokio::sync::Semaphore,
-    /// Every write goes to the writer thread (see [`write_loop`]).
-    jobs: std::sync::mpsc::Sender<Job>,
-    blueprints: Option<PathBuf>,
-    sender: Option<Sender>,
-    requests: AtomicU64,
-    errors: AtomicU64,
-    ticks: AtomicU64,
-    /// Signed-in browsers of the web UI.
-    sessions: web_session::Sessions,
-}
-
-type Shared = Arc<AppState>;
-
-/// A field value as the engine reads typed input (a list as `a,b`), and as
-/// the web UI's forms and tables show it.
-fn field_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(field_text).collect::<Vec<_>>().join(","),
-        other => other.to_string(),
-    }
-}
+pub use state::ServerConfig;
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     #[test]

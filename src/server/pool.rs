@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use crate::engine::Engine;
 
 use super::error::ApiError;
-use super::{AppState, Shared};
+use super::state::{AppState, Finish, Job, Shared};
 
 /// Puts an engine back into the pool when dropped, even if its user panicked.
 pub(super) struct Lease<'a> {
@@ -52,12 +52,6 @@ pub(super) async fn run_blocking<T: Send + 'static>(
     drop(permit);
     result
 }
-
-/// Reports a job's result once its batch is committed (or failed to be).
-pub(super) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
-
-/// A write for the writer thread.
-pub(super) type Job = Box<dyn FnOnce(&mut Engine) -> Finish + Send>;
 
 /// Most writes committed together.
 pub(super) const MAX_BATCH: usize = 64;

@@ -13,7 +13,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::Shared;
 use super::api_admin::{
     add_group, add_member, add_user, blueprints, create_api_key, create_token, groups, hook_test,
     reload_blueprints, users,
@@ -23,6 +22,7 @@ use super::api_items::{
 };
 use super::api_signoffs::{deploy, matrix, reviews, signoff};
 use super::api_subscriptions::{subscribe, subscriptions, unsubscribe, unsubscribe_link};
+use super::state::Shared;
 use super::web;
 
 /// The OpenAPI document of this API (kept in sync with [`ROUTES`] by a test).

@@ -10,15 +10,15 @@
 //! The buttons shown are those [`Engine::permitted`] allows; the engine still
 //! decides when one is pressed, so a stale page can never do more than the API.
 
-use super::Shared;
 use super::api_signoffs::{SignOffBody, signoff_action};
 use super::error::ApiError;
 use super::pages::{self, Notice};
 use super::pages::{ListFilter, Viewer};
 use super::pool::{with_engine, with_writer};
+use super::state::{Session, Shared};
 use super::web_reply::{api_error_page, html, notice, page_error};
 use super::web_session::{
-    COOKIE, Fields, Posted, SESSION_LIFETIME, Session, cookie, local_path, same_origin,
+    COOKIE, Fields, Posted, SESSION_LIFETIME, cookie, local_path, same_origin,
 };
 use crate::engine::{Engine, FieldChange, Identity, SignOffRequest};
 use crate::model::FieldType;
@@ -204,7 +204,7 @@ pub(super) fn field_changes(
             continue;
         };
         let text = form_value(&field.ty, raw.trim());
-        let before = current.get(&id).map(super::field_text);
+        let before = current.get(&id).map(super::field_text::field_text);
         match (text.is_empty(), before) {
             (true, None) => {}
             (true, Some(_)) => changes.push(FieldChange::Unset(id)),

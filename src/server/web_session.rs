@@ -2,9 +2,9 @@
 //! `Viewer` extractor (with the way back to sign-in), and the checks every
 //! posted form passes (CSRF secret, same origin).
 
-use super::Shared;
 use super::pages::Viewer;
 use super::pool::with_engine;
+use super::state::Shared;
 use super::web_reply::page_error;
 use axum::Form;
 use axum::extract::FromRequestParts;
@@ -12,26 +12,13 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The session cookie's name.
 pub(super) const COOKIE: &str = "govrt_session";
 
 /// A session ends this long after sign-in.
 pub(super) const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
-
-/// A signed-in browser.
-pub(super) struct Session {
-    /// The token the browser signed in with (checked on every request).
-    pub(super) secret: String,
-    /// The CSRF secret every form of the session sends back.
-    pub(super) csrf: String,
-    /// When it began.
-    pub(super) started: Instant,
-}
-
-/// The sessions of the daemon, by id.
-pub(super) type Sessions = std::sync::Mutex<HashMap<String, Session>>;
 
 pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -7,9 +7,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use super::GENESIS;
+use super::connection::Tx;
+use super::error::StoreError;
+use super::rows::ts;
 use super::rows::*;
-use super::{StoreError, Tx, ts};
+
+/// The hash an empty audit chain starts from.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The hash of an event, chained to the previous one.
 pub fn event_hash(

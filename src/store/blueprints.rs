@@ -3,8 +3,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
+use super::connection::Tx;
+use super::error::StoreError;
+use super::rows::ts;
 use super::rows::*;
-use super::{StoreError, Tx, ts};
 
 impl Tx<'_> {
     /// Stores the files of a loaded set; returns its id.

@@ -2,9 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
 
+use super::connection::Tx;
+use super::error::StoreError;
+use super::rows::ts;
 use super::rows::*;
-use super::{StoreError, Tx, ts};
 
 impl Tx<'_> {
     /// Adds a user; false if the name is taken.
@@ -129,4 +132,9 @@ impl Tx<'_> {
             .query_row(params![hash], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
+}
+
+/// The SHA-256 of a secret, as stored (secrets themselves never are).
+pub fn secret_hash(secret: &str) -> String {
+    format!("{:x}", Sha256::digest(secret.as_bytes()))
 }

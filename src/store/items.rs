@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
+use super::connection::Tx;
+use super::error::StoreError;
+use super::rows::ts;
 use super::rows::*;
-use super::{StoreError, Tx, ts};
 
 impl Tx<'_> {
     /// Inserts an item (its id is assigned); returns the id.

@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
+use super::connection::Tx;
+use super::error::StoreError;
+use super::rows::ts;
 use super::rows::*;
-use super::{StoreError, Tx, ts};
 
 impl Tx<'_> {
     /// Queues messages for an event (one per recipient, at most).

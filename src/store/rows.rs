@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{StoreError, parse_ts};
+use super::error::StoreError;
 use crate::model::signoff::SignOffState;
 
 /// A stored item.
@@ -273,4 +273,12 @@ pub(super) fn finish_item(
     item.signoffs = serde_json::from_str(&signoffs)?;
     item.subscribers = serde_json::from_str(&subscribers)?;
     Ok(item)
+}
+
+pub(super) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub(super) fn parse_ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc))
 }

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use rusqlite::params;
 
-use super::{StoreError, Tx};
+use super::connection::Tx;
+use super::error::StoreError;
 
 impl Tx<'_> {
     /// Sets a user's subscription to an item (true) or an explicit

@@ -1,8 +1,13 @@
 //! Store tests: migrating an old database, and the item cache across
 //! connections and rollbacks.
 
-use super::*;
 use std::collections::BTreeMap;
+
+use chrono::Utc;
+use rusqlite::{Connection, params};
+
+use super::schema::MIGRATIONS;
+use super::*;
 
 const AT: &str = "2026-01-01T00:00:00Z";
 

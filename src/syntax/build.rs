@@ -1,10 +1,9 @@
 //! pest pairs → the typed nodes of [`super::ast`], with byte spans and the
 //! doc comments attached to what they document.
 
-use super::Rule;
 use super::ast::*;
 use super::errors::is_keyword;
-use super::span_of;
+use super::grammar::{Rule, span_of};
 use crate::diag::Span;
 use pest::iterators::Pair;
 
@@ -150,6 +149,37 @@ pub(super) fn build_declaration(pair: Pair<'_, Rule>) -> Declaration {
     }
 }
 
+/// The opening every named declaration shares: its docs and span, its id
+/// and label where present, and the parts that follow.
+pub(super) struct Opening<'a> {
+    /// Doc comment lines.
+    pub(super) docs: Vec<String>,
+    /// The whole declaration.
+    pub(super) span: Span,
+    /// The id (empty where the declaration has none).
+    pub(super) id: Ident,
+    /// The label, if given.
+    pub(super) label: Option<StringLit>,
+    /// The parts after the id and label.
+    pub(super) parts: std::iter::Peekable<std::vec::IntoIter<Pair<'a, Rule>>>,
+}
+
+/// The opening of the declaration `pair`.
+pub(super) fn opening(pair: Pair<'_, Rule>) -> Opening<'_> {
+    let span = span_of(&pair);
+    let (docs, rest) = split_docs(pair);
+    let mut parts = rest.into_iter().peekable();
+    let id = first_ident(&mut parts);
+    let label = take_label(&mut parts);
+    Opening {
+        docs,
+        span,
+        id,
+        label,
+        parts,
+    }
+}
+
 pub(super) fn take_label(
     parts: &mut std::iter::Peekable<std::vec::IntoIter<Pair<'_, Rule>>>,
 ) -> Option<StringLit> {
@@ -171,11 +201,13 @@ pub(super) fn first_ident(
 }
 
 pub(super) fn build_blueprint(pair: Pair<'_, Rule>) -> BlueprintDecl {
-    let span = span_of(&pair);
-    let (docs, rest) = split_docs(pair);
-    let mut parts = rest.into_iter().peekable();
-    let id = first_ident(&mut parts);
-    let label = take_label(&mut parts);
+    let Opening {
+        docs,
+        span,
+        id,
+        label,
+        parts,
+    } = opening(pair);
     let items = with_docs(parts, build_blueprint_item);
     BlueprintDecl {
         docs,
@@ -203,11 +235,7 @@ pub(super) fn build_blueprint_item(pair: Pair<'_, Rule>) -> Option<BlueprintItem
         Rule::script => BlueprintItem::Script(build_setting(pair, build_string)?),
         Rule::field => BlueprintItem::Field(build_field(pair)),
         Rule::role => {
-            let span = span_of(&pair);
-            let (docs, rest) = split_docs(pair);
-            let mut parts = rest.into_iter().peekable();
-            let id = first_ident(&mut parts);
-            let principals = parts.next().map(build_principals).unwrap_or_default();
+            let (docs, span, id, principals) = build_named_principals(pair);
             BlueprintItem::Role(RoleDecl {
                 docs,
                 span,
@@ -216,11 +244,7 @@ pub(super) fn build_blueprint_item(pair: Pair<'_, Rule>) -> Option<BlueprintItem
             })
         }
         Rule::permission => {
-            let span = span_of(&pair);
-            let (docs, rest) = split_docs(pair);
-            let mut parts = rest.into_iter().peekable();
-            let kind = first_ident(&mut parts);
-            let principals = parts.next().map(build_principals).unwrap_or_default();
+            let (docs, span, kind, principals) = build_named_principals(pair);
             BlueprintItem::Permission(PermissionDecl {
                 docs,
                 span,
@@ -235,11 +259,13 @@ pub(super) fn build_blueprint_item(pair: Pair<'_, Rule>) -> Option<BlueprintItem
             BlueprintItem::Workflow(WorkflowDecl { docs, span, steps })
         }
         Rule::matrix => {
-            let span = span_of(&pair);
-            let (docs, rest) = split_docs(pair);
-            let mut parts = rest.into_iter().peekable();
-            let id = first_ident(&mut parts);
-            let label = take_label(&mut parts);
+            let Opening {
+                docs,
+                span,
+                id,
+                label,
+                parts,
+            } = opening(pair);
             let axes = parts
                 .map(|axis| {
                     let span = span_of(&axis);
@@ -271,6 +297,17 @@ pub(super) fn build_blueprint_item(pair: Pair<'_, Rule>) -> Option<BlueprintItem
         }
         _ => return None,
     })
+}
+
+/// A declaration of a name and a principal list (`role` and `permission`):
+/// its docs, span, name and principals.
+fn build_named_principals(pair: Pair<'_, Rule>) -> (Vec<String>, Span, Ident, Vec<PrincipalExpr>) {
+    let span = span_of(&pair);
+    let (docs, rest) = split_docs(pair);
+    let mut parts = rest.into_iter().peekable();
+    let name = first_ident(&mut parts);
+    let principals = parts.next().map(build_principals).unwrap_or_default();
+    (docs, span, name, principals)
 }
 
 pub(super) fn build_field(pair: Pair<'_, Rule>) -> FieldDecl {
@@ -412,11 +449,13 @@ pub(super) fn build_principal(pair: Pair<'_, Rule>) -> PrincipalExpr {
 }
 
 pub(super) fn build_step(pair: Pair<'_, Rule>) -> StepDecl {
-    let span = span_of(&pair);
-    let (docs, rest) = split_docs(pair);
-    let mut parts = rest.into_iter().peekable();
-    let id = first_ident(&mut parts);
-    let label = take_label(&mut parts);
+    let Opening {
+        docs,
+        span,
+        id,
+        label,
+        mut parts,
+    } = opening(pair);
     let block = parts.next().map(|block| {
         with_docs(block.into_inner(), |item| {
             let span = span_of(&item);
@@ -492,11 +531,13 @@ pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
 }
 
 pub(super) fn build_feedback(pair: Pair<'_, Rule>) -> FeedbackDecl {
-    let span = span_of(&pair);
-    let (docs, rest) = split_docs(pair);
-    let mut parts = rest.into_iter().peekable();
-    let id = first_ident(&mut parts);
-    let label = take_label(&mut parts);
+    let Opening {
+        docs,
+        span,
+        id,
+        label,
+        parts,
+    } = opening(pair);
     let items = parts
         .filter_map(|p| {
             let s = span_of(&p);
@@ -521,11 +562,13 @@ pub(super) fn build_feedback(pair: Pair<'_, Rule>) -> FeedbackDecl {
 }
 
 pub(super) fn build_infrastructure(pair: Pair<'_, Rule>) -> InfrastructureDecl {
-    let span = span_of(&pair);
-    let (docs, rest) = split_docs(pair);
-    let mut parts = rest.into_iter().peekable();
-    let id = first_ident(&mut parts);
-    let label = take_label(&mut parts);
+    let Opening {
+        docs,
+        span,
+        id,
+        label,
+        parts,
+    } = opening(pair);
     let items = parts
         .filter_map(|p| {
             let s = span_of(&p);

@@ -1,8 +1,7 @@
 //! Syntax errors in a blueprint author's words: what was expected (tokens,
 //! not grammar rules), what was found, where, and how to fix it.
 
-use super::GovParser;
-use super::Rule;
+use super::grammar::{GovParser, Rule};
 use crate::diag::{Code, Diagnostic, SourceFile, Span};
 use pest::Parser as _;
 use pest::error::InputLocation;
@@ -273,53 +272,6 @@ pub(super) fn syntax_help(text: &str, pos: usize, expected: &[Rule]) -> Option<S
         return None;
     };
     Some(help.to_string())
-}
-
-/// Pest spans of rules that end in an optional part also cover the blanks and
-/// comments skipped before that part was tried; this moves `end` back to the
-/// end of the last real token.
-pub(super) fn trim_end(text: &str, start: usize, mut end: usize) -> usize {
-    let bytes = text.as_bytes();
-    loop {
-        let before = end;
-        while end > start && bytes[end - 1].is_ascii_whitespace() {
-            end -= 1;
-        }
-        if end == before && end < text.len() && bytes.get(end.wrapping_sub(1)) != Some(&b'/') {
-            // Fast path: the span ends on a token, not in skipped text.
-            return end;
-        }
-        if end >= start + 4 && text[..end].ends_with("*/") {
-            if let Some(open) = text[start..end - 2].rfind("/*") {
-                end = start + open;
-                continue;
-            }
-        }
-        let line_start = text[start..end]
-            .rfind('\n')
-            .map_or(start, |i| start + i + 1);
-        match line_comment_start(&text[line_start..end]) {
-            Some(i) => end = line_start + i,
-            None => return end,
-        }
-    }
-}
-
-/// Where a `//` comment starts in one line, outside strings.
-pub(super) fn line_comment_start(line: &str) -> Option<usize> {
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    let mut in_string = false;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if in_string => i += 1,
-            b'"' => in_string = !in_string,
-            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 pub(super) fn is_keyword(rule: Rule) -> bool {

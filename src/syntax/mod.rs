@@ -7,18 +7,14 @@ pub mod ast;
 mod build;
 mod errors;
 pub mod fmt;
+mod grammar;
 
-use crate::diag::{Diagnostic, SourceFile, Span};
+use crate::diag::{Diagnostic, SourceFile};
 use build::{build_declaration, with_docs};
-use errors::{syntax_error, trim_end};
+use errors::syntax_error;
+use grammar::{GovParser, Rule};
 use pest::Parser as _;
-use pest::iterators::Pair;
-use pest_derive::Parser;
 use std::sync::Arc;
-
-#[derive(Parser)]
-#[grammar = "grammar/govern.pest"]
-struct GovParser;
 
 /// Parses one file into its syntax tree, or the syntax error that stopped it.
 pub fn parse(file: &Arc<SourceFile>) -> Result<ast::File, Box<Diagnostic>> {
@@ -35,20 +31,6 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<ast::File, Box<Diagnostic>> {
         }
         Err(error) => Err(Box::new(syntax_error(file, &error))),
     }
-}
-
-// ------------------------------------------------------------------ tree building
-//
-// The grammar guarantees the shape of every pair, so the builders below walk
-// children by rule and skip keywords; a shape the grammar cannot produce is
-// simply not matched.
-
-fn span_of(pair: &Pair<'_, Rule>) -> Span {
-    let span = pair.as_span();
-    Span::new(
-        span.start(),
-        trim_end(span.get_input(), span.start(), span.end()),
-    )
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The item page: workflow bar, one panel per sign-off with exactly the
 //! actions the viewer may take, deploy decisions, fields and following.
 
-use super::{
+use super::frame::{
     ItemPage, Notice, Viewer, csrf, error_box, layout, policy_name, status_badge, verdict_badge,
     workflow_badge,
 };
@@ -9,7 +9,7 @@ use crate::engine::actions::Verb;
 use crate::engine::workflow::{StepState, WorkflowState};
 use crate::engine::{SignOffView, StatusView};
 use crate::model::FieldType;
-use crate::server::field_text;
+use crate::server::field_text::field_text;
 use maud::{Markup, html};
 use serde_json::Value;
 

@@ -1,11 +1,11 @@
 //! The list pages: items of a blueprint (filtered, paged, with a new-item
 //! form), the tree of items, and the reviews waiting for the viewer.
 
-use super::item::field_input;
-use super::{
+use super::frame::{
     ListFilter, Notice, PAGE_SIZE, Viewer, csrf, error_box, layout, status_badge, step_label,
     verdict_badge, workflow_badge,
 };
+use super::item::field_input;
 use crate::engine::signoff::Status;
 use crate::engine::{ItemView, PendingReview, StatusView};
 use crate::model::Blueprint;

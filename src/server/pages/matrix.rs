@@ -1,10 +1,10 @@
 //! The matrix view: an SVG chart of items by two fields, with the same
 //! points as a table.
 
-use super::{Notice, Viewer, error_box, layout};
+use super::frame::{Notice, Viewer, error_box, layout};
 use crate::engine::MatrixView;
 use crate::model::{Blueprint, FieldType};
-use crate::server::field_text;
+use crate::server::field_text::field_text;
 use maud::{Markup, html};
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 //! An item's timeline: its audit events, in words.
 
-use super::{Viewer, layout};
+use super::frame::{Viewer, layout};
 use crate::engine::ItemView;
 use crate::engine::signoff::Action;
 use crate::engine::{AuditEntry, Happened};

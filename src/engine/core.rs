@@ -1,0 +1,70 @@
+//! The `Engine` itself: its database, the cache of compiled blueprint sets,
+//! the base URL of links in mail, and group commit. Each group of actions is
+//! an `impl Engine` block in its own file beside this one.
+
+use chrono::{DateTime, Utc};
+
+use super::error::{EngineError, Result};
+use super::set_cache::SetCache;
+use crate::store::{Durability, Store};
+
+/// The engine over one database.
+pub struct Engine {
+    /// The database.
+    pub(super) store: Store,
+    /// The compiled blueprint sets items run against.
+    pub(super) cache: SetCache,
+    /// How links in mail reach the daemon.
+    pub(super) base_url: String,
+}
+
+/// The time given, or now.
+pub(super) fn now_or(now: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    now.unwrap_or_else(Utc::now)
+}
+
+/// Random secrets for API keys and tokens, hex-encoded.
+pub fn new_secret(prefix: &str) -> Result<String> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| EngineError::System(format!("no randomness available for a secret: {e}")))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{prefix}_{hex}"))
+}
+
+impl Engine {
+    /// Opens the engine on a database.
+    pub fn open(path: &std::path::Path, durability: Durability) -> Result<Engine> {
+        Ok(Engine {
+            store: Store::open(path, durability)?,
+            cache: SetCache::default(),
+            base_url: "http://127.0.0.1:8080".into(),
+        })
+    }
+
+    /// Starts a group commit (see [`crate::store::Store::begin_batch`]):
+    /// the actions until [`Engine::commit_batch`] reach the disk together.
+    pub fn begin_batch(&mut self) -> Result<()> {
+        Ok(self.store.begin_batch()?)
+    }
+
+    /// Commits the actions since [`Engine::begin_batch`], or none of them.
+    pub fn commit_batch(&mut self) -> Result<()> {
+        let result = self.store.commit_batch();
+        if result.is_err() {
+            // A blueprint set loaded in the batch is not stored after all.
+            self.cache = SetCache::default();
+        }
+        Ok(result?)
+    }
+
+    /// How links in mail reach the daemon.
+    pub fn set_base_url(&mut self, url: &str) {
+        self.base_url = url.to_string();
+    }
+
+    /// `PRAGMA integrity_check`.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.store.integrity_check()?)
+    }
+}

@@ -1,0 +1,64 @@
+//! What the daemon's handlers share: its configuration, the state behind
+//! every request (engine pool, writer queue, counters, web sessions), and the
+//! types of what goes through them.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::engine::Engine;
+use crate::notify::Sender;
+
+/// How the daemon runs.
+pub struct ServerConfig {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The blueprint folder reloaded on SIGHUP and `POST /api/v1/blueprints` (default: none, the stored set stays).
+    pub blueprints: Option<PathBuf>,
+    /// The mail sender, if `--smtp` was given.
+    pub sender: Option<Sender>,
+    /// How often due resets and mail are processed.
+    pub tick_every: Duration,
+    /// A folder served as static files under `/static` (the load benchmark's ceiling).
+    pub static_dir: Option<PathBuf>,
+}
+
+pub(super) struct AppState {
+    /// One engine (one SQLite connection) per concurrent request: readers
+    /// never wait for a writer (WAL), writers queue on SQLite's lock.
+    pub(super) engines: Mutex<Vec<Engine>>,
+    pub(super) permits: tokio::sync::Semaphore,
+    /// Every write goes to the writer thread (see [`write_loop`]).
+    pub(super) jobs: std::sync::mpsc::Sender<Job>,
+    pub(super) blueprints: Option<PathBuf>,
+    pub(super) sender: Option<Sender>,
+    pub(super) requests: AtomicU64,
+    pub(super) errors: AtomicU64,
+    pub(super) ticks: AtomicU64,
+    /// Signed-in browsers of the web UI.
+    pub(super) sessions: Sessions,
+}
+
+pub(super) type Shared = Arc<AppState>;
+
+/// Reports a job's result once its batch is committed (or failed to be).
+pub(super) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// A write for the writer thread.
+pub(super) type Job = Box<dyn FnOnce(&mut Engine) -> Finish + Send>;
+
+/// A signed-in browser.
+pub(super) struct Session {
+    /// The token the browser signed in with (checked on every request).
+    pub(super) secret: String,
+    /// The CSRF secret every form of the session sends back.
+    pub(super) csrf: String,
+    /// When it began.
+    pub(super) started: Instant,
+}
+
+/// The sessions of the daemon, by id.
+pub(super) type Sessions = std::sync::Mutex<HashMap<String, Session>>;

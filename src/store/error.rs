@@ -1,0 +1,20 @@
+//! Storage failures: I/O, SQLite, corrupt rows, a schema too new.
+
+/// A storage failure (I/O, SQLite, corrupt rows).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused or failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored JSON document does not parse.
+    #[error("corrupt stored data: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The database was made by a newer govrt.
+    #[error("the database schema version {found} is newer than this govrt understands ({known})")]
+    TooNew {
+        /// The schema version found.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+}
