@@ -208,6 +208,7 @@ impl Checker<'_> {
         let mut reviewers: Option<(Vec<Principal>, Span)> = None;
         let mut min: Option<(u32, Span)> = None;
         let mut help: Option<(String, Span)> = None;
+        let mut required: Option<Span> = None;
         let mut valid = true;
         for item in &g.items {
             match item {
@@ -247,6 +248,12 @@ impl Checker<'_> {
                         }
                     }
                 }
+                ast::FeedbackItem::Required(span) => {
+                    if let Some(first) = required {
+                        self.report(duplicate_setting(file, "required", *span, first));
+                    }
+                    required = Some(*span);
+                }
                 ast::FeedbackItem::Help(h, span) => {
                     if let Some((_, first)) = help {
                         self.report(duplicate_setting(file, "help", *span, first));
@@ -278,6 +285,7 @@ impl Checker<'_> {
             doc: g.docs.join("\n").trim().to_string(),
             reviewers,
             min: min.map_or(1, |(m, _)| m),
+            required: required.is_some(),
             help: help.map(|(h, _)| h),
         })
     }
@@ -290,6 +298,7 @@ impl Checker<'_> {
     ) -> Option<FinalApproval> {
         let mut reviewers: Option<(Vec<Principal>, Span)> = None;
         let mut not_requester: Option<Span> = None;
+        let mut no_major: Option<Span> = None;
         for item in &f.items {
             match item {
                 ast::FinalItem::Reviewers(list, span) => {
@@ -305,6 +314,12 @@ impl Checker<'_> {
                     }
                     not_requester = Some(*span);
                 }
+                ast::FinalItem::NoMajor(span) => {
+                    if let Some(first) = no_major {
+                        self.report(duplicate_setting(file, "no major", *span, first));
+                    }
+                    no_major = Some(*span);
+                }
             }
         }
         let Some((reviewers, _)) = reviewers else {
@@ -318,6 +333,7 @@ impl Checker<'_> {
             doc: f.docs.join("\n").trim().to_string(),
             reviewers,
             not_requester: not_requester.is_some(),
+            no_major: no_major.is_some(),
         })
     }
 }

@@ -80,7 +80,11 @@ fn cli_help(r: &Refusal) -> Option<String> {
         Refusal::ScriptFailed { .. } => {
             "fix the script (`govrt validate` checks it; `govrt hook test` runs one hook); nothing was changed".into()
         }
-        Refusal::NotFound { .. } | Refusal::InvalidValue { .. } | Refusal::RefusedByRule { .. } => {
+        Refusal::NotFound { .. }
+        | Refusal::InvalidValue { .. }
+        | Refusal::RefusedByRule { .. }
+        | Refusal::FeedbackRequired { .. }
+        | Refusal::MajorIssueOpen { .. } => {
             return r.help();
         }
     })

@@ -68,11 +68,17 @@ pub enum SignOffCommand {
         /// A comment.
         #[arg(long)]
         comment: Option<String>,
+        /// Why: recorded in the audit trail and the mail.
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Abandon the sign-off (locks the workflow).
     Abandon {
         #[command(flatten)]
         target: SignOffTarget,
+        /// Why: recorded in the audit trail and the mail.
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Cancel an abandon, restoring state and reviews.
     CancelAbandon {
@@ -83,14 +89,20 @@ pub enum SignOffCommand {
     Reset {
         #[command(flatten)]
         target: SignOffTarget,
+        /// Why: recorded in the audit trail and the mail.
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Schedule a reset.
     ScheduleReset {
         #[command(flatten)]
         target: SignOffTarget,
-        /// When (RFC 3339).
+        /// When (RFC 3339, in the future).
         #[arg(long)]
         at: String,
+        /// Why: recorded in the audit trail and the mail.
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Delegate one's review of a group (or `final`) to a user.
     Delegate {
@@ -213,6 +225,13 @@ pub fn signoff(cli: &Global, command: &SignOffCommand) -> Outcome {
         SignOffCommand::RequestReview { notify: true, .. }
             | SignOffCommand::RequestFinal { notify: true, .. }
     );
+    let reason = match command {
+        SignOffCommand::Reject { reason, .. }
+        | SignOffCommand::Abandon { reason, .. }
+        | SignOffCommand::Reset { reason, .. }
+        | SignOffCommand::ScheduleReset { reason, .. } => reason.clone(),
+        _ => None,
+    };
     let none = ActionArgs::default();
     let (target, verb, args) = match command {
         SignOffCommand::RequestReview { target, .. } => (target, Verb::RequestReview, none),
@@ -245,17 +264,19 @@ pub fn signoff(cli: &Global, command: &SignOffCommand) -> Outcome {
             };
             (target, Verb::Approve, args)
         }
-        SignOffCommand::Reject { target, comment } => {
+        SignOffCommand::Reject {
+            target, comment, ..
+        } => {
             let args = ActionArgs {
                 comment: comment.clone(),
                 ..none
             };
             (target, Verb::Reject, args)
         }
-        SignOffCommand::Abandon { target } => (target, Verb::Abandon, none),
+        SignOffCommand::Abandon { target, .. } => (target, Verb::Abandon, none),
         SignOffCommand::CancelAbandon { target } => (target, Verb::CancelAbandon, none),
-        SignOffCommand::Reset { target } => (target, Verb::Reset, none),
-        SignOffCommand::ScheduleReset { target, at } => {
+        SignOffCommand::Reset { target, .. } => (target, Verb::Reset, none),
+        SignOffCommand::ScheduleReset { target, at, .. } => {
             let args = ActionArgs {
                 at: Some(tryo!(parse_time(at, "--at"))),
                 ..none
@@ -293,6 +314,7 @@ pub fn signoff(cli: &Global, command: &SignOffCommand) -> Outcome {
                 step: target.step.as_deref(),
                 action,
                 notify,
+                reason,
                 now: None,
             };
             e.signoff_with(who, target.item, request)

@@ -45,6 +45,22 @@ pub enum Refusal {
         /// Its state.
         status: String,
     },
+    /// A `required` feedback group does not have its `min` current reviews.
+    #[error("feedback group `{group}` is required and has {have} of its {min} reviews")]
+    FeedbackRequired {
+        /// The group.
+        group: String,
+        /// Its current reviews.
+        have: usize,
+        /// The reviews it needs.
+        min: u32,
+    },
+    /// The final approval says `no major` and a current review is MAJOR_ISSUE.
+    #[error("the final approval says `no major` and {} gave MAJOR_ISSUE", reviewers.join(", "))]
+    MajorIssueOpen {
+        /// Who gave MAJOR_ISSUE.
+        reviewers: Vec<String>,
+    },
     /// The item changed since the revision the caller expected.
     #[error("item {item} is at revision {actual}, not {expected}")]
     StaleRevision {
@@ -92,6 +108,8 @@ impl Refusal {
             Refusal::LockedWorkflow { .. } => "locked_workflow",
             Refusal::MissingRequiredFields { .. } => "missing_required_fields",
             Refusal::SignOffRequired { .. } => "signoff_required",
+            Refusal::FeedbackRequired { .. } => "feedback_required",
+            Refusal::MajorIssueOpen { .. } => "major_issue_open",
             Refusal::StaleRevision { .. } => "stale_revision",
             Refusal::NotFound { .. } => "not_found",
             Refusal::InvalidValue { .. } => "invalid_value",
@@ -122,6 +140,12 @@ impl Refusal {
             }
             Refusal::StaleRevision { .. } => {
                 "read the item again and retry with its current revision".into()
+            }
+            Refusal::FeedbackRequired { .. } => {
+                "wait for the group's reviews: the item's status shows who may give them".into()
+            }
+            Refusal::MajorIssueOpen { .. } => {
+                "the reviewers who found a major issue must change their review; rejecting stays possible".into()
             }
             Refusal::NotFound { .. } => return None,
             Refusal::InvalidValue { .. } => return None,

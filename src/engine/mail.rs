@@ -35,6 +35,8 @@ pub(super) struct SignOffEvents {
     pub(super) events: Vec<Event>,
     /// A review or final-approval request that mails the eligible reviewers.
     pub(super) notify: bool,
+    /// What the actor wrote with it (a comment or a reason), for the mail.
+    pub(super) note: Option<String>,
 }
 
 /// The messages an action sends (DESIGN.md "Notifications"), from its
@@ -196,6 +198,7 @@ pub(super) fn mails_for(
             state: state.status.as_str().to_string(),
             actor: who.name.clone(),
             what,
+            note: signoff.note.clone(),
         };
         let mut secret = None;
         for (user, address) in recipients {

@@ -167,6 +167,36 @@ pub struct Rules<'a> {
     pub not_requester: bool,
     /// An approved sign-off is reset this long after approval.
     pub reset_every: Option<Duration>,
+    /// The `required` feedback groups with their `min`: the final approval
+    /// can be neither requested nor given until each has its reviews.
+    pub required: Vec<(&'a str, u32)>,
+    /// `no major`: no approval while any current review is MAJOR_ISSUE.
+    pub no_major: bool,
+}
+
+impl Rules<'_> {
+    /// The first `required` group short of its `min` current reviews.
+    fn missing_feedback(&self, state: &SignOffState) -> Option<Refusal> {
+        self.required.iter().find_map(|&(group, min)| {
+            let have = state.reviews_of(group).count();
+            (have < min as usize).then(|| Refusal::FeedbackRequired {
+                group: group.to_string(),
+                have,
+                min,
+            })
+        })
+    }
+
+    /// Under `no major`, the reviewers whose current review is MAJOR_ISSUE.
+    fn open_major_issues(&self, state: &SignOffState) -> Option<Refusal> {
+        let reviewers: Vec<String> = state
+            .reviews
+            .iter()
+            .filter(|r| r.verdict == Verdict::MajorIssue)
+            .map(|r| r.reviewer.clone())
+            .collect();
+        (self.no_major && !reviewers.is_empty()).then_some(Refusal::MajorIssueOpen { reviewers })
+    }
 }
 
 fn transition(from: Status, action: &Action) -> Refusal {
@@ -353,6 +383,9 @@ pub fn apply(
                     "request the final approval (write permission needed)",
                 ));
             }
+            if let Some(refusal) = rules.missing_feedback(state) {
+                return Err(refusal);
+            }
             next.status = Status::WaitingForApproval;
             if next.requester.is_none() {
                 next.requester = Some(actor.name.to_string());
@@ -395,6 +428,14 @@ pub fn apply(
                     who: actor.name.to_string(),
                     what: "decide on a sign-off they requested (`not requester`: separation of duties)".into(),
                 });
+            }
+            if approved {
+                if let Some(refusal) = rules
+                    .missing_feedback(state)
+                    .or_else(|| rules.open_major_issues(state))
+                {
+                    return Err(refusal);
+                }
             }
             let edited = from != Status::WaitingForApproval;
             let target = if approved {
@@ -468,6 +509,16 @@ pub fn apply(
                     "schedule a reset (write permission or final approver needed)",
                 ));
             }
+            if *at <= now {
+                // It would fall due at the next tick: a reset now, without saying so.
+                return Err(Refusal::InvalidValue {
+                    what: format!(
+                        "reset time `{}`",
+                        at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                    ),
+                    why: "it is not in the future (to reset now, reset the sign-off)".into(),
+                });
+            }
             next.scheduled_reset_at = Some(*at);
             vec![Event::ResetScheduled { at: *at }]
         }
@@ -522,6 +573,17 @@ mod tests {
                 amount: 6,
                 unit: DurationUnit::Month,
             }),
+            required: vec![],
+            no_major: false,
+        }
+    }
+
+    /// `risk` is required with two reviews, and the final approval says `no major`.
+    fn strict_rules() -> Rules<'static> {
+        Rules {
+            required: vec![("risk", 2)],
+            no_major: true,
+            ..rules()
         }
     }
 
@@ -857,6 +919,42 @@ mod tests {
             let a = apply(&state, &action, &one, &rules(), t(2));
             let b = apply(&state, &action, &other, &rules(), t(2));
             prop_assert_eq!(a, b);
+        }
+
+        /// Under a required group and `no major`, no sequence of actions by
+        /// anyone reaches a final approval request or an approval without the
+        /// group's `min` current reviews, nor an approval over a current
+        /// MAJOR_ISSUE; and the strict rules refuse only what the plain ones
+        /// allow for those reasons.
+        #[test]
+        fn required_feedback_and_no_major_cannot_be_skipped(
+            steps in prop::collection::vec((any_action(), any_actor(), 0i64..48), 1..40),
+        ) {
+            let strict = strict_rules();
+            let mut state = SignOffState::default();
+            for (action, who, hour) in steps {
+                let actor = actor_of(&who);
+                let plain = apply(&state, &action, &actor, &rules(), t(hour));
+                match apply(&state, &action, &actor, &strict, t(hour)) {
+                    Ok((next, events)) => {
+                        prop_assert_eq!(plain, Ok((next.clone(), events.clone())));
+                        let risk = state.reviews_of("risk").count();
+                        let major = state.reviews.iter().any(|r| r.verdict == Verdict::MajorIssue);
+                        if action == Action::RequestFinalApproval {
+                            prop_assert!(risk >= 2);
+                        }
+                        if matches!(action, Action::Approve { .. }) {
+                            prop_assert!(risk >= 2 && !major);
+                        }
+                        state = next;
+                    }
+                    Err(Refusal::FeedbackRequired { .. } | Refusal::MajorIssueOpen { .. }) => {
+                        let gated = matches!(action, Action::RequestFinalApproval | Action::Approve { .. });
+                        prop_assert!(gated);
+                    }
+                    Err(refusal) => prop_assert_eq!(plain, Err(refusal)),
+                }
+            }
         }
 
         #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value as Json, json};
 
 use super::access::{Identity, Permission};
 use super::actions::{ActionArgs, ItemAction, Verb};
@@ -28,6 +28,8 @@ pub struct SignOffRequest<'a> {
     pub action: Action,
     /// A review or final-approval request mails the eligible reviewers.
     pub notify: bool,
+    /// Why (a reset, an abandon, a rejection, a scheduled reset): audited and mailed.
+    pub reason: Option<String>,
     /// The time of the action (default: now).
     pub now: Option<DateTime<Utc>>,
 }
@@ -53,6 +55,7 @@ impl Engine {
             step,
             action,
             notify: false,
+            reason: None,
             now,
         };
         self.signoff_with(who, id, request)
@@ -70,6 +73,7 @@ impl Engine {
             step,
             action,
             notify,
+            reason,
             now,
         } = request;
         let now = now_or(now);
@@ -113,10 +117,27 @@ impl Engine {
                     }
                 }
             }
-            let details = json!({"step": step_id, "action": action, "before": state.status, "after": next.status, "events": events, "notify": notify});
+            let mut details = json!({"step": step_id, "action": action, "before": state.status, "after": next.status, "events": events, "notify": notify});
+            if matches!(action, Action::Approve { .. } | Action::Reject { .. }) {
+                // What the decision was taken on: each group's reviews, and the open major issues.
+                let groups: serde_json::Map<String, Json> = spec.feedback.iter().map(|g| {
+                    let reviews = state.reviews_of(g.id.as_str()).count();
+                    (g.id.to_string(), json!({"reviews": reviews, "min": g.min, "complete": reviews >= g.min as usize, "required": g.required}))
+                }).collect();
+                let major: Vec<&str> = state.reviews.iter().filter(|r| r.verdict == signoff::Verdict::MajorIssue).map(|r| r.reviewer.as_str()).collect();
+                details["feedback_state"] = json!({"groups": groups, "major_issues": major});
+            }
+            if let Some(reason) = &reason {
+                details["reason"] = json!(reason);
+            }
+            let note = match &action {
+                Action::GiveFeedback { comment, .. } => comment.clone(),
+                Action::Approve { comment } | Action::Reject { comment } => reason.clone().or_else(|| comment.clone()),
+                _ => reason.clone(),
+            };
             item.signoffs.insert(step_id.clone(), next);
             let view = signoff_view(blueprint, item, &step_id).ok_or_else(|| Refusal::NotFound { what: "sign-off".into() })?;
-            Ok(Change { details, signoff: Some(SignOffEvents { step: step_id, events, notify }), out: view })
+            Ok(Change { details, signoff: Some(SignOffEvents { step: step_id, events, notify, note }), out: view })
         })
     }
 
@@ -183,7 +204,8 @@ impl Engine {
                 let per_group = |v: &Verb| matches!(v, Verb::GiveFeedback | Verb::Delegate);
                 for verb in Verb::REQUESTED.into_iter().filter(|v| !per_group(v)) {
                     let args = ActionArgs {
-                        at: Some(now),
+                        // Any time to come: the probe only asks whether a reset may be scheduled.
+                        at: Some(now + chrono::Duration::days(1)),
                         ..ActionArgs::default()
                     };
                     if Action::from_verb(verb, args).is_ok_and(|action| accepts(&action)) {

@@ -14,6 +14,13 @@ pub(super) fn rules_of(spec: &crate::model::SignOff) -> signoff::Rules<'_> {
         groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
         not_requester: spec.final_approval.not_requester,
         reset_every: spec.reset_every,
+        required: spec
+            .feedback
+            .iter()
+            .filter(|g| g.required)
+            .map(|g| (g.id.as_str(), g.min))
+            .collect(),
+        no_major: spec.final_approval.no_major,
     }
 }
 
@@ -25,6 +32,32 @@ pub(super) fn signoff_view(
     let s = blueprint.step(step)?;
     let spec = s.signoff.as_ref()?;
     let state = item.signoffs.get(step).cloned().unwrap_or_default();
+    let feedback: Vec<GroupView> = spec
+        .feedback
+        .iter()
+        .map(|g| {
+            let reviews: Vec<signoff::Review> = state.reviews_of(g.id.as_str()).cloned().collect();
+            GroupView {
+                id: g.id.to_string(),
+                label: g.label.clone(),
+                min: g.min,
+                complete: reviews.len() >= g.min as usize,
+                required: g.required,
+                reviews,
+            }
+        })
+        .collect();
+    let missing_feedback = feedback
+        .iter()
+        .filter(|g| !g.complete)
+        .map(|g| g.id.clone())
+        .collect();
+    let open_major_issues = state
+        .reviews
+        .iter()
+        .filter(|r| r.verdict == signoff::Verdict::MajorIssue)
+        .map(|r| r.reviewer.clone())
+        .collect();
     Some(SignOffView {
         step: step.to_string(),
         label: spec.label.clone(),
@@ -32,28 +65,26 @@ pub(super) fn signoff_view(
         mandatory: spec.mandatory,
         gates_deployment: spec.gates_deployment,
         requester: state.requester.clone(),
-        feedback: spec
-            .feedback
-            .iter()
-            .map(|g| {
-                let reviews: Vec<signoff::Review> =
-                    state.reviews_of(g.id.as_str()).cloned().collect();
-                GroupView {
-                    id: g.id.to_string(),
-                    label: g.label.clone(),
-                    min: g.min,
-                    complete: reviews.len() >= g.min as usize,
-                    reviews,
-                }
-            })
-            .collect(),
+        feedback,
         decision: state.decision.clone(),
         delegations: state.delegations.clone(),
         approved_at: state.approved_at,
         next_reset_at: state.next_reset_at,
         scheduled_reset_at: state.scheduled_reset_at,
         rounds_archived: state.history.len(),
+        missing_feedback,
+        open_major_issues,
+        no_major: spec.final_approval.no_major,
     })
+}
+
+/// Whether any sign-off of the blueprint gates deployment.
+pub(super) fn gates_deployment(blueprint: &Blueprint) -> bool {
+    blueprint
+        .workflow
+        .iter()
+        .flat_map(|w| &w.steps)
+        .any(|s| s.signoff.as_ref().is_some_and(|o| o.gates_deployment))
 }
 
 pub(super) fn is_approved(blueprint: &Blueprint, item: &ItemRow) -> (bool, String) {
@@ -69,6 +100,14 @@ pub(super) fn is_approved(blueprint: &Blueprint, item: &ItemRow) -> (bool, Strin
                 "the workflow is locked: the sign-off of step `{step}` is {}",
                 s.as_str()
             ),
+        );
+    }
+    if !gates_deployment(blueprint) {
+        // Nothing approves such an item: it is never "approved" (DESIGN.md
+        // "Deployment gating"; README "Runtime choices").
+        return (
+            false,
+            format!("no sign-off gates deployment of `{}` items", blueprint.id),
         );
     }
     let pending: Vec<String> = blueprint
@@ -154,6 +193,7 @@ pub(super) fn status_of(set: &BlueprintSet, blueprint: &Blueprint, item: &ItemRo
         steps,
         signoffs,
         approved: is_approved(blueprint, item).0,
+        gated: gates_deployment(blueprint),
         deploy: set
             .infrastructures
             .values()

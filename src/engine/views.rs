@@ -81,8 +81,11 @@ pub struct StatusView {
     pub steps: Vec<StepView>,
     /// Each sign-off.
     pub signoffs: Vec<SignOffView>,
-    /// Whether every sign-off that gates deployment is approved (and nothing is locked).
+    /// Whether every sign-off that gates deployment is approved (and nothing
+    /// is locked); never true when no sign-off gates deployment.
     pub approved: bool,
+    /// Whether any sign-off gates deployment of the item.
+    pub gated: bool,
     /// The deploy decision on each infrastructure.
     pub deploy: Vec<DeployDecision>,
 }
@@ -127,6 +130,13 @@ pub struct SignOffView {
     pub scheduled_reset_at: Option<DateTime<Utc>>,
     /// Archived rounds.
     pub rounds_archived: usize,
+    /// The feedback groups short of their `min` current reviews, which the
+    /// final approver decides without (a `required` one blocks the approval).
+    pub missing_feedback: Vec<String>,
+    /// Who gave a current MAJOR_ISSUE review.
+    pub open_major_issues: Vec<String>,
+    /// The final approval refuses an approval over a MAJOR_ISSUE review.
+    pub no_major: bool,
 }
 
 /// A feedback group in a status.
@@ -140,6 +150,8 @@ pub struct GroupView {
     pub min: u32,
     /// Whether it has `min` reviews.
     pub complete: bool,
+    /// The final approval waits for the group to be complete.
+    pub required: bool,
     /// The reviews.
     pub reviews: Vec<signoff::Review>,
 }

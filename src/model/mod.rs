@@ -433,6 +433,10 @@ pub struct FeedbackGroup {
     pub reviewers: Vec<Principal>,
     /// Reviews needed for the group to be complete (at least 1).
     pub min: u32,
+    /// The final approval can be neither requested nor given until the
+    /// group has `min` current reviews.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
     /// Help for reviewers.
     pub help: Option<String>,
 }
@@ -447,6 +451,9 @@ pub struct FinalApproval {
     pub reviewers: Vec<Principal>,
     /// Whoever requested the review may not approve.
     pub not_requester: bool,
+    /// No approval while any current review is MAJOR_ISSUE.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_major: bool,
 }
 
 /// A calendar duration.

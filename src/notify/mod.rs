@@ -69,6 +69,9 @@ pub struct Notice {
     pub actor: String,
     /// What happened, as a phrase after the actor: "gave feedback APPROVED (Risk)".
     pub what: String,
+    /// What the actor wrote with it: a feedback comment, or the reason of a
+    /// reset, an abandon, a rejection or a scheduled reset.
+    pub note: Option<String>,
 }
 
 fn escape(text: &str) -> String {
@@ -93,12 +96,24 @@ pub fn compose(
         url_part(recipient),
         notice.item
     );
+    // The item by name, its kind in words and its id: "(Model version 3)"
+    // read like a version number.
     let subject = format!(
-        "[govrt] {} ({} {}): {} {}",
-        notice.item_name, notice.blueprint, notice.item, notice.actor, notice.what
+        "[govrt] {} — {} {}, item {}",
+        notice.item_name, notice.actor, notice.what, notice.item
     );
+    let note_text = notice
+        .note
+        .as_ref()
+        .map(|n| format!("\n\n> {}", n.replace('\n', "\n> ")))
+        .unwrap_or_default();
+    let note_html = notice
+        .note
+        .as_ref()
+        .map(|n| format!("<blockquote>{}</blockquote>", escape(n)))
+        .unwrap_or_default();
     let text = format!(
-        "{actor} {what} on {blueprint} \"{name}\" (item {item}), step {step}.\n\nSign-off \"{signoff}\": {state}\n\nOpen the item: {link}\n\n-- \nYou receive this because you follow this item or one of its ancestors.\nUnsubscribe from it: {unsubscribe}\n",
+        "{actor} {what} on {blueprint} \"{name}\" (item {item}), step {step}.{note_text}\n\nSign-off \"{signoff}\": {state}\n\nOpen the item: {link}\n\n-- \nYou receive this because you follow this item or one of its ancestors.\nUnsubscribe from it: {unsubscribe}\n",
         actor = notice.actor,
         what = notice.what,
         blueprint = notice.blueprint,
@@ -109,7 +124,7 @@ pub fn compose(
         state = notice.state,
     );
     let html = format!(
-        "<!doctype html><html><body><p><strong>{actor}</strong> {what} on {blueprint} <a href=\"{link}\">{name}</a> (item {item}), step {step}.</p><p>Sign-off <em>{signoff}</em>: <strong>{state}</strong></p><p><a href=\"{link}\">Open the item</a></p><hr><p style=\"font-size:small\">You receive this because you follow this item or one of its ancestors. <a href=\"{unsubscribe}\">Unsubscribe from it</a>.</p></body></html>",
+        "<!doctype html><html><body><p><strong>{actor}</strong> {what} on {blueprint} <a href=\"{link}\">{name}</a> (item {item}), step {step}.</p>{note_html}<p>Sign-off <em>{signoff}</em>: <strong>{state}</strong></p><p><a href=\"{link}\">Open the item</a></p><hr><p style=\"font-size:small\">You receive this because you follow this item or one of its ancestors. <a href=\"{unsubscribe}\">Unsubscribe from it</a>.</p></body></html>",
         actor = escape(&notice.actor),
         what = escape(&notice.what),
         blueprint = escape(&notice.blueprint),

@@ -24,6 +24,8 @@ pub(super) struct SignOffBody {
     pub(super) comment: Option<String>,
     pub(super) user: Option<String>,
     pub(super) at: Option<String>,
+    /// Why (reset, abandon, reject, schedule-reset): audited and mailed.
+    pub(super) reason: Option<String>,
     #[serde(default)]
     pub(super) notify: bool,
 }
@@ -95,6 +97,7 @@ pub(super) async fn signoff(
             step: body.step.as_deref(),
             action,
             notify: body.notify,
+            reason: body.reason.clone(),
             now: None,
         };
         e.signoff_with(&who, id, request)

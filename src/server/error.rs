@@ -61,7 +61,9 @@ impl From<EngineError> for ApiError {
                     Refusal::StaleRevision { .. }
                     | Refusal::InvalidTransition { .. }
                     | Refusal::LockedWorkflow { .. }
-                    | Refusal::SignOffRequired { .. } => StatusCode::CONFLICT,
+                    | Refusal::SignOffRequired { .. }
+                    | Refusal::FeedbackRequired { .. }
+                    | Refusal::MajorIssueOpen { .. } => StatusCode::CONFLICT,
                     Refusal::InvalidValue { .. } => StatusCode::BAD_REQUEST,
                     Refusal::MissingRequiredFields { .. }
                     | Refusal::RefusedByRule { .. }
@@ -134,7 +136,11 @@ fn api_help(r: &Refusal) -> Option<String> {
         Refusal::ScriptFailed { .. } => {
             "fix the script (`govrt validate` checks it; `POST /api/v1/hooks/test` runs one hook); nothing was changed".into()
         }
-        Refusal::NotFound { .. } | Refusal::InvalidValue { .. } | Refusal::RefusedByRule { .. } => {
+        Refusal::NotFound { .. }
+        | Refusal::InvalidValue { .. }
+        | Refusal::RefusedByRule { .. }
+        | Refusal::FeedbackRequired { .. }
+        | Refusal::MajorIssueOpen { .. } => {
             return r.help();
         }
     })

@@ -388,6 +388,7 @@ pub(super) fn signoff_body(form: &Fields) -> SignOffBody {
         comment: text("comment"),
         user: text("user"),
         at: text("at").map(|at| form_value(&FieldType::DateTime, &at)),
+        reason: text("reason"),
         notify: false,
     }
 }
@@ -399,7 +400,9 @@ pub(super) async fn signoff(
 ) -> Response {
     let step = form.get("step").cloned().unwrap_or_default();
     let place = format!("signoff:{step}");
-    match signoff_action(&action, &signoff_body(&form)) {
+    let body = signoff_body(&form);
+    let reason = body.reason.clone();
+    match signoff_action(&action, &body) {
         Ok(action) => {
             act(state, viewer, id, place, move |e, who| {
                 e.signoff_with(
@@ -409,6 +412,7 @@ pub(super) async fn signoff(
                         step: Some(&step),
                         action,
                         notify: false,
+                        reason,
                         now: None,
                     },
                 )

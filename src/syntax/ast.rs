@@ -338,6 +338,8 @@ pub enum FeedbackItem {
     Reviewers(Vec<PrincipalExpr>, Span),
     /// `min N`.
     Min(IntLit, Span),
+    /// `required`: the final approval waits for `min` reviews of the group.
+    Required(Span),
     /// `help "..."`.
     Help(StringLit, Span),
 }
@@ -360,6 +362,8 @@ pub enum FinalItem {
     Reviewers(Vec<PrincipalExpr>, Span),
     /// `not requester`.
     NotRequester(Span),
+    /// `no major`.
+    NoMajor(Span),
 }
 
 /// `N unit`.

@@ -498,6 +498,7 @@ pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
                                 children(p).next().map(build_principals).unwrap_or_default(),
                                 s,
                             ),
+                            Rule::no_major => FinalItem::NoMajor(s),
                             _ => FinalItem::NotRequester(s),
                         }
                     })
@@ -547,6 +548,7 @@ pub(super) fn build_feedback(pair: Pair<'_, Rule>) -> FeedbackDecl {
                     s,
                 ),
                 Rule::min => FeedbackItem::Min(build_int(children(p).next()?), s),
+                Rule::required => FeedbackItem::Required(s),
                 Rule::help => FeedbackItem::Help(build_string(children(p).next()?), s),
                 _ => return None,
             })

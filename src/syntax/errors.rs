@@ -135,6 +135,7 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::reviewers => "`reviewers`",
         Rule::min => "`min`",
         Rule::not_requester => "`not`",
+        Rule::no_major => "`no`",
         Rule::policy => "`policy`",
         Rule::required => "`required`",
         Rule::help => "`help`",
@@ -305,6 +306,8 @@ pub(super) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_final
             | Rule::kw_not
             | Rule::kw_requester
+            | Rule::kw_no
+            | Rule::kw_major
             | Rule::kw_reset
             | Rule::kw_every
             | Rule::kw_matrix

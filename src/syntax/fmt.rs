@@ -423,6 +423,7 @@ impl Printer<'_> {
                                         format!("reviewers = {}", principals(r))
                                     }
                                     FeedbackItem::Min(n, _) => format!("min {}", n.raw),
+                                    FeedbackItem::Required(_) => "required".to_string(),
                                     FeedbackItem::Help(h, _) => format!("help {}", string(h)),
                                 })
                                 .collect();
@@ -446,6 +447,7 @@ impl Printer<'_> {
                                         format!("reviewers = {}", principals(r))
                                     }
                                     FinalItem::NotRequester(_) => "not requester".to_string(),
+                                    FinalItem::NoMajor(_) => "no major".to_string(),
                                 })
                                 .collect();
                             p.single_line(
