@@ -742,14 +742,26 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
     );
     u.c.goto(&format!("{}/reviews", u.base)).await.unwrap();
     u.click(Locator::LinkText("v1")).await;
-    u.fill("approve-review-comment", "fit for production").await;
+    // Every group has its review: the decision form warns of nothing.
+    assert!(
+        u.c.find_all(Locator::Css(
+            "#signoff-review .missing-feedback, #signoff-review .major-issues"
+        ))
+        .await
+        .unwrap()
+        .is_empty()
+    );
+    screenshot("signoff-panel.png", &u.c.screenshot().await.unwrap());
+    u.fill("decision-review-comment", "fit for production")
+        .await;
     u.press("Approve").await;
     assert_eq!(u.badge().await, "APPROVED");
     assert!(u.text("#deploy").await.contains("ALLOW"));
-    // A decided sign-off can still be edited by its approver.
+    // A decided sign-off can still be changed by its approver, but not
+    // approved again.
     assert_eq!(
         u.buttons().await,
-        ["Approve", "Reject", "Abandon", "Reset", "Schedule reset"]
+        ["Reject", "Abandon", "Reset", "Schedule reset"]
     );
     // The page from its top: step bar, then the sign-off panel.
     u.c.goto(&format!("{}/items/{version}", u.base))
@@ -778,7 +790,6 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
     screenshot("matrix.png", &u.c.screenshot().await.unwrap());
     u.click(Locator::LinkText("Churn")).await;
     assert_eq!(u.text("h1").await.split(' ').next(), Some("Churn"));
-    client.close().await.unwrap();
 
     // What the browser did is what the engine holds.
     let status = s.quiet(&["--json", "status", &version]).json();
@@ -788,6 +799,46 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
         status["signoffs"][0]["feedback"][1]["reviews"][0]["verdict"],
         "MINOR_ISSUE"
     );
+
+    // A reset is deliberate: a second page says what it undoes and asks why.
+    u.c.goto(&format!("{}/items/{version}", u.base))
+        .await
+        .unwrap();
+    u.press("Reset").await;
+    assert_eq!(u.text("h1").await, "Confirm: reset");
+    assert!(
+        u.text("#confirm")
+            .await
+            .contains("archives the current reviews")
+    );
+    assert_eq!(
+        status_of(&s, &version),
+        "APPROVED",
+        "nothing is reset before the confirmation"
+    );
+    u.fill("confirm-reason", "the training data changed").await;
+    u.click(Locator::XPath(
+        "//button[normalize-space()='Confirm: reset']",
+    ))
+    .await;
+    assert_eq!(u.badge().await, "NOT STARTED");
+    let timeline = {
+        u.c.goto(&format!("{}/items/{version}/timeline", u.base))
+            .await
+            .unwrap();
+        u.text("ol.timeline").await
+    };
+    assert!(timeline.contains("the training data changed"), "{timeline}");
+    client.close().await.unwrap();
+    let history = s.quiet(&["--json", "item", "history", &version]).json();
+    let reset = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["action"] == "signoff.reset")
+        .unwrap();
+    assert_eq!(reset["details"]["reason"], "the training data changed");
     s.quiet(&["audit", "verify"]);
 }
 
@@ -837,4 +888,13 @@ fn a_failing_reviewers_hook_shows_the_item_without_actions() {
         page.body
     );
     assert!(!page.body.contains("Request review"), "{}", page.body);
+}
+
+/// The state of the first sign-off of an item, read through the CLI.
+fn status_of(s: &Sandbox, item: &str) -> String {
+    let status = s.quiet(&["--json", "status", item]).json();
+    status["signoffs"][0]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }

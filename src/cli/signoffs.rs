@@ -3,7 +3,7 @@
 use super::global::{CliError, Global, Outcome};
 use super::runtime::{parse_time, print_json, with_caller};
 use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
-use crate::engine::signoff::{Action, Event, Verdict as FeedbackVerdict};
+use crate::engine::signoff::{Action, Event, Status, Verdict as FeedbackVerdict};
 use crate::engine::{self};
 use clap::{Args, Subcommand};
 
@@ -144,6 +144,9 @@ pub(super) fn summarize(happened: &engine::Happened) -> String {
                 }
                 parts.push(text);
             }
+            if let Some(reason) = &s.reason {
+                parts.push(format!("reason: {reason}"));
+            }
             parts
         }
         Happened::Subscribed | Happened::Unsubscribed | Happened::Other => Vec::new(),
@@ -163,13 +166,14 @@ pub(super) fn print_signoff(v: &engine::SignOffView) {
     }
     for g in &v.feedback {
         println!(
-            "  {} ({}): {}/{} review{}{}",
+            "  {} ({}): {}/{} review{}{}{}",
             g.label,
             g.id,
             g.reviews.len(),
             g.min,
             if g.min == 1 { "" } else { "s" },
-            if g.complete { ", complete" } else { "" }
+            if g.complete { ", complete" } else { "" },
+            if g.required { ", required" } else { "" }
         );
         for r in &g.reviews {
             println!(
@@ -185,6 +189,32 @@ pub(super) fn print_signoff(v: &engine::SignOffView) {
     }
     for d in &v.delegations {
         println!("  {} delegated {} to {}", d.from, d.group, d.to);
+    }
+    // What a decision now would be taken without.
+    if matches!(
+        v.status,
+        Status::WaitingForFeedback | Status::WaitingForApproval
+    ) {
+        let missing: Vec<&str> = v
+            .feedback
+            .iter()
+            .filter(|g| !g.complete)
+            .map(|g| g.label.as_str())
+            .collect();
+        if !missing.is_empty() {
+            println!("  missing feedback: {}", missing.join(", "));
+        }
+        if !v.open_major_issues.is_empty() {
+            println!(
+                "  open major issues: {}{}",
+                v.open_major_issues.join(", "),
+                if v.no_major {
+                    " (no approval while they stand)"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     if let Some(d) = &v.decision {
         println!(

@@ -100,6 +100,26 @@ impl Verb {
         Verb::REQUESTED.into_iter().find(|v| v.name() == name)
     }
 
+    /// What the action undoes, for the actions that undo work (they are
+    /// confirmed, with a reason, before the web UI sends them).
+    pub fn undoes(self) -> Option<&'static str> {
+        Some(match self {
+            Verb::Reset => {
+                "archives the current reviews and decision and starts the sign-off over; an approval stops counting for deployment"
+            }
+            Verb::Abandon => {
+                "locks the workflow until the abandon is canceled; deployment waits meanwhile"
+            }
+            Verb::Reject => {
+                "rejects the sign-off and locks the workflow; deployment is blocked until it is reset"
+            }
+            Verb::ScheduleReset => {
+                "resets the sign-off at the time given, archiving its reviews and decision"
+            }
+            _ => return None,
+        })
+    }
+
     /// The names users may ask for, comma-separated (for messages).
     pub fn listed() -> String {
         Verb::REQUESTED.map(Verb::name).join(", ")

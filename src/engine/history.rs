@@ -91,6 +91,8 @@ pub struct SignOffEntry {
     pub after: Option<Status>,
     /// What happened, in order.
     pub events: Vec<Event>,
+    /// Why, where the actor said (resets, abandons, rejections).
+    pub reason: Option<String>,
 }
 
 impl SignOffEntry {
@@ -156,6 +158,7 @@ impl Happened {
                     .as_array()
                     .map(|list| list.iter().filter_map(parsed).collect())
                     .unwrap_or_default(),
+                reason: text(&details["reason"]),
             }),
             _ => Happened::Other,
         }

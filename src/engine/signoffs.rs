@@ -15,7 +15,7 @@ use super::error::{EngineError, Refusal, Result, refuse, script_failed};
 use super::items::{Ancestors, Change, ChangeOptions};
 use super::mail::SignOffEvents;
 use super::script_view::script_view;
-use super::signoff::{self, Action, Needed};
+use super::signoff::{self, Action, Needed, Status};
 use super::status::{rules_of, signoff_view};
 use super::views::{Allowed, Permitted, SignOffView};
 
@@ -208,7 +208,15 @@ impl Engine {
                         at: Some(now + chrono::Duration::days(1)),
                         ..ActionArgs::default()
                     };
-                    if Action::from_verb(verb, args).is_ok_and(|action| accepts(&action)) {
+                    // Approving an approval (or rejecting a rejection) would only
+                    // change its comment: not offered as a decision.
+                    let same_decision = matches!(
+                        (verb, state.status),
+                        (Verb::Approve, Status::Approved) | (Verb::Reject, Status::Rejected)
+                    );
+                    if !same_decision
+                        && Action::from_verb(verb, args).is_ok_and(|action| accepts(&action))
+                    {
                         actions.push(plain(verb));
                     }
                 }

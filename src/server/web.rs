@@ -20,6 +20,7 @@ use super::web_reply::{api_error_page, html, notice, page_error};
 use super::web_session::{
     COOKIE, Fields, Posted, SESSION_LIFETIME, cookie, local_path, same_origin,
 };
+use crate::engine::actions::Verb;
 use crate::engine::{Engine, FieldChange, Identity, SignOffRequest};
 use crate::model::FieldType;
 use axum::extract::{Path, Query, State};
@@ -400,6 +401,29 @@ pub(super) async fn signoff(
 ) -> Response {
     let step = form.get("step").cloned().unwrap_or_default();
     let place = format!("signoff:{step}");
+    // An action that undoes work is confirmed, with a reason, first.
+    if let Some((verb, undoes)) = Verb::from_name(&action).and_then(|v| Some((v, v.undoes()?)))
+        && form.get("confirm").map(String::as_str) != Some("yes")
+    {
+        let who = viewer.who.clone();
+        return match with_engine(&state, move |e| e.item(&who, id)).await {
+            Ok(item) => {
+                let carried = ["comment", "at"]
+                    .into_iter()
+                    .filter_map(|k| Some((k, form.get(k)?.as_str())))
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect();
+                let c = pages::Confirmation {
+                    verb,
+                    step: &step,
+                    carried,
+                    undoes,
+                };
+                html(StatusCode::OK, pages::confirm(&viewer, &item, &c))
+            }
+            Err(e) => api_error_page(&e),
+        };
+    }
     let body = signoff_body(&form);
     let reason = body.reason.clone();
     match signoff_action(&action, &body) {

@@ -93,6 +93,8 @@ th{background:#eef1f5;font-weight:600}
 label{font-weight:600;display:block;margin-top:8px}
 .hint{color:#5b6475;font-size:.9rem;font-weight:400}
 input,select,textarea{font:inherit;padding:5px 8px;border:1px solid #9aa3b2;border-radius:4px;min-width:16rem;max-width:100%}
+input[type=radio],input[type=checkbox]{min-width:0;width:auto;margin:0 .3rem 0 0;vertical-align:middle}
+.warn{background:#fff6e0;border-left:4px solid #f5a623;padding:.4rem .7rem}
 textarea{width:100%;min-height:3.2em}
 button{font:inherit;padding:6px 14px;border-radius:4px;border:1px solid #1450a3;background:#1450a3;color:#fff;cursor:pointer;margin:6px 6px 0 0}
 button.secondary{background:#fff;color:#1450a3}

@@ -117,7 +117,10 @@ pub(super) fn workflow_panel(viewer: &Viewer, page: &ItemPage, notice: Option<&N
                 }
             }
             (error_box(notice, "workflow"))
-            @if page.permitted.write {
+            @if page.permitted.write && locked {
+                p.hint { "The workflow is locked: reset the rejected sign-off, or cancel its abandon, to move it again." }
+            }
+            @if page.permitted.write && !locked {
                 div.actions {
                     @if s.item.workflow == Some(WorkflowState::Ongoing) {
                         form method="post" action=(format!("/items/{}/move", s.item.id)) {
@@ -162,6 +165,42 @@ pub(super) fn action_form(
                 textarea #(comment_id) name="comment" rows="2" {}
             }
             button class=(class) type="submit" { (label) }
+        }
+    }
+}
+
+/// One form for the final decision: one comment box, Approve and Reject
+/// (each only where it can succeed), and what the approver decides without.
+pub(super) fn decision_form(
+    viewer: &Viewer,
+    item: &str,
+    o: &SignOffView,
+    approve: bool,
+    reject: bool,
+) -> Markup {
+    let step = o.step.as_str();
+    let comment_id = format!("decision-{step}-comment");
+    let missing: Vec<&str> = o
+        .feedback
+        .iter()
+        .filter(|g| !g.complete)
+        .map(|g| g.label.as_str())
+        .collect();
+    html! {
+        form method="post" action=(format!("/items/{item}/signoff/{}", Verb::Approve.name())) {
+            (csrf(viewer)) input type="hidden" name="step" value=(step);
+            @if !missing.is_empty() {
+                p.warn.missing-feedback { "Missing feedback: " (missing.join(", ")) " — short of the reviews each group asks for." }
+            }
+            @if !o.open_major_issues.is_empty() {
+                p.warn.major-issues { "Open major issues from " (o.open_major_issues.join(", ")) "." @if o.no_major { " This sign-off cannot be approved while they stand." } }
+            }
+            label for=(comment_id) { "Comment" span.hint { " (optional)" } }
+            textarea #(comment_id) name="comment" rows="2" {}
+            @if approve { button type="submit" { "Approve" } }
+            @if reject {
+                " " button.danger type="submit" formaction=(format!("/items/{item}/signoff/{}", Verb::Reject.name())) { "Reject" }
+            }
         }
     }
 }
@@ -246,8 +285,7 @@ pub(super) fn signoff_panel(
                     @if may(Verb::RequestReview) { (action_form(viewer, item, step, Verb::RequestReview.name(), "Request review", false, "")) }
                     @if may(Verb::RequestFinalApproval) { (action_form(viewer, item, step, Verb::RequestFinalApproval.name(), "Request final approval", false, "")) }
                     @if may(Verb::BackToFeedback) { (action_form(viewer, item, step, Verb::BackToFeedback.name(), "Back to feedback", false, "secondary")) }
-                    @if may(Verb::Approve) { (action_form(viewer, item, step, Verb::Approve.name(), "Approve", true, "")) }
-                    @if may(Verb::Reject) { (action_form(viewer, item, step, Verb::Reject.name(), "Reject", true, "danger")) }
+                    @if may(Verb::Approve) || may(Verb::Reject) { (decision_form(viewer, item, o, may(Verb::Approve), may(Verb::Reject))) }
                     @if may_for(Verb::Delegate, "final") { (delegate_form(viewer, item, step, "final")) }
                     @if may(Verb::Abandon) { (action_form(viewer, item, step, Verb::Abandon.name(), "Abandon", false, "danger")) }
                     @if may(Verb::CancelAbandon) { (action_form(viewer, item, step, Verb::CancelAbandon.name(), "Cancel abandon", false, "secondary")) }

@@ -2,12 +2,14 @@
 //! default). Rendering only: the handlers in `web.rs` load what a page shows
 //! and decide what happens; nothing here touches the engine.
 
+mod confirm;
 mod frame;
 mod item;
 mod lists;
 mod matrix;
 mod timeline;
 
+pub(super) use confirm::{Confirmation, confirm};
 pub(super) use frame::{ItemPage, ListFilter, Notice, Viewer, error_page, login};
 pub(super) use item::item;
 pub(super) use lists::{items, reviews, tree};

@@ -3,7 +3,7 @@
 use super::frame::{Viewer, layout};
 use crate::engine::ItemView;
 use crate::engine::signoff::Action;
-use crate::engine::{AuditEntry, Happened};
+use crate::engine::{AuditEntry, Happened, SignOffEntry};
 use maud::{Markup, html};
 
 /// An audit event in words.
@@ -77,6 +77,7 @@ pub fn timeline(viewer: &Viewer, item: &ItemView, events: &[AuditEntry]) -> Mark
                         time datetime=(e.at) { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) " UTC" } br;
                         strong { (e.actor) } " " (describe(e))
                         @if let Some(c) = comment(e) { br; q { (c) } }
+                        @if let Happened::SignOff(SignOffEntry { reason: Some(r), .. }) = &e.happened { br; "Reason: " q { (r) } }
                     }
                 }
             }
