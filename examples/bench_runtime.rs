@@ -29,7 +29,7 @@ use baseline::run_baseline;
 use std::time::Instant;
 
 use govrt::engine::signoff::{Action, Verdict};
-use govrt::engine::{DeployVerdict as Deploy, Engine, FieldChange};
+use govrt::engine::{DeployVerdict as Deploy, Engine, FieldChange, Identity};
 use govrt::store::Durability;
 
 /// The blueprint set of the workload, as the benchmark's specification gives it.
@@ -138,7 +138,7 @@ fn run_engine(
     }
     engine.load_blueprints(&[set], None)?;
     for u in ["owner", "itops", "risk", "biz", "approver"] {
-        engine.add_user(u, None, false)?;
+        engine.add_user(&Identity::local_admin(), u, None, false)?;
     }
     let owner = engine.identify_user("owner")?;
     let (itops, risk, biz, approver) = (

@@ -19,8 +19,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use govrt::engine::Engine;
 use govrt::engine::signoff::Action;
+use govrt::engine::{Engine, Identity};
 use govrt::server::{ServerConfig, serve};
 use govrt::store::Durability;
 
@@ -111,7 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut engine = Engine::open(&db, Durability::Normal)?;
     engine.load_blueprint_texts(govrt::standard::STANDARD_BLUEPRINTS, &[], None)?;
     for u in ["owner", "itops", "risk", "biz", "approver"] {
-        engine.add_user(u, None, false)?;
+        engine.add_user(&Identity::local_admin(), u, None, false)?;
     }
     let owner = engine.identify_user("owner")?;
     let s = |k: &str, v: &str| (k.to_string(), v.to_string());
@@ -152,8 +152,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             engine.signoff(&owner, id, None, Action::RequestReview, None)?;
         }
     }
-    let reader = engine.create_token("owner")?;
-    let writer = engine.create_token("itops")?;
+    let reader = engine.create_token(&Identity::local_admin(), "owner", None)?;
+    let writer = engine.create_token(&Identity::local_admin(), "itops", None)?;
     let status = engine.status(&owner, first)?;
     std::fs::write(
         dir.join("static/status.json"),

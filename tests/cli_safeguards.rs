@@ -69,7 +69,10 @@ fn code(s: &mut Sandbox, args: &[&str]) -> String {
     all.extend_from_slice(args);
     let run = s.expect(1, &all);
     let doc = run.json();
-    doc["error"]["code"].as_str().unwrap_or_else(|| panic!("{doc}")).to_string()
+    doc["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{doc}"))
+        .to_string()
 }
 
 #[test]

@@ -123,16 +123,11 @@ pub(super) fn identity(cli: &Global, engine: &mut Engine) -> Result<Identity, Ou
 }
 
 /// The identity of `--as`, or, for commands that only read, the local
-/// owner of the database file (an admin, as with `sqlite3`), named `local`.
+/// owner of the database file (see [`Identity::local_admin`]).
 pub(super) fn reader(cli: &Global, engine: &mut Engine) -> Result<Identity, Outcome> {
     match &cli.as_user {
         Some(_) => identity(cli, engine),
-        None => Ok(Identity {
-            name: "local".into(),
-            api_key: false,
-            admin: true,
-            groups: Vec::new(),
-        }),
+        None => Ok(Identity::local_admin()),
     }
 }
 

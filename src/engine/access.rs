@@ -26,19 +26,37 @@ pub struct Identity {
     pub admin: bool,
     /// The groups the user belongs to.
     pub groups: Vec<String>,
+    /// The credential this identity came from, when its last use is not
+    /// recorded yet (see [`Engine::record_use`]).
+    pub unrecorded_use: Option<i64>,
 }
 
 impl Identity {
     /// The scheduler: applies due resets.
     pub fn scheduler() -> Identity {
+        Identity::admin_named("scheduler")
+    }
+
+    /// The owner of the database file acting through the CLI (an admin, as
+    /// with `sqlite3`). The name holds a `:`, which no user name may, so the
+    /// audit trail never confuses it with a user called `admin` or `local`.
+    pub fn local_admin() -> Identity {
+        Identity::admin_named(LOCAL_ADMIN)
+    }
+
+    fn admin_named(name: &str) -> Identity {
         Identity {
-            name: "scheduler".into(),
+            name: name.into(),
             api_key: false,
             admin: true,
             groups: Vec::new(),
+            unrecorded_use: None,
         }
     }
 }
+
+/// The name of the local owner of the database in the audit trail.
+pub const LOCAL_ADMIN: &str = "local:admin";
 
 /// Which permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

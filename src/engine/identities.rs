@@ -1,17 +1,27 @@
-//! Users, groups, API keys and tokens: adding them, listing them, and turning
-//! a name or a secret into the acting identity.
+//! Users, groups, API keys and tokens: their life cycle (add, disable,
+//! change, revoke, expire), listing them, and turning a name or a secret into
+//! the acting identity. Every change is audited with who made it.
 
-use chrono::Utc;
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use serde_json::{Value as Json, json};
 
 use super::access::Identity;
 use super::core::{Engine, new_secret};
 use super::error::{Refusal, Result, refuse};
-use crate::store::UserRow;
+use crate::store::{CredentialRow, Tx, UserRow, secret_hash};
+
+/// How long an unrecorded use of a credential may go before it is recorded.
+const USE_RECORDED_EVERY: chrono::Duration = chrono::Duration::hours(1);
 
 impl Engine {
     /// Adds a user.
-    pub fn add_user(&mut self, name: &str, email: Option<&str>, admin: bool) -> Result<()> {
+    pub fn add_user(
+        &mut self,
+        by: &Identity,
+        name: &str,
+        email: Option<&str>,
+        admin: bool,
+    ) -> Result<()> {
         check_name("user", name)?;
         let tx = self.store.write()?;
         if !tx.insert_user(name, email, admin, Utc::now())? {
@@ -20,15 +30,8 @@ impl Engine {
                 why: format!("`{name}` already exists"),
             });
         }
-        tx.append_event(
-            None,
-            "admin",
-            "user.add",
-            Utc::now(),
-            &json!({"user": name, "email": email, "admin": admin}),
-        )?;
-        tx.commit()?;
-        Ok(())
+        let details = json!({"user": name, "email": email, "admin": admin});
+        audited(tx, by, "user.add", &details)
     }
 
     /// Every user.
@@ -36,57 +39,90 @@ impl Engine {
         Ok(self.store.read()?.users()?)
     }
 
+    /// Disables a user (their tokens stop working at once; their history
+    /// stays), or enables them again.
+    pub fn set_user_disabled(&mut self, by: &Identity, name: &str, disabled: bool) -> Result<()> {
+        let tx = self.store.write()?;
+        if !tx.set_user_disabled(name, disabled)? {
+            return refuse(no_user(name));
+        }
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        audited(tx, by, action, &json!({"user": name}))
+    }
+
+    /// Changes (or, with None, removes) a user's e-mail address.
+    pub fn set_user_email(&mut self, by: &Identity, name: &str, email: Option<&str>) -> Result<()> {
+        if let Some(e) = email.filter(|e| !e.contains('@') || e.contains(char::is_whitespace)) {
+            return refuse(Refusal::InvalidValue {
+                what: format!("e-mail address `{e}`"),
+                why: "an address is `name@domain`, without spaces".into(),
+            });
+        }
+        let tx = self.store.write()?;
+        let before = tx.user(name)?.ok_or_else(|| no_user(name))?.email;
+        tx.set_user_email(name, email)?;
+        let details = json!({"user": name, "before": before, "after": email});
+        audited(tx, by, "user.set_email", &details)
+    }
+
     /// Adds a group (with members); adding an existing group only adds members.
-    pub fn add_group(&mut self, name: &str, members: &[String]) -> Result<()> {
+    pub fn add_group(&mut self, by: &Identity, name: &str, members: &[String]) -> Result<()> {
         check_name("group", name)?;
         let tx = self.store.write()?;
         let created = tx.insert_group(name, Utc::now())?;
         for m in members {
             if tx.user(m)?.is_none() {
-                return refuse(Refusal::NotFound {
-                    what: format!("user `{m}`"),
-                });
+                return refuse(no_user(m));
             }
             tx.add_member(name, m)?;
         }
-        tx.append_event(
-            None,
-            "admin",
-            if created {
-                "group.add"
-            } else {
-                "group.add_members"
-            },
-            Utc::now(),
-            &json!({"group": name, "members": members}),
-        )?;
-        tx.commit()?;
-        Ok(())
+        let action = if created {
+            "group.add"
+        } else {
+            "group.add_members"
+        };
+        audited(tx, by, action, &json!({"group": name, "members": members}))
     }
 
     /// Adds a member to an existing group.
-    pub fn add_member(&mut self, group: &str, user: &str) -> Result<()> {
+    pub fn add_member(&mut self, by: &Identity, group: &str, user: &str) -> Result<()> {
         let tx = self.store.write()?;
         if !tx.group_exists(group)? {
-            return refuse(Refusal::NotFound {
-                what: format!("group `{group}`"),
-            });
+            return refuse(no_group(group));
         }
         if tx.user(user)?.is_none() {
-            return refuse(Refusal::NotFound {
-                what: format!("user `{user}`"),
-            });
+            return refuse(no_user(user));
         }
         tx.add_member(group, user)?;
-        tx.append_event(
-            None,
-            "admin",
+        audited(
+            tx,
+            by,
             "group.add_member",
-            Utc::now(),
             &json!({"group": group, "user": user}),
-        )?;
-        tx.commit()?;
-        Ok(())
+        )
+    }
+
+    /// Removes a member from a group.
+    pub fn remove_member(&mut self, by: &Identity, group: &str, user: &str) -> Result<()> {
+        let tx = self.store.write()?;
+        if !tx.group_exists(group)? {
+            return refuse(no_group(group));
+        }
+        if !tx.remove_member(group, user)? {
+            return refuse(Refusal::NotFound {
+                what: format!("member `{user}` of group `{group}`"),
+            });
+        }
+        audited(
+            tx,
+            by,
+            "group.remove_member",
+            &json!({"group": group, "user": user}),
+        )
     }
 
     /// Every group with its members.
@@ -94,60 +130,89 @@ impl Engine {
         Ok(self.store.read()?.groups()?)
     }
 
-    /// Creates an API key; returns its secret (shown once; only its hash is stored).
-    pub fn create_api_key(&mut self, name: &str) -> Result<String> {
+    /// Creates an API key, expiring at `expires_at` if given; returns its
+    /// secret (shown once; only its hash is stored).
+    pub fn create_api_key(
+        &mut self,
+        by: &Identity,
+        name: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<String> {
         check_name("API key", name)?;
+        check_expiry(expires_at)?;
         let secret = new_secret("govk")?;
         let tx = self.store.write()?;
         if !tx.insert_credential(
             "api_key",
             name,
-            &crate::store::secret_hash(&secret),
+            &secret_hash(&secret),
             Utc::now(),
+            expires_at,
         )? {
             return refuse(Refusal::InvalidValue {
                 what: "API key".into(),
-                why: format!("`{name}` already exists"),
+                why: format!("`{name}` already exists (revoke it first to reuse its name)"),
             });
         }
-        tx.append_event(
-            None,
-            "admin",
-            "api_key.create",
-            Utc::now(),
-            &json!({"name": name}),
-        )?;
-        tx.commit()?;
+        let details = json!({"name": name, "expires_at": expires_at});
+        audited(tx, by, "api_key.create", &details)?;
         Ok(secret)
     }
 
-    /// Creates a token for a user; returns its secret (shown once).
-    pub fn create_token(&mut self, user: &str) -> Result<String> {
+    /// Creates a token for a user, expiring at `expires_at` if given;
+    /// returns its secret (shown once).
+    pub fn create_token(
+        &mut self,
+        by: &Identity,
+        user: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<String> {
+        check_expiry(expires_at)?;
         let secret = new_secret("govt")?;
         let tx = self.store.write()?;
         if tx.user(user)?.is_none() {
-            return refuse(Refusal::NotFound {
-                what: format!("user `{user}`"),
-            });
+            return refuse(no_user(user));
         }
-        tx.insert_credential(
-            "token",
-            user,
-            &crate::store::secret_hash(&secret),
-            Utc::now(),
-        )?;
-        tx.append_event(
-            None,
-            "admin",
-            "token.create",
-            Utc::now(),
-            &json!({"user": user}),
-        )?;
-        tx.commit()?;
+        tx.insert_credential("token", user, &secret_hash(&secret), Utc::now(), expires_at)?;
+        let details = json!({"user": user, "expires_at": expires_at});
+        audited(tx, by, "token.create", &details)?;
         Ok(secret)
     }
 
-    /// The identity of a user by name.
+    /// The tokens that are not revoked (of one user, if given).
+    pub fn tokens(&mut self, user: Option<&str>) -> Result<Vec<CredentialRow>> {
+        Ok(self.store.read()?.credentials("token", user)?)
+    }
+
+    /// The API keys that are not revoked.
+    pub fn api_keys(&mut self) -> Result<Vec<CredentialRow>> {
+        Ok(self.store.read()?.credentials("api_key", None)?)
+    }
+
+    /// Revokes a token by its id: it stops working at once, and so do the
+    /// web sessions signed in with it.
+    pub fn revoke_token(&mut self, by: &Identity, id: i64) -> Result<()> {
+        let tx = self.store.write()?;
+        let Some(c) = tx.revoke_credential("token", Some(id), None, Utc::now())? else {
+            return refuse(Refusal::NotFound {
+                what: format!("token {id} (`govrt token list` shows them)"),
+            });
+        };
+        audited(tx, by, "token.revoke", &json!({"id": id, "user": c.name}))
+    }
+
+    /// Revokes an API key by its name.
+    pub fn revoke_api_key(&mut self, by: &Identity, name: &str) -> Result<()> {
+        let tx = self.store.write()?;
+        let Some(c) = tx.revoke_credential("api_key", None, Some(name), Utc::now())? else {
+            return refuse(Refusal::NotFound {
+                what: format!("API key `{name}`"),
+            });
+        };
+        audited(tx, by, "api_key.revoke", &json!({"id": c.id, "name": name}))
+    }
+
+    /// The identity of a user by name; a disabled user has none.
     pub fn identify_user(&mut self, name: &str) -> Result<Identity> {
         let tx = self.store.read()?;
         let Some(user) = tx.user(name)? else {
@@ -155,36 +220,117 @@ impl Engine {
                 what: format!("user `{name}` (add it with `govrt user add {name}`)"),
             });
         };
+        if user.disabled {
+            return refuse(Refusal::NotPermitted {
+                who: name.to_string(),
+                what: "act: the user is disabled (`govrt user enable` restores them)".into(),
+            });
+        }
         Ok(Identity {
             name: user.name,
             api_key: false,
             admin: user.admin,
             groups: tx.groups_of(name)?,
+            unrecorded_use: None,
         })
     }
 
-    /// The identity behind a token or API key secret.
+    /// The identity behind a token or API key secret: none when it is
+    /// unknown, revoked or expired, or its user is disabled.
     pub fn identify_secret(&mut self, secret: &str) -> Result<Option<Identity>> {
-        let hash = crate::store::secret_hash(secret);
+        let now = Utc::now();
         let tx = self.store.read()?;
-        Ok(match tx.credential(&hash)? {
-            Some((kind, name)) if kind == "api_key" => Some(Identity {
-                name,
+        let Some(c) = tx.credential(&secret_hash(secret))? else {
+            return Ok(None);
+        };
+        if c.revoked_at.is_some() || c.expires_at.is_some_and(|e| e <= now) {
+            return Ok(None);
+        }
+        let unrecorded_use = c
+            .last_used_at
+            .is_none_or(|last| now - last >= USE_RECORDED_EVERY)
+            .then_some(c.id);
+        if c.kind == "api_key" {
+            return Ok(Some(Identity {
+                name: c.name,
                 api_key: true,
                 admin: false,
                 groups: Vec::new(),
+                unrecorded_use,
+            }));
+        }
+        Ok(match tx.user(&c.name)? {
+            Some(user) if !user.disabled => Some(Identity {
+                groups: tx.groups_of(&c.name)?,
+                name: user.name,
+                api_key: false,
+                admin: user.admin,
+                unrecorded_use,
             }),
-            Some((_, name)) => match tx.user(&name)? {
-                Some(user) => Some(Identity {
-                    groups: tx.groups_of(&name)?,
-                    name: user.name,
-                    api_key: false,
-                    admin: user.admin,
-                }),
-                None => None,
-            },
-            None => None,
+            _ => None,
         })
+    }
+
+    /// Records that the credential of `who` was used now (see
+    /// [`Identity::unrecorded_use`]).
+    pub fn record_use(&mut self, who: &Identity) -> Result<()> {
+        if let Some(id) = who.unrecorded_use {
+            let tx = self.store.write()?;
+            tx.touch_credential(id, Utc::now())?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+}
+
+/// Appends the audit event of an identity change by `by` and commits.
+fn audited(tx: Tx<'_>, by: &Identity, action: &str, details: &Json) -> Result<()> {
+    tx.append_event(None, &by.name, action, Utc::now(), details)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn no_user(name: &str) -> Refusal {
+    Refusal::NotFound {
+        what: format!("user `{name}`"),
+    }
+}
+
+fn no_group(name: &str) -> Refusal {
+    Refusal::NotFound {
+        what: format!("group `{name}`"),
+    }
+}
+
+/// When a credential made at `now` that lives `text` (`90d`, `12h`, `30m`,
+/// `2w`: a whole number and a unit) stops working.
+pub fn expiry(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let bad = || Refusal::InvalidValue {
+        what: format!("duration `{text}`"),
+        why: "write a whole number and a unit: `90d`, `12h`, `30m`, `2w`".into(),
+    };
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (amount, unit) = text.split_at(split);
+    let amount: i64 = amount.parse().map_err(|_| bad())?;
+    let duration = match unit {
+        "m" => chrono::Duration::try_minutes(amount),
+        "h" => chrono::Duration::try_hours(amount),
+        "d" => chrono::Duration::try_days(amount),
+        "w" => chrono::Duration::try_weeks(amount),
+        _ => None,
+    }
+    .filter(|d| *d > chrono::Duration::zero())
+    .ok_or_else(bad)?;
+    Ok(now.checked_add_signed(duration).ok_or_else(bad)?)
+}
+
+fn check_expiry(expires_at: Option<DateTime<Utc>>) -> Result<()> {
+    match expires_at {
+        Some(e) if e <= Utc::now() => refuse(Refusal::InvalidValue {
+            what: "expiry".into(),
+            why: "it is not in the future".into(),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -171,6 +171,7 @@ pub(super) fn mails_for(
                         name: user.name.clone(),
                         api_key: false,
                         admin: false,
+                        unrecorded_use: None,
                     };
                     let resolver = Resolver {
                         set,

@@ -36,6 +36,7 @@ pub use core::{Engine, new_secret};
 pub use error::{EngineError, Refusal, Result};
 pub use history::{AuditEntry, Happened, SignOffEntry};
 pub use hook_test::HookSubject;
+pub use identities::expiry;
 pub use items::FieldChange;
 pub use mail::{CLAIM_TIMEOUT_SECS, DeliveryReport, MAX_ATTEMPTS};
 pub use set_cache::LoadedSet;

@@ -6,7 +6,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use crate::engine::Identity;
 
 use super::error::ApiError;
-use super::pool::with_engine;
+use std::sync::Arc;
+
+use super::pool::{with_engine, with_writer};
 use super::state::Shared;
 
 /// The authenticated caller of an API request: a handler that takes it
@@ -46,9 +48,28 @@ async fn caller(state: &Shared, headers: &HeaderMap) -> Result<Identity, ApiErro
     };
     let secret = secret.to_string();
     match with_engine(state, move |e| e.identify_secret(&secret)).await? {
-        Some(identity) => Ok(identity),
-        None => Err(unauthorized("unknown token")),
+        Some(identity) => {
+            record_use(state, &identity);
+            Ok(identity)
+        }
+        None => Err(unauthorized(
+            "unknown token (or revoked, expired, or of a disabled user)",
+        )),
     }
+}
+
+/// Records, in the background, that a credential was used (at most once an
+/// hour each: see `Identity::unrecorded_use`); the request does not wait.
+pub(super) fn record_use(state: &Shared, who: &Identity) {
+    if who.unrecorded_use.is_none() {
+        return;
+    }
+    let (state, who) = (Arc::clone(state), who.clone());
+    tokio::spawn(async move {
+        if let Err(e) = with_writer(&state, move |e| e.record_use(&who)).await {
+            tracing::warn!(error = %e.detail.message, "the last use of a credential was not recorded");
+        }
+    });
 }
 
 pub(super) fn admin_only(who: &Identity, what: &str) -> Result<(), ApiError> {

@@ -8,6 +8,7 @@
 
 mod api_admin;
 mod api_items;
+mod api_people;
 mod api_signoffs;
 mod api_subscriptions;
 mod auth;

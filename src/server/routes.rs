@@ -9,16 +9,17 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::api_admin::{
-    add_group, add_member, add_user, blueprints, create_api_key, create_token, groups, hook_test,
-    reload_blueprints, users,
-};
+use super::api_admin::{blueprints, hook_test, reload_blueprints};
 use super::api_items::{
     advance, create_item, delete_item, get_item, history, list_items, move_item, patch_item, status,
+};
+use super::api_people::{
+    add_group, add_member, add_user, api_keys, create_api_key, create_token, disable_user,
+    enable_user, groups, remove_member, revoke_api_key, revoke_token, set_email, tokens, users,
 };
 use super::api_signoffs::{deploy, matrix, reviews, signoff};
 use super::api_subscriptions::{subscribe, subscriptions, unsubscribe, unsubscribe_link};
@@ -58,8 +59,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/groups"),
     ("post", "/api/v1/groups"),
     ("post", "/api/v1/groups/{group}/members"),
+    ("delete", "/api/v1/groups/{group}/members/{user}"),
+    ("patch", "/api/v1/users/{name}"),
+    ("post", "/api/v1/users/{name}/disable"),
+    ("post", "/api/v1/users/{name}/enable"),
+    ("get", "/api/v1/apikeys"),
     ("post", "/api/v1/apikeys"),
+    ("delete", "/api/v1/apikeys/{name}"),
+    ("get", "/api/v1/tokens"),
     ("post", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{id}"),
 ];
 
 pub(super) async fn openapi() -> Response {
@@ -116,10 +125,16 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
         .route("/blueprints", get(blueprints).post(reload_blueprints))
         .route("/hooks/test", post(hook_test))
         .route("/users", get(users).post(add_user))
+        .route("/users/{name}", patch(set_email))
+        .route("/users/{name}/disable", post(disable_user))
+        .route("/users/{name}/enable", post(enable_user))
         .route("/groups", get(groups).post(add_group))
         .route("/groups/{group}/members", post(add_member))
-        .route("/apikeys", post(create_api_key))
-        .route("/tokens", post(create_token))
+        .route("/groups/{group}/members/{user}", delete(remove_member))
+        .route("/apikeys", get(api_keys).post(create_api_key))
+        .route("/apikeys/{name}", delete(revoke_api_key))
+        .route("/tokens", get(tokens).post(create_token))
+        .route("/tokens/{id}", delete(revoke_token))
         .route("/openapi.json", get(openapi));
     let router = match static_dir {
         Some(dir) => {

@@ -2,6 +2,7 @@
 //! `Viewer` extractor (with the way back to sign-in), and the checks every
 //! posted form passes (CSRF secret, same origin).
 
+use super::auth::record_use;
 use super::pages::Viewer;
 use super::pool::with_engine;
 use super::state::Shared;
@@ -77,7 +78,10 @@ impl FromRequestParts<Shared> for Viewer {
         };
         // The token is checked on every request: a revoked token signs out.
         match with_engine(state, move |e| e.identify_secret(&secret)).await {
-            Ok(Some(who)) => Ok(Viewer { who, csrf }),
+            Ok(Some(who)) => {
+                record_use(state, &who);
+                Ok(Viewer { who, csrf })
+            }
             Ok(None) => Err(to_login(next)),
             Err(e) => Err(e.into_response()),
         }

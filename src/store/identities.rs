@@ -6,8 +6,8 @@ use sha2::{Digest, Sha256};
 
 use super::connection::Tx;
 use super::error::StoreError;
-use super::rows::ts;
 use super::rows::*;
+use super::rows::{parse_ts, ts};
 
 impl Tx<'_> {
     /// Adds a user; false if the name is taken.
@@ -28,12 +28,13 @@ impl Tx<'_> {
     pub fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError> {
         Ok(self
             .tx
-            .prepare_cached("SELECT name, email, admin FROM users WHERE name = ?1")?
+            .prepare_cached("SELECT name, email, admin, disabled FROM users WHERE name = ?1")?
             .query_row(params![name], |r| {
                 Ok(UserRow {
                     name: r.get(0)?,
                     email: r.get(1)?,
                     admin: r.get(2)?,
+                    disabled: r.get(3)?,
                 })
             })
             .optional()?)
@@ -43,12 +44,13 @@ impl Tx<'_> {
     pub fn users(&self) -> Result<Vec<UserRow>, StoreError> {
         let mut stmt = self
             .tx
-            .prepare_cached("SELECT name, email, admin FROM users ORDER BY name")?;
+            .prepare_cached("SELECT name, email, admin, disabled FROM users ORDER BY name")?;
         let rows = stmt.query_map([], |r| {
             Ok(UserRow {
                 name: r.get(0)?,
                 email: r.get(1)?,
                 admin: r.get(2)?,
+                disabled: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -110,28 +112,122 @@ impl Tx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Stores the hash of an API key or token secret; false if an API key of that name exists.
+    /// Stores the hash of an API key or token secret; false if an active
+    /// API key of that name exists.
     pub fn insert_credential(
         &self,
         kind: &str,
         name: &str,
         hash: &str,
         now: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError> {
         Ok(self.tx.execute(
-            "INSERT INTO credentials (hash, kind, name, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-            params![hash, kind, name, ts(now)],
+            "INSERT INTO credentials (hash, kind, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            params![hash, kind, name, ts(now), expires_at.map(ts)],
         )? == 1)
     }
 
-    /// The (kind, name) of the credential with this secret hash.
-    pub fn credential(&self, hash: &str) -> Result<Option<(String, String)>, StoreError> {
+    /// The credential with this secret hash.
+    pub fn credential(&self, hash: &str) -> Result<Option<CredentialRow>, StoreError> {
         Ok(self
             .tx
-            .prepare_cached("SELECT kind, name FROM credentials WHERE hash = ?1")?
-            .query_row(params![hash], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached(&format!(
+                "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE hash = ?1"
+            ))?
+            .query_row(params![hash], credential_from_row)
             .optional()?)
     }
+
+    /// The credentials of a kind that are not revoked, oldest first; for
+    /// tokens, optionally of one user.
+    pub fn credentials(
+        &self,
+        kind: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<CredentialRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE kind = ?1 AND revoked_at IS NULL AND (?2 IS NULL OR name = ?2) ORDER BY rowid"
+        ))?;
+        let rows = stmt.query_map(params![kind, name], credential_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes the active credential of this kind with this id, or (with
+    /// `id` None) the active API key of this name: the revoked row, if any.
+    pub fn revoke_credential(
+        &self,
+        kind: &str,
+        id: Option<i64>,
+        name: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CredentialRow>, StoreError> {
+        let found: Option<CredentialRow> = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE kind = ?1 AND revoked_at IS NULL AND (?2 IS NULL OR rowid = ?2) AND (?3 IS NULL OR name = ?3)"
+            ))?
+            .query_row(params![kind, id, name], credential_from_row)
+            .optional()?;
+        if let Some(c) = &found {
+            self.tx.execute(
+                "UPDATE credentials SET revoked_at = ?2 WHERE rowid = ?1",
+                params![c.id, ts(now)],
+            )?;
+        }
+        Ok(found)
+    }
+
+    /// Records that a credential was used now.
+    pub fn touch_credential(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE credentials SET last_used_at = ?2 WHERE rowid = ?1",
+            params![id, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Disables or enables a user; false if there is no such user.
+    pub fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, StoreError> {
+        Ok(self.tx.execute(
+            "UPDATE users SET disabled = ?2 WHERE name = ?1",
+            params![name, disabled],
+        )? == 1)
+    }
+
+    /// Sets (or, with None, clears) a user's e-mail address; false if there is no such user.
+    pub fn set_user_email(&self, name: &str, email: Option<&str>) -> Result<bool, StoreError> {
+        Ok(self.tx.execute(
+            "UPDATE users SET email = ?2 WHERE name = ?1",
+            params![name, email],
+        )? == 1)
+    }
+
+    /// Removes a member from a group; false if they were not one.
+    pub fn remove_member(&self, group: &str, user: &str) -> Result<bool, StoreError> {
+        Ok(self.tx.execute(
+            "DELETE FROM group_members WHERE group_name = ?1 AND user_name = ?2",
+            params![group, user],
+        )? == 1)
+    }
+}
+
+const CREDENTIAL_COLUMNS: &str =
+    "rowid, kind, name, created_at, expires_at, revoked_at, last_used_at";
+
+fn credential_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CredentialRow> {
+    let time = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        Ok(r.get::<_, Option<String>>(i)?.map(|s| parse_ts(&s)))
+    };
+    Ok(CredentialRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        name: r.get(2)?,
+        created_at: parse_ts(&r.get::<_, String>(3)?),
+        expires_at: time(4)?,
+        revoked_at: time(5)?,
+        last_used_at: time(6)?,
+    })
 }
 
 /// The SHA-256 of a secret, as stored (secrets themselves never are).

@@ -30,6 +30,6 @@ pub use connection::{Durability, Store, Tx};
 pub use error::StoreError;
 pub use identities::secret_hash;
 pub use rows::{
-    BlueprintVersionRow, EventRow, ItemRow, NamedTexts, NewEvent, NewMessage, OutboxRow, RawEvent,
-    UserRow,
+    BlueprintVersionRow, CredentialRow, EventRow, ItemRow, NamedTexts, NewEvent, NewMessage,
+    OutboxRow, RawEvent, UserRow,
 };

@@ -80,6 +80,27 @@ pub struct UserRow {
     pub email: Option<String>,
     /// May act for anyone.
     pub admin: bool,
+    /// Disabled: their tokens no longer work; their history stays.
+    pub disabled: bool,
+}
+
+/// A stored credential (a user's token or an API key); its secret is never stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CredentialRow {
+    /// Its id (what `token revoke` takes).
+    pub id: i64,
+    /// `token` or `api_key`.
+    pub kind: String,
+    /// The user of a token, or the API key's name.
+    pub name: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working, if it expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// When it was last used (recorded at most once an hour).
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// An audit event as stored.

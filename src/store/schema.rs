@@ -155,6 +155,18 @@ WHERE EXISTS (SELECT 1 FROM subscriptions WHERE item = items.id);
 DROP TABLE subscriptions;
 DROP INDEX items_by_blueprint;
 "#,
+    // 5: people and credentials have a life cycle. A disabled user keeps
+    // their history; a revoked credential keeps its row (when and who
+    // revoked it is in the audit trail), and an API key's name is free
+    // again once it is revoked.
+    r#"
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE credentials ADD COLUMN expires_at TEXT;
+ALTER TABLE credentials ADD COLUMN revoked_at TEXT;
+ALTER TABLE credentials ADD COLUMN last_used_at TEXT;
+DROP INDEX api_key_names;
+CREATE UNIQUE INDEX api_key_names ON credentials(name) WHERE kind = 'api_key' AND revoked_at IS NULL;
+"#,
 ];
 
 // The audit log is one hash chain in `seq` order (the rowid), so an append
