@@ -429,3 +429,62 @@ fn unsubscribing_by_command_or_signed_link_stops_mail() {
     assert_eq!(new, vec![to("risk1")], "only risk1 still follows the item");
     assert_eq!(after.len(), before + 1);
 }
+
+#[test]
+fn mail_from_any_process_links_to_the_daemon_and_says_what_happened() {
+    let s = Sandbox::new("mail-base-url");
+    let Some(smtp) = SmtpSink::start(&s.dir, None) else {
+        return;
+    };
+    let mv = on_review(&s);
+    // The daemon's address is a setting of the database: `serve` (or `init`)
+    // keeps it, and the CLI's mail uses it without being told.
+    let d = support::Daemon::start(&s, &["--base-url", "http://govrt.example.test:9000/"]);
+    s.quiet(&["--as", "owner", "signoff", "request-review", &mv]);
+    s.quiet(&[
+        "--as",
+        "itops",
+        "signoff",
+        "feedback",
+        &mv,
+        "it_ops",
+        "minor",
+        "--comment",
+        "the drift report is missing",
+    ]);
+    deliver(&s, &smtp.url());
+    let mail = smtp
+        .messages()
+        .into_iter()
+        .find(|m| m.0 == to("owner"))
+        .expect("a mail to the owner");
+    let body = mail
+        .2
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(
+        body.contains(&format!("http://govrt.example.test:9000/items/{mv}")),
+        "{body}"
+    );
+    // The feedback's comment is in the mail; the subject names the item plainly.
+    assert!(body.contains("the drift report is missing"), "{body}");
+    assert_eq!(
+        mail.1,
+        format!(
+            "[govrt] Scorer v1 (item {mv}): itops gave feedback MINOR_ISSUE for IT & Operations"
+        )
+    );
+    // Its unsubscribe link works against the daemon.
+    let link = body
+        .split("http://govrt.example.test:9000")
+        .find(|part| part.starts_with("/unsubscribe?"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches(['"', '>'])
+        .to_string();
+    let r = support::get_page(d.port, &link.replace("&amp;", "&"), None);
+    assert_eq!(r.status, 200, "{}", r.body);
+}

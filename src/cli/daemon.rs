@@ -11,25 +11,8 @@ pub fn tick(cli: &Global, now: Option<&String>) -> Outcome {
         Some(t) => Some(tryo!(parse_time(t, "--now"))),
         None => None,
     };
-    let sender = match &cli.smtp {
-        Some(url) => {
-            let config = match crate::notify::SmtpConfig::parse(url) {
-                Ok(c) => c,
-                Err(e) => return Outcome::Error(CliError::invalid_input(e, Some("e.g. `--smtp smtp://127.0.0.1:2525` or `smtp://user:pass@host:587?tls=starttls`".into()))),
-            };
-            match crate::notify::Sender::new(&config, &cli.mail_from) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    return Outcome::Error(CliError::invalid_input(
-                        e,
-                        Some("check `--smtp` and `--mail-from`".into()),
-                    ));
-                }
-            }
-        }
-        None => None,
-    };
     let mut engine = tryo!(open(cli, false));
+    let sender = tryo!(sender(cli, &mut engine));
     let report = match engine.tick(now) {
         Ok(r) => r,
         Err(e) => return engine_error(e, cli.json),
@@ -87,21 +70,15 @@ pub fn serve(
             Some("write it as `127.0.0.1:8080`".into()),
         ));
     };
-    let sender = match &cli.smtp {
-        Some(url) => match crate::notify::SmtpConfig::parse(url)
-            .and_then(|c| crate::notify::Sender::new(&c, &cli.mail_from))
-        {
-            Ok(s) => Some(s),
-            Err(e) => {
-                return Outcome::Error(CliError::invalid_input(
-                    e,
-                    Some("check `--smtp` and `--mail-from`".into()),
-                ));
-            }
-        },
-        None => None,
-    };
     let mut engine = tryo!(open(cli, true));
+    // The daemon's address and sender are kept for every process's mail.
+    let by = crate::engine::Identity::local_admin();
+    if let Err(e) =
+        engine.store_public_settings(&by, cli.base_url.as_deref(), cli.mail_from.as_deref())
+    {
+        return engine_error(e, cli.json);
+    }
+    let sender = tryo!(sender(cli, &mut engine));
     let loaded = match blueprints {
         Some(dir) => engine
             .load_blueprints(std::slice::from_ref(dir), None)
@@ -149,4 +126,35 @@ pub fn serve(
         Ok(()) => Outcome::Exit(exit::OK),
         Err(e) => Outcome::Error(CliError::invalid_input(e, None)),
     }
+}
+
+/// The mail sender of `--smtp`, if given, sending as `--mail-from` or as the
+/// database's sender.
+fn sender(
+    cli: &Global,
+    engine: &mut crate::engine::Engine,
+) -> Result<Option<crate::notify::Sender>, Outcome> {
+    let Some(url) = &cli.smtp else {
+        return Ok(None);
+    };
+    let mail_from = match &cli.mail_from {
+        Some(m) => m.clone(),
+        None => match engine.public_settings() {
+            Ok(s) => s.mail_from,
+            Err(e) => return Err(engine_error(e, cli.json)),
+        },
+    };
+    crate::notify::SmtpConfig::parse(url)
+        .map_err(|e| {
+            (
+                e,
+                "e.g. `--smtp smtp://127.0.0.1:2525` or `smtp://user:pass@host:587?tls=starttls`",
+            )
+        })
+        .and_then(|c| {
+            crate::notify::Sender::new(&c, &mail_from)
+                .map_err(|e| (e, "check `--smtp` and `--mail-from`"))
+        })
+        .map(Some)
+        .map_err(|(e, help)| Outcome::Error(CliError::invalid_input(e, Some(help.into()))))
 }

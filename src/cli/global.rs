@@ -34,24 +34,15 @@ pub struct Global {
     /// Where mail goes: smtp://host:port, smtps://…, smtp://user:pass@host:port?tls=starttls.
     #[arg(long, global = true, env = "GOVRT_SMTP", value_name = "URL")]
     pub smtp: Option<String>,
-    /// Sender address of mail.
-    #[arg(
-        long,
-        global = true,
-        env = "GOVRT_MAIL_FROM",
-        default_value = "govrt@localhost",
-        value_name = "ADDR"
-    )]
-    pub mail_from: String,
-    /// How links in mail reach the daemon.
-    #[arg(
-        long,
-        global = true,
-        env = "GOVRT_BASE_URL",
-        default_value = "http://127.0.0.1:8080",
-        value_name = "URL"
-    )]
-    pub base_url: String,
+    /// Sender address of mail [default: as set by `init` or `serve` in the
+    /// database, else govrt@localhost]; `init` and `serve` store it.
+    #[arg(long, global = true, env = "GOVRT_MAIL_FROM", value_name = "ADDR")]
+    pub mail_from: Option<String>,
+    /// How links in mail reach the daemon [default: as set by `init` or
+    /// `serve` in the database, else http://127.0.0.1:8080]; `init` and
+    /// `serve` store it, so mail sent by any process links to the daemon.
+    #[arg(long, global = true, env = "GOVRT_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
     /// Machine output: one JSON document on stdout.
     #[arg(long, global = true)]
     pub json: bool,

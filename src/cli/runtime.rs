@@ -103,7 +103,9 @@ pub(super) fn open(cli: &Global, create: bool) -> Result<Engine, Outcome> {
         _ => Durability::Full,
     };
     let mut engine = Engine::open(&cli.db, durability).map_err(|e| engine_error(e, cli.json))?;
-    engine.set_base_url(&cli.base_url);
+    if let Some(url) = &cli.base_url {
+        engine.set_base_url(url);
+    }
     Ok(engine)
 }
 

@@ -32,7 +32,7 @@ mod views;
 pub mod workflow;
 
 pub use access::Identity;
-pub use core::{Engine, new_secret};
+pub use core::{Engine, PublicSettings, new_secret};
 pub use error::{EngineError, Refusal, Result};
 pub use history::{AuditEntry, Happened, SignOffEntry};
 pub use hook_test::HookSubject;

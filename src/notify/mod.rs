@@ -96,11 +96,11 @@ pub fn compose(
         url_part(recipient),
         notice.item
     );
-    // The item by name, its kind in words and its id: "(Model version 3)"
-    // read like a version number.
+    // The item by its name and id, in plain ASCII: "(Model version 3)" read
+    // like a version number.
     let subject = format!(
-        "[govrt] {} — {} {}, item {}",
-        notice.item_name, notice.actor, notice.what, notice.item
+        "[govrt] {} (item {}): {} {}",
+        notice.item_name, notice.item, notice.actor, notice.what
     );
     let note_text = notice
         .note

@@ -253,6 +253,16 @@ impl Tx<'_> {
         Ok(self.setting(key)?.unwrap_or_default())
     }
 
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![key, value])?;
+        Ok(())
+    }
+
     /// A setting's value, if it is set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
