@@ -13,7 +13,7 @@
 
 mod support;
 
-use support::Sandbox;
+use support::{Daemon, Sandbox, get_page, http, post_form};
 
 const STRICT: &str = r#"
 blueprint thing "Thing" {
@@ -171,6 +171,46 @@ fn allow_is_never_vacuous() {
     let status = s.ok(&["--json", "status", &folder]).json();
     assert_eq!(status["approved"], false);
     assert_eq!(status["gated"], false);
+    // The API and the web UI say the same.
+    let token = s.token("owner");
+    let d = Daemon::start(&s, &[]);
+    let r = http(
+        d.port,
+        "GET",
+        &format!("/api/v1/items/{folder}/deploy/prod"),
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(r.json()["decision"], "BLOCK");
+    assert!(
+        r.json()["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no sign-off gates deployment")
+    );
+    let signed_in = post_form(
+        d.port,
+        "/login",
+        None,
+        &[],
+        &[("token", &token), ("next", "/items")],
+    );
+    let cookie = signed_in
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = get_page(d.port, &format!("/items/{folder}"), Some(&cookie));
+    assert!(
+        page.body
+            .contains("No sign-off gates deployment of folder items"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("all approved"));
 }
 
 #[test]
@@ -209,6 +249,18 @@ fn destructive_actions_carry_their_reason_and_no_reset_is_scheduled_in_the_past(
     assert!(history.contains("reason: project paused"), "{history}");
     assert!(history.contains("reason: new data"), "{history}");
     // API clients give the reason in the body.
+    let token = s.token("owner");
+    let d = Daemon::start(&s, &[]);
+    let r = http(
+        d.port,
+        "POST",
+        &format!("/api/v1/items/{item}/signoff/abandon"),
+        Some(&token),
+        &[],
+        Some(&serde_json::json!({"reason": "budget frozen"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    drop(d);
     let json = s.ok(&["--json", "item", "history", &item]).json();
     let reasons: Vec<&str> = json
         .as_array()
@@ -216,5 +268,5 @@ fn destructive_actions_carry_their_reason_and_no_reset_is_scheduled_in_the_past(
         .iter()
         .filter_map(|e| e["details"]["reason"].as_str())
         .collect();
-    assert_eq!(reasons, ["project paused", "new data"]);
+    assert_eq!(reasons, ["project paused", "new data", "budget frozen"]);
 }

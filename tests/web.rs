@@ -557,6 +557,12 @@ impl User<'_> {
         out
     }
 
+    /// Presses the button `label` of the section `section`.
+    async fn press_in(&self, section: &str, label: &str) {
+        let xpath = format!("//section[@id='{section}']//button[normalize-space()='{label}']");
+        self.click(Locator::XPath(&xpath)).await;
+    }
+
     async fn press(&self, label: &str) {
         let xpath = format!("//section[@id='signoff-review']//button[normalize-space()='{label}']");
         self.click(Locator::XPath(&xpath)).await;
@@ -780,13 +786,80 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
     );
     assert!(timeline.contains("fit for production"), "{timeline}");
 
-    // The matrix: a linked point per rated project.
+    // A refused form keeps what was typed, with the error next to its field;
+    // a project needs no parent from the form, as from the CLI.
+    u.c.goto(&format!("{}/items?blueprint=project", u.base))
+        .await
+        .unwrap();
+    u.fill("new-name", "Fraud").await;
+    u.fill("f-owner", "nobody").await;
+    u.fill("f-description", "cards seen twice").await;
+    u.click(Locator::XPath(
+        "//section[@id='create']//button[normalize-space()='Create']",
+    ))
+    .await;
+    let next_to_owner = "//div[contains(@class,'field')][.//*[@id='f-owner']]/following-sibling::*[1][@id='error-create']";
+    assert!(
+        u.c.find(Locator::XPath(next_to_owner))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("no user `nobody`")
+    );
+    let value_of = |id: &'static str| {
+        let c = u.c.clone();
+        async move {
+            c.find(Locator::Id(id))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(value_of("new-name").await, "Fraud");
+    assert_eq!(value_of("f-owner").await, "nobody");
+    assert_eq!(value_of("f-description").await, "cards seen twice");
+    screenshot("refused-form.png", &u.c.screenshot().await.unwrap());
+    u.c.find(Locator::Id("f-owner"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    u.fill("f-owner", "owner").await;
+    u.click(Locator::XPath(
+        "//section[@id='create']//button[normalize-space()='Create']",
+    ))
+    .await;
+    assert_eq!(u.text("h1").await.split(' ').next(), Some("Fraud"));
+    for (field, value) in [("f-value", "2"), ("f-feasibility", "5"), ("f-risk", "1")] {
+        u.fill(field, value).await;
+    }
+    u.press_in("fields", "Save fields").await;
+
+    // The matrix: a linked point per rated project; Fraud shares Churn's
+    // cell, and the two are stacked, each still readable and a link.
     u.c.goto(&format!("{}/matrix", u.base)).await.unwrap();
     let points =
         u.c.find_all(Locator::Css("svg.matrix a circle"))
             .await
             .unwrap();
-    assert_eq!(points.len(), 2);
+    assert_eq!(points.len(), 3);
+    let mut centres = Vec::new();
+    for p in &points {
+        centres.push((p.attr("cx").await.unwrap(), p.attr("cy").await.unwrap()));
+    }
+    centres.sort();
+    centres.dedup();
+    assert_eq!(
+        centres.len(),
+        3,
+        "no two points drawn on one another: {centres:?}"
+    );
     screenshot("matrix.png", &u.c.screenshot().await.unwrap());
     u.click(Locator::LinkText("Churn")).await;
     assert_eq!(u.text("h1").await.split(' ').next(), Some("Churn"));

@@ -660,11 +660,11 @@ pub(super) fn check_references(
     };
     match reference {
         Some(PrincipalRef::User(n)) if tx.user(&n)?.is_none() => {
-            invalid(format!("no user `{n}` (add it with `govrt user add {n}`)"))
+            invalid(format!("no user `{n}` (an admin adds users)"))
         }
-        Some(PrincipalRef::Group(g)) if !tx.group_exists(&g)? => invalid(format!(
-            "no group `{g}` (add it with `govrt group add {g}`)"
-        )),
+        Some(PrincipalRef::Group(g)) if !tx.group_exists(&g)? => {
+            invalid(format!("no group `{g}` (an admin adds groups)"))
+        }
         _ => Ok(()),
     }
 }

@@ -261,7 +261,8 @@ pub(super) async fn create_item(
                 blueprint: Some(blueprint),
                 ..ListFilter::default()
             };
-            render_items(&state, viewer, filter, Some(notice("create", &e)), e.status).await
+            let n = notice("create", &e).with_typed(form);
+            render_items(&state, viewer, filter, Some(n), e.status).await
         }
     }
 }
@@ -339,6 +340,25 @@ pub(super) async fn act<T: Send + 'static>(
     }
 }
 
+/// Like [`act`], but a refusal shows the form again with what was typed.
+pub(super) async fn act_keeping<T: Send + 'static>(
+    state: Shared,
+    viewer: Viewer,
+    id: i64,
+    place: String,
+    typed: Fields,
+    f: impl FnOnce(&mut Engine, &Identity) -> crate::engine::Result<T> + Send + 'static,
+) -> Response {
+    let who = viewer.who.clone();
+    match with_writer(&state, move |e| f(e, &who)).await {
+        Ok(_) => Redirect::to(&format!("/items/{id}#{}", place.replace(':', "-"))).into_response(),
+        Err(e) => {
+            let n = notice(place, &e).with_typed(typed);
+            render_item(&state, viewer, id, Some(n), e.status).await
+        }
+    }
+}
+
 pub(super) fn revision(form: &Fields) -> Option<i64> {
     form.get("revision").and_then(|r| r.parse().ok())
 }
@@ -349,7 +369,8 @@ pub(super) async fn save_fields(
     Posted { viewer, form }: Posted,
 ) -> Response {
     let expected = revision(&form);
-    act(state, viewer, id, "fields".into(), move |e, who| {
+    let typed = form.clone();
+    act_keeping(state, viewer, id, "fields".into(), typed, move |e, who| {
         let item = e.item(who, id)?;
         let blueprint = e.blueprint(&item.blueprint, Some(item.version))?;
         let changes = field_changes(&blueprint, &form, &item.fields);

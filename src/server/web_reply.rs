@@ -37,9 +37,9 @@ pub(super) fn api_error_page(e: &ApiError) -> Response {
 
 /// An API error as a notice next to the form at `place`.
 pub(super) fn notice(place: impl Into<String>, e: &ApiError) -> Notice {
-    Notice {
-        place: place.into(),
-        message: e.detail.message.clone(),
-        help: e.detail.plain_help.clone(),
-    }
+    Notice::at(
+        &place.into(),
+        &e.detail.message,
+        e.detail.plain_help.as_deref(),
+    )
 }

@@ -39,6 +39,8 @@ pub struct Notice {
     pub message: String,
     /// How to fix it.
     pub help: Option<String>,
+    /// What the user typed into the refused form, shown again in it.
+    pub typed: std::collections::HashMap<String, String>,
 }
 
 impl Notice {
@@ -48,7 +50,28 @@ impl Notice {
             place: place.into(),
             message: message.into(),
             help: help.map(str::to_string),
+            typed: std::collections::HashMap::new(),
         }
+    }
+
+    /// The notice, with what the user typed into the refused form.
+    pub fn with_typed(mut self, typed: std::collections::HashMap<String, String>) -> Notice {
+        self.typed = typed;
+        self
+    }
+
+    /// Whether the refusal names this field (`` `FIELD` ``): its message is
+    /// shown next to that field rather than below the form.
+    pub fn names_field(&self, field: &str) -> bool {
+        self.message.contains(&format!("`{field}`"))
+    }
+
+    /// What the user typed into `name` of the refused form at `place`.
+    pub fn typed_at<'a>(notice: Option<&'a Notice>, place: &str, name: &str) -> Option<&'a str> {
+        notice
+            .filter(|n| n.place == place)
+            .and_then(|n| n.typed.get(name))
+            .map(String::as_str)
     }
 }
 
@@ -176,6 +199,16 @@ pub(in crate::server) fn layout(
             }
         }
     }
+}
+
+/// The field of `fields` a refusal at `place` is about, if it names one.
+pub(in crate::server) fn refused_field<'a>(
+    notice: Option<&Notice>,
+    place: &str,
+    fields: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let n = notice.filter(|n| n.place == place)?;
+    fields.into_iter().find(|f| n.names_field(f))
 }
 
 pub(in crate::server) fn error_box(notice: Option<&Notice>, place: &str) -> Markup {

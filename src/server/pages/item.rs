@@ -2,8 +2,8 @@
 //! actions the viewer may take, deploy decisions, fields and following.
 
 use super::frame::{
-    ItemPage, Notice, Viewer, csrf, error_box, layout, policy_name, status_badge, verdict_badge,
-    workflow_badge,
+    ItemPage, Notice, Viewer, csrf, error_box, layout, policy_name, refused_field, status_badge,
+    verdict_badge, workflow_badge,
 };
 use crate::engine::actions::Verb;
 use crate::engine::workflow::{StepState, WorkflowState};
@@ -346,7 +346,12 @@ pub(super) fn deploy_panel(s: &StatusView) -> Markup {
     html! {
         section.card #deploy aria-labelledby="deploy-h" {
             h2 #deploy-h { "Governance status" }
-            p { "Sign-offs that gate deployment: " @if s.approved { span.badge.s-APPROVED { "all approved" } } @else { span.badge.s-REJECTED { "not approved" } } }
+            @if !s.gated {
+                // Nothing approves such an item: said plainly, never as green.
+                p.no-gate { "No sign-off gates deployment of " (s.item.blueprint) " items: " span.badge { "nothing to approve" } }
+            } @else {
+                p { "Sign-offs that gate deployment: " @if s.approved { span.badge.s-APPROVED { "all approved" } } @else { span.badge.s-REJECTED { "not approved" } } }
+            }
             @if !s.deploy.is_empty() {
                 table {
                     thead { tr { th scope="col" { "Infrastructure" } th scope="col" { "Policy" } th scope="col" { "Decision" } th scope="col" { "Why" } } }
@@ -364,6 +369,19 @@ pub(super) fn deploy_panel(s: &StatusView) -> Markup {
 pub(super) fn fields_panel(viewer: &Viewer, page: &ItemPage, notice: Option<&Notice>) -> Markup {
     let item = &page.status.item;
     let editable = page.permitted.write;
+    // After a refusal, what the user typed is shown again, and the error next
+    // to the field it is about.
+    let about = refused_field(
+        notice,
+        "fields",
+        page.blueprint.fields.iter().map(|f| f.id.as_str()),
+    );
+    let shown = |f: &crate::model::Field| -> Option<Value> {
+        match Notice::typed_at(notice, "fields", &format!("f.{}", f.id)) {
+            Some(typed) => Some(Value::String(typed.to_string())),
+            None => item.fields.get(f.id.as_str()).cloned(),
+        }
+    };
     let step_label = |id: &str| {
         page.blueprint
             .step(id)
@@ -376,15 +394,17 @@ pub(super) fn fields_panel(viewer: &Viewer, page: &ItemPage, notice: Option<&Not
             form method="post" action=(format!("/items/{}/fields", item.id)) {
                 (csrf(viewer)) input type="hidden" name="revision" value=(item.revision);
                 @for f in page.blueprint.fields.iter().filter(|f| f.step.is_none()) {
-                    (field_input(f, item.fields.get(f.id.as_str()), editable))
+                    (field_input(f, shown(f).as_ref(), editable))
+                    @if about == Some(f.id.as_str()) { (error_box(notice, "fields")) }
                 }
                 @for step in page.blueprint.workflow.iter().flat_map(|w| &w.steps).filter(|s| !s.fields.is_empty()) {
                     h3 { "Step " (step_label(step.id.as_str())) }
                     @for f in page.blueprint.fields.iter().filter(|f| f.step.as_ref() == Some(&step.id)) {
-                        (field_input(f, item.fields.get(f.id.as_str()), editable))
+                        (field_input(f, shown(f).as_ref(), editable))
+                        @if about == Some(f.id.as_str()) { (error_box(notice, "fields")) }
                     }
                 }
-                (error_box(notice, "fields"))
+                @if about.is_none() { (error_box(notice, "fields")) }
                 @if editable { div { button type="submit" { "Save fields" } } }
             }
         }

@@ -2,14 +2,15 @@
 //! form), the tree of items, and the reviews waiting for the viewer.
 
 use super::frame::{
-    ListFilter, Notice, PAGE_SIZE, Viewer, csrf, error_box, layout, status_badge, step_label,
-    verdict_badge, workflow_badge,
+    ListFilter, Notice, PAGE_SIZE, Viewer, csrf, error_box, layout, refused_field, status_badge,
+    step_label, verdict_badge, workflow_badge,
 };
 use super::item::field_input;
 use crate::engine::signoff::Status;
 use crate::engine::{ItemView, PendingReview, StatusView};
 use crate::model::Blueprint;
 use maud::{Markup, html};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The list of items, filterable, with a form to create one.
@@ -132,6 +133,11 @@ pub(super) fn create_form(
     create: Option<&(Blueprint, Vec<ItemView>)>,
     notice: Option<&Notice>,
 ) -> Markup {
+    // After a refusal, what the user typed is shown again, and the error next
+    // to the field it is about.
+    let typed = |name: &str| Notice::typed_at(notice, "create", name);
+    let about = create
+        .and_then(|(b, _)| refused_field(notice, "create", b.fields.iter().map(|f| f.id.as_str())));
     html! {
         section.card #create {
             h2 { "New item" }
@@ -142,18 +148,20 @@ pub(super) fn create_form(
                         (csrf(viewer))
                         input type="hidden" name="blueprint" value=(chosen);
                         label for="new-name" { "Name of the new " (blueprint.label) }
-                        input #new-name type="text" name="name" required;
+                        input #new-name type="text" name="name" required value=[typed("name")];
                         @if let Some(parent) = &blueprint.parent {
-                            label for="new-parent" { "Parent " (parent) }
-                            select #new-parent name="parent" required {
-                                option value="" { "choose…" }
-                                @for p in parents { option value=(p.id) { (p.name) " (#" (p.id) ")" } }
+                            // As on the command line, the parent may be left out.
+                            label for="new-parent" { "Parent " (parent) span.hint { " (optional)" } }
+                            select #new-parent name="parent" {
+                                option value="" { "none" }
+                                @for p in parents { option value=(p.id) selected[typed("parent") == Some(p.id.as_str())] { (p.name) " (#" (p.id) ")" } }
                             }
                         }
                         @for f in blueprint.fields.iter().filter(|f| f.step.is_none()) {
-                            (field_input(f, None, true))
+                            (field_input(f, typed(&format!("f.{}", f.id)).map(|t| Value::String(t.to_string())).as_ref(), true))
+                            @if about == Some(f.id.as_str()) { (error_box(notice, "create")) }
                         }
-                        (error_box(notice, "create"))
+                        @if about.is_none() { (error_box(notice, "create")) }
                         div { button type="submit" { "Create" } }
                     }
                 }

@@ -129,6 +129,26 @@ pub(super) fn matrix_chart(m: &MatrixView, blueprint: &Blueprint) -> Markup {
             .field(f)
             .map_or_else(|| f.to_string(), |x| x.label.clone())
     };
+    // For each point: its place among the points of the same cell, and how many share it.
+    let cell = |p: &crate::engine::MatrixPoint| (field_text(&p.x), field_text(&p.y));
+    let mut shared: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    for p in &m.points {
+        *shared.entry(cell(p)).or_default() += 1;
+    }
+    let mut seen: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    let stacking: Vec<(usize, usize)> = m
+        .points
+        .iter()
+        .map(|p| {
+            let key = cell(p);
+            let n = shared.get(&key).copied().unwrap_or(1);
+            let k = seen.entry(key).or_default();
+            *k += 1;
+            (*k - 1, n)
+        })
+        .collect();
     let xs: Vec<&Value> = m.points.iter().map(|p| &p.x).collect();
     let ys: Vec<&Value> = m.points.iter().map(|p| &p.y).collect();
     let (xa, ya) = (axis(blueprint, &xf, &xs), axis(blueprint, &yf, &ys));
@@ -167,10 +187,13 @@ pub(super) fn matrix_chart(m: &MatrixView, blueprint: &Blueprint) -> Markup {
             }
             text x=(left + pw / 2.0) y=(h - 12.0) text-anchor="middle" font-size="14" font-weight="600" { (label(&xf)) }
             text x="18" y=(top + ph / 2.0) text-anchor="middle" font-size="14" font-weight="600" transform=(format!("rotate(-90 18 {})", top + ph / 2.0)) { (label(&yf)) }
-            @for p in &m.points {
+            @for (i, p) in m.points.iter().enumerate() {
                 @if let (Some(x), Some(y)) = (xa.place(&p.x), ya.place(&p.y)) {
                     @let r = match (&size_axis, &p.size) { (Some(a), Some(s)) => 7.0 + 11.0 * a.place(s).unwrap_or(0.5), _ => 9.0 };
-                    @let (cx, cy) = (left + inset(x) * pw, top + ph - inset(y) * ph);
+                    // Points that share a cell are stacked around it, each still a link.
+                    @let (k, n) = stacking[i];
+                    @let shift = (k as f64 - (n as f64 - 1.0) / 2.0) * 38.0;
+                    @let (cx, cy) = (left + inset(x) * pw, top + ph - inset(y) * ph + shift);
                     // Names of points on the right half read leftwards, so none is cut off.
                     @let (tx, anchor) = if x > 0.5 { (cx - r - 4.0, "end") } else { (cx + r + 4.0, "start") };
                     a href=(format!("/items/{}", p.item)) {
