@@ -179,6 +179,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sender: None,
         tick_every: Duration::from_secs(3600),
         static_dir: Some(dir.join("static")),
+        secure_cookies: false,
     };
     std::thread::spawn(move || serve(engines, config));
     let deadline = Instant::now() + Duration::from_secs(20);

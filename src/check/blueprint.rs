@@ -121,6 +121,7 @@ impl Checker<'_> {
             delete: vec![Principal::Role {
                 role: RoleId("creator".into()),
             }],
+            create: None,
         };
         let mut permission_seen: HashMap<String, Span> = HashMap::new();
         let mut matrices = Vec::new();
@@ -133,14 +134,15 @@ impl Checker<'_> {
                         "read" => &mut permissions.read,
                         "write" => &mut permissions.write,
                         "delete" => &mut permissions.delete,
+                        "create" => permissions.create.get_or_insert_with(Vec::new),
                         _ => {
                             self.report(unknown_word(
                                 Code::UnknownPermission,
                                 file,
                                 &p.kind,
                                 "permission",
-                                &["read", "write", "delete"],
-                                "permissions are `read`, `write` and `delete`",
+                                &["read", "write", "delete", "create"],
+                                "permissions are `read`, `write`, `delete` and `create` (attaching children)",
                             ));
                             continue;
                         }
@@ -279,7 +281,28 @@ impl Checker<'_> {
     ) -> Option<Script> {
         let written = self.string(file, path);
         let base = Path::new(&file.name).parent().unwrap_or(Path::new(""));
+        // A script stays in the blueprint file's folder: no absolute path, no
+        // `..`, no link out. Only the path as written is echoed back.
+        let climbs = Path::new(&written).components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
         let full = base.join(&written);
+        if climbs || !self.scripts.stays_inside(base, &full) {
+            self.report(
+                Diagnostic::new(
+                    Code::ScriptOutsideFolder,
+                    file,
+                    path.span,
+                    "outside this file's folder",
+                    format!("script `{written}` is outside the blueprint file's folder"),
+                )
+                .with_help("keep scripts in the folder of the `.gov` file or below it, and name them by a relative path without `..`, e.g. `script \"hooks/model.rhai\"`"),
+            );
+            return None;
+        }
         match self.scripts.read(&full) {
             Ok(text) => {
                 let script_file = SourceFile::new(full.display().to_string(), text);

@@ -11,6 +11,13 @@ use crate::diag::{Code, Diagnostic, SourceFile, Span};
 pub trait ScriptSource: Sync {
     /// The text of the script at `path` (the blueprint file's folder joined with the written path).
     fn read(&self, path: &Path) -> std::io::Result<String>;
+
+    /// Whether `path`, once links are followed, is still inside `folder`.
+    /// Scripts held in memory have no links (their paths were checked when
+    /// they were read from disk).
+    fn stays_inside(&self, _folder: &Path, _path: &Path) -> bool {
+        true
+    }
 }
 
 /// Scripts read from disk.
@@ -19,6 +26,19 @@ pub struct DiskScripts;
 impl ScriptSource for DiskScripts {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         std::fs::read_to_string(path)
+    }
+
+    fn stays_inside(&self, folder: &Path, path: &Path) -> bool {
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        match (folder.canonicalize(), path.canonicalize()) {
+            (Ok(folder), Ok(path)) => path.starts_with(folder),
+            // A path that does not resolve is reported as missing when read.
+            _ => true,
+        }
     }
 }
 

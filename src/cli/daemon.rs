@@ -49,14 +49,37 @@ pub fn tick(cli: &Global, now: Option<&String>) -> Outcome {
 /// Connections the daemon keeps open.
 pub(super) const POOL_SIZE: usize = 8;
 
-/// `govrt serve`.
-pub fn serve(
-    cli: &Global,
-    listen: &str,
-    blueprints: Option<&PathBuf>,
+/// The options of `govrt serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// A blueprint folder to load now and on reload (SIGHUP, POST /api/v1/blueprints); default: the standard set on a new database.
+    #[arg(long)]
+    blueprints: Option<PathBuf>,
+    /// Seconds between runs of the scheduler and the mail sender.
+    #[arg(long, default_value_t = 30)]
     tick_seconds: u64,
+    /// Serve the files of this folder under /static (used by the load benchmark).
+    #[arg(long)]
     static_dir: Option<PathBuf>,
-) -> Outcome {
+    /// Mark the session cookie `Secure` (implied when the base URL is https://).
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+/// `govrt serve`.
+pub fn serve(cli: &Global, args: &ServeArgs) -> Outcome {
+    let ServeArgs {
+        listen,
+        blueprints,
+        tick_seconds,
+        static_dir,
+        secure_cookies,
+    } = args;
+    let (blueprints, tick_seconds, static_dir) =
+        (blueprints.as_ref(), *tick_seconds, static_dir.clone());
     let filter = tracing_subscriber::EnvFilter::try_from_env("GOVRT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -79,6 +102,12 @@ pub fn serve(
         return engine_error(e, cli.json);
     }
     let sender = tryo!(sender(cli, &mut engine));
+    // Behind HTTPS (the public base URL says so, or the flag does), the
+    // session cookie is only ever sent over TLS.
+    let secure_cookies = *secure_cookies
+        || engine
+            .public_settings()
+            .is_ok_and(|s| s.base_url.starts_with("https://"));
     let loaded = match blueprints {
         Some(dir) => engine
             .load_blueprints(std::slice::from_ref(dir), None)
@@ -115,6 +144,7 @@ pub fn serve(
         sender,
         tick_every: std::time::Duration::from_secs(tick_seconds.max(1)),
         static_dir,
+        secure_cookies,
     };
     // One connection per concurrent read (readers proceed while one writes),
     // and one more for the writer thread.

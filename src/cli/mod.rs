@@ -130,20 +130,7 @@ pub enum Command {
         pending: bool,
     },
     /// The daemon: HTTP API under /api/v1, scheduler and mail sender.
-    Serve {
-        /// Where to listen.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// A blueprint folder to load now and on reload (SIGHUP, POST /api/v1/blueprints); default: the standard set on a new database.
-        #[arg(long)]
-        blueprints: Option<PathBuf>,
-        /// Seconds between runs of the scheduler and the mail sender.
-        #[arg(long, default_value_t = 30)]
-        tick_seconds: u64,
-        /// Serve the files of this folder under /static (used by the load benchmark).
-        #[arg(long)]
-        static_dir: Option<PathBuf>,
-    },
+    Serve(daemon::ServeArgs),
     /// Try a blueprint's hooks.
     #[command(subcommand)]
     Hook(hooks::HookCommand),
@@ -179,18 +166,7 @@ pub fn run(parsed: Cli) -> ExitCode {
         }
         Command::Audit(c) => audit::audit(cli, c),
         Command::Hook(c) => hooks::hook(cli, c),
-        Command::Serve {
-            listen,
-            blueprints,
-            tick_seconds,
-            static_dir,
-        } => daemon::serve(
-            cli,
-            listen,
-            blueprints.as_ref(),
-            *tick_seconds,
-            static_dir.clone(),
-        ),
+        Command::Serve(args) => daemon::serve(cli, args),
         Command::Subscribe { item } => subscriptions::subscribe(cli, *item),
         Command::Unsubscribe { item, user, token } => {
             subscriptions::unsubscribe(cli, *item, user.as_ref(), token.as_ref())

@@ -91,6 +91,7 @@ codes! {
     NumberOutOfRange = "E0315", "number_out_of_range", "a number does not fit in a 64-bit integer";
     MissingScript = "E0401", "missing_script", "a `script` file does not exist or cannot be read";
     ScriptSyntax = "E0402", "script_syntax", "a `script` file does not compile as rhai";
+    ScriptOutsideFolder = "E0403", "script_outside_folder", "a `script` path leaves the blueprint file's folder (absolute, `..`, or a link out)";
     UnusedRole = "W0101", "unused_role", "a role is declared but used by no permission, reviewer list or other role";
     MisspeltHook = "W0401", "misspelt_hook", "a script function's name looks like a misspelt hook name";
     HookArity = "W0402", "hook_arity", "a hook function takes the wrong number of parameters, so the runtime never calls it";

@@ -64,6 +64,8 @@ pub(super) enum Permission {
     Read,
     Write,
     Delete,
+    /// Attach children (the blueprint's `permission create`, else `write`).
+    Create,
 }
 
 /// Resolves principals for one item and one identity.
@@ -160,6 +162,11 @@ impl Resolver<'_> {
             Permission::Read => &b.permissions.read,
             Permission::Write => &b.permissions.write,
             Permission::Delete => &b.permissions.delete,
+            Permission::Create => b
+                .permissions
+                .create
+                .as_ref()
+                .unwrap_or(&b.permissions.write),
         };
         self.matches_any(list, 0, 0)
     }
@@ -176,6 +183,18 @@ impl Resolver<'_> {
             refuse(Refusal::NotPermitted {
                 who: self.who.name.clone(),
                 what: what(),
+            })
+        }
+    }
+
+    /// Refuses, as if item `id` did not exist, unless `who` may read it: an
+    /// item one may not read looks like a missing one, so ids reveal nothing.
+    pub(super) fn require_readable(&self, id: i64) -> Result<()> {
+        if self.has(Permission::Read) {
+            Ok(())
+        } else {
+            refuse(Refusal::NotFound {
+                what: format!("item {id}"),
             })
         }
     }
@@ -283,7 +302,7 @@ impl Engine {
             chain: &chain,
             who,
         };
-        resolver.require(Permission::Read, || format!("read item {id}"))?;
+        resolver.require_readable(id)?;
         Ok((chain, set))
     }
 

@@ -12,6 +12,7 @@ use super::actions::ItemAction;
 use super::change_hooks::run_change_hooks;
 use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse, script_failed};
+use super::limits;
 use super::mail::{SignOffEvents, mails_for};
 use super::script_view::script_view;
 use super::set_cache::LoadedSet;
@@ -98,6 +99,7 @@ impl Engine {
         item: &mut ItemRow,
         changes: &[FieldChange],
     ) -> Result<Vec<String>> {
+        limits::check_edit_size(changes.len())?;
         let mut touched = Vec::new();
         for change in changes {
             let name = match change {
@@ -115,6 +117,7 @@ impl Engine {
             };
             match change {
                 FieldChange::Set(_, text) => {
+                    limits::check_field_input(name, &field.ty, text)?;
                     let value = values::parse_input(&field.ty, text).map_err(|why| {
                         Refusal::InvalidValue {
                             what: format!("value for `{name}`"),
@@ -156,6 +159,7 @@ impl Engine {
                 why: "it is empty".into(),
             });
         }
+        limits::check_length("item name", name, limits::MAX_NAME)?;
         let tx = self.store.write()?;
         let Some(version) = self.cache.latest(&tx, blueprint_id)? else {
             return refuse(Refusal::NotFound {
@@ -190,7 +194,12 @@ impl Engine {
                     chain: &chain,
                     who,
                 };
-                resolver.require(Permission::Read, || format!("read item {p}"))?;
+                resolver.require_readable(p)?;
+                // Attaching a child takes a permission on the parent: the child
+                // inherits its reviewers and shows in its tree.
+                resolver.require(Permission::Create, || {
+                    format!("create a `{blueprint_id}` under item {p} (its blueprint's `permission create`, by default its write permission)")
+                })?;
             }
             (Some(_), None) => {
                 return refuse(Refusal::InvalidValue {
@@ -362,6 +371,7 @@ impl Engine {
             chain: &chain,
             who,
         };
+        resolver.require_readable(id)?;
         let mut item = chain[0].clone();
         item.revision += 1;
         item.updated_at = now;
@@ -600,6 +610,7 @@ impl Engine {
             chain: &chain,
             who,
         };
+        resolver.require_readable(id)?;
         resolver.require(Permission::Delete, || format!("delete item {id}"))?;
         if tx.has_children(id)? {
             return refuse(Refusal::InvalidValue {

@@ -210,7 +210,10 @@ pub(super) fn mails_for(
                 Some(s) => s,
                 None => secret.insert(unsubscribe_secret(tx)?),
             };
-            let token = crate::notify::unsubscribe_token(secret, &user, item.id);
+            // The link works for a while from the action (the item's last change).
+            let expires =
+                item.updated_at.timestamp() + crate::notify::UNSUBSCRIBE_LINK_DAYS * 86_400;
+            let token = crate::notify::unsubscribe_token(secret, &user, item.id, expires);
             out.push(crate::notify::compose(
                 &notice, &user, &address, base_url, &token,
             ));
@@ -277,13 +280,14 @@ impl Engine {
                 continue;
             }
             let message_id = format!("<govrt.{}.{}@govrt>", message.event_seq, message.recipient);
-            let outcome = sender.send(
-                &message_id,
-                &message.address,
-                &message.subject,
-                &message.body_text,
-                &message.body_html,
-            );
+            let outcome = sender.send(&crate::notify::Outgoing {
+                message_id: &message_id,
+                to: &message.address,
+                subject: &message.subject,
+                text: &message.body_text,
+                html: &message.body_html,
+                unsubscribe: message.unsubscribe_url.as_deref(),
+            });
             let tx = self.store.write()?;
             match outcome {
                 Ok(()) => {

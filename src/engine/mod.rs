@@ -18,6 +18,7 @@ mod history;
 mod hook_test;
 mod identities;
 mod items;
+pub mod limits;
 mod mail;
 mod queries;
 mod script_view;

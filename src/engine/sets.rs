@@ -76,11 +76,14 @@ impl Engine {
             .iter()
             .map(|s| (s.name.clone(), s.text.to_string()))
             .collect();
+        // Blueprints may share one script file: it is stored once.
         let scripts: Vec<(String, String)> = set
             .blueprints
             .values()
             .filter_map(|b| b.script.as_ref())
             .map(|s| (s.resolved.clone(), s.source.clone()))
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
             .collect();
         let tx = self.store.write()?;
         let mut report = LoadReport {

@@ -4,6 +4,10 @@
 //! It never reads the clock, the database or the blueprint files: the engine
 //! resolves who the actor is (writer, eligible reviewer, final approver) and
 //! passes it in, and stores what comes out.
+//!
+//! With its tests (the DESIGN.md table case by case, and property tests over
+//! random action sequences) this file is longer than the others: the rules
+//! and the evidence that they hold are kept side by side on purpose.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -13,6 +13,7 @@ use super::actions::{ActionArgs, ItemAction, Verb};
 use super::core::{Engine, now_or};
 use super::error::{EngineError, Refusal, Result, refuse, script_failed};
 use super::items::{Ancestors, Change, ChangeOptions};
+use super::limits;
 use super::mail::SignOffEvents;
 use super::script_view::script_view;
 use super::signoff::{self, Action, Needed, Status};
@@ -77,6 +78,17 @@ impl Engine {
             now,
         } = request;
         let now = now_or(now);
+        let comment = match &action {
+            Action::GiveFeedback { comment, .. }
+            | Action::Approve { comment }
+            | Action::Reject { comment } => comment.as_deref(),
+            _ => None,
+        };
+        for (what, text) in [("comment", comment), ("reason", reason.as_deref())] {
+            if let Some(text) = text {
+                limits::check_length(what, text, limits::MAX_COMMENT)?;
+            }
+        }
         let how = ChangeOptions {
             expect_revision: None,
             now,

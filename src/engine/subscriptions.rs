@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::access::{Identity, Permission, Resolver};
+use super::access::{Identity, Resolver};
 use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse};
 use super::mail::unsubscribe_secret;
@@ -27,7 +27,7 @@ impl Engine {
                 chain: &chain,
                 who,
             };
-            resolver.require(Permission::Read, || format!("read item {id}"))?;
+            resolver.require_readable(id)?;
         }
         if who.api_key {
             return refuse(Refusal::InvalidValue {
@@ -62,7 +62,7 @@ impl Engine {
         let now = now_or(now);
         let tx = self.store.write()?;
         let secret = unsubscribe_secret(&tx)?;
-        if !crate::notify::verify_token(&secret, user, id, token) {
+        if !crate::notify::verify_token(&secret, user, id, token, now.timestamp()) {
             return refuse(Refusal::NotPermitted {
                 who: user.to_string(),
                 what: "unsubscribe with this link (its token does not match)".into(),

@@ -5,7 +5,11 @@
 //! and return decisions; they do no I/O. The sandbox bounds operations, call
 //! depth, expression depth, string/array/map sizes and wall time per call;
 //! `eval` and modules are refused; `print` and `debug` go to the log (stderr),
-//! never to stdout.
+//! never to stdout, within the bounds of [`output`].
+
+mod output;
+
+pub use output::{MAX_OUTPUT_PER_CALL, MAX_OUTPUT_PER_MINUTE, OutputBudget};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -57,6 +61,7 @@ impl std::fmt::Display for ScriptError {
 pub struct Hooks {
     engine: Engine,
     deadline: Arc<Mutex<Option<Instant>>>,
+    output: Arc<OutputBudget>,
     scripts: HashMap<String, (Arc<AST>, Script)>,
 }
 
@@ -69,7 +74,11 @@ impl std::fmt::Debug for Hooks {
 }
 
 /// The sandboxed engine hooks run in.
-pub fn sandbox(deadline: Arc<Mutex<Option<Instant>>>, log_prefix: &str) -> Engine {
+pub fn sandbox(
+    deadline: Arc<Mutex<Option<Instant>>>,
+    output: Arc<OutputBudget>,
+    log_prefix: &str,
+) -> Engine {
     let mut engine = Engine::new_raw();
     engine.register_global_module(rhai::packages::StandardPackage::new().as_shared_module());
     engine.set_max_operations(MAX_OPERATIONS);
@@ -82,9 +91,17 @@ pub fn sandbox(deadline: Arc<Mutex<Option<Instant>>>, log_prefix: &str) -> Engin
     engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     engine.disable_symbol("eval");
     let prefix = log_prefix.to_string();
-    engine.on_print(move |text| eprintln!("{prefix}: print: {text}"));
+    let budget = Arc::clone(&output);
+    engine.on_print(move |text| {
+        if budget.allows(text.len(), &prefix) {
+            eprintln!("{prefix}: print: {text}");
+        }
+    });
     let prefix = log_prefix.to_string();
     engine.on_debug(move |text, source, pos| {
+        if !output.allows(text.len(), &prefix) {
+            return;
+        }
         eprintln!(
             "{prefix}: debug{}{}: {text}",
             source.map(|s| format!(" {s}")).unwrap_or_default(),
@@ -110,7 +127,8 @@ impl Hooks {
     /// Compiles the scripts of a checked set.
     pub fn compile(set: &BlueprintSet) -> Result<Hooks, ScriptError> {
         let deadline = Arc::new(Mutex::new(None));
-        let engine = sandbox(Arc::clone(&deadline), "govrt hook");
+        let output = Arc::new(OutputBudget::default());
+        let engine = sandbox(Arc::clone(&deadline), Arc::clone(&output), "govrt hook");
         let mut scripts = HashMap::new();
         for (id, blueprint) in &set.blueprints {
             let Some(script) = &blueprint.script else {
@@ -128,6 +146,7 @@ impl Hooks {
         Ok(Hooks {
             engine,
             deadline,
+            output,
             scripts,
         })
     }
@@ -176,6 +195,7 @@ impl Hooks {
         if let Ok(mut d) = self.deadline.lock() {
             *d = Some(Instant::now() + MAX_WALL_TIME);
         }
+        self.output.start_call();
         let mut scope = Scope::new();
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         let result = self

@@ -372,6 +372,9 @@ pub struct Permissions {
     pub write: Vec<Principal>,
     /// Delete (default: the creator).
     pub delete: Vec<Principal>,
+    /// Attach children under an item (default: `write`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create: Option<Vec<Principal>>,
 }
 
 /// The ordered steps of a blueprint.

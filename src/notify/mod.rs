@@ -13,31 +13,51 @@ use sha2::Sha256;
 
 use crate::store::NewMessage;
 
-/// The signed token of an unsubscribe link for (user, item).
-pub fn unsubscribe_token(secret: &str, user: &str, item: i64) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(m) => m,
-        // HMAC takes keys of any length; this branch cannot be reached.
-        Err(_) => return String::new(),
-    };
-    mac.update(format!("unsubscribe\0{user}\0{item}").as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// How long an unsubscribe link works.
+pub const UNSUBSCRIBE_LINK_DAYS: i64 = 90;
+
+fn link_mac(secret: &str, user: &str, item: i64, expires: i64) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(format!("unsubscribe\0{user}\0{item}\0{expires}").as_bytes());
+    Some(mac)
 }
 
-/// Checks a token in constant time.
-pub fn verify_token(secret: &str, user: &str, item: i64, token: &str) -> bool {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+/// The signed token of an unsubscribe link for (user, item) that works until
+/// `expires` (a Unix time): `EXPIRES.HMAC`.
+pub fn unsubscribe_token(secret: &str, user: &str, item: i64, expires: i64) -> String {
+    // HMAC takes keys of any length: the mac always exists.
+    let hex: String = link_mac(secret, user, item, expires)
+        .map(|m| {
+            m.finalize()
+                .into_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("{expires}.{hex}")
+}
+
+/// Checks a token in constant time, and that it has not expired at `now`
+/// (a Unix time).
+pub fn verify_token(secret: &str, user: &str, item: i64, token: &str, now: i64) -> bool {
+    let Some((expires, hex)) = token.split_once('.') else {
         return false;
     };
-    mac.update(format!("unsubscribe\0{user}\0{item}").as_bytes());
-    let Some(bytes) = decode_hex(token) else {
+    // Only the token as signed: lower-case hex, no other spelling of it.
+    if !hex
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return false;
+    }
+    let (Ok(expires), Some(bytes)) = (expires.parse::<i64>(), decode_hex(hex)) else {
         return false;
     };
-    mac.verify_slice(&bytes).is_ok()
+    if now >= expires {
+        return false;
+    }
+    link_mac(secret, user, item, expires).is_some_and(|m| m.verify_slice(&bytes).is_ok())
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
@@ -142,6 +162,7 @@ pub fn compose(
         subject,
         text,
         html,
+        unsubscribe_url: Some(unsubscribe),
     }
 }
 
@@ -293,26 +314,26 @@ impl Sender {
     }
 
     /// Sends one message; Ok once the server accepted it.
-    pub fn send(
-        &self,
-        message_id: &str,
-        to: &str,
-        subject: &str,
-        text: &str,
-        html: &str,
-    ) -> Result<(), String> {
-        let to: Mailbox = to
-            .parse()
-            .map_err(|e| format!("`{to}` is not a mail address: {e}"))?;
-        let message = Message::builder()
+    pub fn send(&self, m: &Outgoing<'_>) -> Result<(), String> {
+        let to: Mailbox =
+            m.to.parse()
+                .map_err(|e| format!("`{}` is not a mail address: {e}", m.to))?;
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(subject)
-            .message_id(Some(message_id.to_string()))
-            .header(header::MIME_VERSION_1_0)
+            .subject(m.subject)
+            .message_id(Some(m.message_id.to_string()))
+            .header(header::MIME_VERSION_1_0);
+        if let Some(url) = m.unsubscribe {
+            // RFC 8058: mail clients offer one-click unsubscribing by a POST.
+            builder = builder
+                .header(ListUnsubscribe(format!("<{url}>")))
+                .header(ListUnsubscribePost);
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(
-                text.to_string(),
-                html.to_string(),
+                m.text.to_string(),
+                m.html.to_string(),
             ))
             .map_err(|e| e.to_string())?;
         self.transport
@@ -322,18 +343,77 @@ impl Sender {
     }
 }
 
+/// One message to send.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// Its stable Message-ID.
+    pub message_id: &'a str,
+    /// The recipient's address.
+    pub to: &'a str,
+    /// The subject.
+    pub subject: &'a str,
+    /// The plain-text part.
+    pub text: &'a str,
+    /// The HTML part.
+    pub html: &'a str,
+    /// The one-click unsubscribe link, if the message has one.
+    pub unsubscribe: Option<&'a str>,
+}
+
+/// `List-Unsubscribe: <URL>`.
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl header::Header for ListUnsubscribe {
+    fn name() -> header::HeaderName {
+        header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_string()))
+    }
+
+    fn display(&self) -> header::HeaderValue {
+        header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl header::Header for ListUnsubscribePost {
+    fn name() -> header::HeaderName {
+        header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> header::HeaderValue {
+        header::HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn tokens_verify_and_tampering_fails() {
-        let t = unsubscribe_token("secret", "alice", 7);
-        assert!(verify_token("secret", "alice", 7, &t));
-        assert!(!verify_token("secret", "alice", 8, &t));
-        assert!(!verify_token("secret", "bob", 7, &t));
-        assert!(!verify_token("other", "alice", 7, &t));
-        assert!(!verify_token("secret", "alice", 7, "zz"));
+        let t = unsubscribe_token("secret", "alice", 7, 1_000);
+        assert!(verify_token("secret", "alice", 7, &t, 999));
+        assert!(!verify_token("secret", "alice", 7, &t, 1_000), "expired");
+        assert!(!verify_token("secret", "alice", 8, &t, 999));
+        assert!(!verify_token("secret", "bob", 7, &t, 999));
+        assert!(!verify_token("other", "alice", 7, &t, 999));
+        assert!(!verify_token("secret", "alice", 7, "zz", 999));
+        let later = t.replacen("1000", "9999", 1);
+        assert!(
+            !verify_token("secret", "alice", 7, &later, 999),
+            "its expiry is signed"
+        );
     }
 
     #[test]

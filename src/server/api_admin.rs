@@ -57,6 +57,7 @@ pub(super) async fn hook_test(
     Caller(who): Caller,
     Json(body): Json<HookBody>,
 ) -> ApiResult {
+    hook_test_allowed(&state, &who.name)?;
     let subject = match (body.item, body.blueprint, body.item_json) {
         (Some(id), _, _) => HookSubject::Item(id),
         (None, Some(blueprint), Some(item)) => HookSubject::Json { blueprint, item },
@@ -74,4 +75,30 @@ pub(super) async fn hook_test(
     })
     .await?;
     ok(StatusCode::OK, &r)
+}
+
+/// Hook test calls one user may make in a minute: each runs a script, so a
+/// user cannot keep the daemon's cores busy with them.
+pub(super) const HOOK_TESTS_PER_MINUTE: u32 = 30;
+
+/// Counts a hook test call of `user`; refuses it (429) over the limit.
+fn hook_test_allowed(state: &Shared, user: &str) -> Result<(), ApiError> {
+    let Ok(mut calls) = state.hook_tests.lock() else {
+        return Ok(());
+    };
+    let now = std::time::Instant::now();
+    let minute = std::time::Duration::from_secs(60);
+    calls.retain(|_, (start, _)| now.duration_since(*start) < minute);
+    let (start, n) = calls.entry(user.to_string()).or_insert((now, 0));
+    if *n >= HOOK_TESTS_PER_MINUTE {
+        let wait = minute.saturating_sub(now.duration_since(*start)).as_secs() + 1;
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("`{user}` ran {HOOK_TESTS_PER_MINUTE} hook tests this minute, the limit"),
+            Some(format!("try again in {wait} s")),
+        ));
+    }
+    *n += 1;
+    Ok(())
 }

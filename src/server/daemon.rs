@@ -114,6 +114,8 @@ pub fn serve(mut engines: Vec<Engine>, config: ServerConfig) -> Result<(), Strin
             jobs,
             blueprints: config.blueprints,
             sender: config.sender,
+            secure_cookies: config.secure_cookies,
+            hook_tests: Mutex::new(std::collections::HashMap::new()),
             requests: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             ticks: AtomicU64::new(0),

@@ -84,16 +84,29 @@ impl From<EngineError> for ApiError {
                 err.detail.extra = Some(crate::diag::to_json(summary, &diagnostics));
                 err
             }
-            EngineError::Store(e) => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "storage",
-                e.to_string(),
-                None,
-            ),
-            EngineError::System(e) => {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e, None)
-            }
+            EngineError::Store(e) => ApiError::internal("storage", &e.to_string()),
+            EngineError::System(e) => ApiError::internal("internal", &e),
         }
+    }
+}
+
+impl ApiError {
+    /// An unexpected failure: logged in full with an id, answered with the
+    /// id only — never SQL text or paths, which tell an attacker about the
+    /// system and a user nothing they can act on.
+    pub(super) fn internal(code: &str, detail: &str) -> ApiError {
+        let id = crate::engine::new_secret("err")
+            .map(|s| s.chars().skip(4).take(16).collect::<String>())
+            .unwrap_or_else(|_| "unknown".into());
+        tracing::error!(error_id = %id, code, error = %detail, "internal error answered as 500");
+        let mut err = ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            code,
+            format!("an internal error occurred (error id {id}); it was logged"),
+            Some("try again; if it persists, give the error id to the daemon's operator".into()),
+        );
+        err.detail.extra = Some(serde_json::json!({"error_id": id}));
+        err
     }
 }
 
@@ -102,7 +115,12 @@ impl IntoResponse for ApiError {
         let d = self.detail;
         let mut body = json!({"error": {"code": d.code, "message": d.message, "help": d.help}});
         if let Some(extra) = d.extra {
-            body["diagnostics"] = extra["diagnostics"].clone();
+            if let Some(diagnostics) = extra.get("diagnostics") {
+                body["diagnostics"] = diagnostics.clone();
+            }
+            if let Some(id) = extra.get("error_id") {
+                body["error"]["error_id"] = id.clone();
+            }
         }
         (self.status, Json(body)).into_response()
     }
@@ -144,4 +162,33 @@ fn api_help(r: &Refusal) -> Option<String> {
             return r.help();
         }
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    #[test]
+    fn an_internal_error_answers_with_an_id_and_never_its_text() {
+        let sql = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(19),
+            Some("UNIQUE constraint failed: blueprint_files.name".into()),
+        );
+        let err = ApiError::from(EngineError::Store(StoreError::Sqlite(sql)));
+        assert_eq!(err.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            !err.detail.message.contains("UNIQUE"),
+            "{}",
+            err.detail.message
+        );
+        assert!(!err.detail.message.contains("blueprint_files"));
+        let id = err.detail.extra.as_ref().unwrap()["error_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(id.len(), 16);
+        assert!(err.detail.message.contains(&id));
+    }
 }

@@ -105,11 +105,11 @@ pub(super) async fn with_writer<T: Send + 'static>(
         Box::new(move |committed: Result<(), String>| {
             let result = match committed {
                 Ok(()) => result.map_err(ApiError::from),
-                Err(e) => Err(ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
+                Err(e) => Err(ApiError::internal(
                     "storage",
-                    format!("the change was not saved: {e}"),
-                    Some("nothing of it was written; try again".into()),
+                    &format!(
+                        "a batch of writes could not be committed, nothing of it was saved: {e}"
+                    ),
                 )),
             };
             let _ = answer.send(result);
@@ -134,6 +134,6 @@ pub(super) async fn with_engine<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     run_blocking(state, f)
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e, None))?
+        .map_err(|e| ApiError::internal("internal", &e))?
         .map_err(ApiError::from)
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
@@ -22,7 +22,9 @@ use super::api_people::{
     enable_user, groups, remove_member, revoke_api_key, revoke_token, set_email, tokens, users,
 };
 use super::api_signoffs::{deploy, matrix, reviews, signoff};
-use super::api_subscriptions::{subscribe, subscriptions, unsubscribe, unsubscribe_link};
+use super::api_subscriptions::{
+    subscribe, subscriptions, unsubscribe, unsubscribe_link, unsubscribe_post,
+};
 use super::state::Shared;
 use super::web;
 
@@ -34,6 +36,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/health"),
     ("get", "/metrics"),
     ("get", "/unsubscribe"),
+    ("post", "/unsubscribe"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/api/v1/items"),
     ("post", "/api/v1/items"),
@@ -101,6 +104,37 @@ pub(super) async fn count(
     response
 }
 
+/// The headers every answer carries: no content-type sniffing, no referrer
+/// beyond this site, and a content security policy on every HTML page that
+/// does not set its own. (HSTS is the TLS terminator's: see the README.)
+pub(super) async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+        );
+    }
+    response
+}
+
 /// The routes of the daemon.
 pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
     let api = Router::new()
@@ -145,13 +179,14 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
     router
         .route("/health", get(health))
         .route("/metrics", get(metrics))
-        .route("/unsubscribe", get(unsubscribe_link))
+        .route("/unsubscribe", get(unsubscribe_link).post(unsubscribe_post))
         .nest("/api/v1", api)
         .merge(web::routes())
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             count,
         ))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -24,6 +24,8 @@ pub struct ServerConfig {
     pub tick_every: Duration,
     /// A folder served as static files under `/static` (the load benchmark's ceiling).
     pub static_dir: Option<PathBuf>,
+    /// Session cookies carry `Secure` (the daemon is reached over HTTPS).
+    pub secure_cookies: bool,
 }
 
 pub(super) struct AppState {
@@ -35,6 +37,10 @@ pub(super) struct AppState {
     pub(super) jobs: std::sync::mpsc::Sender<Job>,
     pub(super) blueprints: Option<PathBuf>,
     pub(super) sender: Option<Sender>,
+    /// Session cookies carry `Secure`.
+    pub(super) secure_cookies: bool,
+    /// Hook test calls per user in the current minute: (minute start, calls).
+    pub(super) hook_tests: Mutex<HashMap<String, (Instant, u32)>>,
     pub(super) requests: AtomicU64,
     pub(super) errors: AtomicU64,
     pub(super) ticks: AtomicU64,

@@ -100,8 +100,9 @@ pub(super) async fn login(State(state): State<Shared>, Form(form): Form<Fields>)
     tracing::info!(user = %who.name, "signed in to the web UI");
     let mut response = Redirect::to(&next).into_response();
     let value = format!(
-        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        SESSION_LIFETIME.as_secs()
+        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        SESSION_LIFETIME.as_secs(),
+        if state.secure_cookies { "; Secure" } else { "" }
     );
     if let Ok(v) = HeaderValue::from_str(&value) {
         response.headers_mut().insert(header::SET_COOKIE, v);

@@ -19,8 +19,8 @@ impl Tx<'_> {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO outbox (event_seq, item, recipient, address, subject, body_text, body_html, next_attempt_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(event_seq, recipient) DO NOTHING",
+            "INSERT INTO outbox (event_seq, item, recipient, address, subject, body_text, body_html, next_attempt_at, created_at, unsubscribe_url)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(event_seq, recipient) DO NOTHING",
         )?;
         for m in messages {
             stmt.execute(params![
@@ -32,7 +32,8 @@ impl Tx<'_> {
                 m.text,
                 m.html,
                 now.timestamp(),
-                ts(now)
+                ts(now),
+                m.unsubscribe_url
             ])?;
         }
         Ok(())

@@ -193,6 +193,8 @@ pub struct OutboxRow {
     pub created_at: String,
     /// When the server accepted it.
     pub sent_at: Option<String>,
+    /// The message's one-click unsubscribe link.
+    pub unsubscribe_url: Option<String>,
 }
 
 /// A message to queue.
@@ -208,9 +210,11 @@ pub struct NewMessage {
     pub text: String,
     /// The HTML part.
     pub html: String,
+    /// The one-click unsubscribe link (`List-Unsubscribe`).
+    pub unsubscribe_url: Option<String>,
 }
 
-pub(super) const OUTBOX_COLUMNS: &str = "id, event_seq, item, recipient, address, subject, body_text, body_html, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+pub(super) const OUTBOX_COLUMNS: &str = "id, event_seq, item, recipient, address, subject, body_text, body_html, state, attempts, next_attempt_at, last_error, created_at, sent_at, unsubscribe_url";
 
 pub(super) fn outbox_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
     Ok(OutboxRow {
@@ -228,6 +232,7 @@ pub(super) fn outbox_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxR
         last_error: r.get(11)?,
         created_at: r.get(12)?,
         sent_at: r.get(13)?,
+        unsubscribe_url: r.get(14)?,
     })
 }
 

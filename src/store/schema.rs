@@ -167,6 +167,11 @@ ALTER TABLE credentials ADD COLUMN last_used_at TEXT;
 DROP INDEX api_key_names;
 CREATE UNIQUE INDEX api_key_names ON credentials(name) WHERE kind = 'api_key' AND revoked_at IS NULL;
 "#,
+    // 6: a message keeps its one-click unsubscribe link for its
+    // `List-Unsubscribe` header (RFC 8058).
+    r#"
+ALTER TABLE outbox ADD COLUMN unsubscribe_url TEXT;
+"#,
 ];
 
 // The audit log is one hash chain in `seq` order (the rowid), so an append
