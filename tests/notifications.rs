@@ -373,7 +373,10 @@ fn unsubscribing_by_command_or_signed_link_stops_mail() {
         .collect::<String>();
     // `EXPIRES.HMAC`: the link expires, and its expiry is signed.
     let (expires, mac) = token.split_once('.').unwrap();
-    assert!(expires.parse::<i64>().unwrap() > chrono::Utc::now().timestamp(), "{body}");
+    assert!(
+        expires.parse::<i64>().unwrap() > chrono::Utc::now().timestamp(),
+        "{body}"
+    );
     assert_eq!(mac.len(), 64, "{body}");
 
     // A tampered token is refused.

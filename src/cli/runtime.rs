@@ -6,7 +6,7 @@
 
 use super::global::{CliError, Global, Outcome, exit};
 use crate::diag::{self, Summary};
-use crate::engine::{self, Engine, EngineError, Identity, Refusal};
+use crate::engine::{self, Engine, EngineError, HelpWords, Identity, Refusal};
 use crate::store::Durability;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -56,37 +56,13 @@ pub fn refusal(r: &Refusal) -> CliError {
 
 /// How to get past a refusal, with the commands and flags of the CLI.
 fn cli_help(r: &Refusal) -> Option<String> {
-    Some(match r {
-        Refusal::NotPermitted { .. } => {
-            "act as a user the blueprint allows (`--as`), or ask an admin".into()
-        }
-        Refusal::InvalidTransition { .. } => {
-            "`govrt status ITEM` shows where the sign-off stands and what can come next".into()
-        }
-        Refusal::LockedWorkflow { .. } => {
-            "`govrt signoff reset ITEM` or `govrt signoff cancel-abandon ITEM` unlocks it".into()
-        }
-        Refusal::MissingRequiredFields { fields, .. } => format!(
-            "set them first: `govrt item set ITEM {}=…`",
-            fields.first().map_or("FIELD", String::as_str)
-        ),
-        Refusal::SignOffRequired { .. } => {
-            "get the sign-off approved first: `govrt status ITEM` shows what it waits for".into()
-        }
-        Refusal::StaleRevision { .. } => {
-            "read the item again (`govrt item show ITEM`) and retry with its current revision"
-                .into()
-        }
-        Refusal::ScriptFailed { .. } => {
-            "fix the script (`govrt validate` checks it; `govrt hook test` runs one hook); nothing was changed".into()
-        }
-        Refusal::NotFound { .. }
-        | Refusal::InvalidValue { .. }
-        | Refusal::RefusedByRule { .. }
-        | Refusal::FeedbackRequired { .. }
-        | Refusal::MajorIssueOpen { .. } => {
-            return r.help();
-        }
+    r.help_in(&HelpWords {
+        act_as: "act as a user the blueprint allows (`--as`)",
+        status: "`govrt status ITEM`",
+        unlock: "`govrt signoff reset ITEM` or `govrt signoff cancel-abandon ITEM`",
+        set_field: "`govrt item set ITEM FIELD=…`",
+        read_again: "`govrt item show ITEM`",
+        check_script: "`govrt validate` checks it; `govrt hook test` runs one hook",
     })
 }
 

@@ -121,40 +121,94 @@ impl Refusal {
     /// How to get past it, in words every front end can use (no command,
     /// flag or route: the CLI and the API add their own hints).
     pub fn help(&self) -> Option<String> {
+        self.help_in(&HelpWords::PLAIN)
+    }
+
+    /// The help of the refusals no front end words differently.
+    fn common_help(&self) -> Option<String> {
         Some(match self {
-            Refusal::NotPermitted { .. } => {
-                "act as a user the blueprint allows, or ask an admin".into()
-            }
-            Refusal::InvalidTransition { .. } => {
-                "the item's status shows where the sign-off stands and what can come next".into()
-            }
-            Refusal::LockedWorkflow { .. } => {
-                "resetting the sign-off, or canceling its abandon, unlocks it".into()
-            }
-            Refusal::MissingRequiredFields { fields, .. } => format!(
-                "set them first (`{}` …)",
-                fields.first().map_or("FIELD", String::as_str)
-            ),
-            Refusal::SignOffRequired { .. } => {
-                "get the sign-off approved first: the item's status shows what it waits for".into()
-            }
-            Refusal::StaleRevision { .. } => {
-                "read the item again and retry with its current revision".into()
-            }
             Refusal::FeedbackRequired { .. } => {
                 "wait for the group's reviews: the item's status shows who may give them".into()
             }
             Refusal::MajorIssueOpen { .. } => {
                 "the reviewers who found a major issue must change their review; rejecting stays possible".into()
             }
-            Refusal::NotFound { .. } => return None,
-            Refusal::InvalidValue { .. } => return None,
-            Refusal::ScriptFailed { .. } => {
-                "fix the script (validating the blueprints checks it; a hook test runs one hook); nothing was changed".into()
-            }
             Refusal::RefusedByRule { .. } => {
                 "the blueprint's script refused it; fix what it says and retry".into()
             }
+            _ => return None,
+        })
+    }
+}
+
+/// How a front end names what a refusal's help points at: its commands or
+/// routes for the same few steps (see [`Refusal::help_in`]).
+#[derive(Debug, Clone, Copy)]
+pub struct HelpWords {
+    /// How to act as someone else, or ask for rights.
+    pub act_as: &'static str,
+    /// How to see where a sign-off stands.
+    pub status: &'static str,
+    /// How to unlock a workflow.
+    pub unlock: &'static str,
+    /// How to set a field, with `FIELD` in it.
+    pub set_field: &'static str,
+    /// How to read an item again.
+    pub read_again: &'static str,
+    /// How to check a script and run one hook.
+    pub check_script: &'static str,
+}
+
+impl HelpWords {
+    /// Words without a command or a route, for every front end (the web UI).
+    pub const PLAIN: HelpWords = HelpWords {
+        act_as: "act as a user the blueprint allows",
+        status: "the item's status",
+        unlock: "resetting the sign-off, or canceling its abandon,",
+        set_field: "`FIELD` …",
+        read_again: "its current revision is on its page",
+        check_script: "validating the blueprints checks it; a hook test runs one hook",
+    };
+}
+
+impl Refusal {
+    /// How to get past it, in the words of a front end; the neutral
+    /// [`Refusal::help`] where the front end has nothing more precise.
+    pub fn help_in(&self, w: &HelpWords) -> Option<String> {
+        Some(match self {
+            Refusal::NotPermitted { .. } => format!("{}, or ask an admin", w.act_as),
+            Refusal::InvalidTransition { .. } => {
+                format!(
+                    "{} shows where the sign-off stands and what can come next",
+                    w.status
+                )
+            }
+            Refusal::LockedWorkflow { .. } => format!("{} unlocks it", w.unlock),
+            Refusal::MissingRequiredFields { fields, .. } => format!(
+                "set them first: {}",
+                w.set_field
+                    .replace("FIELD", fields.first().map_or("FIELD", String::as_str))
+            ),
+            Refusal::SignOffRequired { .. } => {
+                format!(
+                    "get the sign-off approved first: {} shows what it waits for",
+                    w.status
+                )
+            }
+            Refusal::StaleRevision { .. } => {
+                format!(
+                    "read the item again ({}) and retry with its current revision",
+                    w.read_again
+                )
+            }
+            Refusal::ScriptFailed { .. } => {
+                format!("fix the script ({}); nothing was changed", w.check_script)
+            }
+            Refusal::NotFound { .. }
+            | Refusal::InvalidValue { .. }
+            | Refusal::RefusedByRule { .. }
+            | Refusal::FeedbackRequired { .. }
+            | Refusal::MajorIssueOpen { .. } => return self.common_help(),
         })
     }
 }

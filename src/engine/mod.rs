@@ -34,7 +34,7 @@ pub mod workflow;
 
 pub use access::Identity;
 pub use core::{Engine, PublicSettings, new_secret};
-pub use error::{EngineError, Refusal, Result};
+pub use error::{EngineError, HelpWords, Refusal, Result};
 pub use history::{AuditEntry, Happened, SignOffEntry};
 pub use hook_test::HookSubject;
 pub use identities::expiry;

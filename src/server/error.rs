@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::engine::{EngineError, Refusal};
+use crate::engine::{EngineError, HelpWords, Refusal};
 
 /// An API error: the CLI's codes, as JSON, with the right status.
 pub(super) struct ApiError {
@@ -130,37 +130,13 @@ pub(super) type ApiResult = Result<Response, ApiError>;
 
 /// How to get past a refusal, with the API's routes, headers and fields.
 fn api_help(r: &Refusal) -> Option<String> {
-    Some(match r {
-        Refusal::NotPermitted { .. } => {
-            "send the token of a user the blueprint allows, or ask an admin".into()
-        }
-        Refusal::InvalidTransition { .. } => {
-            "`GET /api/v1/items/{id}/status` shows where the sign-off stands and what can come next".into()
-        }
-        Refusal::LockedWorkflow { .. } => {
-            "`POST /api/v1/items/{id}/signoff/reset` or `…/signoff/cancel-abandon` unlocks it".into()
-        }
-        Refusal::MissingRequiredFields { fields, .. } => format!(
-            "set them first: `PATCH /api/v1/items/{{id}}` with `{{\"set\": {{\"{}\": …}}}}`",
-            fields.first().map_or("FIELD", String::as_str)
-        ),
-        Refusal::SignOffRequired { .. } => {
-            "get the sign-off approved first: `GET /api/v1/items/{id}/status` shows what it waits for".into()
-        }
-        Refusal::StaleRevision { .. } => {
-            "read the item again (`GET /api/v1/items/{id}`) and retry with its ETag in `If-Match`"
-                .into()
-        }
-        Refusal::ScriptFailed { .. } => {
-            "fix the script (`govrt validate` checks it; `POST /api/v1/hooks/test` runs one hook); nothing was changed".into()
-        }
-        Refusal::NotFound { .. }
-        | Refusal::InvalidValue { .. }
-        | Refusal::RefusedByRule { .. }
-        | Refusal::FeedbackRequired { .. }
-        | Refusal::MajorIssueOpen { .. } => {
-            return r.help();
-        }
+    r.help_in(&HelpWords {
+        act_as: "send the token of a user the blueprint allows",
+        status: "`GET /api/v1/items/{id}/status`",
+        unlock: "`POST /api/v1/items/{id}/signoff/reset` or `…/signoff/cancel-abandon`",
+        set_field: "`PATCH /api/v1/items/{id}` with `{\"set\": {\"FIELD\": …}}`",
+        read_again: "`GET /api/v1/items/{id}`, whose ETag goes in `If-Match`",
+        check_script: "`govrt validate` checks it; `POST /api/v1/hooks/test` runs one hook",
     })
 }
 
