@@ -4,8 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::access::Identity;
-use super::error::{EngineError, Refusal, Result};
+use super::error::{EngineError, Result};
 use super::set_cache::SetCache;
 use crate::store::{Durability, Store};
 
@@ -20,20 +19,11 @@ pub struct Engine {
 }
 
 /// The setting that holds the public base URL of links in mail.
-const BASE_URL: &str = "base_url";
+pub(super) const BASE_URL: &str = "base_url";
 /// The setting that holds the sender address of mail.
-const MAIL_FROM: &str = "mail_from";
-const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
-const DEFAULT_MAIL_FROM: &str = "govrt@localhost";
-
-/// What mail needs to know of the deployment, kept in the database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicSettings {
-    /// How links in mail reach the daemon.
-    pub base_url: String,
-    /// The sender address of mail.
-    pub mail_from: String,
-}
+pub(super) const MAIL_FROM: &str = "mail_from";
+pub(super) const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
+pub(super) const DEFAULT_MAIL_FROM: &str = "govrt@localhost";
 
 /// The time given, or now.
 pub(super) fn now_or(now: Option<DateTime<Utc>>) -> DateTime<Utc> {
@@ -62,55 +52,6 @@ impl Engine {
             cache: SetCache::default(),
             base_url,
         })
-    }
-
-    /// The public base URL and the mail sender as the database keeps them
-    /// (the defaults where none was set).
-    pub fn public_settings(&mut self) -> Result<PublicSettings> {
-        let tx = self.store.read()?;
-        Ok(PublicSettings {
-            base_url: tx
-                .setting(BASE_URL)?
-                .unwrap_or_else(|| DEFAULT_BASE_URL.into()),
-            mail_from: tx
-                .setting(MAIL_FROM)?
-                .unwrap_or_else(|| DEFAULT_MAIL_FROM.into()),
-        })
-    }
-
-    /// Keeps the public base URL and the mail sender in the database, so
-    /// that every process (the CLI's mail too) links to the daemon; audited.
-    pub fn store_public_settings(
-        &mut self,
-        by: &Identity,
-        base_url: Option<&str>,
-        mail_from: Option<&str>,
-    ) -> Result<()> {
-        if base_url.is_none() && mail_from.is_none() {
-            return Ok(());
-        }
-        if let Some(url) = base_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(Refusal::InvalidValue {
-                what: format!("base URL `{url}`"),
-                why: "it starts with `http://` or `https://`".into(),
-            }
-            .into());
-        }
-        let tx = self.store.write()?;
-        for (key, value) in [(BASE_URL, base_url), (MAIL_FROM, mail_from)] {
-            if let Some(v) = value {
-                tx.set_setting(key, v)?;
-            }
-        }
-        let details = serde_json::json!({"base_url": base_url, "mail_from": mail_from});
-        tx.append_event(None, &by.name, "settings.set", Utc::now(), &details)?;
-        tx.commit()?;
-        if let Some(url) = base_url {
-            self.base_url = url.to_string();
-        }
-        Ok(())
     }
 
     /// Starts a group commit (see [`crate::store::Store::begin_batch`]):
