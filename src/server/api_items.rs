@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::engine::FieldChange;
 
@@ -16,8 +16,9 @@ use super::field_text::field_text;
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
 
+/// `value` as a JSON answer, serialized once (not through a `serde_json::Value`).
 pub(super) fn ok<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResult {
-    Ok((status, Json(json!(value))).into_response())
+    Ok((status, Json(value)).into_response())
 }
 
 pub(super) fn with_etag(mut response: Response, revision: i64) -> Response {
