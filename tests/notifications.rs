@@ -134,6 +134,10 @@ fn on_review(s: &Sandbox) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(govrt_has_aiosmtpd),
+    ignore = "needs Debian's python3-aiosmtpd (/usr/bin/aiosmtpd); .ci/run installs it"
+)]
 fn who_receives_what() {
     let s = Sandbox::new("mail-who");
     let Some(smtp) = SmtpSink::start(&s.dir, None) else {
@@ -293,6 +297,10 @@ fn who_receives_what() {
 }
 
 #[test]
+#[cfg_attr(
+    not(govrt_has_aiosmtpd),
+    ignore = "needs Debian's python3-aiosmtpd (/usr/bin/aiosmtpd); .ci/run installs it"
+)]
 fn an_smtp_outage_loses_nothing_and_sends_nothing_twice() {
     let s = Sandbox::new("mail-outage");
     let port = free_port();
@@ -339,6 +347,10 @@ fn an_smtp_outage_loses_nothing_and_sends_nothing_twice() {
 }
 
 #[test]
+#[cfg_attr(
+    not(govrt_has_aiosmtpd),
+    ignore = "needs Debian's python3-aiosmtpd (/usr/bin/aiosmtpd); .ci/run installs it"
+)]
 fn unsubscribing_by_command_or_signed_link_stops_mail() {
     let mut s = Sandbox::new("mail-unsub");
     let Some(smtp) = SmtpSink::start(&s.dir, None) else {
@@ -437,6 +449,10 @@ fn unsubscribing_by_command_or_signed_link_stops_mail() {
 }
 
 #[test]
+#[cfg_attr(
+    not(govrt_has_aiosmtpd),
+    ignore = "needs Debian's python3-aiosmtpd (/usr/bin/aiosmtpd); .ci/run installs it"
+)]
 fn mail_from_any_process_links_to_the_daemon_and_says_what_happened() {
     let s = Sandbox::new("mail-base-url");
     let Some(smtp) = SmtpSink::start(&s.dir, None) else {

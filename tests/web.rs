@@ -622,6 +622,10 @@ fn screenshot(name: &str, png: &[u8]) -> PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(govrt_has_chromium),
+    ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"
+)]
 async fn a_full_sign_off_in_a_real_browser_without_javascript() {
     let s = Sandbox::new("web-browser");
     let Some(driver) = Driver::start(&s.dir) else {

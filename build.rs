@@ -1,0 +1,29 @@
+//! Tells the tests which real servers this machine has: the mail tests need
+//! Debian's aiosmtpd, the browser test Chromium and ChromeDriver. A test
+//! whose tool is missing is compiled as ignored, so `cargo test` counts it
+//! as ignored, never as passed. `.ci/run` installs the tools before testing.
+
+use std::path::Path;
+
+/// (cfg flag, the tools it needs).
+const TOOLS: &[(&str, &[&str])] = &[
+    ("govrt_has_aiosmtpd", &["/usr/bin/aiosmtpd"]),
+    (
+        "govrt_has_chromium",
+        &["/usr/bin/chromium", "/usr/bin/chromedriver"],
+    ),
+];
+
+fn main() {
+    for (flag, tools) in TOOLS {
+        println!("cargo::rustc-check-cfg=cfg({flag})");
+        for tool in *tools {
+            // Probed again when a tool appears or goes.
+            println!("cargo::rerun-if-changed={tool}");
+        }
+        if tools.iter().all(|t| Path::new(t).exists()) {
+            println!("cargo::rustc-cfg={flag}");
+        }
+    }
+    println!("cargo::rerun-if-changed=build.rs");
+}
