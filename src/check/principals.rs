@@ -61,36 +61,8 @@ impl Checker<'_> {
                     }
                 }
                 ast::PrincipalExpr::Field(f, _) => {
-                    match scope.own_fields().get(&f.name) {
-                        None => {
-                            let help = did_you_mean(
-                                &f.name,
-                                scope.own_fields().keys().map(String::as_str),
-                                format!(
-                                    "declare `field {}: [principal]` in blueprint `{}`",
-                                    f.name, scope.blueprint
-                                ),
-                            );
-                            self.report(
-                                Diagnostic::new(
-                                    Code::UnknownField,
-                                    file,
-                                    f.span,
-                                    "no such field",
-                                    format!(
-                                        "unknown field `{}` in blueprint `{}`",
-                                        f.name, scope.blueprint
-                                    ),
-                                )
-                                .with_help(help),
-                            );
-                            continue;
-                        }
-                        Some(Some(ty)) if !ty.holds_principals() => {
-                            self.report(not_principal_field(file, &f.name, f.span, ty));
-                            continue;
-                        }
-                        _ => {}
+                    if !self.principal_field(file, scope.own_fields(), &scope.blueprint, f) {
+                        continue;
                     }
                     Principal::Field {
                         field: FieldId(f.name.clone()),
@@ -134,33 +106,8 @@ impl Checker<'_> {
                         );
                         continue;
                     }
-                    match target.fields.get(&f.name) {
-                        None => {
-                            let help = did_you_mean(
-                                &f.name,
-                                target.fields.keys().map(String::as_str),
-                                format!(
-                                    "declare `field {}: [principal]` in blueprint `{}`",
-                                    f.name, b.name
-                                ),
-                            );
-                            self.report(
-                                Diagnostic::new(
-                                    Code::UnknownField,
-                                    file,
-                                    f.span,
-                                    "no such field",
-                                    format!("unknown field `{}` in blueprint `{}`", f.name, b.name),
-                                )
-                                .with_help(help),
-                            );
-                            continue;
-                        }
-                        Some(Some(ty)) if !ty.holds_principals() => {
-                            self.report(not_principal_field(file, &f.name, f.span, ty));
-                            continue;
-                        }
-                        _ => {}
+                    if !self.principal_field(file, &target.fields, &b.name, f) {
+                        continue;
                     }
                     Principal::AncestorField {
                         blueprint: BlueprintId(b.name.clone()),
@@ -171,6 +118,44 @@ impl Checker<'_> {
             out.push(principal);
         }
         out
+    }
+    /// Whether `f` names a field of `blueprint` (whose fields are `fields`)
+    /// that holds principals; reports why not.
+    fn principal_field(
+        &mut self,
+        file: &Arc<SourceFile>,
+        fields: &BTreeMap<String, Option<FieldType>>,
+        blueprint: &str,
+        f: &ast::Ident,
+    ) -> bool {
+        match fields.get(&f.name) {
+            None => {
+                let help = did_you_mean(
+                    &f.name,
+                    fields.keys().map(String::as_str),
+                    format!(
+                        "declare `field {}: [principal]` in blueprint `{blueprint}`",
+                        f.name
+                    ),
+                );
+                self.report(
+                    Diagnostic::new(
+                        Code::UnknownField,
+                        file,
+                        f.span,
+                        "no such field",
+                        format!("unknown field `{}` in blueprint `{blueprint}`", f.name),
+                    )
+                    .with_help(help),
+                );
+                false
+            }
+            Some(Some(ty)) if !ty.holds_principals() => {
+                self.report(not_principal_field(file, &f.name, f.span, ty));
+                false
+            }
+            _ => true,
+        }
     }
 }
 
