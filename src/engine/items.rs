@@ -46,6 +46,23 @@ pub(super) struct ChangeOptions {
     pub(super) ancestors: Ancestors,
 }
 
+impl ChangeOptions {
+    /// An edit of the item itself (fields, workflow): its ancestors are read
+    /// only when its permissions or roles read them.
+    pub(super) fn edit(
+        action: ItemAction,
+        expect_revision: Option<i64>,
+        now: Option<DateTime<Utc>>,
+    ) -> ChangeOptions {
+        ChangeOptions {
+            expect_revision,
+            now: now_or(now),
+            action,
+            ancestors: Ancestors::ForPermissions,
+        }
+    }
+}
+
 /// What an item action changed in memory, for the write path.
 pub(super) struct Change<T> {
     /// The audit event's details, written as they are.
@@ -430,13 +447,7 @@ impl Engine {
         expect_revision: Option<i64>,
         now: Option<DateTime<Utc>>,
     ) -> Result<ItemView> {
-        let now = now_or(now);
-        let how = ChangeOptions {
-            expect_revision,
-            now,
-            action: ItemAction::Set,
-            ancestors: Ancestors::ForPermissions,
-        };
+        let how = ChangeOptions::edit(ItemAction::Set, expect_revision, now);
         self.change_item(who, id, how, |tx, resolver, item| {
             resolver.require(Permission::Write, || format!("edit item {id}"))?;
             let blueprint = resolver.own_blueprint()?;
@@ -493,13 +504,7 @@ impl Engine {
         expect_revision: Option<i64>,
         now: Option<DateTime<Utc>>,
     ) -> Result<ItemView> {
-        let now = now_or(now);
-        let how = ChangeOptions {
-            expect_revision,
-            now,
-            action: ItemAction::Move,
-            ancestors: Ancestors::ForPermissions,
-        };
+        let how = ChangeOptions::edit(ItemAction::Move, expect_revision, now);
         self.change_item(who, id, how, |_, resolver, item| {
             resolver.require(Permission::Write, || {
                 format!("move item {id} in its workflow")
