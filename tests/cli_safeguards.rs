@@ -78,7 +78,8 @@ fn code(s: &mut Sandbox, args: &[&str]) -> String {
 #[test]
 fn a_required_group_and_no_major_cannot_be_skipped() {
     let (mut s, item) = strict_world("safeguards-required");
-    // No final approval without the required group's two reviews.
+    // No final approval without the required group's two reviews, from the
+    // CLI as from the API.
     assert_eq!(
         code(
             &mut s,
@@ -86,6 +87,33 @@ fn a_required_group_and_no_major_cannot_be_skipped() {
         ),
         "feedback_required"
     );
+    {
+        let token = s.token("owner");
+        let d = Daemon::start(&s, &[]);
+        let r = http(
+            d.port,
+            "POST",
+            &format!("/api/v1/items/{item}/signoff/request-final"),
+            Some(&token),
+            &[],
+            None,
+        );
+        assert_eq!(r.status, 409, "{}", r.body);
+        assert_eq!(r.json()["error"]["code"], "feedback_required");
+        let status = http(
+            d.port,
+            "GET",
+            &format!("/api/v1/items/{item}/status"),
+            Some(&token),
+            &[],
+            None,
+        )
+        .json();
+        assert_eq!(
+            status["signoffs"][0]["missing_feedback"],
+            serde_json::json!(["risk", "style"])
+        );
+    }
     s.ok(&[
         "--as", "r1", "signoff", "feedback", &item, "risk", "approved",
     ]);
