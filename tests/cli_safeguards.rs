@@ -13,7 +13,7 @@
 
 mod support;
 
-use support::{Daemon, Sandbox, get_page, http, post_form};
+use support::{Daemon, Sandbox, get_page, http, sign_in};
 
 const STRICT: &str = r#"
 blueprint thing "Thing" {
@@ -217,20 +217,7 @@ fn allow_is_never_vacuous() {
             .unwrap()
             .contains("no sign-off gates deployment")
     );
-    let signed_in = post_form(
-        d.port,
-        "/login",
-        None,
-        &[],
-        &[("token", &token), ("next", "/items")],
-    );
-    let cookie = signed_in
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let (cookie, _) = sign_in(d.port, &token);
     let page = get_page(d.port, &format!("/items/{folder}"), Some(&cookie));
     assert!(
         page.body

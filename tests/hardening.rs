@@ -17,7 +17,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::{Daemon, Sandbox, get_page, http, post_form};
+use support::{Daemon, Sandbox, get_page, http, sign_in};
 
 /// The daemon with its log in `log` (to measure what it writes).
 fn daemon_logging_to(s: &Sandbox, log: &std::path::Path) -> (std::process::Child, u16) {
@@ -346,14 +346,7 @@ fn headers_cookies_and_missing_looking_unreadable_items() {
             assert!(r.header("content-security-policy").is_some(), "{path}");
         }
     }
-    let signed_in = post_form(
-        d.port,
-        "/login",
-        None,
-        &[],
-        &[("token", &bob), ("next", "/items")],
-    );
-    let cookie = signed_in.header("set-cookie").unwrap();
+    let (_, cookie) = sign_in(d.port, &bob);
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
 

@@ -13,7 +13,7 @@
 
 mod support;
 
-use support::{Daemon, Sandbox, get_page, http, post_form};
+use support::{Daemon, Sandbox, get_page, http, sign_in};
 
 fn world(name: &str) -> Sandbox {
     let s = Sandbox::new(name);
@@ -22,19 +22,6 @@ fn world(name: &str) -> Sandbox {
     s.quiet(&["user", "add", "alice", "--email", "alice@example.com"]);
     s.quiet(&["group", "add", "risk", "--member", "alice"]);
     s
-}
-
-fn sign_in(port: u16, secret: &str) -> String {
-    let r = post_form(
-        port,
-        "/login",
-        None,
-        &[],
-        &[("token", secret), ("next", "/items")],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let set = r.header("set-cookie").unwrap().to_string();
-    set.split(';').next().unwrap().to_string()
 }
 
 #[test]
@@ -46,7 +33,7 @@ fn a_revoked_token_ends_api_calls_and_web_sessions_at_once() {
         http(d.port, "GET", "/api/v1/items", Some(&token), &[], None).status,
         200
     );
-    let cookie = sign_in(d.port, &token);
+    let (cookie, _) = sign_in(d.port, &token);
     assert_eq!(get_page(d.port, "/items", Some(&cookie)).status, 200);
 
     // Listed without its secret, with its use recorded.

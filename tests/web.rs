@@ -58,20 +58,12 @@ fn world(s: &Sandbox) -> (String, String) {
 
 /// A session cookie for `user`, signed in over plain HTTP.
 fn sign_in(port: u16, secret: &str) -> String {
-    let r = post_form(
-        port,
-        "/login",
-        None,
-        &[],
-        &[("token", secret), ("next", "/items")],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let set = r.header("set-cookie").unwrap().to_string();
+    let (cookie, set) = support::sign_in(port, secret);
     assert!(
         set.contains("HttpOnly") && set.contains("SameSite=Strict"),
         "{set}"
     );
-    set.split(';').next().unwrap().to_string()
+    cookie
 }
 
 /// Every input a user fills has a label naming it; returns how many there are.

@@ -331,14 +331,7 @@ pub(super) async fn act<T: Send + 'static>(
     place: String,
     f: impl FnOnce(&mut Engine, &Identity) -> crate::engine::Result<T> + Send + 'static,
 ) -> Response {
-    let who = viewer.who.clone();
-    match with_writer(&state, move |e| f(e, &who)).await {
-        Ok(_) => Redirect::to(&format!("/items/{id}#{}", place.replace(':', "-"))).into_response(),
-        Err(e) => {
-            let n = notice(place, &e);
-            render_item(&state, viewer, id, Some(n), e.status).await
-        }
-    }
+    act_keeping(state, viewer, id, place, Fields::new(), f).await
 }
 
 /// Like [`act`], but a refusal shows the form again with what was typed.

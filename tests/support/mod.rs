@@ -285,6 +285,22 @@ pub fn post_form(
     send(port, "POST", path, &headers, &body)
 }
 
+/// Signs in to the web UI with a token, as a browser does: the session
+/// cookie to send back (`NAME=VALUE`) and the whole `Set-Cookie` header.
+pub fn sign_in(port: u16, secret: &str) -> (String, String) {
+    let r = post_form(
+        port,
+        "/login",
+        None,
+        &[],
+        &[("token", secret), ("next", "/items")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let set = r.header("set-cookie").unwrap().to_string();
+    let cookie = set.split(';').next().unwrap().to_string();
+    (cookie, set)
+}
+
 /// A page fetched like a browser does, with a `Cookie` header when given.
 pub fn get_page(port: u16, path: &str, cookie: Option<&str>) -> HttpResponse {
     let headers: Vec<(&str, String)> = cookie
