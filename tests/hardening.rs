@@ -13,33 +13,10 @@
 
 mod support;
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use support::{Daemon, Sandbox, get_page, http, sign_in};
-
-/// The daemon with its log in `log` (to measure what it writes).
-fn daemon_logging_to(s: &Sandbox, log: &std::path::Path) -> (std::process::Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let child = s
-        .command(&["serve", "--listen", &listen, "--blueprints", "."])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the daemon did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (child, port)
-}
 
 #[test]
 fn script_output_is_bounded_and_hook_tests_are_rate_limited() {
@@ -58,7 +35,8 @@ fn script_output_is_bounded_and_hook_tests_are_rate_limited() {
     s.quiet(&["user", "add", "bob"]);
     let token = s.token("bob");
     let log = s.dir.join("daemon.log");
-    let (mut child, port) = daemon_logging_to(&s, &log);
+    let d = Daemon::start_logging(&s, &["--blueprints", "."], Some(&log));
+    let port = d.port;
     let call = || {
         http(
             port,
@@ -86,8 +64,7 @@ fn script_output_is_bounded_and_hook_tests_are_rate_limited() {
     let r = call();
     assert_eq!(r.status, 429);
     assert_eq!(r.json()["error"]["code"], "too_many_requests");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(d);
 }
 
 #[test]

@@ -394,6 +394,15 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(sandbox: &Sandbox, args: &[&str]) -> Daemon {
+        Daemon::start_logging(sandbox, args, None)
+    }
+
+    /// Like [`Daemon::start`], with the daemon's log written to `log`.
+    pub fn start_logging(
+        sandbox: &Sandbox,
+        args: &[&str],
+        log: Option<&std::path::Path>,
+    ) -> Daemon {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -405,7 +414,10 @@ impl Daemon {
         let child = sandbox
             .command(&all)
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(match log {
+                Some(path) => std::process::Stdio::from(std::fs::File::create(path).unwrap()),
+                None => std::process::Stdio::null(),
+            })
             .spawn()
             .unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
