@@ -1,5 +1,6 @@
 //! Tells the tests which real servers this machine has: the mail tests need
-//! Debian's aiosmtpd, the browser test Chromium and ChromeDriver. A test
+//! Debian's aiosmtpd, the browser test Chromium and ChromeDriver, the
+//! documentation's API transcripts curl. A test
 //! whose tool is missing is compiled as ignored, so `cargo test` counts it
 //! as ignored, never as passed. `.ci/run` installs the tools before testing.
 
@@ -8,6 +9,7 @@ use std::path::Path;
 /// (cfg flag, the tools it needs).
 const TOOLS: &[(&str, &[&str])] = &[
     ("govrt_has_aiosmtpd", &["/usr/bin/aiosmtpd"]),
+    ("govrt_has_curl", &["/usr/bin/curl"]),
     (
         "govrt_has_chromium",
         &["/usr/bin/chromium", "/usr/bin/chromedriver"],

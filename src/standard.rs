@@ -1,4 +1,4 @@
-//! The standard blueprint set (LANGUAGE.md "Standard blueprints"), compiled
+//! The standard blueprint set (the book's language reference, "The standard blueprints"), compiled
 //! into the binary so that `govrt init` works wherever govrt is installed.
 //! The files under `blueprints/` are the source; these are the same bytes.
 

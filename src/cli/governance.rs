@@ -39,7 +39,7 @@ pub(super) fn print_status(s: &StatusView) {
         let bar: Vec<String> = s
             .steps
             .iter()
-            .map(|st| format!("{} [{}]", st.id, format!("{:?}", st.state).to_uppercase()))
+            .map(|st| format!("{} [{}]", st.id, st.state.as_str()))
             .collect();
         println!("  workflow: {}", bar.join(" → "));
     }

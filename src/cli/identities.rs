@@ -328,7 +328,7 @@ fn print_secret(json: bool, name: &str, secret: &str, expires_at: Option<DateTim
     }
 }
 
-/// Credentials as CLI.md lists them: `id`, `user` (tokens) or `name` (API
+/// Credentials as the CLI reference lists them: `id`, `user` (tokens) or `name` (API
 /// keys), `created_at`, `expires_at`, `last_used_at`.
 fn print_credentials(json: bool, rows: &[CredentialRow], owner: &str) {
     if json {

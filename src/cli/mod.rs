@@ -1,4 +1,4 @@
-//! The command line (CLI.md): clap definitions, one file per command group,
+//! The command line (the CLI reference, docs/src/reference/cli.md): clap definitions, one file per command group,
 //! and the mapping of outcomes to the documented exit codes. Nothing else in
 //! the crate prints or exits.
 
@@ -213,10 +213,13 @@ fn explain(code: &str, json: bool) -> Outcome {
     if json {
         println!(
             "{}",
-            serde_json::json!({"code": c.as_str(), "severity": severity, "name": c.slug(), "summary": c.summary()})
+            serde_json::json!({
+                "code": c.as_str(), "severity": severity, "name": c.slug(),
+                "summary": c.summary(), "explanation": crate::diag::explanation_text(c.page()),
+            })
         );
     } else {
-        println!("{} ({severity}, {}): {}", c.as_str(), c.slug(), c.summary());
+        print!("{}", crate::diag::explanation_text(c.page()));
     }
     Outcome::Exit(exit::OK)
 }

@@ -1,4 +1,4 @@
-//! What every runtime command of CLI.md shares: opening the database,
+//! What every runtime command of the CLI reference shares: opening the database,
 //! acting as a user (`--as`), printing JSON, and turning engine errors into
 //! messages and exit codes. Each command group has its own file beside this
 //! one; each command parses its arguments, calls the engine once, and prints

@@ -41,6 +41,16 @@ macro_rules! codes {
             pub fn summary(self) -> &'static str {
                 match self { $(Code::$variant => $summary,)* }
             }
+
+            /// The code's page of the book (`docs/src/diagnostics/CODE.md`):
+            /// what it means, an example that reports it, how to fix it.
+            pub fn page(self) -> &'static str {
+                match self {
+                    $(Code::$variant => include_str!(concat!(
+                        env!("CARGO_MANIFEST_DIR"), "/docs/src/diagnostics/", $code, ".md"
+                    )),)*
+                }
+            }
         }
     };
 }
@@ -118,6 +128,28 @@ impl Code {
     }
 }
 
+/// A code's page as `govrt explain` prints it: the book's markdown, with the
+/// test marks of its examples (` ```gov,error=E0108 `) reduced to the language
+/// and the lines hidden in the book (`~`) left out.
+pub fn explanation_text(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    let mut in_code = false;
+    for line in page.lines() {
+        if let Some(info) = line.strip_prefix("```") {
+            let language = info.split([',', ' ']).next().unwrap_or("");
+            out.push_str("```");
+            out.push_str(if in_code { "" } else { language });
+            in_code = !in_code;
+        } else if in_code && line.starts_with('~') {
+            continue;
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +163,14 @@ mod tests {
         assert_eq!(slugs.len(), Code::ALL.len());
         assert_eq!(Code::parse("e0101"), Some(Code::DuplicateBlueprint));
         assert_eq!(Code::UnusedRole.severity(), Severity::Warning);
+    }
+
+    #[test]
+    fn explanations_keep_the_language_and_drop_test_marks() {
+        let page = "# t\n\n```gov,error=E0108\n~hidden\nshown\n```\n";
+        assert_eq!(explanation_text(page), "# t\n\n```gov\nshown\n```\n");
+        for code in Code::ALL {
+            assert!(code.page().starts_with(&format!("# {}", code.as_str())));
+        }
     }
 }

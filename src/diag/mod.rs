@@ -9,6 +9,6 @@ mod code;
 mod diagnostic;
 mod render;
 
-pub use code::{Code, Severity};
+pub use code::{Code, Severity, explanation_text};
 pub use diagnostic::{Diagnostic, Label, SourceFile, Span, closest, did_you_mean, edit_distance};
 pub use render::{Summary, render_human, to_json};

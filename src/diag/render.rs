@@ -1,5 +1,5 @@
 //! Rendering diagnostics: miette's graphical reports for people, and the JSON
-//! shape of `govrt validate --format json` (CLI.md) for tools.
+//! shape of `govrt validate --format json` (the CLI reference, docs/src/reference/cli.md) for tools.
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde::Serialize;

@@ -179,7 +179,7 @@ impl ItemAction {
         }
     }
 
-    /// Whether whoever does it follows the item from then on (DESIGN.md
+    /// Whether whoever does it follows the item from then on (the book's
     /// "Notifications"): editing or saving it, giving or editing feedback or
     /// a decision, abandoning, canceling an abandon, resetting or scheduling
     /// a reset. Requests and delegations do not subscribe.

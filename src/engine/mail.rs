@@ -1,4 +1,4 @@
-//! Mail: who is told about an action and what they read (DESIGN.md
+//! Mail: who is told about an action and what they read (the book's
 //! "Notifications"), queued with the action, and the delivery of the outbox.
 
 use std::collections::BTreeMap;
@@ -39,7 +39,7 @@ pub(super) struct SignOffEvents {
     pub(super) note: Option<String>,
 }
 
-/// The messages an action sends (DESIGN.md "Notifications"), from its
+/// The messages an action sends (the book's "Notifications"), from its
 /// sign-off events.
 pub(super) fn mails_for(
     tx: &Tx<'_>,

@@ -1,10 +1,10 @@
-//! The item as scripts see it (LANGUAGE.md "Hooks"): built directly as rhai
+//! The item as scripts see it (the book's "Hooks in rhai"): built directly as rhai
 //! values, with its ancestors under `parent`.
 
 use crate::model::BlueprintSet;
 use crate::store::ItemRow;
 
-/// The view of `chain[at]` that scripts get (LANGUAGE.md "Hooks"), built
+/// The view of `chain[at]` that scripts get (the book's "Hooks in rhai"), built
 /// directly as rhai values and shared, so that passing it to several hooks
 /// copies nothing.
 pub(super) fn script_view(set: &BlueprintSet, chain: &[ItemRow], at: usize) -> rhai::Dynamic {

@@ -1,11 +1,11 @@
-//! The sign-off state machine of DESIGN.md, as a pure function:
+//! The sign-off state machine of the design notes (docs/src/design.md), as a pure function:
 //! (state, action, actor, now) → (new state, events) or a refusal.
 //!
 //! It never reads the clock, the database or the blueprint files: the engine
 //! resolves who the actor is (writer, eligible reviewer, final approver) and
 //! passes it in, and stores what comes out.
 //!
-//! With its tests (the DESIGN.md table case by case, and property tests over
+//! With its tests (the design notes' table case by case, and property tests over
 //! random action sequences) this file is longer than the others: the rules
 //! and the evidence that they hold are kept side by side on purpose.
 
@@ -834,7 +834,7 @@ mod tests {
         }
     }
 
-    /// Whether the table of DESIGN.md allows `action` from `from` (who aside).
+    /// Whether the table of the design notes (docs/src/design.md) allows `action` from `from` (who aside).
     fn table_allows(from: Status, action: &Action) -> bool {
         use Status::*;
         match action {

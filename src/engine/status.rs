@@ -1,4 +1,4 @@
-//! The governance status of an item (DESIGN.md "Governance status"):
+//! The governance status of an item (the design notes, "Governance status"):
 //! steps, sign-offs with their feedback, approval and the deploy decision on
 //! each infrastructure, computed from the item and its blueprint.
 
@@ -103,8 +103,8 @@ pub(super) fn is_approved(blueprint: &Blueprint, item: &ItemRow) -> (bool, Strin
         );
     }
     if !gates_deployment(blueprint) {
-        // Nothing approves such an item: it is never "approved" (DESIGN.md
-        // "Deployment gating"; README "Runtime choices").
+        // Nothing approves such an item: it is never "approved" (the design notes
+        // "Deployment gating"; the book's "Runtime choices").
         return (
             false,
             format!("no sign-off gates deployment of `{}` items", blueprint.id),

@@ -72,7 +72,7 @@ pub(super) fn view(item: &ItemRow, blueprint: &Blueprint) -> ItemView {
     }
 }
 
-/// The governance status of an item (DESIGN.md "Governance status").
+/// The governance status of an item (the design notes, "Governance status").
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusView {
     /// The item.

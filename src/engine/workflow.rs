@@ -1,4 +1,4 @@
-//! Workflow moves as a pure function (DESIGN.md "Workflow rules"): whether an
+//! Workflow moves as a pure function (the design notes, "Workflow rules"): whether an
 //! item may go from its current step to another, given what the engine found
 //! about each step (missing required fields, mandatory sign-offs, hooks).
 
@@ -29,6 +29,17 @@ pub enum StepState {
     Ongoing,
     /// After the current step.
     NotStarted,
+}
+
+impl StepState {
+    /// The state as the design notes name it: `FINISHED`, `ONGOING`, `NOT_STARTED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepState::Finished => "FINISHED",
+            StepState::Ongoing => "ONGOING",
+            StepState::NotStarted => "NOT_STARTED",
+        }
+    }
 }
 
 /// What the engine knows about a step when a move is checked.

@@ -1,5 +1,5 @@
 //! Rhai hooks: the functions of a blueprint's `script` that the engine calls
-//! (LANGUAGE.md "Hooks"), compiled once per loaded set and run in a sandbox.
+//! (the book's "Hooks in rhai"), compiled once per loaded set and run in a sandbox.
 //!
 //! Scripts see a read-only view of the item (a rhai map, see [`item_view`])
 //! and return decisions; they do no I/O. The sandbox bounds operations, call

@@ -1,4 +1,4 @@
-//! Notifications: who hears of what (DESIGN.md "Notifications"), the
+//! Notifications: who hears of what (the book's "Notifications"), the
 //! messages (plain text and HTML, with a signed one-click unsubscribe link),
 //! and their delivery over SMTP. Messages are queued in the outbox by the
 //! engine in the action's own transaction; [`Sender`] delivers them later.

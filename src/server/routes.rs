@@ -106,7 +106,7 @@ pub(super) async fn count(
 
 /// The headers every answer carries: no content-type sniffing, no referrer
 /// beyond this site, and a content security policy on every HTML page that
-/// does not set its own. (HSTS is the TLS terminator's: see the README.)
+/// does not set its own. (HSTS is the TLS terminator's: see the book's "Operations".)
 pub(super) async fn security_headers(
     request: axum::extract::Request,
     next: axum::middleware::Next,

@@ -37,8 +37,8 @@ pub struct ItemRow {
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change.
     pub revision: i64,
-    /// Who follows it (true) or asked not to (false); see DESIGN.md's
-    /// notifications: the nearest of these, up the ancestors, decides.
+    /// Who follows it (true) or asked not to (false); see the book's
+    /// "Notifications": the nearest of these, up the ancestors, decides.
     pub subscribers: BTreeMap<String, bool>,
 }
 
