@@ -69,43 +69,13 @@ impl Checker<'_> {
                     }
                 }
                 ast::PrincipalExpr::AncestorField(b, f, _) => {
-                    let Some(target) = scope.outlines.get(&b.name) else {
-                        let help = did_you_mean(
-                            &b.name,
-                            scope.outlines.keys().map(String::as_str),
-                            "`BLUEPRINT.field ID` names a blueprint of this set",
-                        );
-                        self.report(
-                            Diagnostic::new(
-                                Code::UnknownBlueprint,
-                                file,
-                                b.span,
-                                "no such blueprint",
-                                format!("unknown blueprint `{}`", b.name),
-                            )
-                            .with_help(help),
-                        );
-                        continue;
+                    let target = match scope.ancestor(file, b) {
+                        Ok(target) => target,
+                        Err(problem) => {
+                            self.report(*problem);
+                            continue;
+                        }
                     };
-                    if !scope.lineage.contains(&b.name) {
-                        let chain = scope.lineage.join(" → ");
-                        self.report(
-                            Diagnostic::new(
-                                Code::NotAnAncestor,
-                                file,
-                                b.span,
-                                "not an ancestor",
-                                format!(
-                                    "blueprint `{}` is not an ancestor of `{}`",
-                                    b.name, scope.blueprint
-                                ),
-                            )
-                            .with_help(format!(
-                                "fields can be read from the item itself or its ancestors: {chain}"
-                            )),
-                        );
-                        continue;
-                    }
                     if !self.principal_field(file, &target.fields, &b.name, f) {
                         continue;
                     }
@@ -130,24 +100,7 @@ impl Checker<'_> {
     ) -> bool {
         match fields.get(&f.name) {
             None => {
-                let help = did_you_mean(
-                    &f.name,
-                    fields.keys().map(String::as_str),
-                    format!(
-                        "declare `field {}: [principal]` in blueprint `{blueprint}`",
-                        f.name
-                    ),
-                );
-                self.report(
-                    Diagnostic::new(
-                        Code::UnknownField,
-                        file,
-                        f.span,
-                        "no such field",
-                        format!("unknown field `{}` in blueprint `{blueprint}`", f.name),
-                    )
-                    .with_help(help),
-                );
+                self.report(unknown_field(file, fields, blueprint, f, "[principal]"));
                 false
             }
             Some(Some(ty)) if !ty.holds_principals() => {
@@ -157,6 +110,33 @@ impl Checker<'_> {
             _ => true,
         }
     }
+}
+
+/// `f` is not a field of `blueprint`; the help suggests the closest one or
+/// declaring it with type `ty`.
+pub(super) fn unknown_field(
+    file: &Arc<SourceFile>,
+    fields: &BTreeMap<String, Option<FieldType>>,
+    blueprint: &str,
+    f: &ast::Ident,
+    ty: &str,
+) -> Diagnostic {
+    let help = did_you_mean(
+        &f.name,
+        fields.keys().map(String::as_str),
+        format!(
+            "declare `field {}: {ty}` in blueprint `{blueprint}`",
+            f.name
+        ),
+    );
+    Diagnostic::new(
+        Code::UnknownField,
+        file,
+        f.span,
+        "no such field",
+        format!("unknown field `{}` in blueprint `{blueprint}`", f.name),
+    )
+    .with_help(help)
 }
 
 pub(super) fn not_principal_field(
@@ -213,8 +193,57 @@ impl<'a> Scope<'a> {
         }
     }
 
+    pub(super) fn blueprint_id(&self) -> &str {
+        &self.blueprint
+    }
+
     pub(super) fn own_fields(&self) -> &BTreeMap<String, Option<FieldType>> {
         &self.own.fields
+    }
+
+    /// The outline of `b` when it is this blueprint or one of its ancestors
+    /// (`BLUEPRINT.field ID` reads from those only); else why not.
+    pub(super) fn ancestor(
+        &self,
+        file: &Arc<SourceFile>,
+        b: &ast::Ident,
+    ) -> Result<&'a Outline<'a>, Box<Diagnostic>> {
+        let Some(target) = self.outlines.get(&b.name) else {
+            let help = did_you_mean(
+                &b.name,
+                self.outlines.keys().map(String::as_str),
+                "`BLUEPRINT.field ID` names a blueprint of this set",
+            );
+            return Err(Box::new(
+                Diagnostic::new(
+                    Code::UnknownBlueprint,
+                    file,
+                    b.span,
+                    "no such blueprint",
+                    format!("unknown blueprint `{}`", b.name),
+                )
+                .with_help(help),
+            ));
+        };
+        if !self.lineage.contains(&b.name) {
+            let chain = self.lineage.join(" → ");
+            return Err(Box::new(
+                Diagnostic::new(
+                    Code::NotAnAncestor,
+                    file,
+                    b.span,
+                    "not an ancestor",
+                    format!(
+                        "blueprint `{}` is not an ancestor of `{}`",
+                        b.name, self.blueprint
+                    ),
+                )
+                .with_help(format!(
+                    "fields can be read from the item itself or its ancestors: {chain}"
+                )),
+            ));
+        }
+        Ok(target)
     }
 
     pub(super) fn declare_role(

@@ -77,6 +77,7 @@ impl Checker<'_> {
         let mut mandatory: Option<Span> = None;
         let mut gates: Option<(bool, Span)> = None;
         let mut reset: Option<(Option<Duration>, Span)> = None;
+        let mut binds: Option<(Vec<BoundField>, Span)> = None;
         let mut feedback = Vec::new();
         let mut groups_seen: HashMap<String, Span> = HashMap::new();
         let mut finals: Vec<(Option<FinalApproval>, Span)> = Vec::new();
@@ -111,6 +112,21 @@ impl Checker<'_> {
                         }
                     };
                     gates = Some((value, *span));
+                }
+                ast::SignOffItem::Binds(fields, span) => {
+                    if let Some((_, first)) = binds {
+                        self.report(duplicate_setting(file, "binds", *span, first));
+                        continue;
+                    }
+                    let mut bound = Vec::new();
+                    for b in fields {
+                        match self.bound_field(file, b, scope) {
+                            Some(field) if !bound.contains(&field) => bound.push(field),
+                            Some(_) => {}
+                            None => valid = false,
+                        }
+                    }
+                    binds = Some((bound, *span));
                 }
                 ast::SignOffItem::ResetEvery(d, span) => {
                     if let Some((_, first)) = reset {
@@ -196,6 +212,36 @@ impl Checker<'_> {
             feedback,
             final_approval,
             reset_every: reset.and_then(|(d, _)| d),
+            binds: binds.map(|(b, _)| b).unwrap_or_default(),
+        })
+    }
+
+    /// A field of `binds`: of the blueprint itself, or of an ancestor.
+    fn bound_field(
+        &mut self,
+        file: &Arc<SourceFile>,
+        b: &ast::BoundFieldExpr,
+        scope: &Scope<'_>,
+    ) -> Option<BoundField> {
+        let (fields, owner) = match &b.blueprint {
+            None => (scope.own_fields(), scope.blueprint_id()),
+            Some(bp) => match scope.ancestor(file, bp) {
+                Ok(target) => (&target.fields, bp.name.as_str()),
+                Err(problem) => {
+                    self.report(*problem);
+                    return None;
+                }
+            },
+        };
+        if !fields.contains_key(&b.field.name) {
+            self.report(super::principals::unknown_field(
+                file, fields, owner, &b.field, "TYPE",
+            ));
+            return None;
+        }
+        Some(BoundField {
+            blueprint: b.blueprint.as_ref().map(|bp| BlueprintId(bp.name.clone())),
+            field: FieldId(b.field.name.clone()),
         })
     }
 

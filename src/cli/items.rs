@@ -3,7 +3,7 @@
 use super::global::{Global, Outcome};
 use super::runtime::{print_json, split_assignment, with_caller, with_reader};
 use super::signoffs::summarize;
-use crate::engine::{self, FieldChange, values};
+use crate::engine::{self, EditOptions, FieldChange, values};
 use clap::Subcommand;
 
 /// `govrt item …`.
@@ -51,6 +51,10 @@ pub enum ItemCommand {
         /// Refuse if the item is not at this revision.
         #[arg(long)]
         expect_revision: Option<i64>,
+        /// Admins: keep the reviews and decisions bound to these fields
+        /// (`binds`) instead of outdating them; audited as such.
+        #[arg(long)]
+        keep_approvals: bool,
     },
     /// Unset fields.
     Unset {
@@ -62,6 +66,10 @@ pub enum ItemCommand {
         /// Refuse if the item is not at this revision.
         #[arg(long)]
         expect_revision: Option<i64>,
+        /// Admins: keep the reviews and decisions bound to these fields
+        /// (`binds`) instead of outdating them; audited as such.
+        #[arg(long)]
+        keep_approvals: bool,
     },
     /// Move to the next step.
     Advance {
@@ -186,24 +194,36 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
             item,
             values,
             expect_revision,
+            keep_approvals,
         } => {
             let mut changes = Vec::new();
             for v in values {
                 let (k, v) = tryo!(split_assignment(v));
                 changes.push(FieldChange::Set(k, v));
             }
-            change_fields(cli, *item, &changes, *expect_revision)
+            change_fields(
+                cli,
+                *item,
+                &changes,
+                edit_options(*expect_revision, *keep_approvals),
+            )
         }
         ItemCommand::Unset {
             item,
             fields,
             expect_revision,
+            keep_approvals,
         } => {
             let changes: Vec<FieldChange> = fields
                 .iter()
                 .map(|f| FieldChange::Unset(f.clone()))
                 .collect();
-            change_fields(cli, *item, &changes, *expect_revision)
+            change_fields(
+                cli,
+                *item,
+                &changes,
+                edit_options(*expect_revision, *keep_approvals),
+            )
         }
         ItemCommand::Advance {
             item,
@@ -230,13 +250,16 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
                     print_json(events);
                 } else {
                     for ev in events {
+                        let mut summary = vec![summarize(&ev.happened)];
+                        summary.extend(ev.bound_summary());
+                        summary.retain(|s| !s.is_empty());
                         println!(
                             "#{:<5} {}  {:<12} {:<32} {}",
                             ev.seq,
                             ev.at,
                             ev.actor,
                             ev.action,
-                            summarize(&ev.happened)
+                            summary.join("; ")
                         );
                     }
                 }
@@ -250,12 +273,12 @@ pub(super) fn change_fields(
     cli: &Global,
     item: i64,
     changes: &[FieldChange],
-    expect_revision: Option<i64>,
+    options: EditOptions,
 ) -> Outcome {
     let json = cli.json;
     with_caller(
         cli,
-        |e, who| e.set_fields(who, item, changes, expect_revision, None),
+        |e, who| e.set_fields_with(who, item, changes, options),
         |i| {
             if json {
                 print_json(i)
@@ -264,6 +287,14 @@ pub(super) fn change_fields(
             }
         },
     )
+}
+
+fn edit_options(expect_revision: Option<i64>, keep_approvals: bool) -> EditOptions {
+    EditOptions {
+        expect_revision,
+        now: None,
+        keep_approvals,
+    }
 }
 
 pub(super) fn print_moved(item: &engine::ItemView, json: bool) {

@@ -149,6 +149,10 @@ pub(super) fn summarize(happened: &engine::Happened) -> String {
             }
             parts
         }
+        Happened::Rebound { cause } => cause
+            .iter()
+            .map(|c| format!("after a change of item {c}"))
+            .collect(),
         Happened::Subscribed | Happened::Unsubscribed | Happened::Other => Vec::new(),
     };
     parts.join("; ")
@@ -186,6 +190,26 @@ pub(super) fn print_signoff(v: &engine::SignOffView) {
                     .unwrap_or_default()
             );
         }
+        for o in &g.outdated {
+            println!(
+                "    {} {} (outdated by a change of {})",
+                o.entry.reviewer,
+                o.entry.verdict.as_str(),
+                o.changed.join(", ")
+            );
+        }
+    }
+    for o in &v.outdated_decisions {
+        println!(
+            "  final: {} by {} (outdated by a change of {})",
+            if o.entry.approved {
+                "APPROVED"
+            } else {
+                "REJECTED"
+            },
+            o.entry.by,
+            o.changed.join(", ")
+        );
     }
     for d in &v.delegations {
         println!("  {} delegated {} to {}", d.from, d.group, d.to);

@@ -32,6 +32,44 @@ pub struct AuditEntry {
     /// What happened, read from the details.
     #[serde(skip)]
     pub happened: Happened,
+    /// What a change of bound content did to the item's sign-offs with it.
+    #[serde(skip)]
+    pub bound: Vec<SignOffEntry>,
+}
+
+impl AuditEntry {
+    /// What the change did to sign-offs bound to the content it changed, in
+    /// words: `review outdated by a change of metrics: 2 reviews and the
+    /// decision (APPROVED → WAITING_FOR_FEEDBACK)`.
+    pub fn bound_summary(&self) -> Vec<String> {
+        self.bound
+            .iter()
+            .flat_map(|b| {
+                b.events.iter().filter_map(move |e| {
+                    let states = match (b.before, b.after) {
+                        (Some(x), Some(y)) if x != y => {
+                            format!(" ({} → {})", x.as_str(), y.as_str())
+                        }
+                        _ => String::new(),
+                    };
+                    match e {
+                        Event::Outdated { changed, .. } => Some(format!(
+                            "sign-off of step {} outdated by a change of {}: {}{states}",
+                            b.step,
+                            changed.join(", "),
+                            e.outdated_words().unwrap_or_default(),
+                        )),
+                        Event::ApprovalsKept { changed } => Some(format!(
+                            "sign-off of step {}: reviews and decision kept through a change of {} (`--keep-approvals`)",
+                            b.step,
+                            changed.join(", ")
+                        )),
+                        _ => None,
+                    }
+                })
+            })
+            .collect()
+    }
 }
 
 /// What an audit event says happened to an item.
@@ -74,6 +112,12 @@ pub enum Happened {
     },
     /// A sign-off action.
     SignOff(SignOffEntry),
+    /// A change of an ancestor's fields outdated (or, by an admin, kept) what
+    /// this item's sign-offs are bound to; see [`AuditEntry::bound`].
+    Rebound {
+        /// The ancestor whose change it was.
+        cause: Option<i64>,
+    },
     /// Something this version does not describe.
     Other,
 }
@@ -149,18 +193,27 @@ impl Happened {
             "deploy.confirm" => Happened::DeployConfirmed {
                 infrastructure: text(&details["infrastructure"]).unwrap_or_default(),
             },
-            a if a.starts_with("signoff.") => Happened::SignOff(SignOffEntry {
-                step: text(&details["step"]).unwrap_or_default(),
-                action: parsed(&details["action"]),
-                before: parsed(&details["before"]),
-                after: parsed(&details["after"]),
-                events: details["events"]
-                    .as_array()
-                    .map(|list| list.iter().filter_map(parsed).collect())
-                    .unwrap_or_default(),
-                reason: text(&details["reason"]),
-            }),
+            "signoff.outdated" | "signoff.approvals_kept" => Happened::Rebound {
+                cause: details["cause"]["item"].as_i64(),
+            },
+            a if a.starts_with("signoff.") => Happened::SignOff(SignOffEntry::read(details)),
             _ => Happened::Other,
+        }
+    }
+}
+
+impl SignOffEntry {
+    fn read(details: &Json) -> SignOffEntry {
+        SignOffEntry {
+            step: details["step"].as_str().unwrap_or_default().to_string(),
+            action: parsed(&details["action"]),
+            before: parsed(&details["before"]),
+            after: parsed(&details["after"]),
+            events: details["events"]
+                .as_array()
+                .map(|list| list.iter().filter_map(parsed).collect())
+                .unwrap_or_default(),
+            reason: details["reason"].as_str().map(str::to_string),
         }
     }
 }
@@ -174,6 +227,10 @@ impl From<EventRow> for AuditEntry {
     fn from(e: EventRow) -> AuditEntry {
         AuditEntry {
             happened: Happened::read(&e.action, &e.details),
+            bound: e.details["bound"]
+                .as_array()
+                .map(|list| list.iter().map(SignOffEntry::read).collect())
+                .unwrap_or_default(),
             seq: e.seq,
             item: e.item,
             actor: e.actor,

@@ -9,13 +9,14 @@ use serde_json::{Value as Json, json};
 
 use super::access::{Identity, Permission, Resolver};
 use super::actions::ItemAction;
+use super::bound;
 use super::change_hooks::run_change_hooks;
 use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse, script_failed};
 use super::limits;
 use super::mail::{SignOffEvents, mails_for};
 use super::script_view::script_view;
-use super::set_cache::LoadedSet;
+use super::set_cache::{LoadedSet, SetCache};
 use super::signoff::{SignOffState, Status};
 use super::values;
 use super::views::ItemView;
@@ -44,6 +45,21 @@ pub(super) struct ChangeOptions {
     pub(super) action: ItemAction,
     /// Whether the item's ancestors are loaded.
     pub(super) ancestors: Ancestors,
+    /// An admin keeps the reviews and decisions through a change of the
+    /// content they are bound to (`--keep-approvals`), audited as such.
+    pub(super) keep_approvals: bool,
+}
+
+/// How an edit of fields runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EditOptions {
+    /// The revision the caller expects (a stale one is refused).
+    pub expect_revision: Option<i64>,
+    /// The time of the edit (default: now).
+    pub now: Option<DateTime<Utc>>,
+    /// Admins only: keep the reviews and decisions bound to the fields
+    /// changed, instead of outdating them.
+    pub keep_approvals: bool,
 }
 
 impl ChangeOptions {
@@ -59,8 +75,20 @@ impl ChangeOptions {
             now: now_or(now),
             action,
             ancestors: Ancestors::ForPermissions,
+            keep_approvals: false,
         }
     }
+}
+
+/// A committed change of an item, as its descendants' bound content sees it.
+struct Cause<'a> {
+    before: &'a ItemRow,
+    after: &'a ItemRow,
+    who: &'a Identity,
+    action: &'a str,
+    keep_approvals: bool,
+    now: DateTime<Utc>,
+    base_url: &'a str,
 }
 
 /// What an item action changed in memory, for the write path.
@@ -298,7 +326,7 @@ impl Engine {
         blueprint: Option<&str>,
         parent: Option<i64>,
     ) -> Result<Vec<ItemView>> {
-        self.each_readable(who, blueprint, parent, |_, b, row| view(row, b))
+        self.each_readable(who, blueprint, parent, |_, b, chain| view(&chain[0], b))
     }
 
     /// `f` of every item `who` may read, optionally filtered.
@@ -307,7 +335,7 @@ impl Engine {
         who: &Identity,
         blueprint: Option<&str>,
         parent: Option<i64>,
-        f: impl Fn(&LoadedSet, &Blueprint, &ItemRow) -> T,
+        f: impl Fn(&LoadedSet, &Blueprint, &[ItemRow]) -> T,
     ) -> Result<Vec<T>> {
         let tx = self.store.read()?;
         let rows = tx.items(blueprint, parent)?;
@@ -330,7 +358,7 @@ impl Engine {
                 who,
             };
             if let (true, Some(b)) = (resolver.has(Permission::Read), resolver.blueprint(0)) {
-                out.push(f(&set, b, &chain[0]));
+                out.push(f(&set, b, &chain));
             }
         }
         Ok(out)
@@ -351,7 +379,16 @@ impl Engine {
             now,
             action,
             ancestors,
+            keep_approvals,
         } = how;
+        if keep_approvals && !who.admin {
+            return refuse(Refusal::NotPermitted {
+                who: who.name.clone(),
+                what:
+                    "keep approvals through a change of the content they are bound to (admins only)"
+                        .into(),
+            });
+        }
         let base_url = self.base_url.clone();
         let tx = self.store.write()?;
         let Some(item) = tx.item(id)? else {
@@ -366,7 +403,7 @@ impl Engine {
                 set.hooks.has_script(&item.blueprint)
                     || set
                         .blueprint(&item.blueprint)
-                        .is_none_or(permissions_use_ancestors)
+                        .is_none_or(|b| permissions_use_ancestors(b) || bound::binds_ancestors(b))
             }
         };
         let chain = if needed {
@@ -403,6 +440,24 @@ impl Engine {
         {
             map.insert("follow_up".into(), follow_up);
         }
+        let rebound = match set
+            .blueprint(&item.blueprint)
+            .filter(|b| bound::binds_any(b))
+        {
+            Some(b) => {
+                let before = (&chain[0], &chain[1..]);
+                bound::rebind(b, before, &mut item, &chain[1..], keep_approvals, now)
+            }
+            None => bound::Rebound::default(),
+        };
+        if let Json::Object(map) = &mut details {
+            if !rebound.details.is_empty() {
+                map.insert("bound".into(), Json::Array(rebound.details));
+            }
+            if keep_approvals {
+                map.insert("keep_approvals".into(), json!(true));
+            }
+        }
         if let Json::Object(map) = &mut details {
             map.insert("revision".into(), json!(item.revision));
             if who.admin {
@@ -428,14 +483,120 @@ impl Engine {
             });
         };
         let mut updated = chain;
-        updated[0] = item;
-        let messages = match &signoff {
-            Some(events) => mails_for(&tx, &set, &updated, who, events, &base_url)?,
-            None => Vec::new(),
-        };
+        let before = std::mem::replace(&mut updated[0], item);
+        let mut messages = Vec::new();
+        for events in signoff.iter().chain(&rebound.events) {
+            messages.extend(mails_for(&tx, &set, &updated, who, events, &base_url)?);
+        }
         tx.queue_messages(seq, Some(id), &messages, now)?;
+        let cause = Cause {
+            before: &before,
+            after: &updated[0],
+            who,
+            action: action.audit_name(),
+            keep_approvals,
+            now,
+            base_url: &base_url,
+        };
+        Self::rebind_descendants(&tx, &mut self.cache, &set, &cause)?;
         tx.commit_keeping(Some(updated.swap_remove(0)))?;
         Ok(out)
+    }
+
+    /// A change of an item's fields outdates what its descendants' sign-offs
+    /// bound to them (`binds project.field …`): each descendant so changed
+    /// gets its own audit event and mail, in the same transaction.
+    fn rebind_descendants(
+        tx: &Tx<'_>,
+        cache: &mut SetCache,
+        set: &LoadedSet,
+        cause: &Cause<'_>,
+    ) -> Result<()> {
+        let (before, after, who) = (cause.before, cause.after, cause.who);
+        if before.fields == after.fields {
+            return Ok(());
+        }
+        let changed: Vec<String> = before
+            .fields
+            .keys()
+            .chain(after.fields.keys())
+            .filter(|k| before.fields.get(*k) != after.fields.get(*k))
+            .cloned()
+            .collect();
+        let bound_here = set
+            .set
+            .blueprints
+            .values()
+            .any(|b| bound::binds_fields_of(b, &after.blueprint, &changed));
+        if !bound_here {
+            return Ok(());
+        }
+        let mut queue = tx.items(None, Some(after.id))?;
+        while let Some(old) = queue.pop() {
+            queue.extend(tx.items(None, Some(old.id))?);
+            let dset = cache.get(tx, &old.blueprint, old.version)?;
+            let Some(blueprint) = dset.blueprint(&old.blueprint) else {
+                continue;
+            };
+            if !bound::binds_fields_of(blueprint, &after.blueprint, &changed) {
+                continue;
+            }
+            // Its ancestors now (the changed item among them), and as they were.
+            let mut chain = Self::chain_from(old.clone(), |id| Ok(tx.item(id)?))?;
+            let ancestors_before: Vec<ItemRow> = chain[1..]
+                .iter()
+                .map(|a| {
+                    if a.id == before.id {
+                        before.clone()
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect();
+            let mut item = old.clone();
+            item.revision += 1;
+            item.updated_at = cause.now;
+            let rebound = bound::rebind(
+                blueprint,
+                (&old, &ancestors_before),
+                &mut item,
+                &chain[1..],
+                cause.keep_approvals,
+                cause.now,
+            );
+            if rebound.details.is_empty() {
+                continue;
+            }
+            let details = json!({
+                "cause": {"item": after.id, "action": cause.action, "changed": changed},
+                "bound": rebound.details,
+                "revision": item.revision,
+            });
+            let event = NewEvent {
+                actor: &who.name,
+                action: if cause.keep_approvals {
+                    "signoff.approvals_kept"
+                } else {
+                    "signoff.outdated"
+                },
+                at: cause.now,
+                details: &details,
+            };
+            let Some(seq) = tx.update_item(&item, &old, &event)? else {
+                return refuse(Refusal::StaleRevision {
+                    item: old.id,
+                    expected: old.revision,
+                    actual: old.revision + 1,
+                });
+            };
+            chain[0] = item;
+            let mut messages = Vec::new();
+            for events in &rebound.events {
+                messages.extend(mails_for(tx, &dset, &chain, who, events, cause.base_url)?);
+            }
+            tx.queue_messages(seq, Some(old.id), &messages, cause.now)?;
+        }
+        Ok(())
     }
 
     /// Sets and unsets fields.
@@ -447,7 +608,26 @@ impl Engine {
         expect_revision: Option<i64>,
         now: Option<DateTime<Utc>>,
     ) -> Result<ItemView> {
-        let how = ChangeOptions::edit(ItemAction::Set, expect_revision, now);
+        let options = EditOptions {
+            expect_revision,
+            now,
+            keep_approvals: false,
+        };
+        self.set_fields_with(who, id, changes, options)
+    }
+
+    /// Sets and unsets fields, as `options` says.
+    pub fn set_fields_with(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        changes: &[FieldChange],
+        options: EditOptions,
+    ) -> Result<ItemView> {
+        let how = ChangeOptions {
+            keep_approvals: options.keep_approvals,
+            ..ChangeOptions::edit(ItemAction::Set, options.expect_revision, options.now)
+        };
         self.change_item(who, id, how, |tx, resolver, item| {
             resolver.require(Permission::Write, || format!("edit item {id}"))?;
             let blueprint = resolver.own_blueprint()?;

@@ -126,6 +126,14 @@ pub(super) fn mails_for(
                     Audience::Users(vec![to.clone()]),
                 )
             }
+            Event::Outdated { changed, .. } => (
+                format!(
+                    "outdated {} by a change of {}",
+                    e.outdated_words().unwrap_or_default(),
+                    changed.join(", ")
+                ),
+                Audience::Subscribers,
+            ),
             Event::ReviewRequested if notify => {
                 ("requested your review".to_string(), Audience::Reviewers)
             }

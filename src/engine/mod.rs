@@ -11,6 +11,7 @@
 mod access;
 pub mod actions;
 mod audit;
+mod bound;
 mod change_hooks;
 mod core;
 mod error;
@@ -39,7 +40,7 @@ pub use error::{EngineError, HelpWords, Refusal, Result};
 pub use history::{AuditEntry, Happened, SignOffEntry};
 pub use hook_test::HookSubject;
 pub use identities::expiry;
-pub use items::FieldChange;
+pub use items::{EditOptions, FieldChange};
 pub use mail::{CLAIM_TIMEOUT_SECS, DeliveryReport, MAX_ATTEMPTS};
 pub use set_cache::LoadedSet;
 pub use sets::LoadReport;

@@ -16,8 +16,8 @@ use super::views::*;
 impl Engine {
     /// The governance status of an item.
     pub fn status(&mut self, who: &Identity, id: i64) -> Result<StatusView> {
-        self.with_readable(who, id, |resolver, item, blueprint| {
-            Ok(status_of(resolver.set, blueprint, item))
+        self.with_readable(who, id, |resolver, _, blueprint| {
+            Ok(status_of(resolver.set, blueprint, resolver.chain))
         })
     }
 }
@@ -26,7 +26,9 @@ impl Engine {
     /// The governance status of every item of `blueprint` (all blueprints
     /// when `None`) that `who` may read: the web UI's lists.
     pub fn statuses(&mut self, who: &Identity, blueprint: Option<&str>) -> Result<Vec<StatusView>> {
-        self.each_readable(who, blueprint, None, |set, b, row| status_of(set, b, row))
+        self.each_readable(who, blueprint, None, |set, b, chain| {
+            status_of(set, b, chain)
+        })
     }
 }
 
@@ -71,7 +73,7 @@ impl Engine {
                 ),
             });
         };
-        let mut decision = decide(blueprint, &chain[0], infra);
+        let mut decision = decide(blueprint, &chain, infra);
         if decision.decision == DeployVerdict::Confirm && confirm {
             decision.decision = DeployVerdict::Allow;
             decision.confirmed = true;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::error::Refusal;
 use crate::model::Duration;
 pub use crate::model::signoff::{
-    Decision, Delegation, Review, Round, SignOffState, Status, Verdict,
+    Decision, Delegation, Outdated, Review, Round, SignOffState, Status, Verdict,
 };
 
 /// A sign-off action (imperative).
@@ -127,9 +127,55 @@ pub enum Event {
         /// When.
         at: DateTime<Utc>,
     },
+    /// A change of bound content outdated approving reviews and the decision.
+    Outdated {
+        /// The bound fields that changed.
+        changed: Vec<String>,
+        /// The reviews outdated: (group, reviewer).
+        reviews: Vec<(String, String)>,
+        /// The final decision outdated, if one was: approved (true) or rejected.
+        decision: Option<bool>,
+    },
+    /// An admin kept the reviews and the decision through a change of bound
+    /// content (`--keep-approvals`).
+    ApprovalsKept {
+        /// The bound fields that changed.
+        changed: Vec<String>,
+    },
 }
 
 impl Event {
+    /// What an outdating outdated, in words (`the approval and 2 reviews`);
+    /// `None` for any other event.
+    pub fn outdated_words(&self) -> Option<String> {
+        let Event::Outdated {
+            reviews, decision, ..
+        } = self
+        else {
+            return None;
+        };
+        let reviews = match reviews.len() {
+            0 => String::new(),
+            1 => "1 review".to_string(),
+            n => format!("{n} reviews"),
+        };
+        Some(match decision {
+            Some(approved) => {
+                let d = if *approved {
+                    "the approval"
+                } else {
+                    "the rejection"
+                };
+                if reviews.is_empty() {
+                    d.to_string()
+                } else {
+                    format!("{d} and {reviews}")
+                }
+            }
+            None => reviews,
+        })
+    }
+
     /// The event's name, as the audit trail writes it (`feedback_given`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -143,6 +189,8 @@ impl Event {
             Event::AbandonCanceled => "abandon_canceled",
             Event::Reset { .. } => "reset",
             Event::ResetScheduled { .. } => "reset_scheduled",
+            Event::Outdated { .. } => "outdated",
+            Event::ApprovalsKept { .. } => "approvals_kept",
         }
     }
 }
@@ -176,6 +224,9 @@ pub struct Rules<'a> {
     pub required: Vec<(&'a str, u32)>,
     /// `no major`: no approval while any current review is MAJOR_ISSUE.
     pub no_major: bool,
+    /// The SHA-256 of the bound content now (`binds`), stamped on the
+    /// reviews and decisions given; `None` when the sign-off binds nothing.
+    pub content: Option<String>,
 }
 
 impl Rules<'_> {
@@ -314,6 +365,7 @@ pub fn apply(
                 comment: comment.clone(),
                 at: now,
                 as_admin: !eligible,
+                content: rules.content.clone(),
             };
             let existing = next
                 .reviews
@@ -455,6 +507,7 @@ pub fn apply(
                 comment: comment.clone(),
                 at: now,
                 as_admin: !actor.is_final_approver,
+                content: rules.content.clone(),
             });
             if approved && status_changed {
                 next.approved_at = Some(now);
@@ -541,6 +594,75 @@ pub fn apply(
     Ok((next, events))
 }
 
+/// What a change of the bound content does to a sign-off (DESIGN "Bound
+/// content"): the approving reviews and the decision not given on `content`
+/// become outdated (kept, no longer counted), MAJOR_ISSUE reviews stay, and
+/// the sign-off takes the state the rest gives: WAITING_FOR_FEEDBACK if a
+/// review was requested, else NOT_STARTED. `None` when nothing is outdated
+/// (nothing was given on other content, or the sign-off is not started or
+/// abandoned: an abandon keeps what it froze).
+pub fn outdate(
+    state: &SignOffState,
+    content: &str,
+    changed: &[String],
+    now: DateTime<Utc>,
+) -> Option<(SignOffState, Event)> {
+    if matches!(state.status, Status::NotStarted | Status::Abandoned) {
+        return None;
+    }
+    let stale = |c: &Option<String>| c.as_deref() != Some(content);
+    let mut next = state.clone();
+    let (gone, kept): (Vec<Review>, Vec<Review>) = std::mem::take(&mut next.reviews)
+        .into_iter()
+        .partition(|r| r.approves() && stale(&r.content));
+    next.reviews = kept;
+    let decision = next.decision.take_if(|d| stale(&d.content));
+    if gone.is_empty() && decision.is_none() {
+        return None;
+    }
+    let event = Event::Outdated {
+        changed: changed.to_vec(),
+        reviews: gone
+            .iter()
+            .map(|r| (r.group.clone(), r.reviewer.clone()))
+            .collect(),
+        decision: decision.as_ref().map(|d| d.approved),
+    };
+    let outdated = |entry| Outdated {
+        entry,
+        at: now,
+        changed: changed.to_vec(),
+    };
+    next.outdated_reviews.extend(gone.into_iter().map(outdated));
+    if let Some(d) = decision {
+        next.outdated_decisions.push(Outdated {
+            entry: d,
+            at: now,
+            changed: changed.to_vec(),
+        });
+    }
+    next.status = if next.requester.is_some() {
+        Status::WaitingForFeedback
+    } else {
+        Status::NotStarted
+    };
+    next.next_reset_at = None;
+    Some((next, event))
+}
+
+/// Stamps the current reviews and the decision with `content`: an admin's
+/// `--keep-approvals` says they hold for the changed content.
+pub fn keep(state: &SignOffState, content: &str) -> SignOffState {
+    let mut next = state.clone();
+    for r in &mut next.reviews {
+        r.content = Some(content.to_string());
+    }
+    if let Some(d) = &mut next.decision {
+        d.content = Some(content.to_string());
+    }
+    next
+}
+
 /// Archives the current round and starts afresh.
 fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
     let round = Round {
@@ -548,6 +670,8 @@ fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
         requester: state.requester.take(),
         reviews: std::mem::take(&mut state.reviews),
         decision: state.decision.take(),
+        outdated_reviews: std::mem::take(&mut state.outdated_reviews),
+        outdated_decisions: std::mem::take(&mut state.outdated_decisions),
         reset_at: now,
         reset_by: by.to_string(),
     };
@@ -579,6 +703,7 @@ mod tests {
             }),
             required: vec![],
             no_major: false,
+            content: None,
         }
     }
 
@@ -898,6 +1023,51 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Whatever the history given on content `a` or `b`, a change to `b`
+        /// leaves no approving review or decision given on other content
+        /// counted, keeps every MAJOR_ISSUE, loses nothing (current and
+        /// outdated together are what there was), and leaves the sign-off
+        /// waiting for feedback (or not started when nobody requested it).
+        #[test]
+        fn a_change_of_bound_content_outdates_exactly_what_was_given_on_other_content(
+            steps in prop::collection::vec((any_action(), any_actor(), any::<bool>()), 1..30),
+        ) {
+            let mut state = SignOffState::default();
+            for (action, who, on_b) in steps {
+                let rules = Rules { content: Some(if on_b { "b" } else { "a" }.into()), ..rules() };
+                if let Ok((next, _)) = apply(&state, &action, &actor_of(&who), &rules, t(1)) {
+                    state = next;
+                }
+            }
+            let changed = vec!["metrics".to_string()];
+            match outdate(&state, "b", &changed, t(2)) {
+                None => {
+                    let stale = state.reviews.iter().any(|r| r.approves() && r.content.as_deref() != Some("b"))
+                        || state.decision.as_ref().is_some_and(|d| d.content.as_deref() != Some("b"));
+                    prop_assert!(!stale || matches!(state.status, Status::NotStarted | Status::Abandoned));
+                }
+                Some((next, event)) => {
+                    prop_assert!(next.reviews.iter().all(|r| !r.approves() || r.content.as_deref() == Some("b")));
+                    prop_assert!(next.decision.as_ref().is_none_or(|d| d.content.as_deref() == Some("b")));
+                    let majors = |s: &SignOffState| s.reviews.iter().filter(|r| !r.approves()).count();
+                    prop_assert_eq!(majors(&next), majors(&state));
+                    prop_assert_eq!(
+                        next.reviews.len() + next.outdated_reviews.len(),
+                        state.reviews.len() + state.outdated_reviews.len()
+                    );
+                    let expected = if next.requester.is_some() { Status::WaitingForFeedback } else { Status::NotStarted };
+                    prop_assert_eq!(next.status, expected);
+                    let Event::Outdated { reviews, decision, .. } = event else {
+                        return Err(TestCaseError::fail("not an outdating"));
+                    };
+                    prop_assert_eq!(reviews.len(), next.outdated_reviews.len() - state.outdated_reviews.len());
+                    prop_assert_eq!(decision.is_some(), state.decision.is_some() && next.decision.is_none());
+                    // Outdating twice changes nothing more.
+                    prop_assert!(outdate(&next, "b", &changed, t(3)).is_none());
+                }
+            }
+        }
 
         /// `Needed::of` is what `apply` reads: eligibilities outside it never
         /// change the outcome, so the engine may skip asking hooks about them.

@@ -10,6 +10,7 @@ use serde_json::{Value as Json, json};
 
 use super::access::{Identity, Permission};
 use super::actions::{ActionArgs, ItemAction, Verb};
+use super::bound;
 use super::core::{Engine, now_or};
 use super::error::{EngineError, Refusal, Result, refuse, script_failed};
 use super::items::{Ancestors, Change, ChangeOptions};
@@ -94,6 +95,7 @@ impl Engine {
             now,
             action: ItemAction::SignOff(action.verb()),
             ancestors: Ancestors::Always,
+            keep_approvals: false,
         };
         self.change_item(who, id, how, |tx, resolver, item| {
             let blueprint = resolver.own_blueprint()?;
@@ -114,7 +116,8 @@ impl Engine {
             }
             let state = item.signoffs.get(&step_id).cloned().unwrap_or_default();
             let actor = resolver.actor(&step_id, &state, Needed::of(&action))?;
-            let rules = rules_of(spec);
+            let mut rules = rules_of(spec);
+            rules.content = bound::content_of(spec, resolver.chain);
             let (mut next, events) = signoff::apply(&state, &action, &actor, &rules, now)?;
             let newly_approved = events.iter().any(|e| matches!(e, signoff::Event::Decided { approved: true, status_changed: true, .. }));
             if newly_approved && resolver.set.hooks.has(&item.blueprint, "reset_at") {

@@ -2,6 +2,7 @@
 //! steps, sign-offs with their feedback, approval and the deploy decision on
 //! each infrastructure, computed from the item and its blueprint.
 
+use super::bound;
 use super::signoff::{self, Status};
 use super::views::*;
 use super::workflow::{self};
@@ -21,6 +22,7 @@ pub(super) fn rules_of(spec: &crate::model::SignOff) -> signoff::Rules<'_> {
             .map(|g| (g.id.as_str(), g.min))
             .collect(),
         no_major: spec.final_approval.no_major,
+        content: None,
     }
 }
 
@@ -44,6 +46,12 @@ pub(super) fn signoff_view(
                 complete: reviews.len() >= g.min as usize,
                 required: g.required,
                 reviews,
+                outdated: state
+                    .outdated_reviews
+                    .iter()
+                    .filter(|o| o.entry.group == g.id.as_str())
+                    .cloned()
+                    .collect(),
             }
         })
         .collect();
@@ -75,6 +83,8 @@ pub(super) fn signoff_view(
         missing_feedback,
         open_major_issues,
         no_major: spec.final_approval.no_major,
+        binds: spec.binds.iter().map(ToString::to_string).collect(),
+        outdated_decisions: state.outdated_decisions.clone(),
     })
 }
 
@@ -87,7 +97,9 @@ pub(super) fn gates_deployment(blueprint: &Blueprint) -> bool {
         .any(|s| s.signoff.as_ref().is_some_and(|o| o.gates_deployment))
 }
 
-pub(super) fn is_approved(blueprint: &Blueprint, item: &ItemRow) -> (bool, String) {
+/// Whether `chain[0]` (under its ancestors) is approved for deployment, and why.
+pub(super) fn is_approved(blueprint: &Blueprint, chain: &[ItemRow]) -> (bool, String) {
+    let item = &chain[0];
     if item.signoffs.values().any(|s| s.status.locks_workflow()) {
         let (step, s) = item
             .signoffs
@@ -114,14 +126,24 @@ pub(super) fn is_approved(blueprint: &Blueprint, item: &ItemRow) -> (bool, Strin
         .workflow
         .iter()
         .flat_map(|w| &w.steps)
-        .filter(|s| s.signoff.as_ref().is_some_and(|o| o.gates_deployment))
-        .filter_map(|s| {
-            let status = item
-                .signoffs
-                .get(s.id.as_str())
-                .map_or(Status::NotStarted, |o| o.status);
-            (status != Status::Approved)
-                .then(|| format!("the sign-off of step `{}` is {}", s.id, status.as_str()))
+        .filter_map(|s| Some((s, s.signoff.as_ref().filter(|o| o.gates_deployment)?)))
+        .filter_map(|(s, spec)| {
+            let state = item.signoffs.get(s.id.as_str());
+            let status = state.map_or(Status::NotStarted, |o| o.status);
+            if status != Status::Approved {
+                return Some(format!("the sign-off of step `{}` is {}", s.id, status.as_str()));
+            }
+            // Belt and braces: the approval is of the content it was given on.
+            let approved_on = state.and_then(|o| o.decision.as_ref()).and_then(|d| d.content.as_deref());
+            let now = bound::content_of(spec, chain);
+            (now.is_some() && approved_on != now.as_deref()).then(|| {
+                let fields: Vec<String> = spec.binds.iter().map(ToString::to_string).collect();
+                format!(
+                    "the approval of step `{}` was given on other content than the current one (it binds {})",
+                    s.id,
+                    fields.join(", ")
+                )
+            })
         })
         .collect();
     if pending.is_empty() {
@@ -136,10 +158,10 @@ pub(super) fn is_approved(blueprint: &Blueprint, item: &ItemRow) -> (bool, Strin
 
 pub(super) fn decide(
     blueprint: &Blueprint,
-    item: &ItemRow,
+    chain: &[ItemRow],
     infra: &crate::model::Infrastructure,
 ) -> DeployDecision {
-    let (approved, why) = is_approved(blueprint, item);
+    let (approved, why) = is_approved(blueprint, chain);
     let (decision, reason) = match (infra.policy, approved) {
         (Policy::Always, _) => (
             DeployVerdict::Allow,
@@ -161,7 +183,12 @@ pub(super) fn decide(
     }
 }
 
-pub(super) fn status_of(set: &BlueprintSet, blueprint: &Blueprint, item: &ItemRow) -> StatusView {
+pub(super) fn status_of(
+    set: &BlueprintSet,
+    blueprint: &Blueprint,
+    chain: &[ItemRow],
+) -> StatusView {
+    let item = &chain[0];
     let steps: Vec<StepView> = match &blueprint.workflow {
         Some(w) => {
             let current = item
@@ -192,12 +219,12 @@ pub(super) fn status_of(set: &BlueprintSet, blueprint: &Blueprint, item: &ItemRo
         item: view(item, blueprint),
         steps,
         signoffs,
-        approved: is_approved(blueprint, item).0,
+        approved: is_approved(blueprint, chain).0,
         gated: gates_deployment(blueprint),
         deploy: set
             .infrastructures
             .values()
-            .map(|i| decide(blueprint, item, i))
+            .map(|i| decide(blueprint, chain, i))
             .collect(),
     }
 }

@@ -137,6 +137,12 @@ pub struct SignOffView {
     pub open_major_issues: Vec<String>,
     /// The final approval refuses an approval over a MAJOR_ISSUE review.
     pub no_major: bool,
+    /// The fields reviews and the decision are bound to (`binds`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub binds: Vec<String>,
+    /// Decisions of this round outdated by a change of the bound content.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outdated_decisions: Vec<signoff::Outdated<signoff::Decision>>,
 }
 
 /// A feedback group in a status.
@@ -152,8 +158,12 @@ pub struct GroupView {
     pub complete: bool,
     /// The final approval waits for the group to be complete.
     pub required: bool,
-    /// The reviews.
+    /// The current reviews: what counts.
     pub reviews: Vec<signoff::Review>,
+    /// Reviews of this round outdated by a change of the bound content:
+    /// shown, not counted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outdated: Vec<signoff::Outdated<signoff::Review>>,
 }
 
 /// ALLOW, CONFIRM or BLOCK.

@@ -420,6 +420,30 @@ pub struct SignOff {
     pub final_approval: FinalApproval,
     /// An approved sign-off is reset this long after its approval.
     pub reset_every: Option<Duration>,
+    /// The fields whose values reviews and the decision are about (`binds`):
+    /// a change of one outdates the approving reviews and the decision.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub binds: Vec<BoundField>,
+}
+
+/// A field a sign-off is bound to: of the item itself, or of its nearest
+/// ancestor of `blueprint` (`BLUEPRINT.field FIELD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoundField {
+    /// The ancestor blueprint, for `BLUEPRINT.field FIELD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blueprint: Option<BlueprintId>,
+    /// The field.
+    pub field: FieldId,
+}
+
+impl std::fmt::Display for BoundField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.blueprint {
+            Some(b) => write!(f, "{}.field {}", b.as_str(), self.field.as_str()),
+            None => f.write_str(self.field.as_str()),
+        }
+    }
 }
 
 /// A feedback group of a sign-off.

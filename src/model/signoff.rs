@@ -93,6 +93,17 @@ pub struct Review {
     /// Given by an admin acting outside the group.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub as_admin: bool,
+    /// The SHA-256 of the sign-off's bound content when it was given (`binds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+impl Review {
+    /// Whether it approves, with or without minor issues: what a change of
+    /// bound content outdates. A MAJOR_ISSUE stays: a veto survives rework.
+    pub fn approves(&self) -> bool {
+        self.verdict != Verdict::MajorIssue
+    }
 }
 
 /// The final decision.
@@ -109,6 +120,21 @@ pub struct Decision {
     /// Decided by an admin acting outside the approvers.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub as_admin: bool,
+    /// The SHA-256 of the sign-off's bound content when it was taken (`binds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// A review or a decision made outdated by a change of the bound content:
+/// kept and shown, no longer counted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outdated<T> {
+    /// The review or decision as it was.
+    pub entry: T,
+    /// When it was outdated.
+    pub at: DateTime<Utc>,
+    /// The bound fields whose change outdated it.
+    pub changed: Vec<String>,
 }
 
 /// A delegation: `to` is eligible in `from`'s place for `group` (`final` for the final approval).
@@ -135,6 +161,12 @@ pub struct Round {
     pub reviews: Vec<Review>,
     /// The decision of the round.
     pub decision: Option<Decision>,
+    /// Reviews of the round outdated by a change of bound content.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outdated_reviews: Vec<Outdated<Review>>,
+    /// Decisions of the round outdated by a change of bound content.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outdated_decisions: Vec<Outdated<Decision>>,
     /// When the round was archived.
     pub reset_at: DateTime<Utc>,
     /// Who reset it (`scheduler` for automatic resets).
@@ -164,6 +196,12 @@ pub struct SignOffState {
     pub scheduled_reset_at: Option<DateTime<Utc>>,
     /// Archived rounds, oldest first.
     pub history: Vec<Round>,
+    /// Reviews of this round outdated by a change of bound content.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outdated_reviews: Vec<Outdated<Review>>,
+    /// Decisions of this round outdated by a change of bound content.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outdated_decisions: Vec<Outdated<Decision>>,
 }
 
 impl SignOffState {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::engine::FieldChange;
+use crate::engine::{EditOptions, FieldChange};
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
@@ -70,6 +70,9 @@ pub(super) struct PatchBody {
     pub(super) set: serde_json::Map<String, Value>,
     #[serde(default)]
     pub(super) unset: Vec<String>,
+    /// Admins: keep the reviews and decisions bound to the fields changed.
+    #[serde(default)]
+    pub(super) keep_approvals: bool,
 }
 
 #[derive(Deserialize)]
@@ -137,8 +140,13 @@ pub(super) async fn patch_item(
         })
         .collect();
     changes.extend(body.unset.into_iter().map(FieldChange::Unset));
+    let options = EditOptions {
+        expect_revision: expected,
+        now: None,
+        keep_approvals: body.keep_approvals,
+    };
     let item = with_writer(&state, move |e| {
-        e.set_fields(&who, id, &changes, expected, None)
+        e.set_fields_with(&who, id, &changes, options)
     })
     .await?;
     let revision = item.revision;

@@ -314,6 +314,19 @@ pub enum SignOffItem {
     Final(FinalDecl),
     /// `reset every DURATION`.
     ResetEvery(DurationLit, Span),
+    /// `binds FIELD, BLUEPRINT.field FIELD, …`.
+    Binds(Vec<BoundFieldExpr>, Span),
+}
+
+/// A bound field of a sign-off: `FIELD`, or `BLUEPRINT.field FIELD`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoundFieldExpr {
+    /// The ancestor blueprint, for `BLUEPRINT.field FIELD`.
+    pub blueprint: Option<Ident>,
+    /// The field.
+    pub field: Ident,
+    /// Where it is.
+    pub span: Span,
 }
 
 /// `feedback ID ["Label"] { ... }`.
@@ -460,7 +473,8 @@ impl SignOffItem {
         match self {
             SignOffItem::Mandatory(s)
             | SignOffItem::Gates(_, s)
-            | SignOffItem::ResetEvery(_, s) => *s,
+            | SignOffItem::ResetEvery(_, s)
+            | SignOffItem::Binds(_, s) => *s,
             SignOffItem::Feedback(g) => g.span,
             SignOffItem::Final(f) => f.span,
         }

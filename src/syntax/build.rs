@@ -486,6 +486,25 @@ pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
         Some(match item.as_rule() {
             Rule::mandatory => SignOffItem::Mandatory(span),
             Rule::gates => SignOffItem::Gates(build_ident(children(item).next()?), span),
+            Rule::binds => SignOffItem::Binds(
+                children(item)
+                    .filter(|p| p.as_rule() == Rule::bound_field)
+                    .filter_map(|p| {
+                        let span = span_of(&p);
+                        let mut names: Vec<Ident> = children(p)
+                            .filter(|c| c.as_rule() == Rule::ident)
+                            .map(build_ident)
+                            .collect();
+                        let field = names.pop()?;
+                        Some(BoundFieldExpr {
+                            blueprint: names.pop(),
+                            field,
+                            span,
+                        })
+                    })
+                    .collect(),
+                span,
+            ),
             Rule::feedback => SignOffItem::Feedback(build_feedback(item)),
             Rule::final_approval => {
                 let (docs, rest) = split_docs(item);

@@ -103,6 +103,7 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_signoff => "`signoff`",
         Rule::kw_mandatory => "`mandatory`",
         Rule::kw_gates => "`gates`",
+        Rule::kw_binds => "`binds`",
         Rule::kw_feedback => "`feedback`",
         Rule::kw_reviewers => "`reviewers`",
         Rule::kw_min => "`min`",
@@ -129,6 +130,7 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::signoff => "`signoff`",
         Rule::mandatory => "`mandatory`",
         Rule::gates => "`gates`",
+        Rule::binds => "`binds`",
         Rule::feedback => "`feedback`",
         Rule::final_approval => "`final`",
         Rule::reset_every => "`reset`",
@@ -260,7 +262,7 @@ pub(super) fn syntax_help(text: &str, pos: usize, expected: &[Rule]) -> Option<S
         Rule::kw_mandatory,
         Rule::kw_feedback,
     ]) {
-        "a sign-off block holds `mandatory`, `gates deployment|nothing`, `feedback ID { ... }`, one `final { ... }` and `reset every DURATION`"
+        "a sign-off block holds `mandatory`, `gates deployment|nothing`, `binds FIELD, ...`, `feedback ID { ... }`, one `final { ... }` and `reset every DURATION`"
     } else if has(&[Rule::reviewers, Rule::kw_reviewers]) {
         "write `reviewers = PRINCIPALS`, e.g. `reviewers = group \"risk\", role owner`"
     } else if has(&[Rule::principals, Rule::user_principal, Rule::kw_user]) {
@@ -300,6 +302,7 @@ pub(super) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_signoff
             | Rule::kw_mandatory
             | Rule::kw_gates
+            | Rule::kw_binds
             | Rule::kw_feedback
             | Rule::kw_reviewers
             | Rule::kw_min

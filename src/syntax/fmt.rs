@@ -409,6 +409,16 @@ impl Printer<'_> {
                         SignOffItem::Gates(target, span) => {
                             p.single_line(*span, &[], &format!("gates {}", target.name))
                         }
+                        SignOffItem::Binds(fields, span) => {
+                            let list: Vec<String> = fields
+                                .iter()
+                                .map(|b| match &b.blueprint {
+                                    Some(bp) => format!("{}.field {}", bp.name, b.field.name),
+                                    None => b.field.name.clone(),
+                                })
+                                .collect();
+                            p.single_line(*span, &[], &format!("binds {}", list.join(", ")))
+                        }
                         SignOffItem::ResetEvery(d, span) => p.single_line(
                             *span,
                             &[],

@@ -259,6 +259,13 @@ pub(super) fn signoff_panel(
                                 }
                             }
                             @if g.reviews.is_empty() { li.hint { "No feedback yet." } }
+                            @for o in &g.outdated {
+                                li.outdated {
+                                    span.badge.outdated { "OUTDATED" } " "
+                                    (o.entry.verdict.as_str().replace('_', " ")) " by " (o.entry.reviewer) " · "
+                                    "given on earlier content: " (o.changed.join(", ")) " changed " (when(&o.at))
+                                }
+                            }
                         }
                         @if may_for(Verb::GiveFeedback, g.id.as_str()) { (feedback_form(viewer, item, step, &g.id, g.reviews.iter().find(|r| r.reviewer == viewer.who.name))) }
                         @if may_for(Verb::Delegate, g.id.as_str()) { (delegate_form(viewer, item, step, &g.id)) }
@@ -273,6 +280,16 @@ pub(super) fn signoff_panel(
                     @if let Some(c) = &d.comment { br; q { (c) } }
                 },
                 None => p.hint { "No decision yet." },
+            }
+            @for d in &o.outdated_decisions {
+                p.outdated {
+                    span.badge.outdated { "OUTDATED" } " "
+                    @if d.entry.approved { "APPROVED" } @else { "REJECTED" } " by " (d.entry.by) " · "
+                    "given on earlier content: " (d.changed.join(", ")) " changed " (when(&d.at))
+                }
+            }
+            @if !o.binds.is_empty() {
+                p.hint { "Reviews and the decision are of " (o.binds.join(", ")) ": a change of them outdates them." }
             }
             @if !o.delegations.is_empty() {
                 h3 { "Delegations" }

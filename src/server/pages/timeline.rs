@@ -49,6 +49,10 @@ pub(super) fn describe(e: &AuditEntry) -> String {
             }
             out
         }
+        Happened::Rebound { cause } => match cause {
+            Some(c) => format!("changed item {c}, which this item's sign-offs are bound to"),
+            None => "changed what this item's sign-offs are bound to".into(),
+        },
         Happened::Other => e.action.replace(['.', '_'], " "),
     }
 }
@@ -78,6 +82,7 @@ pub fn timeline(viewer: &Viewer, item: &ItemView, events: &[AuditEntry]) -> Mark
                         strong { (e.actor) } " " (describe(e))
                         @if let Some(c) = comment(e) { br; q { (c) } }
                         @if let Happened::SignOff(SignOffEntry { reason: Some(r), .. }) = &e.happened { br; "Reason: " q { (r) } }
+                        @for b in e.bound_summary() { br; (b) }
                     }
                 }
             }
