@@ -726,6 +726,30 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
         !owner_buttons.iter().any(|b| b == "Approve"),
         "{owner_buttons:?}"
     );
+    // Next to it, "why?" says why not: the owner requested the review.
+    u.click(Locator::Css(&format!(
+        "#signoff-review .why-not a[href='/items/{version}/explain?action=approve&step=review']"
+    )))
+    .await;
+    let why =
+        u.c.find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(why.contains("Why you may not approve"), "{why}");
+    assert!(
+        why.contains("`not requester`: `owner` requested this review (event #"),
+        "{why}"
+    );
+    assert!(
+        why.contains("final approval of step `review` → `project.field final_approvers`"),
+        "{why}"
+    );
+    u.c.goto(&format!("{}/items/{version}", u.base))
+        .await
+        .unwrap();
     u.sign_out().await;
 
     // The approver finds it under "My reviews" and approves it.

@@ -9,6 +9,7 @@ mod audit;
 mod blueprint_files;
 mod blueprints;
 mod daemon;
+mod explain;
 mod global;
 mod governance;
 mod hooks;
@@ -44,11 +45,12 @@ pub enum Command {
     Validate(blueprint_files::ValidateArgs),
     /// Rewrite blueprint files in the canonical layout.
     Fmt(blueprint_files::FmtArgs),
-    /// Explain a diagnostic code, e.g. `govrt explain E0101`.
-    Explain {
-        /// The code: `gov::E0101`, `E0101`.
-        code: String,
-    },
+    /// Explain a diagnostic code (`govrt explain E0101`), or why a user may
+    /// or may not take a sign-off action on an item now (`govrt explain ITEM
+    /// --user U --action approve`).
+    Explain(explain::ExplainArgs),
+    /// Everyone who may take a sign-off action on an item now, each with why.
+    WhoCan(explain::WhoCanArgs),
     /// Create or upgrade the database and load a blueprint set (default: the standard set).
     Init {
         /// The blueprint folder to load.
@@ -149,7 +151,8 @@ pub fn run(parsed: Cli) -> ExitCode {
     let outcome = match &parsed.command {
         Command::Validate(args) => blueprint_files::validate(args, json),
         Command::Fmt(args) => blueprint_files::fmt(args, json),
-        Command::Explain { code } => explain(code, json),
+        Command::Explain(args) => explain::explain(cli, args),
+        Command::WhoCan(args) => explain::who_can(cli, args),
         Command::Init { blueprints } => blueprints::init(cli, blueprints.as_ref()),
         Command::Blueprint(c) => blueprints::blueprint(cli, c),
         Command::User(c) => identities::identities(cli, identities::Identities::User(c)),
@@ -197,29 +200,4 @@ pub fn print_error(e: &CliError, json: bool) {
             let _ = writeln!(err, "  help: {help}");
         }
     }
-}
-
-fn explain(code: &str, json: bool) -> Outcome {
-    let Some(c) = crate::diag::Code::parse(code) else {
-        return Outcome::Error(CliError::invalid_input(
-            format!("unknown diagnostic code `{code}`"),
-            Some("codes look like `gov::E0101` or `E0101`; `govrt validate` prints them".into()),
-        ));
-    };
-    let severity = match c.severity() {
-        crate::diag::Severity::Error => "error",
-        crate::diag::Severity::Warning => "warning",
-    };
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "code": c.as_str(), "severity": severity, "name": c.slug(),
-                "summary": c.summary(), "explanation": crate::diag::explanation_text(c.page()),
-            })
-        );
-    } else {
-        print!("{}", crate::diag::explanation_text(c.page()));
-    }
-    Outcome::Exit(exit::OK)
 }

@@ -78,6 +78,90 @@ pub(super) struct Resolver<'a> {
     pub(super) who: &'a Identity,
 }
 
+/// Records how principals matched: every path from a rule of the blueprint
+/// down to the acting identity, for `explain`. The checks that decide run
+/// with [`NoTrace`], which records nothing and stops at the first match;
+/// with [`Paths`] the same code looks at every principal.
+pub(super) trait Trace {
+    /// Whether every path is wanted (no stop at the first match).
+    fn all(&self) -> bool;
+    /// Goes one step down a path.
+    fn enter(&mut self, step: impl FnOnce() -> String);
+    /// Comes back up.
+    fn leave(&mut self);
+    /// The path so far, ended by `leaf`, matched.
+    fn matched(&mut self, leaf: impl FnOnce() -> String);
+    /// A fact that is not a path: a blocker or what a hook said.
+    fn note(&mut self, note: impl FnOnce() -> Note);
+}
+
+/// A fact `explain` reports beside the paths.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Note {
+    /// Something that stands in the way.
+    Blocker(String),
+    /// What the `reviewers` hook returned.
+    Hook(String),
+    /// A delegation that counts.
+    Delegation(String),
+}
+
+/// Records nothing: the resolver's checks as they decide.
+pub(super) struct NoTrace;
+
+impl Trace for NoTrace {
+    #[inline(always)]
+    fn all(&self) -> bool {
+        false
+    }
+    #[inline(always)]
+    fn enter(&mut self, _: impl FnOnce() -> String) {}
+    #[inline(always)]
+    fn leave(&mut self) {}
+    #[inline(always)]
+    fn matched(&mut self, _: impl FnOnce() -> String) {}
+    #[inline(always)]
+    fn note(&mut self, _: impl FnOnce() -> Note) {}
+}
+
+/// Records every path that matched, and the notes.
+#[derive(Debug, Default)]
+pub(super) struct Paths {
+    stack: Vec<String>,
+    /// The paths that matched, each from the rule down to the identity.
+    pub(super) found: Vec<Vec<String>>,
+    /// The notes, in order.
+    pub(super) notes: Vec<Note>,
+}
+
+impl Trace for Paths {
+    fn all(&self) -> bool {
+        true
+    }
+    fn enter(&mut self, step: impl FnOnce() -> String) {
+        self.stack.push(step());
+    }
+    fn leave(&mut self) {
+        self.stack.pop();
+    }
+    fn matched(&mut self, leaf: impl FnOnce() -> String) {
+        let mut path = self.stack.clone();
+        path.push(leaf());
+        self.found.push(path);
+    }
+    fn note(&mut self, note: impl FnOnce() -> Note) {
+        self.notes.push(note());
+    }
+}
+
+/// `matched` when `yes`, and `yes`.
+fn leaf<T: Trace>(t: &mut T, yes: bool, what: impl FnOnce() -> String) -> bool {
+    if yes {
+        t.matched(what);
+    }
+    yes
+}
+
 impl Resolver<'_> {
     pub(super) fn blueprint(&self, at: usize) -> Option<&Blueprint> {
         self.chain
@@ -85,57 +169,140 @@ impl Resolver<'_> {
             .and_then(|i| self.set.blueprint(&i.blueprint))
     }
 
-    pub(super) fn matches_any(&self, principals: &[Principal], at: usize, depth: usize) -> bool {
-        principals.iter().any(|p| self.matches(p, at, depth))
-    }
-
-    pub(super) fn matches_ref(&self, p: &PrincipalRef, at: usize, depth: usize) -> bool {
-        match p {
-            PrincipalRef::User(n) => !self.who.api_key && self.who.name == *n,
-            PrincipalRef::Group(g) => !self.who.api_key && self.who.groups.contains(g),
-            PrincipalRef::ApiKey(n) => self.who.api_key && self.who.name == *n,
-            PrincipalRef::Role(r) => self.matches_role(r, at, depth),
+    pub(super) fn matches_any_traced<T: Trace>(
+        &self,
+        principals: &[Principal],
+        at: usize,
+        depth: usize,
+        t: &mut T,
+    ) -> bool {
+        if t.all() {
+            let mut any = false;
+            for p in principals {
+                any |= self.matches_traced(p, at, depth, t);
+            }
+            any
+        } else {
+            principals
+                .iter()
+                .any(|p| self.matches_traced(p, at, depth, t))
         }
     }
 
-    pub(super) fn matches_role(&self, role: &str, at: usize, depth: usize) -> bool {
+    pub(super) fn matches_ref_traced<T: Trace>(
+        &self,
+        p: &PrincipalRef,
+        at: usize,
+        depth: usize,
+        t: &mut T,
+    ) -> bool {
+        let who = self.who;
+        match p {
+            PrincipalRef::User(n) => {
+                leaf(t, !who.api_key && who.name == *n, || format!("user `{n}`"))
+            }
+            PrincipalRef::Group(g) => leaf(t, !who.api_key && who.groups.contains(g), || {
+                format!("group `{g}`, of which `{}` is a member", who.name)
+            }),
+            PrincipalRef::ApiKey(n) => leaf(t, who.api_key && who.name == *n, || {
+                format!("API key `{n}`")
+            }),
+            PrincipalRef::Role(r) => self.matches_role_traced(r, at, depth, t),
+        }
+    }
+
+    pub(super) fn matches_role_traced<T: Trace>(
+        &self,
+        role: &str,
+        at: usize,
+        depth: usize,
+        t: &mut T,
+    ) -> bool {
         if depth > 16 {
             return false;
         }
+        let Some(item) = self.chain.get(at) else {
+            return false;
+        };
         if role == "creator" {
-            return self
-                .chain
-                .get(at)
-                .is_some_and(|i| i.creator == self.who.name);
+            return leaf(t, item.creator == self.who.name, || {
+                format!(
+                    "role `creator`: `{}` created item {}",
+                    self.who.name, item.id
+                )
+            });
         }
         if role == "everyone" {
-            return true;
+            return leaf(t, true, || "everyone".to_string());
         }
-        self.blueprint(at)
+        let Some(r) = self
+            .blueprint(at)
             .and_then(|b| b.roles.get(&crate::model::RoleId(role.to_string())))
-            .is_some_and(|r| self.matches_any(&r.principals, at, depth + 1))
+        else {
+            return false;
+        };
+        t.enter(|| format!("role `{role}` of item {} ({})", item.id, item.blueprint));
+        let yes = self.matches_any_traced(&r.principals, at, depth + 1, t);
+        t.leave();
+        yes
     }
 
-    pub(super) fn field_holds(&self, at: usize, field: &str, depth: usize) -> bool {
+    fn field_holds_traced<T: Trace>(
+        &self,
+        at: usize,
+        field: &str,
+        depth: usize,
+        t: &mut T,
+        step: impl FnOnce() -> String,
+    ) -> bool {
         let (Some(item), Some(blueprint)) = (self.chain.get(at), self.blueprint(at)) else {
             return false;
         };
         let (Some(value), Some(f)) = (item.fields.get(field), blueprint.field(field)) else {
             return false;
         };
-        values::principals_in(value, &f.ty)
-            .iter()
-            .any(|p| self.matches_ref(p, at, depth + 1))
+        let held = values::principals_in(value, &f.ty);
+        t.enter(step);
+        let yes = if t.all() {
+            let mut any = false;
+            for p in &held {
+                any |= self.matches_ref_traced(p, at, depth + 1, t);
+            }
+            any
+        } else {
+            held.iter()
+                .any(|p| self.matches_ref_traced(p, at, depth + 1, t))
+        };
+        t.leave();
+        yes
     }
 
-    pub(super) fn matches(&self, p: &Principal, at: usize, depth: usize) -> bool {
+    pub(super) fn matches_traced<T: Trace>(
+        &self,
+        p: &Principal,
+        at: usize,
+        depth: usize,
+        t: &mut T,
+    ) -> bool {
+        let who = self.who;
         match p {
-            Principal::User { name } => !self.who.api_key && self.who.name == *name,
-            Principal::Group { name } => !self.who.api_key && self.who.groups.contains(name),
-            Principal::ApiKey { name } => self.who.api_key && self.who.name == *name,
-            Principal::Role { role } => self.matches_role(role.as_str(), at, depth),
-            Principal::Everyone => true,
-            Principal::Field { field } => self.field_holds(at, field.as_str(), depth),
+            Principal::User { name } => leaf(t, !who.api_key && who.name == *name, || {
+                format!("user `{name}`")
+            }),
+            Principal::Group { name } => leaf(t, !who.api_key && who.groups.contains(name), || {
+                format!("group `{name}`, of which `{}` is a member", who.name)
+            }),
+            Principal::ApiKey { name } => leaf(t, who.api_key && who.name == *name, || {
+                format!("API key `{name}`")
+            }),
+            Principal::Role { role } => self.matches_role_traced(role.as_str(), at, depth, t),
+            Principal::Everyone => leaf(t, true, || "everyone".to_string()),
+            Principal::Field { field } => {
+                let id = self.chain.get(at).map_or(0, |i| i.id);
+                self.field_holds_traced(at, field.as_str(), depth, t, || {
+                    format!("field `{field}` of item {id}")
+                })
+            }
             Principal::AncestorField { blueprint, field } => {
                 match self
                     .chain
@@ -144,7 +311,12 @@ impl Resolver<'_> {
                     .skip(at)
                     .find(|(_, i)| i.blueprint == blueprint.as_str())
                 {
-                    Some((index, _)) => self.field_holds(index, field.as_str(), depth),
+                    Some((index, holder)) => {
+                        let id = holder.id;
+                        self.field_holds_traced(index, field.as_str(), depth, t, || {
+                            format!("`{blueprint}.field {field}` on item {id}")
+                        })
+                    }
                     None => false,
                 }
             }
@@ -152,23 +324,37 @@ impl Resolver<'_> {
     }
 
     pub(super) fn has(&self, permission: Permission) -> bool {
+        self.has_traced(permission, &mut NoTrace)
+    }
+
+    pub(super) fn has_traced<T: Trace>(&self, permission: Permission, t: &mut T) -> bool {
         if self.who.admin {
-            return true;
+            return leaf(t, true, || {
+                format!(
+                    "`{}` is an admin: may act for anyone (recorded as such)",
+                    self.who.name
+                )
+            });
         }
         let Some(b) = self.blueprint(0) else {
             return false;
         };
-        let list = match permission {
-            Permission::Read => &b.permissions.read,
-            Permission::Write => &b.permissions.write,
-            Permission::Delete => &b.permissions.delete,
-            Permission::Create => b
-                .permissions
-                .create
-                .as_ref()
-                .unwrap_or(&b.permissions.write),
+        let (name, list) = match permission {
+            Permission::Read => ("read", &b.permissions.read),
+            Permission::Write => ("write", &b.permissions.write),
+            Permission::Delete => ("delete", &b.permissions.delete),
+            Permission::Create => (
+                "create",
+                b.permissions
+                    .create
+                    .as_ref()
+                    .unwrap_or(&b.permissions.write),
+            ),
         };
-        self.matches_any(list, 0, 0)
+        t.enter(|| format!("`permission {name}` of blueprint `{}`", b.id));
+        let yes = self.matches_any_traced(list, 0, 0, t);
+        t.leave();
+        yes
     }
 
     /// Refuses unless `who` has `permission`; `what` is what they tried.
@@ -233,59 +419,122 @@ impl Resolver<'_> {
                 is_admin: self.who.admin,
             });
         };
-        // Extra reviewers from the `reviewers` hook, per group.
-        let blueprint_id = self.chain[0].blueprint.as_str();
-        let hooked = self.set.hooks.has(blueprint_id, "reviewers");
         let view = std::cell::OnceCell::new();
-        let extra = |group: &str| -> Result<bool> {
-            if !hooked || !needed.asks(group) {
-                return Ok(false);
-            }
-            let view = view.get_or_init(|| script_view(self.set, self.chain, 0));
-            let args = vec![view.clone(), step.into(), group.into()];
-            let result = self
-                .set
-                .hooks
-                .call(blueprint_id, "reviewers", args)
-                .map_err(script_failed)?;
-            let list = result
-                .map(|r| crate::hooks::to_json(&r))
-                .unwrap_or(Json::Null);
-            let Json::Array(items) = list else {
-                return Ok(false);
-            };
-            Ok(items
-                .iter()
-                .filter_map(Json::as_str)
-                .filter_map(crate::check::values::parse_principal_ref)
-                .any(|p| self.matches_ref(&p, 0, 0)))
-        };
-        let eligible = |group: &str, principals: &[Principal]| -> Result<bool> {
-            let delegated_away = state
-                .delegations
-                .iter()
-                .any(|d| d.group == group && d.from == name);
-            let delegated_to = state
-                .delegations
-                .iter()
-                .any(|d| d.group == group && d.to == name);
-            Ok(delegated_to
-                || (!delegated_away && (self.matches_any(principals, 0, 0) || extra(group)?)))
-        };
         let mut feedback_groups = Vec::new();
         for g in &signoff.feedback {
-            if eligible(g.id.as_str(), &g.reviewers)? {
+            let group = g.id.as_str();
+            let asked = Eligibility {
+                step,
+                state,
+                group,
+                principals: &g.reviewers,
+                ask_hook: needed.asks(group),
+            };
+            if self.eligible_traced(&asked, &view, &mut NoTrace)? {
                 feedback_groups.push(g.id.to_string());
             }
         }
+        let last = Eligibility {
+            step,
+            state,
+            group: "final",
+            principals: &signoff.final_approval.reviewers,
+            ask_hook: needed.asks("final"),
+        };
         Ok(Actor {
             name,
             can_write: self.has(Permission::Write),
             feedback_groups,
-            is_final_approver: eligible("final", &signoff.final_approval.reviewers)?,
+            is_final_approver: self.eligible_traced(&last, &view, &mut NoTrace)?,
             is_admin: self.who.admin,
         })
     }
+
+    /// Whether `who` is eligible for `asked.group` (`final`: the final
+    /// approval): a delegate, or, unless they delegated it away, one of the
+    /// blueprint's reviewers or of those the `reviewers` hook adds.
+    pub(super) fn eligible_traced<T: Trace>(
+        &self,
+        asked: &Eligibility<'_>,
+        view: &std::cell::OnceCell<rhai::Dynamic>,
+        t: &mut T,
+    ) -> Result<bool> {
+        let name = self.who.name.as_str();
+        let group = asked.group;
+        let mut yes = false;
+        let ours = asked.state.delegations.iter().filter(|d| d.group == group);
+        for d in ours.clone().filter(|d| d.to == name) {
+            yes = leaf(t, true, || format!("delegated to `{name}` by `{}`", d.from));
+            t.note(|| Note::Delegation(format!("`{}` delegated `{group}` to `{name}`", d.from)));
+        }
+        if yes && !t.all() {
+            return Ok(true);
+        }
+        if let Some(d) = ours.clone().find(|d| d.from == name) {
+            t.note(|| {
+                Note::Blocker(format!(
+                    "`{name}` delegated `{group}` to `{}`: the delegate acts instead",
+                    d.to
+                ))
+            });
+            return Ok(yes);
+        }
+        yes |= self.matches_any_traced(asked.principals, 0, 0, t);
+        if yes && !t.all() {
+            return Ok(true);
+        }
+        let blueprint_id = self.chain[0].blueprint.as_str();
+        if !asked.ask_hook || !self.set.hooks.has(blueprint_id, "reviewers") {
+            return Ok(yes);
+        }
+        let view = view.get_or_init(|| script_view(self.set, self.chain, 0));
+        let args = vec![view.clone(), asked.step.into(), group.into()];
+        let result = self
+            .set
+            .hooks
+            .call(blueprint_id, "reviewers", args)
+            .map_err(script_failed)?;
+        let list = result
+            .map(|r| crate::hooks::to_json(&r))
+            .unwrap_or(Json::Null);
+        let Json::Array(items) = list else {
+            return Ok(yes);
+        };
+        let added: Vec<&str> = items.iter().filter_map(Json::as_str).collect();
+        t.note(|| {
+            Note::Hook(format!(
+                "the `reviewers` hook added {} for `{group}`",
+                if added.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    added.join(", ")
+                }
+            ))
+        });
+        t.enter(|| format!("the `reviewers` hook of `{blueprint_id}`"));
+        for p in added
+            .iter()
+            .filter_map(|p| crate::check::values::parse_principal_ref(p))
+        {
+            yes |= self.matches_ref_traced(&p, 0, 0, t);
+            if yes && !t.all() {
+                break;
+            }
+        }
+        t.leave();
+        Ok(yes)
+    }
+}
+
+/// One eligibility question: may `who` act for `group` of the sign-off of
+/// `step` (whose state is `state`), reviewers being `principals`?
+pub(super) struct Eligibility<'a> {
+    pub(super) step: &'a str,
+    pub(super) state: &'a SignOffState,
+    pub(super) group: &'a str,
+    pub(super) principals: &'a [Principal],
+    /// Whether the `reviewers` hook is asked too.
+    pub(super) ask_hook: bool,
 }
 
 impl Engine {

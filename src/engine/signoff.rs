@@ -663,6 +663,37 @@ pub fn keep(state: &SignOffState, content: &str) -> SignOffState {
     next
 }
 
+/// The states an action may start from, as the table of the design notes
+/// says (who acts aside).
+pub fn allowed_from(action: &Action) -> &'static [Status] {
+    use Status::*;
+    const ANY: &[Status] = &[
+        NotStarted,
+        WaitingForFeedback,
+        WaitingForApproval,
+        Approved,
+        Rejected,
+        Abandoned,
+    ];
+    match action {
+        Action::RequestReview => &[NotStarted],
+        Action::GiveFeedback { .. } => &[WaitingForFeedback],
+        Action::Delegate { .. } => &[WaitingForFeedback, WaitingForApproval],
+        Action::RequestFinalApproval => &[NotStarted, WaitingForFeedback],
+        Action::BackToFeedback => &[WaitingForApproval],
+        Action::Approve { .. } | Action::Reject { .. } => &[WaitingForApproval, Approved, Rejected],
+        Action::Abandon => &[
+            NotStarted,
+            WaitingForFeedback,
+            WaitingForApproval,
+            Approved,
+            Rejected,
+        ],
+        Action::CancelAbandon => &[Abandoned],
+        Action::Reset | Action::ScheduleReset { .. } | Action::AutomaticReset => ANY,
+    }
+}
+
 /// Archives the current round and starts afresh.
 fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
     let round = Round {
@@ -961,20 +992,7 @@ mod tests {
 
     /// Whether the table of the design notes (docs/src/design.md) allows `action` from `from` (who aside).
     fn table_allows(from: Status, action: &Action) -> bool {
-        use Status::*;
-        match action {
-            Action::RequestReview => from == NotStarted,
-            Action::GiveFeedback { .. } => from == WaitingForFeedback,
-            Action::Delegate { .. } => matches!(from, WaitingForFeedback | WaitingForApproval),
-            Action::RequestFinalApproval => matches!(from, NotStarted | WaitingForFeedback),
-            Action::BackToFeedback => from == WaitingForApproval,
-            Action::Approve { .. } | Action::Reject { .. } => {
-                matches!(from, WaitingForApproval | Approved | Rejected)
-            }
-            Action::Abandon => from != Abandoned,
-            Action::CancelAbandon => from == Abandoned,
-            Action::Reset | Action::ScheduleReset { .. } | Action::AutomaticReset => true,
-        }
+        allowed_from(action).contains(&from)
     }
 
     fn reviews_count(s: &SignOffState) -> usize {

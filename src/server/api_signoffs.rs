@@ -6,9 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use crate::engine::SignOffRequest;
 use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
 use crate::engine::signoff::{Action, Verdict as FeedbackVerdict};
+use crate::engine::{ExplainRequest, SignOffRequest};
 
 use super::api_items::ok;
 use super::auth::Caller;
@@ -34,6 +34,37 @@ pub(super) struct SignOffBody {
 pub(super) struct DeployQuery {
     #[serde(default)]
     pub(super) confirm: bool,
+}
+
+/// `?user=&action=&group=&step=` of `…/explain` and `…/who-can`.
+#[derive(Deserialize)]
+pub(super) struct ExplainQuery {
+    /// Who would act (default: the caller); `who-can` takes none.
+    pub(super) user: Option<String>,
+    pub(super) action: String,
+    pub(super) group: Option<String>,
+    pub(super) step: Option<String>,
+}
+
+impl ExplainQuery {
+    fn verb(&self) -> Result<Verb, ApiError> {
+        Verb::from_name(&self.action).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                format!("no sign-off action `{}`", self.action),
+                Some(format!("the actions are {}", Verb::listed())),
+            )
+        })
+    }
+
+    fn request(&self, action: Verb) -> ExplainRequest<'_> {
+        ExplainRequest {
+            action,
+            group: self.group.as_deref(),
+            step: self.step.as_deref(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -117,6 +148,34 @@ pub(super) async fn deploy(
     })
     .await?;
     ok(StatusCode::OK, &d)
+}
+
+/// Why a user (default: the caller) may or may not take an action now.
+pub(super) async fn explain(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ExplainQuery>,
+) -> ApiResult {
+    let verb = q.verb()?;
+    let x = with_engine(&state, move |e| {
+        let user = q.user.clone().unwrap_or_else(|| who.name.clone());
+        e.explain(&who, id, &user, &q.request(verb))
+    })
+    .await?;
+    ok(StatusCode::OK, &x)
+}
+
+/// Everyone who may take an action now, each with why.
+pub(super) async fn who_can(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ExplainQuery>,
+) -> ApiResult {
+    let verb = q.verb()?;
+    let w = with_engine(&state, move |e| e.who_can(&who, id, &q.request(verb))).await?;
+    ok(StatusCode::OK, &w)
 }
 
 pub(super) async fn reviews(State(state): State<Shared>, Caller(who): Caller) -> ApiResult {

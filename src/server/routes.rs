@@ -21,7 +21,7 @@ use super::api_people::{
     add_group, add_member, add_user, api_keys, create_api_key, create_token, disable_user,
     enable_user, groups, remove_member, revoke_api_key, revoke_token, set_email, tokens, users,
 };
-use super::api_signoffs::{deploy, matrix, reviews, signoff};
+use super::api_signoffs::{deploy, explain, matrix, reviews, signoff, who_can};
 use super::api_subscriptions::{
     subscribe, subscriptions, unsubscribe, unsubscribe_link, unsubscribe_post,
 };
@@ -48,6 +48,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/items/{id}/status"),
     ("get", "/api/v1/items/{id}/history"),
     ("post", "/api/v1/items/{id}/signoff/{action}"),
+    ("get", "/api/v1/items/{id}/explain"),
+    ("get", "/api/v1/items/{id}/who-can"),
     ("get", "/api/v1/items/{id}/deploy/{infrastructure}"),
     ("post", "/api/v1/items/{id}/subscription"),
     ("delete", "/api/v1/items/{id}/subscription"),
@@ -148,6 +150,8 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
         .route("/items/{id}/status", get(status))
         .route("/items/{id}/history", get(history))
         .route("/items/{id}/signoff/{action}", post(signoff))
+        .route("/items/{id}/explain", get(explain))
+        .route("/items/{id}/who-can", get(who_can))
         .route("/items/{id}/deploy/{infrastructure}", get(deploy))
         .route(
             "/items/{id}/subscription",

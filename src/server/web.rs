@@ -21,7 +21,7 @@ use super::web_session::{
     COOKIE, Fields, Posted, SESSION_LIFETIME, cookie, local_path, same_origin,
 };
 use crate::engine::actions::Verb;
-use crate::engine::{Engine, FieldChange, Identity, SignOffRequest};
+use crate::engine::{Engine, ExplainRequest, FieldChange, Identity, SignOffRequest};
 use crate::model::FieldType;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -490,6 +490,47 @@ pub(super) async fn timeline_page(
     }
 }
 
+/// `?action=&group=&step=` of an item's explanation page.
+#[derive(Deserialize)]
+pub(super) struct ExplainQuery {
+    action: String,
+    group: Option<String>,
+    step: Option<String>,
+}
+
+/// Why the signed-in user may or may not take an action now.
+pub(super) async fn explain_page(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<ExplainQuery>,
+) -> Response {
+    let Some(verb) = Verb::from_name(&q.action) else {
+        let e = ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no sign-off action `{}`", q.action),
+            None,
+        );
+        return api_error_page(&e);
+    };
+    let who = viewer.who.clone();
+    match with_engine(&state, move |e| {
+        let request = ExplainRequest {
+            action: verb,
+            group: q.group.as_deref(),
+            step: q.step.as_deref(),
+        };
+        let name = e.item(&who, id)?.name;
+        Ok((name, e.explain(&who, id, &who.name, &request)?))
+    })
+    .await
+    {
+        Ok((name, x)) => html(StatusCode::OK, pages::explanation(&viewer, &name, &x)),
+        Err(e) => api_error_page(&e),
+    }
+}
+
 pub(super) async fn reviews_page(State(state): State<Shared>, viewer: Viewer) -> Response {
     let who = viewer.who.clone();
     match with_engine(&state, move |e| e.reviews(&who)).await {
@@ -566,6 +607,7 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/items/{id}/signoff/{action}", post(signoff))
         .route("/items/{id}/subscription", post(subscription))
         .route("/items/{id}/timeline", get(timeline_page))
+        .route("/items/{id}/explain", get(explain_page))
         .route("/reviews", get(reviews_page))
         .route("/matrix", get(matrix_page))
         .layer(axum::middleware::from_fn(same_origin))

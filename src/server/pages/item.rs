@@ -5,9 +5,10 @@ use super::frame::{
     ItemPage, Notice, Viewer, csrf, error_box, layout, policy_name, refused_field, status_badge,
     verdict_badge, workflow_badge,
 };
-use crate::engine::actions::Verb;
+use crate::engine::actions::{ActionArgs, Verb};
+use crate::engine::signoff::{self, Action, Status, Verdict};
 use crate::engine::workflow::{StepState, WorkflowState};
-use crate::engine::{SignOffView, StatusView};
+use crate::engine::{Allowed, SignOffView, StatusView};
 use crate::model::FieldType;
 use crate::server::field_text::field_text;
 use maud::{Markup, html};
@@ -205,6 +206,57 @@ pub(super) fn decision_form(
     }
 }
 
+/// The actions the sign-off's state allows that the viewer may not take,
+/// each with the link to why not.
+fn not_open(item: &str, o: &SignOffView, allowed: &[Allowed]) -> Vec<(String, String)> {
+    let step = o.step.as_str();
+    let mut out = Vec::new();
+    let starts_here = |verb: Verb, group: Option<&str>| {
+        let args = ActionArgs {
+            group: group.map(str::to_string),
+            verdict: Some(Verdict::Approved),
+            comment: None,
+            to: Some(String::new()),
+            at: Some(chrono::Utc::now()),
+        };
+        Action::from_verb(verb, args).is_ok_and(|a| signoff::allowed_from(&a).contains(&o.status))
+    };
+    let may = |verb: Verb, group: Option<&str>| {
+        allowed
+            .iter()
+            .any(|a| a.verb == verb && a.group.as_deref() == group)
+    };
+    for verb in Verb::REQUESTED {
+        if matches!(verb, Verb::GiveFeedback | Verb::Delegate) {
+            continue;
+        }
+        // Approving an approval is not offered to anyone (nor rejecting a rejection).
+        let same = matches!(
+            (verb, o.status),
+            (Verb::Approve, Status::Approved) | (Verb::Reject, Status::Rejected)
+        );
+        if !same && starts_here(verb, None) && !may(verb, None) {
+            out.push((
+                verb.words().to_string(),
+                format!("/items/{item}/explain?action={}&step={step}", verb.name()),
+            ));
+        }
+    }
+    for g in &o.feedback {
+        let group = g.id.as_str();
+        if starts_here(Verb::GiveFeedback, Some(group)) && !may(Verb::GiveFeedback, Some(group)) {
+            out.push((
+                format!("give feedback for {}", g.label),
+                format!(
+                    "/items/{item}/explain?action={}&step={step}&group={group}",
+                    Verb::GiveFeedback.name()
+                ),
+            ));
+        }
+    }
+    out
+}
+
 pub(super) fn signoff_panel(
     viewer: &Viewer,
     page: &ItemPage,
@@ -314,6 +366,16 @@ pub(super) fn signoff_panel(
                             input id=(format!("at-{step}")) type="datetime-local" name="at" required;
                             button.secondary type="submit" { "Schedule reset" }
                         }
+                    }
+                }
+            }
+            @let closed = not_open(item, o, &allowed);
+            @if !closed.is_empty() {
+                p.hint.why-not {
+                    "Not open to you now: "
+                    @for (i, (label, href)) in closed.iter().enumerate() {
+                        @if i > 0 { " · " }
+                        (label) " (" a href=(href) { "why?" } ")"
                     }
                 }
             }

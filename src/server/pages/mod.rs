@@ -3,6 +3,7 @@
 //! and decide what happens; nothing here touches the engine.
 
 mod confirm;
+mod explain;
 mod frame;
 mod item;
 mod lists;
@@ -10,6 +11,7 @@ mod matrix;
 mod timeline;
 
 pub(super) use confirm::{Confirmation, confirm};
+pub(super) use explain::explanation;
 pub(super) use frame::{ItemPage, ListFilter, Notice, Viewer, error_page, login};
 pub(super) use item::item;
 pub(super) use lists::{items, reviews, tree};

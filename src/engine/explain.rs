@@ -1,0 +1,410 @@
+//! Why a user may or may not take a sign-off action now (`govrt explain`),
+//! and who may (`govrt who-can`). The answer is computed by the code that
+//! decides: the resolver's eligibility (traced, so every grant comes with
+//! its path) and the state machine's `apply` (whose verdict is the answer).
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::access::{Eligibility, Identity, Note, Paths, Permission, Resolver};
+use super::actions::{ActionArgs, Verb};
+use super::bound;
+use super::core::Engine;
+use super::error::{Refusal, Result, refuse};
+use super::signoff::{self, Action, Needed, Status, Verdict};
+use super::status::rules_of;
+use crate::model::{Blueprint, SignOff};
+use crate::store::{ItemRow, Tx};
+
+/// What to explain: may `user` take `action` (on `group`) on the sign-off
+/// of `step` (default: the item's current step)?
+#[derive(Debug, Clone)]
+pub struct ExplainRequest<'a> {
+    /// The action.
+    pub action: Verb,
+    /// The feedback group (feedback; delegate, where `final` is the final approval).
+    pub group: Option<&'a str>,
+    /// The step whose sign-off it is.
+    pub step: Option<&'a str>,
+}
+
+/// Why a user may or may not take an action now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// The item.
+    pub item: String,
+    /// Who would act.
+    pub user: String,
+    /// The action.
+    pub action: Verb,
+    /// The step whose sign-off it is.
+    pub step: String,
+    /// The feedback group, when the action is about one.
+    pub group: Option<String>,
+    /// Whether the action would succeed now.
+    pub allowed: bool,
+    /// What the engine would answer, when it would refuse.
+    pub refusal: Option<String>,
+    /// The state precondition.
+    pub state: StateCheck,
+    /// Every grant the user holds for the action, each with its path.
+    pub grants: Vec<Grant>,
+    /// What stands in the way.
+    pub blockers: Vec<String>,
+    /// What the `reviewers` hook added.
+    pub hook: Vec<String>,
+    /// The delegations that count.
+    pub delegations: Vec<String>,
+    /// Hooks that failed while deciding.
+    pub hook_errors: Vec<String>,
+}
+
+/// Whether the sign-off's state lets the action start.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateCheck {
+    /// The sign-off's state.
+    pub status: Status,
+    /// Whether the action may start from it.
+    pub met: bool,
+    /// The states it may start from.
+    pub allowed_from: Vec<Status>,
+}
+
+/// One way a user holds what an action needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grant {
+    /// What it grants: `write permission`, `feedback group risk`, `final approval`.
+    #[serde(rename = "as")]
+    pub as_what: String,
+    /// From the blueprint's rule down to the user.
+    pub path: Vec<String>,
+}
+
+/// Everyone who may take an action now.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhoCan {
+    /// The item.
+    pub item: String,
+    /// The action.
+    pub action: Verb,
+    /// The step whose sign-off it is.
+    pub step: String,
+    /// The feedback group, when the action is about one.
+    pub group: Option<String>,
+    /// Each user who may, with why.
+    pub users: Vec<Allowed>,
+}
+
+/// A user who may act, and the grants that let them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Allowed {
+    /// The user.
+    pub user: String,
+    /// The grants.
+    pub grants: Vec<Grant>,
+}
+
+/// What an action needs, in eligibility: write permission, a feedback
+/// group's, the final approval's (any one of them).
+fn needs(action: &Action) -> (bool, Option<&str>) {
+    match action {
+        Action::RequestReview | Action::RequestFinalApproval => (true, None),
+        Action::GiveFeedback { group, .. } => (false, Some(group)),
+        Action::Delegate { group, .. } => (false, Some(group)),
+        Action::BackToFeedback | Action::Approve { .. } | Action::Reject { .. } => {
+            (false, Some("final"))
+        }
+        Action::Abandon
+        | Action::CancelAbandon
+        | Action::Reset
+        | Action::ScheduleReset { .. }
+        | Action::AutomaticReset => (true, Some("final")),
+    }
+}
+
+impl Engine {
+    /// Why `user` may or may not take the action now, as the caller (who
+    /// must be able to read the item) asks.
+    pub fn explain(
+        &mut self,
+        caller: &Identity,
+        id: i64,
+        user: &str,
+        request: &ExplainRequest<'_>,
+    ) -> Result<Explanation> {
+        let subject = self.identify_user(user)?;
+        let tx = self.store.read()?;
+        let (chain, set) = Self::readable(&tx, &mut self.cache, caller, id)?;
+        let resolver = Resolver {
+            set: &set,
+            chain: &chain,
+            who: &subject,
+        };
+        explain_one(&tx, &resolver, request)
+    }
+
+    /// Every user who may take the action now, each with the grants that let them.
+    pub fn who_can(
+        &mut self,
+        caller: &Identity,
+        id: i64,
+        request: &ExplainRequest<'_>,
+    ) -> Result<WhoCan> {
+        let names: Vec<String> = {
+            let tx = self.store.read()?;
+            tx.users()?
+                .into_iter()
+                .filter(|u| !u.disabled)
+                .map(|u| u.name)
+                .collect()
+        };
+        let mut users = Vec::new();
+        let mut answer = None;
+        for name in names {
+            let e = self.explain(caller, id, &name, request)?;
+            if e.allowed {
+                users.push(Allowed {
+                    user: e.user.clone(),
+                    grants: e.grants.clone(),
+                });
+            }
+            answer.get_or_insert(e);
+        }
+        let Some(first) = answer else {
+            return refuse(Refusal::NotFound {
+                what: "users (add one with `govrt user add NAME`)".into(),
+            });
+        };
+        Ok(WhoCan {
+            item: first.item,
+            action: first.action,
+            step: first.step,
+            group: first.group,
+            users,
+        })
+    }
+}
+
+fn explain_one(
+    tx: &Tx<'_>,
+    resolver: &Resolver<'_>,
+    request: &ExplainRequest<'_>,
+) -> Result<Explanation> {
+    let item = &resolver.chain[0];
+    let blueprint = resolver.own_blueprint()?;
+    let (step, spec) = signoff_of(blueprint, item, request.step)?;
+    let now = Utc::now();
+    let args = ActionArgs {
+        group: request.group.map(str::to_string),
+        verdict: Some(Verdict::Approved),
+        comment: None,
+        // Nobody is called this: delegating to it only asks about eligibility.
+        to: Some("\u{0}".into()),
+        at: Some(now + chrono::Duration::days(1)),
+    };
+    let action =
+        Action::from_verb(request.action, args).map_err(|missing| Refusal::InvalidValue {
+            what: format!("`{}`", request.action),
+            why: format!(
+                "it needs `--{}` (the feedback group, or `final`)",
+                missing.0
+            ),
+        })?;
+    let state = item.signoffs.get(step).cloned().unwrap_or_default();
+    let from = signoff::allowed_from(&action);
+    let mut out = Explanation {
+        item: item.id.to_string(),
+        user: resolver.who.name.clone(),
+        action: request.action,
+        step: step.to_string(),
+        group: request.group.map(str::to_string),
+        allowed: false,
+        refusal: None,
+        state: StateCheck {
+            status: state.status,
+            met: from.contains(&state.status),
+            allowed_from: from.to_vec(),
+        },
+        grants: Vec::new(),
+        blockers: Vec::new(),
+        hook: Vec::new(),
+        delegations: Vec::new(),
+        hook_errors: Vec::new(),
+    };
+    // The verdict: the resolver and the state machine, as the action runs.
+    let mut rules = rules_of(spec);
+    rules.content = bound::content_of(spec, resolver.chain);
+    let verdict = resolver
+        .actor(step, &state, Needed::of(&action))
+        .and_then(|actor| Ok(signoff::apply(&state, &action, &actor, &rules, now)?));
+    match verdict {
+        Ok(_) => out.allowed = true,
+        Err(e) => out.refusal = Some(e.to_string()),
+    }
+    // The reasons: the same checks, traced.
+    let (write, group) = needs(&action);
+    if write {
+        let mut t = Paths::default();
+        resolver.has_traced(Permission::Write, &mut t);
+        collect(&mut out, "write permission", None, t);
+    }
+    if let Some(group) = group {
+        let principals = if group == "final" {
+            Some(&spec.final_approval.reviewers)
+        } else {
+            spec.feedback
+                .iter()
+                .find(|g| g.id.as_str() == group)
+                .map(|g| &g.reviewers)
+        };
+        match principals {
+            Some(principals) => {
+                let asked = Eligibility {
+                    step,
+                    state: &state,
+                    group,
+                    principals,
+                    ask_hook: true,
+                };
+                let mut t = Paths::default();
+                let view = std::cell::OnceCell::new();
+                if let Err(e) = resolver.eligible_traced(&asked, &view, &mut t) {
+                    out.hook_errors.push(e.to_string());
+                }
+                let what = if group == "final" {
+                    "final approval".to_string()
+                } else {
+                    format!("feedback group `{group}`")
+                };
+                let rule = format!("{what} of step `{step}`");
+                collect(&mut out, &what, Some(rule), t);
+            }
+            None => out
+                .blockers
+                .push(format!("the sign-off has no feedback group `{group}`")),
+        }
+    }
+    if resolver.who.admin && !write {
+        out.grants.push(Grant {
+            as_what: "admin".into(),
+            path: vec![format!(
+                "`{}` is an admin: may act for anyone (recorded as such)",
+                resolver.who.name
+            )],
+        });
+    }
+    blockers(tx, resolver, &action, spec, &state, &mut out)?;
+    Ok(out)
+}
+
+/// The sign-off of `step` (default: the item's current step).
+fn signoff_of<'b>(
+    blueprint: &'b Blueprint,
+    item: &ItemRow,
+    step: Option<&str>,
+) -> Result<(&'b str, &'b SignOff)> {
+    let wanted = step.or(item.step.as_deref());
+    let found = blueprint
+        .workflow
+        .iter()
+        .flat_map(|w| &w.steps)
+        .filter(|s| wanted.is_none_or(|w| s.id.as_str() == w))
+        .find_map(|s| Some((s.id.as_str(), s.signoff.as_ref()?)));
+    match found {
+        Some(f) => Ok(f),
+        None => refuse(Refusal::NotFound {
+            what: format!(
+                "sign-off on step `{}` (name a step with a sign-off with `--step`)",
+                wanted.unwrap_or("none")
+            ),
+        }),
+    }
+}
+
+/// Adds a trace's paths (each from `rule`, when given) and notes.
+fn collect(out: &mut Explanation, what: &str, rule: Option<String>, t: Paths) {
+    for path in t.found {
+        out.grants.push(Grant {
+            as_what: what.to_string(),
+            path: rule.iter().cloned().chain(path).collect(),
+        });
+    }
+    for note in t.notes {
+        match note {
+            Note::Blocker(b) => out.blockers.push(b),
+            Note::Hook(h) => out.hook.push(h),
+            Note::Delegation(d) => out.delegations.push(d),
+        }
+    }
+}
+
+/// What stands in the way, each said with its evidence.
+fn blockers(
+    tx: &Tx<'_>,
+    resolver: &Resolver<'_>,
+    action: &Action,
+    spec: &SignOff,
+    state: &signoff::SignOffState,
+    out: &mut Explanation,
+) -> Result<()> {
+    let name = resolver.who.name.as_str();
+    if !out.state.met {
+        let from: Vec<&str> = out.state.allowed_from.iter().map(|s| s.as_str()).collect();
+        out.blockers.push(format!(
+            "the sign-off is {}; `{}` is possible from {}",
+            state.status.as_str(),
+            out.action,
+            from.join(", ")
+        ));
+    }
+    let (write, group) = needs(action);
+    let delegated_away = state
+        .delegations
+        .iter()
+        .any(|d| d.from == name && Some(d.group.as_str()) == group);
+    if out.grants.is_empty() && !resolver.who.admin && !delegated_away {
+        let mut wanted = Vec::new();
+        if write {
+            wanted.push("write permission".to_string());
+        }
+        match group {
+            Some("final") => wanted.push("the final approval".to_string()),
+            Some(g) => wanted.push(format!("feedback group `{g}`")),
+            None => {}
+        }
+        out.blockers.push(format!(
+            "`{name}` holds no grant for {} (not among the principals the blueprint names, nor added by a hook, nor a delegate)",
+            wanted.join(" or ")
+        ));
+    }
+    let decides = matches!(action, Action::Approve { .. } | Action::Reject { .. });
+    if decides && spec.final_approval.not_requester && state.requester.as_deref() == Some(name) {
+        let event = tx
+            .events(Some(resolver.chain[0].id))?
+            .into_iter()
+            .rev()
+            .find(|e| {
+                e.actor == name
+                    && matches!(
+                        e.action.as_str(),
+                        "signoff.request_review" | "signoff.request_final_approval"
+                    )
+                    && e.details["step"].as_str() == Some(out.step.as_str())
+            });
+        out.blockers.push(match event {
+            Some(e) => format!(
+                "`not requester`: `{name}` requested this review (event #{} at {})",
+                e.seq, e.at
+            ),
+            None => format!("`not requester`: `{name}` requested this review"),
+        });
+    }
+    // What the rules refuse beyond eligibility and state (a required group
+    // short of reviews, an open major issue, …) is the engine's own refusal.
+    if !out.allowed && out.blockers.is_empty() {
+        if let Some(r) = &out.refusal {
+            out.blockers.push(r.clone());
+        }
+    }
+    Ok(())
+}
