@@ -129,7 +129,9 @@ fn a_change_of_a_bound_field_outdates_the_approval_and_keeps_the_major_issue() {
     assert_eq!(bound["events"][0]["reviews"].as_array().unwrap().len(), 2);
     let text = s.ok(&["item", "history", &v]).stdout;
     assert!(
-        text.contains("outdated by a change of metrics: the approval and 2 reviews"),
+        text.contains(
+            "sign-off of step review: the approval outdated by a change of metrics, with 2 reviews"
+        ),
         "{text}"
     );
 
@@ -138,7 +140,8 @@ fn a_change_of_a_bound_field_outdates_the_approval_and_keeps_the_major_issue() {
     let outdated: Vec<&str> = outbox.lines().filter(|l| l.contains("outdated")).collect();
     assert!(!outdated.is_empty(), "{outbox}");
     assert!(
-        outdated.iter().all(|l| l.contains("owner outdated the approval and 2 reviews by a change of metrics")),
+        outdated.iter().all(|l| l
+            .contains("owner made the approval outdated by a change of metrics, with 2 reviews")),
         "{outbox}"
     );
     assert!(outdated.iter().all(|l| !l.contains("owner@")), "{outbox}");
@@ -294,7 +297,7 @@ infrastructure prod "Production" { policy prevent }
         "{text}"
     );
     assert!(
-        text.contains("outdated by a change of product.field model_uri"),
+        text.contains("the approval outdated by a change of product.field model_uri"),
         "{text}"
     );
     // The reviewer and the approver, who follow the release, are told.
@@ -302,7 +305,7 @@ infrastructure prod "Production" { policy prevent }
     assert!(
         outbox.lines().any(|l| l.contains("boss@example.com")
             && l.contains(
-                "outdated the approval and 1 review by a change of product.field model_uri"
+                "made the approval outdated by a change of product.field model_uri, with 1 review"
             )),
         "{outbox}"
     );

@@ -53,10 +53,9 @@ impl AuditEntry {
                         _ => String::new(),
                     };
                     match e {
-                        Event::Outdated { changed, .. } => Some(format!(
-                            "sign-off of step {} outdated by a change of {}: {}{states}",
+                        Event::Outdated { .. } => Some(format!(
+                            "sign-off of step {}: {}{states}",
                             b.step,
-                            changed.join(", "),
                             e.outdated_words().unwrap_or_default(),
                         )),
                         Event::ApprovalsKept { changed } => Some(format!(

@@ -126,12 +126,8 @@ pub(super) fn mails_for(
                     Audience::Users(vec![to.clone()]),
                 )
             }
-            Event::Outdated { changed, .. } => (
-                format!(
-                    "outdated {} by a change of {}",
-                    e.outdated_words().unwrap_or_default(),
-                    changed.join(", ")
-                ),
+            Event::Outdated { .. } => (
+                format!("made {}", e.outdated_words().unwrap_or_default()),
                 Audience::Subscribers,
             ),
             Event::ReviewRequested if notify => {

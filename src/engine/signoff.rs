@@ -145,11 +145,13 @@ pub enum Event {
 }
 
 impl Event {
-    /// What an outdating outdated, in words (`the approval and 2 reviews`);
-    /// `None` for any other event.
+    /// What an outdating did, in words: `the approval outdated by a change
+    /// of metrics, with 2 reviews`; `None` for any other event.
     pub fn outdated_words(&self) -> Option<String> {
         let Event::Outdated {
-            reviews, decision, ..
+            changed,
+            reviews,
+            decision,
         } = self
         else {
             return None;
@@ -159,6 +161,7 @@ impl Event {
             1 => "1 review".to_string(),
             n => format!("{n} reviews"),
         };
+        let by = format!("outdated by a change of {}", changed.join(", "));
         Some(match decision {
             Some(approved) => {
                 let d = if *approved {
@@ -167,12 +170,12 @@ impl Event {
                     "the rejection"
                 };
                 if reviews.is_empty() {
-                    d.to_string()
+                    format!("{d} {by}")
                 } else {
-                    format!("{d} and {reviews}")
+                    format!("{d} {by}, with {reviews}")
                 }
             }
-            None => reviews,
+            None => format!("{reviews} {by}"),
         })
     }
 
