@@ -15,7 +15,7 @@ mod support;
 
 use govrt::engine::actions::{ActionArgs, Verb};
 use govrt::engine::signoff::{Action, Verdict};
-use govrt::engine::{Engine, ExplainRequest, Identity};
+use govrt::engine::{Engine, ExplainRequest, Explained, Identity};
 use govrt::store::Durability;
 use proptest::prelude::*;
 use support::{Daemon, Sandbox, http};
@@ -288,7 +288,7 @@ fn explain_says_allowed_exactly_when_the_action_succeeds() {
             for (user, (verb, group), to) in steps {
                 let name = USERS[user];
                 let request = ExplainRequest {
-                    action: verb,
+                    action: Explained::SignOff(verb),
                     group,
                     step: None,
                 };
@@ -323,7 +323,63 @@ fn explain_says_allowed_exactly_when_the_action_succeeds() {
                     prop_assert!(!explained.blockers.is_empty(), "{:?}", explained);
                 }
             }
+            // Advancing: explain agrees with the move (required fields,
+            // the mandatory sign-off, write permission).
+            for name in ["owner", "outsider"] {
+                let request = ExplainRequest {
+                    action: Explained::Advance,
+                    group: None,
+                    step: None,
+                };
+                let explained = engine.explain(&admin, id, name, &request).unwrap();
+                let who = engine.identify_user(name).unwrap();
+                let done = engine.move_item(&who, id, None, None, None);
+                prop_assert_eq!(
+                    explained.allowed,
+                    done.is_ok(),
+                    "{} advance: {:?} {:?}",
+                    name,
+                    explained,
+                    done.err()
+                );
+                if done.is_ok() {
+                    engine
+                        .move_item(&admin, id, Some("review"), None, None)
+                        .unwrap();
+                }
+            }
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn explain_advance_names_the_missing_required_fields() {
+    let mut s = Sandbox::new("explain-advance");
+    let (p, _) = s.standard_world();
+    s.ok(&["--as", "owner", "item", "move", &p, "qualification"]);
+    let x = s.ok(&["explain", &p, "--user", "owner", "--action", "advance"]);
+    let json = s
+        .ok(&[
+            "--json", "explain", &p, "--user", "owner", "--action", "advance",
+        ])
+        .json();
+    assert_eq!(json["allowed"], false);
+    insta::assert_snapshot!("explain_advance_missing_fields", x.stdout);
+    s.ok(&[
+        "--as",
+        "owner",
+        "item",
+        "set",
+        &p,
+        "value=4",
+        "risk=2",
+        "feasibility=3",
+    ]);
+    let json = s
+        .ok(&[
+            "--json", "explain", &p, "--user", "owner", "--action", "advance",
+        ])
+        .json();
+    assert_eq!(json["allowed"], true, "{json}");
 }

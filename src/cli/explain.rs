@@ -5,8 +5,9 @@ use clap::Args;
 
 use super::global::{CliError, Global, Outcome, exit};
 use super::runtime::{print_json, with_reader};
-use crate::engine::actions::Verb;
-use crate::engine::{self, Engine, ExplainRequest, Explanation, Grant, Identity, WhoCan};
+use crate::engine::{
+    self, Engine, ExplainRequest, Explained, Explanation, Grant, Identity, WhoCan,
+};
 
 /// `govrt explain CODE` or `govrt explain ITEM --user U --action ACTION`.
 #[derive(Debug, Args)]
@@ -16,7 +17,7 @@ pub struct ExplainArgs {
     /// With an item: the user who would act (default: `--as`).
     #[arg(long)]
     user: Option<String>,
-    /// With an item: the sign-off action (`approve`, `feedback`, `request-review`, …).
+    /// With an item: the sign-off action (`approve`, `feedback`, `request-review`, …) or `advance`.
     #[arg(long)]
     action: Option<String>,
     /// The feedback group (feedback; delegate, where `final` is the final approval).
@@ -32,7 +33,7 @@ pub struct ExplainArgs {
 pub struct WhoCanArgs {
     /// The item.
     item: i64,
-    /// The sign-off action (`approve`, `feedback`, `request-review`, …).
+    /// The sign-off action (`approve`, `feedback`, `request-review`, …) or `advance`.
     action: String,
     /// The feedback group (feedback; delegate, where `final` is the final approval).
     #[arg(long)]
@@ -49,19 +50,19 @@ pub(super) fn explain(cli: &Global, args: &ExplainArgs) -> Outcome {
     explain_code(&args.target, cli.json)
 }
 
-fn verb(action: Option<&String>) -> Result<Verb, Outcome> {
+fn verb(action: Option<&String>) -> Result<Explained, Outcome> {
     let Some(name) = action else {
         return Err(Outcome::Error(CliError {
             code: "usage",
             message: "explaining an item needs the action: `--action ACTION`".into(),
-            help: Some(format!("actions: {}", Verb::listed())),
+            help: Some(format!("actions: {}", Explained::listed())),
             exit: exit::USAGE,
         }));
     };
-    Verb::from_name(name).ok_or_else(|| {
+    Explained::from_name(name).ok_or_else(|| {
         Outcome::Error(CliError::invalid_input(
-            format!("unknown sign-off action `{name}`"),
-            Some(format!("actions: {}", Verb::listed())),
+            format!("unknown action `{name}`"),
+            Some(format!("actions: {}", Explained::listed())),
         ))
     })
 }
@@ -88,7 +89,7 @@ fn explain_action(cli: &Global, item: i64, args: &ExplainArgs) -> Outcome {
 }
 
 fn request<'a>(
-    action: Verb,
+    action: Explained,
     group: &'a Option<String>,
     step: &'a Option<String>,
 ) -> ExplainRequest<'a> {
@@ -113,6 +114,14 @@ fn grant_line(g: &Grant) -> String {
     g.path.join(" → ")
 }
 
+/// What the action is on: `on the sign-off of step `review` of item 3`.
+fn place(action: Explained, step: &str, item: &str) -> String {
+    match action {
+        Explained::Advance => format!("item {item} from step `{step}`"),
+        Explained::SignOff(_) => format!("on the sign-off of step `{step}` of item {item}"),
+    }
+}
+
 fn print_explanation(x: &Explanation) {
     let group = x
         .group
@@ -120,20 +129,18 @@ fn print_explanation(x: &Explanation) {
         .map(|g| format!(" ({g})"))
         .unwrap_or_default();
     println!(
-        "{} {} {}{group} on the sign-off of step `{}` of item {}",
+        "{} {} {}{group} {}",
         x.user,
         if x.allowed { "may" } else { "may not" },
         x.action.words(),
-        x.step,
-        x.item
+        place(x.action, &x.step, &x.item)
     );
-    let from: Vec<&str> = x.state.allowed_from.iter().map(|s| s.as_str()).collect();
     println!(
         "  state: {} ({}; `{}` starts from {})",
-        x.state.status.as_str(),
+        x.state.status,
         if x.state.met { "met" } else { "not met" },
         x.action,
-        from.join(", ")
+        x.state.allowed_from.join(", ")
     );
     let sections = [
         (
@@ -180,18 +187,16 @@ fn print_who_can(w: &WhoCan) {
         .unwrap_or_default();
     if w.users.is_empty() {
         println!(
-            "nobody may {}{group} on the sign-off of step `{}` of item {} now",
+            "nobody may {}{group} {} now",
             w.action.words(),
-            w.step,
-            w.item
+            place(w.action, &w.step, &w.item)
         );
         return;
     }
     println!(
-        "who may {}{group} on the sign-off of step `{}` of item {} now:",
+        "who may {}{group} {} now:",
         w.action.words(),
-        w.step,
-        w.item
+        place(w.action, &w.step, &w.item)
     );
     for u in &w.users {
         println!("  {}", u.user);

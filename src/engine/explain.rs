@@ -1,7 +1,8 @@
-//! Why a user may or may not take a sign-off action now (`govrt explain`),
-//! and who may (`govrt who-can`). The answer is computed by the code that
-//! decides: the resolver's eligibility (traced, so every grant comes with
-//! its path) and the state machine's `apply` (whose verdict is the answer).
+//! Why a user may or may not take a sign-off action, or advance the
+//! workflow, now (`govrt explain`), and who may (`govrt who-can`). The
+//! answer is computed by the code that decides: the resolver's eligibility
+//! (traced, so every grant comes with its path), the state machine's `apply`
+//! and the workflow's move decision (whose verdicts are the answer).
 
 use chrono::Utc;
 use serde::Serialize;
@@ -11,17 +12,72 @@ use super::actions::{ActionArgs, Verb};
 use super::bound;
 use super::core::Engine;
 use super::error::{Refusal, Result, refuse};
-use super::signoff::{self, Action, Needed, Status, Verdict};
+use super::moves::decide_move;
+use super::signoff::{self, Action, Needed, Verdict};
 use super::status::rules_of;
+use super::workflow::WorkflowState;
 use crate::model::{Blueprint, SignOff};
 use crate::store::{ItemRow, Tx};
+
+/// An action `explain` answers about: a sign-off action, or advancing the
+/// workflow to the next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Explained {
+    /// A sign-off action.
+    SignOff(Verb),
+    /// `advance`: move to the next step.
+    Advance,
+}
+
+impl Explained {
+    /// By name: a sign-off action's (`approve`, `feedback`, …) or `advance`.
+    pub fn from_name(name: &str) -> Option<Explained> {
+        if name == "advance" {
+            return Some(Explained::Advance);
+        }
+        Verb::from_name(name).map(Explained::SignOff)
+    }
+
+    /// The name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Explained::SignOff(v) => v.name(),
+            Explained::Advance => "advance",
+        }
+    }
+
+    /// In words (`give feedback`).
+    pub fn words(self) -> &'static str {
+        match self {
+            Explained::SignOff(v) => v.words(),
+            Explained::Advance => "advance",
+        }
+    }
+
+    /// The names, comma-separated (for messages).
+    pub fn listed() -> String {
+        format!("{}, advance", Verb::listed())
+    }
+}
+
+impl Serialize for Explained {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl std::fmt::Display for Explained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// What to explain: may `user` take `action` (on `group`) on the sign-off
 /// of `step` (default: the item's current step)?
 #[derive(Debug, Clone)]
 pub struct ExplainRequest<'a> {
     /// The action.
-    pub action: Verb,
+    pub action: Explained,
     /// The feedback group (feedback; delegate, where `final` is the final approval).
     pub group: Option<&'a str>,
     /// The step whose sign-off it is.
@@ -36,8 +92,8 @@ pub struct Explanation {
     /// Who would act.
     pub user: String,
     /// The action.
-    pub action: Verb,
-    /// The step whose sign-off it is.
+    pub action: Explained,
+    /// The step whose sign-off it is (for `advance`: the current step).
     pub step: String,
     /// The feedback group, when the action is about one.
     pub group: Option<String>,
@@ -59,15 +115,16 @@ pub struct Explanation {
     pub hook_errors: Vec<String>,
 }
 
-/// Whether the sign-off's state lets the action start.
+/// Whether the state lets the action start: the sign-off's state for a
+/// sign-off action, the workflow's for `advance`.
 #[derive(Debug, Clone, Serialize)]
 pub struct StateCheck {
-    /// The sign-off's state.
-    pub status: Status,
+    /// The state (`WAITING_FOR_FEEDBACK`; `ONGOING`).
+    pub status: String,
     /// Whether the action may start from it.
     pub met: bool,
     /// The states it may start from.
-    pub allowed_from: Vec<Status>,
+    pub allowed_from: Vec<String>,
 }
 
 /// One way a user holds what an action needs.
@@ -86,7 +143,7 @@ pub struct WhoCan {
     /// The item.
     pub item: String,
     /// The action.
-    pub action: Verb,
+    pub action: Explained,
     /// The step whose sign-off it is.
     pub step: String,
     /// The feedback group, when the action is about one.
@@ -190,6 +247,10 @@ fn explain_one(
     resolver: &Resolver<'_>,
     request: &ExplainRequest<'_>,
 ) -> Result<Explanation> {
+    let verb = match request.action {
+        Explained::SignOff(verb) => verb,
+        Explained::Advance => return explain_advance(resolver),
+    };
     let item = &resolver.chain[0];
     let blueprint = resolver.own_blueprint()?;
     let (step, spec) = signoff_of(blueprint, item, request.step)?;
@@ -202,14 +263,13 @@ fn explain_one(
         to: Some("\u{0}".into()),
         at: Some(now + chrono::Duration::days(1)),
     };
-    let action =
-        Action::from_verb(request.action, args).map_err(|missing| Refusal::InvalidValue {
-            what: format!("`{}`", request.action),
-            why: format!(
-                "it needs `--{}` (the feedback group, or `final`)",
-                missing.0
-            ),
-        })?;
+    let action = Action::from_verb(verb, args).map_err(|missing| Refusal::InvalidValue {
+        what: format!("`{verb}`"),
+        why: format!(
+            "it needs `--{}` (the feedback group, or `final`)",
+            missing.0
+        ),
+    })?;
     let state = item.signoffs.get(step).cloned().unwrap_or_default();
     let from = signoff::allowed_from(&action);
     let mut out = Explanation {
@@ -221,9 +281,9 @@ fn explain_one(
         allowed: false,
         refusal: None,
         state: StateCheck {
-            status: state.status,
+            status: state.status.as_str().to_string(),
             met: from.contains(&state.status),
-            allowed_from: from.to_vec(),
+            allowed_from: from.iter().map(|s| s.as_str().to_string()).collect(),
         },
         grants: Vec::new(),
         blockers: Vec::new(),
@@ -297,6 +357,72 @@ fn explain_one(
     Ok(out)
 }
 
+/// Whether the resolver's identity may advance the item's workflow now, and why.
+fn explain_advance(resolver: &Resolver<'_>) -> Result<Explanation> {
+    let item = &resolver.chain[0];
+    let blueprint = resolver.own_blueprint()?;
+    let locked = item.signoffs.values().any(|s| s.status.locks_workflow());
+    let state = if locked {
+        WorkflowState::Locked
+    } else if item.finished {
+        WorkflowState::Finished
+    } else {
+        WorkflowState::Ongoing
+    };
+    let decided = decide_move(resolver, item, None);
+    let mut out = Explanation {
+        item: item.id.to_string(),
+        user: resolver.who.name.clone(),
+        action: Explained::Advance,
+        step: item.step.clone().unwrap_or_default(),
+        group: None,
+        allowed: decided.is_ok(),
+        refusal: decided.err().map(|e| e.to_string()),
+        state: StateCheck {
+            status: state.as_str().to_string(),
+            met: state == WorkflowState::Ongoing && blueprint.workflow.is_some(),
+            allowed_from: vec![WorkflowState::Ongoing.as_str().to_string()],
+        },
+        grants: Vec::new(),
+        blockers: Vec::new(),
+        hook: Vec::new(),
+        delegations: Vec::new(),
+        hook_errors: Vec::new(),
+    };
+    let mut t = Paths::default();
+    resolver.has_traced(Permission::Write, &mut t);
+    collect(&mut out, "write permission", None, t);
+    if out.grants.is_empty() {
+        out.blockers.push(format!(
+            "`{}` holds no grant for write permission on the item",
+            out.user
+        ));
+    }
+    if !out.state.met {
+        out.blockers.push(match state {
+            WorkflowState::Locked => {
+                "the workflow is LOCKED: a sign-off is rejected or abandoned".into()
+            }
+            WorkflowState::Finished => "the workflow is FINISHED".into(),
+            WorkflowState::Ongoing => format!("a `{}` has no workflow", blueprint.id),
+        });
+    }
+    // The current step's required fields and mandatory sign-off, as the move checks them.
+    let facts = Engine::step_facts(blueprint, item);
+    if let Some(current) = facts.iter().find(|f| Some(&f.id) == item.step.as_ref()) {
+        for f in &current.missing_fields {
+            out.blockers.push(format!(
+                "required field `{f}` of step `{}` is not set",
+                current.id
+            ));
+        }
+    }
+    if !out.allowed && out.blockers.is_empty() {
+        out.blockers.extend(out.refusal.clone());
+    }
+    Ok(out)
+}
+
 /// The sign-off of `step` (default: the item's current step).
 fn signoff_of<'b>(
     blueprint: &'b Blueprint,
@@ -349,12 +475,11 @@ fn blockers(
 ) -> Result<()> {
     let name = resolver.who.name.as_str();
     if !out.state.met {
-        let from: Vec<&str> = out.state.allowed_from.iter().map(|s| s.as_str()).collect();
         out.blockers.push(format!(
             "the sign-off is {}; `{}` is possible from {}",
             state.status.as_str(),
             out.action,
-            from.join(", ")
+            out.state.allowed_from.join(", ")
         ));
     }
     let (write, group) = needs(action);

@@ -12,16 +12,14 @@ use super::actions::ItemAction;
 use super::bound;
 use super::change_hooks::run_change_hooks;
 use super::core::{Engine, now_or};
-use super::error::{Refusal, Result, refuse, script_failed};
+use super::error::{Refusal, Result, refuse};
 use super::limits;
 use super::mail::{SignOffEvents, mails_for};
-use super::script_view::script_view;
 use super::set_cache::{LoadedSet, SetCache};
-use super::signoff::{SignOffState, Status};
+use super::signoff::SignOffState;
 use super::values;
 use super::views::ItemView;
 use super::views::view;
-use super::workflow::{self, StepFacts};
 use crate::model::{Blueprint, FieldType, Principal, PrincipalRef};
 use crate::store::{ItemRow, NewEvent, Tx};
 
@@ -644,137 +642,6 @@ impl Engine {
                 .collect();
             Ok(Change::plain(
                 json!({"fields": diff}),
-                view(item, blueprint),
-            ))
-        })
-    }
-
-    pub(super) fn step_facts(blueprint: &Blueprint, item: &ItemRow) -> Vec<StepFacts> {
-        blueprint
-            .workflow
-            .iter()
-            .flat_map(|w| &w.steps)
-            .map(|s| StepFacts {
-                id: s.id.to_string(),
-                missing_fields: s
-                    .fields
-                    .iter()
-                    .filter(|f| {
-                        blueprint.field(f.as_str()).is_some_and(|f| f.required)
-                            && !item.fields.contains_key(f.as_str())
-                    })
-                    .map(|f| f.to_string())
-                    .collect(),
-                mandatory: s.signoff.as_ref().is_some_and(|o| o.mandatory),
-                signoff: s.signoff.as_ref().map(|_| {
-                    item.signoffs
-                        .get(s.id.as_str())
-                        .map_or(Status::NotStarted, |o| o.status)
-                }),
-            })
-            .collect()
-    }
-
-    /// Moves to the next step (`to` = None) or to step `to`.
-    pub fn move_item(
-        &mut self,
-        who: &Identity,
-        id: i64,
-        to: Option<&str>,
-        expect_revision: Option<i64>,
-        now: Option<DateTime<Utc>>,
-    ) -> Result<ItemView> {
-        let how = ChangeOptions::edit(ItemAction::Move, expect_revision, now);
-        self.change_item(who, id, how, |_, resolver, item| {
-            resolver.require(Permission::Write, || {
-                format!("move item {id} in its workflow")
-            })?;
-            let blueprint = resolver.own_blueprint()?;
-            let Some(workflow) = &blueprint.workflow else {
-                return refuse(Refusal::InvalidValue {
-                    what: "move".into(),
-                    why: format!("a `{}` has no workflow", blueprint.id),
-                });
-            };
-            let current = item
-                .step
-                .as_deref()
-                .and_then(|s| workflow.steps.iter().position(|x| x.id.as_str() == s))
-                .unwrap_or(0);
-            let target = match to {
-                None => {
-                    if item.finished {
-                        return refuse(Refusal::InvalidValue {
-                            what: "advance".into(),
-                            why: "the workflow is already finished".into(),
-                        });
-                    }
-                    current + 1
-                }
-                Some(step) => match workflow.steps.iter().position(|x| x.id.as_str() == step) {
-                    Some(i) => i,
-                    None => {
-                        let ids: Vec<&str> = workflow.steps.iter().map(|s| s.id.as_str()).collect();
-                        return refuse(Refusal::NotFound {
-                            what: format!("step `{step}` (the steps are {})", ids.join(", ")),
-                        });
-                    }
-                },
-            };
-            let mut facts = Self::step_facts(blueprint, item);
-            let locked = item.signoffs.values().any(|s| s.status.locks_workflow());
-            let forward = target > current && !item.finished;
-            let hooks = &resolver.set.hooks;
-            let bp = item.blueprint.clone();
-            let hooked =
-                forward && (hooks.has(&bp, "mandatory") || hooks.has(&bp, "before_advance"));
-            let script_item = if hooked {
-                script_view(resolver.set, resolver.chain, 0)
-            } else {
-                rhai::Dynamic::UNIT
-            };
-            if hooked && hooks.has(&bp, "mandatory") {
-                for f in facts.iter_mut().filter(|f| f.signoff.is_some()) {
-                    let decided = hooks
-                        .call(
-                            &bp,
-                            "mandatory",
-                            vec![script_item.clone(), f.id.clone().into()],
-                        )
-                        .map_err(script_failed)?;
-                    if let Some(flag) = decided.and_then(|d| d.as_bool().ok()) {
-                        f.mandatory = flag;
-                    }
-                }
-            }
-            workflow::check_move(&facts, current, item.finished, target, locked)?;
-            if hooked && hooks.has(&bp, "before_advance") {
-                let from: rhai::Dynamic = item.step.clone().map_or(rhai::Dynamic::UNIT, Into::into);
-                let to: rhai::Dynamic = workflow
-                    .steps
-                    .get(target)
-                    .map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
-                let verdict = hooks
-                    .call(&bp, "before_advance", vec![script_item.clone(), from, to])
-                    .map_err(script_failed)?;
-                if let Some(reason) = verdict.filter(|v| !v.is_unit()) {
-                    let why = reason
-                        .clone()
-                        .into_string()
-                        .unwrap_or_else(|_| reason.to_string());
-                    return refuse(Refusal::RefusedByRule { why });
-                }
-            }
-            let before = json!({"step": item.step, "finished": item.finished});
-            if target >= workflow.steps.len() {
-                item.finished = true;
-                item.step = workflow.steps.last().map(|s| s.id.to_string());
-            } else {
-                item.finished = false;
-                item.step = Some(workflow.steps[target].id.to_string());
-            }
-            Ok(Change::plain(
-                json!({"before": before, "after": {"step": item.step, "finished": item.finished}}),
                 view(item, blueprint),
             ))
         })

@@ -22,6 +22,7 @@ mod identities;
 mod items;
 pub mod limits;
 mod mail;
+mod moves;
 mod queries;
 mod script_view;
 mod set_cache;
@@ -38,7 +39,9 @@ pub mod workflow;
 pub use access::Identity;
 pub use core::{Engine, new_secret};
 pub use error::{EngineError, HelpWords, Refusal, Result};
-pub use explain::{Allowed as MayAct, ExplainRequest, Explanation, Grant, StateCheck, WhoCan};
+pub use explain::{
+    Allowed as MayAct, ExplainRequest, Explained, Explanation, Grant, StateCheck, WhoCan,
+};
 pub use history::{AuditEntry, Happened, SignOffEntry};
 pub use hook_test::HookSubject;
 pub use identities::expiry;

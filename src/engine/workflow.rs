@@ -19,6 +19,17 @@ pub enum WorkflowState {
     Locked,
 }
 
+impl WorkflowState {
+    /// The state as the design notes name it: `ONGOING`, `FINISHED`, `LOCKED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkflowState::Ongoing => "ONGOING",
+            WorkflowState::Finished => "FINISHED",
+            WorkflowState::Locked => "LOCKED",
+        }
+    }
+}
+
 /// The state of one step as the workflow shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
 use crate::engine::signoff::{Action, Verdict as FeedbackVerdict};
-use crate::engine::{ExplainRequest, SignOffRequest};
+use crate::engine::{ExplainRequest, Explained, SignOffRequest};
 
 use super::api_items::ok;
 use super::auth::Caller;
@@ -47,18 +47,18 @@ pub(super) struct ExplainQuery {
 }
 
 impl ExplainQuery {
-    fn verb(&self) -> Result<Verb, ApiError> {
-        Verb::from_name(&self.action).ok_or_else(|| {
+    fn verb(&self) -> Result<Explained, ApiError> {
+        Explained::from_name(&self.action).ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_input",
-                format!("no sign-off action `{}`", self.action),
-                Some(format!("the actions are {}", Verb::listed())),
+                format!("no action `{}`", self.action),
+                Some(format!("the actions are {}", Explained::listed())),
             )
         })
     }
 
-    fn request(&self, action: Verb) -> ExplainRequest<'_> {
+    fn request(&self, action: Explained) -> ExplainRequest<'_> {
         ExplainRequest {
             action,
             group: self.group.as_deref(),

@@ -21,7 +21,7 @@ use super::web_session::{
     COOKIE, Fields, Posted, SESSION_LIFETIME, cookie, local_path, same_origin,
 };
 use crate::engine::actions::Verb;
-use crate::engine::{Engine, ExplainRequest, FieldChange, Identity, SignOffRequest};
+use crate::engine::{Engine, ExplainRequest, Explained, FieldChange, Identity, SignOffRequest};
 use crate::model::FieldType;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -505,11 +505,11 @@ pub(super) async fn explain_page(
     Path(id): Path<i64>,
     Query(q): Query<ExplainQuery>,
 ) -> Response {
-    let Some(verb) = Verb::from_name(&q.action) else {
+    let Some(verb) = Explained::from_name(&q.action) else {
         let e = ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
-            format!("no sign-off action `{}`", q.action),
+            format!("no action `{}`", q.action),
             None,
         );
         return api_error_page(&e);

@@ -1,7 +1,7 @@
 //! Why the signed-in user may or may not take a sign-off action now: the
 //! page behind each "why?" link of an item's sign-off panel.
 
-use super::frame::{Viewer, layout, status_badge};
+use super::frame::{Viewer, layout};
 use crate::engine::Explanation;
 use maud::{Markup, html};
 
@@ -24,12 +24,12 @@ pub fn explanation(viewer: &Viewer, name: &str, x: &Explanation) -> Markup {
             p.hint { a href=(format!("/items/{}#signoff-{}", x.item, x.step)) { "← " (name) } }
             h1 { (title) }
             p {
-                "Sign-off of step " strong { (x.step) } ": " (status_badge(x.state.status))
+                "Step " strong { (x.step) } ": " span.badge { (x.state.status.replace('_', " ")) }
                 @if let Some(g) = &x.group { " · group " strong { (g) } }
             }
             @if !x.state.met {
                 p.warn { "The sign-off's state does not allow it: it starts from "
-                    (x.state.allowed_from.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")) "." }
+                    (x.state.allowed_from.join(", ")) "." }
             }
             h2 { "What grants it" }
             @if x.grants.is_empty() { p.hint { "Nothing you hold grants it." } }
