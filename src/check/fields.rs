@@ -215,8 +215,16 @@ impl Checker<'_> {
         let mut required: Option<Span> = None;
         let mut default: Option<(&ast::ValueExpr, Span)> = None;
         let mut help: Option<(String, Span)> = None;
+        let mut controls = Vec::new();
         for option in &f.options {
             match option {
+                ast::FieldOption::Controls(ids, _) => {
+                    for id in self.control_ids(file, ids) {
+                        if !controls.contains(&id) {
+                            controls.push(id);
+                        }
+                    }
+                }
                 ast::FieldOption::Required(span) => {
                     if let Some(first) = required {
                         self.report(duplicate_setting(file, "required", *span, first));
@@ -267,6 +275,7 @@ impl Checker<'_> {
             default,
             help: help.map(|(h, _)| h),
             step,
+            controls,
         })
     }
 }

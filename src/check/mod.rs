@@ -5,6 +5,7 @@
 //! This is the only place a `BlueprintSet` is built.
 
 mod blueprint;
+mod controls;
 mod fields;
 mod files;
 mod infrastructure;
@@ -95,6 +96,7 @@ pub fn check_sources(sources: &[Arc<SourceFile>], scripts: &dyn ScriptSource) ->
     let mut checker = Checker {
         diagnostics,
         scripts,
+        control_refs: Vec::new(),
     };
     let set = checker.check(&trees);
     let mut diagnostics = checker.diagnostics;
@@ -143,6 +145,8 @@ struct Outline<'a> {
 struct Checker<'s> {
     diagnostics: Vec<Diagnostic>,
     scripts: &'s dyn ScriptSource,
+    /// Every `controls ID` written, resolved once all controls are known.
+    control_refs: Vec<(Arc<SourceFile>, ast::Ident)>,
 }
 
 /// Reports a second occurrence of a setting that may appear once.
@@ -236,6 +240,7 @@ impl Checker<'_> {
         let mut outlines: BTreeMap<String, Outline<'_>> = BTreeMap::new();
         let mut infrastructures = BTreeMap::new();
         let mut infra_seen: HashMap<String, (Arc<SourceFile>, Span)> = HashMap::new();
+        let mut control_decls: Vec<(Arc<SourceFile>, &ast::ControlDecl)> = Vec::new();
         for (file, tree) in trees {
             for declaration in &tree.declarations {
                 match declaration {
@@ -256,6 +261,7 @@ impl Checker<'_> {
                         let outline = self.outline(file, b);
                         outlines.insert(b.id.name.clone(), outline);
                     }
+                    ast::Declaration::Control(c) => control_decls.push((Arc::clone(file), c)),
                     ast::Declaration::Infrastructure(i) => {
                         if let Some((first_file, first)) = infra_seen.get(&i.id.name) {
                             let d = duplicate_name(
@@ -293,7 +299,12 @@ impl Checker<'_> {
             all.len().div_ceil(threads)
         };
         let scripts = self.scripts;
-        let results: Vec<(Vec<Blueprint>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+        type Done = (
+            Vec<Blueprint>,
+            Vec<Diagnostic>,
+            Vec<(Arc<SourceFile>, ast::Ident)>,
+        );
+        let results: Vec<Done> = std::thread::scope(|scope| {
             let handles: Vec<_> = all
                 .chunks(chunk)
                 .map(|part| {
@@ -302,12 +313,13 @@ impl Checker<'_> {
                         let mut worker = Checker {
                             diagnostics: Vec::new(),
                             scripts,
+                            control_refs: Vec::new(),
                         };
                         let done = part
                             .iter()
                             .map(|o| worker.blueprint(o, outlines, known))
                             .collect();
-                        (done, worker.diagnostics)
+                        (done, worker.diagnostics, worker.control_refs)
                     })
                 })
                 .collect();
@@ -320,15 +332,18 @@ impl Checker<'_> {
                 .collect()
         });
         let mut blueprints = BTreeMap::new();
-        for (done, diagnostics) in results {
+        for (done, diagnostics, refs) in results {
             self.diagnostics.extend(diagnostics);
+            self.control_refs.extend(refs);
             for blueprint in done {
                 blueprints.insert(blueprint.id.clone(), blueprint);
             }
         }
+        let controls = self.resolve_controls(&control_decls);
         BlueprintSet {
             blueprints,
             infrastructures,
+            controls,
         }
     }
 

@@ -33,8 +33,16 @@ impl Checker<'_> {
             let mut help: Option<(String, Span)> = None;
             let mut signoff: Option<(Option<SignOff>, Span)> = None;
             let mut step_fields = Vec::new();
+            let mut controls: Vec<String> = Vec::new();
             for item in s.block.iter().flatten() {
                 match item {
+                    ast::StepItem::Controls(ids, _) => {
+                        for id in self.control_ids(file, ids) {
+                            if !controls.contains(&id) {
+                                controls.push(id);
+                            }
+                        }
+                    }
                     ast::StepItem::Field(f) => step_fields.push(FieldId(f.id.name.clone())),
                     ast::StepItem::Help(h, span) => {
                         if let Some((_, first)) = help {
@@ -63,6 +71,7 @@ impl Checker<'_> {
                 help: help.map(|(h, _)| h),
                 fields: step_fields,
                 signoff: signoff.and_then(|(o, _)| o),
+                controls,
             });
         }
         Some(Workflow { steps })
@@ -78,6 +87,7 @@ impl Checker<'_> {
         let mut gates: Option<(bool, Span)> = None;
         let mut reset: Option<(Option<Duration>, Span)> = None;
         let mut binds: Option<(Vec<BoundField>, Span)> = None;
+        let mut controls: Vec<String> = Vec::new();
         let mut feedback = Vec::new();
         let mut groups_seen: HashMap<String, Span> = HashMap::new();
         let mut finals: Vec<(Option<FinalApproval>, Span)> = Vec::new();
@@ -112,6 +122,13 @@ impl Checker<'_> {
                         }
                     };
                     gates = Some((value, *span));
+                }
+                ast::SignOffItem::Controls(ids, _) => {
+                    for id in self.control_ids(file, ids) {
+                        if !controls.contains(&id) {
+                            controls.push(id);
+                        }
+                    }
                 }
                 ast::SignOffItem::Binds(fields, span) => {
                     if let Some((_, first)) = binds {
@@ -213,6 +230,7 @@ impl Checker<'_> {
             final_approval,
             reset_every: reset.and_then(|(d, _)| d),
             binds: binds.map(|(b, _)| b).unwrap_or_default(),
+            controls,
         })
     }
 

@@ -75,6 +75,8 @@ codes! {
     DuplicateEnumVariant = "E0114", "duplicate_enum_variant", "an enum lists the same variant twice";
     ReservedName = "E0115", "reserved_name", "a declaration uses a name the runtime reserves (`creator` and `everyone` roles, the `final` group)";
     DuplicatePermission = "E0116", "duplicate_permission", "a blueprint sets the same permission twice";
+    DuplicateControl = "E0117", "duplicate_control", "two controls of one set have the same id";
+    UnknownControl = "E0118", "unknown_control", "`controls` names a control the set does not declare";
     DuplicateSetting = "E0201", "duplicate_setting", "a setting that may appear once appears twice";
     MissingFinal = "E0202", "missing_final", "a sign-off has no `final` approval";
     MultipleFinals = "E0203", "multiple_finals", "a sign-off has more than one `final` approval";
@@ -103,6 +105,7 @@ codes! {
     ScriptSyntax = "E0402", "script_syntax", "a `script` file does not compile as rhai";
     ScriptOutsideFolder = "E0403", "script_outside_folder", "a `script` path leaves the blueprint file's folder (absolute, `..`, or a link out)";
     UnusedRole = "W0101", "unused_role", "a role is declared but used by no permission, reviewer list or other role";
+    UncoveredControl = "W0102", "uncovered_control", "a declared control is covered by no field, step or sign-off";
     MisspeltHook = "W0401", "misspelt_hook", "a script function's name looks like a misspelt hook name";
     HookArity = "W0402", "hook_arity", "a hook function takes the wrong number of parameters, so the runtime never calls it";
     UnknownComputedField = "W0403", "unknown_computed_field", "a `compute_FIELD` hook names a field the blueprint does not declare";

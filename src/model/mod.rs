@@ -66,6 +66,27 @@ pub struct BlueprintSet {
     pub blueprints: BTreeMap<BlueprintId, Blueprint>,
     /// The deployment targets, by id.
     pub infrastructures: BTreeMap<InfrastructureId, Infrastructure>,
+    /// The compliance controls, by id (`eu_ai_act.art14`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub controls: BTreeMap<String, Control>,
+}
+
+/// A control of a compliance framework (`control eu_ai_act.art14 "Human
+/// oversight" { framework "EU AI Act" }`), which fields, steps and sign-offs
+/// give evidence for (`controls eu_ai_act.art14`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Control {
+    /// The dotted id.
+    pub id: String,
+    /// The label.
+    pub label: String,
+    /// Doc comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// The framework it belongs to.
+    pub framework: Option<String>,
+    /// What it asks for.
+    pub help: Option<String>,
 }
 
 impl BlueprintSet {
@@ -177,6 +198,9 @@ pub struct Field {
     pub help: Option<String>,
     /// The step it is filled on, for step fields.
     pub step: Option<StepId>,
+    /// The controls it gives evidence for (`controls …`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
 }
 
 /// The type of a field.
@@ -400,6 +424,9 @@ pub struct Step {
     pub fields: Vec<FieldId>,
     /// The step's sign-off.
     pub signoff: Option<SignOff>,
+    /// The controls it gives evidence for (`controls …`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
 }
 
 /// A sign-off: feedback groups and one final approval.
@@ -424,6 +451,9 @@ pub struct SignOff {
     /// a change of one outdates the approving reviews and the decision.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub binds: Vec<BoundField>,
+    /// The controls it gives evidence for (`controls …`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
 }
 
 /// A field a sign-off is bound to: of the item itself, or of its nearest

@@ -46,6 +46,32 @@ pub enum Declaration {
     Blueprint(BlueprintDecl),
     /// `infrastructure ...`.
     Infrastructure(InfrastructureDecl),
+    /// `control ...`.
+    Control(ControlDecl),
+}
+
+/// `control ID ["Label"] [{ ... }]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// The dotted id.
+    pub id: Ident,
+    /// The label.
+    pub label: Option<StringLit>,
+    /// `framework "..."` and `help "..."`, as written.
+    pub items: Vec<ControlItem>,
+}
+
+/// An item of a control block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ControlItem {
+    /// `framework "..."`.
+    Framework(StringLit, Span),
+    /// `help "..."`.
+    Help(StringLit, Span),
 }
 
 /// `blueprint ID ["Label"] { ... }`.
@@ -121,6 +147,8 @@ pub enum FieldOption {
     Default(ValueExpr, Span),
     /// `help "..."`.
     Help(StringLit, Span),
+    /// `controls ID, …`.
+    Controls(Vec<Ident>, Span),
 }
 
 /// A field type as written.
@@ -286,6 +314,8 @@ pub enum StepItem {
     SignOff(SignOffDecl),
     /// `help "..."`.
     Help(StringLit, Span),
+    /// `controls ID, …`.
+    Controls(Vec<Ident>, Span),
 }
 
 /// `signoff ["Label"] { ... }`.
@@ -316,6 +346,8 @@ pub enum SignOffItem {
     ResetEvery(DurationLit, Span),
     /// `binds FIELD, BLUEPRINT.field FIELD, …`.
     Binds(Vec<BoundFieldExpr>, Span),
+    /// `controls ID, …`.
+    Controls(Vec<Ident>, Span),
 }
 
 /// A bound field of a sign-off: `FIELD`, or `BLUEPRINT.field FIELD`.
@@ -462,7 +494,7 @@ impl StepItem {
         match self {
             StepItem::Field(f) => f.span,
             StepItem::SignOff(o) => o.span,
-            StepItem::Help(_, s) => *s,
+            StepItem::Help(_, s) | StepItem::Controls(_, s) => *s,
         }
     }
 }
@@ -474,7 +506,8 @@ impl SignOffItem {
             SignOffItem::Mandatory(s)
             | SignOffItem::Gates(_, s)
             | SignOffItem::ResetEvery(_, s)
-            | SignOffItem::Binds(_, s) => *s,
+            | SignOffItem::Binds(_, s)
+            | SignOffItem::Controls(_, s) => *s,
             SignOffItem::Feedback(g) => g.span,
             SignOffItem::Final(f) => f.span,
         }

@@ -97,6 +97,7 @@ impl Documented for Declaration {
         Some(match self {
             Declaration::Blueprint(b) => (&mut b.docs, &mut b.span),
             Declaration::Infrastructure(i) => (&mut i.docs, &mut i.span),
+            Declaration::Control(c) => (&mut c.docs, &mut c.span),
         })
     }
 }
@@ -127,7 +128,7 @@ impl Documented for StepItem {
         match self {
             StepItem::Field(f) => Some((&mut f.docs, &mut f.span)),
             StepItem::SignOff(o) => Some((&mut o.docs, &mut o.span)),
-            StepItem::Help(..) => None,
+            StepItem::Help(..) | StepItem::Controls(..) => None,
         }
     }
 }
@@ -145,6 +146,7 @@ impl Documented for SignOffItem {
 pub(super) fn build_declaration(pair: Pair<'_, Rule>) -> Declaration {
     match pair.as_rule() {
         Rule::infrastructure => Declaration::Infrastructure(build_infrastructure(pair)),
+        Rule::control => Declaration::Control(build_control(pair)),
         _ => Declaration::Blueprint(build_blueprint(pair)),
     }
 }
@@ -339,6 +341,7 @@ pub(super) fn build_field(pair: Pair<'_, Rule>) -> FieldDecl {
                 Rule::required => FieldOption::Required(span),
                 Rule::default => FieldOption::Default(build_value(p.into_inner().next()?), span),
                 Rule::help => FieldOption::Help(build_string(children(p).next()?), span),
+                Rule::controls => FieldOption::Controls(build_control_ids(p), span),
                 _ => return None,
             })
         })
@@ -463,6 +466,7 @@ pub(super) fn build_step(pair: Pair<'_, Rule>) -> StepDecl {
                 Rule::field => StepItem::Field(build_field(item)),
                 Rule::signoff => StepItem::SignOff(build_signoff(item)),
                 Rule::help => StepItem::Help(build_string(children(item).next()?), span),
+                Rule::controls => StepItem::Controls(build_control_ids(item), span),
                 _ => return None,
             })
         })
@@ -486,6 +490,7 @@ pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
         Some(match item.as_rule() {
             Rule::mandatory => SignOffItem::Mandatory(span),
             Rule::gates => SignOffItem::Gates(build_ident(children(item).next()?), span),
+            Rule::controls => SignOffItem::Controls(build_control_ids(item), span),
             Rule::binds => SignOffItem::Binds(
                 children(item)
                     .filter(|p| p.as_rule() == Rule::bound_field)
@@ -574,6 +579,45 @@ pub(super) fn build_feedback(pair: Pair<'_, Rule>) -> FeedbackDecl {
         })
         .collect();
     FeedbackDecl {
+        docs,
+        span,
+        id,
+        label,
+        items,
+    }
+}
+
+/// The ids of `controls ID, …`.
+fn build_control_ids(pair: Pair<'_, Rule>) -> Vec<Ident> {
+    children(pair)
+        .filter(|p| p.as_rule() == Rule::control_id)
+        .map(build_ident)
+        .collect()
+}
+
+pub(super) fn build_control(pair: Pair<'_, Rule>) -> ControlDecl {
+    let span = span_of(&pair);
+    let (docs, rest) = split_docs(pair);
+    let mut parts = rest.into_iter().peekable();
+    let id = match parts.next_if(|p| p.as_rule() == Rule::control_id) {
+        Some(p) => build_ident(p),
+        None => Ident {
+            name: String::new(),
+            span: Span::default(),
+        },
+    };
+    let label = take_label(&mut parts);
+    let items = parts
+        .filter_map(|p| {
+            let s = span_of(&p);
+            Some(match p.as_rule() {
+                Rule::framework => ControlItem::Framework(build_string(children(p).next()?), s),
+                Rule::help => ControlItem::Help(build_string(children(p).next()?), s),
+                _ => return None,
+            })
+        })
+        .collect();
+    ControlDecl {
         docs,
         span,
         id,

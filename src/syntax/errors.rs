@@ -104,6 +104,9 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_mandatory => "`mandatory`",
         Rule::kw_gates => "`gates`",
         Rule::kw_binds => "`binds`",
+        Rule::kw_control => "`control`",
+        Rule::kw_controls => "`controls`",
+        Rule::kw_framework => "`framework`",
         Rule::kw_feedback => "`feedback`",
         Rule::kw_reviewers => "`reviewers`",
         Rule::kw_min => "`min`",
@@ -131,6 +134,10 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::mandatory => "`mandatory`",
         Rule::gates => "`gates`",
         Rule::binds => "`binds`",
+        Rule::control => "`control`",
+        Rule::controls => "`controls`",
+        Rule::framework => "`framework`",
+        Rule::control_id => "a control id (`eu_ai_act.art14`)",
         Rule::feedback => "`feedback`",
         Rule::final_approval => "`final`",
         Rule::reset_every => "`reset`",
@@ -303,6 +310,9 @@ pub(super) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_mandatory
             | Rule::kw_gates
             | Rule::kw_binds
+            | Rule::kw_control
+            | Rule::kw_controls
+            | Rule::kw_framework
             | Rule::kw_feedback
             | Rule::kw_reviewers
             | Rule::kw_min

@@ -50,6 +50,13 @@ pub fn format_file(text: &str, tree: &File) -> String {
                 p.infrastructure(i);
                 previous_was_blueprint = false;
             }
+            Declaration::Control(c) => {
+                if previous_was_blueprint {
+                    p.pending_blank = true;
+                }
+                p.control(c);
+                previous_was_blueprint = false;
+            }
         }
     }
     p.flush_comments(text.len());
@@ -383,6 +390,9 @@ impl Printer<'_> {
                                 StepItem::Help(h, span) => {
                                     p.single_line(*span, &[], &format!("help {}", string(h)))
                                 }
+                                StepItem::Controls(ids, span) => {
+                                    p.single_line(*span, &[], &controls(ids))
+                                }
                             }
                         }
                     },
@@ -408,6 +418,9 @@ impl Printer<'_> {
                         SignOffItem::Mandatory(span) => p.single_line(*span, &[], "mandatory"),
                         SignOffItem::Gates(target, span) => {
                             p.single_line(*span, &[], &format!("gates {}", target.name))
+                        }
+                        SignOffItem::Controls(ids, span) => {
+                            p.single_line(*span, &[], &controls(ids))
                         }
                         SignOffItem::Binds(fields, span) => {
                             let list: Vec<String> = fields
@@ -472,6 +485,23 @@ impl Printer<'_> {
         );
     }
 
+    fn control(&mut self, c: &ControlDecl) {
+        let parts: Vec<String> = c
+            .items
+            .iter()
+            .map(|item| match item {
+                ControlItem::Framework(f, _) => format!("framework {}", string(f)),
+                ControlItem::Help(h, _) => format!("help {}", string(h)),
+            })
+            .collect();
+        let mut line = format!("control {}{}", c.id.name, label(&c.label));
+        if !parts.is_empty() {
+            line.push(' ');
+            line.push_str(&inline_block(&parts));
+        }
+        self.single_line(c.span, &c.docs, &line);
+    }
+
     fn infrastructure(&mut self, i: &InfrastructureDecl) {
         let parts: Vec<String> = i
             .items
@@ -488,6 +518,12 @@ impl Printer<'_> {
         }
         self.single_line(i.span, &i.docs, &line);
     }
+}
+
+/// `controls a.b, c.d`.
+fn controls(ids: &[Ident]) -> String {
+    let names: Vec<&str> = ids.iter().map(|i| i.name.as_str()).collect();
+    format!("controls {}", names.join(", "))
 }
 
 fn inline_block(parts: &[String]) -> String {
@@ -518,6 +554,7 @@ fn field_line(f: &FieldDecl) -> String {
         FieldOption::Required(_) => 0,
         FieldOption::Default(..) => 1,
         FieldOption::Help(..) => 2,
+        FieldOption::Controls(..) => 3,
     };
     let mut options: Vec<&FieldOption> = f.options.iter().collect();
     options.sort_by_key(|o| rank(o));
@@ -533,6 +570,7 @@ fn field_line(f: &FieldDecl) -> String {
                 line.push_str("help ");
                 line.push_str(&string(h));
             }
+            FieldOption::Controls(ids, _) => line.push_str(&controls(ids)),
         }
     }
     line
