@@ -13,6 +13,7 @@ pub mod cli;
 pub mod diag;
 pub mod model;
 pub mod notify;
+pub mod render;
 pub mod server;
 // The generated parser refers to `crate::alloc` when pest is built without
 // `std` (which skips its per-call stack probing: the grammar does not nest).

@@ -25,6 +25,10 @@ pub const STANDARD_BLUEPRINTS: &[(&str, &str)] = &[
         include_str!("../blueprints/bundle.gov"),
     ),
     (
+        "blueprints/controls.gov",
+        include_str!("../blueprints/controls.gov"),
+    ),
+    (
         "blueprints/infrastructures.gov",
         include_str!("../blueprints/infrastructures.gov"),
     ),

@@ -789,6 +789,20 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
         u.buttons().await,
         ["Reject", "Abandon", "Reset", "Schedule reset"]
     );
+    // The control coverage report, as auditors read it.
+    u.c.goto(&format!("{}/reports/controls", u.base))
+        .await
+        .unwrap();
+    let report = u.text("main").await;
+    assert!(
+        report.contains("Control coverage") && report.contains("Human oversight"),
+        "{report}"
+    );
+    assert!(report.contains("signoff review: APPROVED"), "{report}");
+    screenshot("controls-report.png", &u.c.screenshot().await.unwrap());
+    u.c.goto(&format!("{}/items/{version}", u.base))
+        .await
+        .unwrap();
     // The page from its top: step bar, then the sign-off panel.
     u.c.goto(&format!("{}/items/{version}", u.base))
         .await

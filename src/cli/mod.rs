@@ -15,6 +15,7 @@ mod governance;
 mod hooks;
 mod identities;
 mod items;
+mod report;
 mod signoffs;
 mod subscriptions;
 
@@ -103,6 +104,9 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Reports for auditors: `govrt report controls`.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Follow an item and its descendants (mail about their sign-offs).
     Subscribe {
         /// The item.
@@ -168,6 +172,7 @@ pub fn run(parsed: Cli) -> ExitCode {
             governance::matrix(cli, blueprint.as_ref(), view.as_ref())
         }
         Command::Audit(c) => audit::audit(cli, c),
+        Command::Report(c) => report::report(cli, c),
         Command::Hook(c) => hooks::hook(cli, c),
         Command::Serve(args) => daemon::serve(cli, args),
         Command::Subscribe { item } => subscriptions::subscribe(cli, *item),

@@ -13,6 +13,7 @@ pub mod actions;
 mod audit;
 mod bound;
 mod change_hooks;
+mod controls;
 mod core;
 mod error;
 mod explain;
@@ -37,6 +38,10 @@ mod views;
 pub mod workflow;
 
 pub use access::Identity;
+pub use controls::{
+    AuditState, ControlCoverage, ControlEvidence, ControlsReport, EvidenceState, InventoryEntry,
+    ItemEvidence, Source,
+};
 pub use core::{Engine, new_secret};
 pub use error::{EngineError, HelpWords, Refusal, Result};
 pub use explain::{

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
@@ -181,6 +182,46 @@ pub(super) async fn who_can(
 pub(super) async fn reviews(State(state): State<Shared>, Caller(who): Caller) -> ApiResult {
     let list = with_engine(&state, move |e| e.reviews(&who)).await?;
     ok(StatusCode::OK, &list)
+}
+
+/// `?blueprint=&format=json|csv` of the controls report.
+#[derive(Deserialize)]
+pub(super) struct ReportQuery {
+    pub(super) blueprint: Option<String>,
+    pub(super) format: Option<String>,
+}
+
+/// The control coverage report, as JSON or CSV.
+pub(super) async fn controls_report(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult {
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                format!("`{other}` is not a report format"),
+                Some("use `json` or `csv`".into()),
+            ));
+        }
+    };
+    let report = with_engine(&state, move |e| {
+        e.controls_report(&who, q.blueprint.as_deref(), None)
+    })
+    .await?;
+    if csv {
+        let body = crate::render::controls::csv(&report);
+        return Ok((
+            [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            body,
+        )
+            .into_response());
+    }
+    ok(StatusCode::OK, &report)
 }
 
 pub(super) async fn matrix(

@@ -21,7 +21,7 @@ use super::api_people::{
     add_group, add_member, add_user, api_keys, create_api_key, create_token, disable_user,
     enable_user, groups, remove_member, revoke_api_key, revoke_token, set_email, tokens, users,
 };
-use super::api_signoffs::{deploy, explain, matrix, reviews, signoff, who_can};
+use super::api_signoffs::{controls_report, deploy, explain, matrix, reviews, signoff, who_can};
 use super::api_subscriptions::{
     subscribe, subscriptions, unsubscribe, unsubscribe_link, unsubscribe_post,
 };
@@ -56,6 +56,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/subscriptions"),
     ("get", "/api/v1/reviews"),
     ("get", "/api/v1/matrix"),
+    ("get", "/api/v1/reports/controls"),
     ("get", "/api/v1/blueprints"),
     ("post", "/api/v1/blueprints"),
     ("post", "/api/v1/hooks/test"),
@@ -160,6 +161,7 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
         .route("/subscriptions", get(subscriptions))
         .route("/reviews", get(reviews))
         .route("/matrix", get(matrix))
+        .route("/reports/controls", get(controls_report))
         .route("/blueprints", get(blueprints).post(reload_blueprints))
         .route("/hooks/test", post(hook_test))
         .route("/users", get(users).post(add_user))

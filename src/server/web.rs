@@ -531,6 +531,15 @@ pub(super) async fn explain_page(
     }
 }
 
+/// The control coverage report.
+pub(super) async fn controls_page(State(state): State<Shared>, viewer: Viewer) -> Response {
+    let who = viewer.who.clone();
+    match with_engine(&state, move |e| e.controls_report(&who, None, None)).await {
+        Ok(report) => html(StatusCode::OK, pages::controls_report(&viewer, &report)),
+        Err(e) => api_error_page(&e),
+    }
+}
+
 pub(super) async fn reviews_page(State(state): State<Shared>, viewer: Viewer) -> Response {
     let who = viewer.who.clone();
     match with_engine(&state, move |e| e.reviews(&who)).await {
@@ -608,6 +617,7 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/items/{id}/subscription", post(subscription))
         .route("/items/{id}/timeline", get(timeline_page))
         .route("/items/{id}/explain", get(explain_page))
+        .route("/reports/controls", get(controls_page))
         .route("/reviews", get(reviews_page))
         .route("/matrix", get(matrix_page))
         .layer(axum::middleware::from_fn(same_origin))

@@ -170,6 +170,7 @@ pub(in crate::server) fn layout(
         ("/tree", "Tree"),
         ("/reviews", "My reviews"),
         ("/matrix", "Matrix"),
+        ("/reports/controls", "Controls"),
     ];
     html! {
         (DOCTYPE)

@@ -8,6 +8,7 @@ mod frame;
 mod item;
 mod lists;
 mod matrix;
+mod report;
 mod timeline;
 
 pub(super) use confirm::{Confirmation, confirm};
@@ -16,4 +17,5 @@ pub(super) use frame::{ItemPage, ListFilter, Notice, Viewer, error_page, login};
 pub(super) use item::item;
 pub(super) use lists::{items, reviews, tree};
 pub(super) use matrix::matrix;
+pub(super) use report::controls_report;
 pub(super) use timeline::timeline;

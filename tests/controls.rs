@@ -1,0 +1,207 @@
+//! The control coverage report on a database with model versions in every
+//! sign-off state (and one approval outdated, one deleted item, a deployment
+//! confirmed under `warn`, an admin action): JSON and CSV snapshots from the
+//! CLI, the same from the API, and the HTML document.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
+
+mod support;
+
+use support::{Daemon, Sandbox, http};
+
+/// Model versions in every state of the standard review.
+fn every_state(name: &str) -> Sandbox {
+    let s = Sandbox::new(name);
+    let (_, model) = s.standard_world();
+    let version = |name: &str, ready: bool| {
+        let v = s.model_version(&model, name);
+        if ready {
+            s.quiet(&[
+                "--as",
+                "owner",
+                "item",
+                "set",
+                &v,
+                "owner=owner",
+                "documentation=card.pdf",
+                "intended_use=fraud scoring",
+                "metrics=auc 0.91",
+            ]);
+        }
+        s.quiet(&["--as", "owner", "item", "move", &v, "review"]);
+        v
+    };
+    let requested = |v: &str| s.quiet(&["--as", "owner", "signoff", "request-review", v]);
+    let decided = |v: &str, how: &str| {
+        requested(v);
+        s.quiet(&[
+            "--as", "itops", "signoff", "feedback", v, "it_ops", "approved",
+        ]);
+        s.quiet(&["--as", "owner", "signoff", "request-final", v]);
+        s.quiet(&["--as", "approver", "signoff", how, v]);
+    };
+    version("not started", false);
+    let v = version("waiting for feedback", true);
+    requested(&v);
+    let v = version("waiting for approval", true);
+    requested(&v);
+    s.quiet(&["--as", "owner", "signoff", "request-final", &v]);
+    let v = version("approved", true);
+    decided(&v, "approve");
+    let v = version("rejected", true);
+    decided(&v, "reject");
+    let v = version("abandoned", true);
+    requested(&v);
+    s.quiet(&["--as", "owner", "signoff", "abandon", &v]);
+    let v = version("outdated", true);
+    decided(&v, "approve");
+    s.quiet(&["--as", "owner", "item", "set", &v, "metrics=auc 0.80"]);
+    s.quiet(&[
+        "--as",
+        "owner",
+        "deploy",
+        "check",
+        &v,
+        "preprod",
+        "--confirm",
+    ]);
+    s.quiet(&[
+        "--as",
+        "admin",
+        "item",
+        "set",
+        &v,
+        "description=checked by the admin",
+    ]);
+    let gone = s.model_version(&model, "retired");
+    s.quiet(&["--as", "admin", "item", "delete", &gone]);
+    s
+}
+
+fn filters() -> Vec<(&'static str, &'static str)> {
+    vec![(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIME]")]
+}
+
+#[test]
+fn the_report_in_json_and_csv() {
+    let mut s = every_state("controls-report");
+    let json = s
+        .ok(&["report", "controls", "--blueprint", "model_version"])
+        .json();
+    assert_eq!(json["audit"]["intact"], true);
+    let satisfied = |name: &str, control: &str| {
+        let item = json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap();
+        let c = item["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["control"] == control)
+            .unwrap();
+        c["satisfied"].as_bool().unwrap()
+    };
+    assert!(satisfied("approved", "eu_ai_act.art14"));
+    assert!(satisfied("approved", "sr_11_7.validation"));
+    assert!(!satisfied("rejected", "eu_ai_act.art14"));
+    assert!(!satisfied("outdated", "eu_ai_act.art14"));
+    assert!(!satisfied("not started", "eu_ai_act.art11"));
+    assert!(satisfied("waiting for feedback", "eu_ai_act.art11"));
+    let outdated = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "outdated")
+        .unwrap();
+    let exceptions: Vec<&str> = outdated["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(
+        exceptions
+            .iter()
+            .any(|e| e.contains("confirmed a deployment on preprod")),
+        "{exceptions:?}"
+    );
+    assert!(
+        exceptions
+            .iter()
+            .any(|e| e.contains("admin `admin` did item.set")),
+        "{exceptions:?}"
+    );
+    let retired: Vec<&serde_json::Value> = json["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["state"] == "retired")
+        .collect();
+    assert_eq!(retired.len(), 1);
+    assert_eq!(retired[0]["name"], "retired");
+    let csv = s
+        .ok(&[
+            "report",
+            "controls",
+            "--blueprint",
+            "model_version",
+            "--format",
+            "csv",
+        ])
+        .stdout;
+    assert!(csv.starts_with("item,name,blueprint,version,step,control,satisfied,"));
+    insta::with_settings!({filters => filters()}, {
+        insta::assert_json_snapshot!("controls_report_json", json);
+        insta::assert_snapshot!("controls_report_csv", csv);
+    });
+    let html = s.ok(&["report", "controls", "--format", "html"]).stdout;
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("Human oversight") && html.contains("Inventory"));
+}
+
+#[test]
+fn the_api_serves_the_report_in_json_and_csv() {
+    let s = every_state("controls-api");
+    let token = s.token("owner");
+    let d = Daemon::start(&s, &[]);
+    let r = http(
+        d.port,
+        "GET",
+        "/api/v1/reports/controls?blueprint=model_version",
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 7);
+    let r = http(
+        d.port,
+        "GET",
+        "/api/v1/reports/controls?format=csv",
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(r.body.contains("eu_ai_act.art14"));
+    let r = http(
+        d.port,
+        "GET",
+        "/api/v1/reports/controls?format=pdf",
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 400);
+    let r = http(d.port, "GET", "/api/v1/reports/controls", None, &[], None);
+    assert_eq!(r.status, 401);
+}
