@@ -98,6 +98,8 @@ fn a_change_of_a_bound_field_outdates_the_approval_and_keeps_the_major_issue() {
     };
     assert_eq!(group("it_ops")["reviews"], serde_json::json!([]));
     assert_eq!(group("it_ops")["outdated"][0]["entry"]["reviewer"], "itops");
+    assert_eq!(group("it_ops")["outdated"][0]["current"], false);
+    assert_eq!(group("risk")["reviews"][0]["current"], true);
     assert_eq!(
         group("business")["outdated"][0]["entry"]["verdict"],
         "MINOR_ISSUE"

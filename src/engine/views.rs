@@ -158,12 +158,41 @@ pub struct GroupView {
     pub complete: bool,
     /// The final approval waits for the group to be complete.
     pub required: bool,
-    /// The current reviews: what counts.
+    /// The current reviews: what counts (each written with `"current": true`).
+    #[serde(serialize_with = "current_reviews")]
     pub reviews: Vec<signoff::Review>,
     /// Reviews of this round outdated by a change of the bound content:
-    /// shown, not counted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// shown, not counted (each written with `"current": false`).
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "outdated_reviews")]
     pub outdated: Vec<signoff::Outdated<signoff::Review>>,
+}
+
+/// A review as a status writes it: the review, and whether it counts.
+#[derive(Serialize)]
+struct StatedReview<'a, T: Serialize> {
+    #[serde(flatten)]
+    review: &'a T,
+    current: bool,
+}
+
+fn current_reviews<S: serde::Serializer>(
+    reviews: &[signoff::Review],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(reviews.iter().map(|review| StatedReview {
+        review,
+        current: true,
+    }))
+}
+
+fn outdated_reviews<S: serde::Serializer>(
+    reviews: &[signoff::Outdated<signoff::Review>],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(reviews.iter().map(|review| StatedReview {
+        review,
+        current: false,
+    }))
 }
 
 /// ALLOW, CONFIRM or BLOCK.
