@@ -163,7 +163,10 @@ pub struct GroupView {
     pub reviews: Vec<signoff::Review>,
     /// Reviews of this round outdated by a change of the bound content:
     /// shown, not counted (each written with `"current": false`).
-    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "outdated_reviews")]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "outdated_reviews"
+    )]
     pub outdated: Vec<signoff::Outdated<signoff::Review>>,
 }
 
