@@ -13,6 +13,7 @@ use super::access::{Identity, Permission, Resolver};
 use super::bound;
 use super::core::{Engine, now_or};
 use super::error::Result;
+use super::history::{AuditEntry, Happened};
 use super::signoff::Status;
 use crate::model::{Blueprint, BlueprintSet};
 use crate::store::ItemRow;
@@ -349,21 +350,21 @@ impl Engine {
             let exceptions = tx
                 .events(Some(item.id))?
                 .into_iter()
+                .map(AuditEntry::from)
                 .filter_map(|e| {
-                    if e.action == "deploy.confirm" {
-                        let on = e.details["infrastructure"].as_str().unwrap_or("?");
+                    if let Happened::DeployConfirmed { infrastructure } = &e.happened {
                         return Some(format!(
-                            "{}: `{}` confirmed a deployment on {on} without an approval",
+                            "{}: `{}` confirmed a deployment on {infrastructure} without an approval",
                             e.at, e.actor
                         ));
                     }
-                    if e.details["keep_approvals"].as_bool() == Some(true) {
+                    if e.keep_approvals {
                         return Some(format!(
                             "{}: `{}` kept the approvals through a change of bound content",
                             e.at, e.actor
                         ));
                     }
-                    (e.details["as_admin"].as_bool() == Some(true) && e.actor != "scheduler")
+                    (e.as_admin && e.actor != "scheduler")
                         .then(|| format!("{}: admin `{}` did {}", e.at, e.actor, e.action))
                 })
                 .collect();
@@ -379,21 +380,21 @@ impl Engine {
         }
         // Deleted items stay in the inventory, from the audit trail.
         if who.admin {
-            for e in tx
-                .events(None)?
-                .into_iter()
-                .filter(|e| e.action == "item.delete")
-            {
-                let bp = e.details["blueprint"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
+            for e in tx.events(None)?.into_iter().map(AuditEntry::from) {
+                let Happened::Deleted {
+                    name,
+                    blueprint: bp,
+                    ..
+                } = e.happened
+                else {
+                    continue;
+                };
                 if blueprint.is_some_and(|w| w != bp) {
                     continue;
                 }
                 inventory.push(InventoryEntry {
                     item: e.item.map(|i| i.to_string()).unwrap_or_default(),
-                    name: e.details["name"].as_str().unwrap_or_default().to_string(),
+                    name,
                     blueprint: bp,
                     state: "retired",
                 });

@@ -12,6 +12,7 @@ use super::actions::{ActionArgs, Verb};
 use super::bound;
 use super::core::Engine;
 use super::error::{Refusal, Result, refuse};
+use super::history::{AuditEntry, Happened};
 use super::moves::decide_move;
 use super::signoff::{self, Action, Needed, Verdict};
 use super::status::rules_of;
@@ -504,18 +505,22 @@ fn blockers(
     }
     let decides = matches!(action, Action::Approve { .. } | Action::Reject { .. });
     if decides && spec.final_approval.not_requester && state.requester.as_deref() == Some(name) {
+        let requested = |e: &AuditEntry| match &e.happened {
+            Happened::SignOff(s) => {
+                s.step == out.step
+                    && matches!(
+                        s.action,
+                        Some(Action::RequestReview | Action::RequestFinalApproval)
+                    )
+            }
+            _ => false,
+        };
         let event = tx
             .events(Some(resolver.chain[0].id))?
             .into_iter()
+            .map(AuditEntry::from)
             .rev()
-            .find(|e| {
-                e.actor == name
-                    && matches!(
-                        e.action.as_str(),
-                        "signoff.request_review" | "signoff.request_final_approval"
-                    )
-                    && e.details["step"].as_str() == Some(out.step.as_str())
-            });
+            .find(|e| e.actor == name && requested(e));
         out.blockers.push(match event {
             Some(e) => format!(
                 "`not requester`: `{name}` requested this review (event #{} at {})",

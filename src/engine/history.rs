@@ -35,6 +35,12 @@ pub struct AuditEntry {
     /// What a change of bound content did to the item's sign-offs with it.
     #[serde(skip)]
     pub bound: Vec<SignOffEntry>,
+    /// Done by an admin acting for someone (recorded as such).
+    #[serde(skip)]
+    pub as_admin: bool,
+    /// An admin kept the approvals through a change of bound content.
+    #[serde(skip)]
+    pub keep_approvals: bool,
 }
 
 impl AuditEntry {
@@ -97,6 +103,10 @@ pub enum Happened {
     },
     /// The item was deleted, with these fields.
     Deleted {
+        /// Its name.
+        name: String,
+        /// Its blueprint.
+        blueprint: String,
         /// The fields it had.
         fields: Vec<String>,
     },
@@ -185,6 +195,8 @@ impl Happened {
                 finished: details["after"]["finished"].as_bool().unwrap_or(false),
             },
             "item.delete" => Happened::Deleted {
+                name: text(&details["name"]).unwrap_or_default(),
+                blueprint: text(&details["blueprint"]).unwrap_or_default(),
                 fields: keys(&details["fields"]),
             },
             "subscription.add" => Happened::Subscribed,
@@ -226,6 +238,8 @@ impl From<EventRow> for AuditEntry {
     fn from(e: EventRow) -> AuditEntry {
         AuditEntry {
             happened: Happened::read(&e.action, &e.details),
+            as_admin: e.details["as_admin"].as_bool() == Some(true),
+            keep_approvals: e.details["keep_approvals"].as_bool() == Some(true),
             bound: e.details["bound"]
                 .as_array()
                 .map(|list| list.iter().map(SignOffEntry::read).collect())
