@@ -2,10 +2,10 @@
 //! the `controls ID, …` that fields, steps and sign-offs give evidence for,
 //! unknown ids (an error) and declared controls nothing covers (a warning).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::{Checker, duplicate_name, duplicate_setting};
+use super::{Checker, duplicate_setting};
 use crate::diag::{Code, Diagnostic, SourceFile, Span, did_you_mean};
 use crate::model::Control;
 use crate::syntax::ast;
@@ -34,22 +34,8 @@ impl Checker<'_> {
         decls: &[(Arc<SourceFile>, &ast::ControlDecl)],
     ) -> BTreeMap<String, Control> {
         let mut controls = BTreeMap::new();
-        let mut seen: HashMap<String, (Arc<SourceFile>, Span)> = HashMap::new();
-        for (file, c) in decls {
-            if let Some((first_file, first)) = seen.get(&c.id.name) {
-                let d = duplicate_name(
-                    Code::DuplicateControl,
-                    "control",
-                    &c.id.name,
-                    file,
-                    c.id.span,
-                    first_file,
-                    *first,
-                );
-                self.report(d);
-                continue;
-            }
-            seen.insert(c.id.name.clone(), (Arc::clone(file), c.id.span));
+        let firsts = self.first_of_each(decls, Code::DuplicateControl, "control", |c| &c.id);
+        for (file, c) in &firsts {
             let mut framework: Option<(String, Span)> = None;
             let mut help: Option<(String, Span)> = None;
             for item in &c.items {
@@ -101,10 +87,8 @@ impl Checker<'_> {
                 .with_help(help),
             );
         }
-        for (file, c) in decls {
-            if !covered.contains(&c.id.name)
-                && seen.get(&c.id.name).is_some_and(|(_, s)| *s == c.id.span)
-            {
+        for (file, c) in &firsts {
+            if !covered.contains(&c.id.name) {
                 self.report(
                     Diagnostic::new(
                         Code::UncoveredControl,

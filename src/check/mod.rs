@@ -5,12 +5,14 @@
 //! This is the only place a `BlueprintSet` is built.
 
 mod blueprint;
+mod calendars;
 mod controls;
 mod fields;
 mod files;
 mod infrastructure;
 mod principals;
 pub mod scripts;
+mod service;
 pub mod values;
 mod workflow;
 
@@ -97,6 +99,7 @@ pub fn check_sources(sources: &[Arc<SourceFile>], scripts: &dyn ScriptSource) ->
         diagnostics,
         scripts,
         control_refs: Vec::new(),
+        calendars: BTreeMap::new(),
     };
     let set = checker.check(&trees);
     let mut diagnostics = checker.diagnostics;
@@ -147,6 +150,34 @@ struct Checker<'s> {
     scripts: &'s dyn ScriptSource,
     /// Every `controls ID` written, resolved once all controls are known.
     control_refs: Vec<(Arc<SourceFile>, ast::Ident)>,
+    /// The set's calendars, checked before the blueprints that name them.
+    calendars: BTreeMap<String, crate::model::Calendar>,
+}
+
+impl Checker<'_> {
+    /// The declarations of a kind whose id no earlier one has; reports the
+    /// others as duplicates (`code`).
+    fn first_of_each<'d, T>(
+        &mut self,
+        decls: &[(Arc<SourceFile>, &'d T)],
+        code: Code,
+        kind: &str,
+        id: impl Fn(&T) -> &ast::Ident,
+    ) -> Vec<(Arc<SourceFile>, &'d T)> {
+        let mut seen: HashMap<String, (Arc<SourceFile>, Span)> = HashMap::new();
+        let mut out = Vec::new();
+        for (file, decl) in decls {
+            let name = id(decl);
+            if let Some((first_file, first)) = seen.get(&name.name) {
+                let d = duplicate_name(code, kind, &name.name, file, name.span, first_file, *first);
+                self.report(d);
+                continue;
+            }
+            seen.insert(name.name.clone(), (Arc::clone(file), name.span));
+            out.push((Arc::clone(file), *decl));
+        }
+        out
+    }
 }
 
 /// Reports a second occurrence of a setting that may appear once.
@@ -241,6 +272,7 @@ impl Checker<'_> {
         let mut infrastructures = BTreeMap::new();
         let mut infra_seen: HashMap<String, (Arc<SourceFile>, Span)> = HashMap::new();
         let mut control_decls: Vec<(Arc<SourceFile>, &ast::ControlDecl)> = Vec::new();
+        let mut calendar_decls: Vec<(Arc<SourceFile>, &ast::CalendarDecl)> = Vec::new();
         for (file, tree) in trees {
             for declaration in &tree.declarations {
                 match declaration {
@@ -262,6 +294,7 @@ impl Checker<'_> {
                         outlines.insert(b.id.name.clone(), outline);
                     }
                     ast::Declaration::Control(c) => control_decls.push((Arc::clone(file), c)),
+                    ast::Declaration::Calendar(c) => calendar_decls.push((Arc::clone(file), c)),
                     ast::Declaration::Infrastructure(i) => {
                         if let Some((first_file, first)) = infra_seen.get(&i.id.name) {
                             let d = duplicate_name(
@@ -285,6 +318,7 @@ impl Checker<'_> {
             }
         }
 
+        self.calendars = self.resolve_calendars(&calendar_decls);
         // Types that reference blueprints can only be checked once all are known.
         let known: BTreeSet<String> = outlines.keys().cloned().collect();
         self.check_parents(&outlines);
@@ -299,6 +333,7 @@ impl Checker<'_> {
             all.len().div_ceil(threads)
         };
         let scripts = self.scripts;
+        let calendars = &self.calendars;
         type Done = (
             Vec<Blueprint>,
             Vec<Diagnostic>,
@@ -314,6 +349,7 @@ impl Checker<'_> {
                             diagnostics: Vec::new(),
                             scripts,
                             control_refs: Vec::new(),
+                            calendars: calendars.clone(),
                         };
                         let done = part
                             .iter()
@@ -344,6 +380,7 @@ impl Checker<'_> {
             blueprints,
             infrastructures,
             controls,
+            calendars: std::mem::take(&mut self.calendars),
         }
     }
 

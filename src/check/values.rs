@@ -6,8 +6,10 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use crate::diag::{Code, Diagnostic, SourceFile, Span, did_you_mean};
-use crate::model::{Duration, DurationUnit, FieldType, PrincipalRef, Value};
-use crate::syntax::ast::{IntLit, PrincipalExpr, StringLit, ValueExpr};
+use crate::model::{
+    Duration, DurationUnit, FieldType, PrincipalRef, Value, WorkDuration, WorkUnit,
+};
+use crate::syntax::ast::{DurationLit, IntLit, PrincipalExpr, StringLit, ValueExpr};
 
 /// Decodes the escapes of a string literal.
 pub fn unescape(file: &Arc<SourceFile>, s: &StringLit) -> Result<String, Box<Diagnostic>> {
@@ -122,13 +124,21 @@ fn invalid_date(file: &Arc<SourceFile>, text: &str, span: Span) -> Box<Diagnosti
 }
 
 /// Checks a duration: a positive amount and a known unit.
-pub fn duration(
-    file: &Arc<SourceFile>,
-    amount: &IntLit,
-    unit_name: &str,
-    unit_span: Span,
-) -> Result<Duration, Vec<Diagnostic>> {
+pub fn duration(file: &Arc<SourceFile>, d: &DurationLit) -> Result<Duration, Vec<Diagnostic>> {
+    let (amount, unit_name, unit_span) = (&d.amount, d.unit.name.as_str(), d.unit.span);
     let mut problems = Vec::new();
+    if let Some(span) = d.business {
+        problems.push(
+            Diagnostic::new(
+                Code::UnknownDurationUnit,
+                file,
+                span,
+                "not here",
+                "`business` durations count a calendar's working time: only service levels may",
+            )
+            .with_help("write calendar time, e.g. `reset every 6 months`"),
+        );
+    }
     let unit = match unit_name {
         "day" | "days" => Some(DurationUnit::Day),
         "week" | "weeks" => Some(DurationUnit::Week),
@@ -155,6 +165,67 @@ pub fn duration(
             None
         }
     };
+    let amount_value = positive_amount(file, amount, &mut problems);
+    match (amount_value, unit) {
+        (Some(amount), Some(unit)) if problems.is_empty() => Ok(Duration { amount, unit }),
+        _ => Err(problems),
+    }
+}
+
+/// Checks a service-level duration (`sla`, `remind every`, `escalate
+/// after`): hours, days or weeks, or `business` days or hours.
+pub fn work_duration(
+    file: &Arc<SourceFile>,
+    d: &DurationLit,
+) -> Result<WorkDuration, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let business = d.business.is_some();
+    let unit = match (business, d.unit.name.as_str()) {
+        (false, "hour" | "hours") => Some(WorkUnit::Hour),
+        (false, "day" | "days") => Some(WorkUnit::Day),
+        (false, "week" | "weeks") => Some(WorkUnit::Week),
+        (true, "hour" | "hours") => Some(WorkUnit::BusinessHour),
+        (true, "day" | "days") => Some(WorkUnit::BusinessDay),
+        (_, name) => {
+            let units: &[&str] = if business {
+                &["day", "days", "hour", "hours"]
+            } else {
+                &["hour", "hours", "day", "days", "week", "weeks"]
+            };
+            problems.push(
+                Diagnostic::new(
+                    Code::UnknownDurationUnit,
+                    file,
+                    d.unit.span,
+                    "unknown unit",
+                    format!(
+                        "unknown {}service-level unit `{name}`",
+                        if business { "business " } else { "" }
+                    ),
+                )
+                .with_help(did_you_mean(
+                    name,
+                    units.iter().copied(),
+                    "service levels count hours, days or weeks, or business days or hours, e.g. `5 business days`",
+                )),
+            );
+            None
+        }
+    };
+    let amount = positive_amount(file, &d.amount, &mut problems);
+    match (amount, unit) {
+        (Some(amount), Some(unit)) if problems.is_empty() => Ok(WorkDuration { amount, unit }),
+        _ => Err(problems),
+    }
+}
+
+/// A duration's amount: positive and below 2^32.
+fn positive_amount(
+    file: &Arc<SourceFile>,
+    amount: &IntLit,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<u32> {
+    let before = problems.len();
     let amount_value = match int(file, amount) {
         Ok(n) if n > 0 => u32::try_from(n).ok(),
         Ok(_) => {
@@ -175,7 +246,7 @@ pub fn duration(
             None
         }
     };
-    if amount_value.is_none() && problems.is_empty() {
+    if amount_value.is_none() && problems.len() == before {
         problems.push(
             Diagnostic::new(
                 Code::NumberOutOfRange,
@@ -187,10 +258,7 @@ pub fn duration(
             .with_help("write a duration of at most 4294967295 units"),
         );
     }
-    match (amount_value, unit) {
-        (Some(amount), Some(unit)) if problems.is_empty() => Ok(Duration { amount, unit }),
-        _ => Err(problems),
-    }
+    amount_value
 }
 
 /// Converts a principal written as a value (a default of a principal field).

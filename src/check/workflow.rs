@@ -150,17 +150,16 @@ impl Checker<'_> {
                         self.report(duplicate_setting(file, "reset every", *span, first));
                         continue;
                     }
-                    let duration =
-                        match values::duration(file, &d.amount, &d.unit.name, d.unit.span) {
-                            Ok(d) => Some(d),
-                            Err(problems) => {
-                                for p in problems {
-                                    self.report(p);
-                                }
-                                valid = false;
-                                None
+                    let duration = match values::duration(file, d) {
+                        Ok(d) => Some(d),
+                        Err(problems) => {
+                            for p in problems {
+                                self.report(p);
                             }
-                        };
+                            valid = false;
+                            None
+                        }
+                    };
                     reset = Some((duration, *span));
                 }
                 ast::SignOffItem::Feedback(g) => {
@@ -273,9 +272,11 @@ impl Checker<'_> {
         let mut min: Option<(u32, Span)> = None;
         let mut help: Option<(String, Span)> = None;
         let mut required: Option<Span> = None;
+        let mut service = Vec::new();
         let mut valid = true;
         for item in &g.items {
             match item {
+                ast::FeedbackItem::Service(s) => service.push(s),
                 ast::FeedbackItem::Reviewers(list, span) => {
                     if let Some((_, first)) = reviewers {
                         self.report(duplicate_setting(file, "reviewers", *span, first));
@@ -340,6 +341,8 @@ impl Checker<'_> {
             );
             return None;
         };
+        let service = self.service_level(file, &service, scope);
+        let service = service?;
         valid.then(|| FeedbackGroup {
             id: FeedbackGroupId(g.id.name.clone()),
             label: match &g.label {
@@ -351,6 +354,7 @@ impl Checker<'_> {
             min: min.map_or(1, |(m, _)| m),
             required: required.is_some(),
             help: help.map(|(h, _)| h),
+            service,
         })
     }
 
@@ -363,8 +367,10 @@ impl Checker<'_> {
         let mut reviewers: Option<(Vec<Principal>, Span)> = None;
         let mut not_requester: Option<Span> = None;
         let mut no_major: Option<Span> = None;
+        let mut service = Vec::new();
         for item in &f.items {
             match item {
+                ast::FinalItem::Service(s) => service.push(s),
                 ast::FinalItem::Reviewers(list, span) => {
                     if let Some((_, first)) = reviewers {
                         self.report(duplicate_setting(file, "reviewers", *span, first));
@@ -393,11 +399,13 @@ impl Checker<'_> {
             );
             return None;
         };
+        let service = self.service_level(file, &service, scope)?;
         Some(FinalApproval {
             doc: f.docs.join("\n").trim().to_string(),
             reviewers,
             not_requester: not_requester.is_some(),
             no_major: no_major.is_some(),
+            service,
         })
     }
 }

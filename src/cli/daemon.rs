@@ -25,10 +25,36 @@ pub fn tick(cli: &Global, now: Option<&String>) -> Outcome {
         None => None,
     };
     if cli.json {
-        print_json(&serde_json::json!({"resets": report.resets, "mail": delivery}));
+        print_json(
+            &serde_json::json!({"resets": report.resets, "reminders": report.reminders, "escalations": report.escalations, "mail": delivery}),
+        );
     } else {
         for (item, step) in &report.resets {
             println!("reset the sign-off of step `{step}` on item {item}");
+        }
+        let whose = |group: &str| {
+            if group == "final" {
+                "the final approval".to_string()
+            } else {
+                format!("group `{group}`")
+            }
+        };
+        for e in &report.escalations {
+            println!(
+                "escalated {} of the sign-off of step `{}` on item {}",
+                whose(&e.group),
+                e.step,
+                e.item
+            );
+        }
+        for r in &report.reminders {
+            println!(
+                "sent reminder {} for {} of the sign-off of step `{}` on item {}",
+                r.number,
+                whose(&r.group),
+                r.step,
+                r.item
+            );
         }
         println!(
             "{} reset{} applied",

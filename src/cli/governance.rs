@@ -87,22 +87,22 @@ pub fn reviews(cli: &Global, user: Option<&String>) -> Outcome {
                 println!("nothing waits for {}", target.name);
             } else {
                 for r in list {
+                    let due = match r.due_at {
+                        Some(t) => format!(
+                            ", due {}{}",
+                            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                            if r.breached { " (BREACHED)" } else { "" }
+                        ),
+                        None => String::new(),
+                    };
+                    let what = if r.role == "final" {
+                        "final approval".to_string()
+                    } else {
+                        format!("feedback for {}", r.group)
+                    };
                     println!(
-                        "item {} `{}` ({}), step {}: {} {}",
-                        r.item,
-                        r.name,
-                        r.blueprint,
-                        r.step,
-                        if r.role == "final" {
-                            "final approval"
-                        } else {
-                            "feedback for"
-                        },
-                        if r.role == "final" {
-                            String::new()
-                        } else {
-                            r.group.clone()
-                        }
+                        "item {} `{}` ({}), step {}: {what}{due}",
+                        r.item, r.name, r.blueprint, r.step
                     );
                 }
             }

@@ -152,6 +152,10 @@ pub enum Command {
 pub fn run(parsed: Cli) -> ExitCode {
     let cli = &parsed.global;
     let json = cli.json;
+    if let Err(e) = fixed_time(&parsed.command) {
+        print_error(&e, json);
+        return ExitCode::from(e.exit);
+    }
     let outcome = match &parsed.command {
         Command::Validate(args) => blueprint_files::validate(args, json),
         Command::Fmt(args) => blueprint_files::fmt(args, json),
@@ -190,6 +194,31 @@ pub fn run(parsed: Cli) -> ExitCode {
             ExitCode::from(e.exit)
         }
     }
+}
+
+/// `GOVRT_NOW=TIME`: the time a command acts and reads at (RFC 3339), to
+/// replay a scenario at chosen times (the book's "Service levels"). The
+/// daemon runs on the real clock and refuses it.
+fn fixed_time(command: &Command) -> Result<(), CliError> {
+    let Ok(text) = std::env::var("GOVRT_NOW") else {
+        return Ok(());
+    };
+    if matches!(command, Command::Serve(_)) {
+        return Err(CliError {
+            code: "usage",
+            message: "GOVRT_NOW is set, but the daemon runs on the real clock".into(),
+            help: Some("unset GOVRT_NOW before `govrt serve`".into()),
+            exit: global::exit::USAGE,
+        });
+    }
+    let at = chrono::DateTime::parse_from_rfc3339(text.trim()).map_err(|_| CliError {
+        code: "usage",
+        message: format!("GOVRT_NOW `{text}` is not an RFC 3339 time"),
+        help: Some("write e.g. GOVRT_NOW=2027-01-04T09:00:00+01:00, or unset it".into()),
+        exit: global::exit::USAGE,
+    })?;
+    crate::engine::fix_now(at.with_timezone(&chrono::Utc));
+    Ok(())
 }
 
 /// Prints an error: `{"error": {code, message, help}}` on stdout with `--json`, else on stderr.

@@ -158,6 +158,48 @@ pub(super) fn summarize(happened: &engine::Happened) -> String {
     parts.join("; ")
 }
 
+/// A service level in one line: `SLA 5 business days: running, 2 business
+/// days 3 h elapsed, 2 business days 6 h left, due 2027-01-07T14:00:00Z`.
+fn service_line(v: &engine::sla::ServiceView) -> String {
+    let stamp =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let state = match v.clock {
+        engine::sla::ClockState::NotStarted => "not started",
+        engine::sla::ClockState::Running => "running",
+        engine::sla::ClockState::Paused => "paused",
+        engine::sla::ClockState::Stopped => "stopped",
+    };
+    let mut parts = vec![state.to_string()];
+    if v.clock != engine::sla::ClockState::NotStarted {
+        parts.push(format!("{} elapsed", v.elapsed));
+    }
+    if let (Some(left), false) = (&v.remaining, v.breached) {
+        parts.push(format!("{left} left"));
+    }
+    if let Some(due) = v.due_at {
+        parts.push(format!("due {}", stamp(due)));
+    }
+    if v.breached {
+        parts.push("BREACHED".into());
+    } else if v.at_risk {
+        parts.push("at risk".into());
+    }
+    if v.reminders_sent > 0 {
+        parts.push(format!(
+            "{} reminder{} sent",
+            v.reminders_sent,
+            if v.reminders_sent == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(at) = v.escalated_at {
+        parts.push(format!("escalated {}", stamp(at)));
+    }
+    match &v.sla {
+        Some(sla) => format!("SLA {sla}: {}", parts.join(", ")),
+        None => format!("clock: {}", parts.join(", ")),
+    }
+}
+
 pub(super) fn print_signoff(v: &engine::SignOffView) {
     println!(
         "sign-off `{}` of step `{}`: {}",
@@ -179,6 +221,9 @@ pub(super) fn print_signoff(v: &engine::SignOffView) {
             if g.complete { ", complete" } else { "" },
             if g.required { ", required" } else { "" }
         );
+        if let Some(service) = &g.service {
+            println!("    {}", service_line(service));
+        }
         for r in &g.reviews {
             println!(
                 "    {} {}{}",
@@ -198,6 +243,9 @@ pub(super) fn print_signoff(v: &engine::SignOffView) {
                 o.changed.join(", ")
             );
         }
+    }
+    if let Some(service) = &v.final_service {
+        println!("  final approval: {}", service_line(service));
     }
     for o in &v.outdated_decisions {
         println!(

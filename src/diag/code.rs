@@ -77,6 +77,8 @@ codes! {
     DuplicatePermission = "E0116", "duplicate_permission", "a blueprint sets the same permission twice";
     DuplicateControl = "E0117", "duplicate_control", "two controls of one set have the same id";
     UnknownControl = "E0118", "unknown_control", "`controls` names a control the set does not declare";
+    DuplicateCalendar = "E0119", "duplicate_calendar", "two calendars of one set have the same id";
+    UnknownCalendar = "E0120", "unknown_calendar", "`sla … in CALENDAR` names a calendar the set does not declare";
     DuplicateSetting = "E0201", "duplicate_setting", "a setting that may appear once appears twice";
     MissingFinal = "E0202", "missing_final", "a sign-off has no `final` approval";
     MultipleFinals = "E0203", "multiple_finals", "a sign-off has more than one `final` approval";
@@ -93,7 +95,7 @@ codes! {
     ZeroDuration = "E0305", "zero_duration", "a duration is zero or negative";
     NonNumericAxis = "E0306", "non_numeric_axis", "a matrix axis is neither a numeric nor an enum field";
     UnknownPolicy = "E0307", "unknown_policy", "an infrastructure policy is not `prevent`, `warn` or `always`";
-    UnknownDurationUnit = "E0308", "unknown_duration_unit", "a duration unit is not day(s), week(s), month(s) or year(s)";
+    UnknownDurationUnit = "E0308", "unknown_duration_unit", "a duration unit is not one the place allows: day(s), week(s), month(s) or year(s) for resets; hour(s), day(s), week(s) or business day(s) or hour(s) for service levels";
     InvalidDate = "E0309", "invalid_date", "a date or date-time literal is not a real calendar date";
     InvalidVersion = "E0310", "invalid_version", "a blueprint version is not a positive integer";
     UnknownGate = "E0311", "unknown_gate", "`gates` is followed by something other than `deployment` or `nothing`";
@@ -101,6 +103,8 @@ codes! {
     NotPrincipalField = "E0313", "not_principal_field", "a principal names a field that does not hold users, groups or principals";
     EmptyName = "E0314", "empty_name", "a user, group or API key name is empty";
     NumberOutOfRange = "E0315", "number_out_of_range", "a number does not fit in a 64-bit integer";
+    UnknownTimezone = "E0316", "unknown_timezone", "a calendar's `timezone` is not an IANA time zone name";
+    InvalidCalendar = "E0317", "invalid_calendar", "a calendar names an unknown weekday, no working day, or working hours that are not a time range of one day";
     MissingScript = "E0401", "missing_script", "a `script` file does not exist or cannot be read";
     ScriptSyntax = "E0402", "script_syntax", "a `script` file does not compile as rhai";
     ScriptOutsideFolder = "E0403", "script_outside_folder", "a `script` path leaves the blueprint file's folder (absolute, `..`, or a link out)";

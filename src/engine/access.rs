@@ -483,6 +483,33 @@ impl Resolver<'_> {
         if yes && !t.all() {
             return Ok(true);
         }
+        // An escalation with `grant` adds its principals once it happened.
+        let escalated = asked
+            .state
+            .clocks
+            .get(group)
+            .and_then(|c| c.escalated_at)
+            .zip(
+                self.blueprint(0)
+                    .and_then(|b| b.step(asked.step))
+                    .and_then(|s| s.signoff.as_ref())
+                    .and_then(|spec| super::sla::level_of(spec, group))
+                    .map(|l| l.granted())
+                    .filter(|g| !g.is_empty()),
+            );
+        if let Some((at, granted)) = escalated {
+            t.enter(|| {
+                format!(
+                    "the escalation of `{group}` (`escalate … grant`) on {}",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                )
+            });
+            yes |= self.matches_any_traced(granted, 0, 0, t);
+            t.leave();
+            if yes && !t.all() {
+                return Ok(true);
+            }
+        }
         let blueprint_id = self.chain[0].blueprint.as_str();
         if !asked.ask_hook || !self.set.hooks.has(blueprint_id, "reviewers") {
             return Ok(yes);

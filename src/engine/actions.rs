@@ -151,6 +151,10 @@ pub enum ItemAction {
     Delete,
     /// An action on one of its sign-offs.
     SignOff(Verb),
+    /// The scheduler reminded the reviewers of a sign-off (`remind every`).
+    Remind,
+    /// The scheduler escalated a review of a sign-off (`escalate after`).
+    Escalate,
 }
 
 impl ItemAction {
@@ -162,6 +166,8 @@ impl ItemAction {
             ItemAction::Set => "item.set",
             ItemAction::Move => "item.move",
             ItemAction::Delete => "item.delete",
+            ItemAction::Remind => "signoff.remind",
+            ItemAction::Escalate => "signoff.escalate",
             ItemAction::SignOff(verb) => match verb {
                 Verb::RequestReview => "signoff.request_review",
                 Verb::GiveFeedback => "signoff.give_feedback",

@@ -147,7 +147,13 @@ pub(super) fn rebind(
                 Event::ApprovalsKept { changed },
             )
         } else {
-            match signoff::outdate(state, &content, &changed, now) {
+            match signoff::outdate(
+                state,
+                &super::status::rules_of(spec),
+                &content,
+                &changed,
+                now,
+            ) {
                 Some(done) => done,
                 None => continue,
             }

@@ -27,7 +27,17 @@ pub(super) const DEFAULT_MAIL_FROM: &str = "govrt@localhost";
 
 /// The time given, or now.
 pub(super) fn now_or(now: Option<DateTime<Utc>>) -> DateTime<Utc> {
-    now.unwrap_or_else(Utc::now)
+    now.unwrap_or_else(|| FIXED_NOW.get().copied().unwrap_or_else(Utc::now))
+}
+
+/// The time a process's actions are taken at, when it was fixed.
+static FIXED_NOW: std::sync::OnceLock<DateTime<Utc>> = std::sync::OnceLock::new();
+
+/// Fixes the time the engine acts and reads at for the rest of the process
+/// (the CLI's `GOVRT_NOW`: to replay a scenario at chosen times). The first
+/// call wins; the daemon never calls it.
+pub fn fix_now(at: DateTime<Utc>) {
+    let _ = FIXED_NOW.set(at);
 }
 
 /// Random secrets for API keys and tokens, hex-encoded.

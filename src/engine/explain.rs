@@ -4,7 +4,7 @@
 //! (traced, so every grant comes with its path), the state machine's `apply`
 //! and the workflow's move decision (whose verdicts are the answer).
 
-use chrono::Utc;
+use super::core::now_or;
 use serde::Serialize;
 
 use super::access::{Eligibility, Identity, Note, Paths, Permission, Resolver};
@@ -255,7 +255,7 @@ fn explain_one(
     let item = &resolver.chain[0];
     let blueprint = resolver.own_blueprint()?;
     let (step, spec) = signoff_of(blueprint, item, request.step)?;
-    let now = Utc::now();
+    let now = now_or(None);
     let args = ActionArgs {
         group: request.group.map(str::to_string),
         verdict: Some(Verdict::Approved),

@@ -473,6 +473,9 @@ impl Engine {
         if subscribes && who.name != "scheduler" && !who.api_key {
             item.subscribers.entry(who.name.clone()).or_insert(true);
         }
+        if let Some(b) = set.blueprint(&item.blueprint) {
+            super::sla::schedule(b, &mut item.signoffs);
+        }
         let Some(seq) = tx.update_item(&item, &chain[0], &event)? else {
             return refuse(Refusal::StaleRevision {
                 item: id,
@@ -580,6 +583,7 @@ impl Engine {
                 at: cause.now,
                 details: &details,
             };
+            super::sla::schedule(blueprint, &mut item.signoffs);
             let Some(seq) = tx.update_item(&item, &old, &event)? else {
                 return refuse(Refusal::StaleRevision {
                     item: old.id,

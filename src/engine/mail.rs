@@ -23,6 +23,10 @@ pub(super) enum Audience {
     Reviewers,
     /// The final approvers of the step's sign-off.
     Approvers,
+    /// Who may review for a group (`final`: decide) and has not.
+    Pending(String),
+    /// The escalation principals of a group (`final`: of the final approval).
+    Escalation(String),
 }
 
 /// The sign-off events of one action, as the state machine made them: what
@@ -65,8 +69,29 @@ pub(super) fn mails_for(
             .find(|g| g.id.as_str() == group)
             .map_or(group.to_string(), |g| g.label.clone())
     };
+    let waiting_for = |group: &str| {
+        if group == "final" {
+            "the final approval".to_string()
+        } else {
+            format!("the {} review", label_of(group))
+        }
+    };
     let mut out = Vec::new();
     for e in &signoff.events {
+        let note = match e {
+            Event::Reminded { group, .. } | Event::Escalated { group, .. } => {
+                super::sla::level_of(spec, group).map(|level| {
+                    let clock = state.clocks.get(group.as_str());
+                    service_note(&super::sla::view(
+                        level,
+                        clock,
+                        state.status,
+                        item.updated_at,
+                    ))
+                })
+            }
+            _ => signoff.note.clone(),
+        };
         let (what, audience) = match e {
             Event::FeedbackGiven {
                 group,
@@ -130,6 +155,25 @@ pub(super) fn mails_for(
                 format!("made {}", e.outdated_words().unwrap_or_default()),
                 Audience::Subscribers,
             ),
+            Event::Reminded { group, number } => (
+                format!(
+                    "reminds you that {} is waiting for you (reminder {number})",
+                    waiting_for(group)
+                ),
+                Audience::Pending(group.clone()),
+            ),
+            Event::Escalated { group, grant, .. } => (
+                format!(
+                    "escalated {} to you{}",
+                    waiting_for(group),
+                    if *grant {
+                        ": you may now act on it"
+                    } else {
+                        ""
+                    }
+                ),
+                Audience::Escalation(group.clone()),
+            ),
             Event::ReviewRequested if notify => {
                 ("requested your review".to_string(), Audience::Reviewers)
             }
@@ -167,7 +211,10 @@ pub(super) fn mails_for(
                         .collect(),
                 )?
             }
-            Audience::Reviewers | Audience::Approvers => {
+            Audience::Reviewers
+            | Audience::Approvers
+            | Audience::Pending(_)
+            | Audience::Escalation(_) => {
                 let mut eligible = Vec::new();
                 for user in tx.users()? {
                     let identity = Identity {
@@ -182,10 +229,36 @@ pub(super) fn mails_for(
                         chain,
                         who: &identity,
                     };
-                    let actor = resolver.actor(&step, &state, Needed::Every)?;
-                    let yes = match audience {
-                        Audience::Reviewers => !actor.feedback_groups.is_empty(),
-                        _ => actor.is_final_approver,
+                    let yes = match &audience {
+                        Audience::Escalation(group) => super::sla::level_of(spec, group)
+                            .and_then(|l| l.escalate.as_ref())
+                            .is_some_and(|e| {
+                                resolver.matches_any_traced(
+                                    &e.to,
+                                    0,
+                                    0,
+                                    &mut super::access::NoTrace,
+                                )
+                            }),
+                        Audience::Pending(group) if group == "final" => {
+                            resolver
+                                .actor(&step, &state, Needed::Final)?
+                                .is_final_approver
+                        }
+                        Audience::Pending(group) => {
+                            let actor = resolver.actor(&step, &state, Needed::Group(group))?;
+                            actor.feedback_groups.contains(group)
+                                && !state.reviews_of(group).any(|r| r.reviewer == user.name)
+                        }
+                        Audience::Reviewers => !resolver
+                            .actor(&step, &state, Needed::Every)?
+                            .feedback_groups
+                            .is_empty(),
+                        _ => {
+                            resolver
+                                .actor(&step, &state, Needed::Every)?
+                                .is_final_approver
+                        }
                     };
                     if yes {
                         eligible.push((user.name, user.email));
@@ -203,7 +276,7 @@ pub(super) fn mails_for(
             state: state.status.as_str().to_string(),
             actor: who.name.clone(),
             what,
-            note: signoff.note.clone(),
+            note,
         };
         let mut secret = None;
         for (user, address) in recipients {
@@ -224,6 +297,22 @@ pub(super) fn mails_for(
         }
     }
     Ok(out)
+}
+
+/// What a reminder or an escalation says of the clock: `Due … (SLA 5
+/// business days); 3 business days 2 h elapsed.`
+fn service_note(v: &super::sla::ServiceView) -> String {
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut parts = Vec::new();
+    if let Some(sla) = &v.sla {
+        parts.push(match v.due_at {
+            Some(due) if v.breached => format!("Overdue since {} (SLA {sla}).", stamp(due)),
+            Some(due) => format!("Due {} (SLA {sla}).", stamp(due)),
+            None => format!("SLA {sla}."),
+        });
+    }
+    parts.push(format!("{} elapsed.", v.elapsed));
+    parts.join(" ")
 }
 
 /// Delivery attempts before a message is given up on.
@@ -278,7 +367,7 @@ impl Engine {
         };
         for message in due {
             let tx = self.store.write()?;
-            let claimed = tx.claim_message(message.id, stamp)?;
+            let claimed = tx.claim_message(message.id, stamp, stamp - CLAIM_TIMEOUT_SECS)?;
             tx.commit()?;
             if !claimed {
                 continue;

@@ -12,6 +12,7 @@ mod access;
 pub mod actions;
 mod audit;
 mod bound;
+pub mod calendar;
 mod change_hooks;
 mod controls;
 mod core;
@@ -26,11 +27,13 @@ mod mail;
 mod moves;
 mod queries;
 mod script_view;
+mod service_tick;
 mod set_cache;
 mod sets;
 mod settings;
 pub mod signoff;
 mod signoffs;
+pub mod sla;
 mod status;
 mod subscriptions;
 pub mod values;
@@ -42,7 +45,7 @@ pub use controls::{
     AuditState, ControlCoverage, ControlEvidence, ControlsReport, EvidenceState, InventoryEntry,
     ItemEvidence, Source,
 };
-pub use core::{Engine, new_secret};
+pub use core::{Engine, fix_now, new_secret};
 pub use error::{EngineError, HelpWords, Refusal, Result};
 pub use explain::{
     Allowed as MayAct, ExplainRequest, Explained, Explanation, Grant, StateCheck, WhoCan,
@@ -52,8 +55,9 @@ pub use hook_test::HookSubject;
 pub use identities::expiry;
 pub use items::{EditOptions, FieldChange};
 pub use mail::{CLAIM_TIMEOUT_SECS, DeliveryReport, MAX_ATTEMPTS};
+pub use service_tick::ServiceCounts;
 pub use set_cache::LoadedSet;
 pub use sets::LoadReport;
 pub use settings::PublicSettings;
-pub use signoffs::{SignOffRequest, TickReport};
+pub use signoffs::{Sent, SignOffRequest, TickReport};
 pub use views::*;

@@ -17,7 +17,12 @@ impl Engine {
     /// The governance status of an item.
     pub fn status(&mut self, who: &Identity, id: i64) -> Result<StatusView> {
         self.with_readable(who, id, |resolver, _, blueprint| {
-            Ok(status_of(resolver.set, blueprint, resolver.chain))
+            Ok(status_of(
+                resolver.set,
+                blueprint,
+                resolver.chain,
+                now_or(None),
+            ))
         })
     }
 }
@@ -26,8 +31,9 @@ impl Engine {
     /// The governance status of every item of `blueprint` (all blueprints
     /// when `None`) that `who` may read: the web UI's lists.
     pub fn statuses(&mut self, who: &Identity, blueprint: Option<&str>) -> Result<Vec<StatusView>> {
+        let now = now_or(None);
         self.each_readable(who, blueprint, None, |set, b, chain| {
-            status_of(set, b, chain)
+            status_of(set, b, chain, now)
         })
     }
 }
@@ -93,6 +99,7 @@ impl Engine {
     /// Sign-offs waiting for `user`'s feedback or decision.
     pub fn reviews(&mut self, who: &Identity) -> Result<Vec<PendingReview>> {
         let tx = self.store.read()?;
+        let now = now_or(None);
         let mut out = Vec::new();
         for row in tx.items(None, None)? {
             let Some(step) = row.step.clone() else {
@@ -118,14 +125,26 @@ impl Engine {
                 },
             };
             let actor = resolver.actor(&step, state, Needed::Every)?;
-            let entry = |role: &str, group: &str| PendingReview {
-                item: row.id.to_string(),
-                name: row.name.clone(),
-                blueprint: row.blueprint.clone(),
-                step: step.clone(),
-                status: state.status,
-                role: role.into(),
-                group: group.into(),
+            let spec = resolver
+                .blueprint(0)
+                .and_then(|b| b.step(&step))
+                .and_then(|s| s.signoff.as_ref());
+            let entry = |role: &str, group: &str| {
+                let service = spec
+                    .and_then(|spec| super::sla::level_of(spec, group))
+                    .filter(|l| l.sla.is_some())
+                    .map(|l| super::sla::view(l, state.clocks.get(group), state.status, now));
+                PendingReview {
+                    item: row.id.to_string(),
+                    name: row.name.clone(),
+                    blueprint: row.blueprint.clone(),
+                    step: step.clone(),
+                    status: state.status,
+                    role: role.into(),
+                    group: group.into(),
+                    due_at: service.as_ref().and_then(|v| v.due_at),
+                    breached: service.is_some_and(|v| v.breached),
+                }
             };
             if state.status == Status::WaitingForFeedback {
                 for g in &actor.feedback_groups {
@@ -149,6 +168,14 @@ impl Engine {
                 }
             }
         }
+        // Most urgent first: by due time, those without an SLA last.
+        out.sort_by_key(|r| {
+            (
+                r.due_at.is_none(),
+                r.due_at,
+                r.item.parse::<i64>().unwrap_or(0),
+            )
+        });
         Ok(out)
     }
 

@@ -141,6 +141,22 @@ pub enum Event {
         /// The bound fields that changed.
         changed: Vec<String>,
     },
+    /// The scheduler reminded who has not reviewed (`remind every`).
+    Reminded {
+        /// The group, or `final`.
+        group: String,
+        /// The reminder's number this round.
+        number: u32,
+    },
+    /// The review was escalated (`escalate after … to …`).
+    Escalated {
+        /// The group, or `final`.
+        group: String,
+        /// The escalation principals, as written.
+        to: Vec<String>,
+        /// They became eligible (`grant`).
+        grant: bool,
+    },
 }
 
 impl Event {
@@ -193,6 +209,8 @@ impl Event {
             Event::ResetScheduled { .. } => "reset_scheduled",
             Event::Outdated { .. } => "outdated",
             Event::ApprovalsKept { .. } => "approvals_kept",
+            Event::Reminded { .. } => "reminded",
+            Event::Escalated { .. } => "escalated",
         }
     }
 }
@@ -217,6 +235,9 @@ pub struct Actor<'a> {
 pub struct Rules<'a> {
     /// The ids of the feedback groups.
     pub groups: Vec<&'a str>,
+    /// Each group's `min` (a group not listed needs 1 review): when its
+    /// service-level clock stops.
+    pub mins: Vec<(&'a str, u32)>,
     /// Whoever requested the review may not give the final approval.
     pub not_requester: bool,
     /// An approved sign-off is reset this long after approval.
@@ -593,6 +614,7 @@ pub fn apply(
             vec![Event::Reset { automatic: true }]
         }
     };
+    clocks::settle(&mut next, rules, now);
     Ok((next, events))
 }
 
@@ -605,6 +627,7 @@ pub fn apply(
 /// abandoned: an abandon keeps what it froze).
 pub fn outdate(
     state: &SignOffState,
+    rules: &Rules<'_>,
     content: &str,
     changed: &[String],
     now: DateTime<Utc>,
@@ -649,6 +672,7 @@ pub fn outdate(
         Status::NotStarted
     };
     next.next_reset_at = None;
+    clocks::settle(&mut next, rules, now);
     Some((next, event))
 }
 
@@ -714,7 +738,10 @@ fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
     state.abandoned_from = None;
     state.next_reset_at = None;
     state.scheduled_reset_at = None;
+    state.clocks.clear();
+    state.wake_at = None;
 }
 
+pub mod clocks;
 #[cfg(test)]
 mod tests;

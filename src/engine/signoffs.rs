@@ -37,10 +37,27 @@ pub struct SignOffRequest<'a> {
 }
 
 /// What `tick` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct TickReport {
     /// Sign-offs reset: (item, step).
     pub resets: Vec<(String, String)>,
+    /// Reminders sent.
+    pub reminders: Vec<Sent>,
+    /// Escalations made.
+    pub escalations: Vec<Sent>,
+}
+
+/// A reminder or an escalation a tick sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sent {
+    /// The item.
+    pub item: String,
+    /// The step of the sign-off.
+    pub step: String,
+    /// The feedback group, or `final`.
+    pub group: String,
+    /// The reminder's number this round (1 for an escalation).
+    pub number: u32,
 }
 
 impl Engine {
@@ -151,31 +168,36 @@ impl Engine {
                 _ => reason.clone(),
             };
             item.signoffs.insert(step_id.clone(), next);
-            let view = signoff_view(blueprint, item, &step_id).ok_or_else(|| Refusal::NotFound { what: "sign-off".into() })?;
+            let view = signoff_view(blueprint, item, &step_id, now).ok_or_else(|| Refusal::NotFound { what: "sign-off".into() })?;
             Ok(Change { details, signoff: Some(SignOffEvents { step: step_id, events, notify, note }), out: view })
         })
     }
 
-    /// Applies every reset due at `now`.
+    /// Applies every reset due at `now`, then sends the escalations and
+    /// reminders that fell due.
     pub fn tick(&mut self, now: Option<DateTime<Utc>>) -> Result<TickReport> {
         let now = now_or(now);
         let due = self.store.read()?.items_due(now)?;
         let scheduler = Identity::scheduler();
-        let mut resets = Vec::new();
+        let mut report = TickReport::default();
         for id in due {
-            let steps: Vec<String> = {
+            let (resets, service): (Vec<String>, Vec<String>) = {
                 let tx = self.store.read()?;
                 match tx.item(id)? {
-                    Some(item) => item
-                        .signoffs
-                        .iter()
-                        .filter(|(_, s)| s.due_at().is_some_and(|d| d <= now))
-                        .map(|(k, _)| k.clone())
-                        .collect(),
+                    Some(item) => {
+                        let when = |f: fn(&signoff::SignOffState) -> Option<DateTime<Utc>>| {
+                            item.signoffs
+                                .iter()
+                                .filter(|(_, s)| f(s).is_some_and(|d| d <= now))
+                                .map(|(k, _)| k.clone())
+                                .collect()
+                        };
+                        (when(|s| s.due_at()), when(|s| s.wake_at))
+                    }
                     None => continue,
                 }
             };
-            for step in steps {
+            for step in resets {
                 match self.signoff(
                     &scheduler,
                     id,
@@ -183,14 +205,33 @@ impl Engine {
                     Action::AutomaticReset,
                     Some(now),
                 ) {
-                    Ok(_) => resets.push((id.to_string(), step)),
+                    Ok(_) => report.resets.push((id.to_string(), step)),
                     // Another process reset it first: nothing left to do.
                     Err(EngineError::Refused(Refusal::InvalidTransition { .. })) => {}
                     Err(e) => return Err(e),
                 }
             }
+            for step in service {
+                for event in self.service_tick(id, &step, now)? {
+                    match event {
+                        signoff::Event::Reminded { group, number } => report.reminders.push(Sent {
+                            item: id.to_string(),
+                            step: step.clone(),
+                            group,
+                            number,
+                        }),
+                        signoff::Event::Escalated { group, .. } => report.escalations.push(Sent {
+                            item: id.to_string(),
+                            step: step.clone(),
+                            group,
+                            number: 1,
+                        }),
+                        _ => {}
+                    }
+                }
+            }
         }
-        Ok(TickReport { resets })
+        Ok(report)
     }
 }
 
@@ -201,7 +242,7 @@ impl Engine {
     pub fn permitted(&mut self, who: &Identity, id: i64) -> Result<Permitted> {
         self.with_readable(who, id, |resolver, item, blueprint| {
             let mut signoffs = BTreeMap::new();
-            let now = Utc::now();
+            let now = now_or(None);
             for step in blueprint.workflow.iter().flat_map(|w| &w.steps) {
                 let Some(spec) = &step.signoff else { continue };
                 let state = item

@@ -2,8 +2,11 @@
 //! steps, sign-offs with their feedback, approval and the deploy decision on
 //! each infrastructure, computed from the item and its blueprint.
 
+use chrono::{DateTime, Utc};
+
 use super::bound;
 use super::signoff::{self, Status};
+use super::sla;
 use super::views::*;
 use super::workflow::{self};
 use crate::model::{Blueprint, BlueprintSet, Policy};
@@ -13,6 +16,11 @@ use crate::store::ItemRow;
 pub(super) fn rules_of(spec: &crate::model::SignOff) -> signoff::Rules<'_> {
     signoff::Rules {
         groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
+        mins: spec
+            .feedback
+            .iter()
+            .map(|g| (g.id.as_str(), g.min))
+            .collect(),
         not_requester: spec.final_approval.not_requester,
         reset_every: spec.reset_every,
         required: spec
@@ -30,6 +38,7 @@ pub(super) fn signoff_view(
     blueprint: &Blueprint,
     item: &ItemRow,
     step: &str,
+    now: DateTime<Utc>,
 ) -> Option<SignOffView> {
     let s = blueprint.step(step)?;
     let spec = s.signoff.as_ref()?;
@@ -52,6 +61,14 @@ pub(super) fn signoff_view(
                     .filter(|o| o.entry.group == g.id.as_str())
                     .cloned()
                     .collect(),
+                service: (!g.service.is_empty()).then(|| {
+                    sla::view(
+                        &g.service,
+                        state.clocks.get(g.id.as_str()),
+                        state.status,
+                        now,
+                    )
+                }),
             }
         })
         .collect();
@@ -85,6 +102,14 @@ pub(super) fn signoff_view(
         no_major: spec.final_approval.no_major,
         binds: spec.binds.iter().map(ToString::to_string).collect(),
         outdated_decisions: state.outdated_decisions.clone(),
+        final_service: (!spec.final_approval.service.is_empty()).then(|| {
+            sla::view(
+                &spec.final_approval.service,
+                state.clocks.get("final"),
+                state.status,
+                now,
+            )
+        }),
     })
 }
 
@@ -187,6 +212,7 @@ pub(super) fn status_of(
     set: &BlueprintSet,
     blueprint: &Blueprint,
     chain: &[ItemRow],
+    now: DateTime<Utc>,
 ) -> StatusView {
     let item = &chain[0];
     let steps: Vec<StepView> = match &blueprint.workflow {
@@ -213,7 +239,7 @@ pub(super) fn status_of(
         .workflow
         .iter()
         .flat_map(|w| &w.steps)
-        .filter_map(|s| signoff_view(blueprint, item, s.id.as_str()))
+        .filter_map(|s| signoff_view(blueprint, item, s.id.as_str(), now))
         .collect();
     StatusView {
         item: view(item, blueprint),

@@ -143,6 +143,9 @@ pub struct SignOffView {
     /// Decisions of this round outdated by a change of the bound content.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub outdated_decisions: Vec<signoff::Outdated<signoff::Decision>>,
+    /// The final approval's service level (`sla`, `remind every`, `escalate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_service: Option<super::sla::ServiceView>,
 }
 
 /// A feedback group in a status.
@@ -168,6 +171,9 @@ pub struct GroupView {
         serialize_with = "outdated_reviews"
     )]
     pub outdated: Vec<signoff::Outdated<signoff::Review>>,
+    /// The group's service level (`sla`, `remind every`, `escalate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<super::sla::ServiceView>,
 }
 
 /// A review as a status writes it: the review, and whether it counts.
@@ -275,6 +281,12 @@ pub struct PendingReview {
     pub role: String,
     /// The feedback group (or `final`).
     pub group: String,
+    /// When its SLA is due, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
+    /// Its SLA is breached.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub breached: bool,
 }
 
 /// A point of a matrix view.

@@ -7,7 +7,10 @@
 //! record of one sign-off of one item, which the store keeps and the engine's
 //! rules change.
 
+pub mod service;
 pub mod signoff;
+
+pub use service::{Calendar, Escalation, ServiceLevel, WorkDuration, WorkUnit, WorkingHours};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -69,6 +72,9 @@ pub struct BlueprintSet {
     /// The compliance controls, by id (`eu_ai_act.art14`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub controls: BTreeMap<String, Control>,
+    /// The business calendars, by id.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub calendars: BTreeMap<String, Calendar>,
 }
 
 /// A control of a compliance framework (`control eu_ai_act.art14 "Human
@@ -334,6 +340,21 @@ pub enum PrincipalRef {
     Role(String),
 }
 
+impl fmt::Display for Principal {
+    /// As the language writes it: `group "risk"`, `role approvers`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Principal::User { name } => write!(f, "user {name:?}"),
+            Principal::Group { name } => write!(f, "group {name:?}"),
+            Principal::ApiKey { name } => write!(f, "api_key {name:?}"),
+            Principal::Role { role } => write!(f, "role {role}"),
+            Principal::Everyone => f.write_str("everyone"),
+            Principal::Field { field } => write!(f, "field {field}"),
+            Principal::AncestorField { blueprint, field } => write!(f, "{blueprint}.field {field}"),
+        }
+    }
+}
+
 /// A principal in a blueprint: resolved to users per item at run time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -496,6 +517,9 @@ pub struct FeedbackGroup {
     pub required: bool,
     /// Help for reviewers.
     pub help: Option<String>,
+    /// Its SLA, reminders and escalation.
+    #[serde(skip_serializing_if = "ServiceLevel::is_empty")]
+    pub service: ServiceLevel,
 }
 
 /// The final approval of a sign-off.
@@ -511,6 +535,9 @@ pub struct FinalApproval {
     /// No approval while any current review is MAJOR_ISSUE.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub no_major: bool,
+    /// Its SLA, reminders and escalation.
+    #[serde(skip_serializing_if = "ServiceLevel::is_empty")]
+    pub service: ServiceLevel,
 }
 
 /// A calendar duration.

@@ -3,6 +3,8 @@
 //! archived rounds. The sign-off rules (the engine's `signoff` module) turn
 //! one record into the next; the store keeps it; nothing here decides.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -202,6 +204,49 @@ pub struct SignOffState {
     /// Decisions of this round outdated by a change of bound content.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outdated_decisions: Vec<Outdated<Decision>>,
+    /// The service-level clocks of this round, by feedback group (`final`
+    /// for the final approval): when each ran, what it sent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub clocks: BTreeMap<String, Clock>,
+    /// When the scheduler next has a reminder or an escalation to send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wake_at: Option<DateTime<Utc>>,
+}
+
+/// The clock of one feedback group (or of the final approval): it runs
+/// while the review is asked for and not given, pauses while the sign-off
+/// is abandoned, and starts afresh with a reset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Clock {
+    /// The spans it ran, oldest first; the last is open while it runs.
+    pub runs: Vec<Run>,
+    /// How many reminders were sent (reminder N falls due after N periods).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reminders: u32,
+    /// When it escalated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated_at: Option<DateTime<Utc>>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A span of time a clock ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    /// When it started.
+    pub from: DateTime<Utc>,
+    /// When it stopped; `None` while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl Clock {
+    /// Whether it is running.
+    pub fn running(&self) -> bool {
+        self.runs.last().is_some_and(|r| r.to.is_none())
+    }
 }
 
 impl SignOffState {
@@ -211,6 +256,15 @@ impl SignOffState {
             .next_reset_at
             .filter(|_| self.status == Status::Approved);
         match (periodic, self.scheduled_reset_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The earliest time the scheduler has work on it: a reset, a reminder
+    /// or an escalation.
+    pub fn wake_at(&self) -> Option<DateTime<Utc>> {
+        match (self.due_at(), self.wake_at) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }

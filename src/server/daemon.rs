@@ -30,11 +30,13 @@ pub(super) async fn background(state: Shared, every: Duration) {
         match result {
             Ok((resets, mail)) => {
                 if !resets.resets.is_empty()
+                    || !resets.reminders.is_empty()
+                    || !resets.escalations.is_empty()
                     || mail
                         .as_ref()
                         .is_some_and(|m| m.sent + m.retried + m.failed > 0)
                 {
-                    tracing::info!(resets = resets.resets.len(), mail = ?mail, "background work done");
+                    tracing::info!(resets = resets.resets.len(), reminders = resets.reminders.len(), escalations = resets.escalations.len(), mail = ?mail, "background work done");
                 }
             }
             Err(e) => tracing::error!(error = %e, "background work failed; will try again"),

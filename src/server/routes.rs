@@ -86,12 +86,22 @@ pub(super) async fn health() -> Json<Value> {
 }
 
 pub(super) async fn metrics(State(state): State<Shared>) -> String {
-    format!(
+    let mut text = format!(
         "# TYPE govrt_http_requests_total counter\ngovrt_http_requests_total {}\n# TYPE govrt_http_errors_total counter\ngovrt_http_errors_total {}\n# TYPE govrt_background_ticks_total counter\ngovrt_background_ticks_total {}\n",
         state.requests.load(Ordering::Relaxed),
         state.errors.load(Ordering::Relaxed),
         state.ticks.load(Ordering::Relaxed)
-    )
+    );
+    // Review clocks: a failure to read them leaves them out rather than the whole page.
+    match super::pool::run_blocking(&state, |e| e.service_counts(None)).await {
+        Ok(Ok(c)) => text.push_str(&format!(
+            "# HELP govrt_reviews_running Review clocks running with an SLA.\n# TYPE govrt_reviews_running gauge\ngovrt_reviews_running {}\n# HELP govrt_reviews_breached Running review clocks past their SLA.\n# TYPE govrt_reviews_breached gauge\ngovrt_reviews_breached {}\n# HELP govrt_reviews_at_risk Running review clocks with less than a quarter of their SLA left.\n# TYPE govrt_reviews_at_risk gauge\ngovrt_reviews_at_risk {}\n",
+            c.running, c.breached, c.at_risk
+        )),
+        Ok(Err(e)) => tracing::warn!(error = %e, "review clocks not counted for /metrics"),
+        Err(e) => tracing::warn!(error = %e, "review clocks not counted for /metrics"),
+    }
+    text
 }
 
 pub(super) async fn count(

@@ -62,11 +62,13 @@ impl Tx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Claims a message for sending; false if another sender has it.
-    pub fn claim_message(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+    /// Claims a message for sending: one still due, or one whose claim
+    /// went stale (claimed before `stale_before`); false if another sender
+    /// has it (it claimed it since the message was listed).
+    pub fn claim_message(&self, id: i64, now: i64, stale_before: i64) -> Result<bool, StoreError> {
         Ok(self.tx
-            .prepare_cached("UPDATE outbox SET state = 'sending', next_attempt_at = ?2 WHERE id = ?1 AND state IN ('pending', 'sending')")?
-            .execute(params![id, now])? == 1)
+            .prepare_cached("UPDATE outbox SET state = 'sending', next_attempt_at = ?2 WHERE id = ?1 AND ((state = 'pending' AND next_attempt_at <= ?2) OR (state = 'sending' AND next_attempt_at <= ?3))")?
+            .execute(params![id, now, stale_before])? == 1)
     }
 
     /// Records that the server accepted a message.

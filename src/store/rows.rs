@@ -43,11 +43,12 @@ pub struct ItemRow {
 }
 
 impl ItemRow {
-    /// The earliest reset due on any of its sign-offs (epoch seconds).
+    /// The earliest time the scheduler has work on any of its sign-offs:
+    /// a reset, a reminder or an escalation (epoch seconds).
     pub(super) fn due_at(&self) -> Option<i64> {
         self.signoffs
             .values()
-            .filter_map(SignOffState::due_at)
+            .filter_map(SignOffState::wake_at)
             .min()
             .map(|t| t.timestamp())
     }

@@ -48,6 +48,84 @@ pub enum Declaration {
     Infrastructure(InfrastructureDecl),
     /// `control ...`.
     Control(ControlDecl),
+    /// `calendar ...`.
+    Calendar(CalendarDecl),
+}
+
+/// `calendar ID ["Label"] { ... }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalendarDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// The id.
+    pub id: Ident,
+    /// The label.
+    pub label: Option<StringLit>,
+    /// Its items, in order.
+    pub items: Vec<CalendarItem>,
+}
+
+/// A literal checked later (a time of day, a date), as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RawLit {
+    /// The text.
+    pub raw: String,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// `mon` or `mon..fri`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeekdaysExpr {
+    /// The first day.
+    pub from: Ident,
+    /// The last day of a range.
+    pub to: Option<Ident>,
+}
+
+/// An item of a calendar block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum CalendarItem {
+    /// `timezone "Area/City"`.
+    Timezone(StringLit, Span),
+    /// `workdays mon..fri`.
+    Workdays(Vec<WeekdaysExpr>, Span),
+    /// `hours 09:00..18:00`.
+    Hours(RawLit, RawLit, Span),
+    /// `holidays DATE, …`.
+    Holidays(Vec<RawLit>, Span),
+}
+
+/// A service level of a feedback group or of the final approval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ServiceItem {
+    /// `sla DURATION [in CALENDAR]`.
+    Sla(DurationLit, Option<Ident>, Span),
+    /// `remind every DURATION`.
+    Remind(DurationLit, Span),
+    /// `escalate after DURATION to PRINCIPALS [grant]`.
+    Escalate {
+        /// After how long.
+        after: DurationLit,
+        /// Who.
+        to: Vec<PrincipalExpr>,
+        /// `grant`: they become eligible.
+        grant: bool,
+        /// The whole item.
+        span: Span,
+    },
+}
+
+impl ServiceItem {
+    /// Where the item is.
+    pub fn span(&self) -> Span {
+        match self {
+            ServiceItem::Sla(_, _, s) | ServiceItem::Remind(_, s) => *s,
+            ServiceItem::Escalate { span, .. } => *span,
+        }
+    }
 }
 
 /// `control ID ["Label"] [{ ... }]`.
@@ -387,6 +465,8 @@ pub enum FeedbackItem {
     Required(Span),
     /// `help "..."`.
     Help(StringLit, Span),
+    /// `sla …`, `remind every …`, `escalate after …`.
+    Service(ServiceItem),
 }
 
 /// `final { ... }`.
@@ -409,6 +489,8 @@ pub enum FinalItem {
     NotRequester(Span),
     /// `no major`.
     NoMajor(Span),
+    /// `sla …`, `remind every …`, `escalate after …`.
+    Service(ServiceItem),
 }
 
 /// `N unit`.
@@ -416,6 +498,9 @@ pub enum FinalItem {
 pub struct DurationLit {
     /// The amount.
     pub amount: IntLit,
+    /// `business` before the unit, where written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business: Option<Span>,
     /// The unit as written.
     pub unit: Ident,
     /// The whole duration.

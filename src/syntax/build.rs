@@ -98,6 +98,7 @@ impl Documented for Declaration {
             Declaration::Blueprint(b) => (&mut b.docs, &mut b.span),
             Declaration::Infrastructure(i) => (&mut i.docs, &mut i.span),
             Declaration::Control(c) => (&mut c.docs, &mut c.span),
+            Declaration::Calendar(c) => (&mut c.docs, &mut c.span),
         })
     }
 }
@@ -147,6 +148,7 @@ pub(super) fn build_declaration(pair: Pair<'_, Rule>) -> Declaration {
     match pair.as_rule() {
         Rule::infrastructure => Declaration::Infrastructure(build_infrastructure(pair)),
         Rule::control => Declaration::Control(build_control(pair)),
+        Rule::calendar => Declaration::Calendar(build_calendar(pair)),
         _ => Declaration::Blueprint(build_blueprint(pair)),
     }
 }
@@ -515,34 +517,23 @@ pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
                 let (docs, rest) = split_docs(item);
                 let items = rest
                     .into_iter()
-                    .map(|p| {
+                    .filter_map(|p| {
                         let s = span_of(&p);
-                        match p.as_rule() {
+                        Some(match p.as_rule() {
                             Rule::reviewers => FinalItem::Reviewers(
                                 children(p).next().map(build_principals).unwrap_or_default(),
                                 s,
                             ),
                             Rule::no_major => FinalItem::NoMajor(s),
-                            _ => FinalItem::NotRequester(s),
-                        }
+                            Rule::not_requester => FinalItem::NotRequester(s),
+                            _ => FinalItem::Service(build_service(p)?),
+                        })
                     })
                     .collect();
                 SignOffItem::Final(FinalDecl { docs, span, items })
             }
             Rule::reset_every => {
-                let duration = children(item).next()?;
-                let dspan = span_of(&duration);
-                let mut inner = duration.into_inner();
-                let amount = build_int(inner.next()?);
-                let unit = build_ident(inner.next()?);
-                SignOffItem::ResetEvery(
-                    DurationLit {
-                        amount,
-                        unit,
-                        span: dspan,
-                    },
-                    span,
-                )
+                SignOffItem::ResetEvery(build_duration(children(item).next()?)?, span)
             }
             _ => return None,
         })
@@ -574,11 +565,112 @@ pub(super) fn build_feedback(pair: Pair<'_, Rule>) -> FeedbackDecl {
                 Rule::min => FeedbackItem::Min(build_int(children(p).next()?), s),
                 Rule::required => FeedbackItem::Required(s),
                 Rule::help => FeedbackItem::Help(build_string(children(p).next()?), s),
+                Rule::sla | Rule::remind | Rule::escalate => {
+                    FeedbackItem::Service(build_service(p)?)
+                }
                 _ => return None,
             })
         })
         .collect();
     FeedbackDecl {
+        docs,
+        span,
+        id,
+        label,
+        items,
+    }
+}
+
+/// `N [business] unit`.
+fn build_duration(pair: Pair<'_, Rule>) -> Option<DurationLit> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner().peekable();
+    let amount = build_int(inner.next()?);
+    let business = inner
+        .next_if(|p| p.as_rule() == Rule::business)
+        .map(|p| span_of(&p));
+    let unit = build_ident(inner.next()?);
+    Some(DurationLit {
+        amount,
+        business,
+        unit,
+        span,
+    })
+}
+
+/// `sla …`, `remind every …` or `escalate after … to … [grant]`.
+fn build_service(pair: Pair<'_, Rule>) -> Option<ServiceItem> {
+    let span = span_of(&pair);
+    let rule = pair.as_rule();
+    let mut parts = children(pair);
+    Some(match rule {
+        Rule::sla => {
+            let within = build_duration(parts.next()?)?;
+            let calendar = parts.find(|p| p.as_rule() == Rule::ident).map(build_ident);
+            ServiceItem::Sla(within, calendar, span)
+        }
+        Rule::remind => ServiceItem::Remind(build_duration(parts.next()?)?, span),
+        _ => {
+            let after = build_duration(parts.next()?)?;
+            let mut to = Vec::new();
+            let mut grant = false;
+            for p in parts {
+                match p.as_rule() {
+                    Rule::principals => to = build_principals(p),
+                    Rule::grant => grant = true,
+                    _ => {}
+                }
+            }
+            ServiceItem::Escalate {
+                after,
+                to,
+                grant,
+                span,
+            }
+        }
+    })
+}
+
+/// `calendar ID ["Label"] { … }`.
+pub(super) fn build_calendar(pair: Pair<'_, Rule>) -> CalendarDecl {
+    let Opening {
+        docs,
+        span,
+        id,
+        label,
+        parts,
+    } = opening(pair);
+    let raw = |p: Pair<'_, Rule>| RawLit {
+        raw: p.as_str().to_string(),
+        span: span_of(&p),
+    };
+    let items = parts
+        .filter_map(|p| {
+            let s = span_of(&p);
+            Some(match p.as_rule() {
+                Rule::timezone => CalendarItem::Timezone(build_string(children(p).next()?), s),
+                Rule::workdays => CalendarItem::Workdays(
+                    children(p)
+                        .filter_map(|w| {
+                            let mut days = w.into_inner().map(build_ident);
+                            Some(WeekdaysExpr {
+                                from: days.next()?,
+                                to: days.next(),
+                            })
+                        })
+                        .collect(),
+                    s,
+                ),
+                Rule::hours => {
+                    let mut times = children(p).map(raw);
+                    CalendarItem::Hours(times.next()?, times.next()?, s)
+                }
+                Rule::holidays => CalendarItem::Holidays(children(p).map(raw).collect(), s),
+                _ => return None,
+            })
+        })
+        .collect();
+    CalendarDecl {
         docs,
         span,
         id,

@@ -117,6 +117,19 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_every => "`every`",
         Rule::kw_matrix => "`matrix`",
         Rule::kw_policy => "`policy`",
+        Rule::kw_business => "`business`",
+        Rule::kw_sla => "`sla`",
+        Rule::kw_in => "`in`",
+        Rule::kw_remind => "`remind`",
+        Rule::kw_escalate => "`escalate`",
+        Rule::kw_after => "`after`",
+        Rule::kw_to => "`to`",
+        Rule::kw_grant => "`grant`",
+        Rule::kw_calendar => "`calendar`",
+        Rule::kw_timezone => "`timezone`",
+        Rule::kw_workdays => "`workdays`",
+        Rule::kw_hours => "`hours`",
+        Rule::kw_holidays => "`holidays`",
         Rule::axis_name | Rule::axis => "`x`, `y`, `size`, `color`",
         Rule::blueprint => "`blueprint`",
         Rule::infrastructure => "`infrastructure`",
@@ -146,6 +159,18 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::not_requester => "`not`",
         Rule::no_major => "`no`",
         Rule::policy => "`policy`",
+        Rule::business => "`business`",
+        Rule::sla => "`sla`",
+        Rule::remind => "`remind`",
+        Rule::escalate => "`escalate`",
+        Rule::grant => "`grant`",
+        Rule::calendar => "`calendar`",
+        Rule::timezone => "`timezone`",
+        Rule::workdays => "`workdays`",
+        Rule::weekdays => "a weekday (`mon`)",
+        Rule::hours => "`hours`",
+        Rule::clock_time => "a time of day (`09:00`)",
+        Rule::holidays => "`holidays`",
         Rule::required => "`required`",
         Rule::help => "`help`",
         Rule::default => "`=`",
@@ -325,5 +350,18 @@ pub(super) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_every
             | Rule::kw_matrix
             | Rule::kw_policy
+            | Rule::kw_business
+            | Rule::kw_sla
+            | Rule::kw_in
+            | Rule::kw_remind
+            | Rule::kw_escalate
+            | Rule::kw_after
+            | Rule::kw_to
+            | Rule::kw_grant
+            | Rule::kw_calendar
+            | Rule::kw_timezone
+            | Rule::kw_workdays
+            | Rule::kw_hours
+            | Rule::kw_holidays
     )
 }

@@ -57,6 +57,13 @@ pub fn format_file(text: &str, tree: &File) -> String {
                 p.control(c);
                 previous_was_blueprint = false;
             }
+            Declaration::Calendar(c) => {
+                if previous_was_blueprint {
+                    p.pending_blank = true;
+                }
+                p.calendar(c);
+                previous_was_blueprint = false;
+            }
         }
     }
     p.flush_comments(text.len());
@@ -432,11 +439,9 @@ impl Printer<'_> {
                                 .collect();
                             p.single_line(*span, &[], &format!("binds {}", list.join(", ")))
                         }
-                        SignOffItem::ResetEvery(d, span) => p.single_line(
-                            *span,
-                            &[],
-                            &format!("reset every {} {}", d.amount.raw, d.unit.name),
-                        ),
+                        SignOffItem::ResetEvery(d, span) => {
+                            p.single_line(*span, &[], &format!("reset every {}", duration(d)))
+                        }
                         SignOffItem::Feedback(g) => {
                             let parts: Vec<String> = g
                                 .items
@@ -448,6 +453,7 @@ impl Printer<'_> {
                                     FeedbackItem::Min(n, _) => format!("min {}", n.raw),
                                     FeedbackItem::Required(_) => "required".to_string(),
                                     FeedbackItem::Help(h, _) => format!("help {}", string(h)),
+                                    FeedbackItem::Service(s) => service(s),
                                 })
                                 .collect();
                             p.single_line(
@@ -471,6 +477,7 @@ impl Printer<'_> {
                                     }
                                     FinalItem::NotRequester(_) => "not requester".to_string(),
                                     FinalItem::NoMajor(_) => "no major".to_string(),
+                                    FinalItem::Service(s) => service(s),
                                 })
                                 .collect();
                             p.single_line(
@@ -499,6 +506,38 @@ impl Printer<'_> {
             line.push(' ');
             line.push_str(&inline_block(&parts));
         }
+        self.single_line(c.span, &c.docs, &line);
+    }
+
+    fn calendar(&mut self, c: &CalendarDecl) {
+        let parts: Vec<String> = c
+            .items
+            .iter()
+            .map(|item| match item {
+                CalendarItem::Timezone(t, _) => format!("timezone {}", string(t)),
+                CalendarItem::Workdays(days, _) => {
+                    let list: Vec<String> = days
+                        .iter()
+                        .map(|d| match &d.to {
+                            Some(to) => format!("{}..{}", d.from.name, to.name),
+                            None => d.from.name.clone(),
+                        })
+                        .collect();
+                    format!("workdays {}", list.join(", "))
+                }
+                CalendarItem::Hours(from, to, _) => format!("hours {}..{}", from.raw, to.raw),
+                CalendarItem::Holidays(dates, _) => {
+                    let list: Vec<&str> = dates.iter().map(|d| d.raw.as_str()).collect();
+                    format!("holidays {}", list.join(", "))
+                }
+            })
+            .collect();
+        let line = format!(
+            "calendar {}{} {}",
+            c.id.name,
+            label(&c.label),
+            inline_block(&parts)
+        );
         self.single_line(c.span, &c.docs, &line);
     }
 
@@ -601,6 +640,35 @@ fn value(v: &ValueExpr) -> String {
             let items: Vec<String> = items.iter().map(value).collect();
             format!("[{}]", items.join(", "))
         }
+    }
+}
+
+/// `5 business days`.
+fn duration(d: &DurationLit) -> String {
+    let business = if d.business.is_some() {
+        "business "
+    } else {
+        ""
+    };
+    format!("{} {business}{}", d.amount.raw, d.unit.name)
+}
+
+/// `sla …`, `remind every …`, `escalate after … to … [grant]`.
+fn service(s: &ServiceItem) -> String {
+    match s {
+        ServiceItem::Sla(d, calendar, _) => match calendar {
+            Some(c) => format!("sla {} in {}", duration(d), c.name),
+            None => format!("sla {}", duration(d)),
+        },
+        ServiceItem::Remind(d, _) => format!("remind every {}", duration(d)),
+        ServiceItem::Escalate {
+            after, to, grant, ..
+        } => format!(
+            "escalate after {} to {}{}",
+            duration(after),
+            principals(to),
+            if *grant { " grant" } else { "" }
+        ),
     }
 }
 

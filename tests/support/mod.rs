@@ -8,6 +8,8 @@
     reason = "test helpers fail the test loudly"
 )]
 
+pub mod smtp;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

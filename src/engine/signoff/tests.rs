@@ -12,6 +12,7 @@ fn t(h: i64) -> DateTime<Utc> {
 fn rules() -> Rules<'static> {
     Rules {
         groups: vec!["it_ops", "risk"],
+        mins: vec![],
         not_requester: true,
         reset_every: Some(Duration {
             amount: 6,
@@ -340,7 +341,7 @@ proptest! {
             }
         }
         let changed = vec!["metrics".to_string()];
-        match outdate(&state, "b", &changed, t(2)) {
+        match outdate(&state, &rules(), "b", &changed, t(2)) {
             None => {
                 let stale = state.reviews.iter().any(|r| r.approves() && r.content.as_deref() != Some("b"))
                     || state.decision.as_ref().is_some_and(|d| d.content.as_deref() != Some("b"));
@@ -363,7 +364,7 @@ proptest! {
                 prop_assert_eq!(reviews.len(), next.outdated_reviews.len() - state.outdated_reviews.len());
                 prop_assert_eq!(decision.is_some(), state.decision.is_some() && next.decision.is_none());
                 // Outdating twice changes nothing more.
-                prop_assert!(outdate(&next, "b", &changed, t(3)).is_none());
+                prop_assert!(outdate(&next, &rules(), "b", &changed, t(3)).is_none());
             }
         }
     }
@@ -450,6 +451,20 @@ proptest! {
                     prop_assert_eq!(n, keys.len());
                     if next.status == Status::Approved || next.status == Status::Rejected {
                         prop_assert!(next.decision.is_some());
+                    }
+                    // The clocks: exactly those that should run do, with one open
+                    // run at most, their runs in order; none runs while abandoned.
+                    for group in ["it_ops", "risk", "final"] {
+                        let clock = next.clocks.get(group);
+                        prop_assert_eq!(clock.is_some_and(|c| c.running()), clocks::should_run(&next, &rules(), group));
+                        if let Some(c) = clock {
+                            prop_assert!(c.runs.iter().rev().skip(1).all(|r| r.to.is_some()));
+                            prop_assert!(c.runs.windows(2).all(|w| w[0].to.is_some_and(|to| to <= w[1].from)));
+                            prop_assert!(c.runs.iter().all(|r| r.to.is_none_or(|to| r.from <= to)));
+                        }
+                        if next.status == Status::Abandoned {
+                            prop_assert!(!clock.is_some_and(|c| c.running()));
+                        }
                     }
                     // Abandon then cancel is the identity (but for the audit trail).
                     if action == Action::Abandon {

@@ -128,6 +128,9 @@ button.danger{background:#a32014;border-color:#a32014}
 .error p{margin:2px 0}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.82rem;font-weight:600;background:#e4e7ec;color:#1d2430;white-space:nowrap}
 .badge.outdated{background:#fff1d6;color:#6b4500}
+.badge.breached{background:#fde2e1;color:#8a1c14}
+.badge.at-risk{background:#fff1d6;color:#6b4500}
+.service{margin:.2rem 0;font-size:.9rem}
 .outdated{color:#5b6472}
 .s-APPROVED,.d-ALLOW,.v-APPROVED,.st-FINISHED{background:#d6f0dc;color:#0f5a23}
 .s-WAITING_FOR_FEEDBACK,.s-WAITING_FOR_APPROVAL,.d-CONFIRM,.v-MINOR_ISSUE,.st-ONGOING{background:#fff1c9;color:#6b4b00}

@@ -302,6 +302,7 @@ pub(super) fn signoff_panel(
                     div.group.complete[g.complete] {
                         strong { (g.label) } " "
                         span.hint { (g.reviews.len().min(usize::try_from(g.min).unwrap_or(usize::MAX))) " of " (g.min) " reviews needed" @if g.complete { " ✓" } }
+                        @if let Some(v) = &g.service { (super::service::service(v)) }
                         ul.reviews {
                             @for r in &g.reviews {
                                 li {
@@ -325,6 +326,7 @@ pub(super) fn signoff_panel(
                 }
             }
             h3 { "Final approval" }
+            @if let Some(v) = &o.final_service { (super::service::service(v)) }
             @match &o.decision {
                 Some(d) => p {
                     @if d.approved { span.badge.s-APPROVED { "APPROVED" } } @else { span.badge.s-REJECTED { "REJECTED" } }

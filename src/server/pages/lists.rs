@@ -222,13 +222,14 @@ pub fn reviews(viewer: &Viewer, reviews: &[PendingReview]) -> Markup {
                 p { "Nothing waits for you." }
             } @else {
                 table {
-                    thead { tr { th scope="col" { "Item" } th scope="col" { "Blueprint" } th scope="col" { "Step" } th scope="col" { "State" } th scope="col" { "You are asked for" } } }
+                    thead { tr { th scope="col" { "Item" } th scope="col" { "Blueprint" } th scope="col" { "Step" } th scope="col" { "State" } th scope="col" { "You are asked for" } th scope="col" { "Due" } } }
                     tbody {
                         @for r in reviews {
                             tr {
                                 td { a href=(format!("/items/{}#signoff-{}", r.item, r.step)) { (r.name) } }
                                 td { (r.blueprint) } td { (r.step) } td { (status_badge(r.status)) }
                                 td { @if r.role == "final" { "the final approval" } @else { "feedback for " (r.group) } }
+                                td { (super::service::due(r.due_at.as_ref(), r.breached)) }
                             }
                         }
                     }

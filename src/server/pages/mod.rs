@@ -9,6 +9,7 @@ mod item;
 mod lists;
 mod matrix;
 mod report;
+mod service;
 mod timeline;
 
 pub(super) use confirm::{Confirmation, confirm};
