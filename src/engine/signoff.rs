@@ -238,6 +238,9 @@ pub struct Rules<'a> {
     /// Each group's `min` (a group not listed needs 1 review): when its
     /// service-level clock stops.
     pub mins: Vec<(&'a str, u32)>,
+    /// The groups (and `final`) with a service level: those whose clocks
+    /// are kept.
+    pub clocked: Vec<&'a str>,
     /// Whoever requested the review may not give the final approval.
     pub not_requester: bool,
     /// An approved sign-off is reset this long after approval.

@@ -16,6 +16,7 @@ use crate::store::ItemRow;
 pub(super) fn rules_of(spec: &crate::model::SignOff) -> signoff::Rules<'_> {
     signoff::Rules {
         groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
+        clocked: sla::levels(spec).map(|(group, _)| group).collect(),
         mins: spec
             .feedback
             .iter()

@@ -26,10 +26,10 @@ pub fn should_run(state: &SignOffState, rules: &Rules<'_>, group: &str) -> bool 
     state.status == Status::WaitingForFeedback && state.reviews_of(group).count() < min as usize
 }
 
-/// Starts and stops the clocks so that exactly those that should run do,
-/// as of `now`.
+/// Starts and stops the clocks (of the groups with a service level) so
+/// that exactly those that should run do, as of `now`.
 pub fn settle(state: &mut SignOffState, rules: &Rules<'_>, now: DateTime<Utc>) {
-    for group in rules.groups.iter().copied().chain(["final"]) {
+    for &group in &rules.clocked {
         let run = should_run(state, rules, group);
         let running = state.clocks.get(group).is_some_and(|c| c.running());
         if run && !running {

@@ -13,6 +13,7 @@ fn rules() -> Rules<'static> {
     Rules {
         groups: vec!["it_ops", "risk"],
         mins: vec![],
+        clocked: vec!["it_ops", "risk", "final"],
         not_requester: true,
         reset_every: Some(Duration {
             amount: 6,
