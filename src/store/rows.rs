@@ -1,5 +1,6 @@
 //! The rows the store hands out and takes (items, blueprint versions, users,
-//! events, outbox messages), and how they are read from SQLite rows.
+//! events, outbox messages), shared by both backends, with the column lists
+//! their statements read.
 
 use std::collections::BTreeMap;
 
@@ -45,7 +46,7 @@ pub struct ItemRow {
 impl ItemRow {
     /// The earliest time the scheduler has work on any of its sign-offs:
     /// a reset, a reminder or an escalation (epoch seconds).
-    pub(super) fn due_at(&self) -> Option<i64> {
+    pub(crate) fn due_at(&self) -> Option<i64> {
         self.signoffs
             .values()
             .filter_map(SignOffState::wake_at)
@@ -215,74 +216,16 @@ pub struct NewMessage {
     pub unsubscribe_url: Option<String>,
 }
 
-pub(super) const OUTBOX_COLUMNS: &str = "id, event_seq, item, recipient, address, subject, body_text, body_html, state, attempts, next_attempt_at, last_error, created_at, sent_at, unsubscribe_url";
-
-pub(super) fn outbox_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
-    Ok(OutboxRow {
-        id: r.get(0)?,
-        event_seq: r.get(1)?,
-        item: r.get(2)?,
-        recipient: r.get(3)?,
-        address: r.get(4)?,
-        subject: r.get(5)?,
-        body_text: r.get(6)?,
-        body_html: r.get(7)?,
-        state: r.get(8)?,
-        attempts: r.get(9)?,
-        next_attempt_at: r.get(10)?,
-        last_error: r.get(11)?,
-        created_at: r.get(12)?,
-        sent_at: r.get(13)?,
-        unsubscribe_url: r.get(14)?,
-    })
-}
+pub(crate) const OUTBOX_COLUMNS: &str = "id, event_seq, item, recipient, address, subject, body_text, body_html, state, attempts, next_attempt_at, last_error, created_at, sent_at, unsubscribe_url";
 
 /// An item row with its JSON columns (fields, sign-offs, subscribers) still as text.
-pub(super) type RawItem = (ItemRow, String, String, String);
-
-pub(super) fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawItem> {
-    Ok((
-        ItemRow {
-            id: r.get(0)?,
-            blueprint: r.get(1)?,
-            version: r.get(2)?,
-            parent: r.get(3)?,
-            name: r.get(4)?,
-            fields: serde_json::Map::new(),
-            step: r.get(6)?,
-            finished: r.get(7)?,
-            signoffs: BTreeMap::new(),
-            creator: r.get(9)?,
-            created_at: parse_ts(&r.get::<_, String>(10)?),
-            updated_at: parse_ts(&r.get::<_, String>(11)?),
-            revision: r.get(12)?,
-            subscribers: BTreeMap::new(),
-        },
-        r.get(5)?,
-        r.get(8)?,
-        r.get(13)?,
-    ))
-}
+pub(crate) type RawItem = (ItemRow, String, String, String);
 
 /// The columns `raw_event` reads, in its order (see `item_columns!`).
 macro_rules! event_columns {
     () => {
         "seq, item, actor, action, at, details, prev_hash, hash, item_prev"
     };
-}
-
-pub(super) fn raw_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
-    Ok(RawEvent {
-        seq: r.get(0)?,
-        item: Some(r.get::<_, i64>(1)?).filter(|&i| i != 0),
-        actor: r.get(2)?,
-        action: r.get(3)?,
-        at: r.get(4)?,
-        details: r.get(5)?,
-        prev_hash: r.get(6)?,
-        hash: r.get(7)?,
-        item_prev: r.get(8)?,
-    })
 }
 
 /// The columns `item_from_row` reads, in its order (a macro, so that the
@@ -293,7 +236,7 @@ macro_rules! item_columns {
     };
 }
 
-pub(super) fn finish_item(
+pub(crate) fn finish_item(
     (mut item, fields, signoffs, subscribers): RawItem,
 ) -> Result<ItemRow, StoreError> {
     item.fields = serde_json::from_str(&fields)?;
@@ -302,10 +245,10 @@ pub(super) fn finish_item(
     Ok(item)
 }
 
-pub(super) fn ts(t: DateTime<Utc>) -> String {
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-pub(super) fn parse_ts(s: &str) -> DateTime<Utc> {
+pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc))
 }

@@ -1,45 +1,14 @@
 //! The audit log: appending hash-chained events, reading them back, and
 //! verifying the chain with every pointer into it.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use super::connection::Tx;
-use super::error::StoreError;
-use super::rows::ts;
 use super::rows::*;
-
-/// The hash an empty audit chain starts from.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// The hash of an event, chained to the previous one.
-pub fn event_hash(
-    prev_hash: &str,
-    seq: i64,
-    item: Option<i64>,
-    actor: &str,
-    action: &str,
-    at: &str,
-    details: &str,
-) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        prev_hash,
-        &seq.to_string(),
-        &item.map_or(String::new(), |i| i.to_string()),
-        actor,
-        action,
-        at,
-        details,
-    ] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
-    }
-    format!("{:x}", h.finalize())
-}
+use crate::store::StoreError;
+use crate::store::hashes::{GENESIS, event_hash};
+use crate::store::rows::*;
 
 impl Tx<'_> {
     /// Appends an event to the hash chain; returns its sequence number.
@@ -164,25 +133,6 @@ impl Tx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The events of one item (or all, with `None`), in order, details parsed.
-    pub fn events(&self, item: Option<i64>) -> Result<Vec<EventRow>, StoreError> {
-        self.raw_events(item)?
-            .into_iter()
-            .map(|e| {
-                Ok(EventRow {
-                    details: serde_json::from_str(&e.details)?,
-                    seq: e.seq,
-                    item: e.item,
-                    actor: e.actor,
-                    action: e.action,
-                    at: e.at,
-                    prev_hash: e.prev_hash,
-                    hash: e.hash,
-                })
-            })
-            .collect()
-    }
-
     /// The last event no item row points at: (seq, hash).
     pub fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
         Ok(self
@@ -190,89 +140,5 @@ impl Tx<'_> {
             .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
-    }
-}
-
-impl Tx<'_> {
-    /// Verifies the hash chain: Ok(number of events) or the first break.
-    ///
-    /// Besides each event's hash and its link to the one before, every
-    /// pointer into the chain must still lead to the right event: each
-    /// event's link to its item's previous event, each live item's last
-    /// event, and the head record (the last event no item points at). So
-    /// deleting events at the end is detected as well as in the middle.
-    pub fn verify_chain(&self) -> Result<Result<usize, String>, StoreError> {
-        let events = self.raw_events(None)?;
-        let mut prev = GENESIS.to_string();
-        let mut expected_seq = 1;
-        let mut last_of: HashMap<i64, i64> = HashMap::new();
-        for e in &events {
-            let (seq, prev_hash, hash) = (&e.seq, &e.prev_hash, &e.hash);
-            if *seq != expected_seq {
-                return Ok(Err(format!(
-                    "event {expected_seq} is missing (the next one is {seq})"
-                )));
-            }
-            if *prev_hash != prev {
-                return Ok(Err(format!(
-                    "event {seq} does not follow event {}: its previous hash was changed",
-                    seq - 1
-                )));
-            }
-            let computed = event_hash(
-                prev_hash, *seq, e.item, &e.actor, &e.action, &e.at, &e.details,
-            );
-            if computed != *hash {
-                return Ok(Err(format!(
-                    "event {seq} was changed after it was written (its hash does not match)"
-                )));
-            }
-            if let Some(item) = e.item
-                && last_of.insert(item, *seq) != e.item_prev
-            {
-                return Ok(Err(format!(
-                    "event {seq} is not linked to the previous event of item {item}: its link was changed"
-                )));
-            }
-            prev = hash.clone();
-            expected_seq += 1;
-        }
-        let end = expected_seq - 1;
-        let deleted = |pointer: String, seq: i64| {
-            Ok(Err(format!(
-                "the chain ends at event {end} but {pointer} event {seq}: events were deleted"
-            )))
-        };
-        let Some((head, head_hash)) = self.audit_head()? else {
-            return Ok(Err("the chain's head record is missing".into()));
-        };
-        if head > end {
-            return deleted("the head record points at".into(), head);
-        }
-        let at = |seq: i64| usize::try_from(seq - 1).ok().and_then(|i| events.get(i));
-        if head > 0 && at(head).is_none_or(|e| e.hash != head_hash) {
-            return Ok(Err(format!(
-                "the head record does not match event {head}: the chain was rewritten"
-            )));
-        }
-        for (item, last) in self.last_events()? {
-            match last {
-                Some(last) if last > end => {
-                    return deleted(format!("item {item} points at"), last);
-                }
-                Some(last) if last_of.get(&item) != Some(&last) => {
-                    return Ok(Err(format!(
-                        "item {item} points at event {last}, which is not its last event: events were deleted or changed"
-                    )));
-                }
-                None if last_of.contains_key(&item) => {
-                    return Ok(Err(format!(
-                        "item {item} has events but points at none: its link was changed"
-                    )));
-                }
-                _ => {}
-            }
-        }
-        Ok(Ok(events.len()))
     }
 }

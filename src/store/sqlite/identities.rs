@@ -2,12 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use super::connection::Tx;
-use super::error::StoreError;
-use super::rows::*;
-use super::rows::{parse_ts, ts};
+use crate::store::StoreError;
+use crate::store::rows::*;
 
 impl Tx<'_> {
     /// Adds a user; false if the name is taken.
@@ -228,9 +226,4 @@ fn credential_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CredentialRow>
         revoked_at: time(5)?,
         last_used_at: time(6)?,
     })
-}
-
-/// The SHA-256 of a secret, as stored (secrets themselves never are).
-pub fn secret_hash(secret: &str) -> String {
-    format!("{:x}", Sha256::digest(secret.as_bytes()))
 }

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::connection::Tx;
-use super::error::StoreError;
-use super::rows::ts;
 use super::rows::*;
+use crate::store::StoreError;
+use crate::store::rows::*;
 
 impl Tx<'_> {
     /// Inserts an item (its id is assigned); returns the id.

@@ -8,6 +8,7 @@ use rusqlite::{Connection, params};
 
 use super::schema::MIGRATIONS;
 use super::*;
+use crate::store::{Durability, GENESIS, Ops, event_hash};
 
 const AT: &str = "2026-01-01T00:00:00Z";
 
@@ -91,7 +92,7 @@ fn a_version_2_database_is_migrated() {
         .append_event(Some(2), "owner", "item.set", Utc::now(), &details)
         .unwrap();
     assert_eq!(seq, 5);
-    tx.commit().unwrap();
+    tx.commit_keeping(None).unwrap();
     assert_eq!(
         store.read().unwrap().raw_events(Some(2)).unwrap()[1].item_prev,
         Some(3)
@@ -140,7 +141,7 @@ fn the_item_cache_follows_other_connections_and_rollbacks() {
     };
     let tx = a.write().unwrap();
     let id = tx.insert_item(&row).unwrap();
-    tx.commit().unwrap();
+    tx.commit_keeping(None).unwrap();
     let name_of = |store: &mut Store| store.read().unwrap().item(id).unwrap().unwrap().name;
     let details = serde_json::json!({});
     let event = NewEvent {

@@ -4,9 +4,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::connection::Tx;
-use super::error::StoreError;
-use super::rows::ts;
-use super::rows::*;
+use crate::store::StoreError;
+use crate::store::rows::*;
 
 impl Tx<'_> {
     /// Stores the files of a loaded set; returns its id.

@@ -1,4 +1,4 @@
-//! The connection: opening a database (WAL, foreign keys, migrations), the
+//! The SQLite connection: opening a database (WAL, foreign keys, migrations), the
 //! durability of commits, transactions (`BEGIN IMMEDIATE` for writes,
 //! savepoints inside a group commit), the item cache and settings.
 
@@ -9,28 +9,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::error::StoreError;
-use super::rows::ItemRow;
 use super::schema::MIGRATIONS;
-
-/// How hard commits wait for the disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Durability {
-    /// `synchronous=FULL`: an acknowledged action survives a power cut.
-    Full,
-    /// `synchronous=NORMAL`: survives a crash of the process, maybe not of the machine.
-    Normal,
-}
-
-impl Durability {
-    /// `FULL` / `NORMAL`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Durability::Full => "FULL",
-            Durability::Normal => "NORMAL",
-        }
-    }
-}
+use crate::store::rows::ItemRow;
+use crate::store::{Durability, StoreError};
 
 /// An open database.
 pub struct Store {
@@ -219,11 +200,6 @@ impl std::ops::Deref for Scope<'_> {
 }
 
 impl Tx<'_> {
-    /// Commits.
-    pub fn commit(self) -> Result<(), StoreError> {
-        self.commit_keeping(None)
-    }
-
     /// Commits; then keeps `item`, as this transaction wrote it, in the
     /// connection's item cache.
     pub fn commit_keeping(self, item: Option<ItemRow>) -> Result<(), StoreError> {

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::connection::Tx;
-use super::error::StoreError;
-use super::rows::ts;
 use super::rows::*;
+use crate::store::StoreError;
+use crate::store::rows::*;
 
 impl Tx<'_> {
     /// Queues messages for an event (one per recipient, at most).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 
 use super::connection::Tx;
-use super::error::StoreError;
+use crate::store::StoreError;
 
 impl Tx<'_> {
     /// Sets a user's subscription to an item (true) or an explicit

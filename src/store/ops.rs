@@ -1,0 +1,247 @@
+//! The one set of domain operations the engine stores through, written
+//! once as a list: the [`Ops`] trait both backends implement (each with
+//! inherent methods of these names, which [`forward_ops!`] forwards to), and
+//! what is the same on both (reading events with their details, verifying
+//! the audit chain).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::StoreError;
+use super::hashes::{GENESIS, event_hash};
+use super::rows::*;
+
+/// Calls `$callback!` with the operations' signatures (and `$extra` first).
+macro_rules! with_operations {
+    ($callback:ident $($extra:tt)*) => {
+        $callback! { [$($extra)*]
+            /// A setting, set to `value` unless it was set already: its value.
+            fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError>;
+            /// Sets a setting.
+            fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+            /// A setting's value, if it is set.
+            fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+            /// Appends an event to the hash chain; returns its sequence number.
+            fn append_event(&self, item: Option<i64>, actor: &str, action: &str, at: DateTime<Utc>, details: &serde_json::Value) -> Result<i64, StoreError>;
+            /// The events of one item (or all, with `None`), in chain order, as stored.
+            fn raw_events(&self, item: Option<i64>) -> Result<Vec<RawEvent>, StoreError>;
+            /// Each live item's last event (`None` for an item without one), by item.
+            fn last_events(&self) -> Result<Vec<(i64, Option<i64>)>, StoreError>;
+            /// The last event no item row points at: (seq, hash).
+            fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError>;
+            /// Stores a loaded blueprint set's files; returns its id.
+            fn insert_blueprint_set(&self, files: &[(String, String)], scripts: &[(String, String)], now: DateTime<Utc>) -> Result<i64, StoreError>;
+            /// The newest stored version of a blueprint, with its fingerprint.
+            fn latest_blueprint_version(&self, blueprint: &str) -> Result<Option<(u32, String)>, StoreError>;
+            /// Stores a version of a blueprint.
+            fn insert_blueprint_version(&self, blueprint: &str, version: u32, declared: u32, fingerprint: &str, set_id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;
+            /// Every stored blueprint version.
+            fn blueprint_versions(&self) -> Result<Vec<BlueprintVersionRow>, StoreError>;
+            /// The `.gov` files and scripts of a stored set.
+            fn blueprint_set_files(&self, set_id: i64) -> Result<(NamedTexts, NamedTexts), StoreError>;
+            /// Adds a user; false if the name is taken.
+            fn insert_user(&self, name: &str, email: Option<&str>, admin: bool, now: DateTime<Utc>) -> Result<bool, StoreError>;
+            /// A user by name.
+            fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError>;
+            /// Every user, by name.
+            fn users(&self) -> Result<Vec<UserRow>, StoreError>;
+            /// Adds a group; false if the name is taken.
+            fn insert_group(&self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+            /// Whether a group exists.
+            fn group_exists(&self, name: &str) -> Result<bool, StoreError>;
+            /// Adds a member to a group; false if they were one.
+            fn add_member(&self, group: &str, user: &str) -> Result<bool, StoreError>;
+            /// Every group with its members.
+            fn groups(&self) -> Result<Vec<(String, Vec<String>)>, StoreError>;
+            /// The groups of a user.
+            fn groups_of(&self, user: &str) -> Result<Vec<String>, StoreError>;
+            /// Stores a credential (its secret's hash); false if taken.
+            fn insert_credential(&self, kind: &str, name: &str, hash: &str, now: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> Result<bool, StoreError>;
+            /// A credential by its secret's hash.
+            fn credential(&self, hash: &str) -> Result<Option<CredentialRow>, StoreError>;
+            /// Credentials of a kind (of one name).
+            fn credentials(&self, kind: &str, name: Option<&str>) -> Result<Vec<CredentialRow>, StoreError>;
+            /// Revokes a credential by id or name: the row as it was, if one was live.
+            fn revoke_credential(&self, kind: &str, id: Option<i64>, name: Option<&str>, now: DateTime<Utc>) -> Result<Option<CredentialRow>, StoreError>;
+            /// Records a credential's use.
+            fn touch_credential(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;
+            /// Disables or enables a user; false if there is none.
+            fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, StoreError>;
+            /// Sets or clears a user's address; false if there is none.
+            fn set_user_email(&self, name: &str, email: Option<&str>) -> Result<bool, StoreError>;
+            /// Removes a member from a group; false if they were none.
+            fn remove_member(&self, group: &str, user: &str) -> Result<bool, StoreError>;
+            /// Inserts an item (its id is assigned); returns the id.
+            fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError>;
+            /// An item by id.
+            fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError>;
+            /// Writes `item`, a change of `before`, with its audit event, if the
+            /// stored revision is still `before`'s: the event's sequence number,
+            /// or `None` (nothing written) if the item moved on.
+            fn update_item(&self, item: &ItemRow, before: &ItemRow, event: &NewEvent<'_>) -> Result<Option<i64>, StoreError>;
+            /// Deletes an item.
+            fn delete_item(&self, id: i64) -> Result<(), StoreError>;
+            /// Items, optionally of one blueprint and/or under one parent, by id.
+            fn items(&self, blueprint: Option<&str>, parent: Option<i64>) -> Result<Vec<ItemRow>, StoreError>;
+            /// Whether an item has children.
+            fn has_children(&self, id: i64) -> Result<bool, StoreError>;
+            /// Ids of items with scheduled work due at or before `now`.
+            fn items_due(&self, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError>;
+            /// Queues the messages of an event.
+            fn queue_messages(&self, event_seq: i64, item: Option<i64>, messages: &[NewMessage], now: DateTime<Utc>) -> Result<(), StoreError>;
+            /// The outbox, newest first (pending messages only with `pending_only`).
+            fn outbox(&self, pending_only: bool) -> Result<Vec<OutboxRow>, StoreError>;
+            /// Messages due for sending, and those whose claim went stale.
+            fn due_messages(&self, now: i64, stale_before: i64) -> Result<Vec<OutboxRow>, StoreError>;
+            /// Claims a message for sending; false if another sender has it.
+            fn claim_message(&self, id: i64, now: i64, stale_before: i64) -> Result<bool, StoreError>;
+            /// Records that the server accepted a message.
+            fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;
+            /// Records a failed attempt: retried at `retry_at`, or given up on.
+            fn mark_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> Result<(), StoreError>;
+            /// Follows (or stops following) an item; false if the item is gone.
+            fn set_subscription(&self, user: &str, item: i64, subscribed: bool) -> Result<bool, StoreError>;
+            /// The items a user follows (true) or asked not to (false).
+            fn subscriptions_of_user(&self, user: &str) -> Result<Vec<(i64, bool)>, StoreError>;
+        }
+    };
+}
+
+macro_rules! define_ops {
+    ([] $($(#[$doc:meta])* fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        /// The domain operations of one transaction (see the module).
+        pub trait Ops {
+            $($(#[$doc])* fn $name(&self $(, $arg: $ty)*) -> $ret;)*
+
+            /// Commits; then keeps `item`, as this transaction wrote it, in
+            /// the connection's cache where the backend has one.
+            fn commit_keeping(self: Box<Self>, item: Option<ItemRow>) -> Result<(), StoreError>;
+
+            /// The events of one item (or all, with `None`), in order, details parsed.
+            fn events(&self, item: Option<i64>) -> Result<Vec<EventRow>, StoreError> {
+                self.raw_events(item)?
+                    .into_iter()
+                    .map(|e| {
+                        Ok(EventRow {
+                            details: serde_json::from_str(&e.details)?,
+                            seq: e.seq,
+                            item: e.item,
+                            actor: e.actor,
+                            action: e.action,
+                            at: e.at,
+                            prev_hash: e.prev_hash,
+                            hash: e.hash,
+                        })
+                    })
+                    .collect()
+            }
+
+            /// Verifies the hash chain: Ok(number of events) or the first break.
+            ///
+            /// Besides each event's hash and its link to the one before, every
+            /// pointer into the chain must still lead to the right event: each
+            /// event's link to its item's previous event, each live item's last
+            /// event, and the head record (the last event no item points at). So
+            /// deleting events at the end is detected as well as in the middle.
+            fn verify_chain(&self) -> Result<Result<usize, String>, StoreError> {
+                verify(&self.raw_events(None)?, self.audit_head()?, &self.last_events()?)
+            }
+        }
+    };
+}
+
+/// Implements [`Ops`] for a backend's transaction by forwarding each
+/// operation to its inherent method of the same name.
+macro_rules! forward_ops {
+    ([$t:ty] $($(#[$doc:meta])* fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        impl $crate::store::ops::Ops for $t {
+            $(fn $name(&self $(, $arg: $ty)*) -> $ret { <$t>::$name(self $(, $arg)*) })*
+
+            fn commit_keeping(self: Box<Self>, item: Option<ItemRow>) -> Result<(), StoreError> {
+                <$t>::commit_keeping(*self, item)
+            }
+        }
+    };
+}
+
+with_operations!(define_ops);
+
+/// The chain check of [`Ops::verify_chain`], over what was read.
+fn verify(
+    events: &[RawEvent],
+    head: Option<(i64, String)>,
+    last_events: &[(i64, Option<i64>)],
+) -> Result<Result<usize, String>, StoreError> {
+    let mut prev = GENESIS.to_string();
+    let mut expected_seq = 1;
+    let mut last_of: HashMap<i64, i64> = HashMap::new();
+    for e in events {
+        let (seq, prev_hash, hash) = (&e.seq, &e.prev_hash, &e.hash);
+        if *seq != expected_seq {
+            return Ok(Err(format!(
+                "event {expected_seq} is missing (the next one is {seq})"
+            )));
+        }
+        if *prev_hash != prev {
+            return Ok(Err(format!(
+                "event {seq} does not follow event {}: its previous hash was changed",
+                seq - 1
+            )));
+        }
+        let computed = event_hash(
+            prev_hash, *seq, e.item, &e.actor, &e.action, &e.at, &e.details,
+        );
+        if computed != *hash {
+            return Ok(Err(format!(
+                "event {seq} was changed after it was written (its hash does not match)"
+            )));
+        }
+        if let Some(item) = e.item
+            && last_of.insert(item, *seq) != e.item_prev
+        {
+            return Ok(Err(format!(
+                "event {seq} is not linked to the previous event of item {item}: its link was changed"
+            )));
+        }
+        prev = hash.clone();
+        expected_seq += 1;
+    }
+    let end = expected_seq - 1;
+    let deleted = |pointer: String, seq: i64| {
+        Ok(Err(format!(
+            "the chain ends at event {end} but {pointer} event {seq}: events were deleted"
+        )))
+    };
+    let Some((head, head_hash)) = head else {
+        return Ok(Err("the chain's head record is missing".into()));
+    };
+    if head > end {
+        return deleted("the head record points at".into(), head);
+    }
+    let at = |seq: i64| usize::try_from(seq - 1).ok().and_then(|i| events.get(i));
+    if head > 0 && at(head).is_none_or(|e| e.hash != head_hash) {
+        return Ok(Err(format!(
+            "the head record does not match event {head}: the chain was rewritten"
+        )));
+    }
+    for &(item, last) in last_events {
+        match last {
+            Some(last) if last > end => {
+                return deleted(format!("item {item} points at"), last);
+            }
+            Some(last) if last_of.get(&item) != Some(&last) => {
+                return Ok(Err(format!(
+                    "item {item} points at event {last}, which is not its last event: events were deleted or changed"
+                )));
+            }
+            None if last_of.contains_key(&item) => {
+                return Ok(Err(format!(
+                    "item {item} has events but points at none: its link was changed"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(Ok(events.len()))
+}
