@@ -16,9 +16,7 @@ fn tampered(edit: &str) -> (i32, String) {
     let mut s = Sandbox::new(&format!("audit-{}", edit.len()));
     s.standard_world();
     s.ok(&["audit", "verify"]);
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
-    conn.execute_batch(edit).unwrap();
-    drop(conn);
+    s.sql(edit);
     let r = s.run(&["audit", "verify"]);
     (r.code, r.stderr)
 }
@@ -87,9 +85,7 @@ fn world_with_a_version(name: &str) -> (Sandbox, String) {
 /// Verifies, applies `edit`, and verifies again, which must fail: its message.
 fn verify_after(s: &mut Sandbox, edit: &str) -> String {
     s.ok(&["audit", "verify"]);
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
-    conn.execute_batch(edit).unwrap();
-    drop(conn);
+    s.sql(edit);
     s.expect(1, &["audit", "verify"]).stderr
 }
 

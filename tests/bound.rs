@@ -331,13 +331,15 @@ fn deploy_check_refuses_an_approval_given_on_other_content() {
     approve(&mut s, &v);
     // A bound value changed outside govrt's rules (here, straight in the
     // database): the approval no longer matches the content.
-    let db = rusqlite::Connection::open(s.db()).unwrap();
-    db.execute(
-        "UPDATE items SET fields = json_set(fields, '$.metrics', 'auc 0.50') WHERE id = ?1",
-        [v.parse::<i64>().unwrap()],
-    )
-    .unwrap();
-    drop(db);
+    let fields = s
+        .sql_texts(&format!("SELECT fields FROM items WHERE id = {v}"))
+        .remove(0);
+    let mut fields: serde_json::Value = serde_json::from_str(&fields).unwrap();
+    fields["metrics"] = "auc 0.50".into();
+    let fields = fields.to_string().replace('\'', "''");
+    s.sql(&format!(
+        "UPDATE items SET fields = '{fields}' WHERE id = {v}"
+    ));
     let blocked = s.expect(4, &["deploy", "check", &v, "prod"]);
     assert!(
         blocked

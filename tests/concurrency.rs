@@ -137,11 +137,9 @@ fn killed_writers_leave_a_consistent_database() {
             let _ = c.wait();
         }
     }
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
+    if !s.on_postgres() {
+        assert_eq!(s.sql_texts("PRAGMA integrity_check"), ["ok"]);
+    }
     s.quiet(&["audit", "verify"]);
     let applied = revision(&s, &mv) - start;
     assert_eq!(

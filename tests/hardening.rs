@@ -338,14 +338,9 @@ fn unsubscribe_links_expire_and_act_only_on_a_post() {
     s.quiet(&[
         "--as", "itops", "signoff", "feedback", &mv, "it_ops", "approved",
     ]);
-    let secret: String = rusqlite::Connection::open(s.db())
-        .unwrap()
-        .query_row(
-            "SELECT value FROM settings WHERE key = 'unsubscribe_secret'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let secret: String = s
+        .sql_texts("SELECT value FROM settings WHERE key = 'unsubscribe_secret'")
+        .remove(0);
     let item: i64 = mv.parse().unwrap();
     let now = chrono::Utc::now().timestamp();
     let fresh = govrt::notify::unsubscribe_token(&secret, "owner", item, now + 3600);

@@ -155,15 +155,10 @@ fn admins_manage_people_and_credentials_over_the_api() {
     drop(d);
     // Each change is audited with the admin who made it; the CLI's are the
     // local owner's, told apart from the user called `admin`.
-    let audit = rusqlite::Connection::open(s.db()).unwrap();
     let actors = |action: &str| -> Vec<String> {
-        let mut stmt = audit
-            .prepare("SELECT actor FROM audit_events WHERE action = ?1 ORDER BY seq")
-            .unwrap();
-        stmt.query_map([action], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        s.sql_texts(&format!(
+            "SELECT actor FROM audit_events WHERE action = '{action}' ORDER BY seq"
+        ))
     };
     assert_eq!(actors("api_key.revoke"), ["admin"]);
     assert_eq!(actors("user.disable"), ["admin"]);
@@ -186,12 +181,7 @@ fn an_expired_token_no_longer_works() {
         200
     );
     // An hour later (the clock of the database moved on).
-    let db = rusqlite::Connection::open(s.db()).unwrap();
-    db.execute(
-        "UPDATE credentials SET expires_at = '2000-01-01T00:00:00Z' WHERE kind = 'token'",
-        [],
-    )
-    .unwrap();
+    s.sql("UPDATE credentials SET expires_at = '2000-01-01T00:00:00Z' WHERE kind = 'token'");
     assert_eq!(
         http(d.port, "GET", "/api/v1/items", Some(&token), &[], None).status,
         401

@@ -360,7 +360,11 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     assert_eq!(r.status, 404, "{}", r.body);
 
     // Long lists come in pages of 100, the filter kept in the links.
-    {
+    // On a thread of its own: a PostgreSQL client may not block the test's runtime.
+    std::thread::scope(|scope| {
+        scope.spawn(|| bulk(&s, &model));
+    });
+    fn bulk(s: &Sandbox, model: &str) {
         let mut engine =
             govrt::engine::Engine::open(&s.db(), govrt::store::Durability::Normal).unwrap();
         let owner = engine.identify_user("owner").unwrap();

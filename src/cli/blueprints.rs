@@ -50,10 +50,10 @@ pub fn init(cli: &Global, blueprints: Option<&PathBuf>) -> Outcome {
         Ok(report) => {
             if cli.json {
                 print_json(
-                    &serde_json::json!({"db": cli.db.display().to_string(), "blueprints": source, "load": report}),
+                    &serde_json::json!({"db": crate::store::shown(&cli.db).to_string(), "blueprints": source, "load": report}),
                 );
             } else {
-                println!("database `{}` is ready", cli.db.display());
+                println!("database `{}` is ready", crate::store::shown(&cli.db));
                 print_load(&report);
             }
             Outcome::Exit(exit::OK)

@@ -152,17 +152,17 @@ pub fn serve(cli: &Global, args: &ServeArgs) -> Outcome {
     match engine.users() {
         Ok(users) if users.is_empty() => eprintln!(
             "govrt: no users yet. Create an admin and a token:\n  govrt --db {db} user add admin --admin\n  govrt --db {db} token create admin\nthen sign in to the web UI with the token, or call the API with `Authorization: Bearer TOKEN`.",
-            db = cli.db.display()
+            db = crate::store::shown(&cli.db)
         ),
         Ok(_) => eprintln!(
             "govrt: create a token to sign in to the web UI or call the API with `govrt --db {} token create USER`",
-            cli.db.display()
+            crate::store::shown(&cli.db)
         ),
         Err(e) => return engine_error(e, cli.json),
     }
     eprintln!(
         "govrt: serving the web UI on http://{listen}/ and the API under /api/v1 (database `{}`); stop with Ctrl-C",
-        cli.db.display()
+        crate::store::shown(&cli.db)
     );
     let config = crate::server::ServerConfig {
         listen,

@@ -25,7 +25,9 @@ pub mod exit {
 /// The options every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The SQLite database (created by `init`).
+    /// The database: an SQLite file (created by `init`), or a PostgreSQL
+    /// URL (`postgres://user:pass@host:5432/db`; the database must exist,
+    /// `init` creates its tables).
     #[arg(long, global = true, env = "GOVRT_DB", default_value = "./govrt.db")]
     pub db: PathBuf,
     /// The user a local command acts as.

@@ -68,7 +68,8 @@ fn cli_help(r: &Refusal) -> Option<String> {
 
 /// The engine on the database of `--db`; it must exist unless `create`.
 pub(super) fn open(cli: &Global, create: bool) -> Result<Engine, Outcome> {
-    if !create && !cli.db.exists() {
+    let postgres = cli.db.to_str().is_some_and(crate::store::is_postgres);
+    if !create && !postgres && !cli.db.exists() {
         return Err(Outcome::Error(CliError::invalid_input(
             format!("no database at `{}`", cli.db.display()),
             Some("create it with `govrt init` (or point `--db` / GOVRT_DB at it)".into()),

@@ -86,7 +86,7 @@ impl Engine {
     }
 
     /// `PRAGMA integrity_check`.
-    pub fn integrity_check(&self) -> Result<String> {
+    pub fn integrity_check(&mut self) -> Result<String> {
         Ok(self.store.integrity_check()?)
     }
 }

@@ -1,11 +1,17 @@
-//! Storage failures: I/O, SQLite, corrupt rows, a schema too new.
+//! Storage failures: I/O, SQLite or PostgreSQL, corrupt rows, a schema too new.
 
-/// A storage failure (I/O, SQLite, corrupt rows).
+/// A storage failure (I/O, the database, corrupt rows).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite refused or failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL refused or failed, or could not be reached.
+    #[error("database error: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// The database location is not one govrt can open.
+    #[error("{0}")]
+    Location(String),
     /// A stored JSON document does not parse.
     #[error("corrupt stored data: {0}")]
     Json(#[from] serde_json::Error),

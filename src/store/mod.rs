@@ -1,7 +1,9 @@
 //! Persistence, the only module that writes SQL, behind one boundary: the
 //! domain operations of [`Ops`] (load an item, write an action with its
 //! audit event and outbox rows, claim due work, …), implemented by the
-//! SQLite backend (`sqlite`, the embedded default). Each backend has its own
+//! SQLite backend (`sqlite`, the embedded default: a file path) and the
+//! PostgreSQL backend (`postgres`: a `postgres://` or `postgresql://` URL,
+//! for several daemons on one database). Each backend has its own
 //! module, its own SQL and its own migrations; the engine holds a [`Store`]
 //! and works in its [`Tx`]s without knowing which backend is behind them.
 
@@ -13,6 +15,7 @@ mod rows;
 mod ops;
 mod error;
 mod hashes;
+mod postgres;
 mod sqlite;
 
 use std::path::Path;
@@ -74,20 +77,62 @@ pub struct Store(Backend);
 
 enum Backend {
     Sqlite(sqlite::Store),
+    Postgres(postgres::Store),
+}
+
+/// Whether a database location names a PostgreSQL database (a URL) rather
+/// than an SQLite file.
+pub fn is_postgres(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// A database location as it may be shown: a URL's password is hidden.
+pub fn shown(location: &Path) -> String {
+    let text = location.display().to_string();
+    if !is_postgres(&text) {
+        return text;
+    }
+    let (scheme, rest) = text.split_once("://").unwrap_or(("postgres", &text));
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            if credentials.contains(':') {
+                format!("{scheme}://{user}:***@{host}")
+            } else {
+                format!("{scheme}://{user}@{host}")
+            }
+        }
+        None => text,
+    }
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates the database at `location`.
+    /// Opens (creating if needed) and migrates the database at `location`:
+    /// a PostgreSQL URL, or else an SQLite file.
     pub fn open(location: &Path, durability: Durability) -> Result<Store, StoreError> {
-        Ok(Store(Backend::Sqlite(sqlite::Store::open(
-            location, durability,
-        )?)))
+        match location.to_str().filter(|l| is_postgres(l)) {
+            Some(url) => Ok(Store(Backend::Postgres(postgres::Store::open(
+                url, durability,
+            )?))),
+            None => Ok(Store(Backend::Sqlite(sqlite::Store::open(
+                location, durability,
+            )?))),
+        }
+    }
+
+    /// Which backend it is: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.0 {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
     }
 
     /// Starts a write transaction, or a savepoint inside a group commit.
     pub fn write(&mut self) -> Result<Tx<'_>, StoreError> {
         match &mut self.0 {
             Backend::Sqlite(s) => Ok(Tx(Box::new(s.write()?))),
+            Backend::Postgres(s) => Ok(Tx(Box::new(s.write()?))),
         }
     }
 
@@ -95,6 +140,7 @@ impl Store {
     pub fn read(&mut self) -> Result<Tx<'_>, StoreError> {
         match &mut self.0 {
             Backend::Sqlite(s) => Ok(Tx(Box::new(s.read()?))),
+            Backend::Postgres(s) => Ok(Tx(Box::new(s.read()?))),
         }
     }
 
@@ -104,6 +150,7 @@ impl Store {
     pub fn begin_batch(&mut self) -> Result<(), StoreError> {
         match &mut self.0 {
             Backend::Sqlite(s) => s.begin_batch(),
+            Backend::Postgres(s) => s.begin_batch(),
         }
     }
 
@@ -112,13 +159,15 @@ impl Store {
     pub fn commit_batch(&mut self) -> Result<(), StoreError> {
         match &mut self.0 {
             Backend::Sqlite(s) => s.commit_batch(),
+            Backend::Postgres(s) => s.commit_batch(),
         }
     }
 
     /// The backend's own consistency check: `ok`, or the problems found.
-    pub fn integrity_check(&self) -> Result<String, StoreError> {
-        match &self.0 {
+    pub fn integrity_check(&mut self) -> Result<String, StoreError> {
+        match &mut self.0 {
             Backend::Sqlite(s) => s.integrity_check(),
+            Backend::Postgres(s) => s.integrity_check(),
         }
     }
 }

@@ -252,3 +252,70 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
 pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc))
 }
+
+/// A column value an item update writes.
+pub(crate) enum Column {
+    /// A text column.
+    Text(String),
+    /// A nullable text column.
+    MaybeText(Option<String>),
+    /// A boolean column.
+    Flag(bool),
+    /// A nullable integer column.
+    MaybeInt(Option<i64>),
+}
+
+/// The columns an update of `before` into `item` changes, beyond the
+/// revision, time and last event every update writes: only what changed is
+/// written (the JSON columns are not even serialized otherwise), the index
+/// of due work only when it moved.
+pub(crate) fn changed_columns(
+    item: &ItemRow,
+    before: &ItemRow,
+) -> Result<Vec<(&'static str, Column)>, StoreError> {
+    let mut out = Vec::new();
+    if item.name != before.name {
+        out.push(("name", Column::Text(item.name.clone())));
+    }
+    if item.fields != before.fields {
+        out.push(("fields", Column::Text(serde_json::to_string(&item.fields)?)));
+    }
+    if item.step != before.step {
+        out.push(("step", Column::MaybeText(item.step.clone())));
+    }
+    if item.finished != before.finished {
+        out.push(("finished", Column::Flag(item.finished)));
+    }
+    if item.signoffs != before.signoffs {
+        out.push((
+            "signoffs",
+            Column::Text(serde_json::to_string(&item.signoffs)?),
+        ));
+        if item.due_at() != before.due_at() {
+            out.push(("due_at", Column::MaybeInt(item.due_at())));
+        }
+    }
+    if item.subscribers != before.subscribers {
+        out.push((
+            "subscribers",
+            Column::Text(serde_json::to_string(&item.subscribers)?),
+        ));
+    }
+    Ok(out)
+}
+
+/// Groups with their members, from (group, member) rows in group order.
+pub(crate) fn fold_groups(
+    rows: impl IntoIterator<Item = (String, Option<String>)>,
+) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (group, member) in rows {
+        if out.last().is_none_or(|(g, _)| *g != group) {
+            out.push((group, Vec::new()));
+        }
+        if let (Some(m), Some((_, members))) = (member, out.last_mut()) {
+            members.push(m);
+        }
+    }
+    out
+}

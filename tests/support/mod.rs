@@ -13,10 +13,48 @@ pub mod smtp;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// A scratch folder with a database, removed when dropped.
+/// A scratch folder with a database, removed when dropped. The database
+/// is an SQLite file in the folder, or, when `GOVRT_TEST_POSTGRES` holds a
+/// server's URL (`postgres://user@host:port`), a fresh PostgreSQL database
+/// on that server, dropped with the sandbox.
 pub struct Sandbox {
     pub dir: PathBuf,
     pub transcript: String,
+    /// The PostgreSQL database: (server URL, database name).
+    pub postgres: Option<(String, String)>,
+}
+
+/// The PostgreSQL server the tests run against, if they do.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("GOVRT_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .map(|u| u.trim_end_matches('/').to_string())
+}
+
+/// Runs `f` with a client of the PostgreSQL database at `url`, on a thread
+/// of its own (the synchronous client may not block an async test's runtime).
+fn with_client<T: Send>(url: &str, f: impl FnOnce(&mut postgres::Client) -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let mut client = postgres::Client::connect(url, postgres::NoTls)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"));
+                f(&mut client)
+            })
+            .join()
+            .unwrap()
+    })
+}
+
+/// Runs statements on the server's `postgres` database.
+fn on_server(server: &str, sql: &str) {
+    with_client(&format!("{server}/postgres"), |client| {
+        // One statement at a time: `DROP DATABASE` may not run in a block.
+        for statement in sql.split(';') {
+            client.batch_execute(statement).unwrap();
+        }
+    })
 }
 
 /// What a command printed and how it exited.
@@ -38,14 +76,77 @@ impl Sandbox {
         let dir = std::env::temp_dir().join(format!("govrt-test-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        let postgres = postgres_server().map(|server| {
+            let db: String = format!("govrt_{name}_{}", std::process::id())
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            on_server(
+                &server,
+                &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE); CREATE DATABASE {db}"),
+            );
+            (server, db)
+        });
         Sandbox {
             dir,
             transcript: String::new(),
+            postgres,
         }
     }
 
+    /// The database: the SQLite file's path, or the PostgreSQL URL.
     pub fn db(&self) -> PathBuf {
-        self.dir.join("govrt.db")
+        match &self.postgres {
+            Some((server, db)) => PathBuf::from(format!("{server}/{db}")),
+            None => self.dir.join("govrt.db"),
+        }
+    }
+
+    /// Whether the database is PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    /// Runs SQL statements straight on the database, whichever backend
+    /// (to tamper with it, as an attacker with access to it would).
+    pub fn sql(&self, statements: &str) {
+        match &self.postgres {
+            Some(_) => with_client(&self.db().display().to_string(), |client| {
+                client.batch_execute(statements).unwrap()
+            }),
+            None => rusqlite::Connection::open(self.db())
+                .unwrap()
+                .execute_batch(statements)
+                .unwrap(),
+        }
+    }
+
+    /// The first column of a query's rows, as text, whichever backend.
+    pub fn sql_texts(&self, query: &str) -> Vec<String> {
+        match &self.postgres {
+            Some(_) => with_client(&self.db().display().to_string(), |client| {
+                client
+                    .query(query, &[])
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect()
+            }),
+            None => {
+                let conn = rusqlite::Connection::open(self.db()).unwrap();
+                let mut stmt = conn.prepare(query).unwrap();
+                stmt.query_map([], |r| r.get::<_, String>(0))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect()
+            }
+        }
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
@@ -206,6 +307,12 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some((server, db)) = &self.postgres {
+            on_server(
+                server,
+                &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+            );
+        }
     }
 }
 

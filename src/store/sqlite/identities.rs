@@ -88,17 +88,8 @@ impl Tx<'_> {
         let rows = stmt.query_map([], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
         })?;
-        let mut out: Vec<(String, Vec<String>)> = Vec::new();
-        for row in rows {
-            let (group, member) = row?;
-            if out.last().is_none_or(|(g, _)| *g != group) {
-                out.push((group, Vec::new()));
-            }
-            if let (Some(m), Some((_, members))) = (member, out.last_mut()) {
-                members.push(m);
-            }
-        }
-        Ok(out)
+        let pairs = rows.collect::<Result<Vec<_>, _>>()?;
+        Ok(fold_groups(pairs))
     }
 
     /// The groups a user belongs to.

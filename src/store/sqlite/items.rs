@@ -91,40 +91,19 @@ impl Tx<'_> {
     ) -> Result<Option<i64>, StoreError> {
         self.forget_item(item.id);
         let (seq, _) = self.insert_event(Some(item.id), event)?;
-        // Only what changed is written (the JSON columns are not even
-        // serialized otherwise); the reset index only when the reset moved.
         let updated_at = ts(item.updated_at);
         let mut sql =
             String::from("UPDATE items SET updated_at = ?1, revision = ?2, last_event = ?3");
         let mut values: Vec<Box<dyn rusqlite::ToSql>> =
             vec![Box::new(updated_at), Box::new(item.revision), Box::new(seq)];
-        let mut set = |column: &str, value: Box<dyn rusqlite::ToSql>| {
-            values.push(value);
+        for (column, value) in changed_columns(item, before)? {
+            values.push(match value {
+                Column::Text(v) => Box::new(v),
+                Column::MaybeText(v) => Box::new(v),
+                Column::Flag(v) => Box::new(v),
+                Column::MaybeInt(v) => Box::new(v),
+            });
             sql.push_str(&format!(", {column} = ?{}", values.len()));
-        };
-        if item.name != before.name {
-            set("name", Box::new(item.name.clone()));
-        }
-        if item.fields != before.fields {
-            set("fields", Box::new(serde_json::to_string(&item.fields)?));
-        }
-        if item.step != before.step {
-            set("step", Box::new(item.step.clone()));
-        }
-        if item.finished != before.finished {
-            set("finished", Box::new(item.finished));
-        }
-        if item.signoffs != before.signoffs {
-            set("signoffs", Box::new(serde_json::to_string(&item.signoffs)?));
-            if item.due_at() != before.due_at() {
-                set("due_at", Box::new(item.due_at()));
-            }
-        }
-        if item.subscribers != before.subscribers {
-            set(
-                "subscribers",
-                Box::new(serde_json::to_string(&item.subscribers)?),
-            );
         }
         values.push(Box::new(item.id));
         values.push(Box::new(before.revision));

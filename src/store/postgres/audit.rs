@@ -1,0 +1,122 @@
+//! The audit log on PostgreSQL: appending hash-chained events (writers are
+//! serialized by the write lock, so the chain has one end), reading them
+//! back. The chain is checked by [`crate::store::Ops::verify_chain`].
+
+use chrono::{DateTime, Utc};
+
+use super::connection::Tx;
+use super::rows::raw_event;
+use crate::store::StoreError;
+use crate::store::hashes::{GENESIS, event_hash};
+use crate::store::rows::*;
+
+impl Tx<'_> {
+    /// Appends an event to the hash chain; returns its sequence number.
+    pub fn append_event(
+        &self,
+        item: Option<i64>,
+        actor: &str,
+        action: &str,
+        at: DateTime<Utc>,
+        details: &serde_json::Value,
+    ) -> Result<i64, StoreError> {
+        let event = NewEvent {
+            actor,
+            action,
+            at,
+            details,
+        };
+        let (seq, hash) = self.insert_event(item, &event)?;
+        if let Some(id) = item {
+            let linked = self.execute(
+                "UPDATE items SET last_event = $1 WHERE id = $2",
+                &[&seq, &id],
+            )? == 1;
+            if linked {
+                return Ok(seq);
+            }
+            // Its row was just deleted: the link is found the long way.
+            self.execute(
+                "UPDATE audit_events SET item_prev = (SELECT MAX(seq) FROM audit_events WHERE item = $2 AND seq < $1) WHERE seq = $1",
+                &[&seq, &id],
+            )?;
+        }
+        self.execute(
+            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+            &[&seq, &hash],
+        )?;
+        Ok(seq)
+    }
+
+    /// Inserts an event at the end of the chain, linked to the item row's
+    /// last event: its (seq, hash).
+    pub(super) fn insert_event(
+        &self,
+        item: Option<i64>,
+        event: &NewEvent<'_>,
+    ) -> Result<(i64, String), StoreError> {
+        let (prev_seq, prev_hash): (i64, String) = match self.query_opt(
+            "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+            &[],
+        )? {
+            Some(r) => (r.try_get(0)?, r.try_get(1)?),
+            None => (0, GENESIS.to_string()),
+        };
+        let seq = prev_seq + 1;
+        let at = ts(event.at);
+        let details = serde_json::to_string(event.details)?;
+        let hash = event_hash(
+            &prev_hash,
+            seq,
+            item,
+            event.actor,
+            event.action,
+            &at,
+            &details,
+        );
+        self.execute(
+            "INSERT INTO audit_events (seq, item, item_prev, actor, action, at, details, prev_hash, hash) VALUES ($1, $2, (SELECT last_event FROM items WHERE id = $2), $3, $4, $5, $6, $7, $8)",
+            &[&seq, &item.unwrap_or(0), &event.actor, &event.action, &at, &details, &prev_hash, &hash],
+        )?;
+        Ok((seq, hash))
+    }
+
+    /// The events of one item (or all, with `None`), in chain order, as stored.
+    pub fn raw_events(&self, item: Option<i64>) -> Result<Vec<RawEvent>, StoreError> {
+        let rows = match item {
+            None => self.query(
+                concat!(
+                    "SELECT ",
+                    event_columns!(),
+                    " FROM audit_events ORDER BY seq"
+                ),
+                &[],
+            )?,
+            Some(item) => self.query(
+                concat!(
+                    "SELECT ",
+                    event_columns!(),
+                    " FROM audit_events WHERE item = $1 ORDER BY seq"
+                ),
+                &[&item],
+            )?,
+        };
+        rows.iter().map(raw_event).collect()
+    }
+
+    /// Each live item's last event (`None` for an item without one), by item.
+    pub fn last_events(&self) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+        self.query("SELECT id, last_event FROM items ORDER BY id", &[])?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// The last event no item row points at: (seq, hash).
+    pub fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
+        match self.query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])? {
+            Some(r) => Ok(Some((r.try_get(0)?, r.try_get(1)?))),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The PostgreSQL connection: connecting (with the durability of commits),
+//! migrating under an advisory lock (replicas starting together migrate
+//! once), transactions, prepared statements kept per connection, settings.
+//!
+//! Writes are serialized across every process sharing the database: a
+//! write transaction (READ COMMITTED) first takes one transaction-scoped
+//! advisory lock, so each of its statements sees every write committed
+//! before it, as SQLite's `BEGIN IMMEDIATE` does. No lost update or write
+//! skew can happen (eligibility reads ancestor fields), and no serialization
+//! failure has to be retried. A read transaction is one REPEATABLE READ
+//! snapshot and takes no lock.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
+
+use super::schema::MIGRATIONS;
+use crate::store::rows::ItemRow;
+use crate::store::{Durability, StoreError};
+
+/// The advisory lock every write transaction takes ("govr").
+const WRITE_LOCK: i64 = 0x676f_7672;
+/// The advisory lock migrations take.
+const MIGRATION_LOCK: i64 = 0x676f_7673;
+
+/// An open database.
+pub struct Store {
+    client: Client,
+    /// Prepared statements by text, valid for this connection.
+    statements: RefCell<HashMap<String, Statement>>,
+    /// Inside a group commit: each transaction is a savepoint of one outer
+    /// write transaction (see [`Store::begin_batch`]).
+    batch: bool,
+}
+
+impl Store {
+    /// Connects to `url` (`postgres://user:pass@host:port/db`) and migrates.
+    pub fn open(url: &str, durability: Durability) -> Result<Store, StoreError> {
+        let mut client = Client::connect(url, NoTls)?;
+        let sync = match durability {
+            Durability::Full => "on",
+            Durability::Normal => "off",
+        };
+        client.batch_execute(&format!(
+            "SET synchronous_commit = {sync}; SET client_min_messages = warning"
+        ))?;
+        let mut store = Store {
+            client,
+            statements: RefCell::default(),
+            batch: false,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS govrt_schema (version BIGINT NOT NULL)")?;
+        let current: i64 = match tx.query_opt("SELECT version FROM govrt_schema", &[])? {
+            Some(row) => row.try_get(0)?,
+            None => {
+                tx.execute("INSERT INTO govrt_schema (version) VALUES (0)", &[])?;
+                0
+            }
+        };
+        let known = MIGRATIONS.len() as i64;
+        if current > known {
+            return Err(StoreError::TooNew {
+                found: current,
+                known,
+            });
+        }
+        for migration in &MIGRATIONS[current as usize..] {
+            tx.batch_execute(migration)?;
+        }
+        tx.execute("UPDATE govrt_schema SET version = $1", &[&known])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Starts a write transaction, which waits for the write lock first; or
+    /// a savepoint inside a group commit.
+    pub fn write(&mut self) -> Result<Tx<'_>, StoreError> {
+        self.begin(true)
+    }
+
+    /// Starts a read transaction (one snapshot), or a savepoint inside a group commit.
+    pub fn read(&mut self) -> Result<Tx<'_>, StoreError> {
+        self.begin(false)
+    }
+
+    fn begin(&mut self, write: bool) -> Result<Tx<'_>, StoreError> {
+        let scope = if self.batch {
+            self.client.batch_execute("SAVEPOINT govrt_action")?;
+            Scope::Savepoint
+        } else if write {
+            self.client.batch_execute("BEGIN")?;
+            self.client
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            Scope::Transaction
+        } else {
+            self.client
+                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ")?;
+            Scope::Transaction
+        };
+        Ok(Tx {
+            client: RefCell::new(&mut self.client),
+            statements: &self.statements,
+            scope,
+            open: true,
+        })
+    }
+
+    /// Starts a group commit: until [`Store::commit_batch`], every
+    /// transaction is a savepoint of one outer write transaction, holding the
+    /// write lock. Each still commits or rolls back on its own (a refused
+    /// action leaves no trace), but they reach the disk together, with one
+    /// flush. Whoever uses this must not report any of them as done before
+    /// `commit_batch` succeeds.
+    pub fn begin_batch(&mut self) -> Result<(), StoreError> {
+        self.client.batch_execute("BEGIN")?;
+        self.client
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+        self.batch = true;
+        Ok(())
+    }
+
+    /// Ends a group commit: commits every savepoint released since
+    /// [`Store::begin_batch`], or, if that fails, none of them.
+    pub fn commit_batch(&mut self) -> Result<(), StoreError> {
+        self.batch = false;
+        match self.client.batch_execute("COMMIT") {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = self.client.batch_execute("ROLLBACK");
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Whether the server answers (PostgreSQL checks its own pages).
+    pub fn integrity_check(&mut self) -> Result<String, StoreError> {
+        self.client.simple_query("SELECT 1")?;
+        Ok("ok".into())
+    }
+}
+
+/// A transaction of its own, or a savepoint of a group commit.
+enum Scope {
+    Transaction,
+    Savepoint,
+}
+
+/// One transaction; dropped without a commit, it rolls back.
+pub struct Tx<'c> {
+    client: RefCell<&'c mut Client>,
+    statements: &'c RefCell<HashMap<String, Statement>>,
+    scope: Scope,
+    /// Not yet committed or rolled back.
+    open: bool,
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let undo = match self.scope {
+                Scope::Transaction => "ROLLBACK",
+                Scope::Savepoint => {
+                    "ROLLBACK TO SAVEPOINT govrt_action; RELEASE SAVEPOINT govrt_action"
+                }
+            };
+            // A connection that failed has rolled back already.
+            let _ = self.client.get_mut().batch_execute(undo);
+        }
+    }
+}
+
+/// A statement's parameters.
+pub(super) type Params<'p> = [&'p (dyn ToSql + Sync)];
+
+impl Tx<'_> {
+    /// Commits (this backend keeps no item cache).
+    pub fn commit_keeping(mut self, _item: Option<ItemRow>) -> Result<(), StoreError> {
+        let done = match self.scope {
+            Scope::Transaction => "COMMIT",
+            Scope::Savepoint => "RELEASE SAVEPOINT govrt_action",
+        };
+        self.open = false;
+        if let Err(e) = self.client.get_mut().batch_execute(done) {
+            let _ = self.client.get_mut().batch_execute("ROLLBACK");
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// The prepared statement for `sql`, prepared once per connection.
+    fn statement(&self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.borrow_mut().prepare(sql)?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+
+    /// Runs a query: its rows.
+    pub(super) fn query(&self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>, StoreError> {
+        let s = self.statement(sql)?;
+        Ok(self.client.borrow_mut().query(&s, params)?)
+    }
+
+    /// Runs a query of at most one row.
+    pub(super) fn query_opt(
+        &self,
+        sql: &str,
+        params: &Params<'_>,
+    ) -> Result<Option<Row>, StoreError> {
+        let s = self.statement(sql)?;
+        Ok(self.client.borrow_mut().query_opt(&s, params)?)
+    }
+
+    /// Runs a statement: the rows it changed.
+    pub(super) fn execute(&self, sql: &str, params: &Params<'_>) -> Result<u64, StoreError> {
+        let s = self.statement(sql)?;
+        Ok(self.client.borrow_mut().execute(&s, params)?)
+    }
+
+    /// A setting, set to `value` unless it was set already: its value.
+    pub fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        self.execute(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            &[&key, &value],
+        )?;
+        Ok(self.setting(key)?.unwrap_or_default())
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    /// A setting's value, if it is set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match self.query_opt("SELECT value FROM settings WHERE key = $1", &[&key])? {
+            Some(row) => Ok(Some(row.try_get(0)?)),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Item rows on PostgreSQL: insert, read (always from the database: no
+//! cache, so a read on one replica sees what another just committed),
+//! update with the item's audit event, delete, list, and the index of due
+//! work.
+
+use chrono::{DateTime, Utc};
+use postgres::types::ToSql;
+
+use super::connection::Tx;
+use super::rows::item_from_row;
+use crate::store::StoreError;
+use crate::store::rows::*;
+
+impl Tx<'_> {
+    /// Inserts an item (its id is assigned); returns the id.
+    pub fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError> {
+        let row = self.query_opt(
+            "INSERT INTO items (blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, due_at, subscribers)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            &[
+                &item.blueprint,
+                &i64::from(item.version),
+                &item.parent,
+                &item.name,
+                &serde_json::to_string(&item.fields)?,
+                &item.step,
+                &item.finished,
+                &serde_json::to_string(&item.signoffs)?,
+                &item.creator,
+                &ts(item.created_at),
+                &ts(item.updated_at),
+                &item.revision,
+                &item.due_at(),
+                &serde_json::to_string(&item.subscribers)?,
+            ],
+        )?;
+        match row {
+            Some(r) => Ok(r.try_get(0)?),
+            None => Err(StoreError::Location("the new item got no id".into())),
+        }
+    }
+
+    /// An item by id.
+    pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+        self.query_opt(
+            concat!("SELECT ", item_columns!(), " FROM items WHERE id = $1"),
+            &[&id],
+        )?
+        .as_ref()
+        .map(item_from_row)
+        .transpose()
+    }
+
+    /// Writes `item`, a change of `before`, with the audit event of the
+    /// change, if the stored revision is still `before`'s: returns the
+    /// event's sequence number, or `None` (and writes nothing) if the item
+    /// moved on. Only the columns that changed are written.
+    pub fn update_item(
+        &self,
+        item: &ItemRow,
+        before: &ItemRow,
+        event: &NewEvent<'_>,
+    ) -> Result<Option<i64>, StoreError> {
+        let (seq, _) = self.insert_event(Some(item.id), event)?;
+        let mut sql =
+            String::from("UPDATE items SET updated_at = $1, revision = $2, last_event = $3");
+        let mut values: Vec<Box<dyn ToSql + Sync>> = vec![
+            Box::new(ts(item.updated_at)),
+            Box::new(item.revision),
+            Box::new(seq),
+        ];
+        for (column, value) in changed_columns(item, before)? {
+            values.push(match value {
+                Column::Text(v) => Box::new(v),
+                Column::MaybeText(v) => Box::new(v),
+                Column::Flag(v) => Box::new(v),
+                Column::MaybeInt(v) => Box::new(v),
+            });
+            sql.push_str(&format!(", {column} = ${}", values.len()));
+        }
+        values.push(Box::new(item.id));
+        values.push(Box::new(before.revision));
+        sql.push_str(&format!(
+            " WHERE id = ${} AND revision = ${}",
+            values.len() - 1,
+            values.len()
+        ));
+        let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
+        if self.execute(&sql, &params)? == 1 {
+            return Ok(Some(seq));
+        }
+        self.execute("DELETE FROM audit_events WHERE seq = $1", &[&seq])?;
+        Ok(None)
+    }
+
+    /// Deletes an item.
+    pub fn delete_item(&self, id: i64) -> Result<(), StoreError> {
+        self.execute("DELETE FROM items WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    /// Items, optionally of one blueprint and/or under one parent, by id.
+    pub fn items(
+        &self,
+        blueprint: Option<&str>,
+        parent: Option<i64>,
+    ) -> Result<Vec<ItemRow>, StoreError> {
+        self.query(
+            concat!(
+                "SELECT ",
+                item_columns!(),
+                " FROM items WHERE ($1::TEXT IS NULL OR blueprint = $1) AND ($2::BIGINT IS NULL OR parent = $2) ORDER BY id"
+            ),
+            &[&blueprint, &parent],
+        )?
+        .iter()
+        .map(item_from_row)
+        .collect()
+    }
+
+    /// Whether an item has children.
+    pub fn has_children(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .query_opt("SELECT 1 FROM items WHERE parent = $1 LIMIT 1", &[&id])?
+            .is_some())
+    }
+
+    /// Ids of items with scheduled work due at or before `now`.
+    pub fn items_due(&self, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError> {
+        self.query(
+            "SELECT id FROM items WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at, id",
+            &[&now.timestamp()],
+        )?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+    }
+}

@@ -1,0 +1,117 @@
+//! The PostgreSQL schema: its migrations, in order (the schema version is
+//! their count, kept in `govrt_schema`). The first is the whole schema of
+//! the SQLite backend's sixth version, in PostgreSQL's types; timestamps
+//! are the same RFC 3339 text, so audit hashes are the same on both.
+
+/// The migrations, in order.
+pub(super) const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE blueprint_sets (
+    id BIGSERIAL PRIMARY KEY,
+    loaded_at TEXT NOT NULL
+);
+CREATE TABLE blueprint_files (
+    set_id BIGINT NOT NULL REFERENCES blueprint_sets(id),
+    kind TEXT NOT NULL CHECK (kind IN ('gov', 'script')),
+    name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (set_id, kind, name)
+);
+CREATE TABLE blueprint_versions (
+    blueprint TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    declared_version BIGINT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    set_id BIGINT NOT NULL REFERENCES blueprint_sets(id),
+    loaded_at TEXT NOT NULL,
+    PRIMARY KEY (blueprint, version)
+);
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    email TEXT,
+    admin BOOLEAN NOT NULL DEFAULT FALSE,
+    disabled BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE groups (
+    name TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE group_members (
+    group_name TEXT NOT NULL REFERENCES groups(name),
+    user_name TEXT NOT NULL REFERENCES users(name),
+    PRIMARY KEY (group_name, user_name)
+);
+CREATE TABLE credentials (
+    id BIGSERIAL UNIQUE,
+    hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('api_key', 'token')),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT,
+    last_used_at TEXT
+);
+CREATE UNIQUE INDEX api_key_names ON credentials(name) WHERE kind = 'api_key' AND revoked_at IS NULL;
+CREATE TABLE items (
+    id BIGSERIAL PRIMARY KEY,
+    blueprint TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    parent BIGINT REFERENCES items(id),
+    name TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    step TEXT,
+    finished BOOLEAN NOT NULL DEFAULT FALSE,
+    signoffs TEXT NOT NULL,
+    creator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    revision BIGINT NOT NULL,
+    due_at BIGINT,
+    last_event BIGINT,
+    subscribers TEXT NOT NULL DEFAULT '{}',
+    FOREIGN KEY (blueprint, version) REFERENCES blueprint_versions(blueprint, version)
+);
+CREATE INDEX items_by_parent ON items(parent);
+CREATE INDEX items_due ON items(due_at) WHERE due_at IS NOT NULL;
+CREATE TABLE audit_events (
+    seq BIGINT PRIMARY KEY,
+    item BIGINT NOT NULL,
+    item_prev BIGINT,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    at TEXT NOT NULL,
+    details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_by_item ON audit_events(item, seq);
+CREATE TABLE audit_head (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE outbox (
+    id BIGSERIAL PRIMARY KEY,
+    event_seq BIGINT NOT NULL,
+    item BIGINT,
+    recipient TEXT NOT NULL,
+    address TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body_text TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    unsubscribe_url TEXT,
+    UNIQUE (event_seq, recipient)
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+"#];
