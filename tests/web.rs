@@ -1009,3 +1009,39 @@ fn status_of(s: &Sandbox, item: &str) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+#[test]
+fn a_session_is_known_to_every_daemon_and_survives_a_restart() {
+    let s = Sandbox::new("web-replicas");
+    world(&s);
+    let secret = s.token("owner");
+    let a = Daemon::start(&s, &[]);
+    let b = Daemon::start(&s, &[]);
+    let cookie = sign_in(a.port, &secret);
+    // Signed in through A, signed in on B.
+    assert_eq!(get_page(b.port, "/items", Some(&cookie)).status, 200);
+    // A restart signs nobody out.
+    drop(a);
+    let a = Daemon::start(&s, &[]);
+    assert_eq!(get_page(a.port, "/items", Some(&cookie)).status, 200);
+    // Signing out on B ends the session on A too.
+    let page = get_page(b.port, "/items", Some(&cookie));
+    let r = post_form(
+        b.port,
+        "/logout",
+        Some(&cookie),
+        &[],
+        &[("csrf", &csrf_of(&page.body))],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(get_page(a.port, "/items", Some(&cookie)).status, 303);
+    // Revoking the token ends every session it began.
+    let again = sign_in(a.port, &secret);
+    assert_eq!(get_page(b.port, "/items", Some(&again)).status, 200);
+    let tokens = s
+        .quiet(&["--json", "token", "list", "--user", "owner"])
+        .json();
+    let id = tokens[0]["id"].to_string();
+    s.quiet(&["token", "revoke", &id]);
+    assert_eq!(get_page(b.port, "/items", Some(&again)).status, 303);
+}

@@ -238,9 +238,15 @@ impl Engine {
     /// The identity behind a token or API key secret: none when it is
     /// unknown, revoked or expired, or its user is disabled.
     pub fn identify_secret(&mut self, secret: &str) -> Result<Option<Identity>> {
+        self.identify_hash(&secret_hash(secret))
+    }
+
+    /// The identity behind a credential, by its secret's stored hash (see
+    /// [`Engine::identify_secret`]).
+    pub(super) fn identify_hash(&mut self, hash: &str) -> Result<Option<Identity>> {
         let now = Utc::now();
         let tx = self.store.read()?;
-        let Some(c) = tx.credential(&secret_hash(secret))? else {
+        let Some(c) = tx.credential(hash)? else {
             return Ok(None);
         };
         if c.revoked_at.is_some() || c.expires_at.is_some_and(|e| e <= now) {

@@ -121,7 +121,6 @@ pub fn serve(mut engines: Vec<Engine>, config: ServerConfig) -> Result<(), Strin
             requests: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             ticks: AtomicU64::new(0),
-            sessions: Mutex::new(std::collections::HashMap::new()),
         });
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

@@ -1,5 +1,5 @@
 //! What the daemon's handlers share: its configuration, the state behind
-//! every request (engine pool, writer queue, counters, web sessions), and the
+//! every request (engine pool, writer queue, counters), and the
 //! types of what goes through them.
 
 use std::collections::HashMap;
@@ -44,8 +44,6 @@ pub(super) struct AppState {
     pub(super) requests: AtomicU64,
     pub(super) errors: AtomicU64,
     pub(super) ticks: AtomicU64,
-    /// Signed-in browsers of the web UI.
-    pub(super) sessions: Sessions,
 }
 
 pub(super) type Shared = Arc<AppState>;
@@ -55,16 +53,3 @@ pub(super) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 
 /// A write for the writer thread.
 pub(super) type Job = Box<dyn FnOnce(&mut Engine) -> Finish + Send>;
-
-/// A signed-in browser.
-pub(super) struct Session {
-    /// The token the browser signed in with (checked on every request).
-    pub(super) secret: String,
-    /// The CSRF secret every form of the session sends back.
-    pub(super) csrf: String,
-    /// When it began.
-    pub(super) started: Instant,
-}
-
-/// The sessions of the daemon, by id.
-pub(super) type Sessions = std::sync::Mutex<HashMap<String, Session>>;

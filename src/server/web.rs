@@ -15,8 +15,8 @@ use super::error::ApiError;
 use super::pages::{self, Notice};
 use super::pages::{ListFilter, Viewer};
 use super::pool::{with_engine, with_writer};
-use super::state::{Session, Shared};
-use super::web_reply::{api_error_page, html, notice, page_error};
+use super::state::Shared;
+use super::web_reply::{api_error_page, html, notice};
 use super::web_session::{
     COOKIE, Fields, Posted, SESSION_LIFETIME, cookie, local_path, same_origin,
 };
@@ -30,7 +30,6 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use serde_json::Value;
-use std::time::Instant;
 
 // ------------------------------------------------------------------ sign-in
 
@@ -63,12 +62,12 @@ pub(super) async fn login(State(state): State<Shared>, Form(form): Form<Fields>)
             pages::login(&next, Some(&n)),
         );
     }
-    let secret = token.clone();
-    let who = match with_engine(&state, move |e| e.identify_secret(&secret)).await {
-        Ok(who) => who,
+    let lifetime = SESSION_LIFETIME.as_secs() as i64;
+    let started = match with_writer(&state, move |e| e.start_session(&token, lifetime)).await {
+        Ok(started) => started,
         Err(e) => return api_error_page(&e),
     };
-    let Some(who) = who.filter(|w| !w.api_key) else {
+    let Some((session, who)) = started else {
         let n = Notice::at(
             "token",
             "this token is not a user token of this govrt",
@@ -76,27 +75,7 @@ pub(super) async fn login(State(state): State<Shared>, Form(form): Form<Fields>)
         );
         return html(StatusCode::UNAUTHORIZED, pages::login(&next, Some(&n)));
     };
-    let (Ok(id), Ok(csrf)) = (
-        crate::engine::new_secret("govs"),
-        crate::engine::new_secret("csrf"),
-    ) else {
-        return page_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "no randomness available for a session",
-            "try again",
-        );
-    };
-    if let Ok(mut map) = state.sessions.lock() {
-        map.retain(|_, s| s.started.elapsed() < SESSION_LIFETIME);
-        map.insert(
-            id.clone(),
-            Session {
-                secret: token,
-                csrf,
-                started: Instant::now(),
-            },
-        );
-    }
+    let id = session.id;
     tracing::info!(user = %who.name, "signed in to the web UI");
     let mut response = Redirect::to(&next).into_response();
     let value = format!(
@@ -111,8 +90,10 @@ pub(super) async fn login(State(state): State<Shared>, Form(form): Form<Fields>)
 }
 
 pub(super) async fn logout(State(state): State<Shared>, headers: HeaderMap, _: Posted) -> Response {
-    if let (Some(id), Ok(mut map)) = (cookie(&headers, COOKIE), state.sessions.lock()) {
-        map.remove(&id);
+    if let Some(id) = cookie(&headers, COOKIE)
+        && let Err(e) = with_writer(&state, move |e| e.end_session(&id)).await
+    {
+        return api_error_page(&e);
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(

@@ -68,17 +68,10 @@ impl FromRequestParts<Shared> for Viewer {
         let Some(id) = cookie(&parts.headers, COOKIE) else {
             return Err(to_login(next));
         };
-        let found = state.sessions.lock().ok().and_then(|map| {
-            map.get(&id)
-                .filter(|s| s.started.elapsed() < SESSION_LIFETIME)
-                .map(|s| (s.secret.clone(), s.csrf.clone()))
-        });
-        let Some((secret, csrf)) = found else {
-            return Err(to_login(next));
-        };
         // The token is checked on every request: a revoked token signs out.
-        match with_engine(state, move |e| e.identify_secret(&secret)).await {
-            Ok(Some(who)) => {
+        let lifetime = SESSION_LIFETIME.as_secs() as i64;
+        match with_engine(state, move |e| e.session(&id, lifetime)).await {
+            Ok(Some((who, csrf))) => {
                 record_use(state, &who);
                 Ok(Viewer { who, csrf })
             }

@@ -104,6 +104,15 @@ macro_rules! with_operations {
             fn set_subscription(&self, user: &str, item: i64, subscribed: bool) -> Result<bool, StoreError>;
             /// The items a user follows (true) or asked not to (false).
             fn subscriptions_of_user(&self, user: &str) -> Result<Vec<(i64, bool)>, StoreError>;
+            /// Stores a web session: its id's hash, the hash of the credential it
+            /// signed in with, its CSRF secret, when it began (epoch seconds).
+            fn insert_session(&self, id_hash: &str, credential: &str, csrf: &str, started_at: i64) -> Result<(), StoreError>;
+            /// A web session by its id's hash: (credential hash, CSRF secret, start).
+            fn session(&self, id_hash: &str) -> Result<Option<(String, String, i64)>, StoreError>;
+            /// Ends a web session.
+            fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+            /// Forgets the web sessions that began before `started_before`.
+            fn delete_sessions_before(&self, started_before: i64) -> Result<(), StoreError>;
         }
     };
 }

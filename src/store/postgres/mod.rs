@@ -11,6 +11,7 @@ mod items;
 mod outbox;
 mod rows;
 mod schema;
+mod sessions;
 mod subscriptions;
 
 use chrono::{DateTime, Utc};

@@ -4,7 +4,8 @@
 //! are the same RFC 3339 text, so audit hashes are the same on both.
 
 /// The migrations, in order.
-pub(super) const MIGRATIONS: &[&str] = &[r#"
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE blueprint_sets (
     id BIGSERIAL PRIMARY KEY,
     loaded_at TEXT NOT NULL
@@ -114,4 +115,15 @@ CREATE TABLE outbox (
     UNIQUE (event_seq, recipient)
 );
 CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
-"#];
+"#,
+    // 2: web sessions, as the SQLite backend's seventh.
+    r#"
+CREATE TABLE web_sessions (
+    id_hash TEXT PRIMARY KEY,
+    credential TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    started_at BIGINT NOT NULL
+);
+CREATE INDEX web_sessions_by_start ON web_sessions(started_at);
+"#,
+];

@@ -12,6 +12,7 @@ mod items;
 mod outbox;
 mod rows;
 mod schema;
+mod sessions;
 mod subscriptions;
 #[cfg(test)]
 #[allow(

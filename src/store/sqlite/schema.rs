@@ -172,6 +172,17 @@ CREATE UNIQUE INDEX api_key_names ON credentials(name) WHERE kind = 'api_key' AN
     r#"
 ALTER TABLE outbox ADD COLUMN unsubscribe_url TEXT;
 "#,
+    // 7: web sessions live in the database, so every daemon on it knows
+    // them and a restart signs nobody out. The id is kept as its hash.
+    r#"
+CREATE TABLE web_sessions (
+    id_hash TEXT PRIMARY KEY,
+    credential TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    started_at INTEGER NOT NULL
+);
+CREATE INDEX web_sessions_by_start ON web_sessions(started_at);
+"#,
 ];
 
 // The audit log is one hash chain in `seq` order (the rowid), so an append
