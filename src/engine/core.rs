@@ -64,6 +64,12 @@ impl Engine {
         })
     }
 
+    /// Whether the database answers now (one read), for readiness checks.
+    pub fn ping(&mut self) -> Result<()> {
+        self.store.read()?.setting(BASE_URL)?;
+        Ok(())
+    }
+
     /// Starts a group commit (see [`crate::store::Store::begin_batch`]):
     /// the actions until [`Engine::commit_batch`] reach the disk together.
     pub fn begin_batch(&mut self) -> Result<()> {

@@ -84,6 +84,7 @@ impl From<EngineError> for ApiError {
                 err.detail.extra = Some(crate::diag::to_json(summary, &diagnostics));
                 err
             }
+            EngineError::Store(e) if e.is_unavailable() => ApiError::unavailable(&e.to_string()),
             EngineError::Store(e) => ApiError::internal("storage", &e.to_string()),
             EngineError::System(e) => ApiError::internal("internal", &e),
         }
@@ -110,8 +111,26 @@ impl ApiError {
     }
 }
 
+/// How long a client is told to wait when the database is unreachable.
+pub(super) const RETRY_AFTER_SECS: u64 = 5;
+
+impl ApiError {
+    /// The database cannot be reached now: 503 with `Retry-After`; nothing
+    /// was done (an action's transaction had not begun, or was rolled back).
+    pub(super) fn unavailable(cause: &str) -> ApiError {
+        tracing::warn!(error = %cause, "the database is unreachable");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database cannot be reached right now; nothing was changed",
+            Some(format!("try again in {RETRY_AFTER_SECS} s")),
+        )
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let unavailable = self.status == StatusCode::SERVICE_UNAVAILABLE;
         let d = self.detail;
         let mut body = json!({"error": {"code": d.code, "message": d.message, "help": d.help}});
         if let Some(extra) = d.extra {
@@ -122,7 +141,14 @@ impl IntoResponse for ApiError {
                 body["error"]["error_id"] = id.clone();
             }
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if unavailable {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_AFTER_SECS),
+            );
+        }
+        response
     }
 }
 

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use crate::engine::Engine;
 
 use super::error::ApiError;
-use super::state::{AppState, Finish, Job, Shared};
+use super::state::{AppState, CommitFailure, Finish, Job, Shared};
 
 /// Puts an engine back into the pool when dropped, even if its user panicked.
 pub(super) struct Lease<'a> {
@@ -81,12 +81,15 @@ pub(super) fn write_loop(mut engine: Engine, jobs: std::sync::mpsc::Receiver<Job
             })
             .collect();
         let committed = if batched {
-            engine.commit_batch().map_err(|e| e.to_string())
+            engine.commit_batch().map_err(|e| CommitFailure {
+                unavailable: matches!(&e, crate::engine::EngineError::Store(s) if s.is_unavailable()),
+                message: e.to_string(),
+            })
         } else {
             Ok(())
         };
         if let Err(e) = &committed {
-            tracing::error!(error = %e, writes = finishes.len(), "a batch of writes could not be committed; none of it was saved");
+            tracing::error!(error = %e.message, writes = finishes.len(), "a batch of writes could not be committed; none of it was saved");
         }
         for finish in finishes {
             finish(committed.clone());
@@ -102,10 +105,11 @@ pub(super) async fn with_writer<T: Send + 'static>(
     let (answer, answered) = tokio::sync::oneshot::channel::<Result<T, ApiError>>();
     let job: Job = Box::new(move |engine: &mut Engine| {
         let result = f(engine);
-        Box::new(move |committed: Result<(), String>| {
+        Box::new(move |committed: Result<(), CommitFailure>| {
             let result = match committed {
                 Ok(()) => result.map_err(ApiError::from),
-                Err(e) => Err(ApiError::internal(
+                Err(e) if e.unavailable => Err(ApiError::unavailable(&e.message)),
+                Err(CommitFailure { message: e, .. }) => Err(ApiError::internal(
                     "storage",
                     &format!(
                         "a batch of writes could not be committed, nothing of it was saved: {e}"

@@ -34,6 +34,7 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 /// Every route of the daemon: (method, path as OpenAPI writes it).
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/health"),
+    ("get", "/health/ready"),
     ("get", "/metrics"),
     ("get", "/unsubscribe"),
     ("post", "/unsubscribe"),
@@ -81,8 +82,19 @@ pub(super) async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
+/// Liveness: the daemon serves (whether or not its database answers).
 pub(super) async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
+}
+
+/// Readiness: the database answers (503 while it cannot be reached, so a
+/// load balancer sends requests to another replica).
+pub(super) async fn ready(State(state): State<Shared>) -> Response {
+    match super::pool::run_blocking(&state, |e| e.ping()).await {
+        Ok(Ok(_)) => Json(json!({"status": "ready"})).into_response(),
+        Ok(Err(e)) => super::error::ApiError::unavailable(&e.to_string()).into_response(),
+        Err(e) => super::error::ApiError::unavailable(&e).into_response(),
+    }
 }
 
 pub(super) async fn metrics(State(state): State<Shared>) -> String {
@@ -194,6 +206,7 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
     };
     router
         .route("/health", get(health))
+        .route("/health/ready", get(ready))
         .route("/metrics", get(metrics))
         .route("/unsubscribe", get(unsubscribe_link).post(unsubscribe_post))
         .nest("/api/v1", api)

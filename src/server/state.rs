@@ -49,7 +49,16 @@ pub(super) struct AppState {
 pub(super) type Shared = Arc<AppState>;
 
 /// Reports a job's result once its batch is committed (or failed to be).
-pub(super) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+pub(super) type Finish = Box<dyn FnOnce(Result<(), CommitFailure>) + Send>;
+
+/// Why a batch of writes was not committed.
+#[derive(Debug, Clone)]
+pub(super) struct CommitFailure {
+    /// The database could not be reached (answered 503, not 500).
+    pub(super) unavailable: bool,
+    /// What failed.
+    pub(super) message: String,
+}
 
 /// A write for the writer thread.
 pub(super) type Job = Box<dyn FnOnce(&mut Engine) -> Finish + Send>;

@@ -28,11 +28,18 @@ pub(super) fn page_error(status: StatusCode, message: &str, help: &str) -> Respo
 
 /// The error page of an API error.
 pub(super) fn api_error_page(e: &ApiError) -> Response {
-    page_error(
+    let mut page = page_error(
         e.status,
         &e.detail.message,
         e.detail.plain_help.as_deref().unwrap_or(""),
-    )
+    );
+    if e.status == StatusCode::SERVICE_UNAVAILABLE {
+        page.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(super::error::RETRY_AFTER_SECS),
+        );
+    }
+    page
 }
 
 /// An API error as a notice next to the form at `place`.

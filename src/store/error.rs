@@ -24,3 +24,26 @@ pub enum StoreError {
         known: i64,
     },
 }
+
+impl StoreError {
+    /// Whether the database cannot be reached now (PostgreSQL down, shutting
+    /// down, or the connection lost): a failure to try again later, not a bug.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Postgres(e) = self else {
+            return false;
+        };
+        if e.is_closed() {
+            return true;
+        }
+        match e.code() {
+            // Class 08 (connection exception), 57P01-57P03 (shutting down,
+            // crashed, cannot connect now), 53300 (too many connections).
+            Some(code) => {
+                let code = code.code();
+                code.starts_with("08") || code.starts_with("57P") || code == "53300"
+            }
+            // No server error at all: the connection itself failed.
+            None => e.as_db_error().is_none(),
+        }
+    }
+}

@@ -8,6 +8,7 @@
     reason = "test helpers fail the test loudly"
 )]
 
+pub mod pg;
 pub mod smtp;
 
 use std::path::PathBuf;
@@ -73,10 +74,16 @@ impl Run {
 
 impl Sandbox {
     pub fn new(name: &str) -> Sandbox {
+        Sandbox::on(name, postgres_server())
+    }
+
+    /// A sandbox whose database is on the PostgreSQL server at `server`
+    /// (an SQLite file with `None`).
+    pub fn on(name: &str, server: Option<String>) -> Sandbox {
         let dir = std::env::temp_dir().join(format!("govrt-test-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let postgres = postgres_server().map(|server| {
+        let postgres = server.map(|server| {
             let db: String = format!("govrt_{name}_{}", std::process::id())
                 .chars()
                 .map(|c| {

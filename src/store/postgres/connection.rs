@@ -28,6 +28,9 @@ const MIGRATION_LOCK: i64 = 0x676f_7673;
 /// An open database.
 pub struct Store {
     client: Client,
+    /// Where it is and how it commits, to connect again after losing it.
+    url: String,
+    durability: Durability,
     /// Prepared statements by text, valid for this connection.
     statements: RefCell<HashMap<String, Statement>>,
     /// Inside a group commit: each transaction is a savepoint of one outer
@@ -38,21 +41,37 @@ pub struct Store {
 impl Store {
     /// Connects to `url` (`postgres://user:pass@host:port/db`) and migrates.
     pub fn open(url: &str, durability: Durability) -> Result<Store, StoreError> {
-        let mut client = Client::connect(url, NoTls)?;
-        let sync = match durability {
-            Durability::Full => "on",
-            Durability::Normal => "off",
-        };
-        client.batch_execute(&format!(
-            "SET synchronous_commit = {sync}; SET client_min_messages = warning"
-        ))?;
         let mut store = Store {
-            client,
+            client: connect(url, durability)?,
+            url: url.to_string(),
+            durability,
             statements: RefCell::default(),
             batch: false,
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Starts a transaction with `begin` (its first statements); a
+    /// connection found lost (the server restarted, or went away and came
+    /// back) is made again first, once: nothing of a transaction had begun.
+    fn start(&mut self, begin: &str) -> Result<(), StoreError> {
+        if !self.client.is_closed() {
+            match self.client.batch_execute(begin) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    let e = StoreError::from(e);
+                    if !e.is_unavailable() {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        self.client = connect(&self.url, self.durability)?;
+        self.statements.borrow_mut().clear();
+        self.batch = false;
+        self.client.batch_execute(begin)?;
+        Ok(())
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
@@ -97,13 +116,12 @@ impl Store {
             self.client.batch_execute("SAVEPOINT govrt_action")?;
             Scope::Savepoint
         } else if write {
-            self.client.batch_execute("BEGIN")?;
-            self.client
-                .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            self.start(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+            ))?;
             Scope::Transaction
         } else {
-            self.client
-                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ")?;
+            self.start("BEGIN ISOLATION LEVEL REPEATABLE READ")?;
             Scope::Transaction
         };
         Ok(Tx {
@@ -121,9 +139,9 @@ impl Store {
     /// flush. Whoever uses this must not report any of them as done before
     /// `commit_batch` succeeds.
     pub fn begin_batch(&mut self) -> Result<(), StoreError> {
-        self.client.batch_execute("BEGIN")?;
-        self.client
-            .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+        self.start(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+        ))?;
         self.batch = true;
         Ok(())
     }
@@ -143,9 +161,23 @@ impl Store {
 
     /// Whether the server answers (PostgreSQL checks its own pages).
     pub fn integrity_check(&mut self) -> Result<String, StoreError> {
-        self.client.simple_query("SELECT 1")?;
+        self.start("BEGIN READ ONLY")?;
+        self.client.batch_execute("COMMIT")?;
         Ok("ok".into())
     }
+}
+
+/// A new connection, committing with `durability`.
+fn connect(url: &str, durability: Durability) -> Result<Client, StoreError> {
+    let mut client = Client::connect(url, NoTls)?;
+    let sync = match durability {
+        Durability::Full => "on",
+        Durability::Normal => "off",
+    };
+    client.batch_execute(&format!(
+        "SET synchronous_commit = {sync}; SET client_min_messages = warning"
+    ))?;
+    Ok(client)
 }
 
 /// A transaction of its own, or a savepoint of a group commit.
