@@ -236,3 +236,81 @@ fn losing_the_database_answers_503_and_the_daemon_recovers_by_itself() {
     }
     s.quiet(&["audit", "verify"]);
 }
+
+#[test]
+#[cfg_attr(
+    not(govrt_has_postgres),
+    ignore = "needs Debian's postgresql (initdb, pg_ctl); .ci/tools installs it"
+)]
+fn db_copy_round_trips_sqlite_to_postgresql_and_back() {
+    let Some(server) = PgServer::start("copy") else {
+        return;
+    };
+    // A database built as the lifecycle tests build one.
+    let mut original = Sandbox::on("pg-copy-sqlite", None);
+    let (_, model) = original.standard_world();
+    let v = original.model_version(&model, "Scorer v1");
+    for args in [
+        vec![
+            "--as",
+            "owner",
+            "item",
+            "set",
+            &v,
+            "owner=owner",
+            "documentation=card.pdf",
+        ],
+        vec!["--as", "owner", "item", "move", &v, "review"],
+        vec!["--as", "owner", "signoff", "request-review", &v, "--notify"],
+        vec![
+            "--as", "itops", "signoff", "feedback", &v, "it_ops", "approved",
+        ],
+        vec!["--as", "owner", "signoff", "request-final", &v],
+        vec!["--as", "approver", "signoff", "approve", &v],
+    ] {
+        original.quiet(&args);
+    }
+    let token = original.token("owner");
+    let on_postgres = Sandbox::on("pg-copy-target", Some(server.url()));
+    let back = Sandbox::on("pg-copy-back", None);
+    let (a, b, c) = (original.db(), on_postgres.db(), back.db());
+    let (a, b, c) = (
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        c.to_str().unwrap(),
+    );
+    let there = original.quiet(&["db", "copy", a, b]).stdout;
+    assert!(there.contains("audit chain intact"), "{there}");
+    let home = original.quiet(&["db", "copy", b, c]).stdout;
+    assert!(home.contains("audit chain intact"), "{home}");
+    // The same items and the same history on all three, and the chain verifies.
+    let view = |s: &Sandbox| {
+        let items = s.quiet(&["--json", "item", "list"]).stdout;
+        let history = s
+            .quiet(&["--json", "--as", "owner", "item", "history", &v])
+            .stdout;
+        let status = s.quiet(&["--json", "status", &v]).stdout;
+        s.quiet(&["audit", "verify"]);
+        (items, history, status)
+    };
+    let first = view(&original);
+    assert_eq!(view(&on_postgres), first);
+    assert_eq!(view(&back), first);
+    // The copy goes on: the same token works, new ids follow the copied ones.
+    let d = Daemon::start(&on_postgres, &[]);
+    let me = http(
+        d.port,
+        "GET",
+        &format!("/api/v1/items/{v}"),
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(me.status, 200, "{}", me.body);
+    let next = on_postgres.model_version(&model, "Scorer v2");
+    assert!(next.parse::<i64>().unwrap() > v.parse::<i64>().unwrap());
+    // A destination that holds anything is refused, and nothing is copied.
+    let refused = original.run(&["db", "copy", a, b]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("not empty"), "{}", refused.stderr);
+}

@@ -9,6 +9,7 @@ mod audit;
 mod blueprint_files;
 mod blueprints;
 mod daemon;
+mod db;
 mod explain;
 mod global;
 mod governance;
@@ -104,6 +105,9 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Whole databases: `govrt db copy FROM TO`.
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Reports for auditors: `govrt report controls`.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -176,6 +180,7 @@ pub fn run(parsed: Cli) -> ExitCode {
             governance::matrix(cli, blueprint.as_ref(), view.as_ref())
         }
         Command::Audit(c) => audit::audit(cli, c),
+        Command::Db(c) => db::db(cli, c),
         Command::Report(c) => report::report(cli, c),
         Command::Hook(c) => hooks::hook(cli, c),
         Command::Serve(args) => daemon::serve(cli, args),

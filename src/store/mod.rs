@@ -13,6 +13,7 @@
 mod rows;
 #[macro_use]
 mod ops;
+pub mod copy;
 mod error;
 mod hashes;
 mod postgres;
@@ -170,4 +171,32 @@ impl Store {
             Backend::Postgres(s) => s.integrity_check(),
         }
     }
+}
+
+/// Copies every row of `from` into `to` (`govrt db copy`), in one
+/// transaction of `to`, which must hold no blueprint, user or audit event
+/// yet: ids, revisions, the audit chain, the outbox and web sessions as
+/// they are, so the copy's chain verifies. Rows per table.
+pub fn copy_database(from: &mut Store, to: &mut Store) -> Result<copy::Copied, StoreError> {
+    let source = from.read()?;
+    let target = to.write()?;
+    let empty = target.blueprint_versions()?.is_empty()
+        && target.users()?.is_empty()
+        && target.audit_head()?.is_none_or(|(seq, _)| seq == 0)
+        && target.last_events()?.is_empty();
+    if !empty {
+        return Err(StoreError::Location(
+            "the destination database is not empty: copy into a new database (or a new file)"
+                .into(),
+        ));
+    }
+    let mut copied = Vec::new();
+    for table in copy::TABLES {
+        let rows = source.dump_rows(table)?;
+        target.load_rows(table, &rows)?;
+        copied.push((table.name, rows.len()));
+    }
+    target.after_load()?;
+    target.commit()?;
+    Ok(copied)
 }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use super::copy::{Cell, Table};
 use super::hashes::{GENESIS, event_hash};
 use super::rows::*;
 
@@ -113,6 +114,12 @@ macro_rules! with_operations {
             fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
             /// Forgets the web sessions that began before `started_before`.
             fn delete_sessions_before(&self, started_before: i64) -> Result<(), StoreError>;
+            /// Every row of a table, in its order (for `db copy`).
+            fn dump_rows(&self, table: &Table) -> Result<Vec<Vec<Cell>>, StoreError>;
+            /// Replaces a table's rows with these (for `db copy`).
+            fn load_rows(&self, table: &Table, rows: &[Vec<Cell>]) -> Result<(), StoreError>;
+            /// After a copy: id sequences continue after the copied ids.
+            fn after_load(&self) -> Result<(), StoreError>;
         }
     };
 }

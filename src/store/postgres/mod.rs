@@ -6,6 +6,7 @@
 mod audit;
 mod blueprints;
 mod connection;
+mod copy;
 mod identities;
 mod items;
 mod outbox;
@@ -17,6 +18,7 @@ mod subscriptions;
 use chrono::{DateTime, Utc};
 
 use crate::store::StoreError;
+use crate::store::copy::{Cell, Table};
 use crate::store::rows::*;
 
 pub(super) use connection::{Store, Tx};

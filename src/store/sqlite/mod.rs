@@ -7,6 +7,7 @@
 mod audit;
 mod blueprints;
 mod connection;
+mod copy;
 mod identities;
 mod items;
 mod outbox;
@@ -25,6 +26,7 @@ mod tests;
 use chrono::{DateTime, Utc};
 
 use crate::store::StoreError;
+use crate::store::copy::{Cell, Table};
 use crate::store::rows::*;
 
 pub(super) use connection::{Store, Tx};
