@@ -314,3 +314,93 @@ fn db_copy_round_trips_sqlite_to_postgresql_and_back() {
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("not empty"), "{}", refused.stderr);
 }
+
+#[test]
+#[cfg_attr(
+    not(all(govrt_has_postgres, govrt_has_aiosmtpd)),
+    ignore = "needs Debian's postgresql and python3-aiosmtpd; .ci/tools installs them"
+)]
+fn three_daemons_send_each_message_once_and_apply_a_reset_once() {
+    let Some(server) = PgServer::start("mail") else {
+        return;
+    };
+    let s = Sandbox::on("pg-mail", Some(server.url()));
+    let Some(sink) = support::smtp::SmtpSink::start(&s.dir, None) else {
+        return;
+    };
+    let (_, model) = s.standard_world();
+    let mut versions = Vec::new();
+    for n in 0..4 {
+        let v = s.model_version(&model, &format!("v{n}"));
+        s.quiet(&["--as", "owner", "item", "move", &v, "review"]);
+        s.quiet(&["--as", "owner", "signoff", "request-review", &v, "--notify"]);
+        versions.push(v);
+    }
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    s.quiet(&[
+        "--as",
+        "owner",
+        "signoff",
+        "schedule-reset",
+        &versions[0],
+        "--at",
+        &at,
+        "--reason",
+        "test",
+    ]);
+    let queued = s
+        .quiet(&["--json", "outbox"])
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(queued >= 4, "review requests were mailed: {queued}");
+    let url = sink.url();
+    let daemons: Vec<Daemon> = (0..3)
+        .map(|_| Daemon::start(&s, &["--smtp", &url, "--tick-seconds", "1"]))
+        .collect();
+    // Every message delivered, the reset applied (by one of them).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let pending = s.quiet(&["--json", "outbox", "--pending"]).json();
+        let resets = s
+            .history_actions("owner", &versions[0])
+            .iter()
+            .filter(|a| *a == "signoff.automatic_reset")
+            .count();
+        if pending.as_array().unwrap().is_empty() && resets > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still pending: {pending}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // A few more ticks of all three: nothing is sent or reset again.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    drop(daemons);
+    let outbox = s.quiet(&["--json", "outbox"]).json();
+    let sent = outbox.as_array().unwrap().len();
+    let received = sink.messages();
+    let mut keys: Vec<(String, String)> = received
+        .iter()
+        .map(|(to, subject, _)| (to.clone(), subject.clone()))
+        .collect();
+    keys.sort();
+    let n = keys.len();
+    keys.dedup();
+    assert_eq!(n, keys.len(), "no message was delivered twice");
+    assert_eq!(
+        received.len(),
+        sent,
+        "each message of the outbox was delivered once"
+    );
+    let resets = s
+        .history_actions("owner", &versions[0])
+        .iter()
+        .filter(|a| *a == "signoff.automatic_reset")
+        .count();
+    assert_eq!(resets, 1, "the scheduled reset was applied once");
+    s.quiet(&["audit", "verify"]);
+}

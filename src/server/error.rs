@@ -128,6 +128,22 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The database went away while a batch of writes was committing: 503,
+    /// but the change may have been saved (the commit's answer was lost).
+    pub(super) fn lost_commit(cause: &str) -> ApiError {
+        tracing::warn!(error = %cause, "the database was lost while committing");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database was lost while the change was being committed; it may or may not be saved",
+            Some(format!(
+                "in {RETRY_AFTER_SECS} s, read the item (its revision and history) before trying again"
+            )),
+        )
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unavailable = self.status == StatusCode::SERVICE_UNAVAILABLE;

@@ -108,7 +108,8 @@ pub(super) async fn with_writer<T: Send + 'static>(
         Box::new(move |committed: Result<(), CommitFailure>| {
             let result = match committed {
                 Ok(()) => result.map_err(ApiError::from),
-                Err(e) if e.unavailable => Err(ApiError::unavailable(&e.message)),
+                // Lost while committing: the commit may have happened.
+                Err(e) if e.unavailable => Err(ApiError::lost_commit(&e.message)),
                 Err(CommitFailure { message: e, .. }) => Err(ApiError::internal(
                     "storage",
                     &format!(
