@@ -9,7 +9,11 @@
 //! cargo run --release --example bench_runtime                       # N = 1,000 and 10,000, FULL and NORMAL
 //! cargo run --release --example bench_runtime -- --items 1000 --sync NORMAL
 //! cargo run --release --example bench_runtime -- --items 1000 --sync NORMAL --hooks
+//! cargo run --release --example bench_runtime -- --items 1000 --db postgres://postgres@127.0.0.1:5432
 //! ```
+//!
+//! With `--db SERVER` (a PostgreSQL server's URL, without a database) the
+//! engine and the baseline each run on a fresh database of that server.
 //!
 //! With `--hooks` it measures the same workload with a script defining every
 //! hook against the workload without, and prints the ratio of times.
@@ -25,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 #[path = "common/baseline.rs"]
 mod baseline;
-use baseline::run_baseline;
+use baseline::{fresh_postgres, run_baseline, run_baseline_postgres};
 use std::time::Instant;
 
 use govrt::engine::signoff::{Action, Verdict};
@@ -121,8 +125,13 @@ fn run_engine(
     n: usize,
     sync: Durability,
     hooks: bool,
+    server: Option<&str>,
 ) -> Result<f64, Box<dyn std::error::Error>> {
-    let mut engine = Engine::open(&fresh(dir, "engine.db"), sync)?;
+    let db = match server {
+        Some(server) => PathBuf::from(fresh_postgres(server, "govrt_bench_engine")?),
+        None => fresh(dir, "engine.db"),
+    };
+    let mut engine = Engine::open(&db, sync)?;
     let set = dir.join("govern-1k.gov");
     if hooks {
         std::fs::write(dir.join("hooks.rhai"), HOOKS)?;
@@ -233,15 +242,20 @@ fn run_engine(
     Ok(start.elapsed().as_secs_f64())
 }
 
-fn one(n: usize, sync: Durability, hooks: bool) -> Result<(), Box<dyn std::error::Error>> {
+fn one(
+    n: usize,
+    sync: Durability,
+    hooks: bool,
+    server: Option<&str>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("govrt-bench-runtime-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     if hooks {
         // Hooks against no hooks, alternating to even out the machine's noise.
         let (mut with, mut without) = (f64::MAX, f64::MAX);
         for _ in 0..3 {
-            without = without.min(run_engine(&dir, n, sync, false)?);
-            with = with.min(run_engine(&dir, n, sync, true)?);
+            without = without.min(run_engine(&dir, n, sync, false, server)?);
+            with = with.min(run_engine(&dir, n, sync, true, server)?);
         }
         let _ = std::fs::remove_dir_all(&dir);
         let actions = (13 * n) as f64;
@@ -255,8 +269,11 @@ fn one(n: usize, sync: Durability, hooks: bool) -> Result<(), Box<dyn std::error
         );
         return Ok(());
     }
-    let baseline = run_baseline(&dir, n, sync)?;
-    let engine = run_engine(&dir, n, sync, false)?;
+    let baseline = match server {
+        Some(server) => run_baseline_postgres(server, n, sync)?,
+        None => run_baseline(&dir, n, sync)?,
+    };
+    let engine = run_engine(&dir, n, sync, false, server)?;
     let _ = std::fs::remove_dir_all(&dir);
     let actions = 13 * n;
     let rate = actions as f64 / engine;
@@ -264,9 +281,14 @@ fn one(n: usize, sync: Durability, hooks: bool) -> Result<(), Box<dyn std::error
     println!("engine:   {actions} actions in {engine:.2} s ({rate:.0} actions/s)");
     println!("baseline: {actions} transactions in {baseline:.2} s ({base_rate:.0} /s)");
     println!(
-        "govern-1k items={n} actions={actions} seconds={engine:.2} actions_per_s={rate:.0} baseline_actions_per_s={base_rate:.0} ratio={:.2} sync={} peak_rss_mb={:.1}",
+        "govern-1k items={n} actions={actions} seconds={engine:.2} actions_per_s={rate:.0} baseline_actions_per_s={base_rate:.0} ratio={:.2} sync={} store={} peak_rss_mb={:.1}",
         rate / base_rate,
         sync.as_str(),
+        if server.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        },
         peak_rss_mb()
     );
     Ok(())
@@ -286,6 +308,9 @@ struct Args {
     /// Measure the workload with every hook defined against the workload without.
     #[arg(long)]
     hooks: bool,
+    /// Run on this PostgreSQL server (`postgres://user@host:port`) instead of SQLite files.
+    #[arg(long)]
+    db: Option<String>,
 }
 
 /// SQLite's `synchronous` level.
@@ -304,7 +329,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Sync::Full => Durability::Full,
             Sync::Normal => Durability::Normal,
         };
-        return one(n, sync, args.hooks);
+        return one(n, sync, args.hooks, args.db.as_deref());
     }
     let me = std::env::current_exe()?;
     let runs: [&[&str]; 6] = [

@@ -25,6 +25,7 @@ use govrt::server::{ServerConfig, serve};
 use govrt::store::Durability;
 
 #[path = "common/baseline.rs"]
+#[allow(dead_code, reason = "the PostgreSQL baseline is bench_runtime's")]
 mod baseline;
 
 struct Load {

@@ -1,7 +1,8 @@
 //! The raw SQLite baseline of GOVERN-1K (`shared/bench/GOVERN-1K.md`), shared
 //! by the runtime and the server benchmarks: for N items, 13 transactions per
 //! item, each an INSERT of a ~200-byte JSON event and an UPDATE of one item
-//! row, with the engine's PRAGMAs.
+//! row, with the engine's PRAGMAs; or the same on a PostgreSQL server, with
+//! `synchronous_commit` as the engine sets it.
 
 use std::path::Path;
 use std::time::Instant;
@@ -61,4 +62,61 @@ pub fn run_baseline(
     sync: Durability,
 ) -> Result<f64, Box<dyn std::error::Error>> {
     run_baseline_at(&dir.join("baseline.db"), n, sync)
+}
+
+/// A fresh, empty database `name` on the PostgreSQL server at `server`
+/// (`postgres://user@host:port`): its URL.
+pub fn fresh_postgres(server: &str, name: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let server = server.trim_end_matches('/');
+    let mut admin = postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)?;
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+    admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
+    Ok(format!("{server}/{name}"))
+}
+
+/// The baseline on a fresh database of the PostgreSQL server at `server`.
+pub fn run_baseline_postgres(
+    server: &str,
+    n: usize,
+    sync: Durability,
+) -> Result<f64, Box<dyn std::error::Error>> {
+    let url = fresh_postgres(server, "govrt_bench_baseline")?;
+    let mut conn = postgres::Client::connect(&url, postgres::NoTls)?;
+    let on = if sync == Durability::Full {
+        "on"
+    } else {
+        "off"
+    };
+    conn.batch_execute(&format!(
+        "SET synchronous_commit = {on};
+         CREATE TABLE items (id BIGINT PRIMARY KEY, data TEXT NOT NULL, revision BIGINT NOT NULL);
+         CREATE TABLE events (seq BIGSERIAL PRIMARY KEY, item BIGINT NOT NULL, payload TEXT NOT NULL);"
+    ))?;
+    {
+        let mut tx = conn.transaction()?;
+        for i in 0..n {
+            tx.execute(
+                "INSERT INTO items (id, data, revision) VALUES ($1, '{}', 0)",
+                &[&(i as i64)],
+            )?;
+        }
+        tx.commit()?;
+    }
+    let insert = conn.prepare("INSERT INTO events (item, payload) VALUES ($1, $2)")?;
+    let update =
+        conn.prepare("UPDATE items SET data = $1, revision = revision + 1 WHERE id = $2")?;
+    let start = Instant::now();
+    for i in 0..n {
+        for action in 0..13 {
+            let mut tx = conn.transaction()?;
+            let payload = format!(
+                r#"{{"item":{i},"action":{action},"actor":"owner","at":"2026-11-24T12:00:00Z","before":{{"step":"exploration","revision":{action}}},"after":{{"step":"qualification","revision":{}}},"note":"governed"}}"#,
+                action + 1
+            );
+            tx.execute(&insert, &[&(i as i64), &payload])?;
+            tx.execute(&update, &[&payload, &(i as i64)])?;
+            tx.commit()?;
+        }
+    }
+    Ok(start.elapsed().as_secs_f64())
 }
