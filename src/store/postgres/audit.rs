@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::connection::Tx;
 use super::rows::raw_event;
 use crate::store::StoreError;
-use crate::store::hashes::{GENESIS, event_hash};
+use crate::store::hashes::link;
 use crate::store::rows::*;
 
 impl Tx<'_> {
@@ -55,30 +55,19 @@ impl Tx<'_> {
         item: Option<i64>,
         event: &NewEvent<'_>,
     ) -> Result<(i64, String), StoreError> {
-        let (prev_seq, prev_hash): (i64, String) = match self.query_opt(
+        let last = match self.query_opt(
             "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
             &[],
         )? {
-            Some(r) => (r.try_get(0)?, r.try_get(1)?),
-            None => (0, GENESIS.to_string()),
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
         };
-        let seq = prev_seq + 1;
-        let at = ts(event.at);
-        let details = serde_json::to_string(event.details)?;
-        let hash = event_hash(
-            &prev_hash,
-            seq,
-            item,
-            event.actor,
-            event.action,
-            &at,
-            &details,
-        );
+        let l = link(last, item, event)?;
         self.execute(
             "INSERT INTO audit_events (seq, item, item_prev, actor, action, at, details, prev_hash, hash) VALUES ($1, $2, (SELECT last_event FROM items WHERE id = $2), $3, $4, $5, $6, $7, $8)",
-            &[&seq, &item.unwrap_or(0), &event.actor, &event.action, &at, &details, &prev_hash, &hash],
+            &[&l.seq, &item.unwrap_or(0), &event.actor, &event.action, &l.at, &l.details, &l.prev_hash, &l.hash],
         )?;
-        Ok((seq, hash))
+        Ok((l.seq, l.hash))
     }
 
     /// The events of one item (or all, with `None`), in chain order, as stored.

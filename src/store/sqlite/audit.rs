@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use super::connection::Tx;
 use super::rows::*;
 use crate::store::StoreError;
-use crate::store::hashes::{GENESIS, event_hash};
+use crate::store::hashes::link;
 use crate::store::rows::*;
 
 impl Tx<'_> {
@@ -54,28 +54,16 @@ impl Tx<'_> {
         item: Option<i64>,
         event: &NewEvent<'_>,
     ) -> Result<(i64, String), StoreError> {
-        let (prev_seq, prev_hash): (i64, String) = self
+        let last: Option<(i64, String)> = self
             .tx
             .prepare_cached("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-            .unwrap_or((0, GENESIS.to_string()));
-        let seq = prev_seq + 1;
-        let at = ts(event.at);
-        let details = serde_json::to_string(event.details)?;
-        let hash = event_hash(
-            &prev_hash,
-            seq,
-            item,
-            event.actor,
-            event.action,
-            &at,
-            &details,
-        );
+            .optional()?;
+        let l = link(last, item, event)?;
         self.tx
             .prepare_cached("INSERT INTO audit_events (seq, item, item_prev, actor, action, at, details, prev_hash, hash) VALUES (?1, ?2, (SELECT last_event FROM items WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8)")?
-            .execute(params![seq, item.unwrap_or(0), event.actor, event.action, at, details, prev_hash, hash])?;
-        Ok((seq, hash))
+            .execute(params![l.seq, item.unwrap_or(0), event.actor, event.action, l.at, l.details, l.prev_hash, l.hash])?;
+        Ok((l.seq, l.hash))
     }
 
     /// The events of one item (or all, with `None`), in chain order, as stored.
