@@ -4,7 +4,8 @@
 //! reaches the others; losing the database answers 503 with `Retry-After`
 //! (never a 500), readiness goes down while liveness stays up, and the
 //! daemons recover by themselves when it comes back, with every
-//! acknowledged action kept.
+//! acknowledged action kept; a daemon killed under write load loses no
+//! acknowledged action and the others go on.
 
 #![allow(
     clippy::unwrap_used,
@@ -17,7 +18,7 @@ mod support;
 
 use serde_json::json;
 use support::pg::PgServer;
-use support::{Daemon, Sandbox, http};
+use support::{Daemon, Sandbox, http, try_http};
 
 /// The history actions and descriptions of an item, as the API gives them.
 fn descriptions(port: u16, token: &str, item: &str) -> Vec<String> {
@@ -37,6 +38,13 @@ fn descriptions(port: u16, token: &str, item: &str) -> Vec<String> {
         .filter(|e| e["action"] == "item.set")
         .map(|e| e.to_string())
         .collect()
+}
+
+/// An item's revision, as the API gives it.
+fn revision(port: u16, token: &str, item: &str) -> u64 {
+    let path = format!("/api/v1/items/{item}");
+    let got = http(port, "GET", &path, Some(token), &[], None).json();
+    got["revision"].as_u64().unwrap()
 }
 
 #[test]
@@ -94,16 +102,7 @@ fn three_daemons_on_one_database_lose_nothing_and_share_blueprint_reloads() {
     // and the revisions follow each other without a gap.
     for &port in &ports {
         assert_eq!(descriptions(port, &owner, &item).len(), acknowledged);
-        let got = http(
-            port,
-            "GET",
-            &format!("/api/v1/items/{item}"),
-            Some(&owner),
-            &[],
-            None,
-        )
-        .json();
-        assert_eq!(got["revision"], 1 + acknowledged as u64);
+        assert_eq!(revision(port, &owner, &item), 1 + acknowledged as u64);
     }
     s.quiet(&["audit", "verify"]);
     // A reload on one daemon reaches the others without a restart.
@@ -154,6 +153,100 @@ fn three_daemons_on_one_database_lose_nothing_and_share_blueprint_reloads() {
         .unwrap();
     assert_eq!(created.json()["version"].as_u64().unwrap(), newest);
     assert!(newest >= 2, "the reload stored a new version: {versions}");
+}
+
+#[test]
+#[cfg_attr(
+    not(govrt_has_postgres),
+    ignore = "needs Debian's postgresql (initdb, pg_ctl); .ci/tools installs it"
+)]
+fn a_daemon_killed_under_write_load_loses_no_acknowledged_action() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let Some(server) = PgServer::start("kill") else {
+        return;
+    };
+    let s = Sandbox::on("pg-kill", Some(server.url()));
+    s.quiet(&["init"]);
+    let (_, model) = s.standard_world();
+    let item = s.model_version(&model, "v1");
+    let owner = s.token("owner");
+    let mut daemons: Vec<Daemon> = (0..3).map(|_| Daemon::start(&s, &[])).collect();
+    let ports: Vec<u16> = daemons.iter().map(|d| d.port).collect();
+    // The edits daemon 1 acknowledged so far.
+    let progress = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = ports
+        .iter()
+        .enumerate()
+        .map(|(c, &port)| {
+            let (owner, item, progress) = (owner.clone(), item.clone(), progress.clone());
+            std::thread::spawn(move || {
+                // (acknowledged, sent without an answer)
+                let (mut acknowledged, mut unanswered) = (Vec::new(), Vec::new());
+                for n in 0..60 {
+                    let description = format!("client {c} edit {n}");
+                    let body = json!({"set": {"description": description}});
+                    let path = format!("/api/v1/items/{item}");
+                    match try_http(port, "PATCH", &path, Some(&owner), Some(&body)) {
+                        Ok(r) if r.status == 200 => {
+                            acknowledged.push(description);
+                            if c == 1 {
+                                progress.fetch_add(1, Ordering::SeqCst);
+                            }
+                        }
+                        Ok(r) if r.status == 0 => unanswered.push(description),
+                        Ok(r) => panic!("client {c}: {} {}", r.status, r.body),
+                        // The killed daemon: nothing more goes to it.
+                        Err(_) => {
+                            assert_eq!(c, 1, "only daemon 1 was killed");
+                            unanswered.push(description);
+                            break;
+                        }
+                    }
+                }
+                (acknowledged, unanswered)
+            })
+        })
+        .collect();
+    while progress.load(Ordering::SeqCst) < 15 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SIGKILL, in the middle of its writes.
+    daemons[1].child.kill().unwrap();
+    daemons[1].child.wait().unwrap();
+    let results: Vec<_> = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    assert_eq!(results[0].0.len(), 60, "daemon 0 went on");
+    assert_eq!(results[2].0.len(), 60, "daemon 2 went on");
+    assert!(
+        results[1].0.len() < 60,
+        "daemon 1 was killed before its last edit"
+    );
+    let history = descriptions(ports[0], &owner, &item);
+    let recorded = |d: &str| {
+        history
+            .iter()
+            .filter(|e| e.contains(&format!("\"after\":\"{d}\"")))
+            .count()
+    };
+    for (acknowledged, unanswered) in &results {
+        for d in acknowledged {
+            assert_eq!(
+                recorded(d),
+                1,
+                "the acknowledged edit {d:?} is in the trail once"
+            );
+        }
+        // An edit in flight when the daemon died is there once or not at all.
+        for d in unanswered {
+            assert!(recorded(d) <= 1, "{d:?} is in the trail at most once");
+        }
+    }
+    assert_eq!(
+        revision(ports[2], &owner, &item),
+        1 + history.len() as u64,
+        "no revision skipped"
+    );
+    s.quiet(&["audit", "verify"]);
 }
 
 #[test]

@@ -355,23 +355,21 @@ impl Engine {
     ) -> Result<DeliveryReport> {
         let now = now_or(now);
         let stamp = now.timestamp();
-        // A claim older than this was left by a sender that died mid-way.
-        let due = self
-            .store
-            .read()?
-            .due_messages(stamp, stamp - CLAIM_TIMEOUT_SECS)?;
         let mut report = DeliveryReport {
             sent: 0,
             retried: 0,
             failed: 0,
         };
-        for message in due {
-            let tx = self.store.write()?;
-            let claimed = tx.claim_message(message.id, stamp, stamp - CLAIM_TIMEOUT_SECS)?;
+        // One message claimed at a time, so a claim's lease covers one
+        // attempt; a message tried in this round is due again only later.
+        loop {
+            let tx = self.store.claim()?;
+            // A claim older than this was left by a sender that died mid-way.
+            let claimed = tx.claim_next_message(stamp, stamp - CLAIM_TIMEOUT_SECS)?;
             tx.commit()?;
-            if !claimed {
-                continue;
-            }
+            let Some(message) = claimed else {
+                break;
+            };
             let message_id = format!("<govrt.{}.{}@govrt>", message.event_seq, message.recipient);
             let outcome = sender.send(&crate::notify::Outgoing {
                 message_id: &message_id,
@@ -381,7 +379,7 @@ impl Engine {
                 html: &message.body_html,
                 unsubscribe: message.unsubscribe_url.as_deref(),
             });
-            let tx = self.store.write()?;
+            let tx = self.store.claim()?;
             match outcome {
                 Ok(()) => {
                     tx.mark_sent(message.id, now)?;

@@ -137,6 +137,17 @@ impl Store {
         }
     }
 
+    /// Starts a write transaction for rows it claims (the outbox): on
+    /// PostgreSQL it does not wait for the write lock, since its rows are
+    /// taken with `FOR UPDATE SKIP LOCKED`; on SQLite it is a write
+    /// transaction.
+    pub fn claim(&mut self) -> Result<Tx<'_>, StoreError> {
+        match &mut self.0 {
+            Backend::Sqlite(s) => Ok(Tx(Box::new(s.write()?))),
+            Backend::Postgres(s) => Ok(Tx(Box::new(s.claim()?))),
+        }
+    }
+
     /// Starts a read transaction (a consistent snapshot), or a savepoint inside a group commit.
     pub fn read(&mut self) -> Result<Tx<'_>, StoreError> {
         match &mut self.0 {

@@ -93,10 +93,8 @@ macro_rules! with_operations {
             fn queue_messages(&self, event_seq: i64, item: Option<i64>, messages: &[NewMessage], now: DateTime<Utc>) -> Result<(), StoreError>;
             /// The outbox, newest first (pending messages only with `pending_only`).
             fn outbox(&self, pending_only: bool) -> Result<Vec<OutboxRow>, StoreError>;
-            /// Messages due for sending, and those whose claim went stale.
-            fn due_messages(&self, now: i64, stale_before: i64) -> Result<Vec<OutboxRow>, StoreError>;
-            /// Claims a message for sending; false if another sender has it.
-            fn claim_message(&self, id: i64, now: i64, stale_before: i64) -> Result<bool, StoreError>;
+            /// Claims the oldest message due for sending (or whose claim went stale), if any.
+            fn claim_next_message(&self, now: i64, stale_before: i64) -> Result<Option<OutboxRow>, StoreError>;
             /// Records that the server accepted a message.
             fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;
             /// Records a failed attempt: retried at `retry_at`, or given up on.

@@ -373,6 +373,23 @@ pub fn http(
         headers.push(("Authorization", format!("Bearer {t}")));
     }
     headers.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    send(port, method, path, &headers, &body).unwrap()
+}
+
+/// Like [`http`], for a daemon that may be gone: the connection's error
+/// instead of a failed test.
+pub fn try_http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> std::io::Result<HttpResponse> {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut headers = vec![("Content-Type", "application/json".to_string())];
+    if let Some(t) = token {
+        headers.push(("Authorization", format!("Bearer {t}")));
+    }
     send(port, method, path, &headers, &body)
 }
 
@@ -398,7 +415,7 @@ pub fn post_form(
         headers.push(("Cookie", c.to_string()));
     }
     headers.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-    send(port, "POST", path, &headers, &body)
+    send(port, "POST", path, &headers, &body).unwrap()
 }
 
 /// Signs in to the web UI with a token, as a browser does: the session
@@ -423,7 +440,7 @@ pub fn get_page(port: u16, path: &str, cookie: Option<&str>) -> HttpResponse {
         .map(|c| ("Cookie", c.to_string()))
         .into_iter()
         .collect();
-    send(port, "GET", path, &headers, "")
+    send(port, "GET", path, &headers, "").unwrap()
 }
 
 fn encode(text: &str) -> String {
@@ -444,12 +461,10 @@ fn send(
     path: &str,
     headers: &[(&str, String)],
     body: &str,
-) -> HttpResponse {
+) -> std::io::Result<HttpResponse> {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
-        .unwrap();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -459,9 +474,9 @@ fn send(
     }
     request.push_str("\r\n");
     request.push_str(body);
-    stream.write_all(request.as_bytes()).unwrap();
+    stream.write_all(request.as_bytes())?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
+    stream.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
@@ -482,11 +497,11 @@ fn send(
     } else {
         rest.to_string()
     };
-    HttpResponse {
+    Ok(HttpResponse {
         status,
         headers,
         body,
-    }
+    })
 }
 
 fn dechunk(mut rest: &str) -> String {

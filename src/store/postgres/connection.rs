@@ -103,25 +103,34 @@ impl Store {
     /// Starts a write transaction, which waits for the write lock first; or
     /// a savepoint inside a group commit.
     pub fn write(&mut self) -> Result<Tx<'_>, StoreError> {
-        self.begin(true)
+        self.begin(Kind::Write)
     }
 
     /// Starts a read transaction (one snapshot), or a savepoint inside a group commit.
     pub fn read(&mut self) -> Result<Tx<'_>, StoreError> {
-        self.begin(false)
+        self.begin(Kind::Read)
     }
 
-    fn begin(&mut self, write: bool) -> Result<Tx<'_>, StoreError> {
+    /// Starts a write transaction that does not wait for the write lock
+    /// (READ COMMITTED): for work on rows it claims with row locks (`FOR
+    /// UPDATE SKIP LOCKED`), such as sending the outbox, which then never
+    /// queues behind actions.
+    pub fn claim(&mut self) -> Result<Tx<'_>, StoreError> {
+        self.begin(Kind::Claim)
+    }
+
+    fn begin(&mut self, kind: Kind) -> Result<Tx<'_>, StoreError> {
         let scope = if self.batch {
             self.client.batch_execute("SAVEPOINT govrt_action")?;
             Scope::Savepoint
-        } else if write {
-            self.start(&format!(
-                "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-            ))?;
-            Scope::Transaction
         } else {
-            self.start("BEGIN ISOLATION LEVEL REPEATABLE READ")?;
+            match kind {
+                Kind::Write => self.start(&format!(
+                    "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+                ))?,
+                Kind::Claim => self.start("BEGIN")?,
+                Kind::Read => self.start("BEGIN ISOLATION LEVEL REPEATABLE READ")?,
+            }
             Scope::Transaction
         };
         Ok(Tx {
@@ -178,6 +187,16 @@ fn connect(url: &str, durability: Durability) -> Result<Client, StoreError> {
         "SET synchronous_commit = {sync}; SET client_min_messages = warning"
     ))?;
     Ok(client)
+}
+
+/// What a transaction is for.
+enum Kind {
+    /// Writes, under the write lock.
+    Write,
+    /// Writes to rows it claims with row locks.
+    Claim,
+    /// One snapshot.
+    Read,
 }
 
 /// A transaction of its own, or a savepoint of a group commit.

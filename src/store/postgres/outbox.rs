@@ -1,7 +1,7 @@
 //! The outbox on PostgreSQL: queueing messages with their action, listing
-//! them, and claiming one for sending (a claim is a conditional update, so
-//! two senders never both take a message; a claim left by a sender that
-//! died goes stale and is taken again).
+//! them, and claiming one for sending (`FOR UPDATE SKIP LOCKED` with a
+//! lease: two senders never both take a message, nor wait for each other;
+//! a claim left by a sender that died goes stale and is taken again).
 
 use chrono::{DateTime, Utc};
 
@@ -41,24 +41,28 @@ impl Tx<'_> {
         self.query(&sql, &[])?.iter().map(outbox_from_row).collect()
     }
 
-    /// Messages due for an attempt; claims left by a crashed sender count after `stale_before`.
-    pub fn due_messages(&self, now: i64, stale_before: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        self.query(
-            &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE (state = 'pending' AND next_attempt_at <= $1) OR (state = 'sending' AND next_attempt_at <= $2) ORDER BY id"),
+    /// Claims the oldest message due for an attempt (or whose claim,
+    /// made before `stale_before`, was left by a sender that died): marks
+    /// it `sending` from `now` and returns it. A row another sender is
+    /// claiming at the same moment is skipped, not waited for.
+    pub fn claim_next_message(
+        &self,
+        now: i64,
+        stale_before: i64,
+    ) -> Result<Option<OutboxRow>, StoreError> {
+        self.query_opt(
+            &format!(
+                "UPDATE outbox SET state = 'sending', next_attempt_at = $1 WHERE id = (
+                   SELECT id FROM outbox
+                   WHERE (state = 'pending' AND next_attempt_at <= $1) OR (state = 'sending' AND next_attempt_at <= $2)
+                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                 RETURNING {OUTBOX_COLUMNS}"
+            ),
             &[&now, &stale_before],
         )?
-        .iter()
+        .as_ref()
         .map(outbox_from_row)
-        .collect()
-    }
-
-    /// Claims a message for sending: one still due, or one whose claim went
-    /// stale; false if another sender has it.
-    pub fn claim_message(&self, id: i64, now: i64, stale_before: i64) -> Result<bool, StoreError> {
-        Ok(self.execute(
-            "UPDATE outbox SET state = 'sending', next_attempt_at = $2 WHERE id = $1 AND ((state = 'pending' AND next_attempt_at <= $2) OR (state = 'sending' AND next_attempt_at <= $3))",
-            &[&id, &now, &stale_before],
-        )? == 1)
+        .transpose()
     }
 
     /// Records that the server accepted a message.

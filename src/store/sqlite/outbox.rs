@@ -2,7 +2,7 @@
 //! marked sent or failed by the sender.
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::connection::Tx;
 use super::rows::*;
@@ -53,22 +53,25 @@ impl Tx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Messages due for an attempt; claims left by a crashed sender count after `stale_before`.
-    pub fn due_messages(&self, now: i64, stale_before: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    /// Claims the oldest message due for an attempt (or whose claim,
+    /// made before `stale_before`, was left by a sender that died): marks
+    /// it `sending` from `now` and returns it. The write transaction is
+    /// the only one, so no other sender claims it meanwhile.
+    pub fn claim_next_message(
+        &self,
+        now: i64,
+        stale_before: i64,
+    ) -> Result<Option<OutboxRow>, StoreError> {
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE (state = 'pending' AND next_attempt_at <= ?1) OR (state = 'sending' AND next_attempt_at <= ?2) ORDER BY id"
+            "UPDATE outbox SET state = 'sending', next_attempt_at = ?1 WHERE id = (
+               SELECT id FROM outbox
+               WHERE (state = 'pending' AND next_attempt_at <= ?1) OR (state = 'sending' AND next_attempt_at <= ?2)
+               ORDER BY id LIMIT 1)
+             RETURNING {OUTBOX_COLUMNS}"
         ))?;
-        let rows = stmt.query_map(params![now, stale_before], outbox_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Claims a message for sending: one still due, or one whose claim
-    /// went stale (claimed before `stale_before`); false if another sender
-    /// has it (it claimed it since the message was listed).
-    pub fn claim_message(&self, id: i64, now: i64, stale_before: i64) -> Result<bool, StoreError> {
-        Ok(self.tx
-            .prepare_cached("UPDATE outbox SET state = 'sending', next_attempt_at = ?2 WHERE id = ?1 AND ((state = 'pending' AND next_attempt_at <= ?2) OR (state = 'sending' AND next_attempt_at <= ?3))")?
-            .execute(params![id, now, stale_before])? == 1)
+        Ok(stmt
+            .query_row(params![now, stale_before], outbox_from_row)
+            .optional()?)
     }
 
     /// Records that the server accepted a message.
