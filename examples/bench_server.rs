@@ -7,8 +7,15 @@
 //! - writes: feedback actions (edits of a review) on random items in review;
 //! - the raw SQLite baseline of GOVERN-1K at the daemon's durability (FULL).
 //!
+//! With `--db SERVER` (a PostgreSQL server's URL, without a database) the
+//! items are seeded into a fresh database there, the loads run against one
+//! daemon and then against three daemons on that one database (each wrk
+//! connection on one of them, as behind a load balancer), and the writes'
+//! baseline is the same INSERT + UPDATE per transaction on PostgreSQL.
+//!
 //! ```text
 //! cargo run --release --example bench_server [-- --items 100000 --seconds 10]
+//! cargo run --release --example bench_server -- --items 20000 --db postgres://postgres@127.0.0.1:5432
 //! ```
 
 // The allocator of the `govrt` binary, so the figures are the binary's.
@@ -25,7 +32,6 @@ use govrt::server::{ServerConfig, serve};
 use govrt::store::Durability;
 
 #[path = "common/baseline.rs"]
-#[allow(dead_code, reason = "the PostgreSQL baseline is bench_runtime's")]
 mod baseline;
 
 struct Load {
@@ -46,16 +52,58 @@ fn latency_ms(text: &str) -> f64 {
     }
 }
 
+/// wrk's connections in all, spread over the daemons.
+const CONNECTIONS: usize = 16;
+
+/// One wrk run against each of `bases` at once (its share of the
+/// connections on each): the rates added, the worst median and p99.
+fn wrk_all(
+    bases: &[String],
+    path: &str,
+    seconds: u64,
+    script: Option<&Path>,
+    token: &str,
+) -> Result<Load, Box<dyn std::error::Error>> {
+    let connections = CONNECTIONS.div_ceil(bases.len());
+    let runs: Vec<_> = bases
+        .iter()
+        .map(|base| {
+            let (url, script, token) = (
+                format!("{base}{path}"),
+                script.map(Path::to_path_buf),
+                token.to_string(),
+            );
+            std::thread::spawn(move || {
+                wrk(&url, seconds, script.as_deref(), &token, connections)
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    let mut all = Load {
+        requests_per_s: 0.0,
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+    };
+    for run in runs {
+        let load = run.join().map_err(|_| "a wrk thread panicked")??;
+        all.requests_per_s += load.requests_per_s;
+        all.p50_ms = all.p50_ms.max(load.p50_ms);
+        all.p99_ms = all.p99_ms.max(load.p99_ms);
+    }
+    Ok(all)
+}
+
 fn wrk(
     url: &str,
     seconds: u64,
     script: Option<&Path>,
     token: &str,
+    connections: usize,
 ) -> Result<Load, Box<dyn std::error::Error>> {
     let mut cmd = Command::new("wrk");
     cmd.args([
-        "-t2",
-        "-c16",
+        &format!("-t{}", connections.min(2)),
+        &format!("-c{connections}"),
         &format!("-d{seconds}s"),
         "--latency",
         "-H",
@@ -84,7 +132,7 @@ fn wrk(
 }
 
 /// The daemon under wrk on loopback: reads against the static ceiling,
-/// writes against the raw SQLite baseline, in the same run.
+/// writes against the raw baseline of the same store, in the same run.
 #[derive(clap::Parser)]
 #[command(name = "bench_server")]
 struct Args {
@@ -94,22 +142,66 @@ struct Args {
     /// Seconds each load runs.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Run on this PostgreSQL server (`postgres://user@host:port`), with one
+    /// daemon and then three, instead of one daemon on an SQLite file.
+    #[arg(long)]
+    db: Option<String>,
+}
+
+/// One round of loads: against the daemons at `bases`.
+struct Round {
+    daemons: usize,
+    reads: Load,
+    writes: Load,
+}
+
+/// Starts a daemon in this process on `db`, serving `static_dir`: its base URL.
+fn start_daemon(db: &Path, static_dir: &Path) -> Result<String, Box<dyn std::error::Error>> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut engines = Vec::new();
+    for _ in 0..9 {
+        engines.push(Engine::open(db, Durability::Full)?);
+    }
+    let config = ServerConfig {
+        listen: format!("127.0.0.1:{port}").parse()?,
+        blueprints: None,
+        sender: None,
+        tick_every: Duration::from_secs(3600),
+        static_dir: Some(static_dir.to_path_buf()),
+        secure_cookies: false,
+    };
+    std::thread::spawn(move || serve(engines, config));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err("the daemon did not start".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(format!("http://127.0.0.1:{port}"))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let Args { items, seconds } = <Args as clap::Parser>::parse();
+    let Args { items, seconds, db } = <Args as clap::Parser>::parse();
     if Command::new("wrk").arg("--version").output().is_err() {
         return Err("this benchmark needs wrk: apt-get install wrk".into());
     }
     let dir = std::env::temp_dir().join(format!("govrt-bench-server-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("static"))?;
-    let db = dir.join("govrt.db");
+    let store = match &db {
+        Some(server) => {
+            std::path::PathBuf::from(baseline::fresh_postgres(server, "govrt_bench_server")?)
+        }
+        None => dir.join("govrt.db"),
+    };
 
     // Seed (not timed): a project, a model and `items` model versions; the
     // first thousand wait for feedback.
     let seeding = Instant::now();
-    let mut engine = Engine::open(&db, Durability::Normal)?;
+    let mut engine = Engine::open(&store, Durability::Normal)?;
     engine.load_blueprint_texts(govrt::standard::STANDARD_BLUEPRINTS, &[], None)?;
     for u in ["owner", "itops", "risk", "biz", "approver"] {
         engine.add_user(&Identity::local_admin(), u, None, false)?;
@@ -166,31 +258,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seeding.elapsed().as_secs_f64()
     );
 
-    // The daemon, in this process, at its default durability.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let mut engines = Vec::new();
-    for _ in 0..9 {
-        engines.push(Engine::open(&db, Durability::Full)?);
-    }
-    let config = ServerConfig {
-        listen: format!("127.0.0.1:{port}").parse()?,
-        blueprints: None,
-        sender: None,
-        tick_every: Duration::from_secs(3600),
-        static_dir: Some(dir.join("static")),
-        secure_cookies: false,
-    };
-    std::thread::spawn(move || serve(engines, config));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            return Err("the daemon did not start".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let base = format!("http://127.0.0.1:{port}");
     let reads_lua = dir.join("reads.lua");
     std::fs::write(
         &reads_lua,
@@ -207,16 +274,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     )?;
 
-    let ceiling = wrk(
-        &format!("{base}/static/status.json"),
-        seconds,
-        None,
-        &reader,
-    )?;
-    let reads = wrk(&base, seconds, Some(&reads_lua), &reader)?;
-    let writes = wrk(&base, seconds, Some(&writes_lua), &writer)?;
+    // The daemons, in this process, at their default durability: one, then
+    // (on PostgreSQL) three on the one database.
+    let static_dir = dir.join("static");
+    let mut bases = vec![start_daemon(&store, &static_dir)?];
+    let ceiling = wrk_all(&bases, "/static/status.json", seconds, None, &reader)?;
+    let mut rounds = Vec::new();
+    for daemons in if db.is_some() { vec![1, 3] } else { vec![1] } {
+        while bases.len() < daemons {
+            bases.push(start_daemon(&store, &static_dir)?);
+        }
+        rounds.push(Round {
+            daemons,
+            reads: wrk_all(&bases, "/", seconds, Some(&reads_lua), &reader)?,
+            writes: wrk_all(&bases, "/", seconds, Some(&writes_lua), &writer)?,
+        });
+    }
     let baseline_n = 1000;
-    let baseline_s = baseline::run_baseline(&dir, baseline_n, Durability::Full)?;
+    let (baseline_s, baseline_name) = match &db {
+        Some(server) => (
+            baseline::run_baseline_postgres(server, baseline_n, Durability::Full)?,
+            "PostgreSQL",
+        ),
+        None => (
+            baseline::run_baseline(&dir, baseline_n, Durability::Full)?,
+            "SQLite",
+        ),
+    };
     let baseline_rate = (13 * baseline_n) as f64 / baseline_s;
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -224,31 +308,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "static ceiling: {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms)",
         ceiling.requests_per_s, ceiling.p50_ms, ceiling.p99_ms
     );
-    println!(
-        "status reads:   {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms), {:.0}% of the ceiling",
-        reads.requests_per_s,
-        reads.p50_ms,
-        reads.p99_ms,
-        100.0 * reads.requests_per_s / ceiling.requests_per_s
-    );
-    println!(
-        "feedback writes: {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms), {:.0}% of the raw SQLite baseline ({baseline_rate:.0} tx/s, FULL)",
-        writes.requests_per_s,
-        writes.p50_ms,
-        writes.p99_ms,
-        100.0 * writes.requests_per_s / baseline_rate
-    );
-    println!(
-        "govrt-serve items={items} reads_per_s={:.0} reads_p50_ms={:.2} reads_p99_ms={:.2} ceiling_per_s={:.0} read_ratio={:.2} writes_per_s={:.0} writes_p50_ms={:.2} writes_p99_ms={:.2} baseline_per_s={baseline_rate:.0} write_ratio={:.2}",
-        reads.requests_per_s,
-        reads.p50_ms,
-        reads.p99_ms,
-        ceiling.requests_per_s,
-        reads.requests_per_s / ceiling.requests_per_s,
-        writes.requests_per_s,
-        writes.p50_ms,
-        writes.p99_ms,
-        writes.requests_per_s / baseline_rate
-    );
+    let one = rounds[0].reads.requests_per_s;
+    for Round {
+        daemons,
+        reads,
+        writes,
+    } in &rounds
+    {
+        println!(
+            "{daemons} daemon(s), status reads:   {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms), {:.0}% of the ceiling, {:.2}x one daemon",
+            reads.requests_per_s,
+            reads.p50_ms,
+            reads.p99_ms,
+            100.0 * reads.requests_per_s / ceiling.requests_per_s,
+            reads.requests_per_s / one,
+        );
+        println!(
+            "{daemons} daemon(s), feedback writes: {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms), {:.0}% of the raw {baseline_name} baseline ({baseline_rate:.0} tx/s, FULL)",
+            writes.requests_per_s,
+            writes.p50_ms,
+            writes.p99_ms,
+            100.0 * writes.requests_per_s / baseline_rate
+        );
+        println!(
+            "govrt-serve store={} daemons={daemons} items={items} reads_per_s={:.0} reads_p50_ms={:.2} reads_p99_ms={:.2} ceiling_per_s={:.0} read_ratio={:.2} reads_vs_one={:.2} writes_per_s={:.0} writes_p50_ms={:.2} writes_p99_ms={:.2} baseline_per_s={baseline_rate:.0} write_ratio={:.2}",
+            baseline_name.to_lowercase(),
+            reads.requests_per_s,
+            reads.p50_ms,
+            reads.p99_ms,
+            ceiling.requests_per_s,
+            reads.requests_per_s / ceiling.requests_per_s,
+            reads.requests_per_s / one,
+            writes.requests_per_s,
+            writes.p50_ms,
+            writes.p99_ms,
+            writes.requests_per_s / baseline_rate
+        );
+    }
     Ok(())
 }

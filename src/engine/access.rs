@@ -599,7 +599,16 @@ impl Engine {
                 what: format!("item {id}"),
             });
         };
-        Self::chain_from(item, |id| Ok(tx.item(id)?))
+        Self::with_ancestors(tx, item)
+    }
+
+    /// `item` and its ancestors, nearest first, read by the store at once.
+    pub(super) fn with_ancestors(tx: &Tx<'_>, item: ItemRow) -> Result<Vec<ItemRow>> {
+        let ancestors = tx.ancestors(&item)?;
+        let mut chain = Vec::with_capacity(1 + ancestors.len());
+        chain.push(item);
+        chain.extend(ancestors);
+        Ok(chain)
     }
 
     /// `item` and its ancestors, nearest first, each found by `parent_of`.

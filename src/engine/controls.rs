@@ -300,7 +300,7 @@ impl Engine {
             }
         }
         for row in tx.items(blueprint, None)? {
-            let chain = Self::chain_from(row, |id| Ok(tx.item(id)?))?;
+            let chain = Self::with_ancestors(&tx, row)?;
             let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
             let resolver = Resolver {
                 set: &set,

@@ -405,7 +405,7 @@ impl Engine {
             }
         };
         let chain = if needed {
-            Self::chain_from(item, |id| Ok(tx.item(id)?))?
+            Self::with_ancestors(&tx, item)?
         } else {
             vec![item]
         };
@@ -543,7 +543,7 @@ impl Engine {
                 continue;
             }
             // Its ancestors now (the changed item among them), and as they were.
-            let mut chain = Self::chain_from(old.clone(), |id| Ok(tx.item(id)?))?;
+            let mut chain = Self::with_ancestors(tx, old.clone())?;
             let ancestors_before: Vec<ItemRow> = chain[1..]
                 .iter()
                 .map(|a| {

@@ -184,13 +184,8 @@ pub(super) fn mails_for(
             _ => continue,
         };
         let with_addresses = |users: Vec<String>| -> Result<Vec<(String, Option<String>)>> {
-            users
-                .into_iter()
-                .map(|user| {
-                    let address = tx.user(&user)?.and_then(|u| u.email);
-                    Ok((user, address))
-                })
-                .collect()
+            let addresses = tx.addresses(&users)?;
+            Ok(users.into_iter().zip(addresses).collect())
         };
         // Who, with their address (none: they follow, but get no mail).
         let recipients: Vec<(String, Option<String>)> = match audience {

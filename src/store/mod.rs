@@ -78,7 +78,8 @@ pub struct Store(Backend);
 
 enum Backend {
     Sqlite(sqlite::Store),
-    Postgres(postgres::Store),
+    /// Boxed: a client with its statements is twice an SQLite connection.
+    Postgres(Box<postgres::Store>),
 }
 
 /// Whether a database location names a PostgreSQL database (a URL) rather
@@ -112,9 +113,9 @@ impl Store {
     /// a PostgreSQL URL, or else an SQLite file.
     pub fn open(location: &Path, durability: Durability) -> Result<Store, StoreError> {
         match location.to_str().filter(|l| is_postgres(l)) {
-            Some(url) => Ok(Store(Backend::Postgres(postgres::Store::open(
+            Some(url) => Ok(Store(Backend::Postgres(Box::new(postgres::Store::open(
                 url, durability,
-            )?))),
+            )?)))),
             None => Ok(Store(Backend::Sqlite(sqlite::Store::open(
                 location, durability,
             )?))),

@@ -45,6 +45,8 @@ macro_rules! with_operations {
             fn insert_user(&self, name: &str, email: Option<&str>, admin: bool, now: DateTime<Utc>) -> Result<bool, StoreError>;
             /// A user by name.
             fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError>;
+            /// The mail address of each of `names` (none for a user without one, or no such user), in their order.
+            fn addresses(&self, names: &[String]) -> Result<Vec<Option<String>>, StoreError>;
             /// Every user, by name.
             fn users(&self) -> Result<Vec<UserRow>, StoreError>;
             /// Adds a group; false if the name is taken.
@@ -77,6 +79,8 @@ macro_rules! with_operations {
             fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError>;
             /// An item by id.
             fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError>;
+            /// The ancestors of `item`, nearest first (64 at most).
+            fn ancestors(&self, item: &ItemRow) -> Result<Vec<ItemRow>, StoreError>;
             /// Writes `item`, a change of `before`, with its audit event, if the
             /// stored revision is still `before`'s: the event's sequence number,
             /// or `None` (nothing written) if the item moved on.

@@ -7,8 +7,18 @@ use chrono::{DateTime, Utc};
 use super::connection::Tx;
 use super::rows::raw_event;
 use crate::store::StoreError;
-use crate::store::hashes::link;
+use crate::store::hashes::{Link, link};
 use crate::store::rows::*;
+
+/// The columns and values of an appended event, `$1` to `$8`: seq, item,
+/// actor, action, at, details, prev_hash, hash (`item_prev` is the item
+/// row's last event).
+macro_rules! insert_event_values {
+    () => {
+        "(seq, item, item_prev, actor, action, at, details, prev_hash, hash) VALUES ($1, $2, (SELECT last_event FROM items WHERE id = $2), $3, $4, $5, $6, $7, $8)"
+    };
+}
+pub(super) use insert_event_values;
 
 impl Tx<'_> {
     /// Appends an event to the hash chain; returns its sequence number.
@@ -55,19 +65,53 @@ impl Tx<'_> {
         item: Option<i64>,
         event: &NewEvent<'_>,
     ) -> Result<(i64, String), StoreError> {
-        let last = match self.query_opt(
-            "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
-            &[],
-        )? {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
-            None => None,
-        };
-        let l = link(last, item, event)?;
+        let l = self.next_link(item, event)?;
         self.execute(
-            "INSERT INTO audit_events (seq, item, item_prev, actor, action, at, details, prev_hash, hash) VALUES ($1, $2, (SELECT last_event FROM items WHERE id = $2), $3, $4, $5, $6, $7, $8)",
-            &[&l.seq, &item.unwrap_or(0), &event.actor, &event.action, &l.at, &l.details, &l.prev_hash, &l.hash],
+            concat!("INSERT INTO audit_events ", insert_event_values!()),
+            &[
+                &l.seq,
+                &item.unwrap_or(0),
+                &event.actor,
+                &event.action,
+                &l.at,
+                &l.details,
+                &l.prev_hash,
+                &l.hash,
+            ],
         )?;
+        self.moved_head(&l);
         Ok((l.seq, l.hash))
+    }
+
+    /// The next link of the chain, for `event` about `item`: after the end
+    /// known since the write lock was taken, or read now.
+    pub(super) fn next_link(
+        &self,
+        item: Option<i64>,
+        event: &NewEvent<'_>,
+    ) -> Result<Link, StoreError> {
+        let known = self.head.borrow().clone();
+        let last = match known {
+            Some(head) => head,
+            None => match self.query_opt(
+                "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+                &[],
+            )? {
+                Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+                None => None,
+            },
+        };
+        Ok(link(last, item, event)?)
+    }
+
+    /// Records that `l` was appended: the chain's end.
+    pub(super) fn moved_head(&self, l: &Link) {
+        self.head.replace(Some(Some((l.seq, l.hash.clone()))));
+    }
+
+    /// Forgets the chain's end (an appended event was taken back).
+    pub(super) fn forget_head(&self) {
+        self.head.replace(None);
     }
 
     /// The events of one item (or all, with `None`), in chain order, as stored.

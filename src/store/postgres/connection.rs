@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use postgres::types::ToSql;
-use postgres::{Client, NoTls, Row, Statement};
+use postgres::{Client, NoTls, Row, SimpleQueryMessage, Statement};
 
 use super::schema::MIGRATIONS;
 use crate::store::rows::ItemRow;
@@ -24,6 +24,9 @@ use crate::store::{Durability, StoreError};
 const WRITE_LOCK: i64 = 0x676f_7672;
 /// The advisory lock migrations take.
 const MIGRATION_LOCK: i64 = 0x676f_7673;
+
+/// The audit chain's end: (sequence number, hash).
+pub(super) type Head = Option<(i64, String)>;
 
 /// An open database.
 pub struct Store {
@@ -36,6 +39,10 @@ pub struct Store {
     /// Inside a group commit: each transaction is a savepoint of one outer
     /// write transaction (see [`Store::begin_batch`]).
     batch: bool,
+    /// The audit chain's end, known while the write lock is held: read
+    /// when it was taken, moved by every event appended since, forgotten
+    /// when a transaction or savepoint rolls back (`None`: read it again).
+    head: RefCell<Option<Head>>,
 }
 
 impl Store {
@@ -47,6 +54,7 @@ impl Store {
             durability,
             statements: RefCell::default(),
             batch: false,
+            head: RefCell::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -55,10 +63,11 @@ impl Store {
     /// Starts a transaction with `begin` (its first statements); a
     /// connection found lost (the server restarted, or went away and came
     /// back) is made again first, once: nothing of a transaction had begun.
-    fn start(&mut self, begin: &str) -> Result<(), StoreError> {
+    fn start(&mut self, begin: &str) -> Result<Vec<SimpleQueryMessage>, StoreError> {
+        self.head.replace(None);
         if !self.client.is_closed() {
-            match self.client.batch_execute(begin) {
-                Ok(()) => return Ok(()),
+            match self.client.simple_query(begin) {
+                Ok(answer) => return Ok(answer),
                 Err(e) => {
                     let e = StoreError::from(e);
                     if !e.is_unavailable() {
@@ -70,7 +79,29 @@ impl Store {
         self.client = connect(&self.url, self.durability)?;
         self.statements.borrow_mut().clear();
         self.batch = false;
-        self.client.batch_execute(begin)?;
+        Ok(self.client.simple_query(begin)?)
+    }
+
+    /// Begins a write transaction: waits for the write lock, then reads
+    /// the audit chain's end and keeps it, in one round trip.
+    fn start_write(&mut self) -> Result<(), StoreError> {
+        let answer = self.start(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
+        ))?;
+        let mut head = None;
+        for message in &answer {
+            if let SimpleQueryMessage::Row(row) = message
+                && let (Ok(Some(seq)), Ok(Some(hash))) = (row.try_get(0), row.try_get(1))
+            {
+                let seq = seq.parse().map_err(|_| {
+                    StoreError::Location(format!(
+                        "the audit chain's last sequence number {seq:?} is not a number"
+                    ))
+                })?;
+                head = Some((seq, hash.to_string()));
+            }
+        }
+        self.head.replace(Some(head));
         Ok(())
     }
 
@@ -125,17 +156,16 @@ impl Store {
             Scope::Savepoint
         } else {
             match kind {
-                Kind::Write => self.start(&format!(
-                    "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-                ))?,
-                Kind::Claim => self.start("BEGIN")?,
-                Kind::Read => self.start("BEGIN ISOLATION LEVEL REPEATABLE READ")?,
+                Kind::Write => self.start_write()?,
+                Kind::Claim => drop(self.start("BEGIN")?),
+                Kind::Read => drop(self.start("BEGIN ISOLATION LEVEL REPEATABLE READ")?),
             }
             Scope::Transaction
         };
         Ok(Tx {
             client: RefCell::new(&mut self.client),
             statements: &self.statements,
+            head: &self.head,
             scope,
             open: true,
         })
@@ -148,9 +178,7 @@ impl Store {
     /// flush. Whoever uses this must not report any of them as done before
     /// `commit_batch` succeeds.
     pub fn begin_batch(&mut self) -> Result<(), StoreError> {
-        self.start(&format!(
-            "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-        ))?;
+        self.start_write()?;
         self.batch = true;
         Ok(())
     }
@@ -159,6 +187,7 @@ impl Store {
     /// [`Store::begin_batch`], or, if that fails, none of them.
     pub fn commit_batch(&mut self) -> Result<(), StoreError> {
         self.batch = false;
+        self.head.replace(None);
         match self.client.batch_execute("COMMIT") {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -170,7 +199,7 @@ impl Store {
 
     /// Whether the server answers (PostgreSQL checks its own pages).
     pub fn integrity_check(&mut self) -> Result<String, StoreError> {
-        self.start("BEGIN READ ONLY")?;
+        drop(self.start("BEGIN READ ONLY")?);
         self.client.batch_execute("COMMIT")?;
         Ok("ok".into())
     }
@@ -209,6 +238,8 @@ enum Scope {
 pub struct Tx<'c> {
     client: RefCell<&'c mut Client>,
     statements: &'c RefCell<HashMap<String, Statement>>,
+    /// The chain's end while the write lock is held (see [`Store`]).
+    pub(super) head: &'c RefCell<Option<Head>>,
     scope: Scope,
     /// Not yet committed or rolled back.
     open: bool,
@@ -225,6 +256,7 @@ impl Drop for Tx<'_> {
             };
             // A connection that failed has rolled back already.
             let _ = self.client.get_mut().batch_execute(undo);
+            self.head.replace(None);
         }
     }
 }
@@ -242,7 +274,11 @@ impl Tx<'_> {
         self.open = false;
         if let Err(e) = self.client.get_mut().batch_execute(done) {
             let _ = self.client.get_mut().batch_execute("ROLLBACK");
+            self.head.replace(None);
             return Err(e.into());
+        }
+        if matches!(self.scope, Scope::Transaction) {
+            self.head.replace(None);
         }
         Ok(())
     }

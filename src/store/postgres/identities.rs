@@ -59,6 +59,26 @@ impl Tx<'_> {
         .transpose()
     }
 
+    /// The mail address of each of `names` (none for a user without one,
+    /// or no such user), in their order: one query for all.
+    pub fn addresses(&self, names: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found = std::collections::HashMap::new();
+        for row in self.query(
+            "SELECT name, email FROM users WHERE name = ANY($1)",
+            &[&names],
+        )? {
+            let (name, email): (String, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
+            found.insert(name, email);
+        }
+        Ok(names
+            .iter()
+            .map(|n| found.get(n).cloned().flatten())
+            .collect())
+    }
+
     /// Every user, by name.
     pub fn users(&self) -> Result<Vec<UserRow>, StoreError> {
         self.query(

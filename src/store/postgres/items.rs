@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
 
+use super::audit::insert_event_values;
 use super::connection::Tx;
 use super::rows::item_from_row;
 use crate::store::StoreError;
@@ -51,6 +52,29 @@ impl Tx<'_> {
         .transpose()
     }
 
+    /// The ancestors of `item`, nearest first (64 at most), in one query.
+    pub fn ancestors(&self, item: &ItemRow) -> Result<Vec<ItemRow>, StoreError> {
+        let Some(parent) = item.parent else {
+            return Ok(Vec::new());
+        };
+        self.query(
+            concat!(
+                "WITH RECURSIVE up (id, depth) AS (
+                   SELECT $1::BIGINT, 1
+                   UNION ALL
+                   SELECT i.parent, up.depth + 1 FROM items i JOIN up ON i.id = up.id
+                   WHERE i.parent IS NOT NULL AND up.depth < 64)
+                 SELECT ",
+                item_columns!(),
+                " FROM items JOIN up USING (id) ORDER BY up.depth"
+            ),
+            &[&parent],
+        )?
+        .iter()
+        .map(item_from_row)
+        .collect()
+    }
+
     /// Writes `item`, a change of `before`, with the audit event of the
     /// change, if the stored revision is still `before`'s: returns the
     /// event's sequence number, or `None` (and writes nothing) if the item
@@ -61,13 +85,24 @@ impl Tx<'_> {
         before: &ItemRow,
         event: &NewEvent<'_>,
     ) -> Result<Option<i64>, StoreError> {
-        let (seq, _) = self.insert_event(Some(item.id), event)?;
-        let mut sql =
-            String::from("UPDATE items SET updated_at = $1, revision = $2, last_event = $3");
+        // The event and the row in one statement (one round trip).
+        let l = self.next_link(Some(item.id), event)?;
+        let mut sql = String::from(concat!(
+            "WITH appended AS (INSERT INTO audit_events ",
+            insert_event_values!(),
+            ") UPDATE items SET updated_at = $9, revision = $10, last_event = $1"
+        ));
         let mut values: Vec<Box<dyn ToSql + Sync>> = vec![
+            Box::new(l.seq),
+            Box::new(item.id),
+            Box::new(event.actor.to_string()),
+            Box::new(event.action.to_string()),
+            Box::new(l.at.clone()),
+            Box::new(l.details.clone()),
+            Box::new(l.prev_hash.clone()),
+            Box::new(l.hash.clone()),
             Box::new(ts(item.updated_at)),
             Box::new(item.revision),
-            Box::new(seq),
         ];
         for (column, value) in changed_columns(item, before)? {
             values.push(match value {
@@ -78,18 +113,15 @@ impl Tx<'_> {
             });
             sql.push_str(&format!(", {column} = ${}", values.len()));
         }
-        values.push(Box::new(item.id));
         values.push(Box::new(before.revision));
-        sql.push_str(&format!(
-            " WHERE id = ${} AND revision = ${}",
-            values.len() - 1,
-            values.len()
-        ));
+        sql.push_str(&format!(" WHERE id = $2 AND revision = ${}", values.len()));
         let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
         if self.execute(&sql, &params)? == 1 {
-            return Ok(Some(seq));
+            self.moved_head(&l);
+            return Ok(Some(l.seq));
         }
-        self.execute("DELETE FROM audit_events WHERE seq = $1", &[&seq])?;
+        self.execute("DELETE FROM audit_events WHERE seq = $1", &[&l.seq])?;
+        self.forget_head();
         Ok(None)
     }
 

@@ -22,6 +22,15 @@ impl Tx<'_> {
         )? == 1)
     }
 
+    /// The mail address of each of `names` (none for a user without one,
+    /// or no such user), in their order.
+    pub fn addresses(&self, names: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        names
+            .iter()
+            .map(|n| Ok(self.user(n)?.and_then(|u| u.email)))
+            .collect()
+    }
+
     /// A user by name.
     pub fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError> {
         Ok(self

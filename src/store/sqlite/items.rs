@@ -35,6 +35,23 @@ impl Tx<'_> {
         Ok(self.tx.last_insert_rowid())
     }
 
+    /// The ancestors of `item`, nearest first (64 at most): each read
+    /// through the connection's item cache.
+    pub fn ancestors(&self, item: &ItemRow) -> Result<Vec<ItemRow>, StoreError> {
+        let mut found = Vec::new();
+        let mut next = item.parent;
+        while let Some(id) = next
+            && found.len() < 64
+        {
+            let Some(parent) = self.item(id)? else {
+                break;
+            };
+            next = parent.parent;
+            found.push(parent);
+        }
+        Ok(found)
+    }
+
     /// An item by id.
     pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
         let cache = self.items.cache;
