@@ -1,6 +1,7 @@
 //! The HTTP API of `govrt serve`, with a real server on 127.0.0.1 and real
 //! HTTP requests: the life of a model version and its refusals, bearer
-//! authentication, and If-Match conflicts.
+//! authentication, and If-Match conflicts; every error in the one JSON
+//! shape, authentication before anything else of a request.
 
 #![allow(
     clippy::unwrap_used,
@@ -12,7 +13,7 @@
 mod support;
 
 use serde_json::json;
-use support::{Daemon, Sandbox, http};
+use support::{Daemon, Sandbox, http, http_raw};
 
 #[test]
 fn life_of_a_model_version_over_http() {
@@ -448,4 +449,129 @@ fn admins_manage_identities_over_http() {
         Some(&json!({"name": "deployer"})),
     );
     assert_eq!(r.status, 201, "{}", r.body);
+}
+
+#[test]
+fn every_error_under_the_api_is_json_and_401_comes_first() {
+    let s = Sandbox::new("api-errors");
+    let (_, model) = s.standard_world();
+    let owner = s.token("owner");
+    let d = Daemon::start(&s, &[]);
+    let bearer = format!("Bearer {owner}");
+    let json_type = ("Content-Type", "application/json");
+    let auth = ("Authorization", bearer.as_str());
+    let expect = |r: &support::HttpResponse, status: u16, code: &str| {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with("application/json")),
+            "{:?}",
+            r.headers
+        );
+        let body = r.json();
+        assert_eq!(body["error"]["code"], code, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+        assert!(
+            body["error"]["help"]
+                .as_str()
+                .is_some_and(|h| !h.is_empty()),
+            "{body}"
+        );
+        body
+    };
+    let raw = |method: &str, path: &str, headers: &[(&str, &str)], body: &str| {
+        http_raw(d.port, method, &format!("/api/v1{path}"), headers, body)
+    };
+    // Without a valid token: 401, whatever the body, path or method.
+    for (method, path, body) in [
+        ("POST", "/items", "{bad"),
+        ("GET", "/items/abc", ""),
+        ("GET", "/no-such-route", ""),
+        ("PUT", "/items", ""),
+        ("DELETE", "/reviews", ""),
+    ] {
+        expect(&raw(method, path, &[json_type], body), 401, "unauthorized");
+        let wrong = [json_type, ("Authorization", "Bearer govt_not_a_token")];
+        expect(&raw(method, path, &wrong, body), 401, "unauthorized");
+    }
+    // With one: each malformed request in the one shape, with its code.
+    expect(
+        &raw("POST", "/items", &[auth], "{bad"),
+        415,
+        "unsupported_media_type",
+    );
+    expect(
+        &raw("POST", "/items", &[auth, json_type], "{bad"),
+        400,
+        "invalid_request",
+    );
+    expect(
+        &raw("GET", "/items/abc", &[auth], ""),
+        400,
+        "invalid_request",
+    );
+    expect(
+        &raw("GET", "/items/99999999999999999999", &[auth], ""),
+        400,
+        "invalid_request",
+    );
+    expect(&raw("GET", "/no-such-route", &[auth], ""), 404, "not_found");
+    let r = raw("PUT", "/items", &[auth], "");
+    expect(&r, 405, "method_not_allowed");
+    assert!(
+        r.header("allow").is_some_and(|a| a.contains("POST")),
+        "{:?}",
+        r.headers
+    );
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(1_100_000));
+    expect(
+        &raw("POST", "/items", &[auth, json_type], &huge),
+        413,
+        "payload_too_large",
+    );
+    // Unknown keys are refused, naming them; nothing is created.
+    let typo = json!({"blueprint": "model_version", "name": "typo", "parent": model, "feilds": {}});
+    let body = expect(
+        &raw("POST", "/items", &[auth, json_type], &typo.to_string()),
+        400,
+        "invalid_request",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("feilds"),
+        "{body}"
+    );
+    let items = http(d.port, "GET", "/api/v1/items", Some(&owner), &[], None).json();
+    assert!(!items.to_string().contains("typo"), "{items}");
+    // Ids go back as they came: the id string of an answer is a parent.
+    let created = http(
+        d.port,
+        "POST",
+        "/api/v1/items",
+        Some(&owner),
+        &[],
+        Some(&json!({"blueprint": "model_version", "name": "v9", "parent": model})),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    // An edit that changes nothing is refused, and writes no event.
+    let call = |method: &str, path: &str, body: Option<serde_json::Value>| {
+        let path = format!("/api/v1/items/{id}{path}");
+        http(d.port, method, &path, Some(&owner), &[], body.as_ref())
+    };
+    let before = call("GET", "/history", None).json();
+    for nothing in [json!({}), json!({"set": {}})] {
+        expect(&call("PATCH", "", Some(nothing)), 400, "invalid_input");
+    }
+    let typo = json!({"sets": {"a": 1}});
+    expect(&call("PATCH", "", Some(typo)), 400, "invalid_request");
+    let after = call("GET", "/history", None).json();
+    assert_eq!(before, after);
 }

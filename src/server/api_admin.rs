@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct HookBody {
     pub(super) function: String,
     pub(super) item: Option<i64>,

@@ -56,15 +56,39 @@ pub(super) struct ListQuery {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct CreateBody {
     pub(super) blueprint: String,
     pub(super) name: String,
+    /// The parent's id: as answers write ids (a string of digits), or a number.
+    #[serde(default, deserialize_with = "item_id")]
     pub(super) parent: Option<i64>,
     #[serde(default)]
     pub(super) fields: serde_json::Map<String, Value>,
 }
 
+/// An item id as answers write it (`"4"`), or as a number (`4`), so a
+/// client may send back what it received.
+fn item_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Number(i64),
+        Text(String),
+    }
+    match Option::<Id>::deserialize(d)? {
+        None => Ok(None),
+        Some(Id::Number(n)) => Ok(Some(n)),
+        Some(Id::Text(t)) => t.parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`{t}` is not an item id (a number, or a string of digits)"
+            ))
+        }),
+    }
+}
+
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct PatchBody {
     #[serde(default)]
     pub(super) set: serde_json::Map<String, Value>,
@@ -76,6 +100,7 @@ pub(super) struct PatchBody {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct MoveBody {
     pub(super) step: String,
 }
@@ -128,6 +153,14 @@ pub(super) async fn patch_item(
     Json(body): Json<PatchBody>,
 ) -> ApiResult {
     let expected = if_match(&headers)?;
+    if body.set.is_empty() && body.unset.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "the edit changes nothing",
+            Some("give the fields to change in `set` (`{\"set\": {\"FIELD\": VALUE}}`) or to clear in `unset`".into()),
+        ));
+    }
     let mut changes: Vec<FieldChange> = body
         .set
         .iter()

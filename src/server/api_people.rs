@@ -19,6 +19,7 @@ use super::state::Shared;
 use crate::store::CredentialRow;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct UserBody {
     pub(super) name: String,
     pub(super) email: Option<String>,
@@ -27,6 +28,7 @@ pub(super) struct UserBody {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct GroupBody {
     pub(super) name: String,
     #[serde(default)]
@@ -34,6 +36,7 @@ pub(super) struct GroupBody {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct NameBody {
     pub(super) name: String,
 }
@@ -133,6 +136,7 @@ pub(super) async fn create_token(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct CredentialBody {
     /// The user of a token, or the API key's name.
     pub(super) name: String,
@@ -141,6 +145,7 @@ pub(super) struct CredentialBody {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct EmailBody {
     /// The new address, or null to remove it.
     pub(super) email: Option<String>,

@@ -18,6 +18,7 @@ use super::pool::{with_engine, with_writer};
 use super::state::Shared;
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub(super) struct SignOffBody {
     pub(super) step: Option<String>,
     pub(super) group: Option<String>,

@@ -9,6 +9,7 @@
 mod api_admin;
 mod api_items;
 mod api_people;
+mod api_shape;
 mod api_signoffs;
 mod api_subscriptions;
 mod auth;

@@ -197,7 +197,9 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
         .route("/apikeys/{name}", delete(revoke_api_key))
         .route("/tokens", get(tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
-        .route("/openapi.json", get(openapi));
+        .route("/openapi.json", get(openapi))
+        .fallback(super::api_shape::not_found)
+        .method_not_allowed_fallback(super::api_shape::method_not_allowed);
     let router = match static_dir {
         Some(dir) => {
             Router::new().nest_service("/static", tower_http::services::ServeDir::new(dir))
@@ -215,11 +217,13 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
             Arc::clone(&state),
             count,
         ))
-        .layer(axum::middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        // Outside the timeout, so that its answer is reshaped too.
+        .layer(axum::middleware::from_fn(super::api_shape::json_errors))
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }

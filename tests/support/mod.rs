@@ -376,6 +376,18 @@ pub fn http(
     send(port, method, path, &headers, &body).unwrap()
 }
 
+/// A request with a body as it is (not JSON-encoded) and exactly `headers`.
+pub fn http_raw(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> HttpResponse {
+    let headers: Vec<(&str, String)> = headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    send(port, method, path, &headers, body).unwrap()
+}
+
 /// Like [`http`], for a daemon that may be gone: the connection's error
 /// instead of a failed test.
 pub fn try_http(
