@@ -575,3 +575,68 @@ fn every_error_under_the_api_is_json_and_401_comes_first() {
     let after = call("GET", "/history", None).json();
     assert_eq!(before, after);
 }
+
+#[test]
+fn a_retried_post_with_an_idempotency_key_acts_once() {
+    let s = Sandbox::new("api-idempotency");
+    let (_, model) = s.standard_world();
+    let owner = s.token("owner");
+    let other = s.token("itops");
+    let d = Daemon::start(&s, &[]);
+    let post = |token: &str, key: &str, body: &serde_json::Value| {
+        http(
+            d.port,
+            "POST",
+            "/api/v1/items",
+            Some(token),
+            &[("Idempotency-Key", key)],
+            Some(body),
+        )
+    };
+    let body = json!({"blueprint": "model_version", "name": "once", "parent": model});
+    let first = post(&owner, "k-1", &body);
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.header("idempotent-replayed"), None);
+    // The retry gets the first answer, and nothing is created again.
+    let retry = post(&owner, "k-1", &body);
+    assert_eq!(retry.status, 201, "{}", retry.body);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.json(), first.json());
+    let items = http(d.port, "GET", "/api/v1/items", Some(&owner), &[], None).json();
+    let named = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["name"] == "once")
+        .count();
+    assert_eq!(named, 1, "{items}");
+    // The same key with another body is refused; another caller's key is its own.
+    let changed = json!({"blueprint": "model_version", "name": "twice", "parent": model});
+    let reused = post(&owner, "k-1", &changed);
+    assert_eq!(reused.status, 409, "{}", reused.body);
+    assert_eq!(reused.json()["error"]["code"], "idempotency_key_reused");
+    let theirs = post(&other, "k-1", &body);
+    assert_ne!(
+        theirs.header("idempotent-replayed"),
+        Some("true"),
+        "{}",
+        theirs.body
+    );
+    // A refusal is an answer too: its retry is answered the same, without acting.
+    let bad = json!({"blueprint": "no_such_blueprint", "name": "x"});
+    let refused = post(&owner, "k-2", &bad);
+    assert!(
+        refused.status >= 400 && refused.status < 500,
+        "{}",
+        refused.body
+    );
+    let again = post(&owner, "k-2", &bad);
+    assert_eq!(
+        (again.status, again.json()),
+        (refused.status, refused.json())
+    );
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    // A malformed key is refused.
+    let r = post(&owner, "", &body);
+    assert_eq!(r.status, 400, "{}", r.body);
+}

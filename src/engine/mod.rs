@@ -20,6 +20,7 @@ mod error;
 mod explain;
 mod history;
 mod hook_test;
+mod idempotency;
 mod identities;
 mod items;
 pub mod limits;
@@ -53,6 +54,7 @@ pub use explain::{
 };
 pub use history::{AuditEntry, Happened, SignOffEntry};
 pub use hook_test::HookSubject;
+pub use idempotency::{IDEMPOTENCY_TTL_SECS, Retry};
 pub use identities::expiry;
 pub use items::{EditOptions, FieldChange};
 pub use mail::{CLAIM_TIMEOUT_SECS, DeliveryReport, MAX_ATTEMPTS};

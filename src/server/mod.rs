@@ -16,6 +16,7 @@ mod auth;
 mod daemon;
 mod error;
 mod field_text;
+mod idempotency;
 mod pages;
 mod pool;
 mod routes;

@@ -215,6 +215,10 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
         .merge(web::routes())
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
+            super::idempotency::once,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
             count,
         ))
         .layer(DefaultBodyLimit::max(1024 * 1024))

@@ -25,8 +25,8 @@ pub use error::StoreError;
 pub use hashes::{GENESIS, event_hash, secret_hash};
 pub use ops::Ops;
 pub use rows::{
-    BlueprintVersionRow, CredentialRow, EventRow, ItemRow, NamedTexts, NewEvent, NewMessage,
-    OutboxRow, RawEvent, UserRow,
+    BlueprintVersionRow, CredentialRow, EventRow, IdempotencyRow, ItemRow, NamedTexts, NewEvent,
+    NewMessage, OutboxRow, RawEvent, UserRow,
 };
 
 /// How hard commits wait for the disk.

@@ -93,6 +93,12 @@ macro_rules! with_operations {
             fn has_children(&self, id: i64) -> Result<bool, StoreError>;
             /// Ids of items with scheduled work due at or before `now`.
             fn items_due(&self, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError>;
+            /// Claims an idempotency key for a request (forgetting, first, the records answered before `expired_before` and those left unanswered since before `stale_before`): `None` if it is now this request's, else the record that holds it.
+            fn claim_idempotency_key(&self, scope: &str, key: &str, request_hash: &str, now: i64, stale_before: i64, expired_before: i64) -> Result<Option<IdempotencyRow>, StoreError>;
+            /// Records the answer of a claimed key's request.
+            fn answer_idempotency_key(&self, scope: &str, key: &str, status: u16, body: &str) -> Result<(), StoreError>;
+            /// Frees a claimed key whose request failed (so a retry acts).
+            fn release_idempotency_key(&self, scope: &str, key: &str) -> Result<(), StoreError>;
             /// Queues the messages of an event.
             fn queue_messages(&self, event_seq: i64, item: Option<i64>, messages: &[NewMessage], now: DateTime<Utc>) -> Result<(), StoreError>;
             /// The outbox, newest first (pending messages only with `pending_only`).

@@ -162,6 +162,15 @@ pub struct RawEvent {
     pub item_prev: Option<i64>,
 }
 
+/// The record of a POST request sent with an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyRow {
+    /// The hash of the request's route and body.
+    pub request_hash: String,
+    /// Its answer's status and body; `None` while it is being answered.
+    pub answer: Option<(u16, String)>,
+}
+
 /// A notification message in the outbox.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OutboxRow {

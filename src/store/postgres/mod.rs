@@ -7,6 +7,7 @@ mod audit;
 mod blueprints;
 mod connection;
 mod copy;
+mod idempotency;
 mod identities;
 mod items;
 mod outbox;

@@ -125,5 +125,18 @@ CREATE TABLE web_sessions (
     started_at BIGINT NOT NULL
 );
 CREATE INDEX web_sessions_by_start ON web_sessions(started_at);
+"#, // 3: as the SQLite backend's eighth: the answers of POST requests sent with an `Idempotency-Key`, kept
+    // a day, so a retried request is answered without acting again.
+    r#"
+CREATE TABLE idempotency_keys (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status BIGINT,
+    body TEXT,
+    started_at BIGINT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_by_start ON idempotency_keys(started_at);
 "#,
 ];

@@ -8,6 +8,7 @@ mod audit;
 mod blueprints;
 mod connection;
 mod copy;
+mod idempotency;
 mod identities;
 mod items;
 mod outbox;

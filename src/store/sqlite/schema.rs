@@ -182,6 +182,19 @@ CREATE TABLE web_sessions (
     started_at INTEGER NOT NULL
 );
 CREATE INDEX web_sessions_by_start ON web_sessions(started_at);
+"#, // 8: the answers of POST requests sent with an `Idempotency-Key`, kept
+    // a day, so a retried request is answered without acting again.
+    r#"
+CREATE TABLE idempotency_keys (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status INTEGER,
+    body TEXT,
+    started_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_by_start ON idempotency_keys(started_at);
 "#,
 ];
 
