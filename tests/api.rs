@@ -640,3 +640,61 @@ fn a_retried_post_with_an_idempotency_key_acts_once() {
     let r = post(&owner, "", &body);
     assert_eq!(r.status, 400, "{}", r.body);
 }
+
+#[test]
+fn json_logs_carry_each_request_id() {
+    let s = Sandbox::new("api-json-logs");
+    s.quiet(&["init"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = s.dir.join("daemon.log");
+    let listen = format!("127.0.0.1:{port}");
+    let child = s
+        .command(&["serve", "--listen", &listen])
+        .env("GOVRT_LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut d = Daemon { child, port };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the daemon did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let r = http(
+        port,
+        "GET",
+        "/health",
+        None,
+        &[("X-Request-Id", "req-42")],
+        None,
+    );
+    assert_eq!(r.header("x-request-id"), Some("req-42"));
+    // Without one, the daemon makes an id and answers with it.
+    let r = http(port, "GET", "/api/v1/items", None, &[], None);
+    let made = r.header("x-request-id").unwrap().to_string();
+    assert!(!made.is_empty());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    d.child.kill().unwrap();
+    d.child.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    // Log lines are JSON (the daemon's first-run advice is plain text).
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    for id in ["req-42", made.as_str()] {
+        assert!(
+            lines.iter().any(|l| l["span"]["id"] == id),
+            "no log line of request {id}: {text}"
+        );
+    }
+}

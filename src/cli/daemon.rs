@@ -108,11 +108,21 @@ pub fn serve(cli: &Global, args: &ServeArgs) -> Outcome {
         (blueprints.as_ref(), *tick_seconds, static_dir.clone());
     let filter = tracing_subscriber::EnvFilter::try_from_env("GOVRT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_writer(std::io::stderr);
+    // Text for a terminal, or one JSON object a line (with the request's
+    // span, and so its id) for a log collector.
+    let _ = match std::env::var("GOVRT_LOG_FORMAT").as_deref() {
+        Ok("json") => log.json().with_current_span(true).try_init(),
+        Ok("text") | Err(_) => log.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        Ok(other) => {
+            return Outcome::Error(CliError::invalid_input(
+                format!("GOVRT_LOG_FORMAT is `{other}`"),
+                Some("set it to `json` (one JSON object a line) or `text` (the default)".into()),
+            ));
+        }
+    };
     let Ok(listen) = listen.parse::<std::net::SocketAddr>() else {
         return Outcome::Error(CliError::invalid_input(
             format!("`{listen}` is not an address to listen on"),

@@ -160,6 +160,16 @@ pub(super) async fn security_headers(
     response
 }
 
+/// The span of a request's log lines: its id, method and path.
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+}
+
 /// The routes of the daemon.
 pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
     let api = Router::new()
@@ -229,5 +239,19 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
         // Outside the timeout, so that its answer is reshaped too.
         .layer(axum::middleware::from_fn(super::api_shape::json_errors))
         .layer(axum::middleware::from_fn(security_headers))
+        // Each request logged with its id (the client's `X-Request-Id`, or
+        // a new one), which the answer carries back.
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
+        )
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
         .with_state(state)
 }
