@@ -645,29 +645,10 @@ fn a_retried_post_with_an_idempotency_key_acts_once() {
 fn json_logs_carry_each_request_id() {
     let s = Sandbox::new("api-json-logs");
     s.quiet(&["init"]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let log = s.dir.join("daemon.log");
-    let listen = format!("127.0.0.1:{port}");
-    let child = s
-        .command(&["serve", "--listen", &listen])
-        .env("GOVRT_LOG_FORMAT", "json")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut d = Daemon { child, port };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the daemon did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let env = [("GOVRT_LOG_FORMAT", "json")];
+    let mut d = Daemon::start_with_env(&s, &[], Some(&log), &env);
+    let port = d.port;
     let r = http(
         port,
         "GET",

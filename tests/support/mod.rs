@@ -546,6 +546,16 @@ impl Daemon {
         args: &[&str],
         log: Option<&std::path::Path>,
     ) -> Daemon {
+        Daemon::start_with_env(sandbox, args, log, &[])
+    }
+
+    /// Like [`Daemon::start_logging`], with `env` set for the daemon.
+    pub fn start_with_env(
+        sandbox: &Sandbox,
+        args: &[&str],
+        log: Option<&std::path::Path>,
+        env: &[(&str, &str)],
+    ) -> Daemon {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -556,6 +566,7 @@ impl Daemon {
         all.extend_from_slice(args);
         let child = sandbox
             .command(&all)
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(match log {
                 Some(path) => std::process::Stdio::from(std::fs::File::create(path).unwrap()),
