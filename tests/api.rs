@@ -679,3 +679,66 @@ fn json_logs_carry_each_request_id() {
         );
     }
 }
+
+#[test]
+fn item_lists_come_in_pages_that_miss_and_repeat_nothing() {
+    let s = Sandbox::new("api-pages");
+    let (_, model) = s.standard_world();
+    let owner = s.token("owner");
+    let d = Daemon::start(&s, &[]);
+    let create = |name: &str| {
+        let body = json!({"blueprint": "model_version", "name": name, "parent": model});
+        let r = http(
+            d.port,
+            "POST",
+            "/api/v1/items",
+            Some(&owner),
+            &[],
+            Some(&body),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_str().unwrap().to_string()
+    };
+    let mut expected: Vec<String> = (0..23).map(|n| create(&format!("v{n}"))).collect();
+    let list = |query: &str| {
+        http(
+            d.port,
+            "GET",
+            &format!("/api/v1/items?blueprint=model_version&{query}"),
+            Some(&owner),
+            &[],
+            None,
+        )
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let mut query = "limit=10".to_string();
+    let mut pages = 0;
+    loop {
+        let r = list(&query);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let page = r.json();
+        let page = page.as_array().unwrap();
+        assert!(page.len() <= 10);
+        seen.extend(page.iter().map(|i| i["id"].as_str().unwrap().to_string()));
+        pages += 1;
+        // Items added between pages come in a later page.
+        if pages == 1 {
+            expected.extend((0..3).map(|n| create(&format!("late{n}"))));
+        }
+        match r.header("x-next-cursor") {
+            Some(cursor) => query = format!("limit=10&cursor={cursor}"),
+            None => break,
+        }
+        assert!(pages < 10, "the pages do not end");
+    }
+    assert_eq!(seen, expected, "every item once, in id order");
+    assert_eq!(pages, 3);
+    // The whole list without a limit is one page of the default size.
+    let all = list("").json();
+    assert_eq!(all.as_array().unwrap().len(), expected.len());
+    for bad in ["limit=0", "limit=1001", "cursor=nonsense", "limit=ten"] {
+        let r = list(bad);
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        assert_eq!(r.json()["error"]["code"], "invalid_request", "{bad}");
+    }
+}

@@ -327,6 +327,21 @@ impl Engine {
         self.each_readable(who, blueprint, parent, |_, b, chain| view(&chain[0], b))
     }
 
+    /// A page of the items the caller may read, optionally filtered: at
+    /// most `limit` after the item `after`, by id, and the id to continue
+    /// after if there may be more.
+    pub fn items_page(
+        &mut self,
+        who: &Identity,
+        filter: (Option<&str>, Option<i64>),
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<(Vec<ItemView>, Option<i64>)> {
+        self.readable_page(who, filter, after, Some(limit), |_, b, chain| {
+            view(&chain[0], b)
+        })
+    }
+
     /// `f` of every item `who` may read, optionally filtered.
     pub(super) fn each_readable<T>(
         &mut self,
@@ -335,31 +350,71 @@ impl Engine {
         parent: Option<i64>,
         f: impl Fn(&LoadedSet, &Blueprint, &[ItemRow]) -> T,
     ) -> Result<Vec<T>> {
+        Ok(self
+            .readable_page(who, (blueprint, parent), None, None, f)?
+            .0)
+    }
+
+    /// `f` of the items `who` may read, optionally filtered (blueprint,
+    /// parent), by id after `after`: at most `limit` of them (all without),
+    /// and the id to continue after if there may be more. Rows are read by
+    /// id in batches (a late page costs what the first does) and filtered
+    /// by permission before they are counted, so a page is full unless the
+    /// list ended.
+    fn readable_page<T>(
+        &mut self,
+        who: &Identity,
+        (blueprint, parent): (Option<&str>, Option<i64>),
+        after: Option<i64>,
+        limit: Option<usize>,
+        f: impl Fn(&LoadedSet, &Blueprint, &[ItemRow]) -> T,
+    ) -> Result<(Vec<T>, Option<i64>)> {
         let tx = self.store.read()?;
-        let rows = tx.items(blueprint, parent)?;
+        let batch = limit.map_or(i64::MAX, |l| (l + 1).max(64) as i64);
+        let mut cursor = after.unwrap_or(0);
         // Items of a list share their ancestors: each is read once.
         let mut ancestors: HashMap<i64, Option<ItemRow>> = HashMap::new();
-        let mut out = Vec::new();
-        for row in rows {
-            let chain = Self::chain_from(row, |id| {
-                if let Some(known) = ancestors.get(&id) {
-                    return Ok(known.clone());
+        let mut out: Vec<(i64, T)> = Vec::new();
+        'read: loop {
+            let rows = tx.items_after(blueprint, parent, cursor, batch)?;
+            let ended = (rows.len() as i64) < batch;
+            for row in rows {
+                cursor = row.id;
+                let chain = Self::chain_from(row, |id| {
+                    if let Some(known) = ancestors.get(&id) {
+                        return Ok(known.clone());
+                    }
+                    let read = tx.item(id)?;
+                    ancestors.insert(id, read.clone());
+                    Ok(read)
+                })?;
+                let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
+                let resolver = Resolver {
+                    set: &set,
+                    chain: &chain,
+                    who,
+                };
+                if let (true, Some(b)) = (resolver.has(Permission::Read), resolver.blueprint(0)) {
+                    out.push((chain[0].id, f(&set, b, &chain)));
+                    if limit.is_some_and(|l| out.len() > l) {
+                        break 'read;
+                    }
                 }
-                let read = tx.item(id)?;
-                ancestors.insert(id, read.clone());
-                Ok(read)
-            })?;
-            let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
-            let resolver = Resolver {
-                set: &set,
-                chain: &chain,
-                who,
-            };
-            if let (true, Some(b)) = (resolver.has(Permission::Read), resolver.blueprint(0)) {
-                out.push(f(&set, b, &chain));
+            }
+            if ended {
+                break;
             }
         }
-        Ok(out)
+        let more = limit.is_some_and(|l| out.len() > l);
+        if let Some(l) = limit {
+            out.truncate(l);
+        }
+        let next = if more {
+            out.last().map(|(id, _)| *id)
+        } else {
+            None
+        };
+        Ok((out.into_iter().map(|(_, v)| v).collect(), next))
     }
 
     /// Runs `change` on an item inside one write transaction: loads it, checks

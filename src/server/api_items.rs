@@ -53,6 +53,34 @@ pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
 pub(super) struct ListQuery {
     pub(super) blueprint: Option<String>,
     pub(super) parent: Option<i64>,
+    /// Items a page (default [`DEFAULT_LIMIT`], at most [`MAX_LIMIT`]).
+    pub(super) limit: Option<usize>,
+    /// Where the page starts: the `X-Next-Cursor` of the page before.
+    pub(super) cursor: Option<String>,
+}
+
+/// Items a page unless `limit` says otherwise.
+pub(super) const DEFAULT_LIMIT: usize = 500;
+/// The most items a page.
+pub(super) const MAX_LIMIT: usize = 1000;
+
+/// A page's cursor as clients see it (opaque: the last id of the page before).
+fn cursor_text(after: i64) -> String {
+    format!("i{after:x}")
+}
+
+/// The id a cursor continues after.
+fn cursor_after(text: &str) -> Result<i64, ApiError> {
+    text.strip_prefix('i')
+        .and_then(|hex| i64::from_str_radix(hex, 16).ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("`{text}` is not a cursor of this list"),
+                Some("send back the `X-Next-Cursor` of the page before, as it is; leave `cursor` out for the first page".into()),
+            )
+        })
 }
 
 #[derive(Deserialize)]
@@ -110,11 +138,29 @@ pub(super) async fn list_items(
     Caller(who): Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
-    let items = with_engine(&state, move |e| {
-        e.items(&who, q.blueprint.as_deref(), q.parent)
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("`limit` is {limit}"),
+            Some(format!(
+                "give a limit from 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})"
+            )),
+        ));
+    }
+    let after = q.cursor.as_deref().map(cursor_after).transpose()?;
+    let (items, next) = with_engine(&state, move |e| {
+        e.items_page(&who, (q.blueprint.as_deref(), q.parent), after, limit)
     })
     .await?;
-    ok(StatusCode::OK, &items)
+    let mut answer = ok(StatusCode::OK, &items)?;
+    if let Some(next) = next
+        && let Ok(value) = axum::http::HeaderValue::from_str(&cursor_text(next))
+    {
+        answer.headers_mut().insert("x-next-cursor", value);
+    }
+    Ok(answer)
 }
 
 pub(super) async fn create_item(

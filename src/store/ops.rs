@@ -77,6 +77,8 @@ macro_rules! with_operations {
             fn remove_member(&self, group: &str, user: &str) -> Result<bool, StoreError>;
             /// Inserts an item (its id is assigned); returns the id.
             fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError>;
+            /// At most `limit` items after the id `after`, optionally of one blueprint and/or under one parent, by id.
+            fn items_after(&self, blueprint: Option<&str>, parent: Option<i64>, after: i64, limit: i64) -> Result<Vec<ItemRow>, StoreError>;
             /// An item by id.
             fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError>;
             /// The ancestors of `item`, nearest first (64 at most).

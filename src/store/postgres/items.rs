@@ -131,6 +131,29 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// At most `limit` items after the id `after`, optionally of one
+    /// blueprint and/or under one parent, by id (a page: it costs what the
+    /// first does, wherever it starts).
+    pub fn items_after(
+        &self,
+        blueprint: Option<&str>,
+        parent: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<ItemRow>, StoreError> {
+        self.query(
+            concat!(
+                "SELECT ",
+                item_columns!(),
+                " FROM items WHERE ($1::TEXT IS NULL OR blueprint = $1) AND ($2::BIGINT IS NULL OR parent = $2) AND id > $3 ORDER BY id LIMIT $4"
+            ),
+            &[&blueprint, &parent, &after, &limit],
+        )?
+        .iter()
+        .map(item_from_row)
+        .collect()
+    }
+
     /// Items, optionally of one blueprint and/or under one parent, by id.
     pub fn items(
         &self,

@@ -163,6 +163,25 @@ impl Tx<'_> {
         rows.map(|r| finish_item(r?)).collect()
     }
 
+    /// At most `limit` items after the id `after`, optionally of one
+    /// blueprint and/or under one parent, by id (a page: it costs what the
+    /// first does, wherever it starts).
+    pub fn items_after(
+        &self,
+        blueprint: Option<&str>,
+        parent: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<ItemRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(concat!(
+            "SELECT ",
+            item_columns!(),
+            " FROM items WHERE (?1 IS NULL OR blueprint = ?1) AND (?2 IS NULL OR parent = ?2) AND id > ?3 ORDER BY id LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(params![blueprint, parent, after, limit], item_from_row)?;
+        rows.map(|r| finish_item(r?)).collect()
+    }
+
     /// Whether an item has children.
     pub fn has_children(&self, id: i64) -> Result<bool, StoreError> {
         Ok(self
