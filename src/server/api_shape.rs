@@ -11,28 +11,21 @@ use axum::response::{IntoResponse, Response};
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::routes::BODY_LIMIT;
 
 /// The most of a plain error body kept as the message.
 const MESSAGE_LIMIT: usize = 4096;
 
-/// An unknown route under `/api/v1` (after authentication).
-pub(super) async fn not_found(Caller(_): Caller) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no such route",
-        Some("the routes are listed in GET /api/v1/openapi.json".into()),
-    )
+/// An unknown route under `/api/v1` (after authentication; shaped by
+/// [`json_errors`]).
+pub(super) async fn not_found(Caller(_): Caller) -> StatusCode {
+    StatusCode::NOT_FOUND
 }
 
-/// A known route asked with a method it does not take (after authentication).
-pub(super) async fn method_not_allowed(Caller(_): Caller) -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this route does not take that method",
-        Some("the methods of each route are listed in GET /api/v1/openapi.json".into()),
-    )
+/// A known route asked with a method it does not take (after
+/// authentication; shaped by [`json_errors`], with the `Allow` header).
+pub(super) async fn method_not_allowed(Caller(_): Caller) -> StatusCode {
+    StatusCode::METHOD_NOT_ALLOWED
 }
 
 /// The code, default message and help of a plain error answer's status.
@@ -46,7 +39,7 @@ fn describe(status: StatusCode, headers: &HeaderMap) -> (StatusCode, &'static st
         StatusCode::PAYLOAD_TOO_LARGE => (
             status,
             "payload_too_large",
-            "request bodies are limited to 1 MiB".into(),
+            format!("request bodies are limited to {} MiB", BODY_LIMIT >> 20),
         ),
         StatusCode::REQUEST_TIMEOUT => (
             status,

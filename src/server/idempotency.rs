@@ -15,13 +15,12 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::pool::with_writer;
+use super::routes::BODY_LIMIT;
 use super::state::Shared;
 use crate::engine::Retry;
 
 /// The header a client names its request with.
 const KEY_HEADER: &str = "idempotency-key";
-/// The most of a body read (the daemon's body limit).
-const BODY_LIMIT: usize = 1024 * 1024;
 
 fn refused(status: StatusCode, code: &str, message: &str, help: &str) -> Response {
     ApiError::new(status, code, message, Some(help.into())).into_response()
@@ -56,12 +55,8 @@ pub(super) async fn once(State(state): State<Shared>, request: Request, next: Ne
     };
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return refused(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "the body is over the limit",
-            "request bodies are limited to 1 MiB",
-        );
+        // Shaped, as every plain error answer, by `api_shape::json_errors`.
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
     let mut hash = Sha256::new();
     hash.update(parts.uri.path().as_bytes());

@@ -28,6 +28,9 @@ use super::api_subscriptions::{
 use super::state::Shared;
 use super::web;
 
+/// The largest request body the daemon reads.
+pub(super) const BODY_LIMIT: usize = 1024 * 1024;
+
 /// The OpenAPI document of this API (kept in sync with [`ROUTES`] by a test).
 pub const OPENAPI: &str = include_str!("openapi.json");
 
@@ -231,7 +234,7 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
             Arc::clone(&state),
             count,
         ))
-        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::connection::Tx;
+use super::connection::{CHAIN_END, Tx};
 use super::rows::raw_event;
 use crate::store::StoreError;
 use crate::store::hashes::{Link, link};
@@ -93,10 +93,7 @@ impl Tx<'_> {
         let known = self.head.borrow().clone();
         let last = match known {
             Some(head) => head,
-            None => match self.query_opt(
-                "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
-                &[],
-            )? {
+            None => match self.query_opt(CHAIN_END, &[])? {
                 Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
                 None => None,
             },

@@ -28,6 +28,9 @@ const MIGRATION_LOCK: i64 = 0x676f_7673;
 /// The audit chain's end: (sequence number, hash).
 pub(super) type Head = Option<(i64, String)>;
 
+/// Reads the audit chain's end.
+pub(super) const CHAIN_END: &str = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
+
 /// An open database.
 pub struct Store {
     client: Client,
@@ -86,7 +89,7 @@ impl Store {
     /// the audit chain's end and keeps it, in one round trip.
     fn start_write(&mut self) -> Result<(), StoreError> {
         let answer = self.start(&format!(
-            "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
+            "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); {CHAIN_END}"
         ))?;
         let mut head = None;
         for message in &answer {
