@@ -151,8 +151,7 @@ fn the_cli_reference_is_generated_from_the_command_line() {
 
 #[test]
 fn the_api_reference_is_generated_from_the_openapi_document() {
-    let document = std::fs::read_to_string(repo().join("src/server/openapi.json")).unwrap();
-    let document: serde_json::Value = serde_json::from_str(&document).unwrap();
+    let document: serde_json::Value = serde_json::from_str(govrt::server::document_json()).unwrap();
     generated("docs/src/reference/api.md", &reference::api(&document));
 }
 

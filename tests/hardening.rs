@@ -160,9 +160,7 @@ fn attaching_a_child_takes_a_permission_on_the_parent() {
             "/api/v1/items",
             Some(token),
             &[],
-            Some(
-                &json!({"blueprint": "model_version", "name": "mine", "parent": model.parse::<i64>().unwrap()}),
-            ),
+            Some(&json!({"blueprint": "model_version", "name": "mine", "parent": model})),
         )
     };
     let r = create(&outsider);
@@ -284,7 +282,7 @@ fn headers_cookies_and_missing_looking_unreadable_items() {
     );
     let missing = http(d.port, "GET", "/api/v1/items/9999", Some(&bob), &[], None);
     assert_eq!((unreadable.status, missing.status), (404, 404));
-    let as_parent = |parent: i64| {
+    let as_parent = |parent: &str| {
         http(
             d.port,
             "POST",
@@ -294,7 +292,7 @@ fn headers_cookies_and_missing_looking_unreadable_items() {
             Some(&json!({"blueprint": "note", "name": "n", "parent": parent})),
         )
     };
-    let (a, b) = (as_parent(vault.parse().unwrap()), as_parent(9999));
+    let (a, b) = (as_parent(&vault), as_parent("9999"));
     assert_eq!((a.status, b.status), (404, 404));
     assert_eq!(a.json()["error"]["message"], format!("no item {vault}"));
     let patch = http(

@@ -124,7 +124,7 @@ fn three_daemons_on_one_database_lose_nothing_and_share_blueprint_reloads() {
         None,
     );
     assert_eq!(reload.status, 200, "{}", reload.body);
-    let body = json!({"blueprint": "model_version", "name": "after the reload", "parent": model.parse::<i64>().unwrap()});
+    let body = json!({"blueprint": "model_version", "name": "after the reload", "parent": model});
     let created = http(
         ports[2],
         "POST",

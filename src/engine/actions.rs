@@ -126,6 +126,12 @@ impl Verb {
     }
 }
 
+crate::text_schema!(
+    Verb,
+    "A sign-off action a user may ask for, by its canonical name.",
+    Some(Verb::REQUESTED.iter().map(|v| v.name()).collect())
+);
+
 impl serde::Serialize for Verb {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.name())

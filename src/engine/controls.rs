@@ -19,7 +19,7 @@ use crate::model::{Blueprint, BlueprintSet};
 use crate::store::ItemRow;
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ControlsReport {
     /// When it was made (RFC 3339).
     pub generated_at: String,
@@ -36,7 +36,7 @@ pub struct ControlsReport {
 }
 
 /// The audit chain's state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditState {
     /// Whether `audit verify` passes.
     pub intact: bool,
@@ -47,7 +47,7 @@ pub struct AuditState {
 }
 
 /// A control and where its evidence comes from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ControlCoverage {
     /// The id.
     pub id: String,
@@ -66,7 +66,7 @@ pub struct ControlCoverage {
 }
 
 /// A place in a blueprint that gives a control's evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Source {
     /// The blueprint.
     pub blueprint: String,
@@ -79,7 +79,7 @@ pub struct Source {
 }
 
 /// One item's evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemEvidence {
     /// The item.
     pub item: String,
@@ -99,7 +99,7 @@ pub struct ItemEvidence {
 }
 
 /// Whether an item has a control's evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ControlEvidence {
     /// The control.
     pub control: String,
@@ -110,7 +110,7 @@ pub struct ControlEvidence {
 }
 
 /// One source's evidence on one item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EvidenceState {
     /// `field`, `step` or `signoff`.
     pub kind: &'static str,
@@ -133,7 +133,7 @@ pub struct EvidenceState {
 }
 
 /// An item of the inventory.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InventoryEntry {
     /// The item.
     pub item: String,

@@ -61,6 +61,18 @@ impl Explained {
     }
 }
 
+crate::text_schema!(
+    Explained,
+    "An action `explain` answers about: a sign-off action's name, or `advance`.",
+    Some(
+        Verb::REQUESTED
+            .iter()
+            .map(|v| v.name())
+            .chain(["advance"])
+            .collect()
+    )
+);
+
 impl Serialize for Explained {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.name())
@@ -86,7 +98,7 @@ pub struct ExplainRequest<'a> {
 }
 
 /// Why a user may or may not take an action now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
     /// The item.
     pub item: String,
@@ -118,7 +130,7 @@ pub struct Explanation {
 
 /// Whether the state lets the action start: the sign-off's state for a
 /// sign-off action, the workflow's for `advance`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StateCheck {
     /// The state (`WAITING_FOR_FEEDBACK`; `ONGOING`).
     pub status: String,
@@ -129,7 +141,7 @@ pub struct StateCheck {
 }
 
 /// One way a user holds what an action needs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Grant {
     /// What it grants: `write permission`, `feedback group risk`, `final approval`.
     #[serde(rename = "as")]
@@ -139,7 +151,7 @@ pub struct Grant {
 }
 
 /// Everyone who may take an action now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WhoCan {
     /// The item.
     pub item: String,
@@ -154,7 +166,7 @@ pub struct WhoCan {
 }
 
 /// A user who may act, and the grants that let them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Allowed {
     /// The user.
     pub user: String,

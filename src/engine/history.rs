@@ -11,7 +11,7 @@ use crate::store::EventRow;
 
 /// One audit event of an item: as stored (serialized as such), and what it
 /// says happened.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// Position in the chain.
     pub seq: i64,

@@ -316,7 +316,7 @@ pub const MAX_ATTEMPTS: i64 = 10;
 pub const CLAIM_TIMEOUT_SECS: i64 = 300;
 
 /// What a delivery round did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeliveryReport {
     /// Accepted by the server.
     pub sent: usize,

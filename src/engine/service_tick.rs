@@ -119,7 +119,7 @@ impl Engine {
 }
 
 /// How many running review clocks are breached or at risk, for `/metrics`.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct ServiceCounts {
     /// Running clocks with an SLA.
     pub running: usize,

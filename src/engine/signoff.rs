@@ -18,7 +18,7 @@ pub use crate::model::signoff::{
 };
 
 /// A sign-off action (imperative).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Action {
     /// Ask the feedback groups to review.
@@ -76,7 +76,7 @@ impl Action {
 }
 
 /// What happened (past tense), for the audit trail and notifications.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum Event {
     /// A review was requested.

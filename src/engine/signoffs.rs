@@ -37,7 +37,7 @@ pub struct SignOffRequest<'a> {
 }
 
 /// What `tick` did.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct TickReport {
     /// Sign-offs reset: (item, step).
     pub resets: Vec<(String, String)>,
@@ -48,7 +48,7 @@ pub struct TickReport {
 }
 
 /// A reminder or an escalation a tick sent.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Sent {
     /// The item.
     pub item: String,

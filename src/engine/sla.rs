@@ -15,7 +15,7 @@ use crate::model::{Blueprint, ServiceLevel, SignOff, WorkDuration};
 pub const AT_RISK_SHARE: f64 = 0.25;
 
 /// Where a clock stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockState {
     /// Never started this round.
@@ -29,7 +29,7 @@ pub enum ClockState {
 }
 
 /// What a status shows of one service level.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ServiceView {
     /// Where the clock stands.
     pub clock: ClockState,

@@ -14,7 +14,7 @@ use crate::model::{Blueprint, Policy};
 use crate::store::ItemRow;
 
 /// An item as shown to people and tools.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemView {
     /// The id.
     pub id: String,
@@ -73,7 +73,7 @@ pub(super) fn view(item: &ItemRow, blueprint: &Blueprint) -> ItemView {
 }
 
 /// The governance status of an item (the design notes, "Governance status").
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatusView {
     /// The item.
     pub item: ItemView,
@@ -91,7 +91,7 @@ pub struct StatusView {
 }
 
 /// A step in a status.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StepView {
     /// The id.
     pub id: String,
@@ -102,7 +102,7 @@ pub struct StepView {
 }
 
 /// A sign-off in a status.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SignOffView {
     /// The step it belongs to.
     pub step: String,
@@ -149,7 +149,7 @@ pub struct SignOffView {
 }
 
 /// A feedback group in a status.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GroupView {
     /// The id.
     pub id: String,
@@ -163,6 +163,7 @@ pub struct GroupView {
     pub required: bool,
     /// The current reviews: what counts (each written with `"current": true`).
     #[serde(serialize_with = "current_reviews")]
+    #[schema(value_type = Vec<StatedReview<'static, signoff::Review>>)]
     pub reviews: Vec<signoff::Review>,
     /// Reviews of this round outdated by a change of the bound content:
     /// shown, not counted (each written with `"current": false`).
@@ -170,6 +171,7 @@ pub struct GroupView {
         skip_serializing_if = "Vec::is_empty",
         serialize_with = "outdated_reviews"
     )]
+    #[schema(value_type = Vec<StatedReview<'static, signoff::Outdated<signoff::Review>>>)]
     pub outdated: Vec<signoff::Outdated<signoff::Review>>,
     /// The group's service level (`sla`, `remind every`, `escalate`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -177,10 +179,12 @@ pub struct GroupView {
 }
 
 /// A review as a status writes it: the review, and whether it counts.
-#[derive(Serialize)]
-struct StatedReview<'a, T: Serialize> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StatedReview<'a, T: Serialize> {
+    /// The review.
     #[serde(flatten)]
     review: &'a T,
+    /// Whether it counts (false: outdated by a change of the bound content).
     current: bool,
 }
 
@@ -205,7 +209,7 @@ fn outdated_reviews<S: serde::Serializer>(
 }
 
 /// ALLOW, CONFIRM or BLOCK.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DeployVerdict {
     /// Deploy.
@@ -228,7 +232,7 @@ impl DeployVerdict {
 }
 
 /// A deploy decision.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeployDecision {
     /// The infrastructure.
     pub infrastructure: String,
@@ -243,7 +247,7 @@ pub struct DeployDecision {
 }
 
 /// What a user may do to an item now (see [`Engine::permitted`]); by default, nothing.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Permitted {
     /// May edit fields and move the item in its workflow.
     pub write: bool,
@@ -255,7 +259,7 @@ pub struct Permitted {
 }
 
 /// One sign-off action a user may take now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Allowed {
     /// The action.
     pub verb: Verb,
@@ -265,7 +269,7 @@ pub struct Allowed {
 }
 
 /// A sign-off waiting for someone.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PendingReview {
     /// The item.
     pub item: String,
@@ -290,7 +294,7 @@ pub struct PendingReview {
 }
 
 /// A point of a matrix view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MatrixPoint {
     /// The item.
     pub item: String,
@@ -307,7 +311,7 @@ pub struct MatrixPoint {
 }
 
 /// A matrix view's points.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MatrixView {
     /// The blueprint.
     pub blueprint: String,

@@ -8,7 +8,7 @@ use super::error::Refusal;
 use super::signoff::Status;
 
 /// Where an item's workflow stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WorkflowState {
     /// On a step.
@@ -31,7 +31,7 @@ impl WorkflowState {
 }
 
 /// The state of one step as the workflow shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum StepState {
     /// Before the current step.

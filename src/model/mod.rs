@@ -9,6 +9,7 @@
 
 pub mod service;
 pub mod signoff;
+pub mod text_schema;
 
 pub use service::{Calendar, Escalation, ServiceLevel, WorkDuration, WorkUnit, WorkingHours};
 
@@ -20,7 +21,7 @@ use serde::Serialize;
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident;)*) => {$(
         #[$doc]
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
         #[serde(transparent)]
         pub struct $name(pub String);
 
@@ -63,7 +64,7 @@ id_type! {
 }
 
 /// A checked set of blueprints and infrastructures: one namespace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BlueprintSet {
     /// The blueprints, by id.
     pub blueprints: BTreeMap<BlueprintId, Blueprint>,
@@ -80,7 +81,7 @@ pub struct BlueprintSet {
 /// A control of a compliance framework (`control eu_ai_act.art14 "Human
 /// oversight" { framework "EU AI Act" }`), which fields, steps and sign-offs
 /// give evidence for (`controls eu_ai_act.art14`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Control {
     /// The dotted id.
     pub id: String,
@@ -124,7 +125,7 @@ impl BlueprintSet {
 }
 
 /// A kind of governed item.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Blueprint {
     /// The id.
     pub id: BlueprintId,
@@ -164,7 +165,7 @@ impl Blueprint {
 }
 
 /// A rhai script of hooks.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Script {
     /// The path as written in the blueprint, relative to its file.
     pub path: String,
@@ -184,7 +185,7 @@ impl Script {
 }
 
 /// A field of a blueprint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Field {
     /// The id.
     pub id: FieldId,
@@ -210,7 +211,7 @@ pub struct Field {
 }
 
 /// The type of a field.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum FieldType {
     /// Free text.
@@ -301,7 +302,7 @@ impl FieldType {
 }
 
 /// A typed value (a default, later a field value).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "type", content = "value")]
 pub enum Value {
     /// Text, a URL, or an attachment name.
@@ -327,7 +328,7 @@ pub enum Value {
 }
 
 /// A principal held in a field value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "name")]
 pub enum PrincipalRef {
     /// `user:alice`.
@@ -356,7 +357,7 @@ impl fmt::Display for Principal {
 }
 
 /// A principal in a blueprint: resolved to users per item at run time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Principal {
     /// A user by name.
@@ -397,7 +398,7 @@ pub enum Principal {
 }
 
 /// A named set of principals.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Role {
     /// The id.
     pub id: RoleId,
@@ -409,7 +410,7 @@ pub struct Role {
 }
 
 /// Who may read, write and delete items of a blueprint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Permissions {
     /// Read (default: everyone).
     pub read: Vec<Principal>,
@@ -423,14 +424,14 @@ pub struct Permissions {
 }
 
 /// The ordered steps of a blueprint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Workflow {
     /// At least one step.
     pub steps: Vec<Step>,
 }
 
 /// A workflow step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Step {
     /// The id.
     pub id: StepId,
@@ -451,7 +452,7 @@ pub struct Step {
 }
 
 /// A sign-off: feedback groups and one final approval.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SignOff {
     /// The label.
     pub label: String,
@@ -479,7 +480,7 @@ pub struct SignOff {
 
 /// A field a sign-off is bound to: of the item itself, or of its nearest
 /// ancestor of `blueprint` (`BLUEPRINT.field FIELD`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BoundField {
     /// The ancestor blueprint, for `BLUEPRINT.field FIELD`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -498,7 +499,7 @@ impl std::fmt::Display for BoundField {
 }
 
 /// A feedback group of a sign-off.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FeedbackGroup {
     /// The id.
     pub id: FeedbackGroupId,
@@ -523,7 +524,7 @@ pub struct FeedbackGroup {
 }
 
 /// The final approval of a sign-off.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FinalApproval {
     /// Doc comment.
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -541,7 +542,7 @@ pub struct FinalApproval {
 }
 
 /// A calendar duration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Duration {
     /// How many units (positive).
     pub amount: u32,
@@ -550,7 +551,7 @@ pub struct Duration {
 }
 
 /// The unit of a duration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DurationUnit {
     /// Days.
@@ -599,7 +600,7 @@ impl fmt::Display for Duration {
 }
 
 /// A matrix view over items of a blueprint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Matrix {
     /// The id.
     pub id: MatrixId,
@@ -619,7 +620,7 @@ pub struct Matrix {
 }
 
 /// A deployment target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Infrastructure {
     /// The id.
     pub id: InfrastructureId,
@@ -635,7 +636,7 @@ pub struct Infrastructure {
 }
 
 /// The governance policy of an infrastructure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Policy {
     /// Deploying an item that is not approved is refused.

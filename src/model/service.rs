@@ -12,7 +12,7 @@ use super::Principal;
 
 /// A business calendar (`calendar paris { … }`): the working time that
 /// business durations count.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Calendar {
     /// The id (`default` for the built-in calendar).
     pub id: String,
@@ -22,8 +22,10 @@ pub struct Calendar {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub doc: String,
     /// The time zone working hours and holidays are in.
+    #[schema(value_type = String)]
     pub timezone: chrono_tz::Tz,
     /// The working days of the week, Monday first.
+    #[schema(value_type = Vec<String>)]
     pub workdays: Vec<Weekday>,
     /// Working hours of a working day; `None`: the whole day.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +49,12 @@ impl fmt::Display for WorkingHours {
         write!(f, "{}..{}", hm(self.from), hm(self.to))
     }
 }
+
+crate::text_schema!(
+    WorkingHours,
+    "Working hours of a day, `HH:MM..HH:MM`.",
+    None
+);
 
 impl Serialize for WorkingHours {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -76,7 +84,7 @@ impl Default for Calendar {
 }
 
 /// The unit of a service-level duration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkUnit {
     /// Hours of the clock.
@@ -92,7 +100,7 @@ pub enum WorkUnit {
 }
 
 /// A service-level duration: `5 business days`, `48 hours`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct WorkDuration {
     /// How many units (positive).
     pub amount: u32,
@@ -122,7 +130,7 @@ impl fmt::Display for WorkDuration {
 }
 
 /// `escalate after DURATION to PRINCIPALS [grant]`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Escalation {
     /// After how long on the clock.
     pub after: WorkDuration,
@@ -134,7 +142,7 @@ pub struct Escalation {
 }
 
 /// The service level of a feedback group or a final approval.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default, utoipa::ToSchema)]
 pub struct ServiceLevel {
     /// How long the review (decision) may take: `sla DURATION`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The state of a sign-off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     /// No review requested yet.
@@ -47,7 +49,7 @@ impl Status {
 }
 
 /// A reviewer's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Verdict {
     /// No issue.
@@ -80,7 +82,7 @@ impl Verdict {
 }
 
 /// One reviewer's current feedback in one group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Review {
     /// The feedback group.
     pub group: String,
@@ -109,7 +111,7 @@ impl Review {
 }
 
 /// The final decision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Decision {
     /// Approved (true) or rejected.
     pub approved: bool,
@@ -129,7 +131,7 @@ pub struct Decision {
 
 /// A review or a decision made outdated by a change of the bound content:
 /// kept and shown, no longer counted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Outdated<T> {
     /// The review or decision as it was.
     pub entry: T,
@@ -140,7 +142,7 @@ pub struct Outdated<T> {
 }
 
 /// A delegation: `to` is eligible in `from`'s place for `group` (`final` for the final approval).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Delegation {
     /// The feedback group, or `final`.
     pub group: String,
@@ -153,7 +155,7 @@ pub struct Delegation {
 }
 
 /// A finished round of reviews, archived by a reset (kept in history).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Round {
     /// The state the sign-off was in when it was reset.
     pub status: Status,
@@ -176,7 +178,7 @@ pub struct Round {
 }
 
 /// Everything about one sign-off of one item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct SignOffState {
     /// Where it stands.
     pub status: Status,
@@ -216,7 +218,7 @@ pub struct SignOffState {
 /// The clock of one feedback group (or of the final approval): it runs
 /// while the review is asked for and not given, pauses while the sign-off
 /// is abandoned, and starts afresh with a reset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Clock {
     /// The spans it ran, oldest first; the last is open while it runs.
     pub runs: Vec<Run>,
@@ -233,7 +235,7 @@ fn is_zero(n: &u32) -> bool {
 }
 
 /// A span of time a clock ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Run {
     /// When it started.
     pub from: DateTime<Utc>,

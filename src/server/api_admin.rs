@@ -10,25 +10,67 @@ use crate::engine::HookSubject;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+use crate::engine::LoadReport;
+
+/// One hook to run: on a stored item, or on an item given as JSON.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct HookBody {
+    /// The script function.
     pub(super) function: String,
+    /// A stored item's id.
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,18}$")]
+    #[serde(default, deserialize_with = "super::api_items::item_id")]
     pub(super) item: Option<i64>,
+    /// With `item_json`: the blueprint the item is of.
     pub(super) blueprint: Option<String>,
+    /// An item as JSON (`{"name": …, "fields": {…}}`).
+    #[schema(value_type = Option<Object>)]
     pub(super) item_json: Option<Value>,
+    /// Arguments after the item.
     #[serde(default)]
     pub(super) args: Vec<String>,
 }
 
-pub(super) async fn blueprints(State(state): State<Shared>, Caller(_): Caller) -> ApiResult {
-    let versions = with_engine(&state, |e| e.blueprint_versions()).await?;
-    ok(StatusCode::OK, &versions.iter().map(|(b, v, d, at)| json!({"blueprint": b, "version": v, "declared_version": d, "loaded_at": at})).collect::<Vec<_>>())
+/// A stored blueprint version.
+#[derive(Serialize, ToSchema)]
+pub(super) struct BlueprintVersion {
+    /// The blueprint.
+    blueprint: String,
+    /// The stored version the runtime counts.
+    version: u32,
+    /// The version the blueprint declares.
+    declared_version: u32,
+    /// When it was loaded.
+    loaded_at: String,
 }
 
+/// The newest version of each blueprint.
+#[utoipa::path(get, path = "/blueprints", tag = "admin",
+    responses((status = 200, description = "The blueprints", body = Vec<BlueprintVersion>)))]
+pub(super) async fn blueprints(State(state): State<Shared>, Caller(_caller): Caller) -> ApiResult {
+    let versions = with_engine(&state, |e| e.blueprint_versions()).await?;
+    let listed: Vec<BlueprintVersion> = versions
+        .into_iter()
+        .map(
+            |(blueprint, version, declared_version, loaded_at)| BlueprintVersion {
+                blueprint,
+                version,
+                declared_version,
+                loaded_at,
+            },
+        )
+        .collect();
+    ok(StatusCode::OK, &listed)
+}
+
+/// Reloads the blueprints from the daemon's `--blueprints DIR` (admins).
+#[utoipa::path(post, path = "/blueprints", tag = "admin",
+    responses((status = 200, description = "What the reload did", body = LoadReport)))]
 pub(super) async fn reload_blueprints(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -53,6 +95,9 @@ pub(super) async fn reload_blueprints(
     ok(StatusCode::OK, &report)
 }
 
+/// Runs one hook function and answers what it returned.
+#[utoipa::path(post, path = "/hooks/test", tag = "admin", request_body = HookBody,
+    responses((status = 200, description = "What the function returned", body = Object)))]
 pub(super) async fn hook_test(
     State(state): State<Shared>,
     Caller(who): Caller,

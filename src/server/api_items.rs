@@ -7,10 +7,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::engine::{EditOptions, FieldChange};
+use crate::engine::{AuditEntry, EditOptions, FieldChange, ItemView, StatusView};
 
 use super::auth::Caller;
+use super::contract::ItemPath;
 use super::error::{ApiError, ApiResult};
 use super::field_text::field_text;
 use super::pool::{with_engine, with_writer};
@@ -26,6 +28,17 @@ pub(super) fn with_etag(mut response: Response, revision: i64) -> Response {
         response.headers_mut().insert(header::ETAG, v);
     }
     response
+}
+
+/// `If-Match` of the edits: the revision the client read.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code, reason = "read by `if_match`; this documents it")]
+pub(super) struct IfMatch {
+    /// The item's ETag as last read (`"3"`): the edit is refused (409) if
+    /// the item changed since.
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
 }
 
 /// The revision an `If-Match` header names.
@@ -49,11 +62,16 @@ pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListQuery {
+    /// Only items of this blueprint.
     pub(super) blueprint: Option<String>,
+    /// Only the children of this item.
+    #[param(value_type = Option<String>, pattern = "^[0-9]{1,18}$")]
     pub(super) parent: Option<i64>,
-    /// Items a page (default [`DEFAULT_LIMIT`], at most [`MAX_LIMIT`]).
+    /// Items a page (default 500, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub(super) limit: Option<usize>,
     /// Where the page starts: the `X-Next-Cursor` of the page before.
     pub(super) cursor: Option<String>,
@@ -83,43 +101,51 @@ fn cursor_after(text: &str) -> Result<i64, ApiError> {
         })
 }
 
-#[derive(Deserialize)]
+/// A new item.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CreateBody {
+    /// Its blueprint.
     pub(super) blueprint: String,
+    /// Its name.
     pub(super) name: String,
-    /// The parent's id: as answers write ids (a string of digits), or a number.
+    /// The parent's id, as answers write ids (a string of digits).
     #[serde(default, deserialize_with = "item_id")]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,18}$")]
     pub(super) parent: Option<i64>,
+    /// Field values by field id.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub(super) fields: serde_json::Map<String, Value>,
 }
 
-/// An item id as answers write it (`"4"`), or as a number (`4`), so a
-/// client may send back what it received.
-fn item_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Id {
-        Number(i64),
-        Text(String),
-    }
-    match Option::<Id>::deserialize(d)? {
+/// An item id as answers write it (`"4"`), so a client sends back what it
+/// received; one JSON type both ways.
+pub(super) fn item_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<String>::deserialize(d)? {
         None => Ok(None),
-        Some(Id::Number(n)) => Ok(Some(n)),
-        Some(Id::Text(t)) => t.parse().map(Some).map_err(|_| {
-            serde::de::Error::custom(format!(
-                "`{t}` is not an item id (a number, or a string of digits)"
-            ))
-        }),
+        Some(t) => t
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0 && t.bytes().all(|b| b.is_ascii_digit()))
+            .map(Some)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{t}` is not an item id (a string of digits, as answers write ids)"
+                ))
+            }),
     }
 }
 
-#[derive(Deserialize)]
+/// An edit of an item's fields: at least one field set or cleared.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PatchBody {
+    /// Values to set by field id (`null` clears the field).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub(super) set: serde_json::Map<String, Value>,
+    /// Fields to clear.
     #[serde(default)]
     pub(super) unset: Vec<String>,
     /// Admins: keep the reviews and decisions bound to the fields changed.
@@ -127,12 +153,18 @@ pub(super) struct PatchBody {
     pub(super) keep_approvals: bool,
 }
 
-#[derive(Deserialize)]
+/// Where to move an item in its workflow.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct MoveBody {
+    /// The step to move to.
     pub(super) step: String,
 }
 
+/// Items the caller may read, a page at a time, by id.
+#[utoipa::path(get, path = "/items", tag = "items", params(ListQuery), responses(
+    (status = 200, description = "A page of items", body = Vec<ItemView>, headers(
+        ("x-next-cursor" = String, description = "The `cursor` of the next page; absent on the last page")))))]
 pub(super) async fn list_items(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -163,6 +195,9 @@ pub(super) async fn list_items(
     Ok(answer)
 }
 
+/// Creates an item.
+#[utoipa::path(post, path = "/items", tag = "items", request_body = CreateBody, responses(
+    (status = 201, description = "The new item", body = ItemView, headers(("etag" = String, description = "The item's revision")))))]
 pub(super) async fn create_item(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -181,6 +216,9 @@ pub(super) async fn create_item(
     Ok(with_etag(ok(StatusCode::CREATED, &item)?, revision))
 }
 
+/// An item.
+#[utoipa::path(get, path = "/items/{id}", tag = "items", params(ItemPath), responses(
+    (status = 200, description = "The item", body = ItemView, headers(("etag" = String, description = "The item's revision")))))]
 pub(super) async fn get_item(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -191,6 +229,9 @@ pub(super) async fn get_item(
     Ok(with_etag(ok(StatusCode::OK, &item)?, revision))
 }
 
+/// Sets or clears fields of an item.
+#[utoipa::path(patch, path = "/items/{id}", tag = "items", params(ItemPath, IfMatch), request_body = PatchBody, responses(
+    (status = 200, description = "The item, edited", body = ItemView, headers(("etag" = String, description = "The item's revision")))))]
 pub(super) async fn patch_item(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -232,6 +273,9 @@ pub(super) async fn patch_item(
     Ok(with_etag(ok(StatusCode::OK, &item)?, revision))
 }
 
+/// Deletes an item (audited; its history stays).
+#[utoipa::path(delete, path = "/items/{id}", tag = "items", params(ItemPath), responses(
+    (status = 204, description = "Deleted")))]
 pub(super) async fn delete_item(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -241,6 +285,9 @@ pub(super) async fn delete_item(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Moves an item to the next step of its workflow.
+#[utoipa::path(post, path = "/items/{id}/advance", tag = "items", params(ItemPath, IfMatch), responses(
+    (status = 200, description = "The item, moved", body = ItemView, headers(("etag" = String, description = "The item's revision")))))]
 pub(super) async fn advance(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -253,6 +300,9 @@ pub(super) async fn advance(
     Ok(with_etag(ok(StatusCode::OK, &item)?, revision))
 }
 
+/// Moves an item to a step of its workflow.
+#[utoipa::path(post, path = "/items/{id}/move", tag = "items", params(ItemPath, IfMatch), request_body = MoveBody, responses(
+    (status = 200, description = "The item, moved", body = ItemView, headers(("etag" = String, description = "The item's revision")))))]
 pub(super) async fn move_item(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -269,6 +319,9 @@ pub(super) async fn move_item(
     Ok(with_etag(ok(StatusCode::OK, &item)?, revision))
 }
 
+/// An item's governance status: steps, sign-offs, deploy decisions.
+#[utoipa::path(get, path = "/items/{id}/status", tag = "items", params(ItemPath), responses(
+    (status = 200, description = "The status", body = StatusView, headers(("etag" = String, description = "The item's revision")))))]
 pub(super) async fn status(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -279,6 +332,9 @@ pub(super) async fn status(
     Ok(with_etag(ok(StatusCode::OK, &s)?, revision))
 }
 
+/// An item's audit trail, oldest first.
+#[utoipa::path(get, path = "/items/{id}/history", tag = "items", params(ItemPath), responses(
+    (status = 200, description = "The audit entries", body = Vec<AuditEntry>)))]
 pub(super) async fn history(
     State(state): State<Shared>,
     Caller(who): Caller,

@@ -8,85 +8,163 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::api_items::ok;
 use super::auth::{Caller, admin_only};
 use super::error::{ApiError, ApiResult};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
-use crate::store::CredentialRow;
+use crate::store::{CredentialRow, UserRow};
 
-#[derive(Deserialize)]
+/// A user, as added and as answered.
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UserBody {
+    /// The name.
     pub(super) name: String,
+    /// The e-mail address.
     pub(super) email: Option<String>,
+    /// May act for anyone.
     #[serde(default)]
     pub(super) admin: bool,
 }
 
-#[derive(Deserialize)]
+/// A group and its members, as added and as answered.
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct GroupBody {
+    /// The name.
     pub(super) name: String,
+    /// Its members.
     #[serde(default)]
     pub(super) members: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// A user to add to a group.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NameBody {
+    /// The user.
     pub(super) name: String,
 }
 
+/// A user added to a group.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Membership {
+    /// The group.
+    group: String,
+    /// The user.
+    user: String,
+}
+
+/// A new credential: its secret is shown this once.
+#[derive(Serialize, ToSchema)]
+pub(super) struct NewCredential {
+    /// The user of a token, or the API key's name.
+    name: String,
+    /// The secret to send as `Authorization: Bearer SECRET`.
+    secret: String,
+    /// When it stops working, if it expires.
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// A credential as listed (never its secret).
+#[derive(Serialize, ToSchema)]
+pub(super) struct ListedCredential {
+    /// Its id (what revoking takes).
+    id: String,
+    /// The user of a token, or the API key's name.
+    name: String,
+    /// When it was made.
+    created_at: DateTime<Utc>,
+    /// When it stops working, if it expires.
+    expires_at: Option<DateTime<Utc>>,
+    /// When it was last used (recorded at most once an hour).
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A user disabled or enabled.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Disabled {
+    /// The user.
+    name: String,
+    /// Whether their credentials are refused.
+    disabled: bool,
+}
+
+/// A user's address changed.
+#[derive(Serialize, ToSchema)]
+pub(super) struct EmailChanged {
+    /// The user.
+    name: String,
+    /// The new address (null: none).
+    email: Option<String>,
+}
+
+/// Every user (admins).
+#[utoipa::path(get, path = "/users", tag = "people",
+    responses((status = 200, description = "The users", body = Vec<UserRow>)))]
 pub(super) async fn users(State(state): State<Shared>, Caller(who): Caller) -> ApiResult {
     admin_only(&who, "list users")?;
     let users = with_engine(&state, |e| e.users()).await?;
     ok(StatusCode::OK, &users)
 }
 
+/// Adds a user (admins).
+#[utoipa::path(post, path = "/users", tag = "people", request_body = UserBody,
+    responses((status = 201, description = "The user", body = UserBody)))]
 pub(super) async fn add_user(
     State(state): State<Shared>,
     Caller(who): Caller,
     Json(body): Json<UserBody>,
 ) -> ApiResult {
     admin_only(&who, "add users")?;
-    let reply = json!({"name": body.name, "email": body.email, "admin": body.admin});
-    with_writer(&state, move |e| {
-        e.add_user(&who, &body.name, body.email.as_deref(), body.admin)
+    let body = with_writer(&state, move |e| {
+        e.add_user(&who, &body.name, body.email.as_deref(), body.admin)?;
+        Ok(body)
     })
     .await?;
-    ok(StatusCode::CREATED, &reply)
+    ok(StatusCode::CREATED, &body)
 }
 
+/// Every group and its members (admins).
+#[utoipa::path(get, path = "/groups", tag = "people",
+    responses((status = 200, description = "The groups", body = Vec<GroupBody>)))]
 pub(super) async fn groups(State(state): State<Shared>, Caller(who): Caller) -> ApiResult {
     admin_only(&who, "list groups")?;
     let groups = with_engine(&state, |e| e.groups()).await?;
     ok(
         StatusCode::OK,
         &groups
-            .iter()
-            .map(|(g, m)| json!({"name": g, "members": m}))
+            .into_iter()
+            .map(|(name, members)| GroupBody { name, members })
             .collect::<Vec<_>>(),
     )
 }
 
+/// Adds a group (admins).
+#[utoipa::path(post, path = "/groups", tag = "people", request_body = GroupBody,
+    responses((status = 201, description = "The group", body = GroupBody)))]
 pub(super) async fn add_group(
     State(state): State<Shared>,
     Caller(who): Caller,
     Json(body): Json<GroupBody>,
 ) -> ApiResult {
     admin_only(&who, "add groups")?;
-    let reply = json!({"name": body.name, "members": body.members});
-    with_writer(&state, move |e| {
-        e.add_group(&who, &body.name, &body.members)
+    let body = with_writer(&state, move |e| {
+        e.add_group(&who, &body.name, &body.members)?;
+        Ok(body)
     })
     .await?;
-    ok(StatusCode::CREATED, &reply)
+    ok(StatusCode::CREATED, &body)
 }
 
+/// Adds a user to a group (admins).
+#[utoipa::path(post, path = "/groups/{group}/members", tag = "people",
+    params(("group" = String, Path, description = "The group")), request_body = NameBody,
+    responses((status = 200, description = "The membership", body = Membership)))]
 pub(super) async fn add_member(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -94,11 +172,20 @@ pub(super) async fn add_member(
     Json(body): Json<NameBody>,
 ) -> ApiResult {
     admin_only(&who, "change groups")?;
-    let reply = json!({"group": group, "user": body.name});
-    with_writer(&state, move |e| e.add_member(&who, &group, &body.name)).await?;
+    let reply = with_writer(&state, move |e| {
+        e.add_member(&who, &group, &body.name)?;
+        Ok(Membership {
+            group,
+            user: body.name,
+        })
+    })
+    .await?;
     ok(StatusCode::OK, &reply)
 }
 
+/// Creates an API key (admins); its secret is answered this once.
+#[utoipa::path(post, path = "/apikeys", tag = "people", request_body = CredentialBody,
+    responses((status = 201, description = "The key", body = NewCredential)))]
 pub(super) async fn create_api_key(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -113,10 +200,17 @@ pub(super) async fn create_api_key(
     .await?;
     ok(
         StatusCode::CREATED,
-        &json!({"name": name, "secret": secret, "expires_at": expires_at}),
+        &NewCredential {
+            name,
+            secret,
+            expires_at,
+        },
     )
 }
 
+/// Creates a user's token (admins); its secret is answered this once.
+#[utoipa::path(post, path = "/tokens", tag = "people", request_body = CredentialBody,
+    responses((status = 201, description = "The token", body = NewCredential)))]
 pub(super) async fn create_token(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -131,27 +225,35 @@ pub(super) async fn create_token(
     .await?;
     ok(
         StatusCode::CREATED,
-        &json!({"name": name, "secret": secret, "expires_at": expires_at}),
+        &NewCredential {
+            name,
+            secret,
+            expires_at,
+        },
     )
 }
 
-#[derive(Deserialize)]
+/// A credential to create.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CredentialBody {
     /// The user of a token, or the API key's name.
     pub(super) name: String,
     /// How long it works: `90d`, `12h`, `30m`, `2w` (default: until revoked).
+    #[schema(pattern = "^[0-9]+[mhdw]$")]
     pub(super) expires: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// A user's new address.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct EmailBody {
     /// The new address, or null to remove it.
     pub(super) email: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct TokenQuery {
     /// Only this user's tokens.
     pub(super) user: Option<String>,
@@ -165,12 +267,21 @@ fn expires_at(text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
 }
 
 /// Credentials as the API lists them (never their secrets).
-fn listed(rows: &[CredentialRow], owner: &str) -> Vec<serde_json::Value> {
-    rows.iter()
-        .map(|c| json!({"id": c.id.to_string(), owner: c.name, "created_at": c.created_at, "expires_at": c.expires_at, "last_used_at": c.last_used_at}))
+fn listed(rows: Vec<CredentialRow>) -> Vec<ListedCredential> {
+    rows.into_iter()
+        .map(|c| ListedCredential {
+            id: c.id.to_string(),
+            name: c.name,
+            created_at: c.created_at,
+            expires_at: c.expires_at,
+            last_used_at: c.last_used_at,
+        })
         .collect()
 }
 
+/// Users' tokens in force (admins).
+#[utoipa::path(get, path = "/tokens", tag = "people", params(TokenQuery),
+    responses((status = 200, description = "The tokens", body = Vec<ListedCredential>)))]
 pub(super) async fn tokens(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -178,9 +289,13 @@ pub(super) async fn tokens(
 ) -> ApiResult {
     admin_only(&who, "list tokens")?;
     let rows = with_engine(&state, move |e| e.tokens(q.user.as_deref())).await?;
-    ok(StatusCode::OK, &listed(&rows, "user"))
+    ok(StatusCode::OK, &listed(rows))
 }
 
+/// Revokes a token (admins).
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "people",
+    params(("id" = String, Path, description = "The token's id", pattern = "^[0-9]{1,18}$")),
+    responses((status = 204, description = "Revoked")))]
 pub(super) async fn revoke_token(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -191,12 +306,19 @@ pub(super) async fn revoke_token(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// API keys in force (admins).
+#[utoipa::path(get, path = "/apikeys", tag = "people",
+    responses((status = 200, description = "The keys", body = Vec<ListedCredential>)))]
 pub(super) async fn api_keys(State(state): State<Shared>, Caller(who): Caller) -> ApiResult {
     admin_only(&who, "list API keys")?;
     let rows = with_engine(&state, |e| e.api_keys()).await?;
-    ok(StatusCode::OK, &listed(&rows, "name"))
+    ok(StatusCode::OK, &listed(rows))
 }
 
+/// Revokes an API key (admins).
+#[utoipa::path(delete, path = "/apikeys/{name}", tag = "people",
+    params(("name" = String, Path, description = "The key's name")),
+    responses((status = 204, description = "Revoked")))]
 pub(super) async fn revoke_api_key(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -207,28 +329,52 @@ pub(super) async fn revoke_api_key(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Disables a user: their credentials stop working (admins).
+#[utoipa::path(post, path = "/users/{name}/disable", tag = "people",
+    params(("name" = String, Path, description = "The user")),
+    responses((status = 200, description = "The user, disabled", body = Disabled)))]
 pub(super) async fn disable_user(
     State(state): State<Shared>,
     Caller(who): Caller,
     Path(name): Path<String>,
 ) -> ApiResult {
     admin_only(&who, "disable users")?;
-    let reply = json!({"name": name, "disabled": true});
-    with_writer(&state, move |e| e.set_user_disabled(&who, &name, true)).await?;
+    let reply = with_writer(&state, move |e| {
+        e.set_user_disabled(&who, &name, true)?;
+        Ok(Disabled {
+            name,
+            disabled: true,
+        })
+    })
+    .await?;
     ok(StatusCode::OK, &reply)
 }
 
+/// Enables a disabled user (admins).
+#[utoipa::path(post, path = "/users/{name}/enable", tag = "people",
+    params(("name" = String, Path, description = "The user")),
+    responses((status = 200, description = "The user, enabled", body = Disabled)))]
 pub(super) async fn enable_user(
     State(state): State<Shared>,
     Caller(who): Caller,
     Path(name): Path<String>,
 ) -> ApiResult {
     admin_only(&who, "enable users")?;
-    let reply = json!({"name": name, "disabled": false});
-    with_writer(&state, move |e| e.set_user_disabled(&who, &name, false)).await?;
+    let reply = with_writer(&state, move |e| {
+        e.set_user_disabled(&who, &name, false)?;
+        Ok(Disabled {
+            name,
+            disabled: false,
+        })
+    })
+    .await?;
     ok(StatusCode::OK, &reply)
 }
 
+/// Changes a user's e-mail address (admins).
+#[utoipa::path(patch, path = "/users/{name}", tag = "people",
+    params(("name" = String, Path, description = "The user")), request_body = EmailBody,
+    responses((status = 200, description = "The user's address", body = EmailChanged)))]
 pub(super) async fn set_email(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -236,14 +382,21 @@ pub(super) async fn set_email(
     Json(body): Json<EmailBody>,
 ) -> ApiResult {
     admin_only(&who, "change users")?;
-    let reply = json!({"name": name, "email": body.email});
-    with_writer(&state, move |e| {
-        e.set_user_email(&who, &name, body.email.as_deref())
+    let reply = with_writer(&state, move |e| {
+        e.set_user_email(&who, &name, body.email.as_deref())?;
+        Ok(EmailChanged {
+            name,
+            email: body.email,
+        })
     })
     .await?;
     ok(StatusCode::OK, &reply)
 }
 
+/// Removes a user from a group (admins).
+#[utoipa::path(delete, path = "/groups/{group}/members/{user}", tag = "people",
+    params(("group" = String, Path, description = "The group"), ("user" = String, Path, description = "The user")),
+    responses((status = 204, description = "Removed")))]
 pub(super) async fn remove_member(
     State(state): State<Shared>,
     Caller(who): Caller,

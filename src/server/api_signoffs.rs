@@ -6,45 +6,68 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
 use crate::engine::signoff::{Action, Verdict as FeedbackVerdict};
-use crate::engine::{ExplainRequest, Explained, SignOffRequest};
+use crate::engine::{
+    ControlsReport, DeployDecision, ExplainRequest, Explained, Explanation, MatrixView,
+    PendingReview, SignOffRequest, SignOffView, WhoCan,
+};
 
 use super::api_items::ok;
 use super::auth::Caller;
+use super::contract::ItemPath;
 use super::error::{ApiError, ApiResult};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
 
-#[derive(Deserialize, Default)]
+/// The arguments of a sign-off action (each action reads the ones it needs).
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SignOffBody {
+    /// The step of the sign-off (default: the current step).
     pub(super) step: Option<String>,
+    /// The feedback group (`feedback`, `delegate`: `final` for the final approval).
     pub(super) group: Option<String>,
+    /// `feedback`: `approved`, `minor` or `major`.
+    #[schema(pattern = "^(approved|minor|major)$")]
     pub(super) verdict: Option<String>,
+    /// A comment, kept with the review or decision.
     pub(super) comment: Option<String>,
+    /// `delegate`: the user to delegate to.
     pub(super) user: Option<String>,
+    /// `schedule-reset`: when (RFC 3339).
+    #[schema(format = DateTime)]
     pub(super) at: Option<String>,
     /// Why (reset, abandon, reject, schedule-reset): audited and mailed.
     pub(super) reason: Option<String>,
+    /// Mail the people concerned.
     #[serde(default)]
     pub(super) notify: bool,
 }
 
-#[derive(Deserialize)]
+/// `?confirm=` of the deploy check.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct DeployQuery {
+    /// Confirm a deployment the policy lets through with a confirmation (audited).
     #[serde(default)]
     pub(super) confirm: bool,
 }
 
 /// `?user=&action=&group=&step=` of `…/explain` and `…/who-can`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ExplainQuery {
-    /// Who would act (default: the caller); `who-can` takes none.
+    /// Who would act (default: the caller); `who-can` ignores it.
     pub(super) user: Option<String>,
+    /// The action: a sign-off action's name, or `advance`.
+    #[param(value_type = Explained)]
     pub(super) action: String,
+    /// The feedback group, for `feedback` and `delegate`.
     pub(super) group: Option<String>,
+    /// The step of the sign-off (default: the current step).
     pub(super) step: Option<String>,
 }
 
@@ -69,9 +92,12 @@ impl ExplainQuery {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct MatrixQuery {
+    /// The blueprint (default: the first with a matrix view).
     pub(super) blueprint: Option<String>,
+    /// The view (default: the blueprint's first).
     pub(super) view: Option<String>,
 }
 
@@ -117,6 +143,11 @@ pub(super) fn signoff_action(action: &str, body: &SignOffBody) -> Result<Action,
     })
 }
 
+/// Takes a sign-off action: `request-review`, `feedback`, `approve`, …
+#[utoipa::path(post, path = "/items/{id}/signoff/{action}", tag = "signoffs",
+    params(ItemPath, ("action" = Verb, Path, description = "The action")),
+    request_body(content = Option<SignOffBody>, description = "The action's arguments (none for most)"),
+    responses((status = 200, description = "The sign-off after the action", body = SignOffView)))]
 pub(super) async fn signoff(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -139,6 +170,10 @@ pub(super) async fn signoff(
     ok(StatusCode::OK, &view)
 }
 
+/// Whether the item may be deployed on an infrastructure now.
+#[utoipa::path(get, path = "/items/{id}/deploy/{infrastructure}", tag = "signoffs",
+    params(ItemPath, ("infrastructure" = String, Path, description = "The infrastructure"), DeployQuery),
+    responses((status = 200, description = "The decision", body = DeployDecision)))]
 pub(super) async fn deploy(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -153,6 +188,8 @@ pub(super) async fn deploy(
 }
 
 /// Why a user (default: the caller) may or may not take an action now.
+#[utoipa::path(get, path = "/items/{id}/explain", tag = "signoffs", params(ItemPath, ExplainQuery),
+    responses((status = 200, description = "The explanation", body = Explanation)))]
 pub(super) async fn explain(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -169,6 +206,8 @@ pub(super) async fn explain(
 }
 
 /// Everyone who may take an action now, each with why.
+#[utoipa::path(get, path = "/items/{id}/who-can", tag = "signoffs", params(ItemPath, ExplainQuery),
+    responses((status = 200, description = "Who may act", body = WhoCan)))]
 pub(super) async fn who_can(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -180,19 +219,30 @@ pub(super) async fn who_can(
     ok(StatusCode::OK, &w)
 }
 
+/// Sign-offs waiting for the caller.
+#[utoipa::path(get, path = "/reviews", tag = "signoffs",
+    responses((status = 200, description = "The pending reviews", body = Vec<PendingReview>)))]
 pub(super) async fn reviews(State(state): State<Shared>, Caller(who): Caller) -> ApiResult {
     let list = with_engine(&state, move |e| e.reviews(&who)).await?;
     ok(StatusCode::OK, &list)
 }
 
 /// `?blueprint=&format=json|csv` of the controls report.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ReportQuery {
+    /// Only this blueprint's controls and items.
     pub(super) blueprint: Option<String>,
+    /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     pub(super) format: Option<String>,
 }
 
-/// The control coverage report, as JSON or CSV.
+/// The control coverage report.
+#[utoipa::path(get, path = "/reports/controls", tag = "reports", params(ReportQuery),
+    responses((status = 200, description = "The report", content(
+        (ControlsReport = "application/json"),
+        (String = "text/csv")))))]
 pub(super) async fn controls_report(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -225,6 +275,9 @@ pub(super) async fn controls_report(
     ok(StatusCode::OK, &report)
 }
 
+/// The points of a matrix view.
+#[utoipa::path(get, path = "/matrix", tag = "reports", params(MatrixQuery),
+    responses((status = 200, description = "The view", body = MatrixView)))]
 pub(super) async fn matrix(
     State(state): State<Shared>,
     Caller(who): Caller,

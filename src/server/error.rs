@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::engine::{EngineError, HelpWords, Refusal};
 
@@ -144,19 +144,49 @@ impl ApiError {
     }
 }
 
+/// The body of every error under `/api/` (the document's `ErrorBody`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorFields,
+    /// The diagnostics of an invalid blueprint set (`invalid_blueprint`),
+    /// as `govrt validate --format json` writes them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub diagnostics: Option<Value>,
+}
+
+/// The fields of an error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorFields {
+    /// The stable code (`not_permitted`, `stale_revision`, `invalid_request`, …).
+    pub code: String,
+    /// What went wrong, in words.
+    pub message: String,
+    /// How to get past it, when there is a way.
+    pub help: Option<String>,
+    /// The id under which an internal error (500) was logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_id: Option<String>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unavailable = self.status == StatusCode::SERVICE_UNAVAILABLE;
         let d = self.detail;
-        let mut body = json!({"error": {"code": d.code, "message": d.message, "help": d.help}});
-        if let Some(extra) = d.extra {
-            if let Some(diagnostics) = extra.get("diagnostics") {
-                body["diagnostics"] = diagnostics.clone();
-            }
-            if let Some(id) = extra.get("error_id") {
-                body["error"]["error_id"] = id.clone();
-            }
-        }
+        let extra = d.extra.unwrap_or(Value::Null);
+        let body = ErrorBody {
+            error: ErrorFields {
+                code: d.code,
+                message: d.message,
+                help: d.help,
+                error_id: extra
+                    .get("error_id")
+                    .and_then(Value::as_str)
+                    .map(String::from),
+            },
+            diagnostics: extra.get("diagnostics").cloned(),
+        };
         let mut response = (self.status, Json(body)).into_response();
         if unavailable {
             response.headers_mut().insert(

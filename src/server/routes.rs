@@ -1,5 +1,5 @@
-//! The routes of the daemon, the OpenAPI document they are checked against,
-//! health, metrics and the request counter.
+//! The routes of the daemon (each with its operation in the OpenAPI
+//! document), health, metrics and the request counter.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,97 +9,58 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::api_admin::{blueprints, hook_test, reload_blueprints};
-use super::api_items::{
-    advance, create_item, delete_item, get_item, history, list_items, move_item, patch_item, status,
-};
-use super::api_people::{
-    add_group, add_member, add_user, api_keys, create_api_key, create_token, disable_user,
-    enable_user, groups, remove_member, revoke_api_key, revoke_token, set_email, tokens, users,
-};
-use super::api_signoffs::{controls_report, deploy, explain, matrix, reviews, signoff, who_can};
-use super::api_subscriptions::{
-    subscribe, subscriptions, unsubscribe, unsubscribe_link, unsubscribe_post,
-};
 use super::state::Shared;
 use super::web;
+use super::{api_admin, api_items, api_people, api_signoffs, api_subscriptions};
 
 /// The largest request body the daemon reads.
 pub(super) const BODY_LIMIT: usize = 1024 * 1024;
 
-/// The OpenAPI document of this API (kept in sync with [`ROUTES`] by a test).
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// The answer of `/health` and `/health/ready`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct Health {
+    /// `ok` (serving) or `ready` (the database answers).
+    status: &'static str,
+}
 
-/// Every route of the daemon: (method, path as OpenAPI writes it).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("get", "/health"),
-    ("get", "/health/ready"),
-    ("get", "/metrics"),
-    ("get", "/unsubscribe"),
-    ("post", "/unsubscribe"),
-    ("get", "/api/v1/openapi.json"),
-    ("get", "/api/v1/items"),
-    ("post", "/api/v1/items"),
-    ("get", "/api/v1/items/{id}"),
-    ("patch", "/api/v1/items/{id}"),
-    ("delete", "/api/v1/items/{id}"),
-    ("post", "/api/v1/items/{id}/advance"),
-    ("post", "/api/v1/items/{id}/move"),
-    ("get", "/api/v1/items/{id}/status"),
-    ("get", "/api/v1/items/{id}/history"),
-    ("post", "/api/v1/items/{id}/signoff/{action}"),
-    ("get", "/api/v1/items/{id}/explain"),
-    ("get", "/api/v1/items/{id}/who-can"),
-    ("get", "/api/v1/items/{id}/deploy/{infrastructure}"),
-    ("post", "/api/v1/items/{id}/subscription"),
-    ("delete", "/api/v1/items/{id}/subscription"),
-    ("get", "/api/v1/subscriptions"),
-    ("get", "/api/v1/reviews"),
-    ("get", "/api/v1/matrix"),
-    ("get", "/api/v1/reports/controls"),
-    ("get", "/api/v1/blueprints"),
-    ("post", "/api/v1/blueprints"),
-    ("post", "/api/v1/hooks/test"),
-    ("get", "/api/v1/users"),
-    ("post", "/api/v1/users"),
-    ("get", "/api/v1/groups"),
-    ("post", "/api/v1/groups"),
-    ("post", "/api/v1/groups/{group}/members"),
-    ("delete", "/api/v1/groups/{group}/members/{user}"),
-    ("patch", "/api/v1/users/{name}"),
-    ("post", "/api/v1/users/{name}/disable"),
-    ("post", "/api/v1/users/{name}/enable"),
-    ("get", "/api/v1/apikeys"),
-    ("post", "/api/v1/apikeys"),
-    ("delete", "/api/v1/apikeys/{name}"),
-    ("get", "/api/v1/tokens"),
-    ("post", "/api/v1/tokens"),
-    ("delete", "/api/v1/tokens/{id}"),
-];
-
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "public", security(()),
+    responses((status = 200, description = "The OpenAPI document", body = Object)))]
 pub(super) async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        super::contract::document_json(),
+    )
+        .into_response()
 }
 
 /// Liveness: the daemon serves (whether or not its database answers).
-pub(super) async fn health() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+#[utoipa::path(get, path = "/health", tag = "public", security(()),
+    responses((status = 200, description = "Serving", body = Health)))]
+pub(super) async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers (503 while it cannot be reached, so a
 /// load balancer sends requests to another replica).
+#[utoipa::path(get, path = "/health/ready", tag = "public", security(()),
+    responses((status = 200, description = "The database answers", body = Health),
+        (status = 503, description = "The database cannot be reached", body = super::error::ErrorBody)))]
 pub(super) async fn ready(State(state): State<Shared>) -> Response {
     match super::pool::run_blocking(&state, |e| e.ping()).await {
-        Ok(Ok(_)) => Json(json!({"status": "ready"})).into_response(),
+        Ok(Ok(_)) => Json(Health { status: "ready" }).into_response(),
         Ok(Err(e)) => super::error::ApiError::unavailable(&e.to_string()).into_response(),
         Err(e) => super::error::ApiError::unavailable(&e).into_response(),
     }
 }
 
+/// Counters and gauges in Prometheus' text format.
+#[utoipa::path(get, path = "/metrics", tag = "public", security(()),
+    responses((status = 200, description = "The metrics", content_type = "text/plain", body = String)))]
 pub(super) async fn metrics(State(state): State<Shared>) -> String {
     let mut text = format!(
         "# TYPE govrt_http_requests_total counter\ngovrt_http_requests_total {}\n# TYPE govrt_http_errors_total counter\ngovrt_http_errors_total {}\n# TYPE govrt_background_ticks_total counter\ngovrt_background_ticks_total {}\n",
@@ -173,44 +134,79 @@ fn request_span(request: &axum::extract::Request) -> tracing::Span {
     tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
 }
 
+/// The routes of the API and the public ones, with the document they make.
+pub(super) struct Parts {
+    /// `/api/v1/…`: authenticated.
+    pub(super) api: Router<Shared>,
+    /// `/health`, `/metrics`, `/unsubscribe`.
+    pub(super) public: Router<Shared>,
+    /// The operations of both, under the document's header.
+    pub(super) documented: utoipa::openapi::OpenApi,
+}
+
+/// The annotated routes: each handler's route and its operation in the
+/// document come from one `routes!`, so the two cannot disagree.
+pub(super) fn parts() -> Parts {
+    let (api, api_doc) = OpenApiRouter::new()
+        .routes(routes!(api_items::list_items, api_items::create_item))
+        .routes(routes!(
+            api_items::get_item,
+            api_items::patch_item,
+            api_items::delete_item
+        ))
+        .routes(routes!(api_items::advance))
+        .routes(routes!(api_items::move_item))
+        .routes(routes!(api_items::status))
+        .routes(routes!(api_items::history))
+        .routes(routes!(api_signoffs::signoff))
+        .routes(routes!(api_signoffs::explain))
+        .routes(routes!(api_signoffs::who_can))
+        .routes(routes!(api_signoffs::deploy))
+        .routes(routes!(
+            api_subscriptions::subscribe,
+            api_subscriptions::unsubscribe
+        ))
+        .routes(routes!(api_subscriptions::subscriptions))
+        .routes(routes!(api_signoffs::reviews))
+        .routes(routes!(api_signoffs::matrix))
+        .routes(routes!(api_signoffs::controls_report))
+        .routes(routes!(api_admin::blueprints, api_admin::reload_blueprints))
+        .routes(routes!(api_admin::hook_test))
+        .routes(routes!(api_people::users, api_people::add_user))
+        .routes(routes!(api_people::set_email))
+        .routes(routes!(api_people::disable_user))
+        .routes(routes!(api_people::enable_user))
+        .routes(routes!(api_people::groups, api_people::add_group))
+        .routes(routes!(api_people::add_member))
+        .routes(routes!(api_people::remove_member))
+        .routes(routes!(api_people::api_keys, api_people::create_api_key))
+        .routes(routes!(api_people::revoke_api_key))
+        .routes(routes!(api_people::tokens, api_people::create_token))
+        .routes(routes!(api_people::revoke_token))
+        .routes(routes!(openapi))
+        .split_for_parts();
+    let (public, public_doc) = OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
+        .routes(routes!(metrics))
+        .routes(routes!(
+            api_subscriptions::unsubscribe_link,
+            api_subscriptions::unsubscribe_post
+        ))
+        .split_for_parts();
+    Parts {
+        api,
+        public,
+        documented: super::contract::header()
+            .merge_from(public_doc)
+            .nest("/api/v1", api_doc),
+    }
+}
+
 /// The routes of the daemon.
 pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
-    let api = Router::new()
-        .route("/items", get(list_items).post(create_item))
-        .route(
-            "/items/{id}",
-            get(get_item).patch(patch_item).delete(delete_item),
-        )
-        .route("/items/{id}/advance", post(advance))
-        .route("/items/{id}/move", post(move_item))
-        .route("/items/{id}/status", get(status))
-        .route("/items/{id}/history", get(history))
-        .route("/items/{id}/signoff/{action}", post(signoff))
-        .route("/items/{id}/explain", get(explain))
-        .route("/items/{id}/who-can", get(who_can))
-        .route("/items/{id}/deploy/{infrastructure}", get(deploy))
-        .route(
-            "/items/{id}/subscription",
-            post(subscribe).delete(unsubscribe),
-        )
-        .route("/subscriptions", get(subscriptions))
-        .route("/reviews", get(reviews))
-        .route("/matrix", get(matrix))
-        .route("/reports/controls", get(controls_report))
-        .route("/blueprints", get(blueprints).post(reload_blueprints))
-        .route("/hooks/test", post(hook_test))
-        .route("/users", get(users).post(add_user))
-        .route("/users/{name}", patch(set_email))
-        .route("/users/{name}/disable", post(disable_user))
-        .route("/users/{name}/enable", post(enable_user))
-        .route("/groups", get(groups).post(add_group))
-        .route("/groups/{group}/members", post(add_member))
-        .route("/groups/{group}/members/{user}", delete(remove_member))
-        .route("/apikeys", get(api_keys).post(create_api_key))
-        .route("/apikeys/{name}", delete(revoke_api_key))
-        .route("/tokens", get(tokens).post(create_token))
-        .route("/tokens/{id}", delete(revoke_token))
-        .route("/openapi.json", get(openapi))
+    let Parts { api, public, .. } = parts();
+    let api = api
         .fallback(super::api_shape::not_found)
         .method_not_allowed_fallback(super::api_shape::method_not_allowed);
     let router = match static_dir {
@@ -220,10 +216,7 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
         None => Router::new(),
     };
     router
-        .route("/health", get(health))
-        .route("/health/ready", get(ready))
-        .route("/metrics", get(metrics))
-        .route("/unsubscribe", get(unsubscribe_link).post(unsubscribe_post))
+        .merge(public)
         .nest("/api/v1", api)
         .merge(web::routes())
         .layer(axum::middleware::from_fn_with_state(

@@ -74,7 +74,7 @@ pub struct BlueprintVersionRow {
 }
 
 /// A user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct UserRow {
     /// The name.
     pub name: String,
@@ -87,7 +87,7 @@ pub struct UserRow {
 }
 
 /// A stored credential (a user's token or an API key); its secret is never stored.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct CredentialRow {
     /// Its id (what `token revoke` takes).
     pub id: i64,
@@ -106,7 +106,7 @@ pub struct CredentialRow {
 }
 
 /// An audit event as stored.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct EventRow {
     /// Position in the chain.
     pub seq: i64,
@@ -172,7 +172,7 @@ pub struct IdempotencyRow {
 }
 
 /// A notification message in the outbox.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct OutboxRow {
     /// The id.
     pub id: i64,

@@ -42,12 +42,16 @@ pub fn api(document: &Value) -> String {
         for (method, op) in methods {
             let _ = writeln!(out, "## `{} {path}`\n", method.to_uppercase());
             if let Some(summary) = op["summary"].as_str() {
-                let _ = writeln!(out, "{summary}.\n");
+                let _ = writeln!(out, "{}.\n", summary.trim_end_matches('.'));
             }
             if let Some(description) = op["description"].as_str() {
                 let _ = writeln!(out, "{description}\n");
             }
-            if op["security"].as_array().is_some_and(Vec::is_empty) {
+            // `security: [{}]`: no scheme needed.
+            if op["security"].as_array().is_some_and(|s| {
+                s.iter()
+                    .all(|r| r.as_object().is_some_and(|o| o.is_empty()))
+            }) {
                 let _ = writeln!(out, "*No authentication.*\n");
             }
             parameters(&mut out, document, op);
