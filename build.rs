@@ -1,7 +1,8 @@
 //! Tells the tests which real servers this machine has: the mail tests need
 //! Debian's aiosmtpd, the browser test Chromium and ChromeDriver, the
 //! documentation's API transcripts curl, the PostgreSQL outage tests a
-//! server of their own (initdb and pg_ctl). A test
+//! server of their own (initdb and pg_ctl), the generated API client test
+//! openapi-python-client in the virtual environment of `.ci/python`. A test
 //! whose tool is missing is compiled as ignored, so `cargo test` counts it
 //! as ignored, never as passed. `.ci/run` installs the tools before testing.
 
@@ -40,6 +41,22 @@ fn main() {
     println!("cargo::rerun-if-changed=/usr/lib/postgresql");
     if initdb.iter().any(|p| p.exists()) {
         println!("cargo::rustc-cfg=govrt_has_postgres");
+    }
+    // The Python tools of the API tests (.ci/python makes them).
+    println!("cargo::rustc-check-cfg=cfg(govrt_has_python_client)");
+    println!("cargo::rerun-if-env-changed=GOVRT_PYTHON_VENV");
+    println!("cargo::rerun-if-env-changed=CARGO_TARGET_DIR");
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let venv = std::env::var("GOVRT_PYTHON_VENV").unwrap_or_else(|_| {
+        let target =
+            std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| format!("{manifest}/target"));
+        format!("{target}/python")
+    });
+    let generator = format!("{venv}/bin/openapi-python-client");
+    println!("cargo::rerun-if-changed={generator}");
+    println!("cargo::rustc-env=GOVRT_PYTHON_VENV={venv}");
+    if Path::new(&generator).exists() {
+        println!("cargo::rustc-cfg=govrt_has_python_client");
     }
     println!("cargo::rerun-if-changed=build.rs");
 }

@@ -82,7 +82,7 @@ fn values_are_bounded_and_memory_stays_flat_under_many_large_lists() {
         &[],
         Some(&json!({"blueprint": "project", "name": huge})),
     );
-    assert_eq!(r.status, 400, "{}", &r.body[..200.min(r.body.len())]);
+    assert_eq!(r.status, 422, "{}", &r.body[..200.min(r.body.len())]);
     assert!(
         r.json()["error"]["message"]
             .as_str()

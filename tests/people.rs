@@ -116,7 +116,7 @@ fn admins_manage_people_and_credentials_over_the_api() {
         &admin,
         Some(serde_json::json!({"name": "alice", "expires": "soon"})),
     );
-    assert_eq!(bad.status, 400);
+    assert_eq!(bad.status, 422);
     assert_eq!(bad.json()["error"]["code"], "invalid_value");
     // A disabled user's tokens stop at once; enabling restores them.
     assert_eq!(
@@ -192,7 +192,9 @@ fn an_expired_token_no_longer_works() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("whole number and a unit"));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("whole number from 1 to 9999 and a unit")
+    );
 }
 
 #[test]

@@ -263,7 +263,7 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
         post_form(d.port, "/items", Some(&cookie), &[], &form)
     };
     let r = create_v2(&[("f.risk_tier", "extreme")]);
-    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.status, 422, "{}", r.body);
     assert!(
         r.body.contains("id=\"error-create\"") && r.body.contains("extreme"),
         "{}",

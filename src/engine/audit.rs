@@ -9,6 +9,19 @@ use super::history::AuditEntry;
 impl Engine {
     /// The audit events of an item.
     pub fn history(&mut self, who: &Identity, id: i64) -> Result<Vec<AuditEntry>> {
+        Ok(self.history_page(who, id, None, usize::MAX)?.0)
+    }
+
+    /// At most `limit` of an item's audit events after the sequence number
+    /// `after`, oldest first, and the number to continue after if there may
+    /// be more.
+    pub fn history_page(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<(Vec<AuditEntry>, Option<i64>)> {
         let tx = self.store.read()?;
         match Self::readable(&tx, &mut self.cache, who, id) {
             Ok(_) => {}
@@ -16,13 +29,18 @@ impl Engine {
             Err(EngineError::Refused(Refusal::NotFound { .. })) if who.admin => {}
             Err(e) => return Err(e),
         }
-        let events = tx.events(Some(id))?;
-        if events.is_empty() {
+        let asked = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let events = tx.events_after(id, after.unwrap_or(0), asked)?;
+        if events.is_empty() && after.is_none() {
             return refuse(Refusal::NotFound {
                 what: format!("item {id}"),
             });
         }
-        Ok(events.into_iter().map(AuditEntry::from).collect())
+        Ok(super::pages::cut(
+            events.into_iter().map(AuditEntry::from).collect(),
+            limit,
+            |e| e.seq,
+        ))
     }
 }
 

@@ -77,6 +77,16 @@ pub enum Refusal {
         /// What was looked for.
         what: String,
     },
+    /// Something to create exists already.
+    #[error("{what} `{name}` already exists")]
+    AlreadyExists {
+        /// What kind of thing.
+        what: String,
+        /// Its name.
+        name: String,
+        /// How to get past it.
+        help: String,
+    },
     /// A value does not fit.
     #[error("invalid {what}: {why}")]
     InvalidValue {
@@ -112,6 +122,7 @@ impl Refusal {
             Refusal::MajorIssueOpen { .. } => "major_issue_open",
             Refusal::StaleRevision { .. } => "stale_revision",
             Refusal::NotFound { .. } => "not_found",
+            Refusal::AlreadyExists { .. } => "already_exists",
             Refusal::InvalidValue { .. } => "invalid_value",
             Refusal::RefusedByRule { .. } => "refused_by_rule",
             Refusal::ScriptFailed { .. } => "script_error",
@@ -204,6 +215,7 @@ impl Refusal {
             Refusal::ScriptFailed { .. } => {
                 format!("fix the script ({}); nothing was changed", w.check_script)
             }
+            Refusal::AlreadyExists { help, .. } => help.clone(),
             Refusal::NotFound { .. }
             | Refusal::InvalidValue { .. }
             | Refusal::RefusedByRule { .. }

@@ -23,11 +23,13 @@ impl Engine {
         admin: bool,
     ) -> Result<()> {
         check_name("user", name)?;
+        check_email(email)?;
         let tx = self.store.write()?;
         if !tx.insert_user(name, email, admin, Utc::now())? {
-            return refuse(Refusal::InvalidValue {
+            return refuse(Refusal::AlreadyExists {
                 what: "user".into(),
-                why: format!("`{name}` already exists"),
+                name: name.into(),
+                help: "choose another name; the user that exists is left as it is".into(),
             });
         }
         let details = json!({"user": name, "email": email, "admin": admin});
@@ -56,12 +58,7 @@ impl Engine {
 
     /// Changes (or, with None, removes) a user's e-mail address.
     pub fn set_user_email(&mut self, by: &Identity, name: &str, email: Option<&str>) -> Result<()> {
-        if let Some(e) = email.filter(|e| !e.contains('@') || e.contains(char::is_whitespace)) {
-            return refuse(Refusal::InvalidValue {
-                what: format!("e-mail address `{e}`"),
-                why: "an address is `name@domain`, without spaces".into(),
-            });
-        }
+        check_email(email)?;
         let tx = self.store.write()?;
         let before = tx.user(name)?.ok_or_else(|| no_user(name))?.email;
         tx.set_user_email(name, email)?;
@@ -149,9 +146,11 @@ impl Engine {
             Utc::now(),
             expires_at,
         )? {
-            return refuse(Refusal::InvalidValue {
+            return refuse(Refusal::AlreadyExists {
                 what: "API key".into(),
-                why: format!("`{name}` already exists (revoke it first to reuse its name)"),
+                name: name.into(),
+                help: "choose another name, or revoke the key that exists first to reuse its name"
+                    .into(),
             });
         }
         let details = json!({"name": name, "expires_at": expires_at});
@@ -309,15 +308,19 @@ fn no_group(name: &str) -> Refusal {
 }
 
 /// When a credential made at `now` that lives `text` (`90d`, `12h`, `30m`,
-/// `2w`: a whole number and a unit) stops working.
+/// `2w`: a whole number from 1 to 9999 and a unit) stops working.
 pub fn expiry(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     let bad = || Refusal::InvalidValue {
         what: format!("duration `{text}`"),
-        why: "write a whole number and a unit: `90d`, `12h`, `30m`, `2w`".into(),
+        why: "write a whole number from 1 to 9999 and a unit: `90d`, `12h`, `30m`, `2w`".into(),
     };
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (amount, unit) = text.split_at(split);
-    let amount: i64 = amount.parse().map_err(|_| bad())?;
+    let amount: i64 = amount
+        .parse()
+        .ok()
+        .filter(|a| (1..=9999).contains(a))
+        .ok_or_else(bad)?;
     let duration = match unit {
         "m" => chrono::Duration::try_minutes(amount),
         "h" => chrono::Duration::try_hours(amount),
@@ -340,11 +343,24 @@ fn check_expiry(expires_at: Option<DateTime<Utc>>) -> Result<()> {
     }
 }
 
-pub(super) fn check_name(kind: &str, name: &str) -> Result<()> {
-    if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == ':' || c == ',') {
+/// Refuses an e-mail address that is not `name@domain` without spaces.
+fn check_email(email: Option<&str>) -> Result<()> {
+    if let Some(e) = email.filter(|e| !e.contains('@') || e.contains(char::is_whitespace)) {
         return refuse(Refusal::InvalidValue {
-            what: format!("{kind} name `{name}`"),
-            why: "names are non-empty, without spaces, `:` or `,`".into(),
+            what: format!("e-mail address `{}`", e.escape_debug()),
+            why: "an address is `name@domain`, without spaces".into(),
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn check_name(kind: &str, name: &str) -> Result<()> {
+    if name.is_empty()
+        || name.contains(|c: char| c.is_whitespace() || c.is_control() || c == ':' || c == ',')
+    {
+        return refuse(Refusal::InvalidValue {
+            what: format!("{kind} name `{}`", name.escape_debug()),
+            why: "names are non-empty, without spaces, control characters, `:` or `,`".into(),
         });
     }
     Ok(())

@@ -202,6 +202,12 @@ impl Engine {
                 why: "it is empty".into(),
             });
         }
+        if name.contains(char::is_control) {
+            return refuse(Refusal::InvalidValue {
+                what: format!("item name `{}`", name.escape_debug()),
+                why: "it has a control character (a line break, a tab…)".into(),
+            });
+        }
         limits::check_length("item name", name, limits::MAX_NAME)?;
         let tx = self.store.write()?;
         let Some(version) = self.cache.latest(&tx, blueprint_id)? else {

@@ -26,6 +26,7 @@ mod items;
 pub mod limits;
 mod mail;
 mod moves;
+mod pages;
 mod queries;
 mod script_view;
 mod service_tick;

@@ -9,9 +9,11 @@ use serde_json::json;
 use super::access::{Identity, Permission, Resolver};
 use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse};
+use super::set_cache::SetCache;
 use super::signoff::{Needed, Status};
 use super::status::{decide, status_of};
 use super::views::*;
+use crate::store::{ItemRow, Tx};
 
 impl Engine {
     /// The governance status of an item.
@@ -96,79 +98,15 @@ impl Engine {
         Ok(decision)
     }
 
-    /// Sign-offs waiting for `user`'s feedback or decision.
+    /// Sign-offs waiting for `user`'s feedback or decision, most urgent
+    /// first (by due time, those without an SLA last).
     pub fn reviews(&mut self, who: &Identity) -> Result<Vec<PendingReview>> {
         let tx = self.store.read()?;
         let now = now_or(None);
         let mut out = Vec::new();
         for row in tx.items(None, None)? {
-            let Some(step) = row.step.clone() else {
-                continue;
-            };
-            let Some(state) = row.signoffs.get(&step) else {
-                continue;
-            };
-            if !matches!(
-                state.status,
-                Status::WaitingForFeedback | Status::WaitingForApproval
-            ) {
-                continue;
-            }
-            let chain = Self::chain(&tx, row.id)?;
-            let set = self.cache.get(&tx, &row.blueprint, row.version)?;
-            let resolver = Resolver {
-                set: &set,
-                chain: &chain,
-                who: &Identity {
-                    admin: false,
-                    ..who.clone()
-                },
-            };
-            let actor = resolver.actor(&step, state, Needed::Every)?;
-            let spec = resolver
-                .blueprint(0)
-                .and_then(|b| b.step(&step))
-                .and_then(|s| s.signoff.as_ref());
-            let entry = |role: &str, group: &str| {
-                let service = spec
-                    .and_then(|spec| super::sla::level_of(spec, group))
-                    .filter(|l| l.sla.is_some())
-                    .map(|l| super::sla::view(l, state.clocks.get(group), state.status, now));
-                PendingReview {
-                    item: row.id.to_string(),
-                    name: row.name.clone(),
-                    blueprint: row.blueprint.clone(),
-                    step: step.clone(),
-                    status: state.status,
-                    role: role.into(),
-                    group: group.into(),
-                    due_at: service.as_ref().and_then(|v| v.due_at),
-                    breached: service.is_some_and(|v| v.breached),
-                }
-            };
-            if state.status == Status::WaitingForFeedback {
-                for g in &actor.feedback_groups {
-                    if !state
-                        .reviews
-                        .iter()
-                        .any(|r| r.group == *g && r.reviewer == who.name)
-                    {
-                        out.push(entry("feedback", g));
-                    }
-                }
-            } else if actor.is_final_approver {
-                let barred = resolver
-                    .blueprint(0)
-                    .and_then(|b| b.step(&step))
-                    .and_then(|s| s.signoff.as_ref())
-                    .is_some_and(|s| s.final_approval.not_requester)
-                    && state.requester.as_deref() == Some(who.name.as_str());
-                if !barred {
-                    out.push(entry("final", "final"));
-                }
-            }
+            out.extend(Self::pending_of(&mut self.cache, &tx, who, &row, now)?);
         }
-        // Most urgent first: by due time, those without an SLA last.
         out.sort_by_key(|r| {
             (
                 r.due_at.is_none(),
@@ -176,6 +114,80 @@ impl Engine {
                 r.item.parse::<i64>().unwrap_or(0),
             )
         });
+        Ok(out)
+    }
+
+    /// The sign-off of `row`'s current step, if it waits for `who`: one
+    /// entry per feedback group they may review, or the final approval.
+    pub(super) fn pending_of(
+        cache: &mut SetCache,
+        tx: &Tx<'_>,
+        who: &Identity,
+        row: &ItemRow,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PendingReview>> {
+        let mut out = Vec::new();
+        let Some(step) = row.step.clone() else {
+            return Ok(out);
+        };
+        let Some(state) = row.signoffs.get(&step) else {
+            return Ok(out);
+        };
+        if !matches!(
+            state.status,
+            Status::WaitingForFeedback | Status::WaitingForApproval
+        ) {
+            return Ok(out);
+        }
+        let chain = Self::chain(tx, row.id)?;
+        let set = cache.get(tx, &row.blueprint, row.version)?;
+        let resolver = Resolver {
+            set: &set,
+            chain: &chain,
+            who: &Identity {
+                admin: false,
+                ..who.clone()
+            },
+        };
+        let actor = resolver.actor(&step, state, Needed::Every)?;
+        let spec = resolver
+            .blueprint(0)
+            .and_then(|b| b.step(&step))
+            .and_then(|s| s.signoff.as_ref());
+        let entry = |role: &str, group: &str| {
+            let service = spec
+                .and_then(|spec| super::sla::level_of(spec, group))
+                .filter(|l| l.sla.is_some())
+                .map(|l| super::sla::view(l, state.clocks.get(group), state.status, now));
+            PendingReview {
+                item: row.id.to_string(),
+                name: row.name.clone(),
+                blueprint: row.blueprint.clone(),
+                step: step.clone(),
+                status: state.status,
+                role: role.into(),
+                group: group.into(),
+                due_at: service.as_ref().and_then(|v| v.due_at),
+                breached: service.is_some_and(|v| v.breached),
+            }
+        };
+        if state.status == Status::WaitingForFeedback {
+            for g in &actor.feedback_groups {
+                if !state
+                    .reviews
+                    .iter()
+                    .any(|r| r.group == *g && r.reviewer == who.name)
+                {
+                    out.push(entry("feedback", g));
+                }
+            }
+        } else if actor.is_final_approver {
+            let barred = spec.is_some_and(|s| s.final_approval.not_requester)
+                && state.requester.as_deref() == Some(who.name.as_str());
+            if !barred {
+                out.push(entry("final", "final"));
+            }
+        }
         Ok(out)
     }
 

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What loading a blueprint set did.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LoadReport {
     /// Blueprints stored as a new version: (id, version).
     pub new_versions: Vec<(String, u32)>,

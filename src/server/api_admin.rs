@@ -13,28 +13,92 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type,
+};
 
 use crate::engine::LoadReport;
 
-/// One hook to run: on a stored item, or on an item given as JSON.
-#[derive(Deserialize, ToSchema)]
+/// One hook to run: on a stored item (`item`), or on an item given as JSON
+/// (`blueprint` and `item_json`); one of the two, not both.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct HookBody {
     /// The script function.
     pub(super) function: String,
     /// A stored item's id.
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,18}$")]
     #[serde(default, deserialize_with = "super::api_items::item_id")]
     pub(super) item: Option<i64>,
     /// With `item_json`: the blueprint the item is of.
     pub(super) blueprint: Option<String>,
     /// An item as JSON (`{"name": …, "fields": {…}}`).
-    #[schema(value_type = Option<Object>)]
     pub(super) item_json: Option<Value>,
     /// Arguments after the item.
     #[serde(default)]
     pub(super) args: Vec<String>,
 }
+
+impl utoipa::PartialSchema for HookBody {
+    /// One of the two shapes, each closed to other keys.
+    fn schema() -> RefOr<Schema> {
+        let shape = |title: &str, description: &str, keys: &[(&str, RefOr<Schema>)]| {
+            let mut object = ObjectBuilder::new()
+                .title(Some(title))
+                .description(Some(description))
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+                .property(
+                    "function",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .description(Some("The script function.")),
+                )
+                .required("function")
+                .property(
+                    "args",
+                    ArrayBuilder::new()
+                        .items(ObjectBuilder::new().schema_type(Type::String))
+                        .description(Some("Arguments after the item.")),
+                );
+            for (key, schema) in keys {
+                object = object.property(*key, schema.clone()).required(*key);
+            }
+            object
+        };
+        let item_json = RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ItemJson"));
+        let blueprint = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("The blueprint the item is of."))
+            .into();
+        OneOfBuilder::new()
+            .item(shape(
+                "StoredItemHook",
+                "On a stored item.",
+                &[("item", super::contract_values::id())],
+            ))
+            .item(shape(
+                "GivenItemHook",
+                "On an item given as JSON.",
+                &[("blueprint", blueprint), ("item_json", item_json)],
+            ))
+            .into()
+    }
+}
+impl ToSchema for HookBody {}
+
+/// An item given as JSON to a hook test (`{"name": …, "fields": {…}}`).
+pub(super) struct ItemJson;
+
+impl utoipa::PartialSchema for ItemJson {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("An item as JSON (`{\"name\": …, \"fields\": {…}}`)."))
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .into()
+    }
+}
+impl ToSchema for ItemJson {}
 
 /// A stored blueprint version.
 #[derive(Serialize, ToSchema)]
@@ -47,6 +111,38 @@ pub(super) struct BlueprintVersion {
     declared_version: u32,
     /// When it was loaded.
     loaded_at: String,
+}
+
+/// A blueprint's stored version, as a reload names it.
+#[derive(Serialize, ToSchema)]
+pub(super) struct VersionRef {
+    /// The blueprint.
+    blueprint: String,
+    /// The stored version.
+    version: u32,
+}
+
+/// What a reload did.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Reloaded {
+    /// Blueprints stored as a new version.
+    new_versions: Vec<VersionRef>,
+    /// Blueprints unchanged since their newest version.
+    unchanged: Vec<VersionRef>,
+}
+
+impl From<LoadReport> for Reloaded {
+    fn from(report: LoadReport) -> Reloaded {
+        let refs = |list: Vec<(String, u32)>| {
+            list.into_iter()
+                .map(|(blueprint, version)| VersionRef { blueprint, version })
+                .collect()
+        };
+        Reloaded {
+            new_versions: refs(report.new_versions),
+            unchanged: refs(report.unchanged),
+        }
+    }
 }
 
 /// The newest version of each blueprint.
@@ -70,7 +166,7 @@ pub(super) async fn blueprints(State(state): State<Shared>, Caller(_caller): Cal
 
 /// Reloads the blueprints from the daemon's `--blueprints DIR` (admins).
 #[utoipa::path(post, path = "/blueprints", tag = "admin",
-    responses((status = 200, description = "What the reload did", body = LoadReport)))]
+    responses((status = 200, description = "What the reload did", body = Reloaded)))]
 pub(super) async fn reload_blueprints(
     State(state): State<Shared>,
     Caller(who): Caller,
@@ -92,7 +188,7 @@ pub(super) async fn reload_blueprints(
         ));
     };
     let report = with_writer(&state, move |e| e.load_blueprints(&[dir], None)).await?;
-    ok(StatusCode::OK, &report)
+    ok(StatusCode::OK, &Reloaded::from(report))
 }
 
 /// Runs one hook function and answers what it returned.
@@ -105,13 +201,13 @@ pub(super) async fn hook_test(
 ) -> ApiResult {
     hook_test_allowed(&state, &who.name)?;
     let subject = match (body.item, body.blueprint, body.item_json) {
-        (Some(id), _, _) => HookSubject::Item(id),
+        (Some(id), None, None) => HookSubject::Item(id),
         (None, Some(blueprint), Some(item)) => HookSubject::Json { blueprint, item },
         _ => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_input",
-                "give `item`, or `blueprint` and `item_json`",
+                "give `item`, or `blueprint` and `item_json`, not both",
                 None,
             ));
         }

@@ -13,8 +13,10 @@ use crate::engine::{AuditEntry, EditOptions, FieldChange, ItemView, StatusView};
 
 use super::auth::Caller;
 use super::contract::ItemPath;
+use super::contract_values;
 use super::error::{ApiError, ApiResult};
 use super::field_text::field_text;
+use super::paging::{self, HistoryQuery, List};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
 
@@ -37,29 +39,37 @@ pub(super) fn with_etag(mut response: Response, revision: i64) -> Response {
 pub(super) struct IfMatch {
     /// The item's ETag as last read (`"3"`): the edit is refused (409) if
     /// the item changed since.
-    #[param(rename = "If-Match")]
+    #[param(rename = "If-Match", value_type = contract_values::EtagText, inline, required = false)]
     if_match: Option<String>,
 }
 
 /// The revision an `If-Match` header names.
 pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
-        None => Ok(None),
-        Some(v) => v
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_input",
-                    format!("If-Match `{v}` is not an item revision"),
-                    Some("send the ETag of the item, e.g. `If-Match: \"3\"`".into()),
-                )
-            }),
-    }
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let quoted = |t: &str| {
+        t.strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .map(str::to_owned)
+    };
+    let digits = match text.strip_prefix("W/") {
+        Some(tag) => quoted(tag),
+        None => quoted(&text).or_else(|| Some(text.to_string())),
+    };
+    digits
+        .filter(|d| (1..=18).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|d| d.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                format!("If-Match `{text}` is not an item revision"),
+                Some("send the ETag of the item, e.g. `If-Match: \"3\"`".into()),
+            )
+        })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -68,37 +78,14 @@ pub(super) struct ListQuery {
     /// Only items of this blueprint.
     pub(super) blueprint: Option<String>,
     /// Only the children of this item.
-    #[param(value_type = Option<String>, pattern = "^[0-9]{1,18}$")]
+    #[param(value_type = Option<contract_values::IdText>, inline)]
     pub(super) parent: Option<i64>,
     /// Items a page (default 500, at most 1000).
     #[param(minimum = 1, maximum = 1000)]
     pub(super) limit: Option<usize>,
     /// Where the page starts: the `X-Next-Cursor` of the page before.
+    #[param(value_type = Option<contract_values::ItemCursor>, inline)]
     pub(super) cursor: Option<String>,
-}
-
-/// Items a page unless `limit` says otherwise.
-pub(super) const DEFAULT_LIMIT: usize = 500;
-/// The most items a page.
-pub(super) const MAX_LIMIT: usize = 1000;
-
-/// A page's cursor as clients see it (opaque: the last id of the page before).
-fn cursor_text(after: i64) -> String {
-    format!("i{after:x}")
-}
-
-/// The id a cursor continues after.
-fn cursor_after(text: &str) -> Result<i64, ApiError> {
-    text.strip_prefix('i')
-        .and_then(|hex| i64::from_str_radix(hex, 16).ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                format!("`{text}` is not a cursor of this list"),
-                Some("send back the `X-Next-Cursor` of the page before, as it is; leave `cursor` out for the first page".into()),
-            )
-        })
 }
 
 /// A new item.
@@ -108,10 +95,11 @@ pub(super) struct CreateBody {
     /// Its blueprint.
     pub(super) blueprint: String,
     /// Its name.
+    #[schema(schema_with = contract_values::item_name)]
     pub(super) name: String,
     /// The parent's id, as answers write ids (a string of digits).
     #[serde(default, deserialize_with = "item_id")]
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,18}$")]
+    #[schema(schema_with = contract_values::id_or_null)]
     pub(super) parent: Option<i64>,
     /// Field values by field id.
     #[serde(default)]
@@ -163,36 +151,19 @@ pub(super) struct MoveBody {
 
 /// Items the caller may read, a page at a time, by id.
 #[utoipa::path(get, path = "/items", tag = "items", params(ListQuery), responses(
-    (status = 200, description = "A page of items", body = Vec<ItemView>, headers(
-        ("x-next-cursor" = String, description = "The `cursor` of the next page; absent on the last page")))))]
+    (status = 200, description = "A page of items", body = Vec<ItemView>)))]
 pub(super) async fn list_items(
     State(state): State<Shared>,
     Caller(who): Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            format!("`limit` is {limit}"),
-            Some(format!(
-                "give a limit from 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})"
-            )),
-        ));
-    }
-    let after = q.cursor.as_deref().map(cursor_after).transpose()?;
+    let limit = paging::limit(q.limit)?;
+    let after = paging::number_after(List::Items, q.cursor.as_deref())?;
     let (items, next) = with_engine(&state, move |e| {
         e.items_page(&who, (q.blueprint.as_deref(), q.parent), after, limit)
     })
     .await?;
-    let mut answer = ok(StatusCode::OK, &items)?;
-    if let Some(next) = next
-        && let Ok(value) = axum::http::HeaderValue::from_str(&cursor_text(next))
-    {
-        answer.headers_mut().insert("x-next-cursor", value);
-    }
-    Ok(answer)
+    paging::page(&items, next.map(|n| paging::number_cursor(List::Items, n)))
 }
 
 /// Creates an item.
@@ -242,7 +213,7 @@ pub(super) async fn patch_item(
     let expected = if_match(&headers)?;
     if body.set.is_empty() && body.unset.is_empty() {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_input",
             "the edit changes nothing",
             Some("give the fields to change in `set` (`{\"set\": {\"FIELD\": VALUE}}`) or to clear in `unset`".into()),
@@ -333,13 +304,20 @@ pub(super) async fn status(
 }
 
 /// An item's audit trail, oldest first.
-#[utoipa::path(get, path = "/items/{id}/history", tag = "items", params(ItemPath), responses(
+#[utoipa::path(get, path = "/items/{id}/history", tag = "items", params(ItemPath, HistoryQuery), responses(
     (status = 200, description = "The audit entries", body = Vec<AuditEntry>)))]
 pub(super) async fn history(
     State(state): State<Shared>,
     Caller(who): Caller,
     Path(id): Path<i64>,
+    Query(q): Query<HistoryQuery>,
 ) -> ApiResult {
-    let events = with_engine(&state, move |e| e.history(&who, id)).await?;
-    ok(StatusCode::OK, &events)
+    let limit = paging::limit(q.limit)?;
+    let after = paging::number_after(List::History, q.cursor.as_deref())?;
+    let (events, next) =
+        with_engine(&state, move |e| e.history_page(&who, id, after, limit)).await?;
+    paging::page(
+        &events,
+        next.map(|n| paging::number_cursor(List::History, n)),
+    )
 }

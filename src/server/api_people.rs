@@ -13,7 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::api_items::ok;
 use super::auth::{Caller, admin_only};
+use super::contract_values;
 use super::error::{ApiError, ApiResult};
+use super::paging::{self, List, UsersQuery};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
 use crate::store::{CredentialRow, UserRow};
@@ -23,8 +25,10 @@ use crate::store::{CredentialRow, UserRow};
 #[serde(deny_unknown_fields)]
 pub(super) struct UserBody {
     /// The name.
+    #[schema(schema_with = contract_values::name)]
     pub(super) name: String,
     /// The e-mail address.
+    #[schema(schema_with = contract_values::email_or_null)]
     pub(super) email: Option<String>,
     /// May act for anyone.
     #[serde(default)]
@@ -36,9 +40,11 @@ pub(super) struct UserBody {
 #[serde(deny_unknown_fields)]
 pub(super) struct GroupBody {
     /// The name.
+    #[schema(schema_with = contract_values::name)]
     pub(super) name: String,
     /// Its members.
     #[serde(default)]
+    #[schema(schema_with = contract_values::names)]
     pub(super) members: Vec<String>,
 }
 
@@ -47,6 +53,7 @@ pub(super) struct GroupBody {
 #[serde(deny_unknown_fields)]
 pub(super) struct NameBody {
     /// The user.
+    #[schema(schema_with = contract_values::name)]
     pub(super) name: String,
 }
 
@@ -104,12 +111,18 @@ pub(super) struct EmailChanged {
 }
 
 /// Every user (admins).
-#[utoipa::path(get, path = "/users", tag = "people",
-    responses((status = 200, description = "The users", body = Vec<UserRow>)))]
-pub(super) async fn users(State(state): State<Shared>, Caller(who): Caller) -> ApiResult {
+#[utoipa::path(get, path = "/users", tag = "people", params(UsersQuery),
+    responses((status = 200, description = "The users, by name", body = Vec<UserRow>)))]
+pub(super) async fn users(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Query(q): Query<UsersQuery>,
+) -> ApiResult {
     admin_only(&who, "list users")?;
-    let users = with_engine(&state, |e| e.users()).await?;
-    ok(StatusCode::OK, &users)
+    let limit = paging::limit(q.limit)?;
+    let after = paging::text_after(List::Users, q.cursor.as_deref())?;
+    let (users, next) = with_engine(&state, move |e| e.users_page(after.as_deref(), limit)).await?;
+    paging::page(&users, next.map(|n| paging::text_cursor(List::Users, &n)))
 }
 
 /// Adds a user (admins).
@@ -238,9 +251,10 @@ pub(super) async fn create_token(
 #[serde(deny_unknown_fields)]
 pub(super) struct CredentialBody {
     /// The user of a token, or the API key's name.
+    #[schema(schema_with = contract_values::name)]
     pub(super) name: String,
     /// How long it works: `90d`, `12h`, `30m`, `2w` (default: until revoked).
-    #[schema(pattern = "^[0-9]+[mhdw]$")]
+    #[schema(schema_with = contract_values::duration_or_null)]
     pub(super) expires: Option<String>,
 }
 
@@ -249,6 +263,7 @@ pub(super) struct CredentialBody {
 #[serde(deny_unknown_fields)]
 pub(super) struct EmailBody {
     /// The new address, or null to remove it.
+    #[schema(schema_with = contract_values::email_or_null)]
     pub(super) email: Option<String>,
 }
 
@@ -257,6 +272,19 @@ pub(super) struct EmailBody {
 pub(super) struct TokenQuery {
     /// Only this user's tokens.
     pub(super) user: Option<String>,
+}
+
+/// `{id}` of a token's route.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(
+    dead_code,
+    reason = "read by the handler as `Path<i64>`; this documents it"
+)]
+pub(super) struct TokenPath {
+    /// The token's id (as lists write it: a string of digits).
+    #[param(value_type = contract_values::IdText, inline)]
+    id: String,
 }
 
 /// An `expires` duration as a time from now.
@@ -294,7 +322,7 @@ pub(super) async fn tokens(
 
 /// Revokes a token (admins).
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "people",
-    params(("id" = String, Path, description = "The token's id", pattern = "^[0-9]{1,18}$")),
+    params(TokenPath),
     responses((status = 204, description = "Revoked")))]
 pub(super) async fn revoke_token(
     State(state): State<Shared>,

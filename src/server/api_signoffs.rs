@@ -1,7 +1,6 @@
 //! API handlers for sign-offs and what depends on them: sign-off actions,
 //! deploy checks, pending reviews, matrix views.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -19,6 +18,8 @@ use super::api_items::ok;
 use super::auth::Caller;
 use super::contract::ItemPath;
 use super::error::{ApiError, ApiResult};
+use super::optional_body::OptionalJson;
+use super::paging::{self, List, ReviewsQuery};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
 
@@ -139,7 +140,14 @@ pub(super) fn signoff_action(action: &str, body: &SignOffBody) -> Result<Action,
         at,
     };
     Action::from_verb(verb, args).map_err(|MissingArgument(what)| {
-        invalid(format!("`{action}` needs `{what}` in the body"), None)
+        // The body is well formed (every key is optional in the document);
+        // this action needs one of them: refused as a value, not a shape.
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_argument",
+            format!("`{action}` needs `{what}` in the body"),
+            Some(format!("send `{{\"{what}\": …}}` with `{action}`")),
+        )
     })
 }
 
@@ -152,9 +160,9 @@ pub(super) async fn signoff(
     State(state): State<Shared>,
     Caller(who): Caller,
     Path((id, action)): Path<(i64, String)>,
-    body: Option<Json<SignOffBody>>,
+    OptionalJson(body): OptionalJson<SignOffBody>,
 ) -> ApiResult {
-    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let body = body.unwrap_or_default();
     let action = signoff_action(&action, &body)?;
     let view = with_writer(&state, move |e| {
         let request = SignOffRequest {
@@ -219,12 +227,20 @@ pub(super) async fn who_can(
     ok(StatusCode::OK, &w)
 }
 
-/// Sign-offs waiting for the caller.
-#[utoipa::path(get, path = "/reviews", tag = "signoffs",
+/// Sign-offs waiting for the caller, by item (`due_at` says which are the
+/// most urgent).
+#[utoipa::path(get, path = "/reviews", tag = "signoffs", params(ReviewsQuery),
     responses((status = 200, description = "The pending reviews", body = Vec<PendingReview>)))]
-pub(super) async fn reviews(State(state): State<Shared>, Caller(who): Caller) -> ApiResult {
-    let list = with_engine(&state, move |e| e.reviews(&who)).await?;
-    ok(StatusCode::OK, &list)
+pub(super) async fn reviews(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Query(q): Query<ReviewsQuery>,
+) -> ApiResult {
+    let limit = paging::limit(q.limit)?;
+    let after = paging::number_after(List::Reviews, q.cursor.as_deref())?;
+    let (list, next) =
+        with_engine(&state, move |e| e.reviews_page(&who, after, limit, None)).await?;
+    paging::page(&list, next.map(|n| paging::number_cursor(List::Reviews, n)))
 }
 
 /// `?blueprint=&format=json|csv` of the controls report.

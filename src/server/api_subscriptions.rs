@@ -12,6 +12,7 @@ use super::api_items::ok;
 use super::auth::Caller;
 use super::contract::ItemPath;
 use super::error::ApiResult;
+use super::paging::{self, List, SubscriptionsQuery};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
 
@@ -22,7 +23,7 @@ pub(super) struct UnsubscribeQuery {
     /// The user the mail went to.
     pub(super) user: String,
     /// The item the mail was about.
-    #[param(value_type = String, pattern = "^[0-9]{1,18}$")]
+    #[param(value_type = super::contract_values::IdText, inline)]
     pub(super) item: i64,
     /// The link's signature.
     pub(super) token: String,
@@ -74,12 +75,20 @@ pub(super) async fn unsubscribe(
 }
 
 /// The caller's subscriptions.
-#[utoipa::path(get, path = "/subscriptions", tag = "subscriptions",
+#[utoipa::path(get, path = "/subscriptions", tag = "subscriptions", params(SubscriptionsQuery),
     responses((status = 200, description = "The subscriptions", body = Vec<Subscription>)))]
-pub(super) async fn subscriptions(State(state): State<Shared>, Caller(who): Caller) -> ApiResult {
-    let rows = with_engine(&state, move |e| e.subscriptions(&who.name)).await?;
-    ok(
-        StatusCode::OK,
+pub(super) async fn subscriptions(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Query(q): Query<SubscriptionsQuery>,
+) -> ApiResult {
+    let limit = paging::limit(q.limit)?;
+    let after = paging::number_after(List::Subscriptions, q.cursor.as_deref())?;
+    let (rows, next) = with_engine(&state, move |e| {
+        e.subscriptions_page(&who.name, after, limit)
+    })
+    .await?;
+    paging::page(
         &rows
             .iter()
             .map(|(i, subscribed)| Subscription {
@@ -87,6 +96,7 @@ pub(super) async fn subscriptions(State(state): State<Shared>, Caller(who): Call
                 subscribed: *subscribed,
             })
             .collect::<Vec<_>>(),
+        next.map(|n| paging::number_cursor(List::Subscriptions, n)),
     )
 }
 

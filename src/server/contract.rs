@@ -7,11 +7,14 @@
 use std::sync::OnceLock;
 
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
 use utoipa::{IntoParams, Modify, OpenApi as _};
 
+use super::api_admin::ItemJson;
 use super::error::ErrorBody;
+use crate::engine::actions::Verb;
 
 /// The document's header, its bearer scheme and shared schemas.
 #[derive(utoipa::OpenApi)]
@@ -20,7 +23,7 @@ use super::error::ErrorBody;
         title = "govrt",
         description = "The governance runtime's API: items against their blueprints, sign-offs, deploy checks, people and credentials. Every route but `/health`, `/health/ready`, `/metrics`, `/unsubscribe` and this document needs `Authorization: Bearer TOKEN`; without a valid one the answer is 401, whatever the body, path or method. Errors are `ErrorBody` with a stable `code`. Lists are paged (`limit`, `cursor`, `X-Next-Cursor`). POST accepts `Idempotency-Key`."
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, Verb, ItemJson)),
     modifiers(&Contract),
     security(("bearer" = []))
 )]
@@ -77,6 +80,81 @@ fn add_error_answers(openapi: &mut OpenApi) {
     }
 }
 
+/// Keeps one description of each parameter: the route's own (listed first)
+/// over the one read off an extractor's type (`Path<i64>` says integer; the
+/// route says a string of digits, as answers write ids).
+fn dedupe_parameters(openapi: &mut OpenApi) {
+    for operation in operations(openapi) {
+        if let Some(parameters) = operation.parameters.as_mut() {
+            let mut seen = std::collections::HashSet::new();
+            parameters.retain(|p| match p {
+                RefOr::T(p) => seen.insert((
+                    p.name.clone(),
+                    serde_json::to_string(&p.parameter_in).unwrap_or_default(),
+                )),
+                RefOr::Ref(_) => true,
+            });
+        }
+    }
+}
+
+/// An optional body is said by leaving it out, not by sending `null`: the
+/// schema of a body that is not required loses the `null` alternative
+/// utoipa gives an `Option` (generated clients would send it as a value).
+fn optional_bodies_without_null(openapi: &mut OpenApi) {
+    for operation in operations(openapi) {
+        let Some(RefOr::T(body)) = operation.request_body.as_mut() else {
+            continue;
+        };
+        if body.required == Some(utoipa::openapi::Required::True) {
+            continue;
+        }
+        for content in body.content.values_mut() {
+            let RefOr::T(content) = content else {
+                continue;
+            };
+            if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+                let kept: Vec<_> = one_of
+                    .items
+                    .iter()
+                    .filter(|s| !matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null)))
+                    .cloned()
+                    .collect();
+                if let [only] = kept.as_slice() {
+                    content.schema = Some(only.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Gives each paged list's answer (an operation with a `cursor`
+/// parameter) the `X-Next-Cursor` header.
+fn add_next_cursor_headers(openapi: &mut OpenApi) {
+    for operation in operations(openapi) {
+        let paged = operation
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| matches!(p, RefOr::T(p) if p.name == "cursor"));
+        if !paged {
+            continue;
+        }
+        if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
+            ok.headers.insert(
+                "X-Next-Cursor".into(),
+                utoipa::openapi::HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .description(Some(
+                        "The `cursor` of the next page; absent on the last page.",
+                    ))
+                    .build()
+                    .into(),
+            );
+        }
+    }
+}
+
 /// The whole document: [`Header`] with the routes' operations (built from
 /// the same annotated handlers as the routes themselves).
 pub fn document() -> &'static OpenApi {
@@ -84,6 +162,9 @@ pub fn document() -> &'static OpenApi {
     DOCUMENT.get_or_init(|| {
         let mut openapi = super::routes::parts().documented;
         add_error_answers(&mut openapi);
+        dedupe_parameters(&mut openapi);
+        optional_bodies_without_null(&mut openapi);
+        add_next_cursor_headers(&mut openapi);
         openapi
     })
 }
@@ -108,6 +189,6 @@ pub(super) fn header() -> OpenApi {
 )]
 pub(super) struct ItemPath {
     /// The item's id (as answers write it: a string of digits).
-    #[param(pattern = "^[0-9]{1,18}$")]
+    #[param(value_type = super::contract_values::IdText, inline)]
     id: String,
 }

@@ -63,9 +63,10 @@ impl From<EngineError> for ApiError {
                     | Refusal::LockedWorkflow { .. }
                     | Refusal::SignOffRequired { .. }
                     | Refusal::FeedbackRequired { .. }
-                    | Refusal::MajorIssueOpen { .. } => StatusCode::CONFLICT,
-                    Refusal::InvalidValue { .. } => StatusCode::BAD_REQUEST,
-                    Refusal::MissingRequiredFields { .. }
+                    | Refusal::MajorIssueOpen { .. }
+                    | Refusal::AlreadyExists { .. } => StatusCode::CONFLICT,
+                    Refusal::InvalidValue { .. }
+                    | Refusal::MissingRequiredFields { .. }
                     | Refusal::RefusedByRule { .. }
                     | Refusal::ScriptFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 };

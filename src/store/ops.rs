@@ -27,6 +27,8 @@ macro_rules! with_operations {
             fn append_event(&self, item: Option<i64>, actor: &str, action: &str, at: DateTime<Utc>, details: &serde_json::Value) -> Result<i64, StoreError>;
             /// The events of one item (or all, with `None`), in chain order, as stored.
             fn raw_events(&self, item: Option<i64>) -> Result<Vec<RawEvent>, StoreError>;
+            /// At most `limit` events of one item after the sequence number `after`, in chain order.
+            fn raw_events_after(&self, item: i64, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
             /// Each live item's last event (`None` for an item without one), by item.
             fn last_events(&self) -> Result<Vec<(i64, Option<i64>)>, StoreError>;
             /// The last event no item row points at: (seq, hash).
@@ -49,6 +51,8 @@ macro_rules! with_operations {
             fn addresses(&self, names: &[String]) -> Result<Vec<Option<String>>, StoreError>;
             /// Every user, by name.
             fn users(&self) -> Result<Vec<UserRow>, StoreError>;
+            /// At most `limit` users by name, after the name `after`.
+            fn users_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<UserRow>, StoreError>;
             /// Adds a group; false if the name is taken.
             fn insert_group(&self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
             /// Whether a group exists.
@@ -115,6 +119,8 @@ macro_rules! with_operations {
             fn set_subscription(&self, user: &str, item: i64, subscribed: bool) -> Result<bool, StoreError>;
             /// The items a user follows (true) or asked not to (false).
             fn subscriptions_of_user(&self, user: &str) -> Result<Vec<(i64, bool)>, StoreError>;
+            /// At most `limit` of a user's subscriptions after the item `after`, by item.
+            fn subscriptions_after(&self, user: &str, after: i64, limit: i64) -> Result<Vec<(i64, bool)>, StoreError>;
             /// Stores a web session: its id's hash, the hash of the credential it
             /// signed in with, its CSRF secret, when it began (epoch seconds).
             fn insert_session(&self, id_hash: &str, credential: &str, csrf: &str, started_at: i64) -> Result<(), StoreError>;
@@ -146,21 +152,12 @@ macro_rules! define_ops {
 
             /// The events of one item (or all, with `None`), in order, details parsed.
             fn events(&self, item: Option<i64>) -> Result<Vec<EventRow>, StoreError> {
-                self.raw_events(item)?
-                    .into_iter()
-                    .map(|e| {
-                        Ok(EventRow {
-                            details: serde_json::from_str(&e.details)?,
-                            seq: e.seq,
-                            item: e.item,
-                            actor: e.actor,
-                            action: e.action,
-                            at: e.at,
-                            prev_hash: e.prev_hash,
-                            hash: e.hash,
-                        })
-                    })
-                    .collect()
+                parsed_events(self.raw_events(item)?)
+            }
+
+            /// A page of one item's events ([`Ops::raw_events_after`]), details parsed.
+            fn events_after(&self, item: i64, after: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
+                parsed_events(self.raw_events_after(item, after, limit)?)
             }
 
             /// Verifies the hash chain: Ok(number of events) or the first break.
@@ -270,4 +267,22 @@ fn verify(
         }
     }
     Ok(Ok(events.len()))
+}
+
+/// Events as stored, their details parsed.
+fn parsed_events(raw: Vec<RawEvent>) -> Result<Vec<EventRow>, StoreError> {
+    raw.into_iter()
+        .map(|e| {
+            Ok(EventRow {
+                details: serde_json::from_str(&e.details)?,
+                seq: e.seq,
+                item: e.item,
+                actor: e.actor,
+                action: e.action,
+                at: e.at,
+                prev_hash: e.prev_hash,
+                hash: e.hash,
+            })
+        })
+        .collect()
 }

@@ -122,16 +122,30 @@ impl Tx<'_> {
                 ),
                 &[],
             )?,
-            Some(item) => self.query(
-                concat!(
-                    "SELECT ",
-                    event_columns!(),
-                    " FROM audit_events WHERE item = $1 ORDER BY seq"
-                ),
-                &[&item],
-            )?,
+            Some(item) => return self.raw_events_after(item, 0, i64::MAX),
         };
         rows.iter().map(raw_event).collect()
+    }
+
+    /// At most `limit` events of one item after the sequence number `after`,
+    /// in chain order (through the index on item and sequence number).
+    pub fn raw_events_after(
+        &self,
+        item: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<RawEvent>, StoreError> {
+        self.query(
+            concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM audit_events WHERE item = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+            ),
+            &[&item, &after, &limit],
+        )?
+        .iter()
+        .map(raw_event)
+        .collect()
     }
 
     /// Each live item's last event (`None` for an item without one), by item.

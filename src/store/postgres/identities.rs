@@ -81,9 +81,14 @@ impl Tx<'_> {
 
     /// Every user, by name.
     pub fn users(&self) -> Result<Vec<UserRow>, StoreError> {
+        self.users_after(None, i64::MAX)
+    }
+
+    /// At most `limit` users by name, after the name `after`.
+    pub fn users_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<UserRow>, StoreError> {
         self.query(
-            "SELECT name, email, admin, disabled FROM users ORDER BY name",
-            &[],
+            "SELECT name, email, admin, disabled FROM users WHERE $1::text IS NULL OR name > $1 ORDER BY name LIMIT $2",
+            &[&after, &limit],
         )?
         .iter()
         .map(user_from_row)

@@ -27,10 +27,21 @@ impl Tx<'_> {
 
     /// A user's subscriptions: (item, subscribed), by item.
     pub fn subscriptions_of_user(&self, user: &str) -> Result<Vec<(i64, bool)>, StoreError> {
+        self.subscriptions_after(user, 0, i64::MAX)
+    }
+
+    /// At most `limit` of a user's subscriptions after the item `after`, by
+    /// item (the user is looked for in the query, so the limit is SQL's).
+    pub fn subscriptions_after(
+        &self,
+        user: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, bool)>, StoreError> {
         let mut out = Vec::new();
         for r in self.query(
-            "SELECT id, subscribers FROM items WHERE subscribers <> '{}' ORDER BY id",
-            &[],
+            "SELECT id, subscribers FROM items WHERE subscribers <> '{}' AND id > $1 AND subscribers::jsonb ? $2 ORDER BY id LIMIT $3",
+            &[&after, &user, &limit],
         )? {
             let subscribers: BTreeMap<String, bool> = serde_json::from_str(r.try_get(1)?)?;
             if let Some(&subscribed) = subscribers.get(user) {

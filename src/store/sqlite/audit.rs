@@ -77,6 +77,21 @@ impl Tx<'_> {
             let rows = stmt.query_map([], raw_event)?;
             return Ok(rows.collect::<Result<_, _>>()?);
         };
+        self.raw_events_after(item, 0, i64::MAX)
+    }
+
+    /// At most `limit` events of one item after the sequence number `after`,
+    /// in chain order. A live item's events are walked through their links
+    /// from its last one back to `after`, so a page reads the item's own
+    /// events and none of the rest of the log (appends stay at the log's end:
+    /// no index on the item is kept up).
+    pub fn raw_events_after(
+        &self,
+        item: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<RawEvent>, StoreError> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let last: Option<Option<i64>> = self
             .tx
             .prepare_cached("SELECT last_event FROM items WHERE id = ?1")?
@@ -87,9 +102,9 @@ impl Tx<'_> {
             let mut stmt = self.tx.prepare_cached(concat!(
                 "SELECT ",
                 event_columns!(),
-                " FROM audit_events WHERE item = ?1 ORDER BY seq"
+                " FROM audit_events WHERE item = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
             ))?;
-            let rows = stmt.query_map(params![item], raw_event)?;
+            let rows = stmt.query_map(params![item, after, limit as i64], raw_event)?;
             return Ok(rows.collect::<Result<_, _>>()?);
         };
         let mut stmt = self.tx.prepare_cached(concat!(
@@ -98,7 +113,7 @@ impl Tx<'_> {
             " FROM audit_events WHERE seq = ?1 AND item = ?2"
         ))?;
         let mut events = Vec::new();
-        while let Some(seq) = next {
+        while let Some(seq) = next.filter(|s| *s > after) {
             let Some((event, prev)) = stmt
                 .query_row(params![seq, item], |r| Ok((raw_event(r)?, r.get(8)?)))
                 .optional()?
@@ -109,6 +124,7 @@ impl Tx<'_> {
             next = prev;
         }
         events.reverse();
+        events.truncate(limit);
         Ok(events)
     }
 

@@ -49,10 +49,15 @@ impl Tx<'_> {
 
     /// Every user, by name.
     pub fn users(&self) -> Result<Vec<UserRow>, StoreError> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT name, email, admin, disabled FROM users ORDER BY name")?;
-        let rows = stmt.query_map([], |r| {
+        self.users_after(None, i64::MAX)
+    }
+
+    /// At most `limit` users by name, after the name `after`.
+    pub fn users_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<UserRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT name, email, admin, disabled FROM users WHERE ?1 IS NULL OR name > ?1 ORDER BY name LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, limit], |r| {
             Ok(UserRow {
                 name: r.get(0)?,
                 email: r.get(1)?,

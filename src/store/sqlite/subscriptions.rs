@@ -29,12 +29,27 @@ impl Tx<'_> {
 
     /// A user's subscriptions: (item, subscribed), by item.
     pub fn subscriptions_of_user(&self, user: &str) -> Result<Vec<(i64, bool)>, StoreError> {
+        self.subscriptions_after(user, 0, i64::MAX)
+    }
+
+    /// At most `limit` of a user's subscriptions after the item `after`, by
+    /// item: the items with followers are read by id from `after` on, until
+    /// the page is full.
+    pub fn subscriptions_after(
+        &self,
+        user: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, bool)>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT id, subscribers FROM items WHERE subscribers != '{}' ORDER BY id",
+            "SELECT id, subscribers FROM items WHERE subscribers != '{}' AND id > ?1 ORDER BY id",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(params![after])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
+            if out.len() as i64 >= limit {
+                break;
+            }
             let subscribers: BTreeMap<String, bool> =
                 serde_json::from_str(&r.get::<_, String>(1)?)?;
             if let Some(&subscribed) = subscribers.get(user) {
