@@ -693,3 +693,71 @@ fn json_logs_carry_each_request_id() {
         );
     }
 }
+
+#[test]
+fn metrics_count_requests_actions_refusals_and_the_background() {
+    let s = Sandbox::new("api-metrics");
+    let (_, model) = s.standard_world();
+    let owner = s.token("owner");
+    let d = Daemon::start(&s, &["--tick-seconds", "1"]);
+    let body = json!({"blueprint": "model_version", "name": "v1", "parent": model});
+    let r = http(
+        d.port,
+        "POST",
+        "/api/v1/items",
+        Some(&owner),
+        &[],
+        Some(&body),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/items/{id}");
+    let stale = json!({"set": {"description": "x"}});
+    let r = http(
+        d.port,
+        "PATCH",
+        &path,
+        Some(&owner),
+        &[("If-Match", "\"7\"")],
+        Some(&stale),
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(
+        http(
+            d.port,
+            "GET",
+            "/api/v1/items/99999",
+            Some(&owner),
+            &[],
+            None
+        )
+        .status,
+        404
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let metrics = http(d.port, "GET", "/metrics", None, &[], None);
+    assert_eq!(metrics.status, 200);
+    let text = metrics.body;
+    for line in [
+        r#"govrt_http_requests_total{method="POST",route="/api/v1/items",status="201"} 1"#,
+        r#"govrt_http_request_duration_seconds_count{method="GET",route="/api/v1/items/{id}",status="404"} 1"#,
+        r#"govrt_actions_total{kind="POST /api/v1/items"} 1"#,
+        r#"govrt_refusals_total{code="stale_revision"} 1"#,
+        r#"govrt_refusals_total{code="not_found"} 1"#,
+        "govrt_outbox_pending 0",
+        "govrt_outbox_oldest_pending_seconds 0",
+        "govrt_reviews_running 0",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+    for name in [
+        "govrt_tick_lag_seconds ",
+        "govrt_tick_duration_seconds_count ",
+        "govrt_background_ticks_total ",
+        "govrt_writer_batch_size_count ",
+        "govrt_pool_wait_seconds_count ",
+        "# HELP govrt_http_request_duration_seconds ",
+    ] {
+        assert!(text.contains(name), "{name} in:\n{text}");
+    }
+}

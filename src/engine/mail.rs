@@ -341,6 +341,12 @@ impl Engine {
         Ok(self.store.read()?.outbox(pending_only)?)
     }
 
+    /// The messages waiting to be delivered, and when the oldest was queued.
+    pub fn outbox_backlog(&mut self) -> Result<(u64, Option<DateTime<Utc>>)> {
+        let (count, oldest) = self.store.read()?.outbox_backlog()?;
+        Ok((u64::try_from(count).unwrap_or_default(), oldest))
+    }
+
     /// Delivers due messages: each is claimed, sent, and marked sent only
     /// once the server accepted it; a failure is retried with backoff.
     pub fn deliver(

@@ -1,7 +1,6 @@
 //! The daemon's life: the background work (due resets, mail), blueprint
 //! reload on SIGHUP, graceful shutdown, and `serve` itself.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,7 +13,8 @@ use super::state::{AppState, ServerConfig, Shared};
 pub(super) async fn background(state: Shared, every: Duration) {
     let mut interval = tokio::time::interval(every);
     loop {
-        interval.tick().await;
+        let due = interval.tick().await;
+        let started = tokio::time::Instant::now();
         let sender_state = Arc::clone(&state);
         let result = run_blocking(&state, move |engine| {
             let resets = engine.tick(None).map_err(|e| e.to_string())?;
@@ -26,9 +26,10 @@ pub(super) async fn background(state: Shared, every: Duration) {
         })
         .await
         .and_then(|r| r);
-        state.ticks.fetch_add(1, Ordering::Relaxed);
+        let lag = started.saturating_duration_since(due);
         match result {
             Ok((resets, mail)) => {
+                super::telemetry::ticked(lag, started.elapsed(), resets.resets.len());
                 if !resets.resets.is_empty()
                     || !resets.reminders.is_empty()
                     || !resets.escalations.is_empty()
@@ -118,9 +119,6 @@ pub fn serve(mut engines: Vec<Engine>, config: ServerConfig) -> Result<(), Strin
             sender: config.sender,
             secure_cookies: config.secure_cookies,
             hook_tests: Mutex::new(std::collections::HashMap::new()),
-            requests: AtomicU64::new(0),
-            errors: AtomicU64::new(0),
-            ticks: AtomicU64::new(0),
         });
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

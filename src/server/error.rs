@@ -175,6 +175,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unavailable = self.status == StatusCode::SERVICE_UNAVAILABLE;
         let d = self.detail;
+        super::telemetry::refused(&d.code);
         let extra = d.extra.unwrap_or(Value::Null);
         let body = ErrorBody {
             error: ErrorFields {

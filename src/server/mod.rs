@@ -25,6 +25,7 @@ mod paging;
 mod pool;
 mod routes;
 mod state;
+mod telemetry;
 mod web;
 mod web_reply;
 mod web_session;

@@ -29,7 +29,9 @@ pub(super) async fn run_blocking<T: Send + 'static>(
     state: &Shared,
     f: impl FnOnce(&mut Engine) -> T + Send + 'static,
 ) -> Result<T, String> {
+    let asked = std::time::Instant::now();
     let permit = state.permits.acquire().await.map_err(|e| e.to_string())?;
+    super::telemetry::pool_wait(asked.elapsed());
     let state = Arc::clone(state);
     let result = tokio::task::spawn_blocking(move || {
         let engine = state
@@ -71,6 +73,7 @@ pub(super) fn write_loop(mut engine: Engine, jobs: std::sync::mpsc::Receiver<Job
                 Err(_) => break,
             }
         }
+        super::telemetry::batch(batch.len());
         // If the batch cannot start, each write runs as its own transaction.
         let batched = engine.begin_batch().is_ok();
         let finishes: Vec<Finish> = batch

@@ -1,9 +1,8 @@
 //! The routes of the daemon (each with its operation in the OpenAPI
-//! document), health, metrics and the request counter.
+//! document), health and metrics.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -14,8 +13,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::state::Shared;
-use super::web;
 use super::{api_admin, api_items, api_people, api_signoffs, api_subscriptions};
+use super::{telemetry, web};
 
 /// The largest request body the daemon reads.
 pub(super) const BODY_LIMIT: usize = 1024 * 1024;
@@ -58,39 +57,34 @@ pub(super) async fn ready(State(state): State<Shared>) -> Response {
     }
 }
 
-/// Counters and gauges in Prometheus' text format.
+/// Counters, gauges and histograms in Prometheus' text format (the names
+/// are in the book's API chapter).
 #[utoipa::path(get, path = "/metrics", tag = "public", security(()),
     responses((status = 200, description = "The metrics", content_type = "text/plain", body = String)))]
-pub(super) async fn metrics(State(state): State<Shared>) -> String {
-    let mut text = format!(
-        "# TYPE govrt_http_requests_total counter\ngovrt_http_requests_total {}\n# TYPE govrt_http_errors_total counter\ngovrt_http_errors_total {}\n# TYPE govrt_background_ticks_total counter\ngovrt_background_ticks_total {}\n",
-        state.requests.load(Ordering::Relaxed),
-        state.errors.load(Ordering::Relaxed),
-        state.ticks.load(Ordering::Relaxed)
-    );
-    // Review clocks: a failure to read them leaves them out rather than the whole page.
-    match super::pool::run_blocking(&state, |e| e.service_counts(None)).await {
-        Ok(Ok(c)) => text.push_str(&format!(
-            "# HELP govrt_reviews_running Review clocks running with an SLA.\n# TYPE govrt_reviews_running gauge\ngovrt_reviews_running {}\n# HELP govrt_reviews_breached Running review clocks past their SLA.\n# TYPE govrt_reviews_breached gauge\ngovrt_reviews_breached {}\n# HELP govrt_reviews_at_risk Running review clocks with less than a quarter of their SLA left.\n# TYPE govrt_reviews_at_risk gauge\ngovrt_reviews_at_risk {}\n",
-            c.running, c.breached, c.at_risk
-        )),
-        Ok(Err(e)) => tracing::warn!(error = %e, "review clocks not counted for /metrics"),
-        Err(e) => tracing::warn!(error = %e, "review clocks not counted for /metrics"),
+pub(super) async fn metrics(State(state): State<Shared>) -> Response {
+    // What is read from the database: a failure leaves those gauges as they
+    // were rather than failing the whole page.
+    match super::pool::run_blocking(&state, |e| {
+        let outbox = e.outbox_backlog()?;
+        let reviews = e.service_counts(None)?;
+        Ok::<_, crate::engine::EngineError>((outbox, reviews))
+    })
+    .await
+    {
+        Ok(Ok(((pending, oldest), c))) => telemetry::set(&telemetry::Gauges {
+            outbox: (
+                pending,
+                oldest
+                    .map(|at| (chrono::Utc::now() - at).to_std().unwrap_or_default())
+                    .unwrap_or_default(),
+            ),
+            reviews: Some((c.running, c.breached, c.at_risk)),
+        }),
+        Ok(Err(e)) => tracing::warn!(error = %e, "gauges not read for /metrics"),
+        Err(e) => tracing::warn!(error = %e, "gauges not read for /metrics"),
     }
-    text
-}
-
-pub(super) async fn count(
-    State(state): State<Shared>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    state.requests.fetch_add(1, Ordering::Relaxed);
-    let response = next.run(request).await;
-    if response.status().is_server_error() || response.status().is_client_error() {
-        state.errors.fetch_add(1, Ordering::Relaxed);
-    }
-    response
+    let text = telemetry::handle().map(|h| h.render()).unwrap_or_default();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 /// The headers every answer carries: no content-type sniffing, no referrer
@@ -215,17 +209,16 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
         }
         None => Router::new(),
     };
+    // The recorder is installed before the first request is counted.
+    telemetry::handle();
     router
         .merge(public)
         .nest("/api/v1", api)
         .merge(web::routes())
+        .route_layer(axum::middleware::from_fn(telemetry::tag_route))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             super::idempotency::once,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            count,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -234,6 +227,8 @@ pub(super) fn router(state: Shared, static_dir: Option<PathBuf>) -> Router {
         ))
         // Outside the timeout, so that its answer is reshaped too.
         .layer(axum::middleware::from_fn(super::api_shape::json_errors))
+        // Counted as answered, after the errors are shaped.
+        .layer(axum::middleware::from_fn(telemetry::observe))
         .layer(axum::middleware::from_fn(security_headers))
         // Each request logged with its id (the client's `X-Request-Id`, or
         // a new one), which the answer carries back.

@@ -1,11 +1,10 @@
 //! What the daemon's handlers share: its configuration, the state behind
-//! every request (engine pool, writer queue, counters), and the
+//! every request (engine pool, writer queue), and the
 //! types of what goes through them.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -41,9 +40,6 @@ pub(super) struct AppState {
     pub(super) secure_cookies: bool,
     /// Hook test calls per user in the current minute: (minute start, calls).
     pub(super) hook_tests: Mutex<HashMap<String, (Instant, u32)>>,
-    pub(super) requests: AtomicU64,
-    pub(super) errors: AtomicU64,
-    pub(super) ticks: AtomicU64,
 }
 
 pub(super) type Shared = Arc<AppState>;

@@ -109,6 +109,8 @@ macro_rules! with_operations {
             fn queue_messages(&self, event_seq: i64, item: Option<i64>, messages: &[NewMessage], now: DateTime<Utc>) -> Result<(), StoreError>;
             /// The outbox, newest first (pending messages only with `pending_only`).
             fn outbox(&self, pending_only: bool) -> Result<Vec<OutboxRow>, StoreError>;
+            /// The messages waiting to be delivered, and when the oldest was queued.
+            fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError>;
             /// Claims the oldest message due for sending (or whose claim went stale), if any.
             fn claim_next_message(&self, now: i64, stale_before: i64) -> Result<Option<OutboxRow>, StoreError>;
             /// Records that the server accepted a message.

@@ -41,6 +41,19 @@ impl Tx<'_> {
         self.query(&sql, &[])?.iter().map(outbox_from_row).collect()
     }
 
+    /// The messages waiting to be delivered, and when the oldest was queued.
+    pub fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+        let rows = self.query(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state IN ('pending', 'sending')",
+            &[],
+        )?;
+        let Some(row) = rows.first() else {
+            return Ok((0, None));
+        };
+        let oldest: Option<String> = row.try_get(1)?;
+        Ok((row.try_get(0)?, oldest.as_deref().map(parse_ts)))
+    }
+
     /// Claims the oldest message due for an attempt (or whose claim,
     /// made before `stale_before`, was left by a sender that died): marks
     /// it `sending` from `now` and returns it. A row another sender is

@@ -53,6 +53,15 @@ impl Tx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The messages waiting to be delivered, and when the oldest was queued.
+    pub fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+        let (count, oldest): (i64, Option<String>) = self
+            .tx
+            .prepare_cached("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state IN ('pending', 'sending')")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok((count, oldest.as_deref().map(parse_ts)))
+    }
+
     /// Claims the oldest message due for an attempt (or whose claim,
     /// made before `stale_before`, was left by a sender that died): marks
     /// it `sending` from `now` and returns it. The write transaction is
