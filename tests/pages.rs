@@ -222,3 +222,55 @@ fn history_reviews_subscriptions_and_users_come_in_pages() {
         "the standard world's eight, twelve and the late one"
     );
 }
+
+#[test]
+fn the_cli_lists_come_in_pages_too() {
+    let mut s = Sandbox::new("cli-pages");
+    let (_, model) = s.standard_world();
+    let versions: Vec<String> = (0..7)
+        .map(|n| s.model_version(&model, &format!("v{n}")))
+        .collect();
+    // Walks `args` with `--limit 3`, following the cursor printed on stderr.
+    let walk = |s: &mut Sandbox, args: &[&str], key: &str| {
+        let mut after: Option<String> = None;
+        let (mut seen, mut pages) = (Vec::new(), 0);
+        loop {
+            let mut call: Vec<&str> = vec!["--json", "--as", "owner"];
+            call.extend_from_slice(args);
+            call.extend_from_slice(&["--limit", "3"]);
+            if let Some(a) = &after {
+                call.extend_from_slice(&["--after", a]);
+            }
+            let run = s.ok(&call);
+            let page = run.json();
+            seen.extend(texts(page.as_array().unwrap(), key));
+            pages += 1;
+            after = run
+                .stderr
+                .lines()
+                .find_map(|l| l.strip_prefix("next page: --after "))
+                .map(str::to_string);
+            if after.is_none() {
+                return (seen, pages);
+            }
+            assert!(pages < 20);
+        }
+    };
+    let (listed, pages) = walk(
+        &mut s,
+        &["item", "list", "--blueprint", "model_version"],
+        "id",
+    );
+    assert_eq!(listed, versions);
+    assert_eq!(pages, 3);
+    let (history, _) = walk(&mut s, &["item", "history", &versions[0]], "seq");
+    assert_eq!(history.len(), 1, "the creation");
+    // A cursor of another list, or none at all, is refused; a limit of 0 is a usage error.
+    s.expect(1, &["--as", "owner", "item", "list", "--after", "e1"]);
+    s.expect(1, &["--as", "owner", "reviews", "--after", "nonsense"]);
+    s.expect(2, &["--as", "owner", "item", "list", "--limit", "0"]);
+    let reviews = s
+        .ok(&["--json", "--as", "itops", "reviews", "--limit", "5"])
+        .json();
+    assert!(reviews.as_array().unwrap().is_empty());
+}

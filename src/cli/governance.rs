@@ -3,8 +3,10 @@
 
 use super::global::{Global, Outcome, exit};
 use super::items::print_item;
+use super::paging::{PageArgs, print_next};
 use super::runtime::{engine_error, identity, open, print_json, reader, refusal, with_reader};
 use super::signoffs::print_signoff;
+use crate::engine::cursor::List;
 use crate::engine::{DeployVerdict, Refusal, StatusView, values};
 use clap::Subcommand;
 
@@ -61,7 +63,8 @@ pub(super) fn print_status(s: &StatusView) {
 }
 
 /// `govrt reviews [--user USER]`.
-pub fn reviews(cli: &Global, user: Option<&String>) -> Outcome {
+pub fn reviews(cli: &Global, user: Option<&String>, page: &PageArgs) -> Outcome {
+    let after = tryo!(page.after(List::Reviews));
     let mut engine = tryo!(open(cli, false));
     let caller = tryo!(reader(cli, &mut engine));
     let target = match user {
@@ -79,8 +82,14 @@ pub fn reviews(cli: &Global, user: Option<&String>) -> Outcome {
         }
         _ => caller,
     };
-    match engine.reviews(&target) {
-        Ok(list) => {
+    let listed = if page.paged() {
+        engine.reviews_page(&target, after, page.limit(), None)
+    } else {
+        engine.reviews(&target).map(|list| (list, None))
+    };
+    match listed {
+        Ok((list, next)) => {
+            print_next(List::Reviews, next);
             if cli.json {
                 print_json(&list);
             } else if list.is_empty() {

@@ -1,8 +1,10 @@
 //! `govrt item …`: create, show, list, set, advance, move, delete, history.
 
 use super::global::{Global, Outcome};
+use super::paging::{PageArgs, print_next};
 use super::runtime::{print_json, split_assignment, with_caller, with_reader};
 use super::signoffs::summarize;
+use crate::engine::cursor::List;
 use crate::engine::{self, EditOptions, FieldChange, values};
 use clap::Subcommand;
 
@@ -30,6 +32,8 @@ pub enum ItemCommand {
         /// Only children of this item.
         #[arg(long)]
         parent: Option<i64>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Show an item.
     Show {
@@ -93,6 +97,8 @@ pub enum ItemCommand {
     History {
         /// The item.
         item: i64,
+        #[command(flatten)]
+        page: PageArgs,
     },
 }
 
@@ -147,33 +153,41 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
                 },
             )
         }
-        ItemCommand::List { blueprint, parent } => with_reader(
-            cli,
-            |e, who| e.items(who, blueprint.as_deref(), *parent),
-            |items| {
-                if json {
-                    print_json(items);
-                } else {
-                    println!(
-                        "{:>5}  {:<20} {:<28} {:<16} WORKFLOW",
-                        "ID", "BLUEPRINT", "NAME", "STEP"
-                    );
-                    for i in items {
-                        let wf = i
-                            .workflow
-                            .map(|w| format!("{w:?}").to_uppercase())
-                            .unwrap_or_else(|| "-".into());
+        ItemCommand::List {
+            blueprint,
+            parent,
+            page,
+        } => {
+            let after = tryo!(page.after(List::Items));
+            with_reader(
+                cli,
+                |e, who| e.items_page(who, (blueprint.as_deref(), *parent), after, page.limit()),
+                |(items, next)| {
+                    print_next(List::Items, *next);
+                    if json {
+                        print_json(items);
+                    } else {
                         println!(
-                            "{:>5}  {:<20} {:<28} {:<16} {wf}",
-                            i.id,
-                            i.blueprint,
-                            i.name,
-                            i.step.as_deref().unwrap_or("-")
+                            "{:>5}  {:<20} {:<28} {:<16} WORKFLOW",
+                            "ID", "BLUEPRINT", "NAME", "STEP"
                         );
+                        for i in items {
+                            let wf = i
+                                .workflow
+                                .map(|w| format!("{w:?}").to_uppercase())
+                                .unwrap_or_else(|| "-".into());
+                            println!(
+                                "{:>5}  {:<20} {:<28} {:<16} {wf}",
+                                i.id,
+                                i.blueprint,
+                                i.name,
+                                i.step.as_deref().unwrap_or("-")
+                            );
+                        }
                     }
-                }
-            },
-        ),
+                },
+            )
+        }
         ItemCommand::Show { item } => with_reader(
             cli,
             |e, who| e.item(who, *item),
@@ -242,29 +256,33 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
             |e, who| e.move_item(who, *item, Some(step), *expect_revision, None),
             |i| print_moved(i, json),
         ),
-        ItemCommand::History { item } => with_reader(
-            cli,
-            |e, who| e.history(who, *item),
-            |events| {
-                if json {
-                    print_json(events);
-                } else {
-                    for ev in events {
-                        let mut summary = vec![summarize(&ev.happened)];
-                        summary.extend(ev.bound_summary());
-                        summary.retain(|s| !s.is_empty());
-                        println!(
-                            "#{:<5} {}  {:<12} {:<32} {}",
-                            ev.seq,
-                            ev.at,
-                            ev.actor,
-                            ev.action,
-                            summary.join("; ")
-                        );
+        ItemCommand::History { item, page } => {
+            let after = tryo!(page.after(List::History));
+            with_reader(
+                cli,
+                |e, who| e.history_page(who, *item, after, page.limit()),
+                |(events, next)| {
+                    print_next(List::History, *next);
+                    if json {
+                        print_json(events);
+                    } else {
+                        for ev in events {
+                            let mut summary = vec![summarize(&ev.happened)];
+                            summary.extend(ev.bound_summary());
+                            summary.retain(|s| !s.is_empty());
+                            println!(
+                                "#{:<5} {}  {:<12} {:<32} {}",
+                                ev.seq,
+                                ev.at,
+                                ev.actor,
+                                ev.action,
+                                summary.join("; ")
+                            );
+                        }
                     }
-                }
-            },
-        ),
+                },
+            )
+        }
     }
 }
 

@@ -16,6 +16,7 @@ mod governance;
 mod hooks;
 mod identities;
 mod items;
+mod paging;
 mod report;
 mod signoffs;
 mod subscriptions;
@@ -87,6 +88,9 @@ pub enum Command {
         /// The user (default: `--as`; another user needs an admin).
         #[arg(long)]
         user: Option<String>,
+        /// A page, by item (without: every review, the most urgent first).
+        #[command(flatten)]
+        page: paging::PageArgs,
     },
     /// Sign-off actions.
     #[command(subcommand)]
@@ -173,7 +177,7 @@ pub fn run(parsed: Cli) -> ExitCode {
         Command::Token(c) => identities::identities(cli, identities::Identities::Token(c)),
         Command::Item(c) => items::item(cli, c),
         Command::Status { item } => governance::status(cli, *item),
-        Command::Reviews { user } => governance::reviews(cli, user.as_ref()),
+        Command::Reviews { user, page } => governance::reviews(cli, user.as_ref(), page),
         Command::Signoff(c) => signoffs::signoff(cli, c),
         Command::Deploy(c) => governance::deploy(cli, c),
         Command::Matrix { blueprint, view } => {

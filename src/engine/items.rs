@@ -376,7 +376,11 @@ impl Engine {
         f: impl Fn(&LoadedSet, &Blueprint, &[ItemRow]) -> T,
     ) -> Result<(Vec<T>, Option<i64>)> {
         let tx = self.store.read()?;
-        let batch = limit.map_or(i64::MAX, |l| (l + 1).max(64) as i64);
+        let batch = limit.map_or(i64::MAX, |l| {
+            i64::try_from(l.saturating_add(1))
+                .unwrap_or(i64::MAX)
+                .max(64)
+        });
         let mut cursor = after.unwrap_or(0);
         // Items of a list share their ancestors: each is read once.
         let mut ancestors: HashMap<i64, Option<ItemRow>> = HashMap::new();

@@ -16,6 +16,7 @@ pub mod calendar;
 mod change_hooks;
 mod controls;
 mod core;
+pub mod cursor;
 mod error;
 mod explain;
 mod history;

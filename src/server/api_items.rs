@@ -163,7 +163,7 @@ pub(super) async fn list_items(
         e.items_page(&who, (q.blueprint.as_deref(), q.parent), after, limit)
     })
     .await?;
-    paging::page(&items, next.map(|n| paging::number_cursor(List::Items, n)))
+    paging::page(&items, next.map(|n| List::Items.number_cursor(n)))
 }
 
 /// Creates an item.
@@ -316,8 +316,5 @@ pub(super) async fn history(
     let after = paging::number_after(List::History, q.cursor.as_deref())?;
     let (events, next) =
         with_engine(&state, move |e| e.history_page(&who, id, after, limit)).await?;
-    paging::page(
-        &events,
-        next.map(|n| paging::number_cursor(List::History, n)),
-    )
+    paging::page(&events, next.map(|n| List::History.number_cursor(n)))
 }

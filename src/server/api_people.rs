@@ -122,7 +122,7 @@ pub(super) async fn users(
     let limit = paging::limit(q.limit)?;
     let after = paging::text_after(List::Users, q.cursor.as_deref())?;
     let (users, next) = with_engine(&state, move |e| e.users_page(after.as_deref(), limit)).await?;
-    paging::page(&users, next.map(|n| paging::text_cursor(List::Users, &n)))
+    paging::page(&users, next.map(|n| List::Users.text_cursor(&n)))
 }
 
 /// Adds a user (admins).

@@ -240,7 +240,7 @@ pub(super) async fn reviews(
     let after = paging::number_after(List::Reviews, q.cursor.as_deref())?;
     let (list, next) =
         with_engine(&state, move |e| e.reviews_page(&who, after, limit, None)).await?;
-    paging::page(&list, next.map(|n| paging::number_cursor(List::Reviews, n)))
+    paging::page(&list, next.map(|n| List::Reviews.number_cursor(n)))
 }
 
 /// `?blueprint=&format=json|csv` of the controls report.

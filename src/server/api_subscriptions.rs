@@ -96,7 +96,7 @@ pub(super) async fn subscriptions(
                 subscribed: *subscribed,
             })
             .collect::<Vec<_>>(),
-        next.map(|n| paging::number_cursor(List::Subscriptions, n)),
+        next.map(|n| List::Subscriptions.number_cursor(n)),
     )
 }
 
