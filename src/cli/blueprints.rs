@@ -2,7 +2,7 @@
 
 use super::global::{Global, Outcome, exit};
 use super::runtime::{engine_error, open, print_json};
-use crate::engine::{self};
+use crate::engine::{self, VersionState};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -14,6 +14,23 @@ pub enum BlueprintCommand {
         /// `.gov` files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Store changed blueprints as DRAFT versions (checked, taking no items until activated).
+        #[arg(long)]
+        draft: bool,
+    },
+    /// Make a stored version ACTIVE: items may be created with it (admins).
+    Activate {
+        /// The blueprint id.
+        id: String,
+        /// The version.
+        version: u32,
+    },
+    /// Make a stored version ARCHIVED: it takes no new items; its items go on working (admins).
+    Archive {
+        /// The blueprint id.
+        id: String,
+        /// The version.
+        version: u32,
     },
     /// List stored blueprints and their versions.
     List,
@@ -69,23 +86,73 @@ pub(super) fn print_load(report: &engine::LoadReport) {
     for (id, v) in &report.unchanged {
         println!("unchanged blueprint `{id}` version {v}");
     }
+    for (id, v) in &report.activated {
+        println!("activated blueprint `{id}` version {v}");
+    }
 }
 
 /// `govrt blueprint …`.
 pub fn blueprint(cli: &Global, command: &BlueprintCommand) -> Outcome {
     let mut engine = tryo!(open(cli, matches!(command, BlueprintCommand::Load { .. })));
     let result = match command {
-        BlueprintCommand::Load { paths } => engine.load_blueprints(paths, None).map(|report| {
-            if cli.json { print_json(&report) } else { print_load(&report) }
-        }),
+        BlueprintCommand::Load { paths, draft } => {
+            let state = if *draft {
+                VersionState::Draft
+            } else {
+                VersionState::Active
+            };
+            engine
+                .load_blueprints_as(paths, state, None)
+                .map(|report| {
+                    if cli.json {
+                        print_json(&report)
+                    } else {
+                        print_load(&report);
+                        if *draft {
+                            for (id, v) in &report.new_versions {
+                                println!("version {v} of `{id}` is a DRAFT: `govrt blueprint activate {id} {v}` makes it take items");
+                            }
+                        }
+                    }
+                })
+        }
+        BlueprintCommand::Activate { id, version } | BlueprintCommand::Archive { id, version } => {
+            let state = if matches!(command, BlueprintCommand::Activate { .. }) {
+                VersionState::Active
+            } else {
+                VersionState::Archived
+            };
+            let who = tryo!(super::runtime::reader(cli, &mut engine));
+            engine
+                .set_version_state(&who, id, *version, state, None)
+                .map(|before| {
+                    if cli.json {
+                        print_json(&serde_json::json!({"blueprint": id, "version": version, "state": state, "before": before}));
+                    } else if before == state {
+                        println!("version {version} of `{id}` was {} already", state.as_str());
+                    } else {
+                        println!(
+                            "version {version} of `{id}` is {} (was {})",
+                            state.as_str(),
+                            before.as_str()
+                        );
+                    }
+                })
+        }
         BlueprintCommand::List => engine.blueprint_versions().map(|versions| {
             if cli.json {
-                let rows: Vec<_> = versions.iter().map(|(b, v, d, at)| serde_json::json!({"blueprint": b, "version": v, "declared_version": d, "loaded_at": at})).collect();
+                let rows: Vec<_> = versions.iter().map(|v| serde_json::json!({"blueprint": v.blueprint, "version": v.version, "declared_version": v.declared, "loaded_at": v.loaded_at, "state": v.state})).collect();
                 print_json(&rows);
             } else {
-                println!("{:<24} {:>7} {:>8}  LOADED", "BLUEPRINT", "VERSION", "DECLARED");
-                for (b, v, d, at) in versions {
-                    println!("{b:<24} {v:>7} {d:>8}  {at}");
+                println!(
+                    "{:<24} {:>7} {:>8}  {:<8}  LOADED",
+                    "BLUEPRINT", "VERSION", "DECLARED", "STATE"
+                );
+                for v in versions {
+                    println!(
+                        "{:<24} {:>7} {:>8}  {:<8}  {}",
+                        v.blueprint, v.version, v.declared, v.state, v.loaded_at
+                    );
                 }
             }
         }),

@@ -23,6 +23,9 @@ pub enum ItemCommand {
         /// `FIELD=VALUE` (repeatable).
         #[arg(long = "set", value_name = "FIELD=VALUE")]
         sets: Vec<String>,
+        /// An ACTIVE version of the blueprint (default: the newest ACTIVE one).
+        #[arg(long)]
+        version: Option<u32>,
     },
     /// List items.
     List {
@@ -132,14 +135,22 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
             name,
             parent,
             sets,
+            version,
         } => {
             let mut pairs = Vec::new();
             for s in sets {
                 pairs.push(tryo!(split_assignment(s)));
             }
+            let new = engine::NewItem {
+                blueprint,
+                version: *version,
+                name,
+                parent: *parent,
+                sets: &pairs,
+            };
             with_caller(
                 cli,
-                |e, who| e.create_item(who, blueprint, name, *parent, &pairs, None),
+                |e, who| e.create(who, &new, None),
                 |item| {
                     if json {
                         print_json(item);

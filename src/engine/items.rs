@@ -12,7 +12,7 @@ use super::actions::ItemAction;
 use super::bound;
 use super::change_hooks::run_change_hooks;
 use super::core::{Engine, now_or};
-use super::error::{Refusal, Result, refuse};
+use super::error::{EngineError, Refusal, Result, refuse};
 use super::limits;
 use super::mail::{SignOffEvents, mails_for};
 use super::set_cache::{LoadedSet, SetCache};
@@ -135,6 +135,22 @@ pub(super) fn permissions_use_ancestors(blueprint: &Blueprint) -> bool {
             .any(reads_ancestor)
 }
 
+/// A new item: its blueprint (and the ACTIVE version to use; the newest
+/// when `None`), name, parent and field values as written.
+#[derive(Debug, Clone, Copy)]
+pub struct NewItem<'a> {
+    /// The blueprint.
+    pub blueprint: &'a str,
+    /// An ACTIVE version of it (default: the newest ACTIVE one).
+    pub version: Option<u32>,
+    /// The name.
+    pub name: &'a str,
+    /// The parent item.
+    pub parent: Option<i64>,
+    /// Field values as written (`FIELD`, `VALUE`).
+    pub sets: &'a [(String, String)],
+}
+
 impl Engine {
     pub(super) fn parse_changes(
         tx: &Tx<'_>,
@@ -185,7 +201,7 @@ impl Engine {
         Ok(touched)
     }
 
-    /// Creates an item.
+    /// Creates an item with the newest ACTIVE version of its blueprint.
     pub fn create_item(
         &mut self,
         who: &Identity,
@@ -195,6 +211,31 @@ impl Engine {
         sets: &[(String, String)],
         now: Option<DateTime<Utc>>,
     ) -> Result<ItemView> {
+        let item = NewItem {
+            blueprint: blueprint_id,
+            version: None,
+            name,
+            parent,
+            sets,
+        };
+        self.create(who, &item, now)
+    }
+
+    /// Creates an item (with a named ACTIVE version of its blueprint, or
+    /// the newest).
+    pub fn create(
+        &mut self,
+        who: &Identity,
+        item: &NewItem<'_>,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<ItemView> {
+        let NewItem {
+            blueprint: blueprint_id,
+            version,
+            name,
+            parent,
+            sets,
+        } = *item;
         let now = now_or(now);
         if name.trim().is_empty() {
             return refuse(Refusal::InvalidValue {
@@ -210,12 +251,15 @@ impl Engine {
         }
         limits::check_length("item name", name, limits::MAX_NAME)?;
         let tx = self.store.write()?;
-        let Some(version) = self.cache.latest(&tx, blueprint_id)? else {
-            return refuse(Refusal::NotFound {
-                what: format!(
-                    "blueprint `{blueprint_id}` (load blueprints with `govrt init` or `govrt blueprint load`)"
-                ),
-            });
+        let version = match Self::version_for_new_item(&tx, blueprint_id, version) {
+            Err(EngineError::Refused(Refusal::NotFound { what })) if version.is_none() => {
+                return refuse(Refusal::NotFound {
+                    what: format!(
+                        "{what} (load blueprints with `govrt init` or `govrt blueprint load`)"
+                    ),
+                });
+            }
+            other => other?,
         };
         let set = self.cache.get(&tx, blueprint_id, version)?;
         let Some(blueprint) = set.blueprint(blueprint_id) else {

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use super::versions::VersionState;
+
 /// What loading a blueprint set did.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadReport {
@@ -20,13 +22,30 @@ pub struct LoadReport {
     pub new_versions: Vec<(String, u32)>,
     /// Blueprints unchanged since their newest version.
     pub unchanged: Vec<(String, u32)>,
+    /// Unchanged blueprints whose newest version was a DRAFT, now ACTIVE.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub activated: Vec<(String, u32)>,
 }
 
 impl Engine {
-    /// Loads a blueprint set from disk; a changed blueprint becomes a new version.
+    /// Loads a blueprint set from disk; a changed blueprint becomes a new
+    /// ACTIVE version.
     pub fn load_blueprints(
         &mut self,
         paths: &[PathBuf],
+        now: Option<DateTime<Utc>>,
+    ) -> Result<LoadReport> {
+        self.load_blueprints_as(paths, VersionState::Active, now)
+    }
+
+    /// Loads a blueprint set from disk; a changed blueprint becomes a new
+    /// version in `state` (ACTIVE, or DRAFT: stored and checked, taking no
+    /// items until activated). Loaded as ACTIVE, an unchanged blueprint
+    /// whose newest version is a DRAFT activates it.
+    pub fn load_blueprints_as(
+        &mut self,
+        paths: &[PathBuf],
+        state: VersionState,
         now: Option<DateTime<Utc>>,
     ) -> Result<LoadReport> {
         let files = check::collect_files(paths).map_err(|e| Refusal::InvalidValue {
@@ -38,7 +57,7 @@ impl Engine {
             return Err(EngineError::InvalidBlueprints(unreadable));
         }
         let checked = check::check_sources(&sources, &check::DiskScripts);
-        self.store_set(&sources, checked, now_or(now))
+        self.store_set(&sources, checked, state, now_or(now))
     }
 
     /// Loads a blueprint set given as (file name, text) pairs, with no scripts
@@ -56,7 +75,7 @@ impl Engine {
             .map(|(n, t)| (PathBuf::from(n), t.to_string()))
             .collect();
         let checked = check::check_sources(&sources, &scripts as &dyn ScriptSource);
-        self.store_set(&sources, checked, now_or(now))
+        self.store_set(&sources, checked, VersionState::Active, now_or(now))
     }
 
     /// Stores a checked set: a new version for each changed blueprint.
@@ -64,6 +83,7 @@ impl Engine {
         &mut self,
         sources: &[Arc<SourceFile>],
         checked: check::Checked,
+        state: VersionState,
         now: DateTime<Utc>,
     ) -> Result<LoadReport> {
         if checked.has_errors() {
@@ -89,12 +109,24 @@ impl Engine {
         let mut report = LoadReport {
             new_versions: Vec::new(),
             unchanged: Vec::new(),
+            activated: Vec::new(),
         };
         let mut changed = Vec::new();
         for (id, blueprint) in &set.blueprints {
             let fingerprint = fingerprint(blueprint);
             match tx.latest_blueprint_version(id.as_str())? {
-                Some((v, f)) if f == fingerprint => report.unchanged.push((id.to_string(), v)),
+                Some((v, f)) if f == fingerprint => {
+                    report.unchanged.push((id.to_string(), v));
+                    let draft =
+                        tx.newest_version_in(id.as_str(), VersionState::Draft.as_str())? == Some(v);
+                    if draft && state == VersionState::Active {
+                        tx.set_version_state(id.as_str(), v, state.as_str())?;
+                        let details =
+                            json!({"blueprint": id.as_str(), "version": v, "before": "DRAFT"});
+                        tx.append_event(None, "admin", "blueprint.activate", now, &details)?;
+                        report.activated.push((id.to_string(), v));
+                    }
+                }
                 latest => {
                     let version =
                         latest.map_or(blueprint.version, |(v, _)| (v + 1).max(blueprint.version));
@@ -105,10 +137,18 @@ impl Engine {
         if !changed.is_empty() {
             let set_id = tx.insert_blueprint_set(&gov, &scripts, now)?;
             for (id, version, declared, fingerprint) in &changed {
-                tx.insert_blueprint_version(id, *version, *declared, fingerprint, set_id, now)?;
+                let stored = crate::store::NewVersion {
+                    blueprint: id,
+                    version: *version,
+                    declared: *declared,
+                    fingerprint,
+                    set_id,
+                    state: state.as_str(),
+                };
+                tx.insert_blueprint_version(&stored, now)?;
                 report.new_versions.push((id.clone(), *version));
             }
-            let details = json!({"files": gov.iter().map(|(n, _)| n).collect::<Vec<_>>(), "new_versions": report.new_versions});
+            let details = json!({"files": gov.iter().map(|(n, _)| n).collect::<Vec<_>>(), "new_versions": report.new_versions, "state": state.as_str()});
             tx.append_event(None, "admin", "blueprints.load", now, &details)?;
         }
         tx.commit()?;
@@ -116,14 +156,9 @@ impl Engine {
         Ok(report)
     }
 
-    /// Every stored blueprint version: (id, version, declared version, loaded at).
-    pub fn blueprint_versions(&mut self) -> Result<Vec<(String, u32, u32, String)>> {
-        let tx = self.store.read()?;
-        Ok(tx
-            .blueprint_versions()?
-            .into_iter()
-            .map(|r| (r.blueprint, r.version, r.declared, r.loaded_at))
-            .collect())
+    /// Every stored blueprint version, by blueprint and version.
+    pub fn blueprint_versions(&mut self) -> Result<Vec<crate::store::BlueprintVersionRow>> {
+        Ok(self.store.read()?.blueprint_versions()?)
     }
 
     /// A stored blueprint (newest version, or `version`).

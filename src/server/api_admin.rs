@@ -6,7 +6,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
-use crate::engine::HookSubject;
+use crate::engine::{HookSubject, VersionState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -111,6 +111,9 @@ pub(super) struct BlueprintVersion {
     declared_version: u32,
     /// When it was loaded.
     loaded_at: String,
+    /// DRAFT (takes no items), ACTIVE (items may be created with it) or
+    /// ARCHIVED (takes no new items).
+    state: VersionState,
 }
 
 /// A blueprint's stored version, as a reload names it.
@@ -152,14 +155,13 @@ pub(super) async fn blueprints(State(state): State<Shared>, Caller(_caller): Cal
     let versions = with_engine(&state, |e| e.blueprint_versions()).await?;
     let listed: Vec<BlueprintVersion> = versions
         .into_iter()
-        .map(
-            |(blueprint, version, declared_version, loaded_at)| BlueprintVersion {
-                blueprint,
-                version,
-                declared_version,
-                loaded_at,
-            },
-        )
+        .map(|v| BlueprintVersion {
+            state: VersionState::parse(&v.state),
+            blueprint: v.blueprint,
+            version: v.version,
+            declared_version: v.declared,
+            loaded_at: v.loaded_at,
+        })
         .collect();
     ok(StatusCode::OK, &listed)
 }

@@ -105,6 +105,9 @@ pub(super) struct CreateBody {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub(super) fields: serde_json::Map<String, Value>,
+    /// An ACTIVE version of the blueprint (default: the newest ACTIVE one).
+    #[schema(minimum = 1)]
+    pub(super) version: Option<u32>,
 }
 
 /// An item id as answers write it (`"4"`), so a client sends back what it
@@ -180,7 +183,14 @@ pub(super) async fn create_item(
         .map(|(k, v)| (k.clone(), field_text(v)))
         .collect();
     let item = with_writer(&state, move |e| {
-        e.create_item(&who, &body.blueprint, &body.name, body.parent, &sets, None)
+        let new = crate::engine::NewItem {
+            blueprint: &body.blueprint,
+            version: body.version,
+            name: &body.name,
+            parent: body.parent,
+            sets: &sets,
+        };
+        e.create(&who, &new, None)
     })
     .await?;
     let revision = item.revision;

@@ -109,7 +109,7 @@ pub(super) fn blueprint_names(e: &mut Engine) -> crate::engine::Result<Vec<Strin
     let mut names: Vec<String> = e
         .blueprint_versions()?
         .into_iter()
-        .map(|(b, ..)| b)
+        .map(|v| v.blueprint)
         .collect();
     names.dedup();
     Ok(names)

@@ -70,6 +70,7 @@ pub const TABLES: &[Table] = &[
             ("declared_version", Int),
             ("fingerprint", Text),
             ("set_id", Int),
+            ("state", Text),
             ("loaded_at", Text),
         ],
         order: "blueprint, version",

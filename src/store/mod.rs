@@ -26,7 +26,7 @@ pub use hashes::{GENESIS, event_hash, secret_hash};
 pub use ops::Ops;
 pub use rows::{
     BlueprintVersionRow, CredentialRow, EventRow, IdempotencyRow, ItemRow, NamedTexts, NewEvent,
-    NewMessage, OutboxRow, RawEvent, UserRow,
+    NewMessage, NewVersion, OutboxRow, RawEvent, UserRow,
 };
 
 /// How hard commits wait for the disk.

@@ -38,7 +38,11 @@ macro_rules! with_operations {
             /// The newest stored version of a blueprint, with its fingerprint.
             fn latest_blueprint_version(&self, blueprint: &str) -> Result<Option<(u32, String)>, StoreError>;
             /// Stores a version of a blueprint.
-            fn insert_blueprint_version(&self, blueprint: &str, version: u32, declared: u32, fingerprint: &str, set_id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;
+            fn insert_blueprint_version(&self, v: &NewVersion<'_>, now: DateTime<Utc>) -> Result<(), StoreError>;
+            /// The newest version of a blueprint in `state`.
+            fn newest_version_in(&self, blueprint: &str, state: &str) -> Result<Option<u32>, StoreError>;
+            /// Sets a stored version's state: the state it was in, if there is such a version.
+            fn set_version_state(&self, blueprint: &str, version: u32, state: &str) -> Result<Option<String>, StoreError>;
             /// Every stored blueprint version.
             fn blueprint_versions(&self) -> Result<Vec<BlueprintVersionRow>, StoreError>;
             /// The `.gov` files and scripts of a stored set.

@@ -71,6 +71,25 @@ pub struct BlueprintVersionRow {
     pub set_id: i64,
     /// When.
     pub loaded_at: String,
+    /// `DRAFT`, `ACTIVE` or `ARCHIVED`.
+    pub state: String,
+}
+
+/// A blueprint version to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewVersion<'a> {
+    /// The blueprint id.
+    pub blueprint: &'a str,
+    /// The stored version.
+    pub version: u32,
+    /// The version its file declares.
+    pub declared: u32,
+    /// What tells a changed blueprint from an unchanged one.
+    pub fingerprint: &'a str,
+    /// The set it was loaded with.
+    pub set_id: i64,
+    /// `DRAFT` or `ACTIVE`.
+    pub state: &'a str,
 }
 
 /// A user.

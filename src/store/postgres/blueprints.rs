@@ -49,24 +49,57 @@ impl Tx<'_> {
     /// Stores a version of a blueprint.
     pub fn insert_blueprint_version(
         &self,
-        blueprint: &str,
-        version: u32,
-        declared: u32,
-        fingerprint: &str,
-        set_id: i64,
+        v: &NewVersion<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.execute(
-            "INSERT INTO blueprint_versions (blueprint, version, declared_version, fingerprint, set_id, loaded_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&blueprint, &i64::from(version), &i64::from(declared), &fingerprint, &set_id, &ts(now)],
+            "INSERT INTO blueprint_versions (blueprint, version, declared_version, fingerprint, set_id, loaded_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&v.blueprint, &i64::from(v.version), &i64::from(v.declared), &v.fingerprint, &v.set_id, &ts(now), &v.state],
         )?;
         Ok(())
+    }
+
+    /// The newest version of a blueprint in `state`.
+    pub fn newest_version_in(
+        &self,
+        blueprint: &str,
+        state: &str,
+    ) -> Result<Option<u32>, StoreError> {
+        match self.query_opt(
+            "SELECT version FROM blueprint_versions WHERE blueprint = $1 AND state = $2 ORDER BY version DESC LIMIT 1",
+            &[&blueprint, &state],
+        )? {
+            Some(r) => Ok(Some(version(&r, 0)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets a stored version's state: the state it was in, if there is such a version.
+    pub fn set_version_state(
+        &self,
+        blueprint: &str,
+        version: u32,
+        state: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let version = i64::from(version);
+        let before = self.query_opt(
+            "SELECT state FROM blueprint_versions WHERE blueprint = $1 AND version = $2",
+            &[&blueprint, &version],
+        )?;
+        let Some(before) = before else {
+            return Ok(None);
+        };
+        self.execute(
+            "UPDATE blueprint_versions SET state = $3 WHERE blueprint = $1 AND version = $2",
+            &[&blueprint, &version, &state],
+        )?;
+        Ok(Some(before.try_get(0)?))
     }
 
     /// Every stored blueprint version.
     pub fn blueprint_versions(&self) -> Result<Vec<BlueprintVersionRow>, StoreError> {
         self.query(
-            "SELECT blueprint, version, declared_version, set_id, loaded_at FROM blueprint_versions ORDER BY blueprint, version",
+            "SELECT blueprint, version, declared_version, set_id, loaded_at, state FROM blueprint_versions ORDER BY blueprint, version",
             &[],
         )?
         .iter()
@@ -77,6 +110,7 @@ impl Tx<'_> {
                 declared: version(r, 2)?,
                 set_id: r.try_get(3)?,
                 loaded_at: r.try_get(4)?,
+                state: r.try_get(5)?,
             })
         })
         .collect()

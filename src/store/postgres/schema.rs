@@ -138,5 +138,8 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (scope, key)
 );
 CREATE INDEX idempotency_keys_by_start ON idempotency_keys(started_at);
+"#, // 4: as the SQLite backend's ninth: the lifecycle of blueprint versions.
+    r#"
+ALTER TABLE blueprint_versions ADD COLUMN state TEXT NOT NULL DEFAULT 'ACTIVE' CHECK (state IN ('DRAFT', 'ACTIVE', 'ARCHIVED'));
 "#,
 ];

@@ -47,24 +47,56 @@ impl Tx<'_> {
     /// Records a stored version of a blueprint.
     pub fn insert_blueprint_version(
         &self,
-        blueprint: &str,
-        version: u32,
-        declared: u32,
-        fingerprint: &str,
-        set_id: i64,
+        v: &NewVersion<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.tx.execute(
-            "INSERT INTO blueprint_versions (blueprint, version, declared_version, fingerprint, set_id, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![blueprint, version, declared, fingerprint, set_id, ts(now)],
+            "INSERT INTO blueprint_versions (blueprint, version, declared_version, fingerprint, set_id, loaded_at, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![v.blueprint, v.version, v.declared, v.fingerprint, v.set_id, ts(now), v.state],
         )?;
         Ok(())
+    }
+
+    /// The newest version of a blueprint in `state`.
+    pub fn newest_version_in(
+        &self,
+        blueprint: &str,
+        state: &str,
+    ) -> Result<Option<u32>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT MAX(version) FROM blueprint_versions WHERE blueprint = ?1 AND state = ?2",
+            )?
+            .query_row(params![blueprint, state], |r| r.get(0))?)
+    }
+
+    /// Sets a stored version's state: the state it was in, if there is such a version.
+    pub fn set_version_state(
+        &self,
+        blueprint: &str,
+        version: u32,
+        state: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let before: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT state FROM blueprint_versions WHERE blueprint = ?1 AND version = ?2",
+            )?
+            .query_row(params![blueprint, version], |r| r.get(0))
+            .optional()?;
+        if before.is_some() {
+            self.tx
+                .prepare_cached("UPDATE blueprint_versions SET state = ?3 WHERE blueprint = ?1 AND version = ?2")?
+                .execute(params![blueprint, version, state])?;
+        }
+        Ok(before)
     }
 
     /// Every stored blueprint version: (blueprint, version, declared version, set id, loaded at).
     pub fn blueprint_versions(&self) -> Result<Vec<BlueprintVersionRow>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT blueprint, version, declared_version, set_id, loaded_at FROM blueprint_versions ORDER BY blueprint, version",
+            "SELECT blueprint, version, declared_version, set_id, loaded_at, state FROM blueprint_versions ORDER BY blueprint, version",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(BlueprintVersionRow {
@@ -73,6 +105,7 @@ impl Tx<'_> {
                 declared: r.get(2)?,
                 set_id: r.get(3)?,
                 loaded_at: r.get(4)?,
+                state: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

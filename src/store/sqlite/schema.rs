@@ -195,6 +195,10 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (scope, key)
 );
 CREATE INDEX idempotency_keys_by_start ON idempotency_keys(started_at);
+"#, // 9: the lifecycle of blueprint versions: DRAFT, ACTIVE or ARCHIVED
+    // (what was stored before is ACTIVE, as it took items).
+    r#"
+ALTER TABLE blueprint_versions ADD COLUMN state TEXT NOT NULL DEFAULT 'ACTIVE' CHECK (state IN ('DRAFT', 'ACTIVE', 'ARCHIVED'));
 "#,
 ];
 
