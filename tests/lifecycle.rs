@@ -22,9 +22,12 @@ fn blueprint(step: &str) -> String {
 }
 
 fn versions(s: &mut Sandbox) -> Vec<(u64, String)> {
-    s.ok(&["--json", "blueprint", "list"])
-        .json()
-        .as_array()
+    states(&s.ok(&["--json", "blueprint", "list"]).json())
+}
+
+/// The (version, state) of each version of `thing` in a list of versions.
+fn states(list: &serde_json::Value) -> Vec<(u64, String)> {
+    list.as_array()
         .unwrap()
         .iter()
         .filter(|v| v["blueprint"] == "thing")
@@ -163,18 +166,7 @@ fn drafts_take_no_items_archived_versions_keep_theirs_and_actives_run_side_by_si
         .to_string();
     let d = Daemon::start(&s, &[]);
     let listed = http(d.port, "GET", "/api/v1/blueprints", Some(&token), &[], None).json();
-    let states: Vec<(u64, String)> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["blueprint"] == "thing")
-        .map(|v| {
-            (
-                v["version"].as_u64().unwrap(),
-                v["state"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let states = states(&listed);
     assert_eq!(
         states,
         [
