@@ -197,3 +197,189 @@ fn drafts_take_no_items_archived_versions_keep_theirs_and_actives_run_side_by_si
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.json()["version"], 2);
 }
+
+const THING_V1: &str = r#"blueprint thing "Thing" {
+  field note: text
+  field legacy: text
+  workflow {
+    step draft "Draft"
+    step review "Review" {
+      signoff {
+        feedback risk "Risk" { reviewers = everyone }
+        final { reviewers = everyone }
+      }
+    }
+    step done "Done"
+  }
+  permission read = everyone
+  permission write = everyone
+}
+"#;
+
+const THING_V2: &str = r#"blueprint thing "Thing" {
+  version 2
+  field notes: text
+  field tier: enum(low, high)
+  workflow {
+    step draft "Draft"
+    step validation "Validation" {
+      signoff {
+        feedback model_risk "Model risk" { reviewers = everyone }
+        final { reviewers = everyone }
+      }
+    }
+    step release "Release"
+  }
+  permission read = everyone
+  permission write = everyone
+}
+
+migrate thing 1 -> 2 {
+  step review -> validation
+  step done -> release
+  field note -> notes
+  set tier = low
+  drop legacy
+  signoff review -> validation keep
+}
+"#;
+
+#[test]
+fn running_items_move_to_a_new_version_by_the_sets_migration() {
+    let mut s = Sandbox::new("migrate");
+    std::fs::write(s.dir.join("t.gov"), THING_V1).unwrap();
+    s.ok(&["init", "--blueprints", "t.gov"]);
+    s.ok(&["user", "add", "u"]);
+    let create = |s: &mut Sandbox, name: &str| {
+        s.ok(&[
+            "--as", "u", "item", "create", "thing", name, "--set", "note=n", "--set", "legacy=x",
+        ])
+        .stdout
+        .trim()
+        .to_string()
+    };
+    let drafted = create(&mut s, "drafted");
+    let reviewed = create(&mut s, "reviewed");
+    let waiting = create(&mut s, "waiting");
+    for item in [&reviewed, &waiting] {
+        s.ok(&["--as", "u", "item", "move", item, "review"]);
+    }
+    s.ok(&["--as", "u", "signoff", "request-review", &reviewed]);
+    s.ok(&[
+        "--as", "u", "signoff", "feedback", &reviewed, "risk", "approved",
+    ]);
+
+    // The new version and its migration: a set that does not fit is refused.
+    std::fs::write(
+        s.dir.join("t.gov"),
+        THING_V2.replace("-> validation keep", "-> nowhere keep"),
+    )
+    .unwrap();
+    let refused = s.expect(1, &["blueprint", "load", "t.gov"]);
+    assert!(refused.stderr.contains("E0121"), "{}", refused.stderr);
+    // The old side is checked against the stored version 1 when it is loaded.
+    std::fs::write(
+        s.dir.join("t.gov"),
+        THING_V2.replace("field note -> notes", "field nothing -> notes"),
+    )
+    .unwrap();
+    let refused = s.expect(1, &["blueprint", "load", "t.gov"]);
+    assert!(
+        refused.stderr.contains("version 1 has no field `nothing`"),
+        "{}",
+        refused.stderr
+    );
+    std::fs::write(s.dir.join("t.gov"), THING_V2).unwrap();
+    s.ok(&["blueprint", "load", "t.gov"]);
+
+    // A dry run reports per item, and changes nothing.
+    let dry = s.expect(
+        1,
+        &[
+            "--json",
+            "migrate",
+            "thing",
+            "--from",
+            "1",
+            "--to",
+            "2",
+            "--dry-run",
+        ],
+    );
+    let report = dry.json();
+    assert_eq!(
+        (report["moved"].as_u64(), report["blocked"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let blocked = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["item"] == reviewed.as_str())
+        .unwrap();
+    assert!(
+        blocked["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("group `risk`"),
+        "{blocked}"
+    );
+    insta::assert_json_snapshot!("migration_dry_run", report);
+    let unchanged = s.ok(&["--json", "item", "show", &drafted]).json();
+    assert_eq!(unchanged["version"], 1);
+
+    // Applied: the items that can move do, one transaction each.
+    let applied = s
+        .expect(1, &["migrate", "thing", "--from", "1", "--to", "2"])
+        .stdout;
+    assert!(
+        applied.contains("2 moved, 1 cannot move, 0 already on version 2"),
+        "{applied}"
+    );
+    let moved = s.ok(&["--json", "item", "show", &drafted]).json();
+    assert_eq!(moved["version"], 2);
+    assert_eq!(moved["fields"]["notes"], "n");
+    assert_eq!(moved["fields"]["tier"], "low");
+    assert!(moved["fields"].get("legacy").is_none());
+    let on_validation = s.ok(&["--json", "item", "show", &waiting]).json();
+    assert_eq!(on_validation["step"], "validation");
+    assert!(
+        s.history_actions("u", &waiting)
+            .contains(&"item.migrate".to_string())
+    );
+
+    // Resumed after the blocker is dealt with: only what is left moves.
+    s.ok(&["--as", "u", "signoff", "reset", &reviewed]);
+    let resumed = s
+        .ok(&["migrate", "thing", "--from", "1", "--to", "2"])
+        .stdout;
+    assert!(
+        resumed.contains("1 moved, 0 cannot move, 2 already on version 2"),
+        "{resumed}"
+    );
+    let status = s.ok(&["--json", "status", &reviewed]).json();
+    assert_eq!(status["item"]["version"], 2, "{status}");
+    s.ok(&["audit", "verify"]);
+    // Only admins migrate.
+    s.expect(
+        1,
+        &["--as", "u", "migrate", "thing", "--from", "1", "--to", "2"],
+    );
+
+    // The API runs the same migration: nothing is left to move.
+    s.ok(&["user", "add", "admin", "--admin"]);
+    let (admin, user) = (s.token("admin"), s.token("u"));
+    let d = Daemon::start(&s, &[]);
+    let body = json!({"from": 1, "to": 2, "dry_run": true, "items": [drafted]});
+    let path = "/api/v1/blueprints/thing/migrate";
+    let r = http(d.port, "POST", path, Some(&admin), &[], Some(&body));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (r.json()["already"].as_u64(), r.json()["moved"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        http(d.port, "POST", path, Some(&user), &[], Some(&body)).status,
+        403
+    );
+}

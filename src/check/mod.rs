@@ -10,6 +10,7 @@ mod controls;
 mod fields;
 mod files;
 mod infrastructure;
+mod migrations;
 mod principals;
 pub mod scripts;
 mod service;
@@ -273,6 +274,7 @@ impl Checker<'_> {
         let mut infra_seen: HashMap<String, (Arc<SourceFile>, Span)> = HashMap::new();
         let mut control_decls: Vec<(Arc<SourceFile>, &ast::ControlDecl)> = Vec::new();
         let mut calendar_decls: Vec<(Arc<SourceFile>, &ast::CalendarDecl)> = Vec::new();
+        let mut migrate_decls: Vec<(Arc<SourceFile>, &ast::MigrateDecl)> = Vec::new();
         for (file, tree) in trees {
             for declaration in &tree.declarations {
                 match declaration {
@@ -295,6 +297,7 @@ impl Checker<'_> {
                     }
                     ast::Declaration::Control(c) => control_decls.push((Arc::clone(file), c)),
                     ast::Declaration::Calendar(c) => calendar_decls.push((Arc::clone(file), c)),
+                    ast::Declaration::Migrate(m) => migrate_decls.push((Arc::clone(file), m)),
                     ast::Declaration::Infrastructure(i) => {
                         if let Some((first_file, first)) = infra_seen.get(&i.id.name) {
                             let d = duplicate_name(
@@ -376,11 +379,13 @@ impl Checker<'_> {
             }
         }
         let controls = self.resolve_controls(&control_decls);
+        let migrations = self.check_migrations(&migrate_decls, &blueprints);
         BlueprintSet {
             blueprints,
             infrastructures,
             controls,
             calendars: std::mem::take(&mut self.calendars),
+            migrations,
         }
     }
 

@@ -172,3 +172,101 @@ pub fn blueprint(cli: &Global, command: &BlueprintCommand) -> Outcome {
         Err(e) => engine_error(e, cli.json),
     }
 }
+
+/// `govrt migrate`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct MigrateArgs {
+    /// The blueprint.
+    blueprint: String,
+    /// The version its items move from.
+    #[arg(long)]
+    from: u32,
+    /// The version they move to (its set holds the `migrate` block).
+    #[arg(long)]
+    to: u32,
+    /// Report what would change and what stops each item; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Only this item (repeatable; default: every item of the old version).
+    #[arg(long = "item", value_name = "ITEM")]
+    items: Vec<i64>,
+}
+
+/// `govrt migrate BLUEPRINT --from N --to M [--dry-run] [--item ITEM]...`:
+/// exit 1 when an item cannot move (the others move).
+pub fn migrate(cli: &Global, args: &MigrateArgs) -> Outcome {
+    let mut engine = tryo!(open(cli, false));
+    let who = tryo!(super::runtime::reader(cli, &mut engine));
+    let request = engine::MigrateRequest {
+        blueprint: &args.blueprint,
+        from: args.from,
+        to: args.to,
+        dry_run: args.dry_run,
+        items: &args.items,
+    };
+    match engine.migrate(&who, &request, None) {
+        Ok(report) => {
+            if cli.json {
+                print_json(&report);
+            } else {
+                print_migration(&report);
+            }
+            if report.blocked > 0 {
+                Outcome::Exit(exit::REFUSED)
+            } else {
+                Outcome::Exit(exit::OK)
+            }
+        }
+        Err(e) => engine_error(e, cli.json),
+    }
+}
+
+fn print_migration(r: &engine::MigrationReport) {
+    let verb = if r.dry_run { "would move" } else { "moved" };
+    for i in &r.items {
+        let mut what = Vec::new();
+        if let Some(s) = &i.step
+            && s.from != s.to
+        {
+            what.push(format!("step {} -> {}", s.from, s.to));
+        }
+        for (a, b) in &i.renamed {
+            what.push(format!("field {a} -> {b}"));
+        }
+        for f in &i.set {
+            what.push(format!("set {f}"));
+        }
+        for f in &i.dropped {
+            what.push(format!("drop {f}"));
+        }
+        for s in &i.signoffs {
+            match &s.to {
+                Some(to) => what.push(format!("signoff {} -> {to} {}", s.from, s.fate)),
+                None => what.push(format!("signoff {} dropped", s.from)),
+            }
+        }
+        if i.problems.is_empty() {
+            println!(
+                "item {} `{}`: {verb} ({})",
+                i.item,
+                i.name,
+                if what.is_empty() {
+                    "no change but the version".into()
+                } else {
+                    what.join(", ")
+                }
+            );
+        } else {
+            println!(
+                "item {} `{}`: cannot move: {}",
+                i.item,
+                i.name,
+                i.problems.join("; ")
+            );
+        }
+    }
+    println!(
+        "{} {verb}, {} cannot move, {} already on version {} (`{}` {} -> {})",
+        r.moved, r.blocked, r.already, r.to, r.blueprint, r.from, r.to
+    );
+}

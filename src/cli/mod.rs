@@ -148,6 +148,8 @@ pub enum Command {
     /// Try a blueprint's hooks.
     #[command(subcommand)]
     Hook(hooks::HookCommand),
+    /// Move running items of a blueprint to another version by the set's `migrate` block (admins).
+    Migrate(blueprints::MigrateArgs),
     /// Apply due resets and deliver pending notifications (with `--smtp`).
     Tick {
         /// The time to act at (RFC 3339; default: now).
@@ -195,6 +197,7 @@ pub fn run(parsed: Cli) -> ExitCode {
         Command::Subscriptions { user } => subscriptions::subscriptions(cli, user.as_ref()),
         Command::Outbox { pending } => subscriptions::outbox(cli, *pending),
         Command::Tick { now } => daemon::tick(cli, now.as_ref()),
+        Command::Migrate(args) => blueprints::migrate(cli, args),
     };
     match outcome {
         Outcome::Exit(code) => ExitCode::from(code),

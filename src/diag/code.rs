@@ -79,6 +79,8 @@ codes! {
     UnknownControl = "E0118", "unknown_control", "`controls` names a control the set does not declare";
     DuplicateCalendar = "E0119", "duplicate_calendar", "two calendars of one set have the same id";
     UnknownCalendar = "E0120", "unknown_calendar", "`sla … in CALENDAR` names a calendar the set does not declare";
+    UnknownMigrationName = "E0121", "unknown_migration_name", "a migration maps to a step, field or sign-off the new version of the blueprint does not have";
+    InvalidMigration = "E0122", "invalid_migration", "a migration's versions do not fit the set (its target is not the blueprint's version, or it goes backwards), or it maps an old name twice";
     DuplicateSetting = "E0201", "duplicate_setting", "a setting that may appear once appears twice";
     MissingFinal = "E0202", "missing_final", "a sign-off has no `final` approval";
     MultipleFinals = "E0203", "multiple_finals", "a sign-off has more than one `final` approval";

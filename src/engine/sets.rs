@@ -106,6 +106,29 @@ impl Engine {
             .into_iter()
             .collect();
         let tx = self.store.write()?;
+        // A migration's old side, against the stored old version.
+        for m in &set.migrations {
+            let stored = tx
+                .blueprint_versions()?
+                .iter()
+                .any(|v| v.blueprint == m.blueprint.as_str() && v.version == m.from);
+            if !stored {
+                continue;
+            }
+            let old_set = self.cache.get(&tx, m.blueprint.as_str(), m.from)?;
+            if let (Some(old), Some(new)) = (
+                old_set.blueprint(m.blueprint.as_str()),
+                set.blueprint(m.blueprint.as_str()),
+            ) {
+                let problems = super::migrate::old_side_problems(m, old, new);
+                if !problems.is_empty() {
+                    return refuse(Refusal::InvalidValue {
+                        what: format!("migration of `{}` from {} to {}", m.blueprint, m.from, m.to),
+                        why: problems.join("; "),
+                    });
+                }
+            }
+        }
         let mut report = LoadReport {
             new_versions: Vec::new(),
             unchanged: Vec::new(),

@@ -724,7 +724,7 @@ pub fn allowed_from(action: &Action) -> &'static [Status] {
 }
 
 /// Archives the current round and starts afresh.
-fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
+pub(super) fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
     let round = Round {
         status: state.status,
         requester: state.requester.take(),

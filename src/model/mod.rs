@@ -13,7 +13,7 @@ pub mod text_schema;
 
 pub use service::{Calendar, Escalation, ServiceLevel, WorkDuration, WorkUnit, WorkingHours};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::Serialize;
@@ -76,6 +76,31 @@ pub struct BlueprintSet {
     /// The business calendars, by id.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub calendars: BTreeMap<String, Calendar>,
+    /// How running items move between versions of a blueprint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub migrations: Vec<Migration>,
+}
+
+/// `migrate BLUEPRINT N -> M { … }`: how running items of version `from`
+/// move to version `to` (the set's). Names not mapped keep their name.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Migration {
+    /// The blueprint.
+    pub blueprint: BlueprintId,
+    /// The version items move from.
+    pub from: u32,
+    /// The version they move to.
+    pub to: u32,
+    /// Steps: old → new.
+    pub steps: BTreeMap<String, String>,
+    /// Renamed fields: old → new.
+    pub fields: BTreeMap<String, String>,
+    /// Values for items where the field is unset (after renaming).
+    pub sets: BTreeMap<String, Value>,
+    /// Fields whose values are dropped.
+    pub drops: BTreeSet<String>,
+    /// Sign-offs: old step → (new step, reset).
+    pub signoffs: BTreeMap<String, (String, bool)>,
 }
 
 /// A control of a compliance framework (`control eu_ai_act.art14 "Human

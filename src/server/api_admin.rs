@@ -6,7 +6,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
-use crate::engine::{HookSubject, VersionState};
+use crate::engine::{HookSubject, MigrateRequest, MigrationReport, VersionState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -191,6 +191,69 @@ pub(super) async fn reload_blueprints(
     };
     let report = with_writer(&state, move |e| e.load_blueprints(&[dir], None)).await?;
     ok(StatusCode::OK, &Reloaded::from(report))
+}
+
+/// A migration to run (or to report, with `dry_run`).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MigrateBody {
+    /// The version items move from.
+    #[schema(minimum = 1)]
+    pub(super) from: u32,
+    /// The version they move to (its set holds the `migrate` block).
+    #[schema(minimum = 1)]
+    pub(super) to: u32,
+    /// Report what would change and what stops each item; change nothing.
+    #[serde(default)]
+    pub(super) dry_run: bool,
+    /// Only these items (default: every item of the old version).
+    #[serde(default, deserialize_with = "item_ids")]
+    #[schema(schema_with = super::contract_values::ids)]
+    pub(super) items: Vec<i64>,
+}
+
+fn item_ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    let texts = Vec::<String>::deserialize(d)?;
+    texts
+        .iter()
+        .map(|t| {
+            t.parse::<i64>()
+                .ok()
+                .filter(|_| !t.is_empty() && t.len() <= 18 && t.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "`{t}` is not an item id (a string of digits, as answers write ids)"
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// Moves running items of a blueprint to another version by the set's
+/// `migrate` block, one item per transaction (admins); with `dry_run`,
+/// reports what would change and what stops each item.
+#[utoipa::path(post, path = "/blueprints/{blueprint}/migrate", tag = "admin",
+    params(("blueprint" = String, Path, description = "The blueprint")),
+    request_body = MigrateBody,
+    responses((status = 200, description = "What the migration did, or would do", body = MigrationReport)))]
+pub(super) async fn migrate(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    axum::extract::Path(blueprint): axum::extract::Path<String>,
+    Json(body): Json<MigrateBody>,
+) -> ApiResult {
+    let report = with_writer(&state, move |e| {
+        let request = MigrateRequest {
+            blueprint: &blueprint,
+            from: body.from,
+            to: body.to,
+            dry_run: body.dry_run,
+            items: &body.items,
+        };
+        e.migrate(&who, &request, None)
+    })
+    .await?;
+    ok(StatusCode::OK, &report)
 }
 
 /// Runs one hook function and answers what it returned.

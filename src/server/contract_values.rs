@@ -66,6 +66,16 @@ fn name_text() -> ObjectBuilder {
     )
 }
 
+/// A list of item ids.
+pub(super) fn ids() -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .items(text(
+            ID_PATTERN,
+            "An item id, as answers write it: a string of digits.",
+        ))
+        .into()
+}
+
 /// A user, group or API key name.
 pub(super) fn name() -> RefOr<Schema> {
     name_text().into()

@@ -166,6 +166,7 @@ pub(super) fn parts() -> Parts {
         .routes(routes!(api_signoffs::controls_report))
         .routes(routes!(api_admin::blueprints, api_admin::reload_blueprints))
         .routes(routes!(api_admin::hook_test))
+        .routes(routes!(api_admin::migrate))
         .routes(routes!(api_people::users, api_people::add_user))
         .routes(routes!(api_people::set_email))
         .routes(routes!(api_people::disable_user))

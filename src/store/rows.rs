@@ -308,6 +308,10 @@ pub(crate) fn changed_columns(
     if item.fields != before.fields {
         out.push(("fields", Column::Text(serde_json::to_string(&item.fields)?)));
     }
+    if item.version != before.version {
+        // A migration: the blueprint version the item follows.
+        out.push(("version", Column::MaybeInt(Some(i64::from(item.version)))));
+    }
     if item.step != before.step {
         out.push(("step", Column::MaybeText(item.step.clone())));
     }

@@ -50,6 +50,40 @@ pub enum Declaration {
     Control(ControlDecl),
     /// `calendar ...`.
     Calendar(CalendarDecl),
+    /// `migrate ...`.
+    Migrate(MigrateDecl),
+}
+
+/// `migrate BLUEPRINT N -> M { ... }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MigrateDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// The blueprint.
+    pub blueprint: Ident,
+    /// The version items move from.
+    pub from: IntLit,
+    /// The version they move to (the set's).
+    pub to: IntLit,
+    /// What moves where, as written.
+    pub items: Vec<MigrateItem>,
+}
+
+/// An item of a migration block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum MigrateItem {
+    /// `step OLD -> NEW`.
+    Step(Ident, Ident, Span),
+    /// `field OLD -> NEW`.
+    Field(Ident, Ident, Span),
+    /// `set FIELD = VALUE`.
+    Set(Ident, ValueExpr, Span),
+    /// `drop FIELD`.
+    Drop(Ident, Span),
+    /// `signoff OLD -> NEW keep|reset` (`true`: reset).
+    SignOff(Ident, Ident, bool, Span),
 }
 
 /// `calendar ID ["Label"] { ... }`.
@@ -595,6 +629,19 @@ impl SignOffItem {
             | SignOffItem::Controls(_, s) => *s,
             SignOffItem::Feedback(g) => g.span,
             SignOffItem::Final(f) => f.span,
+        }
+    }
+}
+
+impl MigrateItem {
+    /// Where the item is.
+    pub fn span(&self) -> Span {
+        match self {
+            MigrateItem::Step(_, _, s)
+            | MigrateItem::Field(_, _, s)
+            | MigrateItem::Set(_, _, s)
+            | MigrateItem::Drop(_, s)
+            | MigrateItem::SignOff(_, _, _, s) => *s,
         }
     }
 }

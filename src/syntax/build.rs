@@ -99,6 +99,7 @@ impl Documented for Declaration {
             Declaration::Infrastructure(i) => (&mut i.docs, &mut i.span),
             Declaration::Control(c) => (&mut c.docs, &mut c.span),
             Declaration::Calendar(c) => (&mut c.docs, &mut c.span),
+            Declaration::Migrate(m) => (&mut m.docs, &mut m.span),
         })
     }
 }
@@ -149,6 +150,7 @@ pub(super) fn build_declaration(pair: Pair<'_, Rule>) -> Declaration {
         Rule::infrastructure => Declaration::Infrastructure(build_infrastructure(pair)),
         Rule::control => Declaration::Control(build_control(pair)),
         Rule::calendar => Declaration::Calendar(build_calendar(pair)),
+        Rule::migrate => Declaration::Migrate(build_migrate(pair)),
         _ => Declaration::Blueprint(build_blueprint(pair)),
     }
 }
@@ -741,6 +743,63 @@ pub(super) fn build_infrastructure(pair: Pair<'_, Rule>) -> InfrastructureDecl {
         span,
         id,
         label,
+        items,
+    }
+}
+
+pub(super) fn build_migrate(pair: Pair<'_, Rule>) -> MigrateDecl {
+    let span = span_of(&pair);
+    let mut parts = children(pair);
+    let (Some(blueprint), Some(from), Some(to)) = (parts.next(), parts.next(), parts.next()) else {
+        // The grammar makes these three; an empty declaration stands in.
+        let none = IntLit {
+            raw: String::new(),
+            span,
+        };
+        return MigrateDecl {
+            docs: Vec::new(),
+            span,
+            blueprint: Ident {
+                name: String::new(),
+                span,
+            },
+            from: none.clone(),
+            to: none,
+            items: Vec::new(),
+        };
+    };
+    let items = parts
+        .filter_map(|p| {
+            let s = span_of(&p);
+            let rule = p.as_rule();
+            let mut inner = children(p);
+            Some(match rule {
+                Rule::migrate_step => {
+                    MigrateItem::Step(build_ident(inner.next()?), build_ident(inner.next()?), s)
+                }
+                Rule::migrate_field => {
+                    MigrateItem::Field(build_ident(inner.next()?), build_ident(inner.next()?), s)
+                }
+                Rule::migrate_set => {
+                    MigrateItem::Set(build_ident(inner.next()?), build_value(inner.next()?), s)
+                }
+                Rule::migrate_drop => MigrateItem::Drop(build_ident(inner.next()?), s),
+                Rule::migrate_signoff => {
+                    let from = build_ident(inner.next()?);
+                    let to = build_ident(inner.next()?);
+                    let reset = inner.next()?.as_str() == "reset";
+                    MigrateItem::SignOff(from, to, reset, s)
+                }
+                _ => return None,
+            })
+        })
+        .collect();
+    MigrateDecl {
+        docs: Vec::new(),
+        span,
+        blueprint: build_ident(blueprint),
+        from: build_int(from),
+        to: build_int(to),
         items,
     }
 }

@@ -363,5 +363,8 @@ pub(super) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_workdays
             | Rule::kw_hours
             | Rule::kw_holidays
+            | Rule::kw_migrate
+            | Rule::kw_set
+            | Rule::kw_drop
     )
 }

@@ -64,6 +64,11 @@ pub fn format_file(text: &str, tree: &File) -> String {
                 p.calendar(c);
                 previous_was_blueprint = false;
             }
+            Declaration::Migrate(m) => {
+                p.pending_blank = true;
+                p.migrate(m);
+                previous_was_blueprint = true;
+            }
         }
     }
     p.flush_comments(text.len());
@@ -539,6 +544,31 @@ impl Printer<'_> {
             inline_block(&parts)
         );
         self.single_line(c.span, &c.docs, &line);
+    }
+
+    fn migrate(&mut self, m: &MigrateDecl) {
+        let header = format!(
+            "migrate {} {} -> {}",
+            m.blueprint.name, m.from.raw, m.to.raw
+        );
+        let first = m.items.first().map(MigrateItem::span);
+        self.block(m.span, &m.docs, &header, first, |p| {
+            for item in &m.items {
+                let line = match item {
+                    MigrateItem::Step(a, b, _) => format!("step {} -> {}", a.name, b.name),
+                    MigrateItem::Field(a, b, _) => format!("field {} -> {}", a.name, b.name),
+                    MigrateItem::Set(f, v, _) => format!("set {} = {}", f.name, value(v)),
+                    MigrateItem::Drop(f, _) => format!("drop {}", f.name),
+                    MigrateItem::SignOff(a, b, reset, _) => format!(
+                        "signoff {} -> {} {}",
+                        a.name,
+                        b.name,
+                        if *reset { "reset" } else { "keep" }
+                    ),
+                };
+                p.single_line(item.span(), &[], &line);
+            }
+        });
     }
 
     fn infrastructure(&mut self, i: &InfrastructureDecl) {

@@ -1,0 +1,452 @@
+//! Moving running items between versions of a blueprint, by the `migrate`
+//! block of the set that made the new version: steps mapped, fields renamed,
+//! set or dropped, each sign-off kept (state and reviews) or reset. The old
+//! side is checked against the stored old version first; a dry run reports
+//! per item what would change and what stops it, changing nothing; applying
+//! moves one item per transaction, each with an audited `item.migrate`
+//! event and a new revision. Items already on the new version are left
+//! alone, so an interrupted migration resumes where it stopped.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use super::access::Identity;
+use super::core::{Engine, now_or};
+use super::error::{Refusal, Result, refuse};
+use super::signoff::archive;
+use super::values;
+use super::versions::VersionState;
+use crate::model::{Blueprint, Migration};
+use crate::store::{ItemRow, NewEvent};
+
+/// What to migrate.
+#[derive(Debug, Clone, Copy)]
+pub struct MigrateRequest<'a> {
+    /// The blueprint.
+    pub blueprint: &'a str,
+    /// The version items move from.
+    pub from: u32,
+    /// The version they move to.
+    pub to: u32,
+    /// Report only; change nothing.
+    pub dry_run: bool,
+    /// Only these items (all of the version when empty).
+    pub items: &'a [i64],
+}
+
+/// What a migration did, or would do.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MigrationReport {
+    /// The blueprint.
+    pub blueprint: String,
+    /// The version items move from.
+    pub from: u32,
+    /// The version they move to.
+    pub to: u32,
+    /// Whether nothing was changed.
+    pub dry_run: bool,
+    /// Each item of the old version asked for.
+    pub items: Vec<ItemMigration>,
+    /// Items moved (or that would move, in a dry run).
+    pub moved: usize,
+    /// Items that cannot move, with the reasons in their entry.
+    pub blocked: usize,
+    /// Items asked for that were on the new version already.
+    pub already: usize,
+}
+
+/// One item's move.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ItemMigration {
+    /// The item's id.
+    pub item: String,
+    /// Its name.
+    pub name: String,
+    /// Its step before and after.
+    pub step: Option<StepMove>,
+    /// Fields renamed (old, new) that hold a value.
+    pub renamed: Vec<(String, String)>,
+    /// Fields given the migration's value (they were unset).
+    pub set: Vec<String>,
+    /// Fields whose values were dropped.
+    pub dropped: Vec<String>,
+    /// What became of each sign-off.
+    pub signoffs: Vec<SignOffMove>,
+    /// Why it cannot move (empty when it can).
+    pub problems: Vec<String>,
+    /// Whether it moved (or would, in a dry run).
+    pub moved: bool,
+}
+
+/// A step before and after a migration.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StepMove {
+    /// Before.
+    pub from: String,
+    /// After.
+    pub to: String,
+}
+
+/// A sign-off before and after a migration.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SignOffMove {
+    /// The old step.
+    pub from: String,
+    /// The new step (`None`: dropped, the new step has no sign-off).
+    pub to: Option<String>,
+    /// `keep` (state and reviews), `reset` (NOT_STARTED, reviews archived) or `drop`.
+    pub fate: String,
+}
+
+impl Engine {
+    /// Migrates (or, in a dry run, reports) the items of `request`
+    /// (admins).
+    pub fn migrate(
+        &mut self,
+        who: &Identity,
+        request: &MigrateRequest<'_>,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<MigrationReport> {
+        let now = now_or(now);
+        if !who.admin {
+            return refuse(Refusal::NotPermitted {
+                who: who.name.clone(),
+                what: "migrate items (admins only)".into(),
+            });
+        }
+        let (migration, old, new, rows) = {
+            let tx = self.store.read()?;
+            let state = tx
+                .blueprint_versions()?
+                .into_iter()
+                .find(|v| v.blueprint == request.blueprint && v.version == request.to)
+                .map(|v| VersionState::parse(&v.state));
+            if state != Some(VersionState::Active) {
+                return refuse(Refusal::InvalidValue {
+                    what: format!("version {} of `{}`", request.to, request.blueprint),
+                    why: match state {
+                        None => "it is not stored: load the set that declares it".into(),
+                        Some(s) => format!(
+                            "it is {}; items move to an ACTIVE version (`govrt blueprint activate`)",
+                            s.as_str()
+                        ),
+                    },
+                });
+            }
+            let new_set = self.cache.get(&tx, request.blueprint, request.to)?;
+            let Some(migration) = new_set
+                .migrations
+                .iter()
+                .find(|m| m.blueprint.as_str() == request.blueprint && m.from == request.from)
+                .cloned()
+            else {
+                return refuse(Refusal::InvalidValue {
+                    what: format!(
+                        "migration of `{}` from {} to {}",
+                        request.blueprint, request.from, request.to
+                    ),
+                    why: format!(
+                        "the set of version {} has no `migrate {} {} -> {} {{ … }}` block: write it beside the blueprint's change and load the set",
+                        request.to, request.blueprint, request.from, request.to
+                    ),
+                });
+            };
+            let old_set = self.cache.get(&tx, request.blueprint, request.from)?;
+            let (Some(old), Some(new)) = (
+                old_set.blueprint(request.blueprint).cloned(),
+                new_set.blueprint(request.blueprint).cloned(),
+            ) else {
+                return refuse(Refusal::NotFound {
+                    what: format!("blueprint `{}`", request.blueprint),
+                });
+            };
+            let problems = old_side_problems(&migration, &old, &new);
+            if !problems.is_empty() {
+                return refuse(Refusal::InvalidValue {
+                    what: format!(
+                        "migration of `{}` from {} to {}",
+                        request.blueprint, request.from, request.to
+                    ),
+                    why: problems.join("; "),
+                });
+            }
+            let rows: Vec<ItemRow> = tx
+                .items(Some(request.blueprint), None)?
+                .into_iter()
+                .filter(|r| request.items.is_empty() || request.items.contains(&r.id))
+                .collect();
+            (migration, old, new, rows)
+        };
+        let mut report = MigrationReport {
+            blueprint: request.blueprint.to_string(),
+            from: request.from,
+            to: request.to,
+            dry_run: request.dry_run,
+            items: Vec::new(),
+            moved: 0,
+            blocked: 0,
+            already: 0,
+        };
+        for id in request.items {
+            if !rows.iter().any(|r| r.id == *id) {
+                return refuse(Refusal::NotFound {
+                    what: format!("item {id} of blueprint `{}`", request.blueprint),
+                });
+            }
+        }
+        for row in rows {
+            if row.version == request.to {
+                report.already += 1;
+                continue;
+            }
+            if row.version != request.from {
+                continue;
+            }
+            let entry = if request.dry_run {
+                plan(&migration, &new, &row).0
+            } else {
+                self.migrate_one(who, &migration, &old, &new, row.id, now)?
+            };
+            if entry.moved {
+                report.moved += 1;
+            } else {
+                report.blocked += 1;
+            }
+            report.items.push(entry);
+        }
+        Ok(report)
+    }
+
+    /// Moves one item, in its own transaction, from its row as read now.
+    fn migrate_one(
+        &mut self,
+        who: &Identity,
+        migration: &Migration,
+        old: &Blueprint,
+        new: &Blueprint,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<ItemMigration> {
+        let tx = self.store.write()?;
+        let Some(row) = tx.item(id)? else {
+            return refuse(Refusal::NotFound {
+                what: format!("item {id}"),
+            });
+        };
+        let (mut entry, moved) = plan(migration, new, &row);
+        let Some(mut moved) = moved.filter(|_| entry.problems.is_empty()) else {
+            entry.moved = false;
+            return Ok(entry);
+        };
+        for m in &entry.signoffs {
+            if m.fate == "reset"
+                && let Some(to) = &m.to
+                && let Some(state) = moved.signoffs.get_mut(to)
+            {
+                archive(state, &who.name, now);
+            }
+        }
+        super::sla::schedule(new, &mut moved.signoffs);
+        moved.version = migration.to;
+        moved.updated_at = now;
+        moved.revision += 1;
+        let details = json!({
+            "from": migration.from,
+            "to": migration.to,
+            "old_blueprint_version": old.version,
+            "step": entry.step,
+            "renamed": entry.renamed,
+            "set": entry.set,
+            "dropped": entry.dropped,
+            "signoffs": entry.signoffs,
+            "as_admin": true,
+        });
+        let event = NewEvent {
+            actor: &who.name,
+            action: "item.migrate",
+            at: now,
+            details: &details,
+        };
+        if tx.update_item(&moved, &row, &event)?.is_none() {
+            return refuse(Refusal::StaleRevision {
+                item: row.id,
+                expected: row.revision,
+                actual: row.revision + 1,
+            });
+        }
+        tx.commit_keeping(Some(moved))?;
+        entry.moved = true;
+        Ok(entry)
+    }
+}
+
+/// What of the migration does not fit the stored old version: names it
+/// maps from that the old version does not have, old steps and fields with
+/// nowhere to go, renamed fields whose types differ.
+pub(super) fn old_side_problems(m: &Migration, old: &Blueprint, new: &Blueprint) -> Vec<String> {
+    let mut problems = Vec::new();
+    let old_steps: Vec<&str> = old
+        .workflow
+        .iter()
+        .flat_map(|w| w.steps.iter().map(|s| s.id.as_str()))
+        .collect();
+    for from in m.steps.keys().chain(m.signoffs.keys()) {
+        if !old_steps.contains(&from.as_str()) {
+            problems.push(format!("version {} has no step `{from}`", m.from));
+        }
+    }
+    for step in &old_steps {
+        if !m.steps.contains_key(*step) && new.step(step).is_none() {
+            problems.push(format!(
+                "step `{step}` of version {} is not in version {}: map it (`step {step} -> NEW`)",
+                m.from, m.to
+            ));
+        }
+    }
+    for (from, to) in &m.fields {
+        match (old.field(from), new.field(to)) {
+            (None, _) => problems.push(format!("version {} has no field `{from}`", m.from)),
+            (Some(a), Some(b)) if a.ty.describe() != b.ty.describe() => problems.push(format!(
+                "field `{from}` is `{}` and `{to}` is `{}`: a renamed field keeps its type",
+                a.ty.describe(),
+                b.ty.describe()
+            )),
+            _ => {}
+        }
+    }
+    for f in &old.fields {
+        let id = f.id.as_str();
+        if new.field(id).is_none() && !m.fields.contains_key(id) && !m.drops.contains(id) {
+            problems.push(format!(
+                "field `{id}` of version {} is not in version {}: rename it (`field {id} -> NEW`) or drop it (`drop {id}`)",
+                m.from, m.to
+            ));
+        }
+    }
+    problems
+}
+
+/// The item as it would be on the new version, and its report entry
+/// (`None` for the row when it cannot move).
+fn plan(m: &Migration, new: &Blueprint, row: &ItemRow) -> (ItemMigration, Option<ItemRow>) {
+    let mut entry = ItemMigration {
+        item: row.id.to_string(),
+        name: row.name.clone(),
+        step: None,
+        renamed: Vec::new(),
+        set: Vec::new(),
+        dropped: Vec::new(),
+        signoffs: Vec::new(),
+        problems: Vec::new(),
+        moved: false,
+    };
+    let mut next = row.clone();
+    // Fields: renamed, dropped, then set where unset.
+    let mut fields = serde_json::Map::new();
+    for (k, v) in &row.fields {
+        if m.drops.contains(k) {
+            entry.dropped.push(k.clone());
+        } else if let Some(to) = m.fields.get(k) {
+            entry.renamed.push((k.clone(), to.clone()));
+            fields.insert(to.clone(), v.clone());
+        } else if new.field(k).is_some() {
+            fields.insert(k.clone(), v.clone());
+        } else {
+            entry.dropped.push(k.clone());
+        }
+    }
+    for (k, v) in &m.sets {
+        if !fields.contains_key(k)
+            && let Some(f) = new.field(k)
+        {
+            fields.insert(k.clone(), values::default_json(v, &f.ty));
+            entry.set.push(k.clone());
+        }
+    }
+    next.fields = fields;
+    // The step.
+    let step_to = |s: &str| m.steps.get(s).cloned().unwrap_or_else(|| s.to_string());
+    if let Some(step) = &row.step {
+        let to = step_to(step);
+        if new.step(&to).is_none() {
+            entry
+                .problems
+                .push(format!("step `{step}` has no place in version {}", m.to));
+        }
+        entry.step = Some(StepMove {
+            from: step.clone(),
+            to: to.clone(),
+        });
+        next.step = Some(to);
+    }
+    // Sign-offs: to their mapped step, kept or reset; dropped where the new
+    // step has none.
+    let mut signoffs = BTreeMap::new();
+    for (from, state) in &row.signoffs {
+        let (to, reset) = match m.signoffs.get(from) {
+            Some((to, reset)) => (to.clone(), *reset),
+            None => (step_to(from), false),
+        };
+        let Some(spec) = new.step(&to).and_then(|s| s.signoff.as_ref()) else {
+            entry.signoffs.push(SignOffMove {
+                from: from.clone(),
+                to: None,
+                fate: "drop".into(),
+            });
+            continue;
+        };
+        if signoffs.contains_key(&to) {
+            entry.problems.push(format!(
+                "two sign-offs would move to step `{to}`: reset or map one elsewhere"
+            ));
+        }
+        if !reset {
+            for r in &state.reviews {
+                if !spec.feedback.iter().any(|g| g.id.as_str() == r.group) {
+                    entry.problems.push(format!(
+                        "the sign-off of `{from}` holds a review of group `{}`, which the sign-off of `{to}` does not have: reset it (`signoff {from} -> {to} reset`)",
+                        r.group
+                    ));
+                }
+            }
+        }
+        signoffs.insert(to.clone(), state.clone());
+        entry.signoffs.push(SignOffMove {
+            from: from.clone(),
+            to: Some(to),
+            fate: if reset { "reset" } else { "keep" }.into(),
+        });
+    }
+    for step in new.workflow.iter().flat_map(|w| &w.steps) {
+        if step.signoff.is_some() {
+            signoffs.entry(step.id.to_string()).or_default();
+        }
+    }
+    next.signoffs = signoffs;
+    // Required fields of the steps the item has passed, and the item's own.
+    let current = next.step.as_deref();
+    let passed: Vec<&str> = new
+        .workflow
+        .iter()
+        .flat_map(|w| &w.steps)
+        .take_while(|s| Some(s.id.as_str()) != current)
+        .map(|s| s.id.as_str())
+        .collect();
+    for f in &new.fields {
+        let needed = match &f.step {
+            None => f.required,
+            Some(s) => f.required && (passed.contains(&s.as_str()) || next.finished),
+        };
+        if needed && !next.fields.contains_key(f.id.as_str()) {
+            entry
+                .problems
+                .push(format!("required field `{}` is not set", f.id));
+        }
+    }
+    let ok = entry.problems.is_empty();
+    entry.moved = ok;
+    (entry, ok.then_some(next))
+}
