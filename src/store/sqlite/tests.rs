@@ -119,7 +119,7 @@ fn the_item_cache_follows_other_connections_and_rollbacks() {
     a.conn
         .execute_batch(&format!(
             "INSERT INTO blueprint_sets (id, loaded_at) VALUES (1, '{AT}');
-             INSERT INTO blueprint_versions VALUES ('project', 1, 1, 'f', 1, '{AT}');"
+             INSERT INTO blueprint_versions VALUES ('project', 1, 1, 'f', 1, '{AT}', 'ACTIVE');"
         ))
         .unwrap();
     let now = Utc::now();
