@@ -185,6 +185,15 @@ fn drafts_take_no_items_archived_versions_keep_theirs_and_actives_run_side_by_si
         Some(&body),
     );
     assert_eq!(r.status, 422, "{}", r.body);
+    // The web UI's blueprints page shows them too.
+    let (cookie, _) = support::sign_in(d.port, &token);
+    let page = support::get_page(d.port, "/blueprints", Some(&cookie));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("<td>ARCHIVED</td>") && !page.body.contains("<td>DRAFT</td>"),
+        "{}",
+        page.body
+    );
     let body = json!({"blueprint": "thing", "name": "api", "version": 2});
     let r = http(
         d.port,

@@ -230,8 +230,8 @@ fn print_migration(r: &engine::MigrationReport) {
         {
             what.push(format!("step {} -> {}", s.from, s.to));
         }
-        for (a, b) in &i.renamed {
-            what.push(format!("field {a} -> {b}"));
+        for r in &i.renamed {
+            what.push(format!("field {} -> {}", r.from, r.to));
         }
         for f in &i.set {
             what.push(format!("set {f}"));

@@ -66,9 +66,9 @@ pub struct ItemMigration {
     /// Its name.
     pub name: String,
     /// Its step before and after.
-    pub step: Option<StepMove>,
-    /// Fields renamed (old, new) that hold a value.
-    pub renamed: Vec<(String, String)>,
+    pub step: Option<Move>,
+    /// Fields renamed that hold a value.
+    pub renamed: Vec<Move>,
     /// Fields given the migration's value (they were unset).
     pub set: Vec<String>,
     /// Fields whose values were dropped.
@@ -81,9 +81,9 @@ pub struct ItemMigration {
     pub moved: bool,
 }
 
-/// A step before and after a migration.
+/// A step (or a renamed field) before and after a migration.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct StepMove {
+pub struct Move {
     /// Before.
     pub from: String,
     /// After.
@@ -350,7 +350,10 @@ fn plan(m: &Migration, new: &Blueprint, row: &ItemRow) -> (ItemMigration, Option
         if m.drops.contains(k) {
             entry.dropped.push(k.clone());
         } else if let Some(to) = m.fields.get(k) {
-            entry.renamed.push((k.clone(), to.clone()));
+            entry.renamed.push(Move {
+                from: k.clone(),
+                to: to.clone(),
+            });
             fields.insert(to.clone(), v.clone());
         } else if new.field(k).is_some() {
             fields.insert(k.clone(), v.clone());
@@ -376,7 +379,7 @@ fn plan(m: &Migration, new: &Blueprint, row: &ItemRow) -> (ItemMigration, Option
                 .problems
                 .push(format!("step `{step}` has no place in version {}", m.to));
         }
-        entry.step = Some(StepMove {
+        entry.step = Some(Move {
             from: step.clone(),
             to: to.clone(),
         });

@@ -521,6 +521,13 @@ pub(super) async fn controls_page(State(state): State<Shared>, viewer: Viewer) -
     }
 }
 
+pub(super) async fn blueprints_page(State(state): State<Shared>, viewer: Viewer) -> Response {
+    match with_engine(&state, |e| e.blueprint_versions()).await {
+        Ok(versions) => html(StatusCode::OK, pages::blueprints(&viewer, &versions)),
+        Err(e) => api_error_page(&e),
+    }
+}
+
 pub(super) async fn reviews_page(State(state): State<Shared>, viewer: Viewer) -> Response {
     let who = viewer.who.clone();
     match with_engine(&state, move |e| e.reviews(&who)).await {
@@ -599,6 +606,7 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/items/{id}/timeline", get(timeline_page))
         .route("/items/{id}/explain", get(explain_page))
         .route("/reports/controls", get(controls_page))
+        .route("/blueprints", get(blueprints_page))
         .route("/reviews", get(reviews_page))
         .route("/matrix", get(matrix_page))
         .layer(axum::middleware::from_fn(same_origin))

@@ -174,6 +174,7 @@ pub(in crate::server) fn layout(
         ("/reviews", "My reviews"),
         ("/matrix", "Matrix"),
         ("/reports/controls", "Controls"),
+        ("/blueprints", "Blueprints"),
     ];
     html! {
         (DOCTYPE)

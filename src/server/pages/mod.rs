@@ -2,6 +2,7 @@
 //! default). Rendering only: the handlers in `web.rs` load what a page shows
 //! and decide what happens; nothing here touches the engine.
 
+mod blueprints;
 mod confirm;
 mod explain;
 mod frame;
@@ -12,6 +13,7 @@ mod report;
 mod service;
 mod timeline;
 
+pub(super) use blueprints::blueprints;
 pub(super) use confirm::{Confirmation, confirm};
 pub(super) use explain::explanation;
 pub(super) use frame::{ItemPage, ListFilter, Notice, Viewer, error_page, login};
