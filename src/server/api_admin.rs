@@ -198,10 +198,12 @@ pub(super) async fn reload_blueprints(
 #[serde(deny_unknown_fields)]
 pub(super) struct MigrateBody {
     /// The version items move from.
-    #[schema(minimum = 1)]
+    #[serde(deserialize_with = "super::api_items::version_number")]
+    #[schema(minimum = 1, maximum = 4294967295_u64)]
     pub(super) from: u32,
     /// The version they move to (its set holds the `migrate` block).
-    #[schema(minimum = 1)]
+    #[serde(deserialize_with = "super::api_items::version_number")]
+    #[schema(minimum = 1, maximum = 4294967295_u64)]
     pub(super) to: u32,
     /// Report what would change and what stops each item; change nothing.
     #[serde(default)]

@@ -106,7 +106,8 @@ pub(super) struct CreateBody {
     #[schema(value_type = Object)]
     pub(super) fields: serde_json::Map<String, Value>,
     /// An ACTIVE version of the blueprint (default: the newest ACTIVE one).
-    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "optional_version")]
+    #[schema(minimum = 1, maximum = 4294967295_u64)]
     pub(super) version: Option<u32>,
 }
 
@@ -126,6 +127,25 @@ pub(super) fn item_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i
                 ))
             }),
     }
+}
+
+/// A version number as JSON Schema's `integer` takes it: `3`, or `3.0`
+/// (a number whose fraction is zero is an integer there too).
+pub(super) fn version_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = f64::deserialize(d)?;
+    if n.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&n) {
+        Ok(n as u32)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "`{n}` is not a version (a whole number from 1)"
+        )))
+    }
+}
+
+fn optional_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrapped(#[serde(deserialize_with = "version_number")] u32);
+    Ok(Option::<Wrapped>::deserialize(d)?.map(|Wrapped(v)| v))
 }
 
 /// An edit of an item's fields: at least one field set or cleared.
