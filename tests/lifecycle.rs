@@ -392,3 +392,64 @@ fn running_items_move_to_a_new_version_by_the_sets_migration() {
         403
     );
 }
+
+#[test]
+fn replay_finds_nothing_against_the_same_set_and_names_what_a_stricter_one_refuses() {
+    let mut s = Sandbox::new("replay");
+    let (_, model) = s.standard_world();
+    let v = s.model_version(&model, "Scorer v1");
+    s.ok(&["--as", "owner", "item", "move", &v, "review"]);
+    s.ok(&["--as", "owner", "signoff", "request-review", &v]);
+    for (user, group) in [("itops", "it_ops"), ("risk1", "risk"), ("biz", "business")] {
+        s.ok(&["--as", user, "signoff", "feedback", &v, group, "approved"]);
+    }
+    s.ok(&["--as", "owner", "signoff", "request-final", &v]);
+    s.ok(&["--as", "approver", "signoff", "approve", &v]);
+    let standard = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints");
+    let standard = standard.to_str().unwrap();
+
+    // The same set decides the same.
+    let same = s
+        .ok(&["replay", "--candidate", standard, "--format", "json"])
+        .json();
+    assert_eq!(same["diverged"], 0, "{same}");
+    assert!(same["replayed"].as_u64().unwrap() >= 8, "{same}");
+
+    // A stricter set: the risk group needs two reviews.
+    let stricter = s.dir.join("stricter");
+    std::fs::create_dir_all(&stricter).unwrap();
+    for entry in std::fs::read_dir(standard).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap().replace(
+            r#"feedback risk "Risk & Compliance" { reviewers = project.field risk_reviewers }"#,
+            r#"feedback risk "Risk & Compliance" { reviewers = project.field risk_reviewers  required  min 2 }"#,
+        );
+        std::fs::write(stricter.join(path.file_name().unwrap()), text).unwrap();
+    }
+    let run = s.expect(
+        1,
+        &[
+            "replay",
+            "--candidate",
+            stricter.to_str().unwrap(),
+            "--blueprint",
+            "model_version",
+        ],
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "item {v} `Scorer v1` diverges at `signoff.request_final_approval`"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("deploy to prod would be BLOCK, not ALLOW"),
+        "{}",
+        run.stdout
+    );
+    // The real database is untouched.
+    let status = s.ok(&["--json", "status", &v]).json();
+    assert_eq!(status["approved"], true);
+}

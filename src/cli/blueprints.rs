@@ -270,3 +270,85 @@ fn print_migration(r: &engine::MigrationReport) {
         r.moved, r.blocked, r.already, r.to, r.blueprint, r.from, r.to
     );
 }
+
+/// `govrt replay`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct ReplayArgs {
+    /// The candidate set's folder (or files).
+    #[arg(long, required = true)]
+    candidate: Vec<PathBuf>,
+    /// Report only items of this blueprint.
+    #[arg(long)]
+    blueprint: Option<String>,
+    /// `human` or `json`.
+    #[arg(long, value_enum, default_value_t = ReplayFormat::Human)]
+    format: ReplayFormat,
+}
+
+/// How `govrt replay` prints its report.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ReplayFormat {
+    /// A line per divergence and a summary.
+    Human,
+    /// The report as JSON.
+    Json,
+}
+
+/// `govrt replay --candidate DIR [--blueprint B] [--format human|json]`.
+pub fn replay(cli: &Global, args: &ReplayArgs) -> Outcome {
+    let mut engine = tryo!(open(cli, false));
+    let who = tryo!(super::runtime::reader(cli, &mut engine));
+    let scratch = std::env::temp_dir().join(format!("govrt-replay-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&scratch) {
+        return Outcome::Error(super::global::CliError::invalid_input(
+            format!("cannot make a scratch folder at {}: {e}", scratch.display()),
+            Some("set TMPDIR to a writable folder".into()),
+        ));
+    }
+    let request = engine::ReplayRequest {
+        candidate: &args.candidate,
+        blueprint: args.blueprint.as_deref(),
+        scratch: &scratch,
+    };
+    let result = engine.replay(&who, &request);
+    let _ = std::fs::remove_dir_all(&scratch);
+    match result {
+        Ok(report) => {
+            if cli.json || matches!(args.format, ReplayFormat::Json) {
+                print_json(&report);
+            } else {
+                for d in &report.divergences {
+                    let at = match (&d.action, &d.at) {
+                        (Some(a), Some(t)) => format!(" at `{a}` ({t})"),
+                        _ => String::new(),
+                    };
+                    println!("item {} `{}` diverges{at}: {}", d.item, d.name, d.what);
+                }
+                for c in &report.deploy_changes {
+                    println!(
+                        "item {}: deploy to {} would be {}, not {}",
+                        c.item, c.infrastructure, c.candidate, c.now
+                    );
+                }
+                for (action, n) in &report.not_replayed {
+                    println!(
+                        "not replayed: {n} `{action}` (the trail does not hold their whole input)"
+                    );
+                }
+                println!(
+                    "{} items, {} actions replayed, {} diverge, {} deploy decisions change",
+                    report.items,
+                    report.replayed,
+                    report.diverged,
+                    report.deploy_changes.len()
+                );
+            }
+            if report.diverged > 0 || !report.deploy_changes.is_empty() {
+                Outcome::Exit(exit::REFUSED)
+            } else {
+                Outcome::Exit(exit::OK)
+            }
+        }
+        Err(e) => engine_error(e, cli.json),
+    }
+}

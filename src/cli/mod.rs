@@ -150,6 +150,8 @@ pub enum Command {
     Hook(hooks::HookCommand),
     /// Move running items of a blueprint to another version by the set's `migrate` block (admins).
     Migrate(blueprints::MigrateArgs),
+    /// Apply the recorded history again against a candidate blueprint set, in a scratch database; exit 1 when anything diverges (admins).
+    Replay(blueprints::ReplayArgs),
     /// Apply due resets and deliver pending notifications (with `--smtp`).
     Tick {
         /// The time to act at (RFC 3339; default: now).
@@ -198,6 +200,7 @@ pub fn run(parsed: Cli) -> ExitCode {
         Command::Outbox { pending } => subscriptions::outbox(cli, *pending),
         Command::Tick { now } => daemon::tick(cli, now.as_ref()),
         Command::Migrate(args) => blueprints::migrate(cli, args),
+        Command::Replay(args) => blueprints::replay(cli, args),
     };
     match outcome {
         Outcome::Exit(code) => ExitCode::from(code),

@@ -154,6 +154,16 @@ pub fn display(value: &Json) -> String {
     }
 }
 
+/// A stored field value as the engine reads typed input (a list as `a,b`),
+/// and as the web UI's forms and tables show it.
+pub fn field_text(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Array(items) => items.iter().map(field_text).collect::<Vec<_>>().join(","),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

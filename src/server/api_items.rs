@@ -15,10 +15,10 @@ use super::auth::Caller;
 use super::contract::ItemPath;
 use super::contract_values;
 use super::error::{ApiError, ApiResult};
-use super::field_text::field_text;
 use super::paging::{self, HistoryQuery, List};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
+use crate::engine::values::field_text;
 
 /// `value` as a JSON answer, serialized once (not through a `serde_json::Value`).
 pub(super) fn ok<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResult {

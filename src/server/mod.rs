@@ -17,7 +17,6 @@ mod contract;
 mod contract_values;
 mod daemon;
 mod error;
-mod field_text;
 mod idempotency;
 mod optional_body;
 mod pages;

@@ -7,10 +7,10 @@ use super::frame::{
 };
 use crate::engine::actions::{ActionArgs, Verb};
 use crate::engine::signoff::{self, Action, Status, Verdict};
+use crate::engine::values::field_text;
 use crate::engine::workflow::{StepState, WorkflowState};
 use crate::engine::{Allowed, SignOffView, StatusView};
 use crate::model::FieldType;
-use crate::server::field_text::field_text;
 use maud::{Markup, html};
 use serde_json::Value;
 

@@ -3,8 +3,8 @@
 
 use super::frame::{Notice, Viewer, error_box, layout};
 use crate::engine::MatrixView;
+use crate::engine::values::field_text;
 use crate::model::{Blueprint, FieldType};
-use crate::server::field_text::field_text;
 use maud::{Markup, html};
 use serde_json::Value;
 

@@ -1,0 +1,291 @@
+//! What would a candidate blueprint set have decided? Every recorded action
+//! of the items is applied again — same actor, same time, same arguments —
+//! in a scratch database holding the candidate set and the same people,
+//! never the real one; each item's first divergence (an action the
+//! candidate refuses, a sign-off that ends in another state, a deploy
+//! decision that changes) is reported. Actions the audit trail does not
+//! hold the whole input of are listed as not replayed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::access::Identity;
+use super::core::Engine;
+use super::error::{EngineError, Result};
+use super::items::{FieldChange, NewItem};
+use super::signoff::Action;
+use super::values::field_text;
+use super::views::StatusView;
+use crate::store::{Durability, EventRow};
+
+/// What to replay.
+#[derive(Debug, Clone)]
+pub struct ReplayRequest<'a> {
+    /// The candidate set's files or folders.
+    pub candidate: &'a [PathBuf],
+    /// Report only items of this blueprint (all are replayed: their
+    /// ancestors decide who reviews).
+    pub blueprint: Option<&'a str>,
+    /// Where the scratch database is made.
+    pub scratch: &'a Path,
+}
+
+/// What the candidate set would have decided.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReplayReport {
+    /// Items compared.
+    pub items: usize,
+    /// Actions applied again.
+    pub replayed: usize,
+    /// Items whose history diverges.
+    pub diverged: usize,
+    /// Recorded actions that cannot be replayed (by audit action), and how many.
+    pub not_replayed: BTreeMap<String, usize>,
+    /// Each diverging item's first divergence.
+    pub divergences: Vec<Divergence>,
+    /// Every current deploy decision that would change.
+    pub deploy_changes: Vec<DeployChange>,
+}
+
+/// An item's first divergence.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Divergence {
+    /// The item.
+    pub item: String,
+    /// Its name.
+    pub name: String,
+    /// The recorded action where it diverges (its audit name), if an action was refused.
+    pub action: Option<String>,
+    /// When it was recorded.
+    pub at: Option<String>,
+    /// What differs.
+    pub what: String,
+}
+
+/// A deploy decision the candidate would change.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeployChange {
+    /// The item.
+    pub item: String,
+    /// The infrastructure.
+    pub infrastructure: String,
+    /// The decision now.
+    pub now: String,
+    /// The candidate's.
+    pub candidate: String,
+}
+
+impl Engine {
+    /// Replays the recorded history against `request.candidate` in a scratch
+    /// database (admins).
+    pub fn replay(&mut self, who: &Identity, request: &ReplayRequest<'_>) -> Result<ReplayReport> {
+        if !who.admin {
+            return Err(super::error::Refusal::NotPermitted {
+                who: who.name.clone(),
+                what: "replay the history (admins only)".into(),
+            }
+            .into());
+        }
+        let path = request.scratch.join("replay.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let mut scratch = Engine::open(&path, Durability::Normal)?;
+        scratch.load_blueprints(request.candidate, None)?;
+        let admin = Identity::local_admin();
+        for u in self.users()? {
+            scratch.add_user(&admin, &u.name, u.email.as_deref(), u.admin)?;
+        }
+        for (group, members) in self.groups()? {
+            scratch.add_group(&admin, &group, &members)?;
+        }
+        let events = self.store.read()?.events(None)?;
+        let mut report = ReplayReport {
+            items: 0,
+            replayed: 0,
+            diverged: 0,
+            not_replayed: BTreeMap::new(),
+            divergences: Vec::new(),
+            deploy_changes: Vec::new(),
+        };
+        let mut ids: HashMap<i64, i64> = HashMap::new();
+        let mut refused: HashMap<i64, Divergence> = HashMap::new();
+        let mut names: HashMap<i64, String> = HashMap::new();
+        for event in &events {
+            let Some(item) = event.item else { continue };
+            if refused.contains_key(&item) {
+                continue;
+            }
+            let actor = scratch
+                .identify_user(&event.actor)
+                .unwrap_or_else(|_| Identity::local_admin());
+            let outcome = replay_one(&mut scratch, &actor, event, &mut ids, &mut names);
+            match outcome {
+                Some(Ok(())) => report.replayed += 1,
+                None => *report.not_replayed.entry(event.action.clone()).or_default() += 1,
+                Some(Err(e)) => {
+                    refused.insert(
+                        item,
+                        Divergence {
+                            item: item.to_string(),
+                            name: names.get(&item).cloned().unwrap_or_default(),
+                            action: Some(event.action.clone()),
+                            at: Some(event.at.clone()),
+                            what: format!("the candidate refuses it: {e}"),
+                        },
+                    );
+                }
+            }
+        }
+        // The items now, against the candidate's.
+        let items = self.items(&admin, request.blueprint, None)?;
+        for view in items {
+            let id: i64 = view.id.parse().unwrap_or_default();
+            report.items += 1;
+            let first = refused.remove(&id);
+            let Some(mapped) = ids.get(&id) else {
+                report.divergences.push(first.unwrap_or_else(|| Divergence {
+                    item: view.id.clone(),
+                    name: view.name.clone(),
+                    action: None,
+                    at: None,
+                    what: "its creation was not replayed".into(),
+                }));
+                continue;
+            };
+            let (now, then) = (self.status(&admin, id)?, scratch.status(&admin, *mapped)?);
+            let what = differs(&now, &then);
+            match (first, what) {
+                (Some(d), _) => report.divergences.push(d),
+                (None, Some(what)) => report.divergences.push(Divergence {
+                    item: view.id.clone(),
+                    name: view.name.clone(),
+                    action: None,
+                    at: None,
+                    what,
+                }),
+                (None, None) => {}
+            }
+            for d in &now.deploy {
+                let theirs = then
+                    .deploy
+                    .iter()
+                    .find(|t| t.infrastructure == d.infrastructure);
+                let candidate = theirs.map_or("(no such infrastructure)".to_string(), |t| {
+                    format!("{:?}", t.decision).to_uppercase()
+                });
+                let current = format!("{:?}", d.decision).to_uppercase();
+                if candidate != current {
+                    report.deploy_changes.push(DeployChange {
+                        item: view.id.clone(),
+                        infrastructure: d.infrastructure.clone(),
+                        now: current,
+                        candidate,
+                    });
+                }
+            }
+        }
+        report.diverged = report.divergences.len();
+        drop(scratch);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        Ok(report)
+    }
+}
+
+/// Applies one recorded event in the scratch engine: `None` when it is not
+/// an action the trail holds the whole input of.
+fn replay_one(
+    scratch: &mut Engine,
+    actor: &Identity,
+    event: &EventRow,
+    ids: &mut HashMap<i64, i64>,
+    names: &mut HashMap<i64, String>,
+) -> Option<std::result::Result<(), EngineError>> {
+    let item = event.item?;
+    let d = &event.details;
+    let at = chrono::DateTime::parse_from_rfc3339(&event.at)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc));
+    let mapped = ids.get(&item).copied();
+    Some(match event.action.as_str() {
+        "item.create" => {
+            let blueprint = d["blueprint"].as_str()?;
+            let name = d["name"].as_str()?;
+            names.insert(item, name.to_string());
+            let parent = match d["parent"].as_i64() {
+                Some(p) => Some(*ids.get(&p)?),
+                None => None,
+            };
+            let sets: Vec<(String, String)> = d["fields"]
+                .as_object()
+                .map(|f| f.iter().map(|(k, v)| (k.clone(), field_text(v))).collect())
+                .unwrap_or_default();
+            let new = NewItem {
+                blueprint,
+                version: None,
+                name,
+                parent,
+                sets: &sets,
+            };
+            scratch.create(actor, &new, at).map(|v| {
+                if let Ok(id) = v.id.parse() {
+                    ids.insert(item, id);
+                }
+            })
+        }
+        "item.set" | "item.unset" => {
+            let changes: Vec<FieldChange> = d["fields"]
+                .as_object()?
+                .iter()
+                .map(|(k, c)| match &c["after"] {
+                    serde_json::Value::Null => FieldChange::Unset(k.clone()),
+                    v => FieldChange::Set(k.clone(), field_text(v)),
+                })
+                .collect();
+            scratch
+                .set_fields(actor, mapped?, &changes, None, at)
+                .map(|_| ())
+        }
+        "item.move" | "item.advance" => {
+            let step = d["after"]["step"].as_str()?;
+            scratch
+                .move_item(actor, mapped?, Some(step), None, at)
+                .map(|_| ())
+        }
+        action if action.starts_with("signoff.") => {
+            let typed: Action = serde_json::from_value(d.get("action")?.clone()).ok()?;
+            let step = d["step"].as_str();
+            scratch.signoff(actor, mapped?, step, typed, at).map(|_| ())
+        }
+        _ => return None,
+    })
+}
+
+/// What differs between an item's status now and the candidate's.
+fn differs(now: &StatusView, then: &StatusView) -> Option<String> {
+    if now.item.step != then.item.step {
+        return Some(format!(
+            "it would be on step {:?}, not {:?}",
+            then.item.step.as_deref().unwrap_or("-"),
+            now.item.step.as_deref().unwrap_or("-")
+        ));
+    }
+    for s in &now.signoffs {
+        let theirs = then.signoffs.iter().find(|t| t.step == s.step);
+        match theirs {
+            Some(t) if t.status != s.status => {
+                return Some(format!(
+                    "the sign-off of `{}` would be {:?}, not {:?}",
+                    s.step, t.status, s.status
+                ));
+            }
+            None => return Some(format!("step `{}` would have no sign-off", s.step)),
+            _ => {}
+        }
+    }
+    None
+}
