@@ -453,3 +453,122 @@ fn replay_finds_nothing_against_the_same_set_and_names_what_a_stricter_one_refus
     let status = s.ok(&["--json", "status", &v]).json();
     assert_eq!(status["approved"], true);
 }
+
+/// The standard `model_version` at version 2: a renamed field, a new step
+/// after the review, and the review's sign-off reset by the migration.
+fn standard_v2(dir: &std::path::Path) {
+    let standard = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints");
+    std::fs::create_dir_all(dir).unwrap();
+    for entry in std::fs::read_dir(standard).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.ends_with("model_version.gov") {
+            text = text
+                .replace("  parent model\n", "  parent model\n  version 2\n")
+                .replace("field review_notes: text", "field reviewer_notes: text")
+                .replace(
+                    "    step deployed \"Deployed\"",
+                    "    step monitoring \"Monitoring\"\n    step deployed \"Deployed\"",
+                );
+            text.push_str("\nmigrate model_version 1 -> 2 {\n  field review_notes -> reviewer_notes\n  signoff review -> review reset\n}\n");
+        }
+        std::fs::write(dir.join(path.file_name().unwrap()), text).unwrap();
+    }
+}
+
+#[test]
+fn the_standard_model_version_migrates_from_every_step_and_signoff_state() {
+    let mut s = Sandbox::new("migrate-standard");
+    let (_, model) = s.standard_world();
+    let mut items = Vec::new();
+    let mut version = |s: &mut Sandbox, name: &str, to: Option<&str>| {
+        let v = s.model_version(&model, name);
+        if let Some(step) = to {
+            s.ok(&["--as", "owner", "item", "move", &v, step]);
+        }
+        items.push(v.clone());
+        v
+    };
+    version(&mut s, "exploring", None);
+    version(&mut s, "qualifying", Some("qualification"));
+    version(&mut s, "building", Some("in_progress"));
+    version(&mut s, "not started", Some("review"));
+    let waiting = version(&mut s, "waiting", Some("review"));
+    let approving = version(&mut s, "approving", Some("review"));
+    let approved = version(&mut s, "approved", Some("review"));
+    let abandoned = version(&mut s, "abandoned", Some("review"));
+    s.ok(&[
+        "--as",
+        "owner",
+        "item",
+        "set",
+        &waiting,
+        "review_notes=see the card",
+    ]);
+    for v in [&waiting, &approving, &approved, &abandoned] {
+        s.ok(&["--as", "owner", "signoff", "request-review", v]);
+    }
+    for v in [&approving, &approved] {
+        for (user, group) in [("itops", "it_ops"), ("risk1", "risk"), ("biz", "business")] {
+            s.ok(&["--as", user, "signoff", "feedback", v, group, "approved"]);
+        }
+        s.ok(&["--as", "owner", "signoff", "request-final", v]);
+    }
+    s.ok(&["--as", "approver", "signoff", "approve", &approved]);
+    s.ok(&["--as", "owner", "item", "move", &approved, "deployed"]);
+    s.ok(&[
+        "--as",
+        "owner",
+        "signoff",
+        "abandon",
+        &abandoned,
+        "--reason",
+        "superseded",
+    ]);
+
+    standard_v2(&s.dir.join("v2"));
+    s.ok(&["blueprint", "load", "v2"]);
+    let dry = s
+        .ok(&[
+            "--json",
+            "migrate",
+            "model_version",
+            "--from",
+            "1",
+            "--to",
+            "2",
+            "--dry-run",
+        ])
+        .json();
+    assert_eq!(
+        (dry["moved"].as_u64(), dry["blocked"].as_u64()),
+        (Some(8), Some(0)),
+        "{dry}"
+    );
+    let fates: Vec<&str> = dry["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["signoffs"].as_array().unwrap())
+        .map(|s| s["fate"].as_str().unwrap())
+        .collect();
+    assert!(fates.iter().all(|f| *f == "reset"), "{fates:?}");
+    let before = s.ok(&["--json", "status", &approved]).json();
+    assert_eq!(before["approved"], true, "the dry run changed nothing");
+
+    s.ok(&["migrate", "model_version", "--from", "1", "--to", "2"]);
+    for v in &items {
+        let status = s.ok(&["--json", "status", v]).json();
+        assert_eq!(status["item"]["version"], 2, "{status}");
+        assert!(
+            s.history_actions("owner", v)
+                .contains(&"item.migrate".to_string())
+        );
+    }
+    let notes = s.ok(&["--json", "item", "show", &waiting]).json();
+    assert_eq!(notes["fields"]["reviewer_notes"], "see the card");
+    let reset = s.ok(&["--json", "status", &approved]).json();
+    assert_eq!(reset["signoffs"][0]["status"], "NOT_STARTED", "{reset}");
+    assert_eq!(reset["signoffs"][0]["rounds_archived"], 1);
+    s.ok(&["audit", "verify"]);
+}

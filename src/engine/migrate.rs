@@ -429,24 +429,14 @@ fn plan(m: &Migration, new: &Blueprint, row: &ItemRow) -> (ItemMigration, Option
         }
     }
     next.signoffs = signoffs;
-    // Required fields of the steps the item has passed, and the item's own.
-    let current = next.step.as_deref();
-    let passed: Vec<&str> = new
-        .workflow
-        .iter()
-        .flat_map(|w| &w.steps)
-        .take_while(|s| Some(s.id.as_str()) != current)
-        .map(|s| s.id.as_str())
-        .collect();
-    for f in &new.fields {
-        let needed = match &f.step {
-            None => f.required,
-            Some(s) => f.required && (passed.contains(&s.as_str()) || next.finished),
-        };
-        if needed && !next.fields.contains_key(f.id.as_str()) {
-            entry
-                .problems
-                .push(format!("required field `{}` is not set", f.id));
+    // The item's own required fields (step fields are asked for when the
+    // item leaves their step, as on any version).
+    for f in new.fields.iter().filter(|f| f.step.is_none() && f.required) {
+        if !next.fields.contains_key(f.id.as_str()) {
+            entry.problems.push(format!(
+                "required field `{}` is not set: give it a value (`set {} = …`)",
+                f.id, f.id
+            ));
         }
     }
     let ok = entry.problems.is_empty();
