@@ -298,7 +298,17 @@ fn running_items_move_to_a_new_version_by_the_sets_migration() {
         "{}",
         refused.stderr
     );
+    // `validate` says so too with the database named; without, it checks the set alone.
+    let db = s.db().display().to_string();
+    let checked = s.expect(1, &["validate", "t.gov", "--db", &db]);
+    assert!(
+        checked.stderr.contains("version 1 has no field `nothing`"),
+        "{}",
+        checked.stderr
+    );
+    s.ok(&["validate", "t.gov"]);
     std::fs::write(s.dir.join("t.gov"), THING_V2).unwrap();
+    s.ok(&["validate", "t.gov", "--db", &db]);
     s.ok(&["blueprint", "load", "t.gov"]);
 
     // A dry run reports per item, and changes nothing.

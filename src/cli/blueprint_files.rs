@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::global::{CliError, Outcome, exit};
+use super::global::{CliError, Global, Outcome, exit};
 use crate::check;
 use crate::diag::{self, Summary};
 use crate::syntax::fmt;
@@ -52,12 +52,26 @@ fn missing_path(e: &std::io::Error) -> CliError {
 }
 
 /// `govrt validate`.
-pub fn validate(args: &ValidateArgs, json: bool) -> Outcome {
+pub fn validate(cli: &Global, args: &ValidateArgs, json: bool) -> Outcome {
     let checked = match check::check_paths(&args.paths) {
         Ok(c) => c,
         Err(e) => return Outcome::Error(missing_path(&e)),
     };
+    // With `--db`, migrations are checked against the stored old versions too.
+    let mut stored_problems = Vec::new();
+    if db_named()
+        && let Some(set) = &checked.set
+    {
+        let mut engine = tryo!(super::runtime::open(cli, false));
+        match engine.check_migrations(set) {
+            Ok(problems) => stored_problems = problems,
+            Err(e) => return super::runtime::engine_error(e, json),
+        }
+    }
     let summary = Summary::of(checked.files, &checked.diagnostics);
+    for p in &stored_problems {
+        eprintln!("error: {p}");
+    }
     if json || args.format == Format::Json {
         println!("{}", diag::to_json(summary, &checked.diagnostics));
     } else {
@@ -78,8 +92,16 @@ pub fn validate(args: &ValidateArgs, json: bool) -> Outcome {
             plural(summary.warnings, "warning"),
         );
     }
-    let fails = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    let fails = summary.errors > 0
+        || !stored_problems.is_empty()
+        || (args.deny_warnings && summary.warnings > 0);
     Outcome::Exit(if fails { exit::REFUSED } else { exit::OK })
+}
+
+/// Whether `--db` was given on the command line, rather than defaulted or
+/// set in the environment: only then does `validate` read a database.
+fn db_named() -> bool {
+    std::env::args_os().any(|a| a == "--db" || a.to_string_lossy().starts_with("--db="))
 }
 
 /// `govrt fmt`.

@@ -169,7 +169,7 @@ pub fn run(parsed: Cli) -> ExitCode {
         return ExitCode::from(e.exit);
     }
     let outcome = match &parsed.command {
-        Command::Validate(args) => blueprint_files::validate(args, json),
+        Command::Validate(args) => blueprint_files::validate(cli, args, json),
         Command::Fmt(args) => blueprint_files::fmt(args, json),
         Command::Explain(args) => explain::explain(cli, args),
         Command::WhoCan(args) => explain::who_can(cli, args),

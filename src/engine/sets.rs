@@ -107,27 +107,14 @@ impl Engine {
             .collect();
         let tx = self.store.write()?;
         // A migration's old side, against the stored old version.
-        for m in &set.migrations {
-            let stored = tx
-                .blueprint_versions()?
-                .iter()
-                .any(|v| v.blueprint == m.blueprint.as_str() && v.version == m.from);
-            if !stored {
-                continue;
-            }
-            let old_set = self.cache.get(&tx, m.blueprint.as_str(), m.from)?;
-            if let (Some(old), Some(new)) = (
-                old_set.blueprint(m.blueprint.as_str()),
-                set.blueprint(m.blueprint.as_str()),
-            ) {
-                let problems = super::migrate::old_side_problems(m, old, new);
-                if !problems.is_empty() {
-                    return refuse(Refusal::InvalidValue {
-                        what: format!("migration of `{}` from {} to {}", m.blueprint, m.from, m.to),
-                        why: problems.join("; "),
-                    });
-                }
-            }
+        if let Some((m, problems)) = Self::migration_problems(&mut self.cache, &tx, &set)?
+            .into_iter()
+            .next()
+        {
+            return refuse(Refusal::InvalidValue {
+                what: format!("migration of `{}` from {} to {}", m.0, m.1, m.2),
+                why: problems.join("; "),
+            });
         }
         let mut report = LoadReport {
             new_versions: Vec::new(),
@@ -177,6 +164,50 @@ impl Engine {
         tx.commit()?;
         self.cache.set_of.clear();
         Ok(report)
+    }
+
+    /// The problems of each migration of `set` against the stored version it
+    /// moves items from (migrations from a version that is not stored are
+    /// not checked): ((blueprint, from, to), problems), for those with any.
+    pub(super) fn migration_problems(
+        cache: &mut super::set_cache::SetCache,
+        tx: &crate::store::Tx<'_>,
+        set: &crate::model::BlueprintSet,
+    ) -> Result<Vec<((String, u32, u32), Vec<String>)>> {
+        let stored = tx.blueprint_versions()?;
+        let mut out = Vec::new();
+        for m in &set.migrations {
+            let id = m.blueprint.as_str();
+            if !stored
+                .iter()
+                .any(|v| v.blueprint == id && v.version == m.from)
+            {
+                continue;
+            }
+            let old_set = cache.get(tx, id, m.from)?;
+            if let (Some(old), Some(new)) = (old_set.blueprint(id), set.blueprint(id)) {
+                let problems = super::migrate::old_side_problems(m, old, new);
+                if !problems.is_empty() {
+                    out.push(((id.to_string(), m.from, m.to), problems));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The problems of `set`'s migrations against this database's stored
+    /// versions (`govrt validate --db`), each as one sentence.
+    pub fn check_migrations(&mut self, set: &crate::model::BlueprintSet) -> Result<Vec<String>> {
+        let tx = self.store.read()?;
+        Ok(Self::migration_problems(&mut self.cache, &tx, set)?
+            .into_iter()
+            .map(|((b, from, to), problems)| {
+                format!(
+                    "migration of `{b}` from {from} to {to}: {}",
+                    problems.join("; ")
+                )
+            })
+            .collect())
     }
 
     /// Every stored blueprint version, by blueprint and version.
