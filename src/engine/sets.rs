@@ -15,6 +15,14 @@ use std::sync::Arc;
 
 pub use super::versions::VersionState;
 
+/// A migration's problems against the stored old version.
+pub(super) struct MigrationProblems {
+    /// `migration of `B` from N to M`.
+    migration: String,
+    /// What does not fit.
+    problems: Vec<String>,
+}
+
 /// What loading a blueprint set did.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadReport {
@@ -107,13 +115,13 @@ impl Engine {
             .collect();
         let tx = self.store.write()?;
         // A migration's old side, against the stored old version.
-        if let Some((m, problems)) = Self::migration_problems(&mut self.cache, &tx, &set)?
+        if let Some(p) = Self::migration_problems(&mut self.cache, &tx, &set)?
             .into_iter()
             .next()
         {
             return refuse(Refusal::InvalidValue {
-                what: format!("migration of `{}` from {} to {}", m.0, m.1, m.2),
-                why: problems.join("; "),
+                what: p.migration,
+                why: p.problems.join("; "),
             });
         }
         let mut report = LoadReport {
@@ -168,12 +176,12 @@ impl Engine {
 
     /// The problems of each migration of `set` against the stored version it
     /// moves items from (migrations from a version that is not stored are
-    /// not checked): ((blueprint, from, to), problems), for those with any.
+    /// not checked), for those with any.
     pub(super) fn migration_problems(
         cache: &mut super::set_cache::SetCache,
         tx: &crate::store::Tx<'_>,
         set: &crate::model::BlueprintSet,
-    ) -> Result<Vec<((String, u32, u32), Vec<String>)>> {
+    ) -> Result<Vec<MigrationProblems>> {
         let stored = tx.blueprint_versions()?;
         let mut out = Vec::new();
         for m in &set.migrations {
@@ -188,7 +196,10 @@ impl Engine {
             if let (Some(old), Some(new)) = (old_set.blueprint(id), set.blueprint(id)) {
                 let problems = super::migrate::old_side_problems(m, old, new);
                 if !problems.is_empty() {
-                    out.push(((id.to_string(), m.from, m.to), problems));
+                    out.push(MigrationProblems {
+                        migration: format!("migration of `{id}` from {} to {}", m.from, m.to),
+                        problems,
+                    });
                 }
             }
         }
@@ -201,12 +212,7 @@ impl Engine {
         let tx = self.store.read()?;
         Ok(Self::migration_problems(&mut self.cache, &tx, set)?
             .into_iter()
-            .map(|((b, from, to), problems)| {
-                format!(
-                    "migration of `{b}` from {from} to {to}: {}",
-                    problems.join("; ")
-                )
-            })
+            .map(|p| format!("{}: {}", p.migration, p.problems.join("; ")))
             .collect())
     }
 
