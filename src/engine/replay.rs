@@ -1,7 +1,8 @@
 //! What would a candidate blueprint set have decided? Every recorded action
 //! of the items is applied again — same actor, same time, same arguments —
 //! in a scratch database holding the candidate set and the same people,
-//! never the real one; each item's first divergence (an action the
+//! never the real one, with hooks told that they are replaying (their
+//! `replaying()` is true); each item's first divergence (an action the
 //! candidate refuses, a sign-off that ends in another state, a deploy
 //! decision that changes) is reported. Actions the audit trail does not
 //! hold the whole input of are listed as not replayed.
@@ -121,7 +122,9 @@ impl Engine {
             let actor = scratch
                 .identify_user(&event.actor)
                 .unwrap_or_else(|_| Identity::local_admin());
-            let outcome = replay_one(&mut scratch, &actor, event, &mut ids, &mut names);
+            let outcome = crate::hooks::while_replaying(|| {
+                replay_one(&mut scratch, &actor, event, &mut ids, &mut names)
+            });
             match outcome {
                 Some(Ok(())) => report.replayed += 1,
                 None => *report.not_replayed.entry(event.action.clone()).or_default() += 1,

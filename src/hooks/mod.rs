@@ -73,6 +73,21 @@ impl std::fmt::Debug for Hooks {
     }
 }
 
+std::thread_local! {
+    /// Whether the hooks called on this thread run for `govrt replay`.
+    static REPLAYING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the hooks it calls told, by their `replaying()` function,
+/// that they run for a replay of the recorded history (`govrt replay`):
+/// a hook that calls out or counts may then do otherwise.
+pub fn while_replaying<T>(f: impl FnOnce() -> T) -> T {
+    let before = REPLAYING.with(|r| r.replace(true));
+    let out = f();
+    REPLAYING.with(|r| r.set(before));
+    out
+}
+
 /// The sandboxed engine hooks run in.
 pub fn sandbox(
     deadline: Arc<Mutex<Option<Instant>>>,
@@ -90,6 +105,7 @@ pub fn sandbox(
     engine.set_max_modules(0);
     engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     engine.disable_symbol("eval");
+    engine.register_fn("replaying", || REPLAYING.with(std::cell::Cell::get));
     let prefix = log_prefix.to_string();
     let budget = Arc::clone(&output);
     engine.on_print(move |text| {
@@ -278,4 +294,28 @@ pub fn to_json(value: &Dynamic) -> Json {
         return Json::Null;
     }
     rhai::serde::from_dynamic::<Json>(value).unwrap_or(Json::Null)
+}
+
+#[cfg(test)]
+mod replaying_tests {
+    use super::*;
+
+    #[test]
+    fn hooks_are_told_when_they_run_for_a_replay() {
+        let engine = sandbox(
+            Arc::new(Mutex::new(None)),
+            Arc::new(OutputBudget::default()),
+            "test",
+        );
+        assert_eq!(engine.eval::<bool>("replaying()").ok(), Some(false));
+        assert_eq!(
+            while_replaying(|| engine.eval::<bool>("replaying()").ok()),
+            Some(true)
+        );
+        assert_eq!(
+            engine.eval::<bool>("replaying()").ok(),
+            Some(false),
+            "only while replaying"
+        );
+    }
 }
