@@ -582,3 +582,44 @@ fn the_standard_model_version_migrates_from_every_step_and_signoff_state() {
     assert_eq!(reset["signoffs"][0]["rounds_archived"], 1);
     s.ok(&["audit", "verify"]);
 }
+
+#[test]
+fn a_migrate_hook_computes_what_the_block_cannot_say() {
+    let mut s = Sandbox::new("migrate-hook");
+    std::fs::write(s.dir.join("t.gov"), THING_V1).unwrap();
+    s.ok(&["init", "--blueprints", "t.gov"]);
+    s.ok(&["user", "add", "u"]);
+    let noted = s
+        .ok(&[
+            "--as",
+            "u",
+            "item",
+            "create",
+            "thing",
+            "noted",
+            "--set",
+            "note=urgent",
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    let plain = s
+        .ok(&["--as", "u", "item", "create", "thing", "plain"])
+        .stdout
+        .trim()
+        .to_string();
+    let v2 = THING_V2.replace("  version 2\n", "  version 2\n  script \"m.rhai\"\n");
+    std::fs::write(s.dir.join("t.gov"), v2).unwrap();
+    std::fs::write(
+        s.dir.join("m.rhai"),
+        "fn migrate(item, from, to) { if item.fields.note == \"urgent\" { #{ tier: \"high\" } } else { #{} } }\n",
+    )
+    .unwrap();
+    s.ok(&["blueprint", "load", "t.gov"]);
+    s.ok(&["migrate", "thing", "--from", "1", "--to", "2"]);
+    let tier = |s: &mut Sandbox, id: &str| {
+        s.ok(&["--json", "item", "show", id]).json()["fields"]["tier"].clone()
+    };
+    assert_eq!(tier(&mut s, &noted), "high", "the hook's value");
+    assert_eq!(tier(&mut s, &plain), "low", "the block's `set`");
+}

@@ -15,6 +15,7 @@ pub const HOOKS: &[(&str, usize)] = &[
     ("reviewers", 3),
     ("mandatory", 2),
     ("reset_at", 3),
+    ("migrate", 3),
 ];
 
 /// The prefix of computed-field hooks.
@@ -141,6 +142,7 @@ fn arity_warning(
         "reviewers" => "reviewers(item, step, group)".to_string(),
         "mandatory" => "mandatory(item, step)".to_string(),
         "reset_at" => "reset_at(item, step, approved_at)".to_string(),
+        "migrate" => "migrate(item, from, to)".to_string(),
         _ => format!("{name}(item)"),
     };
     Diagnostic::new(

@@ -206,7 +206,8 @@ impl Engine {
                 continue;
             }
             let entry = if request.dry_run {
-                plan(&migration, &new, &row).0
+                let computed = self.migrate_hook(&migration, &row)?;
+                plan(&migration, &new, &row, &computed).0
             } else {
                 self.migrate_one(who, &migration, &old, &new, row.id, now)?
             };
@@ -236,7 +237,13 @@ impl Engine {
                 what: format!("item {id}"),
             });
         };
-        let (mut entry, moved) = plan(migration, new, &row);
+        let computed = {
+            let chain = Self::chain(&tx, row.id)?;
+            let old_set = self.cache.get(&tx, &row.blueprint, migration.from)?;
+            let set = self.cache.get(&tx, &row.blueprint, migration.to)?;
+            hook_values((&old_set, &set), migration, &chain)?
+        };
+        let (mut entry, moved) = plan(migration, new, &row, &computed);
         let Some(mut moved) = moved.filter(|_| entry.problems.is_empty()) else {
             entry.moved = false;
             return Ok(entry);
@@ -281,6 +288,53 @@ impl Engine {
         entry.moved = true;
         Ok(entry)
     }
+}
+
+impl Engine {
+    /// What the new version's `migrate(item, from, to)` hook returns for
+    /// `row`, read in its own transaction (a dry run).
+    fn migrate_hook(&mut self, migration: &Migration, row: &ItemRow) -> Result<Computed> {
+        let tx = self.store.read()?;
+        let chain = Self::chain(&tx, row.id)?;
+        let old = self.cache.get(&tx, &row.blueprint, migration.from)?;
+        let set = self.cache.get(&tx, &row.blueprint, migration.to)?;
+        hook_values((&old, &set), migration, &chain)
+    }
+}
+
+/// Field values a `migrate` hook computed, by field, as it returned them.
+type Computed = BTreeMap<String, serde_json::Value>;
+
+/// Calls the new version's `migrate(item, from, to)` hook, if its script has
+/// one, with the item as it is (on the old version): the field values it
+/// returns (a map) are set on the new version.
+fn hook_values(
+    (old, set): (
+        &crate::engine::set_cache::LoadedSet,
+        &crate::engine::set_cache::LoadedSet,
+    ),
+    migration: &Migration,
+    chain: &[ItemRow],
+) -> Result<Computed> {
+    let id = migration.blueprint.as_str();
+    if !set.hooks.has(id, "migrate") {
+        return Ok(Computed::new());
+    }
+    // The item as its own (old) version shows it; the new version's script.
+    let view = super::script_view::script_view(old, chain, 0);
+    let args = vec![
+        view,
+        rhai::Dynamic::from(i64::from(migration.from)),
+        rhai::Dynamic::from(i64::from(migration.to)),
+    ];
+    let returned = set
+        .hooks
+        .call(id, "migrate", args)
+        .map_err(super::error::script_failed)?;
+    Ok(match returned.map(|d| crate::hooks::to_json(&d)) {
+        Some(serde_json::Value::Object(map)) => map.into_iter().collect(),
+        _ => Computed::new(),
+    })
 }
 
 /// What of the migration does not fit the stored old version: names it
@@ -331,7 +385,12 @@ pub(super) fn old_side_problems(m: &Migration, old: &Blueprint, new: &Blueprint)
 
 /// The item as it would be on the new version, and its report entry
 /// (`None` for the row when it cannot move).
-fn plan(m: &Migration, new: &Blueprint, row: &ItemRow) -> (ItemMigration, Option<ItemRow>) {
+fn plan(
+    m: &Migration,
+    new: &Blueprint,
+    row: &ItemRow,
+    computed: &Computed,
+) -> (ItemMigration, Option<ItemRow>) {
     let mut entry = ItemMigration {
         item: row.id.to_string(),
         name: row.name.clone(),
@@ -367,6 +426,30 @@ fn plan(m: &Migration, new: &Blueprint, row: &ItemRow) -> (ItemMigration, Option
         {
             fields.insert(k.clone(), values::default_json(v, &f.ty));
             entry.set.push(k.clone());
+        }
+    }
+    // What the `migrate` hook computed, checked like any input.
+    for (k, v) in computed {
+        let Some(f) = new.field(k) else {
+            entry.problems.push(format!(
+                "the `migrate` hook returned `{k}`, which version {} has no field of",
+                m.to
+            ));
+            continue;
+        };
+        match v {
+            serde_json::Value::Null => {
+                fields.remove(k);
+            }
+            v => match values::parse_input(&f.ty, &values::field_text(v)) {
+                Ok(value) => {
+                    fields.insert(k.clone(), value);
+                    entry.set.push(k.clone());
+                }
+                Err(why) => entry.problems.push(format!(
+                    "the `migrate` hook's value for `{k}` does not fit: {why}"
+                )),
+            },
         }
     }
     next.fields = fields;
