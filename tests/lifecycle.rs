@@ -111,6 +111,10 @@ fn drafts_take_no_items_archived_versions_keep_theirs_and_actives_run_side_by_si
 
     // Archived: no new items with it, and its items go on working.
     s.ok(&["blueprint", "archive", "thing", "1"]);
+    let shown = s
+        .ok(&["--json", "blueprint", "show", "thing", "--version", "1"])
+        .json();
+    assert_eq!(shown["state"], "ARCHIVED", "{shown}");
     assert_eq!(
         versions(&mut s),
         [(1, "ARCHIVED".into()), (2, "ACTIVE".into())]

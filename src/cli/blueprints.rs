@@ -156,15 +156,27 @@ pub fn blueprint(cli: &Global, command: &BlueprintCommand) -> Outcome {
                 }
             }
         }),
-        BlueprintCommand::Show { id, version } => engine.blueprint(id, *version).map(|b| {
+        BlueprintCommand::Show { id, version } => engine.blueprint(id, *version).and_then(|b| {
+            // The stored version's lifecycle state beside what it declares.
+            let state = engine
+                .blueprint_versions()?
+                .into_iter()
+                .filter(|v| v.blueprint == *id && version.is_none_or(|n| v.version == n))
+                .map(|v| v.state)
+                .next_back();
+            let mut shown = serde_json::to_value(&b).unwrap_or_default();
+            if let (Some(map), Some(state)) = (shown.as_object_mut(), state) {
+                map.insert("state".into(), state.into());
+            }
             if cli.json {
-                print_json(&b);
+                print_json(&shown);
             } else {
-                match serde_json::to_string_pretty(&b) {
+                match serde_json::to_string_pretty(&shown) {
                     Ok(text) => println!("{text}"),
                     Err(e) => eprintln!("{e}"),
                 }
             }
+            Ok(())
         }),
     };
     match result {
