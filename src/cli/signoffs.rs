@@ -122,7 +122,7 @@ pub(super) fn summarize(happened: &engine::Happened) -> String {
         |names: &[String]| (!names.is_empty()).then(|| format!("fields: {}", names.join(", ")));
     let parts: Vec<String> = match happened {
         Happened::Created { fields: names, .. }
-        | Happened::FieldsChanged { fields: names }
+        | Happened::FieldsChanged { fields: names, .. }
         | Happened::Deleted { fields: names, .. } => fields(names).into_iter().collect(),
         Happened::Moved { to, .. } => to.iter().map(|to| format!("→ {to}")).collect(),
         Happened::DeployConfirmed { infrastructure } => {

@@ -84,13 +84,21 @@ pub enum Happened {
     Created {
         /// Its name.
         name: String,
+        /// Its blueprint.
+        blueprint: String,
+        /// Its parent.
+        parent: Option<i64>,
         /// The fields set, in the order written.
         fields: Vec<String>,
+        /// Their values, as stored, in the same order.
+        values: Vec<Json>,
     },
     /// Fields were set or unset.
     FieldsChanged {
         /// The fields, in the order written.
         fields: Vec<String>,
+        /// Their values after the change, in the same order (`null`: unset).
+        after: Vec<Json>,
     },
     /// The item moved in its workflow.
     Moved {
@@ -184,10 +192,20 @@ impl Happened {
         match action {
             "item.create" => Happened::Created {
                 name: text(&details["name"]).unwrap_or_default(),
+                blueprint: text(&details["blueprint"]).unwrap_or_default(),
+                parent: details["parent"].as_i64(),
                 fields: keys(&details["fields"]),
+                values: details["fields"]
+                    .as_object()
+                    .map(|m| m.values().cloned().collect())
+                    .unwrap_or_default(),
             },
             "item.set" => Happened::FieldsChanged {
                 fields: keys(&details["fields"]),
+                after: details["fields"]
+                    .as_object()
+                    .map(|m| m.values().map(|c| c["after"].clone()).collect())
+                    .unwrap_or_default(),
             },
             "item.move" => Happened::Moved {
                 from: text(&details["before"]["step"]),

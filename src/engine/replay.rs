@@ -15,11 +15,11 @@ use serde::Serialize;
 use super::access::Identity;
 use super::core::Engine;
 use super::error::{EngineError, Result};
+use super::history::{AuditEntry, Happened};
 use super::items::{FieldChange, NewItem};
-use super::signoff::Action;
 use super::values::field_text;
 use super::views::StatusView;
-use crate::store::{Durability, EventRow};
+use crate::store::Durability;
 
 /// What to replay.
 #[derive(Debug, Clone)]
@@ -102,7 +102,13 @@ impl Engine {
         for (group, members) in self.groups()? {
             scratch.add_group(&admin, &group, &members)?;
         }
-        let events = self.store.read()?.events(None)?;
+        let events: Vec<AuditEntry> = self
+            .store
+            .read()?
+            .events(None)?
+            .into_iter()
+            .map(AuditEntry::from)
+            .collect();
         let mut report = ReplayReport {
             items: 0,
             replayed: 0,
@@ -199,34 +205,39 @@ impl Engine {
     }
 }
 
-/// Applies one recorded event in the scratch engine: `None` when it is not
-/// an action the trail holds the whole input of.
+/// Applies one recorded event, as the audit trail reads it, in the scratch
+/// engine: `None` when it is not an action the trail holds the whole input
+/// of.
 fn replay_one(
     scratch: &mut Engine,
     actor: &Identity,
-    event: &EventRow,
+    event: &AuditEntry,
     ids: &mut HashMap<i64, i64>,
     names: &mut HashMap<i64, String>,
 ) -> Option<std::result::Result<(), EngineError>> {
     let item = event.item?;
-    let d = &event.details;
     let at = chrono::DateTime::parse_from_rfc3339(&event.at)
         .ok()
         .map(|t| t.with_timezone(&chrono::Utc));
     let mapped = ids.get(&item).copied();
-    Some(match event.action.as_str() {
-        "item.create" => {
-            let blueprint = d["blueprint"].as_str()?;
-            let name = d["name"].as_str()?;
-            names.insert(item, name.to_string());
-            let parent = match d["parent"].as_i64() {
-                Some(p) => Some(*ids.get(&p)?),
+    Some(match &event.happened {
+        Happened::Created {
+            name,
+            blueprint,
+            parent,
+            fields,
+            values,
+        } => {
+            names.insert(item, name.clone());
+            let parent = match parent {
+                Some(p) => Some(*ids.get(p)?),
                 None => None,
             };
-            let sets: Vec<(String, String)> = d["fields"]
-                .as_object()
-                .map(|f| f.iter().map(|(k, v)| (k.clone(), field_text(v))).collect())
-                .unwrap_or_default();
+            let sets: Vec<(String, String)> = fields
+                .iter()
+                .cloned()
+                .zip(values.iter().map(field_text))
+                .collect();
             let new = NewItem {
                 blueprint,
                 version: None,
@@ -240,11 +251,11 @@ fn replay_one(
                 }
             })
         }
-        "item.set" | "item.unset" => {
-            let changes: Vec<FieldChange> = d["fields"]
-                .as_object()?
+        Happened::FieldsChanged { fields, after } => {
+            let changes: Vec<FieldChange> = fields
                 .iter()
-                .map(|(k, c)| match &c["after"] {
+                .zip(after)
+                .map(|(k, v)| match v {
                     serde_json::Value::Null => FieldChange::Unset(k.clone()),
                     v => FieldChange::Set(k.clone(), field_text(v)),
                 })
@@ -253,16 +264,14 @@ fn replay_one(
                 .set_fields(actor, mapped?, &changes, None, at)
                 .map(|_| ())
         }
-        "item.move" | "item.advance" => {
-            let step = d["after"]["step"].as_str()?;
+        Happened::Moved { to: Some(step), .. } => scratch
+            .move_item(actor, mapped?, Some(step), None, at)
+            .map(|_| ()),
+        Happened::SignOff(entry) => {
+            let action = entry.action.clone()?;
             scratch
-                .move_item(actor, mapped?, Some(step), None, at)
+                .signoff(actor, mapped?, Some(&entry.step), action, at)
                 .map(|_| ())
-        }
-        action if action.starts_with("signoff.") => {
-            let typed: Action = serde_json::from_value(d.get("action")?.clone()).ok()?;
-            let step = d["step"].as_str();
-            scratch.signoff(actor, mapped?, step, typed, at).map(|_| ())
         }
         _ => return None,
     })

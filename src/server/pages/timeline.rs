@@ -18,7 +18,7 @@ pub(super) fn describe(e: &AuditEntry) -> String {
     };
     match &e.happened {
         Happened::Created { name, .. } => format!("created the item “{name}”"),
-        Happened::FieldsChanged { fields } => format!("changed {}", quoted(fields)),
+        Happened::FieldsChanged { fields, .. } => format!("changed {}", quoted(fields)),
         Happened::Moved { finished: true, .. } => "finished the workflow".into(),
         Happened::Moved { from, to, .. } => {
             format!("moved it from step {} to step {}", step(from), step(to))
