@@ -101,6 +101,13 @@ impl Engine {
         blueprint: &str,
         named: Option<u32>,
     ) -> Result<u32> {
+        // The usual case, an item of the newest ACTIVE version, is one
+        // indexed query; the stored versions are read only to say why not.
+        if named.is_none()
+            && let Some(v) = tx.newest_version_in(blueprint, VersionState::Active.as_str())?
+        {
+            return Ok(v);
+        }
         let states = tx.blueprint_versions()?;
         let state_of = |v: u32| {
             states
@@ -125,18 +132,15 @@ impl Engine {
                     what: format!("version {v} of blueprint `{blueprint}`"),
                 }),
             },
-            None => match tx.newest_version_in(blueprint, VersionState::Active.as_str())? {
-                Some(v) => Ok(v),
-                None if states.iter().any(|r| r.blueprint == blueprint) => {
-                    refuse(Refusal::InvalidValue {
-                        what: format!("blueprint `{blueprint}`"),
-                        why: "none of its versions is ACTIVE (they are drafts or archived); activate one with `govrt blueprint activate`".into(),
-                    })
-                }
-                None => refuse(Refusal::NotFound {
+            None if states.iter().any(|r| r.blueprint == blueprint) => {
+                refuse(Refusal::InvalidValue {
                     what: format!("blueprint `{blueprint}`"),
-                }),
-            },
+                    why: "none of its versions is ACTIVE (they are drafts or archived); activate one with `govrt blueprint activate`".into(),
+                })
+            }
+            None => refuse(Refusal::NotFound {
+                what: format!("blueprint `{blueprint}`"),
+            }),
         }
     }
 }
