@@ -209,26 +209,9 @@ pub(super) struct MigrateBody {
     #[serde(default)]
     pub(super) dry_run: bool,
     /// Only these items (default: every item of the old version).
-    #[serde(default, deserialize_with = "item_ids")]
+    #[serde(default, deserialize_with = "super::api_items::item_ids")]
     #[schema(schema_with = super::contract_values::ids)]
     pub(super) items: Vec<i64>,
-}
-
-fn item_ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
-    let texts = Vec::<String>::deserialize(d)?;
-    texts
-        .iter()
-        .map(|t| {
-            t.parse::<i64>()
-                .ok()
-                .filter(|_| !t.is_empty() && t.len() <= 18 && t.bytes().all(|b| b.is_ascii_digit()))
-                .ok_or_else(|| {
-                    serde::de::Error::custom(format!(
-                        "`{t}` is not an item id (a string of digits, as answers write ids)"
-                    ))
-                })
-        })
-        .collect()
 }
 
 /// Moves running items of a blueprint to another version by the set's

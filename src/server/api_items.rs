@@ -114,19 +114,27 @@ pub(super) struct CreateBody {
 /// An item id as answers write it (`"4"`), so a client sends back what it
 /// received; one JSON type both ways.
 pub(super) fn item_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    match Option::<String>::deserialize(d)? {
-        None => Ok(None),
-        Some(t) => t
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0 && t.bytes().all(|b| b.is_ascii_digit()))
-            .map(Some)
-            .ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "`{t}` is not an item id (a string of digits, as answers write ids)"
-                ))
-            }),
-    }
+    Option::<String>::deserialize(d)?
+        .map(|t| parse_item_id(&t).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+/// A list of item ids, each as [`item_id`] takes it.
+pub(super) fn item_ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|t| parse_item_id(t).map_err(serde::de::Error::custom))
+        .collect()
+}
+
+/// An item id as the document's pattern writes it: 1 to 18 digits.
+fn parse_item_id(text: &str) -> Result<i64, String> {
+    Some(text)
+        .filter(|t| (1..=18).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|t| t.parse::<i64>().ok())
+        .ok_or_else(|| {
+            format!("`{text}` is not an item id (a string of digits, as answers write ids)")
+        })
 }
 
 /// A version number as JSON Schema's `integer` takes it: `3`, or `3.0`
