@@ -237,12 +237,7 @@ impl Engine {
                 what: format!("item {id}"),
             });
         };
-        let computed = {
-            let chain = Self::chain(&tx, row.id)?;
-            let old_set = self.cache.get(&tx, &row.blueprint, migration.from)?;
-            let set = self.cache.get(&tx, &row.blueprint, migration.to)?;
-            hook_values((&old_set, &set), migration, &chain)?
-        };
+        let computed = Self::hook_values(&mut self.cache, &tx, migration, &row)?;
         let (mut entry, moved) = plan(migration, new, &row, &computed);
         let Some(mut moved) = moved.filter(|_| entry.problems.is_empty()) else {
             entry.moved = false;
@@ -295,47 +290,44 @@ impl Engine {
     /// `row`, read in its own transaction (a dry run).
     fn migrate_hook(&mut self, migration: &Migration, row: &ItemRow) -> Result<Computed> {
         let tx = self.store.read()?;
-        let chain = Self::chain(&tx, row.id)?;
-        let old = self.cache.get(&tx, &row.blueprint, migration.from)?;
-        let set = self.cache.get(&tx, &row.blueprint, migration.to)?;
-        hook_values((&old, &set), migration, &chain)
+        Self::hook_values(&mut self.cache, &tx, migration, row)
+    }
+
+    /// Calls the new version's `migrate(item, from, to)` hook, if its script
+    /// has one, with the item as its own (old) version shows it: the field
+    /// values of the map it returns are set on the new version.
+    fn hook_values(
+        cache: &mut super::set_cache::SetCache,
+        tx: &crate::store::Tx<'_>,
+        migration: &Migration,
+        row: &ItemRow,
+    ) -> Result<Computed> {
+        let id = migration.blueprint.as_str();
+        let set = cache.get(tx, id, migration.to)?;
+        if !set.hooks.has(id, "migrate") {
+            return Ok(Computed::new());
+        }
+        let old = cache.get(tx, id, migration.from)?;
+        let chain = Self::chain(tx, row.id)?;
+        let view = super::script_view::script_view(&old, &chain, 0);
+        let args = vec![
+            view,
+            rhai::Dynamic::from(i64::from(migration.from)),
+            rhai::Dynamic::from(i64::from(migration.to)),
+        ];
+        let returned = set
+            .hooks
+            .call(id, "migrate", args)
+            .map_err(super::error::script_failed)?;
+        Ok(match returned.map(|d| crate::hooks::to_json(&d)) {
+            Some(serde_json::Value::Object(map)) => map.into_iter().collect(),
+            _ => Computed::new(),
+        })
     }
 }
 
 /// Field values a `migrate` hook computed, by field, as it returned them.
 type Computed = BTreeMap<String, serde_json::Value>;
-
-/// Calls the new version's `migrate(item, from, to)` hook, if its script has
-/// one, with the item as it is (on the old version): the field values it
-/// returns (a map) are set on the new version.
-fn hook_values(
-    (old, set): (
-        &crate::engine::set_cache::LoadedSet,
-        &crate::engine::set_cache::LoadedSet,
-    ),
-    migration: &Migration,
-    chain: &[ItemRow],
-) -> Result<Computed> {
-    let id = migration.blueprint.as_str();
-    if !set.hooks.has(id, "migrate") {
-        return Ok(Computed::new());
-    }
-    // The item as its own (old) version shows it; the new version's script.
-    let view = super::script_view::script_view(old, chain, 0);
-    let args = vec![
-        view,
-        rhai::Dynamic::from(i64::from(migration.from)),
-        rhai::Dynamic::from(i64::from(migration.to)),
-    ];
-    let returned = set
-        .hooks
-        .call(id, "migrate", args)
-        .map_err(super::error::script_failed)?;
-    Ok(match returned.map(|d| crate::hooks::to_json(&d)) {
-        Some(serde_json::Value::Object(map)) => map.into_iter().collect(),
-        _ => Computed::new(),
-    })
-}
 
 /// What of the migration does not fit the stored old version: names it
 /// maps from that the old version does not have, old steps and fields with
