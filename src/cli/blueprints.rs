@@ -337,9 +337,14 @@ pub fn replay(cli: &Global, args: &ReplayArgs) -> Outcome {
                     println!("item {} `{}` diverges{at}: {}", d.item, d.name, d.what);
                 }
                 for c in &report.deploy_changes {
+                    let candidate = c
+                        .candidate
+                        .map_or("impossible (no such infrastructure)", |v| v.as_str());
                     println!(
-                        "item {}: deploy to {} would be {}, not {}",
-                        c.item, c.infrastructure, c.candidate, c.now
+                        "item {}: deploy to {} would be {candidate}, not {}",
+                        c.item,
+                        c.infrastructure,
+                        c.now.as_str()
                     );
                 }
                 for (action, n) in &report.not_replayed {

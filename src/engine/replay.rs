@@ -18,7 +18,7 @@ use super::error::{EngineError, Result};
 use super::history::{AuditEntry, Happened};
 use super::items::{FieldChange, NewItem};
 use super::values::field_text;
-use super::views::StatusView;
+use super::views::{DeployVerdict, StatusView};
 use crate::store::Durability;
 
 /// What to replay.
@@ -73,9 +73,9 @@ pub struct DeployChange {
     /// The infrastructure.
     pub infrastructure: String,
     /// The decision now.
-    pub now: String,
-    /// The candidate's.
-    pub candidate: String,
+    pub now: DeployVerdict,
+    /// The candidate's (`None`: the candidate has no such infrastructure).
+    pub candidate: Option<DeployVerdict>,
 }
 
 impl Engine {
@@ -182,15 +182,12 @@ impl Engine {
                     .deploy
                     .iter()
                     .find(|t| t.infrastructure == d.infrastructure);
-                let candidate = theirs.map_or("(no such infrastructure)".to_string(), |t| {
-                    format!("{:?}", t.decision).to_uppercase()
-                });
-                let current = format!("{:?}", d.decision).to_uppercase();
-                if candidate != current {
+                let candidate = theirs.map(|t| t.decision);
+                if candidate != Some(d.decision) {
                     report.deploy_changes.push(DeployChange {
                         item: view.id.clone(),
                         infrastructure: d.infrastructure.clone(),
-                        now: current,
+                        now: d.decision,
                         candidate,
                     });
                 }
