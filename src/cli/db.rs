@@ -1,8 +1,9 @@
 //! `govrt db copy FROM TO`: a whole database copied between backends (an
-//! SQLite file, a PostgreSQL URL), then its audit chain verified.
+//! SQLite file, a PostgreSQL URL), then its audit chain verified; `govrt db
+//! check`: the kept status recomputed and compared with what is stored.
 
 use super::global::{CliError, Global, Outcome, exit};
-use super::runtime::print_json;
+use super::runtime::{engine_error, open, print_json};
 use crate::store::{Durability, Store, copy_database, shown};
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -20,11 +21,58 @@ pub enum DbCommand {
         /// The new database: an SQLite file or a PostgreSQL URL.
         to: PathBuf,
     },
+    /// Recompute the status kept for lists (sign-off states, due times,
+    /// owners, readers, deploy verdicts, review queues) from every item and
+    /// report where it differs from what is stored; exit 1 if it does.
+    Check {
+        /// Write what was recomputed where it differs (and exit 0).
+        #[arg(long)]
+        repair: bool,
+    },
 }
 
-/// `govrt db copy`.
+/// `govrt db …`.
 pub fn db(cli: &Global, command: &DbCommand) -> Outcome {
-    let DbCommand::Copy { from, to } = command;
+    match command {
+        DbCommand::Copy { from, to } => copy(cli, from, to),
+        DbCommand::Check { repair } => check(cli, *repair),
+    }
+}
+
+/// `govrt db check [--repair]`.
+fn check(cli: &Global, repair: bool) -> Outcome {
+    let mut engine = tryo!(open(cli, false));
+    let report = match engine.check_index(repair) {
+        Ok(r) => r,
+        Err(e) => return engine_error(e, cli.json),
+    };
+    if cli.json {
+        print_json(&report);
+    } else {
+        for d in &report.differences {
+            println!("item {}: {}", d.item, d.what.join("; "));
+        }
+        let items = match report.items {
+            1 => "1 item".to_string(),
+            n => format!("{n} items"),
+        };
+        match (report.differences.len(), repair) {
+            (0, _) => println!("kept status consistent: {items} checked"),
+            (n, true) => println!("kept status repaired: {n} of {items} differed"),
+            (n, false) => println!(
+                "kept status differs for {n} of {items}: `govrt db check --repair` writes it again"
+            ),
+        }
+    }
+    if report.differences.is_empty() || repair {
+        Outcome::Exit(exit::OK)
+    } else {
+        Outcome::Exit(exit::REFUSED)
+    }
+}
+
+/// `govrt db copy FROM TO`.
+fn copy(cli: &Global, from: &PathBuf, to: &PathBuf) -> Outcome {
     let failed = |what: &str, e: crate::store::StoreError| {
         Outcome::Error(CliError::invalid_input(
             format!("{what}: {e}"),

@@ -4,6 +4,7 @@ use super::global::{Global, Outcome};
 use super::paging::{PageArgs, print_next};
 use super::runtime::{print_json, split_assignment, with_caller, with_reader};
 use super::signoffs::summarize;
+use crate::engine::ItemFilter;
 use crate::engine::cursor::List;
 use crate::engine::{self, EditOptions, FieldChange, values};
 use clap::Subcommand;
@@ -35,6 +36,19 @@ pub enum ItemCommand {
         /// Only children of this item.
         #[arg(long)]
         parent: Option<i64>,
+        /// Only items at this step.
+        #[arg(long)]
+        step: Option<String>,
+        /// Only items whose current sign-off is in this state
+        /// (`WAITING_FOR_FEEDBACK`, `APPROVED`, …).
+        #[arg(long, value_parser = parse_status)]
+        signoff: Option<crate::engine::signoff::Status>,
+        /// Only items of this owner.
+        #[arg(long)]
+        owner: Option<String>,
+        /// Only items with this deploy verdict: `INFRASTRUCTURE:VERDICT`.
+        #[arg(long, value_name = "INFRA:VERDICT", value_parser = crate::engine::parse_deploy_filter)]
+        deploy: Option<(String, String)>,
         #[command(flatten)]
         page: PageArgs,
     },
@@ -167,12 +181,23 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
         ItemCommand::List {
             blueprint,
             parent,
+            step,
+            signoff,
+            owner,
+            deploy,
             page,
         } => {
             let after = tryo!(page.after(List::Items));
+            let filter = ItemFilter {
+                step: step.clone(),
+                signoff: *signoff,
+                owner: owner.clone(),
+                deploy: deploy.clone(),
+                ..ItemFilter::of(blueprint.as_deref(), *parent)
+            };
             with_reader(
                 cli,
-                |e, who| e.items_page(who, (blueprint.as_deref(), *parent), after, page.limit()),
+                |e, who| e.items_page(who, &filter, after, page.limit()),
                 |(items, next)| {
                     print_next(List::Items, *next);
                     if json {
@@ -342,4 +367,11 @@ pub(super) fn print_moved(item: &engine::ItemView, json: bool) {
             item.revision
         );
     }
+}
+
+/// A sign-off state as the command line writes it (`WAITING_FOR_FEEDBACK`).
+fn parse_status(text: &str) -> Result<crate::engine::signoff::Status, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_ascii_uppercase())).map_err(|_| {
+        format!("`{text}` is not a sign-off state (NOT_STARTED, WAITING_FOR_FEEDBACK, WAITING_FOR_APPROVAL, APPROVED, REJECTED, ABANDONED)")
+    })
 }

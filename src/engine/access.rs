@@ -610,24 +610,6 @@ impl Engine {
         chain.extend(ancestors);
         Ok(chain)
     }
-
-    /// `item` and its ancestors, nearest first, each found by `parent_of`.
-    pub(super) fn chain_from(
-        item: ItemRow,
-        mut parent_of: impl FnMut(i64) -> Result<Option<ItemRow>>,
-    ) -> Result<Vec<ItemRow>> {
-        let mut chain = vec![item];
-        while let Some(parent) = chain.last().and_then(|i| i.parent) {
-            if chain.len() > 64 {
-                break;
-            }
-            match parent_of(parent)? {
-                Some(p) => chain.push(p),
-                None => break,
-            }
-        }
-        Ok(chain)
-    }
 }
 
 impl Engine {

@@ -60,16 +60,6 @@ pub(super) fn binds_any(blueprint: &Blueprint) -> bool {
     signoffs(blueprint).any(|(_, s)| !s.binds.is_empty())
 }
 
-/// Whether a sign-off of the blueprint binds a field of an ancestor (so the
-/// ancestors are needed to hash its content).
-pub(super) fn binds_ancestors(blueprint: &Blueprint) -> bool {
-    signoffs(blueprint).any(|(_, s)| {
-        s.binds
-            .iter()
-            .any(|b| b.blueprint.as_ref().is_some_and(|bp| *bp != blueprint.id))
-    })
-}
-
 /// Whether a sign-off of the blueprint binds a field of `ancestor`'s
 /// blueprint as an ancestor's (`ANCESTOR.field F`), one of `fields`.
 pub(super) fn binds_fields_of(blueprint: &Blueprint, ancestor: &str, fields: &[String]) -> bool {

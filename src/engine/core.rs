@@ -57,11 +57,13 @@ impl Engine {
             .read()?
             .setting(BASE_URL)?
             .unwrap_or_else(|| DEFAULT_BASE_URL.into());
-        Ok(Engine {
+        let mut engine = Engine {
             store,
             cache: SetCache::default(),
             base_url,
-        })
+        };
+        engine.ensure_index()?;
+        Ok(engine)
     }
 
     /// Whether the database answers now (one read), for readiness checks.

@@ -3,6 +3,8 @@
 //! cursor of one list is not taken by another, then the key the next page
 //! continues after, in hexadecimal (a number, or a name's bytes).
 
+use crate::store::index::ItemSeek;
+
 /// A paged list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum List {
@@ -16,6 +18,12 @@ pub enum List {
     Subscriptions,
     /// Users, by name.
     Users,
+    /// Items, most recently updated first.
+    ItemsByUpdate,
+    /// Items whose current sign-off has a due time, soonest first.
+    ItemsByDue,
+    /// The reviews waiting for a user, most urgent first.
+    ReviewsByDue,
 }
 
 impl List {
@@ -26,6 +34,9 @@ impl List {
             List::Reviews => 'r',
             List::Subscriptions => 's',
             List::Users => 'u',
+            List::ItemsByUpdate => 't',
+            List::ItemsByDue => 'd',
+            List::ReviewsByDue => 'q',
         }
     }
 
@@ -67,6 +78,67 @@ impl List {
     }
 }
 
+/// How a list of items is sorted, by name: `id`, `updated` (most recent
+/// first) or `due` (soonest due first, only items with a due time).
+pub fn item_sort(name: &str) -> Option<List> {
+    match name {
+        "" | "id" => Some(List::Items),
+        "updated" => Some(List::ItemsByUpdate),
+        "due" => Some(List::ItemsByDue),
+        _ => None,
+    }
+}
+
+/// The cursor of a position in a list of items.
+pub fn item_cursor(seek: &ItemSeek) -> Option<String> {
+    match seek {
+        ItemSeek::Id(Some(id)) => Some(List::Items.number_cursor(*id)),
+        ItemSeek::Updated(Some((at, id))) => {
+            Some(List::ItemsByUpdate.text_cursor(&format!("{at}/{id}")))
+        }
+        ItemSeek::Due(Some((due, id))) => {
+            Some(List::ItemsByDue.text_cursor(&format!("{due}/{id}")))
+        }
+        _ => None,
+    }
+}
+
+/// Where a list of items sorted as `list` starts: after the position
+/// `cursor` holds (`None` for no cursor); `None` when it is not a cursor of
+/// that list.
+pub fn item_seek(list: List, cursor: Option<&str>) -> Option<ItemSeek> {
+    let key = |c: &str| -> Option<(String, i64)> {
+        let text = list.text_after(c)?;
+        let (k, id) = text.rsplit_once('/')?;
+        Some((k.to_string(), id.parse().ok()?))
+    };
+    Some(match (list, cursor) {
+        (List::ItemsByUpdate, None) => ItemSeek::Updated(None),
+        (List::ItemsByDue, None) => ItemSeek::Due(None),
+        (_, None) => ItemSeek::Id(None),
+        (List::ItemsByUpdate, Some(c)) => ItemSeek::Updated(Some(key(c)?)),
+        (List::ItemsByDue, Some(c)) => {
+            let (due, id) = key(c)?;
+            ItemSeek::Due(Some((due.parse().ok()?, id)))
+        }
+        (_, Some(c)) => ItemSeek::Id(Some(List::Items.number_after(c)?)),
+    })
+}
+
+/// The cursor of a position in the reviews by due time.
+pub fn review_cursor((due, item, group): &(i64, i64, String)) -> String {
+    List::ReviewsByDue.text_cursor(&format!("{due}/{item}/{group}"))
+}
+
+/// The position a cursor of the reviews by due time holds.
+pub fn review_after(cursor: &str) -> Option<(i64, i64, String)> {
+    let text = List::ReviewsByDue.text_after(cursor)?;
+    let mut parts = text.splitn(3, '/');
+    let due = parts.next()?.parse().ok()?;
+    let item = parts.next()?.parse().ok()?;
+    Some((due, item, parts.next()?.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +154,25 @@ mod tests {
         assert_eq!(List::Items.number_after("i"), None);
         assert_eq!(List::Items.number_after("i-1"), None);
         assert_eq!(List::Users.text_after("u123"), None);
+    }
+
+    #[test]
+    fn item_and_review_positions_read_back() {
+        for seek in [
+            ItemSeek::Id(Some(7)),
+            ItemSeek::Updated(Some(("2026-12-01T10:00:00.000000Z".into(), 9))),
+            ItemSeek::Due(Some((1_700_000_000, 3))),
+        ] {
+            let c = item_cursor(&seek).unwrap_or_default();
+            let list = match seek {
+                ItemSeek::Id(_) => List::Items,
+                ItemSeek::Updated(_) => List::ItemsByUpdate,
+                ItemSeek::Due(_) => List::ItemsByDue,
+            };
+            assert_eq!(item_seek(list, Some(&c)), Some(seek));
+        }
+        assert!(item_seek(List::ItemsByDue, Some("i1")).is_none());
+        let at = (5, 6, "risk".to_string());
+        assert_eq!(review_after(&review_cursor(&at)), Some(at));
     }
 }

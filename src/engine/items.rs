@@ -2,7 +2,7 @@
 //! the change hooks, audit, queue mail, commit) and the item actions on it:
 //! create, read, list, set fields, move, delete.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value as Json, json};
@@ -20,7 +20,7 @@ use super::signoff::SignOffState;
 use super::values;
 use super::views::ItemView;
 use super::views::view;
-use crate::model::{Blueprint, FieldType, Principal, PrincipalRef};
+use crate::model::{Blueprint, FieldType, PrincipalRef};
 use crate::store::{ItemRow, NewEvent, Tx};
 
 /// A field change: set to the text given, or unset.
@@ -41,8 +41,6 @@ pub(super) struct ChangeOptions {
     pub(super) now: DateTime<Utc>,
     /// The action, as the audit trail names it.
     pub(super) action: ItemAction,
-    /// Whether the item's ancestors are loaded.
-    pub(super) ancestors: Ancestors,
     /// An admin keeps the reviews and decisions through a change of the
     /// content they are bound to (`--keep-approvals`), audited as such.
     pub(super) keep_approvals: bool,
@@ -72,7 +70,6 @@ impl ChangeOptions {
             expect_revision,
             now: now_or(now),
             action,
-            ancestors: Ancestors::ForPermissions,
             keep_approvals: false,
         }
     }
@@ -108,31 +105,6 @@ impl<T> Change<T> {
             out,
         }
     }
-}
-
-/// Whether an action needs the item's ancestors loaded.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Ancestors {
-    /// Sign-off actions: reviewers often come from ancestors' fields.
-    Always,
-    /// Field edits and moves: only when the blueprint's permissions or roles read an ancestor.
-    ForPermissions,
-}
-
-/// Whether any permission or role of a blueprint reads a field of another blueprint.
-pub(super) fn permissions_use_ancestors(blueprint: &Blueprint) -> bool {
-    let reads_ancestor = |p: &Principal| matches!(p, Principal::AncestorField { blueprint: b, .. } if *b != blueprint.id);
-    let p = &blueprint.permissions;
-    p.read
-        .iter()
-        .chain(&p.write)
-        .chain(&p.delete)
-        .any(reads_ancestor)
-        || blueprint
-            .roles
-            .values()
-            .flat_map(|r| &r.principals)
-            .any(reads_ancestor)
 }
 
 /// A new item: its blueprint (and the ACTIVE version to use; the newest
@@ -357,6 +329,10 @@ impl Engine {
         }
         let id = tx.insert_item(&item)?;
         item.id = id;
+        let mut chain = vec![item];
+        chain.extend(ancestors);
+        Self::keep(&tx, &set, &chain, None, now)?;
+        let item = chain.swap_remove(0);
         tx.append_event(Some(id), &who.name, "item.create", now, &json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin, "follow_up": follow_up}))?;
         tx.commit()?;
         Ok(view(&item, blueprint))
@@ -365,110 +341,6 @@ impl Engine {
     /// An item, if the caller may read it.
     pub fn item(&mut self, who: &Identity, id: i64) -> Result<ItemView> {
         self.with_readable(who, id, |_, item, blueprint| Ok(view(item, blueprint)))
-    }
-
-    /// Items the caller may read, optionally filtered.
-    pub fn items(
-        &mut self,
-        who: &Identity,
-        blueprint: Option<&str>,
-        parent: Option<i64>,
-    ) -> Result<Vec<ItemView>> {
-        self.each_readable(who, blueprint, parent, |_, b, chain| view(&chain[0], b))
-    }
-
-    /// A page of the items the caller may read, optionally filtered: at
-    /// most `limit` after the item `after`, by id, and the id to continue
-    /// after if there may be more.
-    pub fn items_page(
-        &mut self,
-        who: &Identity,
-        filter: (Option<&str>, Option<i64>),
-        after: Option<i64>,
-        limit: usize,
-    ) -> Result<(Vec<ItemView>, Option<i64>)> {
-        self.readable_page(who, filter, after, Some(limit), |_, b, chain| {
-            view(&chain[0], b)
-        })
-    }
-
-    /// `f` of every item `who` may read, optionally filtered.
-    pub(super) fn each_readable<T>(
-        &mut self,
-        who: &Identity,
-        blueprint: Option<&str>,
-        parent: Option<i64>,
-        f: impl Fn(&LoadedSet, &Blueprint, &[ItemRow]) -> T,
-    ) -> Result<Vec<T>> {
-        Ok(self
-            .readable_page(who, (blueprint, parent), None, None, f)?
-            .0)
-    }
-
-    /// `f` of the items `who` may read, optionally filtered (blueprint,
-    /// parent), by id after `after`: at most `limit` of them (all without),
-    /// and the id to continue after if there may be more. Rows are read by
-    /// id in batches (a late page costs what the first does) and filtered
-    /// by permission before they are counted, so a page is full unless the
-    /// list ended.
-    fn readable_page<T>(
-        &mut self,
-        who: &Identity,
-        (blueprint, parent): (Option<&str>, Option<i64>),
-        after: Option<i64>,
-        limit: Option<usize>,
-        f: impl Fn(&LoadedSet, &Blueprint, &[ItemRow]) -> T,
-    ) -> Result<(Vec<T>, Option<i64>)> {
-        let tx = self.store.read()?;
-        let batch = limit.map_or(i64::MAX, |l| {
-            i64::try_from(l.saturating_add(1))
-                .unwrap_or(i64::MAX)
-                .max(64)
-        });
-        let mut cursor = after.unwrap_or(0);
-        // Items of a list share their ancestors: each is read once.
-        let mut ancestors: HashMap<i64, Option<ItemRow>> = HashMap::new();
-        let mut out: Vec<(i64, T)> = Vec::new();
-        'read: loop {
-            let rows = tx.items_after(blueprint, parent, cursor, batch)?;
-            let ended = (rows.len() as i64) < batch;
-            for row in rows {
-                cursor = row.id;
-                let chain = Self::chain_from(row, |id| {
-                    if let Some(known) = ancestors.get(&id) {
-                        return Ok(known.clone());
-                    }
-                    let read = tx.item(id)?;
-                    ancestors.insert(id, read.clone());
-                    Ok(read)
-                })?;
-                let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
-                let resolver = Resolver {
-                    set: &set,
-                    chain: &chain,
-                    who,
-                };
-                if let (true, Some(b)) = (resolver.has(Permission::Read), resolver.blueprint(0)) {
-                    out.push((chain[0].id, f(&set, b, &chain)));
-                    if limit.is_some_and(|l| out.len() > l) {
-                        break 'read;
-                    }
-                }
-            }
-            if ended {
-                break;
-            }
-        }
-        let more = limit.is_some_and(|l| out.len() > l);
-        if let Some(l) = limit {
-            out.truncate(l);
-        }
-        let next = if more {
-            out.last().map(|(id, _)| *id)
-        } else {
-            None
-        };
-        Ok((out.into_iter().map(|(_, v)| v).collect(), next))
     }
 
     /// Runs `change` on an item inside one write transaction: loads it, checks
@@ -485,7 +357,6 @@ impl Engine {
             expect_revision,
             now,
             action,
-            ancestors,
             keep_approvals,
         } = how;
         if keep_approvals && !who.admin {
@@ -504,20 +375,8 @@ impl Engine {
             });
         };
         let set = self.cache.get(&tx, &item.blueprint, item.version)?;
-        let needed = match ancestors {
-            Ancestors::Always => true,
-            Ancestors::ForPermissions => {
-                set.hooks.has_script(&item.blueprint)
-                    || set
-                        .blueprint(&item.blueprint)
-                        .is_none_or(|b| permissions_use_ancestors(b) || bound::binds_ancestors(b))
-            }
-        };
-        let chain = if needed {
-            Self::with_ancestors(&tx, item)?
-        } else {
-            vec![item]
-        };
+        // Loaded whatever the action needs: the kept index reads them.
+        let chain = Self::with_ancestors(&tx, item)?;
         if let Some(expected) = expect_revision
             && chain[0].revision != expected
         {
@@ -592,8 +451,10 @@ impl Engine {
                 actual: chain[0].revision + 1,
             });
         };
+        let kept_before = super::kept::index_of(&set, &chain, now)?;
         let mut updated = chain;
         let before = std::mem::replace(&mut updated[0], item);
+        Self::keep(&tx, &set, &updated, Some(&kept_before), now)?;
         let mut messages = Vec::new();
         for events in signoff.iter().chain(&rebound.events) {
             messages.extend(mails_for(&tx, &set, &updated, who, events, &base_url)?);
@@ -609,6 +470,9 @@ impl Engine {
             base_url: &base_url,
         };
         Self::rebind_descendants(&tx, &mut self.cache, &set, &cause)?;
+        if tx.has_children(id)? {
+            Self::keep_descendants(&tx, &mut self.cache, id, now)?;
+        }
         tx.commit_keeping(Some(updated.swap_remove(0)))?;
         Ok(out)
     }

@@ -279,6 +279,10 @@ impl Engine {
                 actual: row.revision + 1,
             });
         }
+        let new_set = self.cache.get(&tx, &moved.blueprint, moved.version)?;
+        let mut chain = Self::with_ancestors(&tx, moved)?;
+        Self::keep(&tx, &new_set, &chain, None, now)?;
+        let moved = chain.swap_remove(0);
         tx.commit_keeping(Some(moved))?;
         entry.moved = true;
         Ok(entry)

@@ -30,17 +30,6 @@ impl Engine {
 }
 
 impl Engine {
-    /// The governance status of every item of `blueprint` (all blueprints
-    /// when `None`) that `who` may read: the web UI's lists.
-    pub fn statuses(&mut self, who: &Identity, blueprint: Option<&str>) -> Result<Vec<StatusView>> {
-        let now = now_or(None);
-        self.each_readable(who, blueprint, None, |set, b, chain| {
-            status_of(set, b, chain, now)
-        })
-    }
-}
-
-impl Engine {
     /// Checks whether an item may be deployed on an infrastructure; a
     /// confirmation under `warn` is audited.
     pub fn deploy_check(
@@ -98,28 +87,30 @@ impl Engine {
         Ok(decision)
     }
 
-    /// Sign-offs waiting for `user`'s feedback or decision, most urgent
-    /// first (by due time, those without an SLA last).
-    pub fn reviews(&mut self, who: &Identity) -> Result<Vec<PendingReview>> {
+    /// The reviews waiting for `who`, found by evaluating the eligibility
+    /// rules on every item without the kept index (what the index must
+    /// answer; tests and `db check` compare the two), by item.
+    pub fn reviews_evaluated(&mut self, who: &Identity) -> Result<Vec<PendingReview>> {
         let tx = self.store.read()?;
         let now = now_or(None);
         let mut out = Vec::new();
-        for row in tx.items(None, None)? {
-            out.extend(Self::pending_of(&mut self.cache, &tx, who, &row, now)?);
+        let mut after = 0;
+        loop {
+            let rows = tx.items_after(None, None, after, 1000)?;
+            let ended = rows.len() < 1000;
+            for row in rows {
+                after = row.id;
+                out.extend(Self::pending_of(&mut self.cache, &tx, who, &row, now)?);
+            }
+            if ended {
+                return Ok(out);
+            }
         }
-        out.sort_by_key(|r| {
-            (
-                r.due_at.is_none(),
-                r.due_at,
-                r.item.parse::<i64>().unwrap_or(0),
-            )
-        });
-        Ok(out)
     }
 
     /// The sign-off of `row`'s current step, if it waits for `who`: one
     /// entry per feedback group they may review, or the final approval.
-    pub(super) fn pending_of(
+    fn pending_of(
         cache: &mut SetCache,
         tx: &Tx<'_>,
         who: &Identity,

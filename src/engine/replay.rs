@@ -149,7 +149,10 @@ impl Engine {
             }
         }
         // The items now, against the candidate's.
-        let items = self.items(&admin, request.blueprint, None)?;
+        let items = self.items(
+            &admin,
+            &super::lists::ItemFilter::of(request.blueprint, None),
+        )?;
         for view in items {
             let id: i64 = view.id.parse().unwrap_or_default();
             report.items += 1;

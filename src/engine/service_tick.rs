@@ -11,7 +11,7 @@ use super::access::Identity;
 use super::actions::ItemAction;
 use super::core::Engine;
 use super::error::{Refusal, Result, refuse};
-use super::items::{Ancestors, Change, ChangeOptions};
+use super::items::{Change, ChangeOptions};
 use super::mail::SignOffEvents;
 use super::signoff::Event;
 use super::sla;
@@ -58,7 +58,6 @@ impl Engine {
                 Work::Escalate => ItemAction::Escalate,
                 Work::Remind => ItemAction::Remind,
             },
-            ancestors: Ancestors::Always,
             keep_approvals: false,
         };
         self.change_item(&Identity::scheduler(), id, how, |_tx, resolver, item| {

@@ -13,7 +13,7 @@ use super::actions::{ActionArgs, ItemAction, Verb};
 use super::bound;
 use super::core::{Engine, now_or};
 use super::error::{EngineError, Refusal, Result, refuse, script_failed};
-use super::items::{Ancestors, Change, ChangeOptions};
+use super::items::{Change, ChangeOptions};
 use super::limits;
 use super::mail::SignOffEvents;
 use super::script_view::script_view;
@@ -111,7 +111,6 @@ impl Engine {
             expect_revision: None,
             now,
             action: ItemAction::SignOff(action.verb()),
-            ancestors: Ancestors::Always,
             keep_approvals: false,
         };
         self.change_item(who, id, how, |tx, resolver, item| {

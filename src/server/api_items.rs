@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::engine::{AuditEntry, EditOptions, FieldChange, ItemView, StatusView};
+use crate::engine::{AuditEntry, EditOptions, FieldChange, ItemFilter, ItemView, StatusView};
 
 use super::auth::Caller;
 use super::contract::ItemPath;
@@ -80,6 +80,19 @@ pub(super) struct ListQuery {
     /// Only the children of this item.
     #[param(value_type = Option<contract_values::IdText>, inline)]
     pub(super) parent: Option<i64>,
+    /// Only items at this step.
+    #[param(value_type = Option<contract_values::StepText>, inline)]
+    pub(super) step: Option<String>,
+    /// Only items whose current sign-off is in this state.
+    pub(super) signoff: Option<crate::engine::signoff::Status>,
+    /// Only items of this owner (the first user their `owner` role names,
+    /// else their creator).
+    #[param(value_type = Option<contract_values::NameText>, inline)]
+    pub(super) owner: Option<String>,
+    /// Only items with this deploy verdict on this infrastructure:
+    /// `INFRASTRUCTURE:VERDICT`, e.g. `prod:BLOCK`.
+    #[param(value_type = Option<contract_values::DeployFilterText>, inline)]
+    pub(super) deploy: Option<String>,
     /// Items a page (default 500, at most 1000).
     #[param(minimum = 1, maximum = 1000)]
     pub(super) limit: Option<usize>,
@@ -190,10 +203,27 @@ pub(super) async fn list_items(
 ) -> ApiResult {
     let limit = paging::limit(q.limit)?;
     let after = paging::number_after(List::Items, q.cursor.as_deref())?;
-    let (items, next) = with_engine(&state, move |e| {
-        e.items_page(&who, (q.blueprint.as_deref(), q.parent), after, limit)
-    })
-    .await?;
+    let deploy = match q.deploy.as_deref().map(crate::engine::parse_deploy_filter) {
+        Some(Err(why)) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                why,
+                Some("write `deploy=INFRASTRUCTURE:VERDICT`, e.g. `deploy=prod:BLOCK`".into()),
+            ));
+        }
+        Some(Ok(d)) => Some(d),
+        None => None,
+    };
+    let filter = ItemFilter {
+        step: q.step,
+        signoff: q.signoff,
+        owner: q.owner,
+        deploy,
+        ..ItemFilter::of(q.blueprint.as_deref(), q.parent)
+    };
+    let (items, next) =
+        with_engine(&state, move |e| e.items_page(&who, &filter, after, limit)).await?;
     paging::page(&items, next.map(|n| List::Items.number_cursor(n)))
 }
 

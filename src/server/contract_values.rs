@@ -185,3 +185,23 @@ text_type!(
     /// The cursor of the user list (by name).
     UserCursor = text_cursor('u')
 );
+/// The pattern of an identifier of the language (a step, an
+/// infrastructure).
+const IDENT_PATTERN: &str = "^[a-z][a-z0-9_]*$";
+
+text_type!(
+    /// A step id, as the language writes identifiers.
+    StepText = text(IDENT_PATTERN, "A step id.").into()
+);
+text_type!(
+    /// A user name.
+    NameText = text(name_pattern(), "A user name.").into()
+);
+text_type!(
+    /// `INFRASTRUCTURE:VERDICT`.
+    DeployFilterText = text(
+        "^[a-z][a-z0-9_]*:(ALLOW|CONFIRM|BLOCK)$",
+        "An infrastructure and a deploy verdict: `prod:BLOCK`."
+    )
+    .into()
+);

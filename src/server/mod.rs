@@ -26,6 +26,7 @@ mod routes;
 mod state;
 mod telemetry;
 mod web;
+mod web_lists;
 mod web_reply;
 mod web_session;
 

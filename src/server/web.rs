@@ -16,12 +16,15 @@ use super::pages::{self, Notice};
 use super::pages::{ListFilter, Viewer};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
+use super::web_lists::{items_page, render_items, reviews_page, tree_page};
 use super::web_reply::{api_error_page, html, notice};
 use super::web_session::{
     COOKIE, Fields, Posted, SESSION_LIFETIME, cookie, local_path, same_origin,
 };
 use crate::engine::actions::Verb;
-use crate::engine::{Engine, ExplainRequest, Explained, FieldChange, Identity, SignOffRequest};
+use crate::engine::{
+    Engine, ExplainRequest, Explained, FieldChange, Identity, ItemFilter, SignOffRequest,
+};
 use crate::model::FieldType;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -113,64 +116,6 @@ pub(super) fn blueprint_names(e: &mut Engine) -> crate::engine::Result<Vec<Strin
         .collect();
     names.dedup();
     Ok(names)
-}
-
-pub(super) async fn items_page(
-    State(state): State<Shared>,
-    viewer: Viewer,
-    Query(filter): Query<ListFilter>,
-) -> Response {
-    render_items(&state, viewer, filter, None, StatusCode::OK).await
-}
-
-pub(super) async fn render_items(
-    state: &Shared,
-    viewer: Viewer,
-    filter: ListFilter,
-    notice: Option<Notice>,
-    status: StatusCode,
-) -> Response {
-    let who = viewer.who.clone();
-    let bp = filter.blueprint.clone().filter(|b| !b.is_empty());
-    let loaded = with_engine(state, move |e| {
-        let names = blueprint_names(e)?;
-        let statuses = e.statuses(&who, bp.as_deref())?;
-        let form = match &bp {
-            Some(b) => {
-                let blueprint = e.blueprint(b, None)?;
-                let parents = match &blueprint.parent {
-                    Some(p) => e.items(&who, Some(p.as_str()), None)?,
-                    None => Vec::new(),
-                };
-                Some((blueprint, parents))
-            }
-            None => None,
-        };
-        Ok((names, statuses, form))
-    })
-    .await;
-    match loaded {
-        Ok((names, statuses, form)) => html(
-            status,
-            pages::items(
-                &viewer,
-                &names,
-                &filter,
-                &statuses,
-                form.as_ref(),
-                notice.as_ref(),
-            ),
-        ),
-        Err(e) => api_error_page(&e),
-    }
-}
-
-pub(super) async fn tree_page(State(state): State<Shared>, viewer: Viewer) -> Response {
-    let who = viewer.who.clone();
-    match with_engine(&state, move |e| e.statuses(&who, None)).await {
-        Ok(statuses) => html(StatusCode::OK, pages::tree(&viewer, &statuses)),
-        Err(e) => api_error_page(&e),
-    }
 }
 
 /// The typed values a form gives for a blueprint's fields (`f.ID` inputs):
@@ -280,7 +225,14 @@ pub(super) async fn render_item(
             Err(other) => return Err(other),
         };
         let blueprint = e.blueprint(&status.item.blueprint, Some(status.item.version))?;
-        let children = e.items(&who, None, Some(id))?;
+        let children = e
+            .items_page(
+                &who,
+                &ItemFilter::of(None, Some(id)),
+                None,
+                pages::PAGE_SIZE,
+            )?
+            .0;
         let subscribed = e.subscription(&who.name, id)?;
         Ok((
             pages::ItemPage {
@@ -524,14 +476,6 @@ pub(super) async fn controls_page(State(state): State<Shared>, viewer: Viewer) -
 pub(super) async fn blueprints_page(State(state): State<Shared>, viewer: Viewer) -> Response {
     match with_engine(&state, |e| e.blueprint_versions()).await {
         Ok(versions) => html(StatusCode::OK, pages::blueprints(&viewer, &versions)),
-        Err(e) => api_error_page(&e),
-    }
-}
-
-pub(super) async fn reviews_page(State(state): State<Shared>, viewer: Viewer) -> Response {
-    let who = viewer.who.clone();
-    match with_engine(&state, move |e| e.reviews(&who)).await {
-        Ok(reviews) => html(StatusCode::OK, pages::reviews(&viewer, &reviews)),
         Err(e) => api_error_page(&e),
     }
 }

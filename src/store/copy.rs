@@ -129,8 +129,31 @@ pub const TABLES: &[Table] = &[
             ("due_at", Int),
             ("last_event", Int),
             ("subscribers", Text),
+            ("signoff", Text),
+            ("review_due", Int),
+            ("owner", Text),
         ],
         order: "id",
+    },
+    Table {
+        name: "item_readers",
+        columns: &[("item", Int), ("key", Text)],
+        order: "item, key",
+    },
+    Table {
+        name: "item_deploys",
+        columns: &[("item", Int), ("infrastructure", Text), ("verdict", Text)],
+        order: "item, infrastructure",
+    },
+    Table {
+        name: "review_queue",
+        columns: &[("key", Text), ("item", Int), ("grp", Text), ("due", Int)],
+        order: "key, item, grp",
+    },
+    Table {
+        name: "review_barred",
+        columns: &[("item", Int), ("grp", Text), ("user_name", Text)],
+        order: "item, grp, user_name",
     },
     Table {
         name: "audit_events",

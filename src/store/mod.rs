@@ -16,6 +16,8 @@ mod ops;
 pub mod copy;
 mod error;
 mod hashes;
+pub mod index;
+mod listing;
 mod postgres;
 mod sqlite;
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use super::StoreError;
 use super::copy::{Cell, Table};
 use super::hashes::{GENESIS, event_hash};
+use super::index::*;
 use super::rows::*;
 
 /// Calls `$callback!` with the operations' signatures (and `$extra` first).
@@ -95,7 +96,15 @@ macro_rules! with_operations {
             /// stored revision is still `before`'s: the event's sequence number,
             /// or `None` (nothing written) if the item moved on.
             fn update_item(&self, item: &ItemRow, before: &ItemRow, event: &NewEvent<'_>) -> Result<Option<i64>, StoreError>;
-            /// Deletes an item.
+            /// Writes what changed of an item's kept index from `before` (`None`: nothing kept yet) to `after`.
+            fn write_index(&self, item: i64, before: Option<&ItemIndex>, after: &ItemIndex) -> Result<(), StoreError>;
+            /// The kept index of an item, as stored (`None`: no such item).
+            fn item_index(&self, item: i64) -> Result<Option<ItemIndex>, StoreError>;
+            /// A filtered, sorted page of items, read from the kept index.
+            fn query_items(&self, q: &ItemQuery) -> Result<Page<ItemRow, ItemSeek>, StoreError>;
+            /// The reviews queued for one of `q.keys` that `q.user` is not barred from, in `q.seek`'s order: at most `q.limit`.
+            fn queued_reviews(&self, q: &ReviewQuery) -> Result<Vec<QueuedReview>, StoreError>;
+            /// Deletes an item (and its kept index).
             fn delete_item(&self, id: i64) -> Result<(), StoreError>;
             /// Items, optionally of one blueprint and/or under one parent, by id.
             fn items(&self, blueprint: Option<&str>, parent: Option<i64>) -> Result<Vec<ItemRow>, StoreError>;

@@ -15,20 +15,27 @@ pub(in crate::server) struct Viewer {
     pub csrf: String,
 }
 
-/// The filters of the item list.
+/// The filters of the item list, its order and where its page starts.
 #[derive(Deserialize, serde::Serialize, Default, Clone)]
 pub(in crate::server) struct ListFilter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blueprint: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub q: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
+    /// The current sign-off's state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// Which page of the matching items (from 1).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub page: Option<usize>,
+    pub owner: Option<String>,
+    /// `INFRASTRUCTURE:VERDICT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<String>,
+    /// `id`, `updated` or `due`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// Where the page starts (the cursor of the page before's end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 /// An error to show next to what caused it.

@@ -1,9 +1,10 @@
-//! The list pages: items of a blueprint (filtered, paged, with a new-item
-//! form), the tree of items, and the reviews waiting for the viewer.
+//! The list pages: items (filtered, sorted, a page at a time, with a
+//! new-item form), the tree a level at a time, and the reviews waiting for
+//! the viewer.
 
 use super::frame::{
-    ListFilter, Notice, PAGE_SIZE, Viewer, csrf, error_box, layout, refused_field, status_badge,
-    step_label, verdict_badge, workflow_badge,
+    ListFilter, Notice, Viewer, csrf, error_box, layout, refused_field, status_badge, step_label,
+    verdict_badge, workflow_badge,
 };
 use super::item::field_input;
 use crate::engine::signoff::Status;
@@ -11,38 +12,55 @@ use crate::engine::{ItemView, PendingReview, StatusView};
 use crate::model::Blueprint;
 use maud::{Markup, html};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
 
-/// The list of items, filterable, with a form to create one.
+/// A page of the item list: the blueprints (its tabs), the filter, the
+/// statuses of the page, and the cursor of the next page.
+pub struct ItemList<'a> {
+    /// The blueprints, for the tabs.
+    pub blueprints: &'a [String],
+    /// The filter and order asked for.
+    pub filter: &'a ListFilter,
+    /// The page's items.
+    pub statuses: &'a [StatusView],
+    /// Where the next page starts, if there is one.
+    pub next: Option<String>,
+}
+
+/// The list of items, filterable and sortable, a page at a time, with a
+/// form to create one.
 pub fn items(
     viewer: &Viewer,
-    blueprints: &[String],
-    filter: &ListFilter,
-    statuses: &[StatusView],
+    list: &ItemList<'_>,
     create: Option<&(Blueprint, Vec<ItemView>)>,
     notice: Option<&Notice>,
 ) -> Markup {
+    let ItemList {
+        blueprints,
+        filter,
+        statuses,
+        ..
+    } = list;
     let chosen = filter.blueprint.as_deref().unwrap_or("");
-    let q = filter.q.as_deref().unwrap_or("").to_lowercase();
-    let step = filter.step.as_deref().unwrap_or("");
-    let state = filter.state.as_deref().unwrap_or("");
-    let steps: BTreeSet<String> = statuses
-        .iter()
-        .filter_map(|s| s.item.step.clone())
-        .collect();
-    let shown: Vec<&StatusView> = statuses
-        .iter()
-        .filter(|s| q.is_empty() || s.item.name.to_lowercase().contains(&q))
-        .filter(|s| step.is_empty() || s.item.step.as_deref() == Some(step))
-        .filter(|s| state.is_empty() || s.signoffs.iter().any(|o| o.status.as_str() == state))
-        .collect();
-    let pages = shown.len().div_ceil(PAGE_SIZE).max(1);
-    let page = filter.page.unwrap_or(1).clamp(1, pages);
-    let first = (page - 1) * PAGE_SIZE;
-    let rows = &shown[first.min(shown.len())..(first + PAGE_SIZE).min(shown.len())];
-    let page_link = |p: usize| {
-        let mut f = filter.clone();
-        f.page = Some(p);
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (step, state, owner, deploy, sort) = (
+        value(&filter.step),
+        value(&filter.state),
+        value(&filter.owner),
+        value(&filter.deploy),
+        value(&filter.sort),
+    );
+    let steps: Vec<String> = create
+        .map(|(b, _)| {
+            b.workflow
+                .iter()
+                .flat_map(|w| &w.steps)
+                .map(|s| s.id.to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let link = |after: Option<&str>| {
+        let mut f = (*filter).clone();
+        f.after = after.map(str::to_string);
         format!(
             "/items?{}",
             serde_urlencoded::to_string(&f).unwrap_or_default()
@@ -72,12 +90,15 @@ pub fn items(
             }
             form.filters method="get" action="/items" role="search" {
                 @if !chosen.is_empty() { input type="hidden" name="blueprint" value=(chosen); }
-                div { label for="q" { "Name contains" } input #q type="search" name="q" value=(q); }
                 div {
                     label for="step" { "Step" }
-                    select #step name="step" {
-                        option value="" { "any" }
-                        @for s in &steps { option value=(s) selected[s == step] { (s) } }
+                    @if steps.is_empty() {
+                        input #step type="text" name="step" value=(step);
+                    } @else {
+                        select #step name="step" {
+                            option value="" { "any" }
+                            @for s in &steps { option value=(s) selected[*s == step] { (s) } }
+                        }
                     }
                 }
                 div {
@@ -89,11 +110,21 @@ pub fn items(
                         }
                     }
                 }
+                div { label for="owner" { "Owner" } input #owner type="text" name="owner" value=(owner); }
+                div { label for="deploy" { "Deploy (e.g. prod:BLOCK)" } input #deploy type="text" name="deploy" value=(deploy); }
+                div {
+                    label for="sort" { "Order" }
+                    select #sort name="sort" {
+                        @for (v, l) in [("id", "oldest first"), ("updated", "recently updated"), ("due", "due soonest")] {
+                            option value=(v) selected[v == sort || (sort.is_empty() && v == "id")] { (l) }
+                        }
+                    }
+                }
                 div { button type="submit" { "Filter" } }
             }
             p.hint {
-                (shown.len()) " of " (statuses.len()) " items"
-                @if pages > 1 { " · showing " (first + 1) "–" (first + rows.len()) }
+                (statuses.len()) " items on this page"
+                @if filter.after.is_some() { " · " a href=(link(None)) { "first page" } }
             }
             table {
                 thead { tr {
@@ -101,7 +132,7 @@ pub fn items(
                     @for i in &infrastructures { th scope="col" { "Deploy: " (i) } }
                 } }
                 tbody {
-                    @for s in rows {
+                    @for s in statuses.iter() {
                         tr {
                             td { a href=(format!("/items/{}", s.item.id)) { (s.item.name) } " " span.hint { "#" (s.item.id) } }
                             td { (s.item.blueprint) }
@@ -114,12 +145,10 @@ pub fn items(
                     }
                 }
             }
-            @if shown.is_empty() { p { "No item matches." } }
-            @if pages > 1 {
+            @if statuses.is_empty() { p { "No item matches." } }
+            @if let Some(next) = &list.next {
                 nav.tabs aria-label="Pages" {
-                    @if page > 1 { a href=(page_link(page - 1)) rel="prev" { "← Previous" } }
-                    span { "Page " (page) " of " (pages) }
-                    @if page < pages { a href=(page_link(page + 1)) rel="next" { "Next →" } }
+                    a href=(link(Some(next))) rel="next" { "Next →" }
                 }
             }
             (create_form(viewer, chosen, create, notice))
@@ -170,48 +199,70 @@ pub(super) fn create_form(
     }
 }
 
-/// The tree initiative → project → model → version / bundle.
-pub fn tree(viewer: &Viewer, statuses: &[StatusView]) -> Markup {
-    let ids: BTreeSet<&str> = statuses.iter().map(|s| s.item.id.as_str()).collect();
-    let mut children: BTreeMap<Option<&str>, Vec<&StatusView>> = BTreeMap::new();
-    for s in statuses {
-        let parent = s.item.parent.as_deref().filter(|p| ids.contains(p));
-        children.entry(parent).or_default().push(s);
-    }
+/// One level of the tree: the path to its parent (outermost first; empty
+/// at the top), the items of the level, whether each has children, and the
+/// cursor of the level's next page.
+pub struct TreeLevel {
+    /// The parent and its ancestors, outermost first.
+    pub path: Vec<StatusView>,
+    /// The level's items.
+    pub level: Vec<StatusView>,
+    /// Whether each of them has children.
+    pub open: Vec<bool>,
+    /// Where the level's next page starts.
+    pub next: Option<String>,
+    /// The parent, if not the top.
+    pub parent: Option<i64>,
+}
+
+/// The tree initiative → project → model → version / bundle, a level at a
+/// time: a node's children open on its own page, so a page costs the same
+/// however many items there are.
+pub fn tree(viewer: &Viewer, t: &TreeLevel) -> Markup {
+    let node = |s: &StatusView| {
+        html! {
+            a href=(format!("/items/{}", s.item.id)) { (s.item.name) }
+            " " span.hint { (s.item.blueprint) " · " (step_label(s)) } " "
+            @for o in &s.signoffs { (status_badge(o.status)) " " }
+        }
+    };
+    let more = |after: &str| match t.parent {
+        Some(p) => format!("/tree?parent={p}&after={after}"),
+        None => format!("/tree?after={after}"),
+    };
+    let level = html! {
+        ul.tree {
+            @for (s, open) in t.level.iter().zip(&t.open) {
+                li {
+                    (node(s))
+                    @if *open { " " a href=(format!("/tree?parent={}", s.item.id)) aria-label=(format!("children of {}", s.item.name)) { "▸ children" } }
+                }
+            }
+        }
+        @if t.level.is_empty() { p { "Nothing here." } }
+        @if let Some(next) = &t.next { p { a href=(more(next)) rel="next" { "More →" } } }
+    };
+    // The path nests the level: each ancestor's list holds the next one.
+    let nested = t.path.iter().rev().fold(level, |inner, s| {
+        html! { ul.tree { li { (node(s)) (inner) } } }
+    });
     layout(
         "Tree",
         Some(viewer),
         "/tree",
         html! {
             h1 { "Tree" }
-            p.hint { "Every item you may read, under its parent." }
-            (tree_level(&children, None))
+            p.hint {
+                "Every item you may read, under its parent: open a node for its children."
+                @if t.parent.is_some() { " " a href="/tree" { "Back to the top" } }
+            }
+            (nested)
         },
     )
 }
 
-pub(super) fn tree_level(
-    children: &BTreeMap<Option<&str>, Vec<&StatusView>>,
-    parent: Option<&str>,
-) -> Markup {
-    html! {
-        @if let Some(list) = children.get(&parent) {
-            ul.tree {
-                @for s in list {
-                    li {
-                        a href=(format!("/items/{}", s.item.id)) { (s.item.name) }
-                        " " span.hint { (s.item.blueprint) " · " (step_label(s)) } " "
-                        @for o in &s.signoffs { (status_badge(o.status)) " " }
-                        (tree_level(children, Some(s.item.id.as_str())))
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// What waits for the viewer.
-pub fn reviews(viewer: &Viewer, reviews: &[PendingReview]) -> Markup {
+/// What waits for the viewer, most urgent first, a page at a time.
+pub fn reviews(viewer: &Viewer, reviews: &[PendingReview], next: Option<&str>) -> Markup {
     layout(
         "My reviews",
         Some(viewer),
@@ -234,6 +285,9 @@ pub fn reviews(viewer: &Viewer, reviews: &[PendingReview]) -> Markup {
                         }
                     }
                 }
+            }
+            @if let Some(next) = next {
+                nav.tabs aria-label="Pages" { a href=(format!("/reviews?after={next}")) rel="next" { "Next →" } }
             }
         },
     )

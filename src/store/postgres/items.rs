@@ -127,6 +127,7 @@ impl Tx<'_> {
 
     /// Deletes an item.
     pub fn delete_item(&self, id: i64) -> Result<(), StoreError> {
+        self.delete_index(id)?;
         self.execute("DELETE FROM items WHERE id = $1", &[&id])?;
         Ok(())
     }

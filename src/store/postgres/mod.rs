@@ -9,6 +9,7 @@ mod connection;
 mod copy;
 mod idempotency;
 mod identities;
+mod index;
 mod items;
 mod outbox;
 mod rows;
@@ -20,6 +21,7 @@ use chrono::{DateTime, Utc};
 
 use crate::store::StoreError;
 use crate::store::copy::{Cell, Table};
+use crate::store::index::*;
 use crate::store::rows::*;
 
 pub(super) use connection::{Store, Tx};

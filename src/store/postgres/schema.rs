@@ -141,5 +141,43 @@ CREATE INDEX idempotency_keys_by_start ON idempotency_keys(started_at);
 "#, // 4: as the SQLite backend's ninth: the lifecycle of blueprint versions.
     r#"
 ALTER TABLE blueprint_versions ADD COLUMN state TEXT NOT NULL DEFAULT 'ACTIVE' CHECK (state IN ('DRAFT', 'ACTIVE', 'ARCHIVED'));
+"#, // 5: as the SQLite backend's tenth: the status kept beside each item.
+    r#"
+ALTER TABLE items ADD COLUMN signoff TEXT;
+ALTER TABLE items ADD COLUMN review_due BIGINT;
+ALTER TABLE items ADD COLUMN owner TEXT;
+CREATE INDEX items_by_blueprint ON items(blueprint, id);
+CREATE INDEX items_by_step ON items(blueprint, step, id);
+CREATE INDEX items_by_signoff ON items(signoff, id) WHERE signoff IS NOT NULL;
+CREATE INDEX items_by_owner ON items(owner, id) WHERE owner IS NOT NULL;
+CREATE INDEX items_by_update ON items(updated_at, id);
+CREATE INDEX items_by_review_due ON items(review_due, id) WHERE review_due IS NOT NULL;
+CREATE TABLE item_readers (
+    item BIGINT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (item, key)
+);
+CREATE TABLE item_deploys (
+    item BIGINT NOT NULL,
+    infrastructure TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    PRIMARY KEY (item, infrastructure)
+);
+CREATE INDEX item_deploys_by_verdict ON item_deploys(infrastructure, verdict, item);
+CREATE TABLE review_queue (
+    key TEXT NOT NULL,
+    item BIGINT NOT NULL,
+    grp TEXT NOT NULL,
+    due BIGINT NOT NULL,
+    PRIMARY KEY (key, item, grp)
+);
+CREATE INDEX review_queue_by_due ON review_queue(key, due, item, grp);
+CREATE INDEX review_queue_by_item ON review_queue(item);
+CREATE TABLE review_barred (
+    item BIGINT NOT NULL,
+    grp TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    PRIMARY KEY (item, grp, user_name)
+);
 "#,
 ];

@@ -143,6 +143,7 @@ impl Tx<'_> {
     /// Deletes an item.
     pub fn delete_item(&self, id: i64) -> Result<(), StoreError> {
         self.forget_item(id);
+        self.delete_index(id)?;
         self.tx
             .execute("DELETE FROM items WHERE id = ?1", params![id])?;
         Ok(())

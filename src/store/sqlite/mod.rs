@@ -10,6 +10,7 @@ mod connection;
 mod copy;
 mod idempotency;
 mod identities;
+mod index;
 mod items;
 mod outbox;
 mod rows;
@@ -28,6 +29,7 @@ use chrono::{DateTime, Utc};
 
 use crate::store::StoreError;
 use crate::store::copy::{Cell, Table};
+use crate::store::index::*;
 use crate::store::rows::*;
 
 pub(super) use connection::{Store, Tx};

@@ -199,6 +199,47 @@ CREATE INDEX idempotency_keys_by_start ON idempotency_keys(started_at);
     // (what was stored before is ACTIVE, as it took items).
     r#"
 ALTER TABLE blueprint_versions ADD COLUMN state TEXT NOT NULL DEFAULT 'ACTIVE' CHECK (state IN ('DRAFT', 'ACTIVE', 'ARCHIVED'));
+"#, // 10: the status kept beside each item, so that every list is one
+    // indexed query: the current sign-off's state and due time, the owner,
+    // who may read it, its deploy verdicts, the reviews it waits for and who
+    // may not give them. The engine fills it for the items already there.
+    r#"
+ALTER TABLE items ADD COLUMN signoff TEXT;
+ALTER TABLE items ADD COLUMN review_due INTEGER;
+ALTER TABLE items ADD COLUMN owner TEXT;
+CREATE INDEX items_by_blueprint ON items(blueprint, id);
+CREATE INDEX items_by_step ON items(blueprint, step, id);
+CREATE INDEX items_by_signoff ON items(signoff, id) WHERE signoff IS NOT NULL;
+CREATE INDEX items_by_owner ON items(owner, id) WHERE owner IS NOT NULL;
+CREATE INDEX items_by_update ON items(updated_at, id);
+CREATE INDEX items_by_review_due ON items(review_due, id) WHERE review_due IS NOT NULL;
+CREATE TABLE item_readers (
+    item INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (item, key)
+) WITHOUT ROWID;
+CREATE TABLE item_deploys (
+    item INTEGER NOT NULL,
+    infrastructure TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    PRIMARY KEY (item, infrastructure)
+) WITHOUT ROWID;
+CREATE INDEX item_deploys_by_verdict ON item_deploys(infrastructure, verdict, item);
+CREATE TABLE review_queue (
+    key TEXT NOT NULL,
+    item INTEGER NOT NULL,
+    grp TEXT NOT NULL,
+    due INTEGER NOT NULL,
+    PRIMARY KEY (key, item, grp)
+) WITHOUT ROWID;
+CREATE INDEX review_queue_by_due ON review_queue(key, due, item, grp);
+CREATE INDEX review_queue_by_item ON review_queue(item);
+CREATE TABLE review_barred (
+    item INTEGER NOT NULL,
+    grp TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    PRIMARY KEY (item, grp, user_name)
+) WITHOUT ROWID;
 "#,
 ];
 

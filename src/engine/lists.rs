@@ -1,0 +1,317 @@
+//! Lists read from the kept index (`kept`): items filtered and sorted in
+//! SQL with the caller's read permission inside the query, and the reviews
+//! waiting for a caller found through the keys they match. A page costs
+//! what the first does, whatever the number of items.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::access::Identity;
+use super::core::{Engine, now_or};
+use super::error::Result;
+use super::kept::keys_of;
+use super::set_cache::LoadedSet;
+use super::signoff::Status;
+use super::status::status_of;
+use super::views::{ItemView, PendingReview, StatusView, view};
+use crate::model::Blueprint;
+use crate::store::ItemRow;
+use crate::store::index::{ItemQuery, QueuedReview, ReviewQuery};
+pub use crate::store::index::{ItemSeek, ReviewSeek, Under};
+
+/// What a list of items keeps: every filter is an indexed column of the
+/// kept status.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    /// Only this blueprint's items.
+    pub blueprint: Option<String>,
+    /// Where in the tree.
+    pub under: Under,
+    /// Only items at this step.
+    pub step: Option<String>,
+    /// Only items whose current sign-off is in this state.
+    pub signoff: Option<Status>,
+    /// Only items of this owner (the first user their `owner` role names,
+    /// else their creator).
+    pub owner: Option<String>,
+    /// Only items with this verdict (`ALLOW`, `CONFIRM`, `BLOCK`) on this
+    /// infrastructure.
+    pub deploy: Option<(String, String)>,
+}
+
+impl ItemFilter {
+    /// Items of one blueprint (all with `None`), under one parent (anywhere
+    /// with `None`).
+    pub fn of(blueprint: Option<&str>, parent: Option<i64>) -> ItemFilter {
+        ItemFilter {
+            blueprint: blueprint.map(str::to_string),
+            under: parent.map_or(Under::Anywhere, Under::Parent),
+            ..ItemFilter::default()
+        }
+    }
+}
+
+/// A page of rows, each with its set and its ancestors, and where the
+/// next page starts.
+type RowsPage = (Vec<(Arc<LoadedSet>, Vec<ItemRow>)>, Option<ItemSeek>);
+
+/// A position in the reviews by due time: (due as stored, item, group).
+pub type ReviewPosition = (i64, i64, String);
+
+/// Most items a list reads a statement.
+const BATCH: usize = 1000;
+
+impl Engine {
+    /// A page of the rows `who` may read that match `filter`, in `seek`'s
+    /// order, each with its set and its ancestors; and where the next page
+    /// starts.
+    fn rows_page(
+        &mut self,
+        who: &Identity,
+        filter: &ItemFilter,
+        seek: ItemSeek,
+        limit: usize,
+    ) -> Result<RowsPage> {
+        let tx = self.store.read()?;
+        let query = ItemQuery {
+            blueprint: filter.blueprint.clone(),
+            under: filter.under,
+            step: filter.step.clone(),
+            signoff: filter.signoff.map(|s| s.as_str().to_string()),
+            owner: filter.owner.clone(),
+            deploy: filter.deploy.clone(),
+            readers: (!who.admin).then(|| keys_of(who)),
+            seek,
+            limit: i64::try_from(limit).unwrap_or(i64::MAX),
+        };
+        let page = tx.query_items(&query)?;
+        let mut out = Vec::with_capacity(page.rows.len());
+        for row in page.rows {
+            let set = self.cache.get(&tx, &row.blueprint, row.version)?;
+            out.push((set, Self::with_ancestors(&tx, row)?));
+        }
+        Ok((out, page.next))
+    }
+
+    /// `f` of every row `who` may read that matches `filter`, by id, read a
+    /// batch at a time.
+    fn each_row<T>(
+        &mut self,
+        who: &Identity,
+        filter: &ItemFilter,
+        f: impl Fn(&LoadedSet, &Blueprint, &[ItemRow]) -> T,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut seek = ItemSeek::Id(None);
+        loop {
+            let (rows, next) = self.rows_page(who, filter, seek, BATCH)?;
+            out.extend(rows.iter().filter_map(|(set, chain)| {
+                set.blueprint(&chain[0].blueprint).map(|b| f(set, b, chain))
+            }));
+            match next {
+                Some(n) => seek = n,
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Every item the caller may read that matches `filter`, by id.
+    pub fn items(&mut self, who: &Identity, filter: &ItemFilter) -> Result<Vec<ItemView>> {
+        self.each_row(who, filter, |_, b, chain| view(&chain[0], b))
+    }
+
+    /// The governance status of every item the caller may read that matches
+    /// `filter`, by id.
+    pub fn statuses(&mut self, who: &Identity, filter: &ItemFilter) -> Result<Vec<StatusView>> {
+        let now = now_or(None);
+        self.each_row(who, filter, |set, b, chain| status_of(set, b, chain, now))
+    }
+
+    /// A page of the items the caller may read that match `filter`: at most
+    /// `limit` after the item `after`, by id, and the id to continue after
+    /// if there may be more.
+    pub fn items_page(
+        &mut self,
+        who: &Identity,
+        filter: &ItemFilter,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<(Vec<ItemView>, Option<i64>)> {
+        let (rows, next) = self.rows_page(who, filter, ItemSeek::Id(after), limit)?;
+        let views = rows
+            .iter()
+            .filter_map(|(set, chain)| {
+                set.blueprint(&chain[0].blueprint)
+                    .map(|b| view(&chain[0], b))
+            })
+            .collect();
+        let next = match next {
+            Some(ItemSeek::Id(n)) => n,
+            _ => None,
+        };
+        Ok((views, next))
+    }
+
+    /// A page of the statuses of the items the caller may read that match
+    /// `filter`, in `seek`'s order, and where the next page starts.
+    pub fn statuses_page(
+        &mut self,
+        who: &Identity,
+        filter: &ItemFilter,
+        seek: ItemSeek,
+        limit: usize,
+    ) -> Result<(Vec<StatusView>, Option<ItemSeek>)> {
+        let now = now_or(None);
+        let (rows, next) = self.rows_page(who, filter, seek, limit)?;
+        let statuses = rows
+            .iter()
+            .filter_map(|(set, chain)| {
+                set.blueprint(&chain[0].blueprint)
+                    .map(|b| status_of(set, b, chain, now))
+            })
+            .collect();
+        Ok((statuses, next))
+    }
+}
+
+impl Engine {
+    /// The reviews queued for `who` in `seek`'s order, at most `limit`
+    /// (item, group) entries, as pending reviews at `now`.
+    fn queued(
+        &mut self,
+        who: &Identity,
+        seek: ReviewSeek,
+        limit: usize,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PendingReview>> {
+        let tx = self.store.read()?;
+        let query = ReviewQuery {
+            keys: keys_of(who),
+            user: who.name.clone(),
+            seek,
+            limit: i64::try_from(limit).unwrap_or(i64::MAX),
+        };
+        let mut out = Vec::new();
+        for QueuedReview {
+            item,
+            group,
+            due_at,
+        } in tx.queued_reviews(&query)?
+        {
+            let Some(row) = tx.item(item)? else {
+                continue;
+            };
+            let (Some(step), Some(state)) = (
+                row.step.clone(),
+                row.step.as_ref().and_then(|s| row.signoffs.get(s)),
+            ) else {
+                continue;
+            };
+            let due_at = due_at.and_then(|t| DateTime::from_timestamp(t, 0));
+            out.push(PendingReview {
+                item: row.id.to_string(),
+                name: row.name.clone(),
+                blueprint: row.blueprint.clone(),
+                step,
+                status: state.status,
+                role: if group == "final" {
+                    "final"
+                } else {
+                    "feedback"
+                }
+                .into(),
+                group,
+                breached: due_at.is_some_and(|d| d <= now),
+                due_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Sign-offs waiting for `who`'s feedback or decision, most urgent
+    /// first (by due time, those without an SLA last).
+    pub fn reviews(&mut self, who: &Identity) -> Result<Vec<PendingReview>> {
+        let (list, _) = self.reviews_by_due(who, None, usize::MAX)?;
+        Ok(list)
+    }
+
+    /// A page of the sign-offs waiting for `who`, most urgent first: at
+    /// most `limit` after the position `after` (due as stored, item,
+    /// group), and where the next page starts.
+    pub fn reviews_by_due(
+        &mut self,
+        who: &Identity,
+        after: Option<ReviewPosition>,
+        limit: usize,
+    ) -> Result<(Vec<PendingReview>, Option<ReviewPosition>)> {
+        let now = now_or(None);
+        let mut list = self.queued(who, ReviewSeek::Due(after), limit.saturating_add(1), now)?;
+        let more = list.len() > limit;
+        list.truncate(limit);
+        let next = list.last().filter(|_| more).map(|r| {
+            (
+                r.due_at
+                    .map_or(crate::store::index::NO_DUE, |d| d.timestamp()),
+                r.item.parse().unwrap_or(0),
+                r.group.clone(),
+            )
+        });
+        Ok((list, next))
+    }
+
+    /// The sign-offs waiting for `who` on items after `after`, by item, and
+    /// the item to continue after. A page holds `limit` entries, or a few
+    /// more to keep the entries of its last item together (an item has one
+    /// per feedback group the caller reviews, or its final approval).
+    pub fn reviews_page(
+        &mut self,
+        who: &Identity,
+        after: Option<i64>,
+        limit: usize,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<(Vec<PendingReview>, Option<i64>)> {
+        let now = now_or(now);
+        let mut want = limit.saturating_add(16);
+        loop {
+            let list = self.queued(who, ReviewSeek::Item(after), want, now)?;
+            let read_all = list.len() < want;
+            // The first entry past `limit` that starts another item ends the page.
+            let cut = (limit..list.len()).find(|&i| i > 0 && list[i].item != list[i - 1].item);
+            match cut {
+                Some(i) => {
+                    let mut list = list;
+                    list.truncate(i);
+                    let next = list.last().and_then(|r| r.item.parse().ok());
+                    return Ok((list, next));
+                }
+                None if read_all => return Ok((list, None)),
+                None => want = want.saturating_mul(2),
+            }
+        }
+    }
+}
+
+/// `INFRASTRUCTURE:VERDICT` (`prod:BLOCK`) as a deploy filter.
+pub fn parse_deploy_filter(text: &str) -> std::result::Result<(String, String), String> {
+    let Some((infra, verdict)) = text.split_once(':') else {
+        return Err(format!("`{text}` is not INFRASTRUCTURE:VERDICT"));
+    };
+    let verdict = verdict.to_ascii_uppercase();
+    if !["ALLOW", "CONFIRM", "BLOCK"].contains(&verdict.as_str()) {
+        return Err(format!(
+            "`{verdict}` is not a deploy verdict (ALLOW, CONFIRM or BLOCK)"
+        ));
+    }
+    if infra.is_empty() {
+        return Err(format!("`{text}` names no infrastructure"));
+    }
+    Ok((infra.to_string(), verdict))
+}
+
+impl Engine {
+    /// Whether an item has children (the tree's link to them).
+    pub fn has_children(&mut self, id: i64) -> Result<bool> {
+        Ok(self.store.read()?.has_children(id)?)
+    }
+}

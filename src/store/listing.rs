@@ -1,0 +1,243 @@
+//! The SQL of the lists read from the kept index (a page of items, the
+//! reviews queued for one key), written once for both backends: each binds
+//! the values in its own placeholder style and matches a list of keys in
+//! its own way.
+
+use super::index::{ItemQuery, ItemSeek, NO_DUE, ReviewSeek, Under};
+
+/// A value a statement binds.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    /// Text.
+    Text(String),
+    /// An integer.
+    Int(i64),
+    /// A list of principal keys.
+    Keys(Vec<String>),
+}
+
+/// A statement and its values, in order.
+#[derive(Debug, Clone)]
+pub(crate) struct Sql {
+    /// The text.
+    pub(crate) text: String,
+    /// The values.
+    pub(crate) binds: Vec<Bind>,
+}
+
+/// Whose SQL: placeholders and list matching differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// `?N`, lists as a JSON array read with `json_each`.
+    Sqlite,
+    /// `$N`, lists as a `TEXT[]` matched with `ANY`.
+    Postgres,
+}
+
+impl Dialect {
+    fn slot(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!("?{n}"),
+            Dialect::Postgres => format!("${n}"),
+        }
+    }
+
+    /// A text column as it orders bytewise (what the engine sorts by).
+    fn bytewise(self, column: &str) -> String {
+        match self {
+            Dialect::Sqlite => column.to_string(),
+            Dialect::Postgres => format!("{column} COLLATE \"C\""),
+        }
+    }
+
+    fn any_of(self, column: &str, slot: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("{column} IN (SELECT value FROM json_each({slot}))"),
+            Dialect::Postgres => format!("{column} = ANY({slot})"),
+        }
+    }
+}
+
+/// Builds a statement, numbering its values as they are added.
+struct Builder {
+    dialect: Dialect,
+    binds: Vec<Bind>,
+}
+
+impl Builder {
+    fn bind(&mut self, b: Bind) -> String {
+        self.binds.push(b);
+        self.dialect.slot(self.binds.len())
+    }
+}
+
+/// A page of items (one over the limit, to know whether more follow): the
+/// item columns, then `review_due`.
+pub(crate) fn item_page(q: &ItemQuery, dialect: Dialect, columns: &str) -> Sql {
+    let mut b = Builder {
+        dialect,
+        binds: Vec::new(),
+    };
+    let mut conds: Vec<String> = Vec::new();
+    if let Some(bp) = &q.blueprint {
+        let s = b.bind(Bind::Text(bp.clone()));
+        conds.push(format!("blueprint = {s}"));
+    }
+    match q.under {
+        Under::Anywhere => {}
+        Under::Root => conds.push("parent IS NULL".into()),
+        Under::Parent(p) => {
+            let s = b.bind(Bind::Int(p));
+            conds.push(format!("parent = {s}"));
+        }
+    }
+    for (column, value) in [
+        ("step", &q.step),
+        ("signoff", &q.signoff),
+        ("owner", &q.owner),
+    ] {
+        if let Some(v) = value {
+            let s = b.bind(Bind::Text(v.clone()));
+            conds.push(format!("{column} = {s}"));
+        }
+    }
+    if let Some((infra, verdict)) = &q.deploy {
+        let i = b.bind(Bind::Text(infra.clone()));
+        let v = b.bind(Bind::Text(verdict.clone()));
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM item_deploys d WHERE d.item = items.id AND d.infrastructure = {i} AND d.verdict = {v})"
+        ));
+    }
+    if let Some(keys) = &q.readers {
+        let s = b.bind(Bind::Keys(keys.clone()));
+        let any = dialect.any_of("r.key", &s);
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM item_readers r WHERE r.item = items.id AND {any})"
+        ));
+    }
+    let order = match &q.seek {
+        ItemSeek::Id(after) => {
+            if let Some(id) = after {
+                let s = b.bind(Bind::Int(*id));
+                conds.push(format!("id > {s}"));
+            }
+            "id"
+        }
+        ItemSeek::Updated(after) => {
+            if let Some((at, id)) = after {
+                let a = b.bind(Bind::Text(at.clone()));
+                let i = b.bind(Bind::Int(*id));
+                conds.push(format!(
+                    "(updated_at < {a} OR (updated_at = {a} AND id < {i}))"
+                ));
+            }
+            "updated_at DESC, id DESC"
+        }
+        ItemSeek::Due(after) => {
+            conds.push("review_due IS NOT NULL".into());
+            if let Some((due, id)) = after {
+                let d = b.bind(Bind::Int(*due));
+                let i = b.bind(Bind::Int(*id));
+                conds.push(format!(
+                    "(review_due > {d} OR (review_due = {d} AND id > {i}))"
+                ));
+            }
+            "review_due, id"
+        }
+    };
+    let limit = b.bind(Bind::Int(q.limit.saturating_add(1)));
+    let filter = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
+    Sql {
+        text: format!(
+            "SELECT {columns}, review_due FROM items{filter} ORDER BY {order} LIMIT {limit}"
+        ),
+        binds: b.binds,
+    }
+}
+
+/// The reviews queued for one key that `user` is not barred from, in
+/// `seek`'s order: (item, group, due).
+pub(crate) fn queued_for(
+    key: &str,
+    user: &str,
+    seek: &ReviewSeek,
+    limit: i64,
+    dialect: Dialect,
+) -> Sql {
+    let mut b = Builder {
+        dialect,
+        binds: Vec::new(),
+    };
+    let k = b.bind(Bind::Text(key.into()));
+    let u = b.bind(Bind::Text(user.into()));
+    let mut conds = vec![
+        format!("q.key = {k}"),
+        format!(
+            "NOT EXISTS (SELECT 1 FROM review_barred x WHERE x.item = q.item AND x.grp = q.grp AND x.user_name = {u})"
+        ),
+    ];
+    let order = match seek {
+        ReviewSeek::Item(after) => {
+            if let Some(item) = after {
+                let s = b.bind(Bind::Int(*item));
+                conds.push(format!("q.item > {s}"));
+            }
+            "q.item"
+        }
+        ReviewSeek::Due(after) => {
+            if let Some((due, item, group)) = after {
+                let d = b.bind(Bind::Int(*due));
+                let i = b.bind(Bind::Int(*item));
+                let g = b.bind(Bind::Text(group.clone()));
+                let grp = dialect.bytewise("q.grp");
+                conds.push(format!(
+                    "(q.due > {d} OR (q.due = {d} AND (q.item > {i} OR (q.item = {i} AND {grp} > {g}))))"
+                ));
+            }
+            "q.due, q.item"
+        }
+    };
+    let order = format!("{order}, {}", dialect.bytewise("q.grp"));
+    let limit = b.bind(Bind::Int(limit));
+    Sql {
+        text: format!(
+            "SELECT q.item, q.grp, q.due FROM review_queue q WHERE {} ORDER BY {order} LIMIT {limit}",
+            conds.join(" AND ")
+        ),
+        binds: b.binds,
+    }
+}
+
+/// A stored due time as the engine takes it.
+pub(crate) fn due_of(stored: i64) -> Option<i64> {
+    (stored != NO_DUE).then_some(stored)
+}
+
+/// Rows read one over the limit, with each one's `review_due`, as a page:
+/// the first `limit`, and where the next page starts when more follow.
+pub(crate) fn page_of(
+    mut rows: Vec<(super::ItemRow, Option<i64>)>,
+    q: &ItemQuery,
+) -> super::index::Page<super::ItemRow, ItemSeek> {
+    let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = match rows.last() {
+        Some((last, due)) if more => Some(match q.seek {
+            ItemSeek::Id(_) => ItemSeek::Id(Some(last.id)),
+            ItemSeek::Updated(_) => {
+                ItemSeek::Updated(Some((super::rows::ts(last.updated_at), last.id)))
+            }
+            ItemSeek::Due(_) => ItemSeek::Due(Some((due.unwrap_or(NO_DUE), last.id))),
+        }),
+        _ => None,
+    };
+    super::index::Page {
+        rows: rows.into_iter().map(|(r, _)| r).collect(),
+        next,
+    }
+}
