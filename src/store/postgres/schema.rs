@@ -151,6 +151,7 @@ CREATE INDEX items_by_step ON items(blueprint, step, id);
 CREATE INDEX items_by_signoff ON items(signoff, id) WHERE signoff IS NOT NULL;
 CREATE INDEX items_by_owner ON items(owner, id) WHERE owner IS NOT NULL;
 CREATE INDEX items_by_update ON items(updated_at, id);
+CREATE INDEX items_by_blueprint_update ON items(blueprint, updated_at, id);
 CREATE INDEX items_by_review_due ON items(review_due, id) WHERE review_due IS NOT NULL;
 CREATE TABLE item_readers (
     item BIGINT NOT NULL,
