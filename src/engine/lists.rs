@@ -64,14 +64,14 @@ const BATCH: usize = 1000;
 
 impl Engine {
     /// A page of the rows `who` may read that match `filter`, in `seek`'s
-    /// order, each with its set and its ancestors; and where the next page
-    /// starts.
+    /// order, each with its set and (with `ancestors`) its ancestors; and
+    /// where the next page starts.
     fn rows_page(
         &mut self,
         who: &Identity,
         filter: &ItemFilter,
-        seek: ItemSeek,
-        limit: usize,
+        (seek, limit): (ItemSeek, usize),
+        ancestors: bool,
     ) -> Result<RowsPage> {
         let tx = self.store.read()?;
         let query = ItemQuery {
@@ -89,7 +89,12 @@ impl Engine {
         let mut out = Vec::with_capacity(page.rows.len());
         for row in page.rows {
             let set = self.cache.get(&tx, &row.blueprint, row.version)?;
-            out.push((set, Self::with_ancestors(&tx, row)?));
+            let chain = if ancestors {
+                Self::with_ancestors(&tx, row)?
+            } else {
+                vec![row]
+            };
+            out.push((set, chain));
         }
         Ok((out, page.next))
     }
@@ -100,12 +105,13 @@ impl Engine {
         &mut self,
         who: &Identity,
         filter: &ItemFilter,
+        ancestors: bool,
         f: impl Fn(&LoadedSet, &Blueprint, &[ItemRow]) -> T,
     ) -> Result<Vec<T>> {
         let mut out = Vec::new();
         let mut seek = ItemSeek::Id(None);
         loop {
-            let (rows, next) = self.rows_page(who, filter, seek, BATCH)?;
+            let (rows, next) = self.rows_page(who, filter, (seek, BATCH), ancestors)?;
             out.extend(rows.iter().filter_map(|(set, chain)| {
                 set.blueprint(&chain[0].blueprint).map(|b| f(set, b, chain))
             }));
@@ -118,14 +124,16 @@ impl Engine {
 
     /// Every item the caller may read that matches `filter`, by id.
     pub fn items(&mut self, who: &Identity, filter: &ItemFilter) -> Result<Vec<ItemView>> {
-        self.each_row(who, filter, |_, b, chain| view(&chain[0], b))
+        self.each_row(who, filter, false, |_, b, chain| view(&chain[0], b))
     }
 
     /// The governance status of every item the caller may read that matches
     /// `filter`, by id.
     pub fn statuses(&mut self, who: &Identity, filter: &ItemFilter) -> Result<Vec<StatusView>> {
         let now = now_or(None);
-        self.each_row(who, filter, |set, b, chain| status_of(set, b, chain, now))
+        self.each_row(who, filter, true, |set, b, chain| {
+            status_of(set, b, chain, now)
+        })
     }
 
     /// A page of the items the caller may read that match `filter`: at most
@@ -138,7 +146,7 @@ impl Engine {
         after: Option<i64>,
         limit: usize,
     ) -> Result<(Vec<ItemView>, Option<i64>)> {
-        let (rows, next) = self.rows_page(who, filter, ItemSeek::Id(after), limit)?;
+        let (rows, next) = self.rows_page(who, filter, (ItemSeek::Id(after), limit), false)?;
         let views = rows
             .iter()
             .filter_map(|(set, chain)| {
@@ -163,7 +171,7 @@ impl Engine {
         limit: usize,
     ) -> Result<(Vec<StatusView>, Option<ItemSeek>)> {
         let now = now_or(None);
-        let (rows, next) = self.rows_page(who, filter, seek, limit)?;
+        let (rows, next) = self.rows_page(who, filter, (seek, limit), true)?;
         let statuses = rows
             .iter()
             .filter_map(|(set, chain)| {
