@@ -16,6 +16,8 @@ pub struct Engine {
     pub(super) cache: SetCache,
     /// How links in mail reach the daemon.
     pub(super) base_url: String,
+    /// The kept index last computed for recently changed items.
+    pub(super) kept: super::kept::KeptCache,
 }
 
 /// The setting that holds the public base URL of links in mail.
@@ -61,6 +63,7 @@ impl Engine {
             store,
             cache: SetCache::default(),
             base_url,
+            kept: super::kept::KeptCache::default(),
         };
         engine.ensure_index()?;
         Ok(engine)
@@ -82,8 +85,10 @@ impl Engine {
     pub fn commit_batch(&mut self) -> Result<()> {
         let result = self.store.commit_batch();
         if result.is_err() {
-            // A blueprint set loaded in the batch is not stored after all.
+            // A blueprint set loaded in the batch is not stored after all,
+            // nor the revisions its actions wrote.
             self.cache = SetCache::default();
+            self.kept = super::kept::KeptCache::default();
         }
         Ok(result?)
     }

@@ -331,11 +331,13 @@ impl Engine {
         item.id = id;
         let mut chain = vec![item];
         chain.extend(ancestors);
-        Self::keep(&tx, &set, &chain, None, now)?;
-        let item = chain.swap_remove(0);
+        // Nothing is kept for a new item yet.
+        let kept = Self::keep(&tx, &set, &chain, Some(&Default::default()), now)?;
+        let item = &chain[0];
         tx.append_event(Some(id), &who.name, "item.create", now, &json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin, "follow_up": follow_up}))?;
         tx.commit()?;
-        Ok(view(&item, blueprint))
+        self.kept.remember(&chain, kept);
+        Ok(view(&chain[0], blueprint))
     }
 
     /// An item, if the caller may read it.
@@ -451,10 +453,10 @@ impl Engine {
                 actual: chain[0].revision + 1,
             });
         };
-        let kept_before = super::kept::index_of(&set, &chain, now)?;
+        let kept_before = self.kept.before(&set, &chain, now)?;
         let mut updated = chain;
         let before = std::mem::replace(&mut updated[0], item);
-        Self::keep(&tx, &set, &updated, Some(&kept_before), now)?;
+        let kept_after = Self::keep(&tx, &set, &updated, Some(&kept_before), now)?;
         let mut messages = Vec::new();
         for events in signoff.iter().chain(&rebound.events) {
             messages.extend(mails_for(&tx, &set, &updated, who, events, &base_url)?);
@@ -473,7 +475,8 @@ impl Engine {
         if tx.has_children(id)? {
             Self::keep_descendants(&tx, &mut self.cache, id, now)?;
         }
-        tx.commit_keeping(Some(updated.swap_remove(0)))?;
+        tx.commit_keeping(Some(updated[0].clone()))?;
+        self.kept.remember(&updated, kept_after);
         Ok(out)
     }
 

@@ -280,6 +280,48 @@ pub(super) fn index_of(
     Ok(index)
 }
 
+/// The kept index last computed for recently changed items, so an action
+/// does not derive again the index its item had before it. An entry holds
+/// for the (id, revision) of the item and each of its ancestors it was
+/// computed from: whatever else it depends on (its blueprint version's
+/// rules) does not change under a revision, and group membership is not in
+/// it.
+#[derive(Default)]
+pub(super) struct KeptCache {
+    entries: std::collections::HashMap<i64, (Vec<(i64, i64)>, ItemIndex)>,
+}
+
+/// Entries the cache keeps before it starts afresh.
+const KEPT_CACHE: usize = 4096;
+
+fn revisions(chain: &[ItemRow]) -> Vec<(i64, i64)> {
+    chain.iter().map(|i| (i.id, i.revision)).collect()
+}
+
+impl KeptCache {
+    /// The index of `chain[0]` under `set`: the one remembered for the same
+    /// revisions, or derived.
+    pub(super) fn before(
+        &mut self,
+        set: &LoadedSet,
+        chain: &[ItemRow],
+        now: DateTime<Utc>,
+    ) -> Result<ItemIndex> {
+        match self.entries.remove(&chain[0].id) {
+            Some((key, index)) if key == revisions(chain) => Ok(index),
+            _ => index_of(set, chain, now),
+        }
+    }
+
+    /// Remembers the index just written for `chain[0]`.
+    pub(super) fn remember(&mut self, chain: &[ItemRow], index: ItemIndex) {
+        if self.entries.len() >= KEPT_CACHE {
+            self.entries.clear();
+        }
+        self.entries.insert(chain[0].id, (revisions(chain), index));
+    }
+}
+
 /// The settings key recording which derivation the kept index was built
 /// with; an index built by another (or none: a database from before it)
 /// is rebuilt when the database opens.
@@ -334,14 +376,14 @@ fn differences(stored: &ItemIndex, computed: &ItemIndex) -> Vec<String> {
 impl super::core::Engine {
     /// Writes the kept index of `chain[0]` (as the action wrote it, its
     /// ancestors after it) in `tx`; `before` is its index before the action
-    /// (`None`: what is stored is read).
+    /// (`None`: what is stored is read). Returns what it wrote.
     pub(super) fn keep(
         tx: &crate::store::Tx<'_>,
         set: &LoadedSet,
         chain: &[ItemRow],
         before: Option<&ItemIndex>,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<ItemIndex> {
         let after = index_of(set, chain, now)?;
         let stored;
         let before = match before {
@@ -352,7 +394,7 @@ impl super::core::Engine {
             }
         };
         tx.write_index(chain[0].id, before, &after)?;
-        Ok(())
+        Ok(after)
     }
 
     /// Writes again the kept index of every descendant of `id`: their

@@ -182,13 +182,23 @@ pub(super) fn is_approved(blueprint: &Blueprint, chain: &[ItemRow]) -> (bool, St
     }
 }
 
+/// The verdict of a policy on an item approved or not.
+pub(super) fn verdict(policy: Policy, approved: bool) -> DeployVerdict {
+    match (policy, approved) {
+        (Policy::Always, _) | (_, true) => DeployVerdict::Allow,
+        (Policy::Warn, false) => DeployVerdict::Confirm,
+        (Policy::Prevent, false) => DeployVerdict::Block,
+    }
+}
+
 pub(super) fn decide(
     blueprint: &Blueprint,
     chain: &[ItemRow],
     infra: &crate::model::Infrastructure,
 ) -> DeployDecision {
     let (approved, why) = is_approved(blueprint, chain);
-    let (decision, reason) = match (infra.policy, approved) {
+    let decision = verdict(infra.policy, approved);
+    let (_, reason) = match (infra.policy, approved) {
         (Policy::Always, _) => (
             DeployVerdict::Allow,
             "policy `always`: deployed without checking".to_string(),

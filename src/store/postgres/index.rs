@@ -43,7 +43,7 @@ impl Tx<'_> {
         }
         for key in d.readers.1 {
             self.execute(
-                "INSERT INTO item_readers (item, key) VALUES ($1, $2)",
+                "INSERT INTO item_readers (item, key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&item, key],
             )?;
         }
@@ -81,7 +81,7 @@ impl Tx<'_> {
         }
         for (group, user) in d.barred.1 {
             self.execute(
-                "INSERT INTO review_barred (item, grp, user_name) VALUES ($1, $2, $3)",
+                "INSERT INTO review_barred (item, grp, user_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 &[&item, group, user],
             )?;
         }

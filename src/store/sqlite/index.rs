@@ -42,7 +42,7 @@ impl Tx<'_> {
         }
         for key in d.readers.1 {
             self.tx
-                .prepare_cached("INSERT INTO item_readers (item, key) VALUES (?1, ?2)")?
+                .prepare_cached("INSERT OR IGNORE INTO item_readers (item, key) VALUES (?1, ?2)")?
                 .execute(params![item, key])?;
         }
         for infra in d.deploys.0 {
@@ -83,7 +83,7 @@ impl Tx<'_> {
         for (group, user) in d.barred.1 {
             self.tx
                 .prepare_cached(
-                    "INSERT INTO review_barred (item, grp, user_name) VALUES (?1, ?2, ?3)",
+                    "INSERT OR IGNORE INTO review_barred (item, grp, user_name) VALUES (?1, ?2, ?3)",
                 )?
                 .execute(params![item, group, user])?;
         }
