@@ -203,6 +203,44 @@ pub(super) async fn list_items(
 ) -> ApiResult {
     let limit = paging::limit(q.limit)?;
     let after = paging::number_after(List::Items, q.cursor.as_deref())?;
+    // What the document says of each filter, checked as it says it.
+    let ident = |t: &str| {
+        t.starts_with(|c: char| c.is_ascii_lowercase())
+            && t.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    };
+    let bad = |what: &str, value: &str, help: &str| {
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            format!("`{value}` is not {what}"),
+            Some(help.into()),
+        ))
+    };
+    if let Some(step) = q.step.as_deref().filter(|s| !ident(s)) {
+        return bad(
+            "a step id",
+            step,
+            "name a step of the blueprint, e.g. `review`",
+        );
+    }
+    if let Some(owner) = q.owner.as_deref().filter(|o| {
+        o.is_empty()
+            || o.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == ':' || c == ',')
+    }) {
+        return bad("a user name", owner, "name a user, e.g. `alice`");
+    }
+    if let Some(deploy) = q.deploy.as_deref().filter(|d| {
+        !d.split_once(':')
+            .is_some_and(|(i, v)| ident(i) && ["ALLOW", "CONFIRM", "BLOCK"].contains(&v))
+    }) {
+        return bad(
+            "INFRASTRUCTURE:VERDICT",
+            deploy,
+            "write `deploy=INFRASTRUCTURE:VERDICT`, e.g. `deploy=prod:BLOCK`",
+        );
+    }
     let deploy = match q.deploy.as_deref().map(crate::engine::parse_deploy_filter) {
         Some(Err(why)) => {
             return Err(ApiError::new(
