@@ -336,7 +336,7 @@ impl Engine {
         let item = &chain[0];
         tx.append_event(Some(id), &who.name, "item.create", now, &json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin, "follow_up": follow_up}))?;
         tx.commit()?;
-        self.kept.remember(&chain, kept);
+        self.kept.remember(super::kept::revisions(&chain), kept);
         Ok(view(&chain[0], blueprint))
     }
 
@@ -475,8 +475,9 @@ impl Engine {
         if tx.has_children(id)? {
             Self::keep_descendants(&tx, &mut self.cache, id, now)?;
         }
-        tx.commit_keeping(Some(updated[0].clone()))?;
-        self.kept.remember(&updated, kept_after);
+        let kept_key = super::kept::revisions(&updated);
+        tx.commit_keeping(Some(updated.swap_remove(0)))?;
+        self.kept.remember(kept_key, kept_after);
         Ok(out)
     }
 

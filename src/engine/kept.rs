@@ -294,7 +294,9 @@ pub(super) struct KeptCache {
 /// Entries the cache keeps before it starts afresh.
 const KEPT_CACHE: usize = 4096;
 
-fn revisions(chain: &[ItemRow]) -> Vec<(i64, i64)> {
+/// What a remembered index holds for: the (id, revision) of an item and of
+/// each of its ancestors, the item first.
+pub(super) fn revisions(chain: &[ItemRow]) -> Vec<(i64, i64)> {
     chain.iter().map(|i| (i.id, i.revision)).collect()
 }
 
@@ -313,12 +315,15 @@ impl KeptCache {
         }
     }
 
-    /// Remembers the index just written for `chain[0]`.
-    pub(super) fn remember(&mut self, chain: &[ItemRow], index: ItemIndex) {
+    /// Remembers the index just written for the item and revisions of
+    /// `key` (see [`revisions`]).
+    pub(super) fn remember(&mut self, key: Vec<(i64, i64)>, index: ItemIndex) {
         if self.entries.len() >= KEPT_CACHE {
             self.entries.clear();
         }
-        self.entries.insert(chain[0].id, (revisions(chain), index));
+        if let Some(&(id, _)) = key.first() {
+            self.entries.insert(id, (key, index));
+        }
     }
 }
 
