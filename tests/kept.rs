@@ -295,3 +295,60 @@ fn db_check_reports_a_damaged_index_and_repairs_it() {
     let reviews = s.quiet(&["--json", "--as", "risk1", "reviews"]).json();
     assert_eq!(reviews.as_array().unwrap().len(), 1, "{reviews}");
 }
+
+#[test]
+fn a_page_by_update_time_merges_every_blueprint_in_order() {
+    let s = Sandbox::new("kept-updated");
+    let (project, model) = s.standard_world();
+    let first = s.model_version(&model, "v1");
+    s.model_version(&model, "v2");
+    s.quiet(&["--as", "owner", "item", "move", &first, "review"]);
+    s.quiet(&[
+        "--as",
+        "owner",
+        "item",
+        "set",
+        &project,
+        "description=again",
+    ]);
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let mut e = Engine::open(&s.db(), Durability::Normal).unwrap();
+                let admin = Identity::local_admin();
+                let all = ItemFilter::of(None, None);
+                let mut seen = Vec::new();
+                let mut seek = govrt::engine::ItemSeek::Updated(None);
+                loop {
+                    let (page, next) = e.statuses_page(&admin, &all, seek, 2).unwrap();
+                    assert!(page.len() <= 2);
+                    seen.extend(page.into_iter().map(|st| st.item));
+                    match next {
+                        Some(n) => seek = n,
+                        None => break,
+                    }
+                }
+                let key =
+                    |i: &govrt::engine::ItemView| (i.updated_at, i.id.parse::<i64>().unwrap());
+                assert!(
+                    seen.windows(2).all(|w| key(&w[0]) > key(&w[1])),
+                    "not newest first: {:?}",
+                    seen.iter().map(key).collect::<Vec<_>>()
+                );
+                let mut ids: Vec<String> = seen.iter().map(|i| i.id.clone()).collect();
+                ids.sort();
+                let mut every: Vec<String> = e
+                    .items(&admin, &all)
+                    .unwrap()
+                    .into_iter()
+                    .map(|i| i.id)
+                    .collect();
+                every.sort();
+                assert_eq!(ids, every);
+                assert_eq!(seen[0].id, project, "the project was changed last");
+                assert!(seen.iter().any(|i| i.blueprint == "model"));
+            })
+            .join()
+            .unwrap();
+    });
+}

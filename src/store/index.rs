@@ -183,14 +183,33 @@ pub(crate) fn merge_queues(
     all
 }
 
+/// Which of the columns kept on an item's row an action changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ColumnsChanged {
+    /// `signoff`.
+    pub(crate) signoff: bool,
+    /// `review_due`.
+    pub(crate) review_due: bool,
+    /// `owner`.
+    pub(crate) owner: bool,
+}
+
+impl ColumnsChanged {
+    /// Whether any changed.
+    pub(crate) fn any(self) -> bool {
+        self.signoff || self.review_due || self.owner
+    }
+}
+
 /// Rows gone and rows new.
 type GoneNew<'a, T> = (Vec<&'a T>, Vec<&'a T>);
 
 /// What changed between two indexes of one item, as rows to delete and
 /// rows to insert, so an action writes only what it changed.
 pub(crate) struct IndexDiff<'a> {
-    /// Whether the columns kept on the item's row changed.
-    pub(crate) columns: bool,
+    /// Which columns kept on the item's row changed: only those are
+    /// written, so an index on a column that did not change is not touched.
+    pub(crate) columns: ColumnsChanged,
     /// Readers gone, readers new.
     pub(crate) readers: GoneNew<'a, String>,
     /// Deploy verdicts gone (by infrastructure), verdicts new or changed.
@@ -236,10 +255,11 @@ impl<'a> IndexDiff<'a> {
             (gone, changed)
         };
         IndexDiff {
-            columns: before.is_none()
-                || b.signoff != after.signoff
-                || b.review_due != after.review_due
-                || b.owner != after.owner,
+            columns: ColumnsChanged {
+                signoff: before.is_none() || b.signoff != after.signoff,
+                review_due: before.is_none() || b.review_due != after.review_due,
+                owner: before.is_none() || b.owner != after.owner,
+            },
             readers: gone_new(&b.readers, &after.readers),
             deploys,
             queue: gone_new(&b.queue, &after.queue),
@@ -288,10 +308,20 @@ mod tests {
         let mut after = before.clone();
         after.deploys = vec![("prod".into(), "ALLOW".into())];
         let d = IndexDiff::between(Some(&before), &after);
-        assert!(!d.columns);
+        assert!(!d.columns.any());
         assert!(d.readers.0.is_empty() && d.readers.1.is_empty());
         assert!(d.deploys.0.is_empty());
         assert_eq!(d.deploys.1.len(), 1);
-        assert!(IndexDiff::between(None, &after).columns);
+        assert!(IndexDiff::between(None, &after).columns.any());
+        let mut moved = before.clone();
+        moved.signoff = Some("APPROVED".into());
+        let only = IndexDiff::between(Some(&before), &moved).columns;
+        assert_eq!(
+            only,
+            ColumnsChanged {
+                signoff: true,
+                ..ColumnsChanged::default()
+            }
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! the values in its own placeholder style and matches a list of keys in
 //! its own way.
 
-use super::index::{ItemQuery, ItemSeek, NO_DUE, ReviewSeek, Under};
+use super::index::{ColumnsChanged, ItemIndex, ItemQuery, ItemSeek, NO_DUE, ReviewSeek, Under};
 
 /// A value a statement binds.
 #[derive(Debug, Clone)]
@@ -14,6 +14,10 @@ pub(crate) enum Bind {
     Int(i64),
     /// A list of principal keys.
     Keys(Vec<String>),
+    /// Text or NULL.
+    OptText(Option<String>),
+    /// An integer or NULL.
+    OptInt(Option<i64>),
 }
 
 /// A statement and its values, in order.
@@ -71,16 +75,97 @@ impl Builder {
     }
 }
 
-/// A page of items (one over the limit, to know whether more follow): the
-/// item columns, then `review_due`.
-pub(crate) fn item_page(q: &ItemQuery, dialect: Dialect, columns: &str) -> Sql {
+/// The UPDATE of the columns kept on item `item`'s row that `changed`
+/// names, to `after`'s values (`None`: none changed).
+pub(crate) fn kept_columns(
+    item: i64,
+    changed: ColumnsChanged,
+    after: &ItemIndex,
+    dialect: Dialect,
+) -> Option<Sql> {
+    if !changed.any() {
+        return None;
+    }
     let mut b = Builder {
         dialect,
         binds: Vec::new(),
     };
+    let id = b.bind(Bind::Int(item));
+    let mut sets = Vec::new();
+    if changed.signoff {
+        let s = b.bind(Bind::OptText(after.signoff.clone()));
+        sets.push(format!("signoff = {s}"));
+    }
+    if changed.review_due {
+        let s = b.bind(Bind::OptInt(after.review_due));
+        sets.push(format!("review_due = {s}"));
+    }
+    if changed.owner {
+        let s = b.bind(Bind::OptText(after.owner.clone()));
+        sets.push(format!("owner = {s}"));
+    }
+    Some(Sql {
+        text: format!("UPDATE items SET {} WHERE id = {id}", sets.join(", ")),
+        binds: b.binds,
+    })
+}
+
+/// Every blueprint that may have items (an item's blueprint version is
+/// one of these).
+pub(crate) const BLUEPRINTS_WITH_ITEMS: &str =
+    "SELECT DISTINCT blueprint FROM blueprint_versions ORDER BY blueprint";
+
+/// A page of items (one over the limit, to know whether more follow): the
+/// item columns, then `review_due`. `blueprints` lists every blueprint that
+/// has items: a page by update time of all of them is read as one ranged
+/// scan per blueprint, merged, so the only index on update time is the one
+/// by blueprint (an action writes one index page for it, not two).
+pub(crate) fn item_page(
+    q: &ItemQuery,
+    dialect: Dialect,
+    columns: &str,
+    blueprints: &[String],
+) -> Sql {
+    let mut b = Builder {
+        dialect,
+        binds: Vec::new(),
+    };
+    let limit = b.bind(Bind::Int(q.limit.saturating_add(1)));
+    let text = match (&q.seek, &q.blueprint) {
+        (ItemSeek::Updated(_), None) if !blueprints.is_empty() => {
+            let parts: Vec<String> = blueprints
+                .iter()
+                .enumerate()
+                .map(|(n, bp)| {
+                    let one = select(q, &mut b, columns, Some(bp), &limit);
+                    format!("SELECT * FROM ({one}) AS b{n}")
+                })
+                .collect();
+            format!(
+                "{} ORDER BY updated_at DESC, id DESC LIMIT {limit}",
+                parts.join(" UNION ALL ")
+            )
+        }
+        _ => select(q, &mut b, columns, q.blueprint.as_deref(), &limit),
+    };
+    Sql {
+        text,
+        binds: b.binds,
+    }
+}
+
+/// One SELECT of `q`'s page, of `blueprint`'s items only when given.
+fn select(
+    q: &ItemQuery,
+    b: &mut Builder,
+    columns: &str,
+    blueprint: Option<&str>,
+    limit: &str,
+) -> String {
+    let dialect = b.dialect;
     let mut conds: Vec<String> = Vec::new();
-    if let Some(bp) = &q.blueprint {
-        let s = b.bind(Bind::Text(bp.clone()));
+    if let Some(bp) = blueprint {
+        let s = b.bind(Bind::Text(bp.to_string()));
         conds.push(format!("blueprint = {s}"));
     }
     match q.under {
@@ -145,18 +230,12 @@ pub(crate) fn item_page(q: &ItemQuery, dialect: Dialect, columns: &str) -> Sql {
             "review_due, id"
         }
     };
-    let limit = b.bind(Bind::Int(q.limit.saturating_add(1)));
     let filter = if conds.is_empty() {
         String::new()
     } else {
         format!(" WHERE {}", conds.join(" AND "))
     };
-    Sql {
-        text: format!(
-            "SELECT {columns}, review_due FROM items{filter} ORDER BY {order} LIMIT {limit}"
-        ),
-        binds: b.binds,
-    }
+    format!("SELECT {columns}, review_due FROM items{filter} ORDER BY {order} LIMIT {limit}")
 }
 
 /// The reviews queued for one key that `user` is not barred from, in

@@ -16,6 +16,8 @@ fn to_sql(b: &Bind) -> Box<dyn ToSql + Sync> {
         Bind::Text(t) => Box::new(t.clone()),
         Bind::Int(i) => Box::new(*i),
         Bind::Keys(keys) => Box::new(keys.clone()),
+        Bind::OptText(t) => Box::new(t.clone()),
+        Bind::OptInt(i) => Box::new(*i),
     }
 }
 
@@ -29,11 +31,10 @@ impl Tx<'_> {
         after: &ItemIndex,
     ) -> Result<(), StoreError> {
         let d = IndexDiff::between(before, after);
-        if d.columns {
-            self.execute(
-                "UPDATE items SET signoff = $2, review_due = $3, owner = $4 WHERE id = $1",
-                &[&item, &after.signoff, &after.review_due, &after.owner],
-            )?;
+        if let Some(sql) = listing::kept_columns(item, d.columns, after, Dialect::Postgres) {
+            let binds: Vec<Box<dyn ToSql + Sync>> = sql.binds.iter().map(to_sql).collect();
+            let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b.as_ref()).collect();
+            self.execute(&sql.text, &refs)?;
         }
         for key in d.readers.0 {
             self.execute(
@@ -155,7 +156,12 @@ impl Tx<'_> {
 
     /// A filtered, sorted page of items, read from the kept index.
     pub fn query_items(&self, q: &ItemQuery) -> Result<Page<ItemRow, ItemSeek>, StoreError> {
-        let sql = listing::item_page(q, Dialect::Postgres, item_columns!());
+        let blueprints: Vec<String> = self
+            .query(listing::BLUEPRINTS_WITH_ITEMS, &[])?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let sql = listing::item_page(q, Dialect::Postgres, item_columns!(), &blueprints);
         let binds: Vec<Box<dyn ToSql + Sync>> = sql.binds.iter().map(to_sql).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b.as_ref()).collect();
         let mut out = Vec::new();

@@ -180,5 +180,8 @@ CREATE TABLE review_barred (
     user_name TEXT NOT NULL,
     PRIMARY KEY (item, grp, user_name)
 );
+"#, // 6: as the SQLite backend's eleventh: no index of all items by update time.
+    r#"
+DROP INDEX items_by_update;
 "#,
 ];

@@ -15,7 +15,14 @@ fn to_sql(b: &Bind) -> Result<Box<dyn rusqlite::ToSql>, StoreError> {
         Bind::Text(t) => Box::new(t.clone()),
         Bind::Int(i) => Box::new(*i),
         Bind::Keys(keys) => Box::new(serde_json::to_string(keys)?),
+        Bind::OptText(t) => Box::new(t.clone()),
+        Bind::OptInt(i) => Box::new(*i),
     })
+}
+
+/// The values `sql` binds, in order.
+fn values(sql: &listing::Sql) -> Result<Vec<Box<dyn rusqlite::ToSql>>, StoreError> {
+    sql.binds.iter().map(to_sql).collect()
 }
 
 impl Tx<'_> {
@@ -28,12 +35,12 @@ impl Tx<'_> {
         after: &ItemIndex,
     ) -> Result<(), StoreError> {
         let d = IndexDiff::between(before, after);
-        if d.columns {
+        if let Some(sql) = listing::kept_columns(item, d.columns, after, Dialect::Sqlite) {
+            let binds = values(&sql)?;
+            let refs: Vec<&dyn rusqlite::ToSql> = binds.iter().map(|b| b.as_ref()).collect();
             self.tx
-                .prepare_cached(
-                    "UPDATE items SET signoff = ?2, review_due = ?3, owner = ?4 WHERE id = ?1",
-                )?
-                .execute(params![item, after.signoff, after.review_due, after.owner])?;
+                .prepare_cached(&sql.text)?
+                .execute(refs.as_slice())?;
         }
         for key in d.readers.0 {
             self.tx
@@ -153,14 +160,18 @@ impl Tx<'_> {
         }))
     }
 
+    /// The first column of every row `sql` (no parameters) selects.
+    fn strings(&self, sql: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// A filtered, sorted page of items, read from the kept index.
     pub fn query_items(&self, q: &ItemQuery) -> Result<Page<ItemRow, ItemSeek>, StoreError> {
-        let sql = listing::item_page(q, Dialect::Sqlite, item_columns!());
-        let binds = sql
-            .binds
-            .iter()
-            .map(to_sql)
-            .collect::<Result<Vec<_>, _>>()?;
+        let blueprints = self.strings(listing::BLUEPRINTS_WITH_ITEMS)?;
+        let sql = listing::item_page(q, Dialect::Sqlite, item_columns!(), &blueprints);
+        let binds = values(&sql)?;
         let refs: Vec<&dyn rusqlite::ToSql> = binds.iter().map(|b| b.as_ref()).collect();
         let mut stmt = self.tx.prepare_cached(&sql.text)?;
         let rows = stmt.query_map(refs.as_slice(), |r| {
@@ -180,11 +191,7 @@ impl Tx<'_> {
         let mut lists = Vec::new();
         for key in &q.keys {
             let sql = listing::queued_for(key, &q.user, &q.seek, q.limit, Dialect::Sqlite);
-            let binds = sql
-                .binds
-                .iter()
-                .map(to_sql)
-                .collect::<Result<Vec<_>, _>>()?;
+            let binds = values(&sql)?;
             let refs: Vec<&dyn rusqlite::ToSql> = binds.iter().map(|b| b.as_ref()).collect();
             let mut stmt = self.tx.prepare_cached(&sql.text)?;
             let rows = stmt.query_map(refs.as_slice(), |r| {

@@ -241,6 +241,12 @@ CREATE TABLE review_barred (
     user_name TEXT NOT NULL,
     PRIMARY KEY (item, grp, user_name)
 ) WITHOUT ROWID;
+"#, // 11: a page of every blueprint's items by update time is read as one
+    // ranged scan of `items_by_blueprint_update` per blueprint, so the index
+    // of all items by update time is not needed, and an action no longer
+    // writes it.
+    r#"
+DROP INDEX items_by_update;
 "#,
 ];
 
