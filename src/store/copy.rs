@@ -132,6 +132,7 @@ pub const TABLES: &[Table] = &[
             ("signoff", Text),
             ("review_due", Int),
             ("owner", Text),
+            ("barred", Text),
         ],
         order: "id",
     },
@@ -149,11 +150,6 @@ pub const TABLES: &[Table] = &[
         name: "review_queue",
         columns: &[("key", Text), ("item", Int), ("grp", Text), ("due", Int)],
         order: "key, item, grp",
-    },
-    Table {
-        name: "review_barred",
-        columns: &[("item", Int), ("grp", Text), ("user_name", Text)],
-        order: "item, grp, user_name",
     },
     Table {
         name: "audit_events",

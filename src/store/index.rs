@@ -192,12 +192,14 @@ pub(crate) struct ColumnsChanged {
     pub(crate) review_due: bool,
     /// `owner`.
     pub(crate) owner: bool,
+    /// `barred`.
+    pub(crate) barred: bool,
 }
 
 impl ColumnsChanged {
     /// Whether any changed.
     pub(crate) fn any(self) -> bool {
-        self.signoff || self.review_due || self.owner
+        self.signoff || self.review_due || self.owner || self.barred
     }
 }
 
@@ -216,8 +218,6 @@ pub(crate) struct IndexDiff<'a> {
     pub(crate) deploys: (Vec<&'a String>, Vec<&'a (String, String)>),
     /// Queue entries gone, entries new.
     pub(crate) queue: GoneNew<'a, QueueEntry>,
-    /// Bars gone, bars new.
-    pub(crate) barred: GoneNew<'a, (String, String)>,
 }
 
 fn gone_new<'a, T: PartialEq>(before: &'a [T], after: &'a [T]) -> GoneNew<'a, T> {
@@ -259,11 +259,11 @@ impl<'a> IndexDiff<'a> {
                 signoff: before.is_none() || b.signoff != after.signoff,
                 review_due: before.is_none() || b.review_due != after.review_due,
                 owner: before.is_none() || b.owner != after.owner,
+                barred: before.is_none() || b.barred != after.barred,
             },
             readers: gone_new(&b.readers, &after.readers),
             deploys,
             queue: gone_new(&b.queue, &after.queue),
-            barred: gone_new(&b.barred, &after.barred),
         }
     }
 }

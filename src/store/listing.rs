@@ -54,6 +54,19 @@ impl Dialect {
         }
     }
 
+    /// Whether the user in `slot` is barred from the review of queue
+    /// entry `q` (see [`barred_text`]).
+    fn barred(self, slot: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(
+                "EXISTS (SELECT 1 FROM items x, json_each(x.barred) j WHERE x.id = q.item AND j.value ->> 0 = q.grp AND j.value ->> 1 = {slot})"
+            ),
+            Dialect::Postgres => format!(
+                "EXISTS (SELECT 1 FROM items x WHERE x.id = q.item AND x.barred::jsonb @> jsonb_build_array(jsonb_build_array(q.grp, {slot}::text)))"
+            ),
+        }
+    }
+
     fn any_of(self, column: &str, slot: &str) -> String {
         match self {
             Dialect::Sqlite => format!("{column} IN (SELECT value FROM json_each({slot}))"),
@@ -104,6 +117,10 @@ pub(crate) fn kept_columns(
         let s = b.bind(Bind::OptText(after.owner.clone()));
         sets.push(format!("owner = {s}"));
     }
+    if changed.barred {
+        let s = b.bind(Bind::Text(barred_text(&after.barred)));
+        sets.push(format!("barred = {s}"));
+    }
     Some(Sql {
         text: format!("UPDATE items SET {} WHERE id = {id}", sets.join(", ")),
         binds: b.binds,
@@ -114,6 +131,18 @@ pub(crate) fn kept_columns(
 /// one of these).
 pub(crate) const BLUEPRINTS_WITH_ITEMS: &str =
     "SELECT DISTINCT blueprint FROM blueprint_versions ORDER BY blueprint";
+
+/// Who is barred from which group's review, as the `barred` column holds
+/// it: a JSON array of `[group, user]` pairs, in order. Kept on the item's
+/// row, which every action writes anyway, not in a table of its own.
+pub(crate) fn barred_text(barred: &[(String, String)]) -> String {
+    serde_json::to_string(barred).unwrap_or_else(|_| "[]".into())
+}
+
+/// The `barred` column read back (see [`barred_text`]).
+pub(crate) fn barred_of(text: &str) -> Result<Vec<(String, String)>, serde_json::Error> {
+    serde_json::from_str(text)
+}
 
 /// A page of items (one over the limit, to know whether more follow): the
 /// item columns, then `review_due`. `blueprints` lists every blueprint that
@@ -255,9 +284,7 @@ pub(crate) fn queued_for(
     let u = b.bind(Bind::Text(user.into()));
     let mut conds = vec![
         format!("q.key = {k}"),
-        format!(
-            "NOT EXISTS (SELECT 1 FROM review_barred x WHERE x.item = q.item AND x.grp = q.grp AND x.user_name = {u})"
-        ),
+        format!("NOT {}", dialect.barred(&u)),
     ];
     let order = match seek {
         ReviewSeek::Item(after) => {

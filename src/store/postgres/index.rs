@@ -74,29 +74,12 @@ impl Tx<'_> {
                 &[&q.key, &item, &q.group, &q.due_at.unwrap_or(NO_DUE)],
             )?;
         }
-        for (group, user) in d.barred.0 {
-            self.execute(
-                "DELETE FROM review_barred WHERE item = $1 AND grp = $2 AND user_name = $3",
-                &[&item, group, user],
-            )?;
-        }
-        for (group, user) in d.barred.1 {
-            self.execute(
-                "INSERT INTO review_barred (item, grp, user_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                &[&item, group, user],
-            )?;
-        }
         Ok(())
     }
 
     /// Forgets the kept index of a deleted item.
     pub(super) fn delete_index(&self, item: i64) -> Result<(), StoreError> {
-        for table in [
-            "item_readers",
-            "item_deploys",
-            "review_queue",
-            "review_barred",
-        ] {
+        for table in ["item_readers", "item_deploys", "review_queue"] {
             self.execute(&format!("DELETE FROM {table} WHERE item = $1"), &[&item])?;
         }
         Ok(())
@@ -105,7 +88,7 @@ impl Tx<'_> {
     /// The kept index of an item, as stored (`None`: no such item).
     pub fn item_index(&self, item: i64) -> Result<Option<ItemIndex>, StoreError> {
         let Some(row) = self.query_opt(
-            "SELECT signoff, review_due, owner FROM items WHERE id = $1",
+            "SELECT signoff, review_due, owner, barred FROM items WHERE id = $1",
             &[&item],
         )?
         else {
@@ -148,9 +131,7 @@ impl Tx<'_> {
                 "SELECT infrastructure, verdict FROM item_deploys WHERE item = $1 ORDER BY infrastructure COLLATE \"C\"",
             )?,
             queue,
-            barred: pairs(
-                "SELECT grp, user_name FROM review_barred WHERE item = $1 ORDER BY grp COLLATE \"C\", user_name COLLATE \"C\"",
-            )?,
+            barred: listing::barred_of(&row.try_get::<_, String>(3)?)?,
         }))
     }
 

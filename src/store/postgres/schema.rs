@@ -183,5 +183,13 @@ CREATE TABLE review_barred (
 "#, // 6: as the SQLite backend's eleventh: no index of all items by update time.
     r#"
 DROP INDEX items_by_update;
+"#, // 7: as the SQLite backend's twelfth: who is barred, on the item's row.
+    r#"
+ALTER TABLE items ADD COLUMN barred TEXT NOT NULL DEFAULT '[]';
+UPDATE items i SET barred = (
+    SELECT jsonb_agg(jsonb_build_array(grp, user_name) ORDER BY grp COLLATE "C", user_name COLLATE "C")::text
+    FROM review_barred b WHERE b.item = i.id
+) WHERE id IN (SELECT item FROM review_barred);
+DROP TABLE review_barred;
 "#,
 ];

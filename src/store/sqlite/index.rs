@@ -80,31 +80,12 @@ impl Tx<'_> {
                 )?
                 .execute(params![q.key, item, q.group, q.due_at.unwrap_or(NO_DUE)])?;
         }
-        for (group, user) in d.barred.0 {
-            self.tx
-                .prepare_cached(
-                    "DELETE FROM review_barred WHERE item = ?1 AND grp = ?2 AND user_name = ?3",
-                )?
-                .execute(params![item, group, user])?;
-        }
-        for (group, user) in d.barred.1 {
-            self.tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO review_barred (item, grp, user_name) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![item, group, user])?;
-        }
         Ok(())
     }
 
     /// Forgets the kept index of a deleted item.
     pub(super) fn delete_index(&self, item: i64) -> Result<(), StoreError> {
-        for table in [
-            "item_readers",
-            "item_deploys",
-            "review_queue",
-            "review_barred",
-        ] {
+        for table in ["item_readers", "item_deploys", "review_queue"] {
             self.tx
                 .prepare_cached(&format!("DELETE FROM {table} WHERE item = ?1"))?
                 .execute(params![item])?;
@@ -114,10 +95,12 @@ impl Tx<'_> {
 
     /// The kept index of an item, as stored (`None`: no such item).
     pub fn item_index(&self, item: i64) -> Result<Option<ItemIndex>, StoreError> {
-        let Some((signoff, review_due, owner)) = self
+        let Some((signoff, review_due, owner, barred)) = self
             .tx
-            .prepare_cached("SELECT signoff, review_due, owner FROM items WHERE id = ?1")?
-            .query_row(params![item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .prepare_cached("SELECT signoff, review_due, owner, barred FROM items WHERE id = ?1")?
+            .query_row(params![item], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+            })
             .optional()?
         else {
             return Ok(None);
@@ -154,9 +137,7 @@ impl Tx<'_> {
                 "SELECT infrastructure, verdict FROM item_deploys WHERE item = ?1 ORDER BY infrastructure",
             )?,
             queue,
-            barred: pairs(
-                "SELECT grp, user_name FROM review_barred WHERE item = ?1 ORDER BY grp, user_name",
-            )?,
+            barred: listing::barred_of(&barred)?,
         }))
     }
 

@@ -247,6 +247,16 @@ CREATE TABLE review_barred (
     // writes it.
     r#"
 DROP INDEX items_by_update;
+"#, // 12: who is barred from an item's reviews is kept on its row (a JSON
+    // array of [group, user] pairs), which every action writes anyway.
+    r#"
+ALTER TABLE items ADD COLUMN barred TEXT NOT NULL DEFAULT '[]';
+UPDATE items SET barred = (
+    SELECT json_group_array(json_array(grp, user_name)) FROM (
+        SELECT grp, user_name FROM review_barred b WHERE b.item = items.id ORDER BY grp, user_name
+    )
+) WHERE id IN (SELECT item FROM review_barred);
+DROP TABLE review_barred;
 "#,
 ];
 

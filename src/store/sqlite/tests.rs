@@ -178,3 +178,46 @@ fn the_item_cache_follows_other_connections_and_rollbacks() {
     drop((a, b));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Who was barred from an item's reviews, in the table of version 11,
+/// is on the item's row once migrated, in order.
+#[test]
+fn bars_move_onto_the_item_row() {
+    let dir = std::env::temp_dir().join(format!("govrt-migrate-bars-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("old.db");
+    let _ = std::fs::remove_file(&path);
+    {
+        let conn = Connection::open(&path).unwrap();
+        for migration in &MIGRATIONS[..11] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 11).unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO blueprint_sets (id, loaded_at) VALUES (1, '{AT}');
+             INSERT INTO blueprint_versions (blueprint, version, declared_version, fingerprint, set_id, loaded_at)
+                 VALUES ('project', 1, 1, 'f', 1, '{AT}');
+             INSERT INTO items (id, blueprint, version, name, fields, signoffs, creator, created_at, updated_at, revision)
+                 VALUES (1, 'project', 1, 'A', '{{}}', '{{}}', 'owner', '{AT}', '{AT}', 1),
+                        (2, 'project', 1, 'B', '{{}}', '{{}}', 'owner', '{AT}', '{AT}', 1);
+             INSERT INTO review_barred (item, grp, user_name)
+                 VALUES (1, 'risk', 'zoe'), (1, 'final', 'owner'), (1, 'risk', 'al');"
+        ))
+        .unwrap();
+    }
+    let mut store = Store::open(&path, Durability::Full).unwrap();
+    let tx = store.read().unwrap();
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(g, u)| (g.to_string(), u.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        tx.item_index(1).unwrap().unwrap().barred,
+        pairs(&[("final", "owner"), ("risk", "al"), ("risk", "zoe")])
+    );
+    assert!(tx.item_index(2).unwrap().unwrap().barred.is_empty());
+    drop(tx);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
