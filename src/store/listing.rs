@@ -144,11 +144,17 @@ pub(crate) fn barred_of(text: &str) -> Result<Vec<(String, String)>, serde_json:
     serde_json::from_str(text)
 }
 
+/// Whether `q`'s page is read as one ranged scan per blueprint, merged: a
+/// page by update time of every blueprint's items, as the only index on
+/// update time is the one by blueprint (an action writes one index page
+/// for it, not two). Only then does [`item_page`] need the blueprints.
+pub(crate) fn merges_blueprints(q: &ItemQuery) -> bool {
+    matches!(q.seek, ItemSeek::Updated(_)) && q.blueprint.is_none()
+}
+
 /// A page of items (one over the limit, to know whether more follow): the
 /// item columns, then `review_due`. `blueprints` lists every blueprint that
-/// has items: a page by update time of all of them is read as one ranged
-/// scan per blueprint, merged, so the only index on update time is the one
-/// by blueprint (an action writes one index page for it, not two).
+/// has items when [`merges_blueprints`] (otherwise it is not read).
 pub(crate) fn item_page(
     q: &ItemQuery,
     dialect: Dialect,
@@ -160,22 +166,21 @@ pub(crate) fn item_page(
         binds: Vec::new(),
     };
     let limit = b.bind(Bind::Int(q.limit.saturating_add(1)));
-    let text = match (&q.seek, &q.blueprint) {
-        (ItemSeek::Updated(_), None) if !blueprints.is_empty() => {
-            let parts: Vec<String> = blueprints
-                .iter()
-                .enumerate()
-                .map(|(n, bp)| {
-                    let one = select(q, &mut b, columns, Some(bp), &limit);
-                    format!("SELECT * FROM ({one}) AS b{n}")
-                })
-                .collect();
-            format!(
-                "{} ORDER BY updated_at DESC, id DESC LIMIT {limit}",
-                parts.join(" UNION ALL ")
-            )
-        }
-        _ => select(q, &mut b, columns, q.blueprint.as_deref(), &limit),
+    let text = if merges_blueprints(q) && !blueprints.is_empty() {
+        let parts: Vec<String> = blueprints
+            .iter()
+            .enumerate()
+            .map(|(n, bp)| {
+                let one = select(q, &mut b, columns, Some(bp), &limit);
+                format!("SELECT * FROM ({one}) AS b{n}")
+            })
+            .collect();
+        format!(
+            "{} ORDER BY updated_at DESC, id DESC LIMIT {limit}",
+            parts.join(" UNION ALL ")
+        )
+    } else {
+        select(q, &mut b, columns, q.blueprint.as_deref(), &limit)
     };
     Sql {
         text,

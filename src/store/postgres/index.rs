@@ -137,11 +137,14 @@ impl Tx<'_> {
 
     /// A filtered, sorted page of items, read from the kept index.
     pub fn query_items(&self, q: &ItemQuery) -> Result<Page<ItemRow, ItemSeek>, StoreError> {
-        let blueprints: Vec<String> = self
-            .query(listing::BLUEPRINTS_WITH_ITEMS, &[])?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
+        let blueprints: Vec<String> = if listing::merges_blueprints(q) {
+            self.query(listing::BLUEPRINTS_WITH_ITEMS, &[])?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
         let sql = listing::item_page(q, Dialect::Postgres, item_columns!(), &blueprints);
         let binds: Vec<Box<dyn ToSql + Sync>> = sql.binds.iter().map(to_sql).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b.as_ref()).collect();

@@ -150,7 +150,11 @@ impl Tx<'_> {
 
     /// A filtered, sorted page of items, read from the kept index.
     pub fn query_items(&self, q: &ItemQuery) -> Result<Page<ItemRow, ItemSeek>, StoreError> {
-        let blueprints = self.strings(listing::BLUEPRINTS_WITH_ITEMS)?;
+        let blueprints = if listing::merges_blueprints(q) {
+            self.strings(listing::BLUEPRINTS_WITH_ITEMS)?
+        } else {
+            Vec::new()
+        };
         let sql = listing::item_page(q, Dialect::Sqlite, item_columns!(), &blueprints);
         let binds = values(&sql)?;
         let refs: Vec<&dyn rusqlite::ToSql> = binds.iter().map(|b| b.as_ref()).collect();
