@@ -19,11 +19,12 @@ use support::{Daemon, Sandbox, http, http_raw};
 fn life_of_a_model_version_over_http() {
     let s = Sandbox::new("api-life");
     let (_, model) = s.standard_world();
-    let t: std::collections::HashMap<&str, String> =
-        ["owner", "itops", "risk1", "biz", "approver", "outsider"]
-            .into_iter()
-            .map(|u| (u, s.token(u)))
-            .collect();
+    let t: std::collections::HashMap<&str, String> = [
+        "owner", "itops", "risk1", "risk2", "biz", "approver", "outsider",
+    ]
+    .into_iter()
+    .map(|u| (u, s.token(u)))
+    .collect();
     let d = Daemon::start(&s, &[]);
     let call = |who: &str, method: &str, path: &str, body: Option<serde_json::Value>| {
         http(
@@ -129,6 +130,33 @@ fn life_of_a_model_version_over_http() {
         (r.status, r.json()["status"].as_str()),
         (200, Some("APPROVED"))
     );
+    // A high-risk version is not approved before its independent validation.
+    let r = call("approver", "GET", &format!("/items/{mv}/deploy/prod"), None);
+    assert_eq!(r.json()["decision"], "BLOCK", "{}", r.body);
+    assert!(
+        r.json()["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`validation` is NOT_STARTED"),
+        "{}",
+        r.body
+    );
+    let r = call("owner", "POST", &format!("/items/{mv}/advance"), None);
+    assert_eq!(r.json()["step"], "validation", "{}", r.body);
+    let r = call(
+        "owner",
+        "PATCH",
+        &format!("/items/{mv}"),
+        Some(json!({"set": {"validation_report": "back-tested on 2025"}})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(sign("owner", "request-final", json!({})).status, 200);
+    let r = sign(
+        "risk2",
+        "approve",
+        json!({"comment": "independent check done"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
     let r = call("approver", "GET", &format!("/items/{mv}/deploy/prod"), None);
     assert_eq!(r.json()["decision"], "ALLOW", "{}", r.body);
     let r = call("owner", "GET", &format!("/items/{mv}/status"), None);
@@ -146,10 +174,16 @@ fn life_of_a_model_version_over_http() {
     );
 
     // A rejection blocks deployment.
-    assert_eq!(
-        sign("approver", "reject", json!({"comment": "no"})).status,
-        200
-    );
+    let review = |who: &str, action: &str, body: serde_json::Value| {
+        call(
+            who,
+            "POST",
+            &format!("/items/{mv}/signoff/{action}"),
+            Some(json!({"step": "review", "comment": body["comment"]})),
+        )
+    };
+    let r = review("approver", "reject", json!({"comment": "no"}));
+    assert_eq!(r.status, 200, "{}", r.body);
     let r = call("approver", "GET", &format!("/items/{mv}/deploy/prod"), None);
     assert_eq!(r.json()["decision"], "BLOCK");
     let r = call(

@@ -104,6 +104,26 @@ fn life_of_a_model_version() {
         "--comment",
         "good to go",
     ]);
+    // A high-risk version also needs its independent validation.
+    let r = s.expect(4, &["--as", "approver", "deploy", "check", &mv, "prod"]);
+    assert!(
+        r.stdout.contains("`validation` is NOT_STARTED"),
+        "{}",
+        r.stdout
+    );
+    s.ok(&["--as", "owner", "item", "advance", &mv]);
+    let r = s.expect(1, &["--as", "owner", "item", "advance", &mv]);
+    assert!(r.stderr.contains("validation_report"), "{}", r.stderr);
+    s.ok(&[
+        "--as",
+        "owner",
+        "item",
+        "set",
+        &mv,
+        "validation_report=back-tested on 2025",
+    ]);
+    s.ok(&["--as", "owner", "signoff", "request-final", &mv]);
+    s.ok(&["--as", "risk2", "signoff", "approve", &mv]);
     let r = s.expect(0, &["--as", "approver", "deploy", "check", &mv, "prod"]);
     assert!(r.stdout.starts_with("ALLOW"), "{}", r.stdout);
     s.ok(&["--as", "owner", "item", "advance", &mv]);

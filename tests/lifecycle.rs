@@ -484,7 +484,7 @@ fn standard_v2(dir: &std::path::Path) {
                     "    step deployed \"Deployed\"",
                     "    step monitoring \"Monitoring\"\n    step deployed \"Deployed\"",
                 );
-            text.push_str("\nmigrate model_version 1 -> 2 {\n  field review_notes -> reviewer_notes\n  signoff review -> review reset\n}\n");
+            text.push_str("\nmigrate model_version 1 -> 2 {\n  field review_notes -> reviewer_notes\n  signoff review -> review reset\n  signoff validation -> validation reset\n}\n");
         }
         std::fs::write(dir.join(path.file_name().unwrap()), text).unwrap();
     }

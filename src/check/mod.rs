@@ -6,6 +6,7 @@
 
 mod blueprint;
 mod calendars;
+mod conditions;
 mod controls;
 mod fields;
 mod files;

@@ -14,6 +14,7 @@ pub const HOOKS: &[(&str, usize)] = &[
     ("after_change", 2),
     ("reviewers", 3),
     ("mandatory", 2),
+    ("visible", 2),
     ("reset_at", 3),
     ("migrate", 3),
 ];
@@ -141,6 +142,7 @@ fn arity_warning(
         "after_change" => "after_change(item, event)".to_string(),
         "reviewers" => "reviewers(item, step, group)".to_string(),
         "mandatory" => "mandatory(item, step)".to_string(),
+        "visible" => "visible(item, step)".to_string(),
         "reset_at" => "reset_at(item, step, approved_at)".to_string(),
         "migrate" => "migrate(item, from, to)".to_string(),
         _ => format!("{name}(item)"),

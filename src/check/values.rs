@@ -414,7 +414,7 @@ fn describe_value(v: &ValueExpr) -> &'static str {
     }
 }
 
-fn type_example(ty: &FieldType) -> String {
+pub(super) fn type_example(ty: &FieldType) -> String {
     match ty {
         FieldType::Text | FieldType::Attachment => "write a string, e.g. `= \"none\"`".into(),
         FieldType::Url => "write a URL string, e.g. `= \"https://wiki.example.com/page\"`".into(),

@@ -7,6 +7,7 @@ use super::principals::Scope;
 use super::{Checker, duplicate_setting, unknown_word};
 use super::{label_from_id, values};
 use crate::diag::{Code, Diagnostic, SourceFile, Span};
+use crate::model::condition::When;
 use crate::model::*;
 use crate::syntax::ast;
 
@@ -34,8 +35,26 @@ impl Checker<'_> {
             let mut signoff: Option<(Option<SignOff>, Span)> = None;
             let mut step_fields = Vec::new();
             let mut controls: Vec<String> = Vec::new();
+            let mut when: Option<(Option<When>, Span)> = None;
             for item in s.block.iter().flatten() {
                 match item {
+                    ast::StepItem::When(c, span) => {
+                        if let Some((_, first)) = when {
+                            self.report(duplicate_setting(file, "when", *span, first));
+                            continue;
+                        }
+                        if std::ptr::eq(s, &w.steps[0]) {
+                            self.report(
+                                Diagnostic::new(Code::ConditionalFirstStep, file, *span, "on the first step", format!("the first step `{}` cannot be conditional", s.id.name))
+                                    .with_help("items start on the first step, so it always applies: put the condition on a later step, or add a first step before it"),
+                            );
+                        }
+                        let condition = self.condition(file, c, scope).map(|condition| When {
+                            text: crate::syntax::cond::cond_text(c),
+                            condition,
+                        });
+                        when = Some((condition, *span));
+                    }
                     ast::StepItem::Controls(ids, _) => {
                         for id in self.control_ids(file, ids) {
                             if !controls.contains(&id) {
@@ -72,6 +91,7 @@ impl Checker<'_> {
                 fields: step_fields,
                 signoff: signoff.and_then(|(o, _)| o),
                 controls,
+                when: when.and_then(|(w, _)| w),
             });
         }
         Some(Workflow { steps })
@@ -240,6 +260,18 @@ impl Checker<'_> {
         b: &ast::BoundFieldExpr,
         scope: &Scope<'_>,
     ) -> Option<BoundField> {
+        self.typed_bound_field(file, b, scope)
+            .map(|(field, _)| field)
+    }
+
+    /// A field of the blueprint itself or of an ancestor (`binds`, `when`),
+    /// with its declared type (`None` where the type did not check).
+    pub(super) fn typed_bound_field(
+        &mut self,
+        file: &Arc<SourceFile>,
+        b: &ast::BoundFieldExpr,
+        scope: &Scope<'_>,
+    ) -> Option<(BoundField, Option<crate::model::FieldType>)> {
         let (fields, owner) = match &b.blueprint {
             None => (scope.own_fields(), scope.blueprint_id()),
             Some(bp) => match scope.ancestor(file, bp) {
@@ -250,16 +282,17 @@ impl Checker<'_> {
                 }
             },
         };
-        if !fields.contains_key(&b.field.name) {
+        let Some(declared) = fields.get(&b.field.name) else {
             self.report(super::principals::unknown_field(
                 file, fields, owner, &b.field, "TYPE",
             ));
             return None;
-        }
-        Some(BoundField {
+        };
+        let field = BoundField {
             blueprint: b.blueprint.as_ref().map(|bp| BlueprintId(bp.name.clone())),
             field: FieldId(b.field.name.clone()),
-        })
+        };
+        Some((field, declared.clone()))
     }
 
     pub(super) fn feedback_group(

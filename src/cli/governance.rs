@@ -44,6 +44,11 @@ pub(super) fn print_status(s: &StatusView) {
             .map(|st| format!("{} [{}]", st.id, st.state.as_str()))
             .collect();
         println!("  workflow: {}", bar.join(" → "));
+        for st in &s.steps {
+            if let Some(skip) = &st.skipped {
+                println!("  skipped `{}`: {}", st.id, skip.reason());
+            }
+        }
     }
     for o in &s.signoffs {
         print_signoff(o);

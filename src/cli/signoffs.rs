@@ -124,7 +124,23 @@ pub(super) fn summarize(happened: &engine::Happened) -> String {
         Happened::Created { fields: names, .. }
         | Happened::FieldsChanged { fields: names, .. }
         | Happened::Deleted { fields: names, .. } => fields(names).into_iter().collect(),
-        Happened::Moved { to, .. } => to.iter().map(|to| format!("→ {to}")).collect(),
+        Happened::Moved {
+            to,
+            skipped,
+            reopened,
+            ..
+        } => {
+            let mut parts: Vec<String> = to.iter().map(|to| format!("→ {to}")).collect();
+            parts.extend(
+                skipped
+                    .iter()
+                    .map(|(step, why)| format!("skipped {step} ({why})")),
+            );
+            if !reopened.is_empty() {
+                parts.push(format!("reopened {}", reopened.join(", ")));
+            }
+            parts
+        }
         Happened::DeployConfirmed { infrastructure } => {
             vec![format!("infrastructure={infrastructure}")]
         }

@@ -68,7 +68,7 @@ codes! {
     DuplicateMatrix = "E0107", "duplicate_matrix", "two matrix views of one blueprint have the same id";
     UnknownParent = "E0108", "unknown_parent", "`parent` names a blueprint the set does not declare";
     UnknownRole = "E0109", "unknown_role", "a principal names a role the blueprint does not declare";
-    UnknownField = "E0110", "unknown_field", "a principal or matrix axis names a field the blueprint does not declare";
+    UnknownField = "E0110", "unknown_field", "a principal, matrix axis, bound field or condition names a field the blueprint does not declare";
     UnknownBlueprint = "E0111", "unknown_blueprint", "`BLUEPRINT.field` or `ref(BLUEPRINT)` names a blueprint the set does not declare";
     NotAnAncestor = "E0112", "not_an_ancestor", "`BLUEPRINT.field` names a blueprint that is neither this one nor one of its ancestors";
     UnknownType = "E0113", "unknown_type", "a field has a type the language does not know";
@@ -90,6 +90,7 @@ codes! {
     MissingReviewers = "E0207", "missing_reviewers", "a feedback group or final approval does not say who reviews";
     MissingAxis = "E0208", "missing_axis", "a matrix view lacks its `x` or `y` axis";
     RoleCycle = "E0209", "role_cycle", "roles are defined in terms of themselves";
+    ConditionalFirstStep = "E0210", "conditional_first_step", "the first step of a workflow has a `when`: items start on it, so it always applies";
     DefaultMismatch = "E0301", "default_mismatch", "a field's default does not fit its type";
     EmptyEnum = "E0302", "empty_enum", "an enum type has no variant";
     EmptyRange = "E0303", "empty_range", "an `int(LO..HI)` range has LO greater than HI";
@@ -107,6 +108,7 @@ codes! {
     NumberOutOfRange = "E0315", "number_out_of_range", "a number does not fit in a 64-bit integer";
     UnknownTimezone = "E0316", "unknown_timezone", "a calendar's `timezone` is not an IANA time zone name";
     InvalidCalendar = "E0317", "invalid_calendar", "a calendar names an unknown weekday, no working day, or working hours that are not a time range of one day";
+    ConditionMismatch = "E0318", "condition_mismatch", "a condition compares a field with a value of another type, or orders values that have no order";
     MissingScript = "E0401", "missing_script", "a `script` file does not exist or cannot be read";
     ScriptSyntax = "E0402", "script_syntax", "a `script` file does not compile as rhai";
     ScriptOutsideFolder = "E0403", "script_outside_folder", "a `script` path leaves the blueprint file's folder (absolute, `..`, or a link out)";

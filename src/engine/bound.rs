@@ -192,6 +192,7 @@ mod tests {
             updated_at: Utc::now(),
             revision: 1,
             subscribers: BTreeMap::new(),
+            skipped: BTreeMap::new(),
         }
     }
 

@@ -23,6 +23,14 @@ pub enum Refusal {
         /// The state it was in.
         state: String,
     },
+    /// The step was skipped, or would be: its condition does not hold for the item.
+    #[error("step `{step}` does not apply to this item: {why}")]
+    StepNotApplicable {
+        /// The step.
+        step: String,
+        /// The condition and the values it was decided on.
+        why: String,
+    },
     /// The workflow is locked by a rejected or abandoned sign-off.
     #[error("the workflow is locked: {why}")]
     LockedWorkflow {
@@ -115,6 +123,7 @@ impl Refusal {
         match self {
             Refusal::NotPermitted { .. } => "not_permitted",
             Refusal::InvalidTransition { .. } => "invalid_transition",
+            Refusal::StepNotApplicable { .. } => "step_not_applicable",
             Refusal::LockedWorkflow { .. } => "locked_workflow",
             Refusal::MissingRequiredFields { .. } => "missing_required_fields",
             Refusal::SignOffRequired { .. } => "signoff_required",
@@ -195,6 +204,10 @@ impl Refusal {
                 )
             }
             Refusal::LockedWorkflow { .. } => format!("{} unlocks it", w.unlock),
+            Refusal::StepNotApplicable { .. } => format!(
+                "{} shows which steps apply; move to one of those, or change the fields the condition reads",
+                w.status
+            ),
             Refusal::MissingRequiredFields { fields, .. } => format!(
                 "set them first: {}",
                 w.set_field

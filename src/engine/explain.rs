@@ -422,7 +422,10 @@ fn explain_advance(resolver: &Resolver<'_>) -> Result<Explanation> {
     }
     // The current step's required fields and mandatory sign-off, as the move checks them.
     let facts = Engine::step_facts(blueprint, item);
-    if let Some(current) = facts.iter().find(|f| Some(&f.id) == item.step.as_ref()) {
+    if let Some(current) = facts
+        .iter()
+        .find(|f| !out.allowed && Some(&f.id) == item.step.as_ref())
+    {
         for f in &current.missing_fields {
             out.blockers.push(format!(
                 "required field `{f}` of step `{}` is not set",

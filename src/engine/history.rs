@@ -108,6 +108,11 @@ pub enum Happened {
         to: Option<String>,
         /// Whether the workflow is now finished.
         finished: bool,
+        /// The steps it skipped, each with why (`when risk_tier == high,
+        /// with risk_tier = "low"`).
+        skipped: Vec<(String, String)>,
+        /// The skipped steps it moved back before, to be decided again.
+        reopened: Vec<String>,
     },
     /// The item was deleted, with these fields.
     Deleted {
@@ -211,6 +216,28 @@ impl Happened {
                 from: text(&details["before"]["step"]),
                 to: text(&details["after"]["step"]),
                 finished: details["after"]["finished"].as_bool().unwrap_or(false),
+                skipped: details["skipped"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|s| {
+                        let values = s["values"]
+                            .as_object()
+                            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                            .unwrap_or_default();
+                        let decided_by = s["decided_by"].as_str().unwrap_or_default();
+                        (
+                            text(&s["step"]).unwrap_or_default(),
+                            crate::model::condition::reason(decided_by, &values),
+                        )
+                    })
+                    .collect(),
+                reopened: details["reopened"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(text)
+                    .collect(),
             },
             "item.delete" => Happened::Deleted {
                 name: text(&details["name"]).unwrap_or_default(),

@@ -293,6 +293,7 @@ impl Engine {
             updated_at: now,
             revision: 1,
             subscribers: BTreeMap::new(),
+            skipped: BTreeMap::new(),
         };
         for f in &blueprint.fields {
             if let Some(d) = &f.default {

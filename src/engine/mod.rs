@@ -14,6 +14,7 @@ mod audit;
 mod bound;
 pub mod calendar;
 mod change_hooks;
+mod conditions;
 mod controls;
 mod core;
 pub mod cursor;

@@ -1,22 +1,25 @@
 //! Workflow moves: deciding whether a move may happen (write permission,
 //! a locked workflow, required fields, mandatory sign-offs, the `mandatory`
-//! and `before_advance` hooks), and making it. `explain --action advance`
+//! and `before_advance` hooks), which steps it skips or reopens (`when`
+//! conditions and the `visible` hook), and making it. `explain --action advance`
 //! asks the same decision.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{Value as Json, json};
 
 use super::Identity;
 use super::access::{Permission, Resolver};
 use super::actions::ItemAction;
+use super::conditions::{self, Decision};
 use super::core::Engine;
 use super::error::{Refusal, Result, refuse, script_failed};
 use super::items::{Change, ChangeOptions};
 use super::script_view::script_view;
-use super::signoff::Status;
+use super::signoff::{self, Status};
 use super::views::{ItemView, view};
 use super::workflow::{self, StepFacts};
 use crate::model::Blueprint;
+use crate::model::condition::Skip;
 use crate::store::ItemRow;
 
 impl Engine {
@@ -42,11 +45,13 @@ impl Engine {
                         .get(s.id.as_str())
                         .map_or(Status::NotStarted, |o| o.status)
                 }),
+                skipped: item.skipped.contains_key(s.id.as_str()),
             })
             .collect()
     }
 
-    /// Moves to the next step (`to` = None) or to step `to`.
+    /// Moves to the next step that applies (`to` = None) or to step `to`,
+    /// skipping the steps passed that do not apply.
     pub fn move_item(
         &mut self,
         who: &Identity,
@@ -57,36 +62,99 @@ impl Engine {
     ) -> Result<ItemView> {
         let how = ChangeOptions::edit(ItemAction::Move, expect_revision, now);
         self.change_item(who, id, how, |_, resolver, item| {
-            let target = decide_move(resolver, item, to)?;
+            let plan = decide_move(resolver, item, to)?;
             let blueprint = resolver.own_blueprint()?;
             let steps = blueprint
                 .workflow
                 .as_ref()
                 .map_or(&[][..], |w| &w.steps[..]);
             let before = json!({"step": item.step, "finished": item.finished});
-            if target >= steps.len() {
+            let (skipped, reopened) = apply_skips(blueprint, item, &plan, &who.name);
+            if plan.target >= steps.len() {
                 item.finished = true;
                 item.step = steps.last().map(|s| s.id.to_string());
             } else {
                 item.finished = false;
-                item.step = Some(steps[target].id.to_string());
+                item.step = Some(steps[plan.target].id.to_string());
             }
-            Ok(Change::plain(
-                json!({"before": before, "after": {"step": item.step, "finished": item.finished}}),
-                view(item, blueprint),
-            ))
+            let mut details =
+                json!({"before": before, "after": {"step": item.step, "finished": item.finished}});
+            if !skipped.is_empty() {
+                details["skipped"] = Json::Array(skipped);
+            }
+            if !reopened.is_empty() {
+                details["reopened"] = json!(reopened);
+            }
+            Ok(Change::plain(details, view(item, blueprint)))
         })
     }
 }
 
-/// Whether the resolver's identity may move `item` to the next step (`to` =
-/// None) or to step `to` now: the index of the step it would reach
-/// (`steps.len()`: past the last), or why not.
+/// Records the steps a move skips and forgets those it moves back before:
+/// a skipped step's sign-off becomes NOT_APPLICABLE (any round in progress
+/// archived), a reopened one NOT_STARTED. Returns the audit entries of the
+/// skipped steps and the ids of the reopened ones.
+fn apply_skips(
+    blueprint: &Blueprint,
+    item: &mut ItemRow,
+    plan: &MovePlan,
+    by: &str,
+) -> (Vec<Json>, Vec<String>) {
+    let now = item.updated_at;
+    let mut reopened = Vec::new();
+    for step in &plan.reopened {
+        item.skipped.remove(step);
+        if let Some(state) = item.signoffs.get_mut(step)
+            && state.status == Status::NotApplicable
+        {
+            state.status = Status::NotStarted;
+        }
+        reopened.push(step.clone());
+    }
+    let mut entries = Vec::new();
+    for (step, decision) in &plan.skips {
+        if blueprint.step(step).is_some_and(|s| s.signoff.is_some()) {
+            let state = item.signoffs.entry(step.clone()).or_default();
+            if state.status != Status::NotStarted || !state.reviews.is_empty() {
+                signoff::archive(state, by, now);
+            }
+            state.status = Status::NotApplicable;
+        }
+        entries.push(json!({
+            "step": step,
+            "decided_by": decision.decided_by,
+            "values": decision.values,
+        }));
+        item.skipped.insert(
+            step.clone(),
+            Skip {
+                decided_by: decision.decided_by.clone(),
+                values: decision.values.clone(),
+                by: by.to_string(),
+                at: now,
+            },
+        );
+    }
+    (entries, reopened)
+}
+
+/// What a move does: the step it reaches and the steps it skips or reopens.
+pub(super) struct MovePlan {
+    /// The index of the step reached (`steps.len()`: past the last).
+    pub(super) target: usize,
+    /// The steps passed that do not apply, and why.
+    pub(super) skips: Vec<(String, Decision)>,
+    /// The skipped steps a move back reopens (at or after the target).
+    pub(super) reopened: Vec<String>,
+}
+
+/// Whether the resolver's identity may move `item` to the next step that
+/// applies (`to` = None) or to step `to` now: what the move does, or why not.
 pub(super) fn decide_move(
     resolver: &Resolver<'_>,
     item: &ItemRow,
     to: Option<&str>,
-) -> Result<usize> {
+) -> Result<MovePlan> {
     let id = item.id;
     resolver.require(Permission::Write, || {
         format!("move item {id} in its workflow")
@@ -98,11 +166,55 @@ pub(super) fn decide_move(
             why: format!("a `{}` has no workflow", blueprint.id),
         });
     };
+    let steps = &workflow.steps;
     let current = item
         .step
         .as_deref()
-        .and_then(|s| workflow.steps.iter().position(|x| x.id.as_str() == s))
+        .and_then(|s| steps.iter().position(|x| x.id.as_str() == s))
         .unwrap_or(0);
+    let from = if item.finished { steps.len() } else { current };
+    let hooks = &resolver.set.hooks;
+    let bp = item.blueprint.clone();
+    let hooked = ["mandatory", "before_advance", "visible"]
+        .iter()
+        .any(|h| hooks.has(&bp, h));
+    let script_item = if hooked {
+        script_view(resolver.set, resolver.chain, 0)
+    } else {
+        rhai::Dynamic::UNIT
+    };
+    // Whether step `i` applies now: the `visible` hook, else its `when`.
+    let applies = |i: usize| -> Result<Decision> {
+        let step = &steps[i];
+        if i == 0 {
+            return Ok(conditions::decide(
+                step,
+                item,
+                &resolver.chain[1..],
+                Some(true),
+            ));
+        }
+        let mut answer = None;
+        if hooks.has(&bp, "visible") {
+            let said = hooks
+                .call(
+                    &bp,
+                    "visible",
+                    vec![script_item.clone(), step.id.to_string().into()],
+                )
+                .map_err(script_failed)?;
+            answer = said.and_then(|d| d.as_bool().ok());
+        }
+        Ok(conditions::decide(step, item, &resolver.chain[1..], answer))
+    };
+    let not_applicable = |i: usize, d: &Decision| {
+        refuse(Refusal::StepNotApplicable {
+            step: steps[i].id.to_string(),
+            why: d.why(),
+        })
+    };
+    let mut skips = Vec::new();
+    let mut reopened = Vec::new();
     let target = match to {
         None => {
             if item.finished {
@@ -111,31 +223,64 @@ pub(super) fn decide_move(
                     why: "the workflow is already finished".into(),
                 });
             }
-            current + 1
+            // The current step is passed too: if it no longer applies, it is skipped.
+            let mut next = current;
+            loop {
+                let d = applies(next)?;
+                if next > current && d.applies {
+                    break next;
+                }
+                if !d.applies {
+                    skips.push((steps[next].id.to_string(), d));
+                }
+                next += 1;
+                if next == steps.len() {
+                    break next;
+                }
+            }
         }
-        Some(step) => match workflow.steps.iter().position(|x| x.id.as_str() == step) {
-            Some(i) => i,
-            None => {
-                let ids: Vec<&str> = workflow.steps.iter().map(|s| s.id.as_str()).collect();
+        Some(step) => {
+            let Some(i) = steps.iter().position(|x| x.id.as_str() == step) else {
+                let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
                 return refuse(Refusal::NotFound {
                     what: format!("step `{step}` (the steps are {})", ids.join(", ")),
                 });
+            };
+            if i != current || item.finished {
+                let d = applies(i)?;
+                if !d.applies {
+                    return not_applicable(i, &d);
+                }
             }
-        },
+            for (k, passed) in steps.iter().enumerate().take(i).skip(from) {
+                let d = applies(k)?;
+                if !d.applies {
+                    skips.push((passed.id.to_string(), d));
+                }
+            }
+            if i < from {
+                reopened = steps[i..]
+                    .iter()
+                    .filter(|s| item.skipped.contains_key(s.id.as_str()))
+                    .map(|s| s.id.to_string())
+                    .collect();
+            }
+            i
+        }
     };
     let mut facts = Engine::step_facts(blueprint, item);
+    for (step, _) in &skips {
+        if let Some(f) = facts.iter_mut().find(|f| &f.id == step) {
+            f.skipped = true;
+        }
+    }
     let locked = item.signoffs.values().any(|s| s.status.locks_workflow());
     let forward = target > current && !item.finished;
-    let hooks = &resolver.set.hooks;
-    let bp = item.blueprint.clone();
-    let hooked = forward && (hooks.has(&bp, "mandatory") || hooks.has(&bp, "before_advance"));
-    let script_item = if hooked {
-        script_view(resolver.set, resolver.chain, 0)
-    } else {
-        rhai::Dynamic::UNIT
-    };
-    if hooked && hooks.has(&bp, "mandatory") {
-        for f in facts.iter_mut().filter(|f| f.signoff.is_some()) {
+    if forward && hooks.has(&bp, "mandatory") {
+        for f in facts
+            .iter_mut()
+            .filter(|f| f.signoff.is_some() && !f.skipped)
+        {
             let decided = hooks
                 .call(
                     &bp,
@@ -149,10 +294,9 @@ pub(super) fn decide_move(
         }
     }
     workflow::check_move(&facts, current, item.finished, target, locked)?;
-    if hooked && hooks.has(&bp, "before_advance") {
+    if forward && hooks.has(&bp, "before_advance") {
         let from: rhai::Dynamic = item.step.clone().map_or(rhai::Dynamic::UNIT, Into::into);
-        let to: rhai::Dynamic = workflow
-            .steps
+        let to: rhai::Dynamic = steps
             .get(target)
             .map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
         let verdict = hooks
@@ -166,5 +310,9 @@ pub(super) fn decide_move(
             return refuse(Refusal::RefusedByRule { why });
         }
     }
-    Ok(target)
+    Ok(MovePlan {
+        target,
+        skips,
+        reopened,
+    })
 }

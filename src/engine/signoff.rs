@@ -348,6 +348,14 @@ pub fn apply(
 ) -> Result<(SignOffState, Vec<Event>), Refusal> {
     let mut next = state.clone();
     let from = state.status;
+    if from == Status::NotApplicable {
+        // No action applies: the step was skipped. Moving the workflow back
+        // before it decides again (the design notes, "Skipped steps").
+        return Err(Refusal::InvalidTransition {
+            action: action.name().to_string(),
+            state: "NOT_APPLICABLE (its step was skipped: move the workflow back before it to decide again)".into(),
+        });
+    }
     let may_administer = actor.can_write || actor.is_final_approver || actor.is_admin;
     let events = match action {
         Action::RequestReview => {

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::bound;
+use super::conditions;
 use super::signoff::{self, Status};
 use super::sla;
 use super::views::*;
@@ -148,14 +149,47 @@ pub(super) fn is_approved(blueprint: &Blueprint, chain: &[ItemRow]) -> (bool, St
             format!("no sign-off gates deployment of `{}` items", blueprint.id),
         );
     }
-    let pending: Vec<String> = blueprint
+    let steps = blueprint
         .workflow
+        .as_ref()
+        .map_or(&[][..], |w| &w.steps[..]);
+    let current = item
+        .step
+        .as_deref()
+        .and_then(|s| steps.iter().position(|x| x.id.as_str() == s))
+        .unwrap_or(0);
+    let mut waived = Vec::new();
+    let pending: Vec<String> = steps
         .iter()
-        .flat_map(|w| &w.steps)
-        .filter_map(|s| Some((s, s.signoff.as_ref().filter(|o| o.gates_deployment)?)))
-        .filter_map(|(s, spec)| {
+        .enumerate()
+        .filter_map(|(i, s)| Some((i, s, s.signoff.as_ref().filter(|o| o.gates_deployment)?)))
+        .filter_map(|(i, s, spec)| {
             let state = item.signoffs.get(s.id.as_str());
             let status = state.map_or(Status::NotStarted, |o| o.status);
+            if let Some(skip) = item.skipped.get(s.id.as_str())
+                && status == Status::NotApplicable
+            {
+                waived.push(format!(
+                    "the sign-off of step `{}` is NOT_APPLICABLE ({})",
+                    s.id,
+                    skip.reason()
+                ));
+                return None;
+            }
+            // A step not reached yet whose condition is false now will be
+            // skipped when the workflow passes it (a `visible` hook is not
+            // asked here: such a step is counted as applying).
+            if i > current && !item.finished && status == Status::NotStarted {
+                let d = conditions::decide(s, item, &chain[1..], None);
+                if !d.applies {
+                    waived.push(format!(
+                        "the sign-off of step `{}` does not apply ({})",
+                        s.id,
+                        d.why()
+                    ));
+                    return None;
+                }
+            }
             if status != Status::Approved {
                 return Some(format!("the sign-off of step `{}` is {}", s.id, status.as_str()));
             }
@@ -173,10 +207,11 @@ pub(super) fn is_approved(blueprint: &Blueprint, chain: &[ItemRow]) -> (bool, St
         })
         .collect();
     if pending.is_empty() {
-        (
-            true,
-            "every sign-off that gates deployment is APPROVED".into(),
-        )
+        let mut why = "every sign-off that gates deployment is APPROVED".to_string();
+        if !waived.is_empty() {
+            why = format!("{why} or does not apply: {}", waived.join("; "));
+        }
+        (true, why)
     } else {
         (false, pending.join("; "))
     }
@@ -233,7 +268,12 @@ pub(super) fn status_of(
                 .as_deref()
                 .and_then(|s| w.steps.iter().position(|x| x.id.as_str() == s))
                 .unwrap_or(0);
-            let states = workflow::step_states(w.steps.len(), current, item.finished);
+            let skipped: Vec<bool> = w
+                .steps
+                .iter()
+                .map(|s| item.skipped.contains_key(s.id.as_str()))
+                .collect();
+            let states = workflow::step_states(&skipped, current, item.finished);
             w.steps
                 .iter()
                 .zip(states)
@@ -241,6 +281,10 @@ pub(super) fn status_of(
                     id: s.id.to_string(),
                     label: s.label.clone(),
                     state,
+                    when: s.when.as_ref().map(|w| w.text.clone()),
+                    skipped: (state == workflow::StepState::Skipped)
+                        .then(|| item.skipped.get(s.id.as_str()).cloned())
+                        .flatten(),
                 })
                 .collect()
         }

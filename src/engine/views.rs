@@ -97,8 +97,14 @@ pub struct StepView {
     pub id: String,
     /// The label.
     pub label: String,
-    /// FINISHED, ONGOING or NOT_STARTED.
+    /// FINISHED, ONGOING, NOT_STARTED or SKIPPED.
     pub state: StepState,
+    /// Its `when` condition, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// Why it was skipped (a SKIPPED step): what decided, on which values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<crate::model::condition::Skip>,
 }
 
 /// A sign-off in a status.

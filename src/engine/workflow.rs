@@ -40,15 +40,19 @@ pub enum StepState {
     Ongoing,
     /// After the current step.
     NotStarted,
+    /// Passed by the workflow because it does not apply to the item.
+    Skipped,
 }
 
 impl StepState {
-    /// The state as the design notes name it: `FINISHED`, `ONGOING`, `NOT_STARTED`.
+    /// The state as the design notes name it: `FINISHED`, `ONGOING`,
+    /// `NOT_STARTED`, `SKIPPED`.
     pub fn as_str(self) -> &'static str {
         match self {
             StepState::Finished => "FINISHED",
             StepState::Ongoing => "ONGOING",
             StepState::NotStarted => "NOT_STARTED",
+            StepState::Skipped => "SKIPPED",
         }
     }
 }
@@ -64,6 +68,9 @@ pub struct StepFacts {
     pub mandatory: bool,
     /// Its sign-off's status, if it has one.
     pub signoff: Option<Status>,
+    /// Whether it does not apply to the item (its `when` is false): a move
+    /// past it waives its required fields and sign-off.
+    pub skipped: bool,
 }
 
 /// Checks a move from step index `from` (`finished` when past the last step)
@@ -84,7 +91,7 @@ pub fn check_move(
     if to <= from {
         return Ok(());
     }
-    for step in &steps[from..to] {
+    for step in steps[from..to].iter().filter(|s| !s.skipped) {
         if !step.missing_fields.is_empty() {
             return Err(Refusal::MissingRequiredFields {
                 step: step.id.clone(),
@@ -101,11 +108,14 @@ pub fn check_move(
     Ok(())
 }
 
-/// The state of each step given the current index.
-pub fn step_states(count: usize, current: usize, finished: bool) -> Vec<StepState> {
-    (0..count)
+/// The state of each step given the current index and which steps were
+/// skipped.
+pub fn step_states(skipped: &[bool], current: usize, finished: bool) -> Vec<StepState> {
+    (0..skipped.len())
         .map(|i| {
-            if finished || i < current {
+            if skipped[i] && (finished || i < current) {
+                StepState::Skipped
+            } else if finished || i < current {
                 StepState::Finished
             } else if i == current {
                 StepState::Ongoing
@@ -127,24 +137,28 @@ mod tests {
                 missing_fields: vec![],
                 mandatory: false,
                 signoff: None,
+                skipped: false,
             },
             StepFacts {
                 id: "b".into(),
                 missing_fields: vec!["rationale".into()],
                 mandatory: false,
                 signoff: None,
+                skipped: false,
             },
             StepFacts {
                 id: "c".into(),
                 missing_fields: vec![],
                 mandatory: true,
                 signoff: Some(Status::WaitingForFeedback),
+                skipped: false,
             },
             StepFacts {
                 id: "d".into(),
                 missing_fields: vec![],
                 mandatory: false,
                 signoff: None,
+                skipped: false,
             },
         ]
     }
@@ -166,6 +180,24 @@ mod tests {
     }
 
     #[test]
+    fn a_skipped_step_waives_its_fields_and_signoff() {
+        let mut s = steps();
+        s[1].skipped = true;
+        s[2].skipped = true;
+        assert!(check_move(&s, 0, false, 3, false).is_ok());
+        assert!(check_move(&s, 0, false, 3, true).is_err());
+        assert_eq!(
+            step_states(&[false, true, true, false], 3, false),
+            vec![
+                StepState::Finished,
+                StepState::Skipped,
+                StepState::Skipped,
+                StepState::Ongoing
+            ]
+        );
+    }
+
+    #[test]
     fn backward_is_free_and_a_lock_stops_everything() {
         assert!(check_move(&steps(), 3, false, 0, false).is_ok());
         assert!(matches!(
@@ -173,7 +205,7 @@ mod tests {
             Err(Refusal::LockedWorkflow { .. })
         ));
         assert_eq!(
-            step_states(3, 1, false),
+            step_states(&[false; 3], 1, false),
             vec![
                 StepState::Finished,
                 StepState::Ongoing,

@@ -7,6 +7,7 @@
 //! record of one sign-off of one item, which the store keeps and the engine's
 //! rules change.
 
+pub mod condition;
 pub mod service;
 pub mod signoff;
 pub mod text_schema;
@@ -474,6 +475,11 @@ pub struct Step {
     /// The controls it gives evidence for (`controls …`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub controls: Vec<String>,
+    /// When it applies (`when COND`): without one, a step always applies
+    /// unless the `visible` hook says otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub when: Option<condition::When>,
 }
 
 /// A sign-off: feedback groups and one final approval.

@@ -27,6 +27,10 @@ pub enum Status {
     Rejected,
     /// Abandoned: the workflow is locked until the abandon is canceled.
     Abandoned,
+    /// Its step was skipped (its condition was false when the workflow
+    /// reached or passed it): no action applies; deployment counts it as
+    /// satisfied, and says so.
+    NotApplicable,
 }
 
 impl Status {
@@ -39,6 +43,7 @@ impl Status {
             Status::Approved => "APPROVED",
             Status::Rejected => "REJECTED",
             Status::Abandoned => "ABANDONED",
+            Status::NotApplicable => "NOT_APPLICABLE",
         }
     }
 

@@ -60,6 +60,7 @@ impl From<EngineError> for ApiError {
                     Refusal::NotFound { .. } => StatusCode::NOT_FOUND,
                     Refusal::StaleRevision { .. }
                     | Refusal::InvalidTransition { .. }
+                    | Refusal::StepNotApplicable { .. }
                     | Refusal::LockedWorkflow { .. }
                     | Refusal::SignOffRequired { .. }
                     | Refusal::FeedbackRequired { .. }

@@ -133,6 +133,7 @@ pub const TABLES: &[Table] = &[
             ("review_due", Int),
             ("owner", Text),
             ("barred", Text),
+            ("skipped", Text),
         ],
         order: "id",
     },

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
+use crate::model::condition::Skip;
 use crate::model::signoff::SignOffState;
 
 /// A stored item.
@@ -41,6 +42,9 @@ pub struct ItemRow {
     /// Who follows it (true) or asked not to (false); see the book's
     /// "Notifications": the nearest of these, up the ancestors, decides.
     pub subscribers: BTreeMap<String, bool>,
+    /// The steps found not to apply to it, by step id, with why: kept until
+    /// the workflow moves back before them.
+    pub skipped: BTreeMap<String, Skip>,
 }
 
 impl ItemRow {
@@ -247,7 +251,7 @@ pub struct NewMessage {
 pub(crate) const OUTBOX_COLUMNS: &str = "id, event_seq, item, recipient, address, subject, body_text, body_html, state, attempts, next_attempt_at, last_error, created_at, sent_at, unsubscribe_url";
 
 /// An item row with its JSON columns (fields, sign-offs, subscribers) still as text.
-pub(crate) type RawItem = (ItemRow, String, String, String);
+pub(crate) type RawItem = (ItemRow, String, String, String, String);
 
 /// The columns `raw_event` reads, in its order (see `item_columns!`).
 macro_rules! event_columns {
@@ -260,14 +264,19 @@ macro_rules! event_columns {
 /// statements using them are literals, prepared without formatting).
 macro_rules! item_columns {
     () => {
-        "id, blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, subscribers"
+        "id, blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, subscribers, skipped"
     };
 }
 
+/// How many columns `item_columns!` names: what a query selects after them
+/// starts at this index.
+pub(crate) const ITEM_COLUMN_COUNT: usize = 15;
+
 pub(crate) fn finish_item(
-    (mut item, fields, signoffs, subscribers): RawItem,
+    (mut item, fields, signoffs, subscribers, skipped): RawItem,
 ) -> Result<ItemRow, StoreError> {
     item.fields = serde_json::from_str(&fields)?;
+    item.skipped = serde_json::from_str(&skipped)?;
     item.signoffs = serde_json::from_str(&signoffs)?;
     item.subscribers = serde_json::from_str(&subscribers)?;
     Ok(item)
@@ -326,6 +335,12 @@ pub(crate) fn changed_columns(
         if item.due_at() != before.due_at() {
             out.push(("due_at", Column::MaybeInt(item.due_at())));
         }
+    }
+    if item.skipped != before.skipped {
+        out.push((
+            "skipped",
+            Column::Text(serde_json::to_string(&item.skipped)?),
+        ));
     }
     if item.subscribers != before.subscribers {
         out.push((

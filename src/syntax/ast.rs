@@ -428,6 +428,8 @@ pub enum StepItem {
     Help(StringLit, Span),
     /// `controls ID, …`.
     Controls(Vec<Ident>, Span),
+    /// `when COND`: the step applies only while COND holds.
+    When(super::cond::CondExpr, Span),
 }
 
 /// `signoff ["Label"] { ... }`.
@@ -613,7 +615,7 @@ impl StepItem {
         match self {
             StepItem::Field(f) => f.span,
             StepItem::SignOff(o) => o.span,
-            StepItem::Help(_, s) | StepItem::Controls(_, s) => *s,
+            StepItem::Help(_, s) | StepItem::Controls(_, s) | StepItem::When(_, s) => *s,
         }
     }
 }

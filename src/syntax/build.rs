@@ -130,7 +130,7 @@ impl Documented for StepItem {
         match self {
             StepItem::Field(f) => Some((&mut f.docs, &mut f.span)),
             StepItem::SignOff(o) => Some((&mut o.docs, &mut o.span)),
-            StepItem::Help(..) | StepItem::Controls(..) => None,
+            StepItem::Help(..) | StepItem::Controls(..) | StepItem::When(..) => None,
         }
     }
 }
@@ -471,6 +471,9 @@ pub(super) fn build_step(pair: Pair<'_, Rule>) -> StepDecl {
                 Rule::signoff => StepItem::SignOff(build_signoff(item)),
                 Rule::help => StepItem::Help(build_string(children(item).next()?), span),
                 Rule::controls => StepItem::Controls(build_control_ids(item), span),
+                Rule::when => {
+                    StepItem::When(super::cond::build_cond(children(item).next()?)?, span)
+                }
                 _ => return None,
             })
         })
@@ -498,19 +501,7 @@ pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
             Rule::binds => SignOffItem::Binds(
                 children(item)
                     .filter(|p| p.as_rule() == Rule::bound_field)
-                    .filter_map(|p| {
-                        let span = span_of(&p);
-                        let mut names: Vec<Ident> = children(p)
-                            .filter(|c| c.as_rule() == Rule::ident)
-                            .map(build_ident)
-                            .collect();
-                        let field = names.pop()?;
-                        Some(BoundFieldExpr {
-                            blueprint: names.pop(),
-                            field,
-                            span,
-                        })
-                    })
+                    .filter_map(super::cond::build_bound_field)
                     .collect(),
                 span,
             ),

@@ -130,6 +130,13 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_workdays => "`workdays`",
         Rule::kw_hours => "`hours`",
         Rule::kw_holidays => "`holidays`",
+        Rule::kw_when | Rule::when => "`when`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_is | Rule::is_set => "`is set`",
+        Rule::in_list => "`in`",
+        Rule::cond | Rule::cond_all | Rule::cond_not | Rule::cond_test => "a condition",
+        Rule::compare_op | Rule::compare => "`==`, `!=`, `<`, `<=`, `>`, `>=`",
         Rule::axis_name | Rule::axis => "`x`, `y`, `size`, `color`",
         Rule::blueprint => "`blueprint`",
         Rule::infrastructure => "`infrastructure`",
@@ -364,6 +371,10 @@ pub(super) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_hours
             | Rule::kw_holidays
             | Rule::kw_migrate
+            | Rule::kw_when
+            | Rule::kw_and
+            | Rule::kw_or
+            | Rule::kw_is
             | Rule::kw_set
             | Rule::kw_drop
     )

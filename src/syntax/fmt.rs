@@ -405,6 +405,11 @@ impl Printer<'_> {
                                 StepItem::Controls(ids, span) => {
                                     p.single_line(*span, &[], &controls(ids))
                                 }
+                                StepItem::When(c, span) => p.single_line(
+                                    *span,
+                                    &[],
+                                    &format!("when {}", super::cond::cond_text(c)),
+                                ),
                             }
                         }
                     },
@@ -435,13 +440,8 @@ impl Printer<'_> {
                             p.single_line(*span, &[], &controls(ids))
                         }
                         SignOffItem::Binds(fields, span) => {
-                            let list: Vec<String> = fields
-                                .iter()
-                                .map(|b| match &b.blueprint {
-                                    Some(bp) => format!("{}.field {}", bp.name, b.field.name),
-                                    None => b.field.name.clone(),
-                                })
-                                .collect();
+                            let list: Vec<String> =
+                                fields.iter().map(super::cond::field_text).collect();
                             p.single_line(*span, &[], &format!("binds {}", list.join(", ")))
                         }
                         SignOffItem::ResetEvery(d, span) => {
@@ -658,7 +658,7 @@ fn type_expr(t: &TypeExpr) -> String {
     }
 }
 
-fn value(v: &ValueExpr) -> String {
+pub(super) fn value(v: &ValueExpr) -> String {
     match v {
         ValueExpr::String(s) => string(s),
         ValueExpr::Integer(i) => i.raw.clone(),

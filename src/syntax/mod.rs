@@ -5,6 +5,7 @@
 
 pub mod ast;
 mod build;
+pub mod cond;
 mod errors;
 pub mod fmt;
 mod grammar;

@@ -145,6 +145,7 @@ button.danger{background:#a32014;border-color:#a32014}
 ol.steps{display:flex;list-style:none;padding:0;margin:8px 0;gap:4px;flex-wrap:wrap}
 ol.steps li{flex:1;min-width:8rem;padding:8px 10px;background:#e4e7ec;border-radius:4px;font-size:.92rem}
 ol.steps li.finished{background:#d6f0dc}
+ol.steps li.skipped{background:#f4f5f7;color:#5b6270;text-decoration:line-through}
 ol.steps li.ongoing{background:#1450a3;color:#fff;font-weight:600}
 ol.steps li.locked{background:#a32014;color:#fff;font-weight:600}
 .state{display:block;font-size:.78rem;font-weight:400}

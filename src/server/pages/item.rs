@@ -111,6 +111,7 @@ pub(super) fn workflow_panel(viewer: &Viewer, page: &ItemPage, notice: Option<&N
                         StepState::Ongoing if locked => ("locked", "locked"),
                         StepState::Ongoing => ("ongoing", "ongoing"),
                         StepState::NotStarted => ("not-started", "not started"),
+                        StepState::Skipped => ("skipped", "skipped"),
                     };
                     li class=(class) aria-current=[(step.state == StepState::Ongoing).then_some("step")] {
                         (step.label) span.state { (word) }
@@ -287,6 +288,9 @@ pub(super) fn signoff_panel(
     html! {
         section.card id=(format!("signoff-{step}")) aria-labelledby=(format!("signoff-{step}-h")) {
             h2 id=(format!("signoff-{step}-h")) { "Sign-off: " (o.label) " " (status_badge(o.status)) }
+            @if let Some(skip) = page.status.steps.iter().find(|s| s.id == o.step).and_then(|s| s.skipped.as_ref()) {
+                p.hint { "Not applicable: the step was skipped (" (skip.reason()) "). Move the workflow back before it to decide again." }
+            }
             dl.facts {
                 dt { "Step" } dd { (step_label) }
                 dt { "Rules" } dd { @if o.mandatory { "mandatory" } @else { "optional" } @if o.gates_deployment { " · gates deployment" } }

@@ -105,7 +105,7 @@ pub fn items(
                     label for="state" { "Sign-off state" }
                     select #state name="state" {
                         option value="" { "any" }
-                        @for s in [Status::NotStarted, Status::WaitingForFeedback, Status::WaitingForApproval, Status::Approved, Status::Rejected, Status::Abandoned] {
+                        @for s in [Status::NotStarted, Status::WaitingForFeedback, Status::WaitingForApproval, Status::Approved, Status::Rejected, Status::Abandoned, Status::NotApplicable] {
                             option value=(s.as_str()) selected[s.as_str() == state] { (s.as_str()) }
                         }
                     }

@@ -19,9 +19,25 @@ pub(super) fn describe(e: &AuditEntry) -> String {
     match &e.happened {
         Happened::Created { name, .. } => format!("created the item “{name}”"),
         Happened::FieldsChanged { fields, .. } => format!("changed {}", quoted(fields)),
-        Happened::Moved { finished: true, .. } => "finished the workflow".into(),
-        Happened::Moved { from, to, .. } => {
-            format!("moved it from step {} to step {}", step(from), step(to))
+        Happened::Moved {
+            from,
+            to,
+            finished,
+            skipped,
+            reopened,
+        } => {
+            let mut out = if *finished {
+                "finished the workflow".to_string()
+            } else {
+                format!("moved it from step {} to step {}", step(from), step(to))
+            };
+            for (s, why) in skipped {
+                out.push_str(&format!("; skipped step {s} ({why})"));
+            }
+            if !reopened.is_empty() {
+                out.push_str(&format!("; reopened step {}", reopened.join(", ")));
+            }
+            out
         }
         Happened::Deleted { .. } => "deleted the item".into(),
         Happened::Subscribed => "subscribed".into(),

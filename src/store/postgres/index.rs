@@ -150,7 +150,10 @@ impl Tx<'_> {
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b.as_ref()).collect();
         let mut out = Vec::new();
         for r in self.query(&sql.text, &refs)? {
-            out.push((item_from_row(&r)?, r.try_get::<_, Option<i64>>(14)?));
+            out.push((
+                item_from_row(&r)?,
+                r.try_get::<_, Option<i64>>(ITEM_COLUMN_COUNT)?,
+            ));
         }
         Ok(page_of(out, q))
     }

@@ -50,8 +50,15 @@ pub(super) fn item_from_row(r: &Row) -> Result<ItemRow, StoreError> {
         updated_at: parse_ts(r.try_get(11)?),
         revision: r.try_get(12)?,
         subscribers: BTreeMap::new(),
+        skipped: BTreeMap::new(),
     };
-    finish_item((item, r.try_get(5)?, r.try_get(8)?, r.try_get(13)?))
+    finish_item((
+        item,
+        r.try_get(5)?,
+        r.try_get(8)?,
+        r.try_get(13)?,
+        r.try_get(14)?,
+    ))
 }
 
 pub(super) fn raw_event(r: &Row) -> Result<RawEvent, StoreError> {

@@ -191,5 +191,8 @@ UPDATE items i SET barred = (
     FROM review_barred b WHERE b.item = i.id
 ) WHERE id IN (SELECT item FROM review_barred);
 DROP TABLE review_barred;
+"#, // 8: as the SQLite backend's thirteenth: the steps skipped, on the item's row.
+    r#"
+ALTER TABLE items ADD COLUMN skipped TEXT NOT NULL DEFAULT '{}';
 "#,
 ];

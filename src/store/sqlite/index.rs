@@ -160,7 +160,10 @@ impl Tx<'_> {
         let refs: Vec<&dyn rusqlite::ToSql> = binds.iter().map(|b| b.as_ref()).collect();
         let mut stmt = self.tx.prepare_cached(&sql.text)?;
         let rows = stmt.query_map(refs.as_slice(), |r| {
-            Ok((item_from_row(r)?, r.get::<_, Option<i64>>(14)?))
+            Ok((
+                item_from_row(r)?,
+                r.get::<_, Option<i64>>(ITEM_COLUMN_COUNT)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {

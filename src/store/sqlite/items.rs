@@ -13,8 +13,8 @@ impl Tx<'_> {
     /// Inserts an item (its id is assigned); returns the id.
     pub fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError> {
         self.tx.prepare_cached(
-            "INSERT INTO items (blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, due_at, subscribers)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            "INSERT INTO items (blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, due_at, subscribers, skipped)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
         .execute(params![
                 item.blueprint,
@@ -31,6 +31,7 @@ impl Tx<'_> {
                 item.revision,
                 item.due_at(),
                 serde_json::to_string(&item.subscribers)?,
+                serde_json::to_string(&item.skipped)?,
             ])?;
         Ok(self.tx.last_insert_rowid())
     }

@@ -41,10 +41,12 @@ pub(super) fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawItem> 
             updated_at: parse_ts(&r.get::<_, String>(11)?),
             revision: r.get(12)?,
             subscribers: BTreeMap::new(),
+            skipped: BTreeMap::new(),
         },
         r.get(5)?,
         r.get(8)?,
         r.get(13)?,
+        r.get(14)?,
     ))
 }
 

@@ -257,6 +257,10 @@ UPDATE items SET barred = (
     )
 ) WHERE id IN (SELECT item FROM review_barred);
 DROP TABLE review_barred;
+"#, // 13: the steps found not to apply to an item (conditional steps), by
+    // step id, with the condition and the values that decided.
+    r#"
+ALTER TABLE items ADD COLUMN skipped TEXT NOT NULL DEFAULT '{}';
 "#,
 ];
 

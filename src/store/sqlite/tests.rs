@@ -138,6 +138,7 @@ fn the_item_cache_follows_other_connections_and_rollbacks() {
         updated_at: now,
         revision: 1,
         subscribers: BTreeMap::new(),
+        skipped: BTreeMap::new(),
     };
     let tx = a.write().unwrap();
     let id = tx.insert_item(&row).unwrap();
