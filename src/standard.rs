@@ -32,6 +32,10 @@ pub const STANDARD_BLUEPRINTS: &[(&str, &str)] = &[
         "blueprints/infrastructures.gov",
         include_str!("../blueprints/infrastructures.gov"),
     ),
+    (
+        "blueprints/tables.gov",
+        include_str!("../blueprints/tables.gov"),
+    ),
 ];
 
 #[cfg(test)]

@@ -194,6 +194,7 @@ impl Checker<'_> {
             permissions,
             workflow,
             matrices,
+            tables: Vec::new(),
         }
     }
 }

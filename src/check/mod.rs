@@ -15,6 +15,7 @@ mod migrations;
 mod principals;
 pub mod scripts;
 mod service;
+mod tables;
 pub mod values;
 mod workflow;
 
@@ -276,6 +277,7 @@ impl Checker<'_> {
         let mut control_decls: Vec<(Arc<SourceFile>, &ast::ControlDecl)> = Vec::new();
         let mut calendar_decls: Vec<(Arc<SourceFile>, &ast::CalendarDecl)> = Vec::new();
         let mut migrate_decls: Vec<(Arc<SourceFile>, &ast::MigrateDecl)> = Vec::new();
+        let mut table_decls: Vec<(Arc<SourceFile>, &syntax::table::TableDecl)> = Vec::new();
         for (file, tree) in trees {
             for declaration in &tree.declarations {
                 match declaration {
@@ -299,6 +301,7 @@ impl Checker<'_> {
                     ast::Declaration::Control(c) => control_decls.push((Arc::clone(file), c)),
                     ast::Declaration::Calendar(c) => calendar_decls.push((Arc::clone(file), c)),
                     ast::Declaration::Migrate(m) => migrate_decls.push((Arc::clone(file), m)),
+                    ast::Declaration::Table(t) => table_decls.push((Arc::clone(file), t)),
                     ast::Declaration::Infrastructure(i) => {
                         if let Some((first_file, first)) = infra_seen.get(&i.id.name) {
                             let d = duplicate_name(
@@ -380,6 +383,7 @@ impl Checker<'_> {
             }
         }
         let controls = self.resolve_controls(&control_decls);
+        self.check_tables(&table_decls, &outlines, &mut blueprints, &infrastructures);
         let migrations = self.check_migrations(&migrate_decls, &blueprints);
         BlueprintSet {
             blueprints,

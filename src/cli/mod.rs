@@ -106,6 +106,17 @@ pub enum Command {
         #[arg(long)]
         view: Option<String>,
     },
+    /// A table view declared in the blueprint set (`table ID { … }`).
+    Table {
+        /// The table's id (without: the list of tables).
+        id: Option<String>,
+        /// The format (`--json` means json).
+        #[arg(long, value_enum, default_value_t = report::TableFormat::Human)]
+        format: report::TableFormat,
+        /// A page of the rows.
+        #[command(flatten)]
+        page: paging::PageArgs,
+    },
     /// The audit trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -187,6 +198,7 @@ pub fn run(parsed: Cli) -> ExitCode {
         Command::Matrix { blueprint, view } => {
             governance::matrix(cli, blueprint.as_ref(), view.as_ref())
         }
+        Command::Table { id, format, page } => report::table(cli, id.as_deref(), *format, page),
         Command::Audit(c) => audit::audit(cli, c),
         Command::Db(c) => db::db(cli, c),
         Command::Report(c) => report::report(cli, c),

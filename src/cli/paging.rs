@@ -30,6 +30,11 @@ impl PageArgs {
             .unwrap_or(usize::MAX)
     }
 
+    /// `--after` as given, for a list that reads its own cursors.
+    pub(super) fn cursor(&self) -> Option<&str> {
+        self.after.as_deref()
+    }
+
     /// The number `--after` continues after, for a cursor of `list`.
     pub(super) fn after(&self, list: List) -> Result<Option<i64>, Outcome> {
         self.after

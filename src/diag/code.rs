@@ -69,7 +69,7 @@ codes! {
     UnknownParent = "E0108", "unknown_parent", "`parent` names a blueprint the set does not declare";
     UnknownRole = "E0109", "unknown_role", "a principal names a role the blueprint does not declare";
     UnknownField = "E0110", "unknown_field", "a principal, matrix axis, bound field or condition names a field the blueprint does not declare";
-    UnknownBlueprint = "E0111", "unknown_blueprint", "`BLUEPRINT.field` or `ref(BLUEPRINT)` names a blueprint the set does not declare";
+    UnknownBlueprint = "E0111", "unknown_blueprint", "`BLUEPRINT.field`, `ref(BLUEPRINT)`, a migration or a table names a blueprint the set does not declare";
     NotAnAncestor = "E0112", "not_an_ancestor", "`BLUEPRINT.field` names a blueprint that is neither this one nor one of its ancestors";
     UnknownType = "E0113", "unknown_type", "a field has a type the language does not know";
     DuplicateEnumVariant = "E0114", "duplicate_enum_variant", "an enum lists the same variant twice";
@@ -80,6 +80,8 @@ codes! {
     DuplicateCalendar = "E0119", "duplicate_calendar", "two calendars of one set have the same id";
     UnknownCalendar = "E0120", "unknown_calendar", "`sla … in CALENDAR` names a calendar the set does not declare";
     UnknownMigrationName = "E0121", "unknown_migration_name", "a migration maps to a step, field or sign-off the new version of the blueprint does not have";
+    DuplicateTable = "E0123", "duplicate_table", "two tables of one set have the same id";
+    UnknownColumn = "E0124", "unknown_column", "a table's column or sort names no field of its blueprint, no step with a sign-off, or no infrastructure of the set";
     InvalidMigration = "E0122", "invalid_migration", "a migration's versions do not fit the set (its target is not the blueprint's version, or it goes backwards), or it maps an old name twice";
     DuplicateSetting = "E0201", "duplicate_setting", "a setting that may appear once appears twice";
     MissingFinal = "E0202", "missing_final", "a sign-off has no `final` approval";
@@ -90,6 +92,7 @@ codes! {
     MissingReviewers = "E0207", "missing_reviewers", "a feedback group or final approval does not say who reviews";
     MissingAxis = "E0208", "missing_axis", "a matrix view lacks its `x` or `y` axis";
     RoleCycle = "E0209", "role_cycle", "roles are defined in terms of themselves";
+    IncompleteTable = "E0211", "incomplete_table", "a table does not say its `blueprint` or its `columns`";
     ConditionalFirstStep = "E0210", "conditional_first_step", "the first step of a workflow has a `when`: items start on it, so it always applies";
     DefaultMismatch = "E0301", "default_mismatch", "a field's default does not fit its type";
     EmptyEnum = "E0302", "empty_enum", "an enum type has no variant";

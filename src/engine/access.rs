@@ -613,6 +613,31 @@ impl Engine {
 }
 
 impl Engine {
+    /// The items of `blueprint` (of every blueprint: `None`) that `who` may
+    /// read, in id order, each with its ancestors and the set of its
+    /// blueprint version.
+    pub(super) fn readable_items(
+        tx: &Tx<'_>,
+        cache: &mut SetCache,
+        who: &Identity,
+        blueprint: Option<&str>,
+    ) -> Result<Vec<(Vec<ItemRow>, Arc<LoadedSet>)>> {
+        let mut out = Vec::new();
+        for row in tx.items(blueprint, None)? {
+            let chain = Self::with_ancestors(tx, row)?;
+            let set = cache.get(tx, &chain[0].blueprint, chain[0].version)?;
+            let resolver = Resolver {
+                set: &set,
+                chain: &chain,
+                who,
+            };
+            if resolver.has(Permission::Read) {
+                out.push((chain, set));
+            }
+        }
+        Ok(out)
+    }
+
     /// Runs `f` on an item `who` may read, with its resolver and blueprint.
     pub(super) fn with_readable<T>(
         &mut self,

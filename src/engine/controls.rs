@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::access::{Identity, Permission, Resolver};
+use super::access::Identity;
 use super::bound;
 use super::core::{Engine, now_or};
 use super::error::Result;
@@ -299,20 +299,10 @@ impl Engine {
                 note_coverage(&mut coverage, &set, b);
             }
         }
-        for row in tx.items(blueprint, None)? {
-            let chain = Self::with_ancestors(&tx, row)?;
-            let set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
-            let resolver = Resolver {
-                set: &set,
-                chain: &chain,
-                who,
-            };
-            let Some(b) = resolver.blueprint(0).filter(|b| wanted(b)) else {
+        for (chain, set) in Self::readable_items(&tx, &mut self.cache, who, blueprint)? {
+            let Some(b) = set.blueprint(&chain[0].blueprint).filter(|b| wanted(b)) else {
                 continue;
             };
-            if !resolver.has(Permission::Read) {
-                continue;
-            }
             note_coverage(&mut coverage, &set, b);
             let item = &chain[0];
             inventory.push(InventoryEntry {

@@ -24,6 +24,8 @@ pub enum List {
     ItemsByDue,
     /// The reviews waiting for a user, most urgent first.
     ReviewsByDue,
+    /// The rows of a table view, by position in the table's order.
+    Table,
 }
 
 impl List {
@@ -37,6 +39,7 @@ impl List {
             List::ItemsByUpdate => 't',
             List::ItemsByDue => 'd',
             List::ReviewsByDue => 'q',
+            List::Table => 'v',
         }
     }
 

@@ -10,6 +10,7 @@
 pub mod condition;
 pub mod service;
 pub mod signoff;
+pub mod table;
 pub mod text_schema;
 
 pub use service::{Calendar, Escalation, ServiceLevel, WorkDuration, WorkUnit, WorkingHours};
@@ -176,6 +177,9 @@ pub struct Blueprint {
     pub workflow: Option<Workflow>,
     /// Matrix views.
     pub matrices: Vec<Matrix>,
+    /// The table views that list its items.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<table::Table>,
 }
 
 impl Blueprint {

@@ -5,14 +5,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::engine::{ControlsReport, EvidenceState};
 
-/// A CSV field, quoted when it must be (RFC 4180).
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
+use super::csv_field as field;
 
 fn evidence_words(e: &EvidenceState) -> String {
     format!("{} {}: {}", e.kind, e.id, e.detail)

@@ -3,3 +3,13 @@
 //! so both give the same report.
 
 pub mod controls;
+pub mod table;
+
+/// A CSV field, quoted when it must be (RFC 4180).
+pub(crate) fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}

@@ -182,6 +182,10 @@ text_type!(
     SubscriptionCursor = number_cursor('s')
 );
 text_type!(
+    /// The cursor of a table's rows (by position).
+    TableCursor = number_cursor('v')
+);
+text_type!(
     /// The cursor of the user list (by name).
     UserCursor = text_cursor('u')
 );
@@ -192,6 +196,10 @@ const IDENT_PATTERN: &str = "^[a-z][a-z0-9_]*$";
 text_type!(
     /// A step id, as the language writes identifiers.
     StepText = text(IDENT_PATTERN, "A step id.").into()
+);
+text_type!(
+    /// A table id, as the language writes identifiers.
+    TableText = text(IDENT_PATTERN, "A table id.").into()
 );
 text_type!(
     /// A user name.

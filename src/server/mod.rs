@@ -12,6 +12,7 @@ mod api_people;
 mod api_shape;
 mod api_signoffs;
 mod api_subscriptions;
+mod api_tables;
 mod auth;
 mod contract;
 mod contract_values;

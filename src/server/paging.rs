@@ -47,6 +47,11 @@ page_query!(
     super::contract_values::SubscriptionCursor
 );
 page_query!(
+    /// `?limit=&cursor=` of a table's rows.
+    TableQuery,
+    super::contract_values::TableCursor
+);
+page_query!(
     /// `?limit=&cursor=` of the users.
     UsersQuery,
     super::contract_values::UserCursor

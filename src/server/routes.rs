@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::state::Shared;
-use super::{api_admin, api_items, api_people, api_signoffs, api_subscriptions};
+use super::{api_admin, api_items, api_people, api_signoffs, api_subscriptions, api_tables};
 use super::{telemetry, web};
 
 /// The largest request body the daemon reads.
@@ -164,6 +164,8 @@ pub(super) fn parts() -> Parts {
         .routes(routes!(api_signoffs::reviews))
         .routes(routes!(api_signoffs::matrix))
         .routes(routes!(api_signoffs::controls_report))
+        .routes(routes!(api_tables::tables))
+        .routes(routes!(api_tables::table))
         .routes(routes!(api_admin::blueprints, api_admin::reload_blueprints))
         .routes(routes!(api_admin::hook_test))
         .routes(routes!(api_admin::migrate))

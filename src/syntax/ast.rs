@@ -52,6 +52,8 @@ pub enum Declaration {
     Calendar(CalendarDecl),
     /// `migrate ...`.
     Migrate(MigrateDecl),
+    /// `table ...`.
+    Table(super::table::TableDecl),
 }
 
 /// `migrate BLUEPRINT N -> M { ... }`.

@@ -100,6 +100,7 @@ impl Documented for Declaration {
             Declaration::Control(c) => (&mut c.docs, &mut c.span),
             Declaration::Calendar(c) => (&mut c.docs, &mut c.span),
             Declaration::Migrate(m) => (&mut m.docs, &mut m.span),
+            Declaration::Table(t) => (&mut t.docs, &mut t.span),
         })
     }
 }
@@ -151,6 +152,7 @@ pub(super) fn build_declaration(pair: Pair<'_, Rule>) -> Declaration {
         Rule::control => Declaration::Control(build_control(pair)),
         Rule::calendar => Declaration::Calendar(build_calendar(pair)),
         Rule::migrate => Declaration::Migrate(build_migrate(pair)),
+        Rule::table => Declaration::Table(super::table::build_table(pair)),
         _ => Declaration::Blueprint(build_blueprint(pair)),
     }
 }

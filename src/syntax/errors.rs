@@ -135,6 +135,14 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_or => "`or`",
         Rule::kw_is | Rule::is_set => "`is set`",
         Rule::in_list => "`in`",
+        Rule::kw_table | Rule::table => "`table`",
+        Rule::kw_columns | Rule::columns => "`columns`",
+        Rule::column | Rule::column_signoff | Rule::column_deploy => "a column",
+        Rule::kw_deploy => "`deploy`",
+        Rule::kw_filter | Rule::filter => "`filter`",
+        Rule::kw_sort | Rule::sort => "`sort`",
+        Rule::kw_asc | Rule::kw_desc | Rule::sort_order => "`asc` or `desc`",
+        Rule::table_blueprint => "`blueprint`",
         Rule::cond | Rule::cond_all | Rule::cond_not | Rule::cond_test => "a condition",
         Rule::compare_op | Rule::compare => "`==`, `!=`, `<`, `<=`, `>`, `>=`",
         Rule::axis_name | Rule::axis => "`x`, `y`, `size`, `color`",
@@ -377,5 +385,12 @@ pub(super) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_is
             | Rule::kw_set
             | Rule::kw_drop
+            | Rule::kw_table
+            | Rule::kw_columns
+            | Rule::kw_deploy
+            | Rule::kw_filter
+            | Rule::kw_sort
+            | Rule::kw_asc
+            | Rule::kw_desc
     )
 }

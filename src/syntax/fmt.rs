@@ -69,6 +69,11 @@ pub fn format_file(text: &str, tree: &File) -> String {
                 p.migrate(m);
                 previous_was_blueprint = true;
             }
+            Declaration::Table(t) => {
+                p.pending_blank = true;
+                p.table(t);
+                previous_was_blueprint = true;
+            }
         }
     }
     p.flush_comments(text.len());
@@ -566,6 +571,16 @@ impl Printer<'_> {
                         if *reset { "reset" } else { "keep" }
                     ),
                 };
+                p.single_line(item.span(), &[], &line);
+            }
+        });
+    }
+
+    fn table(&mut self, t: &super::table::TableDecl) {
+        let header = format!("table {}{}", t.id.name, label(&t.label));
+        let first = t.items.first().map(super::table::TableItem::span);
+        self.block(t.span, &t.docs, &header, first, |p| {
+            for (item, line) in t.items.iter().zip(super::table::item_lines(t)) {
                 p.single_line(item.span(), &[], &line);
             }
         });

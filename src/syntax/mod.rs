@@ -9,6 +9,7 @@ pub mod cond;
 mod errors;
 pub mod fmt;
 mod grammar;
+pub mod table;
 
 use crate::diag::{Diagnostic, SourceFile};
 use build::{build_declaration, with_docs};

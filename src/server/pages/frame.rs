@@ -181,6 +181,7 @@ pub(in crate::server) fn layout(
         ("/tree", "Tree"),
         ("/reviews", "My reviews"),
         ("/matrix", "Matrix"),
+        ("/tables", "Tables"),
         ("/reports/controls", "Controls"),
         ("/blueprints", "Blueprints"),
     ];

@@ -11,6 +11,7 @@ mod lists;
 mod matrix;
 mod report;
 mod service;
+mod tables;
 mod timeline;
 
 pub(super) use blueprints::blueprints;
@@ -21,4 +22,5 @@ pub(super) use item::item;
 pub(super) use lists::{ItemList, TreeLevel, items, reviews, tree};
 pub(super) use matrix::matrix;
 pub(super) use report::controls_report;
+pub(super) use tables::tables;
 pub(super) use timeline::timeline;

@@ -1,0 +1,316 @@
+//! Table views (`table ID { … }`): the standard `high_risk` table in the
+//! three formats of `govrt table` (text, JSON, CSV), paged, with its errors;
+//! a table that only lists what the caller may read, sorted and filtered;
+//! and the same rows from the API and the web UI.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
+
+mod support;
+
+use support::{Daemon, Sandbox, get_page, http, sign_in};
+
+/// Three model versions (high, low, high); the first high one reviewed.
+fn versions(s: &mut Sandbox, model: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (name, tier) in [("alpha", "high"), ("beta", "low"), ("gamma", "high")] {
+        let v = s
+            .ok(&[
+                "--as",
+                "owner",
+                "item",
+                "create",
+                "model_version",
+                name,
+                "--parent",
+                model,
+                "--set",
+                &format!("risk_tier={tier}"),
+            ])
+            .stdout
+            .trim()
+            .to_string();
+        ids.push(v);
+    }
+    s.ok(&["--as", "owner", "item", "move", &ids[0], "review"]);
+    s.ok(&["--as", "owner", "signoff", "request-final", &ids[0]]);
+    s.ok(&["--as", "approver", "signoff", "approve", &ids[0]]);
+    ids
+}
+
+#[test]
+fn the_standard_table_in_three_formats_paged() {
+    let mut s = Sandbox::new("tables-cli");
+    let (_, model) = s.standard_world();
+    let ids = versions(&mut s, &model);
+    let list = s.ok(&["--as", "owner", "table"]).stdout;
+    assert_eq!(
+        list,
+        "high_risk  High-risk model versions (of model_version)\n"
+    );
+
+    // JSON: the high-risk versions only, the most recently changed first
+    // (alpha, reviewed last, before gamma).
+    let view = s
+        .ok(&["--json", "--as", "owner", "table", "high_risk"])
+        .json();
+    assert_eq!(
+        view["columns"],
+        serde_json::json!([
+            "name",
+            "step",
+            "signoff review",
+            "signoff validation",
+            "deploy prod",
+            "updated"
+        ])
+    );
+    let rows = view["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{view}");
+    assert_eq!(rows[0]["item"], ids[0].as_str());
+    assert_eq!(
+        rows[0]["cells"].as_array().unwrap()[..5],
+        serde_json::json!(["alpha", "review", "APPROVED", "NOT_STARTED", "BLOCK"])
+            .as_array()
+            .unwrap()[..]
+    );
+    assert_eq!(rows[1]["item"], ids[2].as_str());
+    assert_eq!(rows[1]["cells"][0], "gamma");
+    assert_eq!(rows[1]["cells"][2], "NOT_STARTED");
+    assert!(view.get("next").is_none());
+    let same = s
+        .ok(&["--as", "owner", "table", "high_risk", "--format", "json"])
+        .json();
+    assert_eq!(same, view);
+
+    // CSV: a header, then one line per row, the same values.
+    let csv = s
+        .ok(&["--as", "owner", "table", "high_risk", "--format", "csv"])
+        .stdout;
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "id,name,step,signoff review,signoff validation,deploy prod,updated"
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "{},alpha,review,APPROVED,NOT_STARTED,BLOCK,",
+            ids[0]
+        )),
+        "{csv}"
+    );
+    assert!(lines[2].starts_with(&format!("{},gamma,exploration,", ids[2])));
+    assert_eq!(lines.len(), 4, "{csv}");
+
+    // Text: the label, the headers, one aligned line per row.
+    let text = s.ok(&["--as", "owner", "table", "high_risk"]).stdout;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "High-risk model versions (table high_risk of model_version): 2 items"
+    );
+    assert!(
+        lines[1].starts_with("ID  NAME   STEP         SIGNOFF REVIEW"),
+        "{text}"
+    );
+    assert!(lines[2].contains("alpha  review       APPROVED"), "{text}");
+    assert!(!text.contains("beta"));
+
+    // A page at a time: the next cursor on stderr, then the rest.
+    let first = s.ok(&["--as", "owner", "table", "high_risk", "--limit", "1"]);
+    assert!(first.stdout.contains("alpha") && !first.stdout.contains("gamma"));
+    let next = first
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("next page: --after "))
+        .unwrap()
+        .to_string();
+    let rest = s
+        .ok(&[
+            "--json",
+            "--as",
+            "owner",
+            "table",
+            "high_risk",
+            "--limit",
+            "1",
+            "--after",
+            &next,
+        ])
+        .json();
+    assert_eq!(rest["rows"][0]["cells"][0], "gamma");
+    assert!(rest.get("next").is_none());
+
+    // Errors say what exists.
+    let r = s.expect(1, &["--as", "owner", "table", "risky"]);
+    assert!(
+        r.stderr
+            .contains("no table `risky` (the tables are high_risk)"),
+        "{}",
+        r.stderr
+    );
+    let r = s.expect(1, &["--as", "owner", "table", "high_risk", "--after", "x"]);
+    assert!(r.stderr.contains("is not a cursor"), "{}", r.stderr);
+}
+
+#[test]
+fn a_table_lists_only_what_the_caller_may_read() {
+    let mut s = Sandbox::new("tables-read");
+    let dir = s.dir.join("set");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("cases.gov"),
+        r#"blueprint case "Case" {
+  field owner: user "Owner"
+  field amount: number "Amount"
+  field region: enum(eu, us) "Region"
+  role owner = field owner
+  permission read = role owner, group "audit"
+  permission write = everyone
+  workflow {
+    step intake "Intake"
+    step done "Done"
+  }
+}
+
+/// Large cases, the largest first; unset amounts last.
+table large "Large cases" {
+  blueprint case
+  columns name, amount, region, step
+  filter amount >= 100 or amount is not set
+  sort amount desc
+}
+"#,
+    )
+    .unwrap();
+    s.ok(&["validate", "set", "--deny-warnings"]);
+    s.ok(&["init", "--blueprints", "set"]);
+    for u in ["ann", "bob", "carol"] {
+        s.quiet(&["user", "add", u]);
+    }
+    s.quiet(&["group", "add", "audit", "--member", "carol"]);
+    let create = |s: &mut Sandbox, who: &str, name: &str, set: &[&str]| {
+        let mut args = vec!["--as", who, "item", "create", "case", name];
+        for v in set {
+            args.extend(["--set", v]);
+        }
+        let owner = format!("owner={who}");
+        args.extend(["--set", &owner]);
+        s.ok(&args).stdout.trim().to_string()
+    };
+    create(&mut s, "ann", "a-small", &["amount=5"]);
+    create(&mut s, "ann", "a-big", &["amount=500", "region=eu"]);
+    create(&mut s, "bob", "b-bigger", &["amount=900"]);
+    create(&mut s, "ann", "a-open", &[]);
+    let names = |s: &Sandbox, who: &str| -> Vec<String> {
+        s.quiet(&["--json", "--as", who, "table", "large"]).json()["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["cells"][0].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&s, "ann"), ["a-big", "a-open"]);
+    assert_eq!(names(&s, "bob"), ["b-bigger"]);
+    assert_eq!(names(&s, "carol"), ["b-bigger", "a-big", "a-open"]);
+    let csv = s
+        .ok(&["--as", "carol", "table", "large", "--format", "csv"])
+        .stdout;
+    assert!(csv.contains(",a-open,,,intake\r\n"), "{csv}");
+    let text = s.ok(&["--as", "carol", "table", "large"]).stdout;
+    assert!(text.contains("a-open    -       -       intake"), "{text}");
+}
+
+#[test]
+fn the_api_and_the_web_ui_show_the_same_rows() {
+    let mut s = Sandbox::new("tables-http");
+    let (_, model) = s.standard_world();
+    let ids = versions(&mut s, &model);
+    let d = Daemon::start(&s, &[]);
+    let token = s.token("owner");
+    let list = http(d.port, "GET", "/api/v1/tables", Some(&token), &[], None);
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert_eq!(
+        list.json(),
+        serde_json::json!([{"id": "high_risk", "label": "High-risk model versions", "blueprint": "model_version"}])
+    );
+    let cli = s
+        .quiet(&["--json", "--as", "owner", "table", "high_risk"])
+        .json();
+    let api = http(
+        d.port,
+        "GET",
+        "/api/v1/tables/high_risk",
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(api.status, 200, "{}", api.body);
+    assert_eq!(api.json(), cli);
+    let page = http(
+        d.port,
+        "GET",
+        "/api/v1/tables/high_risk?limit=1",
+        Some(&token),
+        &[],
+        None,
+    );
+    let next = page.header("x-next-cursor").unwrap().to_string();
+    assert_eq!(page.json()["next"], next.as_str());
+    let rest = http(
+        d.port,
+        "GET",
+        &format!("/api/v1/tables/high_risk?limit=1&cursor={next}"),
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(rest.json()["rows"][0]["item"], ids[2].as_str());
+    let missing = http(
+        d.port,
+        "GET",
+        "/api/v1/tables/nope",
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    assert_eq!(missing.json()["error"]["code"], "not_found");
+    let bad = http(
+        d.port,
+        "GET",
+        "/api/v1/tables/high_risk?cursor=zz",
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+
+    let (cookie, _) = sign_in(d.port, &token);
+    let page = get_page(d.port, "/tables", Some(&cookie));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("<h1>High-risk model versions</h1>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("<a href=\"/items/{}\">", ids[0]))
+    );
+    assert!(page.body.contains("badge s-APPROVED"), "{}", page.body);
+    assert!(page.body.contains("badge d-BLOCK"));
+    assert!(page.body.contains("gamma") && !page.body.contains("beta"));
+    assert!(page.body.contains("href=\"/tables\" aria-current=\"page\""));
+    let missing = get_page(d.port, "/tables/nope", Some(&cookie));
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.body.contains("the tables are high_risk"),
+        "{}",
+        missing.body
+    );
+}
