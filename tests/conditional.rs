@@ -17,30 +17,6 @@ mod support;
 use serde_json::Value as Json;
 use support::{Daemon, Sandbox, get_page, http};
 
-/// A model version of `tier` on the review step, its review approved.
-fn reviewed(s: &mut Sandbox, model: &str, tier: &str) -> String {
-    let v = s
-        .ok(&[
-            "--as",
-            "owner",
-            "item",
-            "create",
-            "model_version",
-            &format!("{tier} risk"),
-            "--parent",
-            model,
-            "--set",
-            &format!("risk_tier={tier}"),
-        ])
-        .stdout
-        .trim()
-        .to_string();
-    s.ok(&["--as", "owner", "item", "move", &v, "review"]);
-    s.ok(&["--as", "owner", "signoff", "request-final", &v]);
-    s.ok(&["--as", "approver", "signoff", "approve", &v]);
-    v
-}
-
 /// The audit details of the item's last `item.move`.
 fn last_move(s: &Sandbox, item: &str) -> Json {
     let history = s
@@ -88,7 +64,7 @@ fn each_risk_tier_through_the_standard_workflow() {
     let mut s = Sandbox::new("cond-tiers");
     let (_, model) = s.standard_world();
     for tier in ["low", "medium"] {
-        let v = reviewed(&mut s, &model, tier);
+        let v = s.reviewed_version(&model, &format!("{tier} risk"), tier);
         // Not reached yet, and it will not apply: gating says so.
         let r = s.expect(0, &["--as", "approver", "deploy", "check", &v, "prod"]);
         assert!(
@@ -137,7 +113,7 @@ fn each_risk_tier_through_the_standard_workflow() {
     }
 
     // High risk: the step applies, and gates deployment until approved.
-    let high = reviewed(&mut s, &model, "high");
+    let high = s.reviewed_version(&model, "high risk", "high");
     let r = s.expect(4, &["--as", "approver", "deploy", "check", &high, "prod"]);
     assert!(
         r.stdout.contains("`validation` is NOT_STARTED"),
@@ -170,7 +146,7 @@ fn each_risk_tier_through_the_standard_workflow() {
 fn a_finished_step_is_not_decided_again_until_the_workflow_moves_back() {
     let mut s = Sandbox::new("cond-back");
     let (_, model) = s.standard_world();
-    let v = reviewed(&mut s, &model, "low");
+    let v = s.reviewed_version(&model, "low risk", "low");
     s.ok(&["--as", "owner", "item", "advance", &v]);
     // The tier changes after the step was skipped: it stays SKIPPED (the
     // review, which binds the tier, is outdated by the change).
@@ -304,9 +280,9 @@ blueprint case "Case" {
 
 #[test]
 fn the_api_and_the_web_ui_show_a_skipped_step() {
-    let mut s = Sandbox::new("cond-surfaces");
+    let s = Sandbox::new("cond-surfaces");
     let (_, model) = s.standard_world();
-    let v = reviewed(&mut s, &model, "low");
+    let v = s.reviewed_version(&model, "low risk", "low");
     let d = Daemon::start(&s, &[]);
     let token = s.token("owner");
     let r = http(

@@ -11,6 +11,7 @@
 mod access;
 pub mod actions;
 mod audit;
+mod board;
 mod bound;
 pub mod calendar;
 mod change_hooks;
@@ -52,6 +53,7 @@ mod views;
 pub mod workflow;
 
 pub use access::Identity;
+pub use board::{BOARD_LIMIT, Board, BoardColumn, Card};
 pub use controls::{
     AuditState, ControlCoverage, ControlEvidence, ControlsReport, EvidenceState, InventoryEntry,
     ItemEvidence, Source,

@@ -148,6 +148,39 @@ pub(super) struct MovePlan {
     pub(super) reopened: Vec<String>,
 }
 
+/// Whether step `i` of `steps` applies to the resolver's item now: the first
+/// always does; then the `visible` hook, where it answers, else its `when`.
+/// `script_item` is the item as hooks see it (unit when no hook reads it).
+pub(super) fn step_applies(
+    resolver: &Resolver<'_>,
+    steps: &[crate::model::Step],
+    i: usize,
+    script_item: &rhai::Dynamic,
+) -> Result<Decision> {
+    let (step, item) = (&steps[i], &resolver.chain[0]);
+    if i == 0 {
+        return Ok(conditions::decide(
+            step,
+            item,
+            &resolver.chain[1..],
+            Some(true),
+        ));
+    }
+    let hooks = &resolver.set.hooks;
+    let mut answer = None;
+    if hooks.has(&item.blueprint, "visible") {
+        let said = hooks
+            .call(
+                &item.blueprint,
+                "visible",
+                vec![script_item.clone(), step.id.to_string().into()],
+            )
+            .map_err(script_failed)?;
+        answer = said.and_then(|d| d.as_bool().ok());
+    }
+    Ok(conditions::decide(step, item, &resolver.chain[1..], answer))
+}
+
 /// Whether the resolver's identity may move `item` to the next step that
 /// applies (`to` = None) or to step `to` now: what the move does, or why not.
 pub(super) fn decide_move(
@@ -183,30 +216,7 @@ pub(super) fn decide_move(
     } else {
         rhai::Dynamic::UNIT
     };
-    // Whether step `i` applies now: the `visible` hook, else its `when`.
-    let applies = |i: usize| -> Result<Decision> {
-        let step = &steps[i];
-        if i == 0 {
-            return Ok(conditions::decide(
-                step,
-                item,
-                &resolver.chain[1..],
-                Some(true),
-            ));
-        }
-        let mut answer = None;
-        if hooks.has(&bp, "visible") {
-            let said = hooks
-                .call(
-                    &bp,
-                    "visible",
-                    vec![script_item.clone(), step.id.to_string().into()],
-                )
-                .map_err(script_failed)?;
-            answer = said.and_then(|d| d.as_bool().ok());
-        }
-        Ok(conditions::decide(step, item, &resolver.chain[1..], answer))
-    };
+    let applies = |i: usize| step_applies(resolver, steps, i, &script_item);
     let not_applicable = |i: usize, d: &Decision| {
         refuse(Refusal::StepNotApplicable {
             step: steps[i].id.to_string(),

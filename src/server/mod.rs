@@ -30,6 +30,7 @@ mod web;
 mod web_lists;
 mod web_reply;
 mod web_session;
+mod web_views;
 
 pub use contract::{document, document_json};
 pub use daemon::serve;

@@ -21,6 +21,7 @@ use super::web_reply::{api_error_page, html, notice};
 use super::web_session::{
     COOKIE, Fields, Posted, SESSION_LIFETIME, cookie, local_path, same_origin,
 };
+use super::web_views;
 use crate::engine::actions::Verb;
 use crate::engine::{
     Engine, ExplainRequest, Explained, FieldChange, Identity, ItemFilter, SignOffRequest,
@@ -513,71 +514,9 @@ pub(super) async fn matrix_page(
         Ok((views, shown))
     })
     .await;
-    match loaded {
-        Ok((views, Some(Err(e)))) => {
-            // A view that does not exist is explained above the views that do.
-            let e = ApiError::from(e);
-            html(
-                e.status,
-                pages::matrix(&viewer, &views, None, Some(&notice("matrix", &e))),
-            )
-        }
-        Ok((views, shown)) => html(
-            StatusCode::OK,
-            pages::matrix(&viewer, &views, shown.and_then(Result::ok).as_ref(), None),
-        ),
-        Err(e) => api_error_page(&e),
-    }
-}
-
-#[derive(Deserialize)]
-pub(super) struct TablePageQuery {
-    after: Option<String>,
-}
-
-/// The tables, the first one shown.
-pub(super) async fn tables_page(state: State<Shared>, viewer: Viewer) -> Response {
-    table_page(state, viewer, None, None).await
-}
-
-/// Table `id`, a page at a time.
-pub(super) async fn table_id_page(
-    state: State<Shared>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Query(q): Query<TablePageQuery>,
-) -> Response {
-    table_page(state, viewer, Some(id), q.after).await
-}
-
-async fn table_page(
-    State(state): State<Shared>,
-    viewer: Viewer,
-    id: Option<String>,
-    after: Option<String>,
-) -> Response {
-    let who = viewer.who.clone();
-    let loaded = with_engine(&state, move |e| {
-        let list = e.tables()?;
-        let chosen = id.or_else(|| list.first().map(|t| t.id.clone()));
-        let shown = chosen.map(|id| e.table(&who, &id, Some(pages::PAGE_SIZE), after.as_deref()));
-        Ok((list, shown))
+    web_views::chosen_page(loaded, "matrix", None, |views, shown, n| {
+        pages::matrix(&viewer, views, shown, n)
     })
-    .await;
-    match loaded {
-        Ok((list, Some(Err(e)))) => {
-            let e = ApiError::from(e);
-            html(
-                e.status,
-                pages::tables(&viewer, &list, None, Some(&notice("table", &e))),
-            )
-        }
-        Ok((list, shown)) => html(
-            StatusCode::OK,
-            pages::tables(&viewer, &list, shown.and_then(Result::ok).as_ref(), None),
-        ),
-        Err(e) => api_error_page(&e),
-    }
 }
 
 pub(super) async fn home() -> Redirect {
@@ -603,7 +542,9 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/blueprints", get(blueprints_page))
         .route("/reviews", get(reviews_page))
         .route("/matrix", get(matrix_page))
-        .route("/tables", get(tables_page))
-        .route("/tables/{id}", get(table_id_page))
+        .route("/tables", get(web_views::tables_page))
+        .route("/tables/{id}", get(web_views::table_id_page))
+        .route("/board", get(web_views::board_page))
+        .route("/board/move", post(web_views::move_card))
         .layer(axum::middleware::from_fn(same_origin))
 }

@@ -8,6 +8,7 @@
     reason = "test helpers fail the test loudly"
 )]
 
+pub mod browser;
 pub mod pg;
 pub mod smtp;
 
@@ -291,6 +292,37 @@ impl Sandbox {
             .iter()
             .map(|e| e["action"].as_str().unwrap().to_string())
             .collect()
+    }
+
+    /// A model version `name` of risk `tier` under `model`, moved to the
+    /// review step by `owner` and its review approved by `approver`.
+    pub fn reviewed_version(&self, model: &str, name: &str, tier: &str) -> String {
+        let tier = format!("risk_tier={tier}");
+        let v = self
+            .quiet(&[
+                "--as",
+                "owner",
+                "item",
+                "create",
+                "model_version",
+                name,
+                "--parent",
+                model,
+                "--set",
+                &tier,
+            ])
+            .stdout
+            .trim()
+            .to_string();
+        for args in [
+            &["--as", "owner", "item", "move", &v, "review"][..],
+            &["--as", "owner", "signoff", "request-final", &v],
+            &["--as", "approver", "signoff", "approve", &v],
+        ] {
+            let r = self.quiet(args);
+            assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        }
+        v
     }
 
     /// Creates a model version under `model` as `owner`; returns its id.

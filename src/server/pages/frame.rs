@@ -164,6 +164,13 @@ dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 ul.tree,ul.tree ul{list-style:none;padding-left:1.4em}
 ul.tree li{margin:4px 0}
 svg.matrix{background:#fff;border:1px solid #dde1e7;max-width:100%;height:auto}
+.board{display:flex;gap:10px;overflow-x:auto;align-items:flex-start;padding-bottom:8px}
+.board section.column{flex:1;min-width:13rem;background:#eef1f5;border-radius:6px;padding:4px 8px}
+.board h2{font-size:1rem;margin:.4em 0}
+article.tile{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:6px 10px;margin:8px 0}
+article.tile h3{margin:.2em 0;font-size:1rem}
+article.tile p{margin:.3em 0}
+.board select{min-width:0;width:100%}
 ol.timeline{list-style:none;padding:0}
 ol.timeline li{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:8px 12px;margin:8px 0}
 ol.timeline time{color:#5b6475;font-size:.9rem}
@@ -179,6 +186,7 @@ pub(in crate::server) fn layout(
     let nav = [
         ("/items", "Items"),
         ("/tree", "Tree"),
+        ("/board", "Board"),
         ("/reviews", "My reviews"),
         ("/matrix", "Matrix"),
         ("/tables", "Tables"),

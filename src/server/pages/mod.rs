@@ -3,6 +3,7 @@
 //! and decide what happens; nothing here touches the engine.
 
 mod blueprints;
+mod board;
 mod confirm;
 mod explain;
 mod frame;
@@ -15,6 +16,7 @@ mod tables;
 mod timeline;
 
 pub(super) use blueprints::blueprints;
+pub(super) use board::board;
 pub(super) use confirm::{Confirmation, confirm};
 pub(super) use explain::explanation;
 pub(super) use frame::{ItemPage, ListFilter, Notice, PAGE_SIZE, Viewer, error_page, login};

@@ -1,0 +1,73 @@
+//! The board of a blueprint: its steps as columns, the items as cards, each
+//! card with its sign-off state, a badge when its workflow is locked, and —
+//! for a user who may write it — a plain form that moves it (no JavaScript:
+//! the form posts, the page comes back with the card where it went, or with
+//! why the move was refused on the card).
+
+use super::frame::{Notice, Viewer, csrf, error_box, layout, status_badge};
+use crate::engine::{BOARD_LIMIT, Board, Card};
+use maud::{Markup, html};
+
+fn card(viewer: &Viewer, board: &Board, c: &Card, notice: Option<&Notice>) -> Markup {
+    let place = format!("card:{}", c.item);
+    html! {
+        article.tile id=(format!("card-{}", c.item)) aria-labelledby=(format!("card-{}-h", c.item)) {
+            h3 id=(format!("card-{}-h", c.item)) { a href=(format!("/items/{}", c.item)) { (c.name) } }
+            p {
+                @if let Some(s) = c.signoff { (status_badge(s)) " " }
+                @if c.locked { span.badge.st-LOCKED { "workflow locked" } }
+            }
+            (error_box(notice, &place))
+            @match &c.moves {
+                None => p.hint { "Read only" },
+                Some(moves) if moves.is_empty() => p.hint { "No other step applies" },
+                Some(moves) => form method="post" action="/board/move" {
+                    (csrf(viewer))
+                    input type="hidden" name="item" value=(c.item);
+                    input type="hidden" name="revision" value=(c.revision);
+                    input type="hidden" name="blueprint" value=(board.blueprint);
+                    label for=(format!("move-{}", c.item)) { "Move to" }
+                    select id=(format!("move-{}", c.item)) name="step" {
+                        @for (id, label) in moves { option value=(id) { (label) } }
+                    }
+                    button type="submit" { "Move" }
+                }
+            }
+        }
+    }
+}
+
+/// The board of one blueprint, with tabs to the others (`boards`: id and
+/// label of each blueprint with a workflow).
+pub fn board(
+    viewer: &Viewer,
+    boards: &[(String, String)],
+    shown: Option<&Board>,
+    notice: Option<&Notice>,
+) -> Markup {
+    let body = html! {
+        h1 { "Board" @if let Some(b) = shown { ": " (b.label) } }
+        nav.tabs aria-label="Boards" {
+            @for (id, label) in boards {
+                a href=(format!("/board?blueprint={id}")) aria-current=[shown.is_some_and(|b| &b.blueprint == id).then_some("page")] { (label) }
+            }
+        }
+        (error_box(notice, "board"))
+        @if let Some(b) = shown {
+            @if b.hidden > 0 {
+                p.warn { "The first " (BOARD_LIMIT) " items are shown; " (b.hidden) " more are not. Filter them on the " a href=(format!("/items?blueprint={}", b.blueprint)) { "Items" } " page." }
+            }
+            div.board {
+                @for col in &b.columns {
+                    section.column aria-label=(col.label) {
+                        h2 { (col.label) " " span.hint { "(" (col.cards.len()) ")" } }
+                        @for c in &col.cards { (card(viewer, b, c, notice)) }
+                    }
+                }
+            }
+        } @else if notice.is_none() {
+            p { "No blueprint has a workflow." }
+        }
+    };
+    layout("Board", Some(viewer), "/board", body)
+}
