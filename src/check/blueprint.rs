@@ -94,7 +94,7 @@ impl Checker<'_> {
             ) {
                 continue;
             }
-            if let Some(field) = self.field(file, f, step, known, &scope) {
+            if let Some(field) = self.field(file, f, step, known, &mut scope) {
                 fields.push(field);
             }
         }

@@ -209,15 +209,35 @@ impl Checker<'_> {
         f: &ast::FieldDecl,
         step: Option<StepId>,
         known: &BTreeSet<String>,
-        scope: &Scope<'_>,
+        scope: &mut Scope<'_>,
     ) -> Option<Field> {
         let ty = self.field_type(file, &f.ty, Some(known));
         let mut required: Option<Span> = None;
         let mut default: Option<(&ast::ValueExpr, Span)> = None;
         let mut help: Option<(String, Span)> = None;
         let mut controls = Vec::new();
+        let mut read: Option<(Vec<Principal>, Span)> = None;
+        let mut write: Option<(Vec<Principal>, Span)> = None;
         for option in &f.options {
             match option {
+                ast::FieldOption::Read(list, span) | ast::FieldOption::Write(list, span) => {
+                    let (slot, word) = match option {
+                        ast::FieldOption::Read(..) => (&mut read, "read"),
+                        _ => (&mut write, "write"),
+                    };
+                    if let Some((_, first)) = slot {
+                        let first = *first;
+                        self.report(duplicate_setting(file, word, *span, first));
+                        continue;
+                    }
+                    let principals = self.principals(file, list, scope, None);
+                    let slot = if word == "read" {
+                        &mut read
+                    } else {
+                        &mut write
+                    };
+                    *slot = Some((principals, *span));
+                }
                 ast::FieldOption::Controls(ids, _) => {
                     for id in self.control_ids(file, ids) {
                         if !controls.contains(&id) {
@@ -276,6 +296,29 @@ impl Checker<'_> {
             help: help.map(|(h, _)| h),
             step,
             controls,
+            read: read.map(|(p, _)| p),
+            write: write.map(|(p, _)| p),
         })
     }
+}
+
+/// Whether field `id` of `decl` (of the blueprint or of one of its steps)
+/// has a `read = …` option.
+pub(super) fn restricts_read(decl: &ast::BlueprintDecl, id: &str) -> bool {
+    let reads = |f: &ast::FieldDecl| {
+        f.id.name == id
+            && f.options
+                .iter()
+                .any(|o| matches!(o, ast::FieldOption::Read(..)))
+    };
+    decl.items.iter().any(|item| match item {
+        ast::BlueprintItem::Field(f) => reads(f),
+        ast::BlueprintItem::Workflow(w) => w.steps.iter().any(|s| {
+            s.block
+                .iter()
+                .flatten()
+                .any(|i| matches!(i, ast::StepItem::Field(f) if reads(f)))
+        }),
+        _ => false,
+    })
 }

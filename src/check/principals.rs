@@ -197,6 +197,29 @@ impl<'a> Scope<'a> {
         &self.blueprint
     }
 
+    /// Whether `b` (a field of this blueprint or of an ancestor) says who
+    /// may read it (`read = …`).
+    pub(super) fn restricts_read(&self, b: &BoundField) -> bool {
+        let outline = match &b.blueprint {
+            None => Some(self.own),
+            Some(bp) => self.outlines.get(bp.as_str()),
+        };
+        outline.is_some_and(|o| super::fields::restricts_read(o.decl, b.field.as_str()))
+    }
+
+    /// The fields `condition` reads that say who may read them.
+    pub(super) fn restricted_of(
+        &self,
+        condition: &crate::model::condition::Condition,
+    ) -> Vec<String> {
+        condition
+            .fields()
+            .into_iter()
+            .filter(|b| self.restricts_read(b))
+            .map(ToString::to_string)
+            .collect()
+    }
+
     pub(super) fn own_fields(&self) -> &BTreeMap<String, Option<FieldType>> {
         &self.own.fields
     }

@@ -127,6 +127,7 @@ impl Checker<'_> {
                         Some(condition) => {
                             filter = Some(When {
                                 text: cond_text(c),
+                                restricted: scope.restricted_of(&condition),
                                 condition,
                             });
                         }

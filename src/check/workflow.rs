@@ -51,6 +51,7 @@ impl Checker<'_> {
                         }
                         let condition = self.condition(file, c, scope).map(|condition| When {
                             text: crate::syntax::cond::cond_text(c),
+                            restricted: scope.restricted_of(&condition),
                             condition,
                         });
                         when = Some((condition, *span));

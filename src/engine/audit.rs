@@ -1,7 +1,7 @@
 //! The audit trail: an item's events, and the verification of the hash chain
 //! with every pointer into it.
 
-use super::access::Identity;
+use super::access::{Identity, Resolver};
 use super::core::Engine;
 use super::error::{EngineError, Refusal, Result, refuse};
 use super::history::AuditEntry;
@@ -23,12 +23,12 @@ impl Engine {
         limit: usize,
     ) -> Result<(Vec<AuditEntry>, Option<i64>)> {
         let tx = self.store.read()?;
-        match Self::readable(&tx, &mut self.cache, who, id) {
-            Ok(_) => {}
+        let loaded = match Self::readable(&tx, &mut self.cache, who, id) {
+            Ok(loaded) => Some(loaded),
             // A deleted item's history stays readable by admins.
-            Err(EngineError::Refused(Refusal::NotFound { .. })) if who.admin => {}
+            Err(EngineError::Refused(Refusal::NotFound { .. })) if who.admin => None,
             Err(e) => return Err(e),
-        }
+        };
         let asked = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
         let events = tx.events_after(id, after.unwrap_or(0), asked)?;
         if events.is_empty() && after.is_none() {
@@ -36,11 +36,16 @@ impl Engine {
                 what: format!("item {id}"),
             });
         }
-        Ok(super::pages::cut(
-            events.into_iter().map(AuditEntry::from).collect(),
-            limit,
-            |e| e.seq,
-        ))
+        let entries = events.into_iter().map(AuditEntry::from);
+        let entries: Vec<AuditEntry> = match &loaded {
+            Some((chain, set)) => {
+                let resolver = Resolver { set, chain, who };
+                let hidden = resolver.hidden_fields();
+                entries.map(|e| resolver.redact_entry(&hidden, e)).collect()
+            }
+            None => entries.collect(),
+        };
+        Ok(super::pages::cut(entries, limit, |e| e.seq))
     }
 }
 

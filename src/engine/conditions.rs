@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 
 use super::bound::bound_values;
 use super::values::default_json;
-use crate::model::condition::{Compare, Condition, Test, reason};
+use crate::model::condition::{Compare, Condition, RESTRICTED, Test, reason};
 use crate::model::{FieldType, Step};
 use crate::store::ItemRow;
 
@@ -56,9 +56,17 @@ pub(super) fn decide(
         },
         Some(when) => {
             let fields: Vec<_> = when.condition.fields().into_iter().cloned().collect();
-            let values = bound_values(&fields, item, ancestors);
+            let mut values = bound_values(&fields, item, ancestors);
+            let applies = holds(&when.condition, &values);
+            // Kept and shown to every reader of the item: a field not every
+            // reader may read is recorded without its value.
+            for name in &when.restricted {
+                if let Some(v) = values.get_mut(name) {
+                    *v = Json::String(RESTRICTED.into());
+                }
+            }
             Decision {
-                applies: holds(&when.condition, &values),
+                applies,
                 decided_by: format!("when {}", when.text),
                 values,
             }

@@ -32,6 +32,15 @@ pub enum FieldChange {
     Unset(String),
 }
 
+impl FieldChange {
+    /// The field it changes.
+    pub fn field(&self) -> &str {
+        match self {
+            FieldChange::Set(f, _) | FieldChange::Unset(f) => f,
+        }
+    }
+}
+
 /// How an item action runs through [`Engine::change_item`].
 #[derive(Debug, Clone, Copy)]
 pub(super) struct ChangeOptions {
@@ -312,6 +321,15 @@ impl Engine {
             .map(|(k, v)| FieldChange::Set(k.clone(), v.clone()))
             .collect();
         Self::parse_changes(&tx, blueprint, &mut item, &changes)?;
+        let probe: Vec<ItemRow> = std::iter::once(item.clone())
+            .chain(ancestors.iter().cloned())
+            .collect();
+        let creating = Resolver {
+            set: &set,
+            chain: &probe,
+            who,
+        };
+        creating.require_fields_writable(changes.iter().map(FieldChange::field))?;
         let missing: Vec<String> = blueprint
             .fields
             .iter()
@@ -324,7 +342,8 @@ impl Engine {
                 fields: missing,
             });
         }
-        let follow_up = run_change_hooks(&set, &ancestors, &mut item, "item.create")?;
+        let hooked = run_change_hooks(&set, &ancestors, &mut item, "item.create");
+        let follow_up = creating.censor(&item, hooked)?;
         if !who.api_key {
             item.subscribers.insert(who.name.clone(), true);
         }
@@ -338,12 +357,19 @@ impl Engine {
         tx.append_event(Some(id), &who.name, "item.create", now, &json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin, "follow_up": follow_up}))?;
         tx.commit()?;
         self.kept.remember(super::kept::revisions(&chain), kept);
-        Ok(view(&chain[0], blueprint))
+        let resolver = Resolver {
+            set: &set,
+            chain: &chain,
+            who,
+        };
+        Ok(resolver.redact_view(view(&chain[0], blueprint)))
     }
 
     /// An item, if the caller may read it.
     pub fn item(&mut self, who: &Identity, id: i64) -> Result<ItemView> {
-        self.with_readable(who, id, |_, item, blueprint| Ok(view(item, blueprint)))
+        self.with_readable(who, id, |resolver, item, blueprint| {
+            Ok(resolver.redact_view(view(item, blueprint)))
+        })
     }
 
     /// Runs `change` on an item inside one write transaction: loads it, checks
@@ -403,7 +429,8 @@ impl Engine {
             signoff,
             out,
         } = change(&tx, &resolver, &mut item)?;
-        let follow_up = run_change_hooks(&set, &chain[1..], &mut item, action.audit_name())?;
+        let hooked = run_change_hooks(&set, &chain[1..], &mut item, action.audit_name());
+        let follow_up = resolver.censor(&item, hooked)?;
         if !follow_up.is_null()
             && let Json::Object(map) = &mut details
         {
@@ -609,7 +636,10 @@ impl Engine {
             ..ChangeOptions::edit(ItemAction::Set, options.expect_revision, options.now)
         };
         self.change_item(who, id, how, |tx, resolver, item| {
-            resolver.require(Permission::Write, || format!("edit item {id}"))?;
+            if changes.is_empty() {
+                resolver.require(Permission::Write, || format!("edit item {id}"))?;
+            }
+            resolver.require_fields_writable(changes.iter().map(FieldChange::field))?;
             let blueprint = resolver.own_blueprint()?;
             let before = item.fields.clone();
             let touched = Self::parse_changes(tx, blueprint, item, changes)?;
@@ -624,7 +654,7 @@ impl Engine {
                 .collect();
             Ok(Change::plain(
                 json!({"fields": diff}),
-                view(item, blueprint),
+                resolver.redact_view(view(item, blueprint)),
             ))
         })
     }

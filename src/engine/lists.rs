@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::access::Identity;
+use super::access::{Identity, Resolver};
 use super::core::{Engine, now_or};
 use super::error::Result;
 use super::kept::keys_of;
@@ -89,7 +89,24 @@ impl Engine {
         let mut out = Vec::with_capacity(page.rows.len());
         for row in page.rows {
             let set = self.cache.get(&tx, &row.blueprint, row.version)?;
-            let chain = if ancestors {
+            // Field permissions may name principals of the ancestors.
+            let guarded = set.blueprint(&row.blueprint).is_some_and(|b| {
+                b.fields
+                    .iter()
+                    .any(|f| f.read.is_some() || f.write.is_some())
+            });
+            if filter.owner.is_some() && guarded {
+                let resolver = Resolver {
+                    set: &set,
+                    chain: &Self::with_ancestors(&tx, row.clone())?,
+                    who,
+                };
+                // Filtering on a field one may not read would tell its value.
+                if !resolver.may_read_field(0, "owner") {
+                    continue;
+                }
+            }
+            let chain = if ancestors || guarded {
                 Self::with_ancestors(&tx, row)?
             } else {
                 vec![row]
@@ -124,7 +141,9 @@ impl Engine {
 
     /// Every item the caller may read that matches `filter`, by id.
     pub fn items(&mut self, who: &Identity, filter: &ItemFilter) -> Result<Vec<ItemView>> {
-        self.each_row(who, filter, false, |_, b, chain| view(&chain[0], b))
+        self.each_row(who, filter, false, |set, b, chain| {
+            Resolver { set, chain, who }.redact_view(view(&chain[0], b))
+        })
     }
 
     /// The governance status of every item the caller may read that matches
@@ -132,7 +151,7 @@ impl Engine {
     pub fn statuses(&mut self, who: &Identity, filter: &ItemFilter) -> Result<Vec<StatusView>> {
         let now = now_or(None);
         self.each_row(who, filter, true, |set, b, chain| {
-            status_of(set, b, chain, now)
+            Resolver { set, chain, who }.redact_status(status_of(set, b, chain, now))
         })
     }
 
@@ -151,7 +170,7 @@ impl Engine {
             .iter()
             .filter_map(|(set, chain)| {
                 set.blueprint(&chain[0].blueprint)
-                    .map(|b| view(&chain[0], b))
+                    .map(|b| Resolver { set, chain, who }.redact_view(view(&chain[0], b)))
             })
             .collect();
         let next = match next {
@@ -175,8 +194,9 @@ impl Engine {
         let statuses = rows
             .iter()
             .filter_map(|(set, chain)| {
-                set.blueprint(&chain[0].blueprint)
-                    .map(|b| status_of(set, b, chain, now))
+                set.blueprint(&chain[0].blueprint).map(|b| {
+                    Resolver { set, chain, who }.redact_status(status_of(set, b, chain, now))
+                })
             })
             .collect();
         Ok((statuses, next))

@@ -21,6 +21,7 @@ mod core;
 pub mod cursor;
 mod error;
 mod explain;
+mod field_access;
 mod history;
 mod hook_test;
 mod idempotency;

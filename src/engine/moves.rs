@@ -85,7 +85,10 @@ impl Engine {
             if !reopened.is_empty() {
                 details["reopened"] = json!(reopened);
             }
-            Ok(Change::plain(details, view(item, blueprint)))
+            Ok(Change::plain(
+                details,
+                resolver.redact_view(view(item, blueprint)),
+            ))
         })
     }
 }
@@ -317,7 +320,7 @@ pub(super) fn decide_move(
                 .clone()
                 .into_string()
                 .unwrap_or_else(|_| reason.to_string());
-            return refuse(Refusal::RefusedByRule { why });
+            return resolver.censor(item, refuse(Refusal::RefusedByRule { why }));
         }
     }
     Ok(MovePlan {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::access::{Identity, Permission, Resolver};
+use super::access::{Identity, Resolver};
 use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse};
 use super::set_cache::SetCache;
@@ -19,12 +19,12 @@ impl Engine {
     /// The governance status of an item.
     pub fn status(&mut self, who: &Identity, id: i64) -> Result<StatusView> {
         self.with_readable(who, id, |resolver, _, blueprint| {
-            Ok(status_of(
+            Ok(resolver.redact_status(status_of(
                 resolver.set,
                 blueprint,
                 resolver.chain,
                 now_or(None),
-            ))
+            )))
         })
     }
 }
@@ -215,36 +215,30 @@ impl Engine {
                 continue;
             };
             let mut points = Vec::new();
-            for row in tx.items(Some(&name), None)? {
-                let chain = Self::chain(&tx, row.id)?;
-                let item_set = self.cache.get(&tx, &row.blueprint, row.version)?;
-                if !(Resolver {
+            for (chain, item_set) in Self::readable_items(&tx, &mut self.cache, who, Some(&name))? {
+                let resolver = Resolver {
                     set: &item_set,
                     chain: &chain,
                     who,
-                })
-                .has(Permission::Read)
-                {
+                };
+                let row = &chain[0];
+                let (Some(x), Some(y)) = (
+                    resolver.readable_field(m.x.as_str()),
+                    resolver.readable_field(m.y.as_str()),
+                ) else {
                     continue;
-                }
-                let (Some(x), Some(y)) =
-                    (row.fields.get(m.x.as_str()), row.fields.get(m.y.as_str()))
-                else {
-                    continue;
+                };
+                let other = |f: &Option<crate::model::FieldId>| {
+                    f.as_ref()
+                        .and_then(|f| resolver.readable_field(f.as_str()).cloned())
                 };
                 points.push(MatrixPoint {
                     item: row.id.to_string(),
                     name: row.name.clone(),
                     x: x.clone(),
                     y: y.clone(),
-                    size: m
-                        .size
-                        .as_ref()
-                        .and_then(|f| row.fields.get(f.as_str()).cloned()),
-                    color: m
-                        .color
-                        .as_ref()
-                        .and_then(|f| row.fields.get(f.as_str()).cloned()),
+                    size: other(&m.size),
+                    color: other(&m.color),
                 });
             }
             let mut axes = BTreeMap::from([

@@ -8,8 +8,7 @@ use std::cmp::Ordering;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::access::Identity;
-use super::bound::bound_values;
+use super::access::{Identity, Resolver};
 use super::conditions::holds;
 use super::core::Engine;
 use super::cursor::List;
@@ -17,9 +16,8 @@ use super::error::{Refusal, Result, refuse};
 use super::set_cache::SetCache;
 use super::signoff::Status;
 use super::status::decide;
+use crate::model::Blueprint;
 use crate::model::table::{Column, Table};
-use crate::model::{Blueprint, BlueprintSet};
-use crate::store::ItemRow;
 
 /// One page of a table.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -60,8 +58,9 @@ pub struct TableSummary {
     pub blueprint: String,
 }
 
-/// The cell of `column` for `chain[0]`.
-fn cell(column: &Column, set: &BlueprintSet, blueprint: &Blueprint, chain: &[ItemRow]) -> Json {
+/// The cell of `column` for the resolver's item, as its caller may read it.
+fn cell(column: &Column, resolver: &Resolver<'_>, blueprint: &Blueprint) -> Json {
+    let (set, chain) = (resolver.set, resolver.chain);
     let item = &chain[0];
     match column {
         Column::Name => Json::String(item.name.clone()),
@@ -70,7 +69,10 @@ fn cell(column: &Column, set: &BlueprintSet, blueprint: &Blueprint, chain: &[Ite
             item.updated_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         ),
-        Column::Field(f) => item.fields.get(f.as_str()).cloned().unwrap_or(Json::Null),
+        Column::Field(f) => resolver
+            .readable_field(f.as_str())
+            .cloned()
+            .unwrap_or(Json::Null),
         Column::SignOff(step) => Json::String(
             item.signoffs
                 .get(step.as_str())
@@ -179,19 +181,23 @@ impl Engine {
             let Some(blueprint) = set.blueprint(&chain[0].blueprint) else {
                 continue;
             };
+            let resolver = Resolver {
+                set: &set,
+                chain: &chain,
+                who,
+            };
+            // A field the caller may not read counts as unset: which rows
+            // a filter keeps must not tell its value.
             if let Some(filter) = &table.filter {
                 let fields: Vec<_> = filter.condition.fields().into_iter().cloned().collect();
-                if !holds(
-                    &filter.condition,
-                    &bound_values(&fields, &chain[0], &chain[1..]),
-                ) {
+                if !holds(&filter.condition, &resolver.readable_bound(&fields)) {
                     continue;
                 }
             }
             let key = table.sort.as_ref().map_or(Json::Null, |s| match s.column {
                 // To the microsecond: the cell is shown to the second.
                 Column::Updated => Json::from(chain[0].updated_at.timestamp_micros()),
-                ref c => cell(c, &set, blueprint, &chain),
+                ref c => cell(c, &resolver, blueprint),
             });
             rows.push((
                 key,
@@ -200,7 +206,7 @@ impl Engine {
                     cells: table
                         .columns
                         .iter()
-                        .map(|c| cell(c, &set, blueprint, &chain))
+                        .map(|c| cell(c, &resolver, blueprint))
                         .collect(),
                 },
             ));

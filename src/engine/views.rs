@@ -40,6 +40,14 @@ pub struct ItemView {
     pub updated_at: DateTime<Utc>,
     /// The revision (optimistic concurrency).
     pub revision: i64,
+    /// The fields left out of `fields` because the caller may not read them
+    /// (`read = …`): for forms, which must not offer them at all.
+    #[serde(skip)]
+    pub hidden: Vec<String>,
+    /// The fields the caller may not set (`write = …`, or no write
+    /// permission on the item).
+    #[serde(skip)]
+    pub read_only: Vec<String>,
 }
 
 pub(super) fn workflow_state(item: &ItemRow, blueprint: &Blueprint) -> Option<WorkflowState> {
@@ -69,6 +77,8 @@ pub(super) fn view(item: &ItemRow, blueprint: &Blueprint) -> ItemView {
         created_at: item.created_at,
         updated_at: item.updated_at,
         revision: item.revision,
+        hidden: Vec::new(),
+        read_only: Vec::new(),
     }
 }
 

@@ -89,7 +89,14 @@ pub struct When {
     pub text: String,
     /// The checked condition.
     pub condition: Condition,
+    /// The fields it reads that not every reader of the item may read
+    /// (`read = …`), as bound names: their values are never written into
+    /// a skip record or a reason, only `(restricted)`.
+    pub restricted: Vec<String>,
 }
+
+/// What a skip record or a reason shows for a read-restricted field's value.
+pub const RESTRICTED: &str = "(restricted)";
 
 impl Serialize for When {
     /// As its text: what an API client or a reader of the set needs.

@@ -238,6 +238,12 @@ pub struct Field {
     /// The controls it gives evidence for (`controls …`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub controls: Vec<String>,
+    /// Who may read it (`read = …`; none: whoever may read the item).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read: Option<Vec<Principal>>,
+    /// Who may set it (`write = …`; none: whoever may write the item).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write: Option<Vec<Principal>>,
 }
 
 /// The type of a field.

@@ -263,6 +263,10 @@ pub enum FieldOption {
     Help(StringLit, Span),
     /// `controls ID, …`.
     Controls(Vec<Ident>, Span),
+    /// `read = PRINCIPALS`.
+    Read(Vec<PrincipalExpr>, Span),
+    /// `write = PRINCIPALS`.
+    Write(Vec<PrincipalExpr>, Span),
 }
 
 /// A field type as written.

@@ -348,6 +348,10 @@ pub(super) fn build_field(pair: Pair<'_, Rule>) -> FieldDecl {
                 Rule::default => FieldOption::Default(build_value(p.into_inner().next()?), span),
                 Rule::help => FieldOption::Help(build_string(children(p).next()?), span),
                 Rule::controls => FieldOption::Controls(build_control_ids(p), span),
+                Rule::field_read => FieldOption::Read(build_principals(children(p).next()?), span),
+                Rule::field_write => {
+                    FieldOption::Write(build_principals(children(p).next()?), span)
+                }
                 _ => return None,
             })
         })

@@ -89,6 +89,8 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_field => "`field`",
         Rule::kw_required => "`required`",
         Rule::kw_help => "`help`",
+        Rule::kw_read => "`read`",
+        Rule::kw_write => "`write`",
         Rule::kw_enum => "`enum`",
         Rule::kw_int => "`int`",
         Rule::kw_ref => "`ref`",
@@ -335,6 +337,8 @@ pub(super) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_field
             | Rule::kw_required
             | Rule::kw_help
+            | Rule::kw_read
+            | Rule::kw_write
             | Rule::kw_enum
             | Rule::kw_int
             | Rule::kw_ref

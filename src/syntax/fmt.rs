@@ -639,9 +639,12 @@ fn field_line(f: &FieldDecl) -> String {
         FieldOption::Default(..) => 1,
         FieldOption::Help(..) => 2,
         FieldOption::Controls(..) => 3,
+        FieldOption::Read(..) => 4,
+        FieldOption::Write(..) => 5,
     };
     let mut options: Vec<&FieldOption> = f.options.iter().collect();
     options.sort_by_key(|o| rank(o));
+    let mut previous: Option<&FieldOption> = None;
     for option in options {
         line.push(' ');
         match option {
@@ -655,7 +658,20 @@ fn field_line(f: &FieldDecl) -> String {
                 line.push_str(&string(h));
             }
             FieldOption::Controls(ids, _) => line.push_str(&controls(ids)),
+            FieldOption::Read(list, _) => {
+                line.push_str("read = ");
+                line.push_str(&principals(list));
+            }
+            FieldOption::Write(list, _) => {
+                // Two spaces after a list of principals: where the next option starts.
+                if matches!(previous, Some(FieldOption::Read(..))) {
+                    line.push(' ');
+                }
+                line.push_str("write = ");
+                line.push_str(&principals(list));
+            }
         }
+        previous = Some(option);
     }
     line
 }

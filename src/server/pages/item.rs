@@ -453,14 +453,22 @@ pub(super) fn deploy_panel(s: &StatusView) -> Markup {
 
 pub(super) fn fields_panel(viewer: &Viewer, page: &ItemPage, notice: Option<&Notice>) -> Markup {
     let item = &page.status.item;
-    let editable = page.permitted.write;
     // After a refusal, what the user typed is shown again, and the error next
     // to the field it is about.
+    // A field the user may not read is not on the page at all; one they may
+    // not set is shown read-only.
+    let visible = |f: &&crate::model::Field| !item.hidden.iter().any(|h| h == f.id.as_str());
+    let writable = |f: &crate::model::Field| !item.read_only.iter().any(|r| r == f.id.as_str());
     let about = refused_field(
         notice,
         "fields",
-        page.blueprint.fields.iter().map(|f| f.id.as_str()),
+        page.blueprint
+            .fields
+            .iter()
+            .filter(visible)
+            .map(|f| f.id.as_str()),
     );
+    let editable = page.blueprint.fields.iter().filter(visible).any(writable);
     let shown = |f: &crate::model::Field| -> Option<Value> {
         match Notice::typed_at(notice, "fields", &format!("f.{}", f.id)) {
             Some(typed) => Some(Value::String(typed.to_string())),
@@ -478,14 +486,14 @@ pub(super) fn fields_panel(viewer: &Viewer, page: &ItemPage, notice: Option<&Not
             @if !editable { p.hint { "You may read these fields; only those with write permission may change them." } }
             form method="post" action=(format!("/items/{}/fields", item.id)) {
                 (csrf(viewer)) input type="hidden" name="revision" value=(item.revision);
-                @for f in page.blueprint.fields.iter().filter(|f| f.step.is_none()) {
-                    (field_input(f, shown(f).as_ref(), editable))
+                @for f in page.blueprint.fields.iter().filter(visible).filter(|f| f.step.is_none()) {
+                    (field_input(f, shown(f).as_ref(), writable(f)))
                     @if about == Some(f.id.as_str()) { (error_box(notice, "fields")) }
                 }
-                @for step in page.blueprint.workflow.iter().flat_map(|w| &w.steps).filter(|s| !s.fields.is_empty()) {
+                @for step in page.blueprint.workflow.iter().flat_map(|w| &w.steps).filter(|s| page.blueprint.fields.iter().filter(visible).any(|f| f.step.as_ref() == Some(&s.id))) {
                     h3 { "Step " (step_label(step.id.as_str())) }
-                    @for f in page.blueprint.fields.iter().filter(|f| f.step.as_ref() == Some(&step.id)) {
-                        (field_input(f, shown(f).as_ref(), editable))
+                    @for f in page.blueprint.fields.iter().filter(visible).filter(|f| f.step.as_ref() == Some(&step.id)) {
+                        (field_input(f, shown(f).as_ref(), writable(f)))
                         @if about == Some(f.id.as_str()) { (error_box(notice, "fields")) }
                     }
                 }
