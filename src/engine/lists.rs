@@ -66,7 +66,7 @@ impl Engine {
     /// A page of the rows `who` may read that match `filter`, in `seek`'s
     /// order, each with its set and (with `ancestors`) its ancestors; and
     /// where the next page starts.
-    fn rows_page(
+    pub(super) fn rows_page(
         &mut self,
         who: &Identity,
         filter: &ItemFilter,

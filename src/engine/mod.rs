@@ -54,7 +54,7 @@ mod views;
 pub mod workflow;
 
 pub use access::Identity;
-pub use board::{BOARD_LIMIT, Board, BoardColumn, Card};
+pub use board::{BOARD_COLUMN_LIMIT, Board, BoardColumn, Card};
 pub use controls::{
     AuditState, ControlCoverage, ControlEvidence, ControlsReport, EvidenceState, InventoryEntry,
     ItemEvidence, Source,

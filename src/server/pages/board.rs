@@ -5,7 +5,7 @@
 //! why the move was refused on the card).
 
 use super::frame::{Notice, Viewer, csrf, error_box, layout, status_badge};
-use crate::engine::{BOARD_LIMIT, Board, Card};
+use crate::engine::{BOARD_COLUMN_LIMIT, Board, BoardColumn, Card};
 use maud::{Markup, html};
 
 fn card(viewer: &Viewer, board: &Board, c: &Card, notice: Option<&Notice>) -> Markup {
@@ -37,6 +37,14 @@ fn card(viewer: &Viewer, board: &Board, c: &Card, notice: Option<&Notice>) -> Ma
     }
 }
 
+/// The items list of a column's step (finished items: of the last step,
+/// where they stay).
+fn all_of(b: &Board, col: &BoardColumn) -> String {
+    let last = b.columns.iter().rev().find_map(|c| c.step.as_deref());
+    let step = col.step.as_deref().or(last).unwrap_or_default();
+    format!("/items?blueprint={}&step={step}", b.blueprint)
+}
+
 /// The board of one blueprint, with tabs to the others (`boards`: id and
 /// label of each blueprint with a workflow).
 pub fn board(
@@ -54,14 +62,17 @@ pub fn board(
         }
         (error_box(notice, "board"))
         @if let Some(b) = shown {
-            @if b.hidden > 0 {
-                p.warn { "The first " (BOARD_LIMIT) " items are shown; " (b.hidden) " more are not. Filter them on the " a href=(format!("/items?blueprint={}", b.blueprint)) { "Items" } " page." }
-            }
             div.board {
                 @for col in &b.columns {
                     section.column aria-label=(col.label) {
                         h2 { (col.label) " " span.hint { "(" (col.cards.len()) ")" } }
                         @for c in &col.cards { (card(viewer, b, c, notice)) }
+                        @if col.more {
+                            p.hint {
+                                "The first " (BOARD_COLUMN_LIMIT) " are shown; "
+                                a href=(all_of(b, col)) { "all of them" }
+                            }
+                        }
                     }
                 }
             }
