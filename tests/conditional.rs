@@ -185,6 +185,8 @@ fn a_condition_over_an_ancestor_field_and_the_visible_hook() {
   permission write = everyone
 }
 
+control legal.review "Legal review of large or regulated cases"
+
 blueprint case "Case" {
   parent portfolio
   script "case.rhai"
@@ -196,6 +198,7 @@ blueprint case "Case" {
     step intake "Intake"
     step legal "Legal review" {
       when portfolio.field regulated == true or amount >= 1000
+      controls legal.review
       field opinion: text "Opinion" required
       signoff { mandatory  final { reviewers = user "lawyer" } }
     }
@@ -255,6 +258,21 @@ blueprint case "Case" {
     assert_eq!(moved["skipped"][0]["step"], "extra", "{moved}");
     assert_eq!(moved["skipped"][0]["decided_by"], "visible hook");
     assert_eq!(status(&s, &small)["item"]["step"], "done");
+    // The control report says the step was skipped, and why, not finished.
+    let report = s
+        .quiet(&["--json", "--as", "clerk", "report", "controls"])
+        .json();
+    let evidence = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["item"] == small.as_str())
+        .map(|i| i["controls"][0]["evidence"][0]["detail"].clone())
+        .unwrap();
+    assert_eq!(
+        evidence,
+        "step skipped (when portfolio.field regulated == true or amount >= 1000, with amount = 10.0, portfolio.field regulated = false)"
+    );
 
     // The same case under a regulated portfolio needs its legal review.
     let big = create(

@@ -224,12 +224,12 @@ fn evidence(
                 .as_deref()
                 .and_then(|c| steps.iter().position(|s| *s == c));
             e.present = item.finished || matches!((at, current), (Some(a), Some(c)) if c > a);
-            e.detail = if e.present {
-                "step finished"
-            } else {
-                "step not finished"
-            }
-            .into();
+            e.detail = match item.skipped.get(&source.id) {
+                // Passed without being worked on: the auditor is told why.
+                Some(skip) if e.present => format!("step skipped ({})", skip.reason()),
+                _ if e.present => "step finished".into(),
+                _ => "step not finished".into(),
+            };
         }
         _ => {
             let spec = blueprint.step(&source.id).and_then(|s| s.signoff.as_ref());
