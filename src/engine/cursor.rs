@@ -24,8 +24,12 @@ pub enum List {
     ItemsByDue,
     /// The reviews waiting for a user, most urgent first.
     ReviewsByDue,
-    /// The rows of a table view, by position in the table's order.
+    /// The rows of a table view read in memory, by position in the
+    /// table's order.
     Table,
+    /// The rows of a table view read from the kept index, after an item
+    /// (by id, or by update time and id).
+    TableRows,
 }
 
 impl List {
@@ -40,6 +44,7 @@ impl List {
             List::ItemsByDue => 'd',
             List::ReviewsByDue => 'q',
             List::Table => 'v',
+            List::TableRows => 'w',
         }
     }
 
@@ -128,6 +133,37 @@ pub fn item_seek(list: List, cursor: Option<&str>) -> Option<ItemSeek> {
     })
 }
 
+/// The cursor of a position in a table read from the kept index.
+pub fn table_cursor(seek: &ItemSeek) -> Option<String> {
+    match seek {
+        ItemSeek::Id(Some(id)) => Some(List::TableRows.text_cursor(&id.to_string())),
+        ItemSeek::Updated(Some((at, id))) => {
+            Some(List::TableRows.text_cursor(&format!("{at}/{id}")))
+        }
+        _ => None,
+    }
+}
+
+/// Where a table read from the kept index starts, by id or (`by_update`)
+/// most recently updated first: after the position `cursor` holds (`None`
+/// for no cursor); `None` when it is not a cursor of that order.
+pub fn table_seek(by_update: bool, cursor: Option<&str>) -> Option<ItemSeek> {
+    let Some(c) = cursor else {
+        return Some(if by_update {
+            ItemSeek::Updated(None)
+        } else {
+            ItemSeek::Id(None)
+        });
+    };
+    let text = List::TableRows.text_after(c)?;
+    if by_update {
+        let (at, id) = text.rsplit_once('/')?;
+        Some(ItemSeek::Updated(Some((at.to_string(), id.parse().ok()?))))
+    } else {
+        Some(ItemSeek::Id(Some(text.parse().ok()?)))
+    }
+}
+
 /// The cursor of a position in the reviews by due time.
 pub fn review_cursor((due, item, group): &(i64, i64, String)) -> String {
     List::ReviewsByDue.text_cursor(&format!("{due}/{item}/{group}"))
@@ -175,6 +211,17 @@ mod tests {
             assert_eq!(item_seek(list, Some(&c)), Some(seek));
         }
         assert!(item_seek(List::ItemsByDue, Some("i1")).is_none());
+        for (by_update, seek) in [
+            (false, ItemSeek::Id(Some(12))),
+            (
+                true,
+                ItemSeek::Updated(Some(("2026-12-01T10:00:00.000000Z".into(), 4))),
+            ),
+        ] {
+            let c = table_cursor(&seek).unwrap_or_default();
+            assert_eq!(table_seek(by_update, Some(&c)), Some(seek));
+            assert!(table_seek(!by_update, Some(&c)).is_none());
+        }
         let at = (5, 6, "risk".to_string());
         assert_eq!(review_after(&review_cursor(&at)), Some(at));
     }

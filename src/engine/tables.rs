@@ -11,13 +11,16 @@ use serde_json::Value as Json;
 use super::access::{Identity, Resolver};
 use super::conditions::holds;
 use super::core::Engine;
-use super::cursor::List;
+use super::cursor::{List, table_cursor, table_seek};
 use super::error::{Refusal, Result, refuse};
-use super::set_cache::SetCache;
+use super::kept::keys_of;
+use super::set_cache::{LoadedSet, SetCache};
 use super::signoff::Status;
 use super::status::decide;
 use crate::model::Blueprint;
 use crate::model::table::{Column, Table};
+use crate::store::index::{ItemQuery, ItemSeek};
+use crate::store::{ItemRow, Tx};
 
 /// One page of a table.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -142,7 +145,10 @@ fn latest_tables(cache: &mut SetCache, tx: &crate::store::Tx<'_>) -> Result<Vec<
 
 impl Engine {
     /// A page of table `id` as `who` may read it: at most `limit` rows after
-    /// the cursor `after`.
+    /// the cursor `after`. A table in the kept index's order (by update
+    /// time, newest first, or unsorted: by id) whose filter names no field
+    /// with its own `read` list is read a page of the index at a time;
+    /// any other is read whole and sorted in memory.
     pub fn table(
         &mut self,
         who: &Identity,
@@ -150,18 +156,6 @@ impl Engine {
         limit: Option<usize>,
         after: Option<&str>,
     ) -> Result<TableView> {
-        let start = match after {
-            None => 0,
-            Some(c) => match List::Table.number_after(c) {
-                Some(n) => usize::try_from(n).unwrap_or(0),
-                None => {
-                    return refuse(Refusal::InvalidValue {
-                        what: "cursor".into(),
-                        why: format!("`{c}` is not a cursor of table `{id}`"),
-                    });
-                }
-            },
-        };
         let tx = self.store.read()?;
         let tables = latest_tables(&mut self.cache, &tx)?;
         let ids: Vec<String> = tables.iter().map(|t| t.id.clone()).collect();
@@ -174,42 +168,131 @@ impl Engine {
                 },
             });
         };
-        let mut rows: Vec<(Json, TableRow)> = Vec::new();
-        let readable =
-            Self::readable_items(&tx, &mut self.cache, who, Some(table.blueprint.as_str()))?;
-        for (chain, set) in readable {
-            let Some(blueprint) = set.blueprint(&chain[0].blueprint) else {
-                continue;
-            };
-            let resolver = Resolver {
-                set: &set,
-                chain: &chain,
-                who,
-            };
-            // A field the caller may not read counts as unset: which rows
-            // a filter keeps must not tell its value.
-            if let Some(filter) = &table.filter {
-                let fields: Vec<_> = filter.condition.fields().into_iter().cloned().collect();
-                if !holds(&filter.condition, &resolver.readable_bound(&fields)) {
-                    continue;
-                }
+        let bad_cursor = |c: &str| {
+            refuse(Refusal::InvalidValue {
+                what: "cursor".into(),
+                why: format!("`{c}` is not a cursor of table `{id}`"),
+            })
+        };
+        let limit = limit.unwrap_or(usize::MAX);
+        let (rows, next) = match kept_order(&table) {
+            Some(by_update) if who.admin || !filter_restricted(&mut self.cache, &tx, &table)? => {
+                let Some(seek) = table_seek(by_update, after) else {
+                    return bad_cursor(after.unwrap_or_default());
+                };
+                let (rows, next) = Self::kept_rows(&tx, &mut self.cache, who, &table, seek, limit)?;
+                (rows, next.as_ref().and_then(table_cursor))
             }
-            let key = table.sort.as_ref().map_or(Json::Null, |s| match s.column {
-                // To the microsecond: the cell is shown to the second.
-                Column::Updated => Json::from(chain[0].updated_at.timestamp_micros()),
-                ref c => cell(c, &resolver, blueprint),
-            });
-            rows.push((
-                key,
-                TableRow {
-                    item: chain[0].id.to_string(),
-                    cells: table
-                        .columns
-                        .iter()
-                        .map(|c| cell(c, &resolver, blueprint))
-                        .collect(),
-                },
-            ));
+            _ => {
+                let start = match after.map(|c| List::Table.number_after(c)) {
+                    None => 0,
+                    Some(Some(n)) => usize::try_from(n).unwrap_or(0),
+                    Some(None) => return bad_cursor(after.unwrap_or_default()),
+                };
+                Self::sorted_rows(&tx, &mut self.cache, who, &table, start, limit)?
+            }
+        };
+        Ok(TableView {
+            id: table.id.clone(),
+            label: table.label.clone(),
+            blueprint: table.blueprint.to_string(),
+            columns: table.columns.iter().map(Column::text).collect(),
+            rows,
+            next,
+        })
+    }
+
+    /// The row of `chain[0]` in `table`, if its filter holds as `who` may
+    /// read the item, with its sort key.
+    fn table_row(
+        set: &LoadedSet,
+        chain: &[ItemRow],
+        who: &Identity,
+        table: &Table,
+    ) -> Option<(Json, TableRow)> {
+        let blueprint = set.blueprint(&chain[0].blueprint)?;
+        let resolver = Resolver { set, chain, who };
+        // A field the caller may not read counts as unset: which rows a
+        // filter keeps must not tell its value.
+        if let Some(filter) = &table.filter {
+            let fields: Vec<_> = filter.condition.fields().into_iter().cloned().collect();
+            if !holds(&filter.condition, &resolver.readable_bound(&fields)) {
+                return None;
+            }
+        }
+        let key = table.sort.as_ref().map_or(Json::Null, |s| match s.column {
+            // To the microsecond: the cell is shown to the second.
+            Column::Updated => Json::from(chain[0].updated_at.timestamp_micros()),
+            ref c => cell(c, &resolver, blueprint),
+        });
+        let row = TableRow {
+            item: chain[0].id.to_string(),
+            cells: table
+                .columns
+                .iter()
+                .map(|c| cell(c, &resolver, blueprint))
+                .collect(),
+        };
+        Some((key, row))
+    }
+
+    /// At most `limit` rows of `table` from the kept index, after `seek`,
+    /// and the position after the last one when more follow: the index is
+    /// read a page at a time (the read permission in the query) and the
+    /// filter kept where it holds.
+    fn kept_rows(
+        tx: &Tx<'_>,
+        cache: &mut SetCache,
+        who: &Identity,
+        table: &Table,
+        mut seek: ItemSeek,
+        limit: usize,
+    ) -> Result<(Vec<TableRow>, Option<ItemSeek>)> {
+        let batch = limit.saturating_add(1).clamp(50, 500);
+        let mut rows: Vec<TableRow> = Vec::new();
+        let mut last = None;
+        loop {
+            let page = tx.query_items(&ItemQuery {
+                blueprint: Some(table.blueprint.to_string()),
+                readers: (!who.admin).then(|| keys_of(who)),
+                seek: seek.clone(),
+                limit: i64::try_from(batch).unwrap_or(i64::MAX),
+                ..ItemQuery::default()
+            })?;
+            for item in page.rows {
+                let position = seek.past(&item, None);
+                let set = cache.get(tx, &item.blueprint, item.version)?;
+                let chain = Self::with_ancestors(tx, item)?;
+                let Some((_, row)) = Self::table_row(&set, &chain, who, table) else {
+                    continue;
+                };
+                if rows.len() == limit {
+                    return Ok((rows, last));
+                }
+                rows.push(row);
+                last = Some(position);
+            }
+            match page.next {
+                Some(next) => seek = next,
+                None => return Ok((rows, None)),
+            }
+        }
+    }
+
+    /// At most `limit` rows of `table` from position `start` of its order,
+    /// with the cursor of the rest: every readable item of its blueprint,
+    /// sorted here.
+    fn sorted_rows(
+        tx: &Tx<'_>,
+        cache: &mut SetCache,
+        who: &Identity,
+        table: &Table,
+        start: usize,
+        limit: usize,
+    ) -> Result<(Vec<TableRow>, Option<String>)> {
+        let mut rows: Vec<(Json, TableRow)> = Vec::new();
+        for (chain, set) in Self::readable_items(tx, cache, who, Some(table.blueprint.as_str()))? {
+            rows.extend(Self::table_row(&set, &chain, who, table));
         }
         let id_of = |r: &TableRow| r.item.parse::<i64>().unwrap_or_default();
         // Unset last whatever the direction; ties by id, in the same direction.
@@ -228,20 +311,50 @@ impl Engine {
         let page: Vec<TableRow> = rows
             .into_iter()
             .skip(start)
-            .take(limit.unwrap_or(usize::MAX))
+            .take(limit)
             .map(|(_, r)| r)
             .collect();
         let end = start + page.len();
-        Ok(TableView {
-            id: table.id.clone(),
-            label: table.label.clone(),
-            blueprint: table.blueprint.to_string(),
-            columns: table.columns.iter().map(Column::text).collect(),
-            rows: page,
-            next: (end < total)
-                .then(|| List::Table.number_cursor(i64::try_from(end).unwrap_or(i64::MAX))),
-        })
+        let next = (end < total)
+            .then(|| List::Table.number_cursor(i64::try_from(end).unwrap_or(i64::MAX)));
+        Ok((page, next))
     }
+}
+
+/// Whether `table` is in an order the kept index has: `Some(true)` sorted
+/// by update time, newest first; `Some(false)` unsorted (by id).
+fn kept_order(table: &Table) -> Option<bool> {
+    match &table.sort {
+        None => Some(false),
+        Some(s) if s.column == Column::Updated && s.descending => Some(true),
+        Some(_) => None,
+    }
+}
+
+/// Whether the filter of `table` names a field with its own `read` list in
+/// some version of its blueprint: then which rows it keeps depends on who
+/// reads, item by item.
+fn filter_restricted(cache: &mut SetCache, tx: &Tx<'_>, table: &Table) -> Result<bool> {
+    let Some(filter) = &table.filter else {
+        return Ok(false);
+    };
+    let fields = filter.condition.fields();
+    for v in tx.blueprint_versions()? {
+        if v.blueprint != table.blueprint.as_str() {
+            continue;
+        }
+        let set = cache.get(tx, &v.blueprint, v.version)?;
+        let restricted = fields.iter().any(|f| {
+            let owner = f.blueprint.as_ref().unwrap_or(&table.blueprint);
+            set.blueprint(owner.as_str())
+                .and_then(|b| b.field(f.field.as_str()))
+                .is_some_and(|d| d.read.is_some())
+        });
+        if restricted {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ pub(super) async fn table(
     Query(q): Query<TableQuery>,
 ) -> ApiResult {
     let limit = paging::limit(q.limit)?;
-    paging::number_after(List::Table, q.cursor.as_deref())?;
+    paging::cursor_of_any(&[List::Table, List::TableRows], q.cursor.as_deref())?;
     let view = with_engine(&state, move |e| {
         e.table(&who, &path.id, Some(limit), q.cursor.as_deref())
     })

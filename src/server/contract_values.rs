@@ -182,8 +182,13 @@ text_type!(
     SubscriptionCursor = number_cursor('s')
 );
 text_type!(
-    /// The cursor of a table's rows (by position).
-    TableCursor = number_cursor('v')
+    /// The cursor of a table's rows: by position (a table sorted in
+    /// memory), or after an item of the kept index.
+    TableCursor = text(
+        "^v[0-9a-f]{1,15}$|^w([0-9a-f]{2}){1,1024}$",
+        "Where the page starts: the `X-Next-Cursor` of the page before, as it was answered.",
+    )
+    .into()
 );
 text_type!(
     /// The cursor of the user list (by name).

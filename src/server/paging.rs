@@ -89,6 +89,21 @@ pub(super) fn number_after(list: List, cursor: Option<&str>) -> Result<Option<i6
         .transpose()
 }
 
+/// Refuses a cursor that is not one of any of `lists` (for a list whose
+/// engine call reads its own cursors).
+pub(super) fn cursor_of_any(lists: &[List], cursor: Option<&str>) -> Result<(), ApiError> {
+    match cursor {
+        Some(text)
+            if !lists
+                .iter()
+                .any(|l| l.number_after(text).is_some() || l.text_after(text).is_some()) =>
+        {
+            Err(not_a_cursor(text))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The name a cursor of `list` continues after.
 pub(super) fn text_after(list: List, cursor: Option<&str>) -> Result<Option<String>, ApiError> {
     cursor

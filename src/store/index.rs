@@ -89,6 +89,20 @@ pub enum ItemSeek {
     Due(Option<(i64, i64)>),
 }
 
+impl ItemSeek {
+    /// The same order, starting after `row` (`due`: its kept review due
+    /// time, for [`ItemSeek::Due`]).
+    pub fn past(&self, row: &super::ItemRow, due: Option<i64>) -> ItemSeek {
+        match self {
+            ItemSeek::Id(_) => ItemSeek::Id(Some(row.id)),
+            ItemSeek::Updated(_) => {
+                ItemSeek::Updated(Some((super::rows::ts(row.updated_at), row.id)))
+            }
+            ItemSeek::Due(_) => ItemSeek::Due(Some((due.unwrap_or(NO_DUE), row.id))),
+        }
+    }
+}
+
 impl Default for ItemSeek {
     fn default() -> Self {
         ItemSeek::Id(None)

@@ -338,13 +338,7 @@ pub(crate) fn page_of(
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next = match rows.last() {
-        Some((last, due)) if more => Some(match q.seek {
-            ItemSeek::Id(_) => ItemSeek::Id(Some(last.id)),
-            ItemSeek::Updated(_) => {
-                ItemSeek::Updated(Some((super::rows::ts(last.updated_at), last.id)))
-            }
-            ItemSeek::Due(_) => ItemSeek::Due(Some((due.unwrap_or(NO_DUE), last.id))),
-        }),
+        Some((last, due)) if more => Some(q.seek.past(last, *due)),
         _ => None,
     };
     super::index::Page {
