@@ -3,7 +3,8 @@
 //! durability, a thousand actions a group commit) with a spread of steps and
 //! sign-off states (a tenth waiting for feedback, a tenth approved), then the
 //! p50 and p99 of each list a user reads, in-process and over HTTP (a page
-//! of 100), the time of `audit verify`, the database's size per item, and
+//! of 100; a fifth of the versions are high-risk, the rows of the standard
+//! `high_risk` table), the time of `audit verify`, the database's size per item, and
 //! the peak memory of the reads (in-process and the daemon's, which runs in
 //! this process) and of `audit verify` (which reads the whole chain). One line per size, then the growth of each
 //! request from the smallest size to the largest (1 is flat; linear would
@@ -106,7 +107,11 @@ fn build(db: &Path, n: usize) -> Result<(i64, f64), Box<dyn std::error::Error>> 
             "model_version",
             &format!("v{i}"),
             Some(model),
-            &sets(&[("owner", "owner")]),
+            // A fifth of them high-risk, the rows of the `high_risk` table.
+            &sets(&[
+                ("owner", "owner"),
+                ("risk_tier", if i % 5 == 4 { "high" } else { "medium" }),
+            ]),
             None,
         )?;
         let v: i64 = v.id.parse()?;
@@ -279,6 +284,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .expect("reviews");
             }),
         );
+        // The standard `high_risk` table: its first page, and its sixth.
+        let mut deep = None;
+        for _ in 0..5 {
+            deep = e
+                .table(&owner, "high_risk", Some(100), deep.as_deref())?
+                .next;
+        }
+        record(
+            "table",
+            measure(samples, |i| {
+                let after = if i % 2 == 0 { None } else { deep.as_deref() };
+                e.table(&owner, "high_risk", Some(100), after)
+                    .expect("a page of the table");
+            }),
+        );
         record(
             "status",
             measure(samples, |i| {
@@ -329,6 +349,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "http_reviews",
             measure(samples, |_| {
                 get(port, "/api/v1/reviews?limit=100", &risk_token);
+            }),
+        );
+        record(
+            "http_table",
+            measure(samples, |_| {
+                get(port, "/api/v1/tables/high_risk?limit=100", &owner_token);
             }),
         );
         // The peak of the reads (the daemon's among them), then of `audit

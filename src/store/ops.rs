@@ -30,6 +30,8 @@ macro_rules! with_operations {
             fn raw_events(&self, item: Option<i64>) -> Result<Vec<RawEvent>, StoreError>;
             /// At most `limit` events of one item after the sequence number `after`, in chain order.
             fn raw_events_after(&self, item: i64, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
+            /// At most `limit` events of the whole chain after the sequence number `after`, in chain order.
+            fn raw_chain_after(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
             /// Each live item's last event (`None` for an item without one), by item.
             fn last_events(&self) -> Result<Vec<(i64, Option<i64>)>, StoreError>;
             /// The last event no item row points at: (seq, hash).
@@ -183,7 +185,7 @@ macro_rules! define_ops {
             /// event, and the head record (the last event no item points at). So
             /// deleting events at the end is detected as well as in the middle.
             fn verify_chain(&self) -> Result<Result<usize, String>, StoreError> {
-                verify(&self.raw_events(None)?, self.audit_head()?, &self.last_events()?)
+                verify_in_pages(self, VERIFY_PAGE)
             }
         }
     };
@@ -205,83 +207,138 @@ macro_rules! forward_ops {
 
 with_operations!(define_ops);
 
-/// The chain check of [`Ops::verify_chain`], over what was read.
-fn verify(
-    events: &[RawEvent],
-    head: Option<(i64, String)>,
-    last_events: &[(i64, Option<i64>)],
+/// Events the chain check reads at a time: its memory is a page and each
+/// item's last event, whatever the length of the chain.
+const VERIFY_PAGE: i64 = 10_000;
+
+/// [`Ops::verify_chain`], reading the chain `page` events at a time.
+pub(crate) fn verify_in_pages<T: Ops + ?Sized>(
+    tx: &T,
+    page: i64,
 ) -> Result<Result<usize, String>, StoreError> {
-    let mut prev = GENESIS.to_string();
-    let mut expected_seq = 1;
-    let mut last_of: HashMap<i64, i64> = HashMap::new();
-    for e in events {
-        let (seq, prev_hash, hash) = (&e.seq, &e.prev_hash, &e.hash);
-        if *seq != expected_seq {
-            return Ok(Err(format!(
-                "event {expected_seq} is missing (the next one is {seq})"
-            )));
+    let head = tx.audit_head()?;
+    let mut check = ChainCheck::new(head.as_ref().map(|(seq, _)| *seq));
+    let mut after = 0;
+    loop {
+        let events = tx.raw_chain_after(after, page)?;
+        for e in &events {
+            if let Err(why) = check.event(e) {
+                return Ok(Err(why));
+            }
         }
-        if *prev_hash != prev {
-            return Ok(Err(format!(
+        match events.last() {
+            Some(last) if events.len() as i64 == page => after = last.seq,
+            _ => break,
+        }
+    }
+    Ok(check.finish(head, &tx.last_events()?))
+}
+
+/// The chain check of [`Ops::verify_chain`], fed the events in chain order.
+struct ChainCheck {
+    prev: String,
+    expected_seq: i64,
+    last_of: HashMap<i64, i64>,
+    /// The event the head record points at, and its hash once passed.
+    head: Option<i64>,
+    head_hash: Option<String>,
+}
+
+impl ChainCheck {
+    fn new(head: Option<i64>) -> Self {
+        ChainCheck {
+            prev: GENESIS.to_string(),
+            expected_seq: 1,
+            last_of: HashMap::new(),
+            head,
+            head_hash: None,
+        }
+    }
+
+    /// Checks the next event: its number, its link to the one before, its
+    /// hash and its link to its item's previous event.
+    fn event(&mut self, e: &RawEvent) -> Result<(), String> {
+        let (seq, prev_hash, hash) = (&e.seq, &e.prev_hash, &e.hash);
+        let expected_seq = self.expected_seq;
+        if *seq != expected_seq {
+            return Err(format!(
+                "event {expected_seq} is missing (the next one is {seq})"
+            ));
+        }
+        if *prev_hash != self.prev {
+            return Err(format!(
                 "event {seq} does not follow event {}: its previous hash was changed",
                 seq - 1
-            )));
+            ));
         }
         let computed = event_hash(
             prev_hash, *seq, e.item, &e.actor, &e.action, &e.at, &e.details,
         );
         if computed != *hash {
-            return Ok(Err(format!(
+            return Err(format!(
                 "event {seq} was changed after it was written (its hash does not match)"
-            )));
+            ));
         }
         if let Some(item) = e.item
-            && last_of.insert(item, *seq) != e.item_prev
+            && self.last_of.insert(item, *seq) != e.item_prev
         {
-            return Ok(Err(format!(
+            return Err(format!(
                 "event {seq} is not linked to the previous event of item {item}: its link was changed"
-            )));
+            ));
         }
-        prev = hash.clone();
-        expected_seq += 1;
-    }
-    let end = expected_seq - 1;
-    let deleted = |pointer: String, seq: i64| {
-        Ok(Err(format!(
-            "the chain ends at event {end} but {pointer} event {seq}: events were deleted"
-        )))
-    };
-    let Some((head, head_hash)) = head else {
-        return Ok(Err("the chain's head record is missing".into()));
-    };
-    if head > end {
-        return deleted("the head record points at".into(), head);
-    }
-    let at = |seq: i64| usize::try_from(seq - 1).ok().and_then(|i| events.get(i));
-    if head > 0 && at(head).is_none_or(|e| e.hash != head_hash) {
-        return Ok(Err(format!(
-            "the head record does not match event {head}: the chain was rewritten"
-        )));
-    }
-    for &(item, last) in last_events {
-        match last {
-            Some(last) if last > end => {
-                return deleted(format!("item {item} points at"), last);
-            }
-            Some(last) if last_of.get(&item) != Some(&last) => {
-                return Ok(Err(format!(
-                    "item {item} points at event {last}, which is not its last event: events were deleted or changed"
-                )));
-            }
-            None if last_of.contains_key(&item) => {
-                return Ok(Err(format!(
-                    "item {item} has events but points at none: its link was changed"
-                )));
-            }
-            _ => {}
+        if self.head == Some(*seq) {
+            self.head_hash = Some(hash.clone());
         }
+        self.prev = hash.clone();
+        self.expected_seq += 1;
+        Ok(())
     }
-    Ok(Ok(events.len()))
+
+    /// After the last event: every pointer into the chain (the head record,
+    /// each live item's last event) leads to the right event. Ok(number of
+    /// events) or the first break.
+    fn finish(
+        self,
+        head: Option<(i64, String)>,
+        last_events: &[(i64, Option<i64>)],
+    ) -> Result<usize, String> {
+        let end = self.expected_seq - 1;
+        let deleted = |pointer: String, seq: i64| {
+            Err(format!(
+                "the chain ends at event {end} but {pointer} event {seq}: events were deleted"
+            ))
+        };
+        let Some((head, head_hash)) = head else {
+            return Err("the chain's head record is missing".into());
+        };
+        if head > end {
+            return deleted("the head record points at".into(), head);
+        }
+        if head > 0 && self.head_hash.as_deref() != Some(head_hash.as_str()) {
+            return Err(format!(
+                "the head record does not match event {head}: the chain was rewritten"
+            ));
+        }
+        for &(item, last) in last_events {
+            match last {
+                Some(last) if last > end => {
+                    return deleted(format!("item {item} points at"), last);
+                }
+                Some(last) if self.last_of.get(&item) != Some(&last) => {
+                    return Err(format!(
+                        "item {item} points at event {last}, which is not its last event: events were deleted or changed"
+                    ));
+                }
+                None if self.last_of.contains_key(&item) => {
+                    return Err(format!(
+                        "item {item} has events but points at none: its link was changed"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(usize::try_from(end).unwrap_or(0))
+    }
 }
 
 /// Events as stored, their details parsed.

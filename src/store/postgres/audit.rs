@@ -127,6 +127,22 @@ impl Tx<'_> {
         rows.iter().map(raw_event).collect()
     }
 
+    /// At most `limit` events of the whole chain after the sequence number
+    /// `after`, in chain order.
+    pub fn raw_chain_after(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
+        self.query(
+            concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
+            ),
+            &[&after, &limit],
+        )?
+        .iter()
+        .map(raw_event)
+        .collect()
+    }
+
     /// At most `limit` events of one item after the sequence number `after`,
     /// in chain order (through the index on item and sequence number).
     pub fn raw_events_after(

@@ -80,6 +80,18 @@ impl Tx<'_> {
         self.raw_events_after(item, 0, i64::MAX)
     }
 
+    /// At most `limit` events of the whole chain after the sequence number
+    /// `after`, in chain order.
+    pub fn raw_chain_after(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![after, limit], raw_event)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// At most `limit` events of one item after the sequence number `after`,
     /// in chain order. A live item's events are walked through their links
     /// from its last one back to `after`, so a page reads the item's own
