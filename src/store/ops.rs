@@ -172,6 +172,22 @@ macro_rules! define_ops {
                 parsed_events(self.raw_events(item)?)
             }
 
+            /// Every event of the whole chain with the action `action`, in
+            /// order, details parsed: the chain is read a page at a time.
+            fn events_of_action(&self, action: &str) -> Result<Vec<EventRow>, StoreError> {
+                let mut out = Vec::new();
+                let mut after = 0;
+                loop {
+                    let page = self.raw_chain_after(after, VERIFY_PAGE)?;
+                    let full = page.len() as i64 == VERIFY_PAGE;
+                    after = page.last().map_or(after, |e| e.seq);
+                    out.extend(parsed_events(page.into_iter().filter(|e| e.action == action).collect())?);
+                    if !full {
+                        return Ok(out);
+                    }
+                }
+            }
+
             /// A page of one item's events ([`Ops::raw_events_after`]), details parsed.
             fn events_after(&self, item: i64, after: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
                 parsed_events(self.raw_events_after(item, after, limit)?)
@@ -207,8 +223,9 @@ macro_rules! forward_ops {
 
 with_operations!(define_ops);
 
-/// Events the chain check reads at a time: its memory is a page and each
-/// item's last event, whatever the length of the chain.
+/// Events the chain check (and a search of the chain) reads at a time: its
+/// memory is a page and each item's last event, whatever the length of the
+/// chain.
 const VERIFY_PAGE: i64 = 10_000;
 
 /// [`Ops::verify_chain`], reading the chain `page` events at a time.
