@@ -19,6 +19,7 @@ use super::history::{AuditEntry, Happened};
 use super::items::{FieldChange, NewItem};
 use super::values::field_text;
 use super::views::{DeployVerdict, StatusView};
+use crate::store::CHAIN_PAGE;
 use crate::store::Durability;
 
 /// What to replay.
@@ -102,13 +103,6 @@ impl Engine {
         for (group, members) in self.groups()? {
             scratch.add_group(&admin, &group, &members)?;
         }
-        let events: Vec<AuditEntry> = self
-            .store
-            .read()?
-            .events(None)?
-            .into_iter()
-            .map(AuditEntry::from)
-            .collect();
         let mut report = ReplayReport {
             items: 0,
             replayed: 0,
@@ -120,34 +114,47 @@ impl Engine {
         let mut ids: HashMap<i64, i64> = HashMap::new();
         let mut refused: HashMap<i64, Divergence> = HashMap::new();
         let mut names: HashMap<i64, String> = HashMap::new();
-        for event in &events {
-            let Some(item) = event.item else { continue };
-            if refused.contains_key(&item) {
-                continue;
-            }
-            let actor = scratch
-                .identify_user(&event.actor)
-                .unwrap_or_else(|_| Identity::local_admin());
-            let outcome = crate::hooks::while_replaying(|| {
-                replay_one(&mut scratch, &actor, event, &mut ids, &mut names)
-            });
-            match outcome {
-                Some(Ok(())) => report.replayed += 1,
-                None => *report.not_replayed.entry(event.action.clone()).or_default() += 1,
-                Some(Err(e)) => {
-                    refused.insert(
-                        item,
-                        Divergence {
-                            item: item.to_string(),
-                            name: names.get(&item).cloned().unwrap_or_default(),
-                            action: Some(event.action.clone()),
-                            at: Some(event.at.clone()),
-                            what: format!("the candidate refuses it: {e}"),
-                        },
-                    );
+        // The chain a page at a time, in one read of the recorded history.
+        let history = self.store.read()?;
+        let mut after = 0;
+        loop {
+            let page = history.chain_events_after(after, CHAIN_PAGE)?;
+            let full = page.len() as i64 == CHAIN_PAGE;
+            after = page.last().map_or(after, |e| e.seq);
+            for event in page.into_iter().map(AuditEntry::from) {
+                let event = &event;
+                let Some(item) = event.item else { continue };
+                if refused.contains_key(&item) {
+                    continue;
+                }
+                let actor = scratch
+                    .identify_user(&event.actor)
+                    .unwrap_or_else(|_| Identity::local_admin());
+                let outcome = crate::hooks::while_replaying(|| {
+                    replay_one(&mut scratch, &actor, event, &mut ids, &mut names)
+                });
+                match outcome {
+                    Some(Ok(())) => report.replayed += 1,
+                    None => *report.not_replayed.entry(event.action.clone()).or_default() += 1,
+                    Some(Err(e)) => {
+                        refused.insert(
+                            item,
+                            Divergence {
+                                item: item.to_string(),
+                                name: names.get(&item).cloned().unwrap_or_default(),
+                                action: Some(event.action.clone()),
+                                at: Some(event.at.clone()),
+                                what: format!("the candidate refuses it: {e}"),
+                            },
+                        );
+                    }
                 }
             }
+            if !full {
+                break;
+            }
         }
+        drop(history);
         // The items now, against the candidate's.
         let items = self.items(
             &admin,

@@ -172,25 +172,31 @@ macro_rules! define_ops {
                 parsed_events(self.raw_events(item)?)
             }
 
+            /// A page of one item's events ([`Ops::raw_events_after`]), details parsed.
+            fn events_after(&self, item: i64, after: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
+                parsed_events(self.raw_events_after(item, after, limit)?)
+            }
+
+            /// At most `limit` events of the whole chain after the sequence
+            /// number `after` ([`Ops::raw_chain_after`]), details parsed.
+            fn chain_events_after(&self, after: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
+                parsed_events(self.raw_chain_after(after, limit)?)
+            }
+
             /// Every event of the whole chain with the action `action`, in
             /// order, details parsed: the chain is read a page at a time.
             fn events_of_action(&self, action: &str) -> Result<Vec<EventRow>, StoreError> {
                 let mut out = Vec::new();
                 let mut after = 0;
                 loop {
-                    let page = self.raw_chain_after(after, VERIFY_PAGE)?;
-                    let full = page.len() as i64 == VERIFY_PAGE;
+                    let page = self.raw_chain_after(after, CHAIN_PAGE)?;
+                    let full = page.len() as i64 == CHAIN_PAGE;
                     after = page.last().map_or(after, |e| e.seq);
                     out.extend(parsed_events(page.into_iter().filter(|e| e.action == action).collect())?);
                     if !full {
                         return Ok(out);
                     }
                 }
-            }
-
-            /// A page of one item's events ([`Ops::raw_events_after`]), details parsed.
-            fn events_after(&self, item: i64, after: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
-                parsed_events(self.raw_events_after(item, after, limit)?)
             }
 
             /// Verifies the hash chain: Ok(number of events) or the first break.
@@ -201,7 +207,7 @@ macro_rules! define_ops {
             /// event, and the head record (the last event no item points at). So
             /// deleting events at the end is detected as well as in the middle.
             fn verify_chain(&self) -> Result<Result<usize, String>, StoreError> {
-                verify_in_pages(self, VERIFY_PAGE)
+                verify_in_pages(self, CHAIN_PAGE)
             }
         }
     };
@@ -223,10 +229,10 @@ macro_rules! forward_ops {
 
 with_operations!(define_ops);
 
-/// Events the chain check (and a search of the chain) reads at a time: its
-/// memory is a page and each item's last event, whatever the length of the
-/// chain.
-const VERIFY_PAGE: i64 = 10_000;
+/// Events the chain check (and any walk of the whole chain) reads at a
+/// time: its memory is a page and each item's last event, whatever the
+/// length of the chain.
+pub const CHAIN_PAGE: i64 = 10_000;
 
 /// [`Ops::verify_chain`], reading the chain `page` events at a time.
 pub(crate) fn verify_in_pages<T: Ops + ?Sized>(
