@@ -19,8 +19,8 @@ use super::history::{AuditEntry, Happened};
 use super::items::{FieldChange, NewItem};
 use super::values::field_text;
 use super::views::{DeployVerdict, StatusView};
-use crate::store::CHAIN_PAGE;
 use crate::store::Durability;
+use crate::store::{CHAIN_PAGE, chain_pages, parsed_events};
 
 /// What to replay.
 #[derive(Debug, Clone)]
@@ -116,13 +116,8 @@ impl Engine {
         let mut names: HashMap<i64, String> = HashMap::new();
         // The chain a page at a time, in one read of the recorded history.
         let history = self.store.read()?;
-        let mut after = 0;
-        loop {
-            let page = history.chain_events_after(after, CHAIN_PAGE)?;
-            let full = page.len() as i64 == CHAIN_PAGE;
-            after = page.last().map_or(after, |e| e.seq);
-            for event in page.into_iter().map(AuditEntry::from) {
-                let event = &event;
+        for page in chain_pages(&*history, CHAIN_PAGE) {
+            for event in parsed_events(page?)?.into_iter().map(AuditEntry::from) {
                 let Some(item) = event.item else { continue };
                 if refused.contains_key(&item) {
                     continue;
@@ -131,7 +126,7 @@ impl Engine {
                     .identify_user(&event.actor)
                     .unwrap_or_else(|_| Identity::local_admin());
                 let outcome = crate::hooks::while_replaying(|| {
-                    replay_one(&mut scratch, &actor, event, &mut ids, &mut names)
+                    replay_one(&mut scratch, &actor, &event, &mut ids, &mut names)
                 });
                 match outcome {
                     Some(Ok(())) => report.replayed += 1,
@@ -149,9 +144,6 @@ impl Engine {
                         );
                     }
                 }
-            }
-            if !full {
-                break;
             }
         }
         drop(history);

@@ -25,7 +25,7 @@ use std::path::Path;
 
 pub use error::StoreError;
 pub use hashes::{GENESIS, event_hash, secret_hash};
-pub use ops::{CHAIN_PAGE, Ops};
+pub use ops::{CHAIN_PAGE, ChainPages, Ops, chain_pages, parsed_events};
 pub use rows::{
     BlueprintVersionRow, CredentialRow, EventRow, IdempotencyRow, ItemRow, NamedTexts, NewEvent,
     NewMessage, NewVersion, OutboxRow, RawEvent, UserRow,

@@ -177,26 +177,14 @@ macro_rules! define_ops {
                 parsed_events(self.raw_events_after(item, after, limit)?)
             }
 
-            /// At most `limit` events of the whole chain after the sequence
-            /// number `after` ([`Ops::raw_chain_after`]), details parsed.
-            fn chain_events_after(&self, after: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
-                parsed_events(self.raw_chain_after(after, limit)?)
-            }
-
             /// Every event of the whole chain with the action `action`, in
             /// order, details parsed: the chain is read a page at a time.
             fn events_of_action(&self, action: &str) -> Result<Vec<EventRow>, StoreError> {
                 let mut out = Vec::new();
-                let mut after = 0;
-                loop {
-                    let page = self.raw_chain_after(after, CHAIN_PAGE)?;
-                    let full = page.len() as i64 == CHAIN_PAGE;
-                    after = page.last().map_or(after, |e| e.seq);
-                    out.extend(parsed_events(page.into_iter().filter(|e| e.action == action).collect())?);
-                    if !full {
-                        return Ok(out);
-                    }
+                for page in chain_pages(self, CHAIN_PAGE) {
+                    out.extend(parsed_events(page?.into_iter().filter(|e| e.action == action).collect())?);
                 }
+                Ok(out)
             }
 
             /// Verifies the hash chain: Ok(number of events) or the first break.
@@ -234,6 +222,43 @@ with_operations!(define_ops);
 /// length of the chain.
 pub const CHAIN_PAGE: i64 = 10_000;
 
+/// The whole chain in order, `page` events at a time, in `tx`'s read.
+pub struct ChainPages<'t, T: Ops + ?Sized> {
+    tx: &'t T,
+    page: i64,
+    after: Option<i64>,
+}
+
+/// The pages of the whole chain ([`ChainPages`]).
+pub fn chain_pages<T: Ops + ?Sized>(tx: &T, page: i64) -> ChainPages<'_, T> {
+    ChainPages {
+        tx,
+        page,
+        after: Some(0),
+    }
+}
+
+impl<T: Ops + ?Sized> Iterator for ChainPages<'_, T> {
+    type Item = Result<Vec<RawEvent>, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let after = self.after?;
+        let events = match self.tx.raw_chain_after(after, self.page) {
+            Ok(events) => events,
+            Err(e) => {
+                self.after = None;
+                return Some(Err(e));
+            }
+        };
+        // A short page is the last one.
+        self.after = events
+            .last()
+            .filter(|_| events.len() as i64 == self.page)
+            .map(|last| last.seq);
+        (!events.is_empty()).then_some(Ok(events))
+    }
+}
+
 /// [`Ops::verify_chain`], reading the chain `page` events at a time.
 pub(crate) fn verify_in_pages<T: Ops + ?Sized>(
     tx: &T,
@@ -241,17 +266,11 @@ pub(crate) fn verify_in_pages<T: Ops + ?Sized>(
 ) -> Result<Result<usize, String>, StoreError> {
     let head = tx.audit_head()?;
     let mut check = ChainCheck::new(head.as_ref().map(|(seq, _)| *seq));
-    let mut after = 0;
-    loop {
-        let events = tx.raw_chain_after(after, page)?;
-        for e in &events {
+    for events in chain_pages(tx, page) {
+        for e in &events? {
             if let Err(why) = check.event(e) {
                 return Ok(Err(why));
             }
-        }
-        match events.last() {
-            Some(last) if events.len() as i64 == page => after = last.seq,
-            _ => break,
         }
     }
     Ok(check.finish(head, &tx.last_events()?))
@@ -365,7 +384,7 @@ impl ChainCheck {
 }
 
 /// Events as stored, their details parsed.
-fn parsed_events(raw: Vec<RawEvent>) -> Result<Vec<EventRow>, StoreError> {
+pub fn parsed_events(raw: Vec<RawEvent>) -> Result<Vec<EventRow>, StoreError> {
     raw.into_iter()
         .map(|e| {
             Ok(EventRow {
