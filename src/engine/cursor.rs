@@ -115,11 +115,7 @@ pub fn item_cursor(seek: &ItemSeek) -> Option<String> {
 /// `cursor` holds (`None` for no cursor); `None` when it is not a cursor of
 /// that list.
 pub fn item_seek(list: List, cursor: Option<&str>) -> Option<ItemSeek> {
-    let key = |c: &str| -> Option<(String, i64)> {
-        let text = list.text_after(c)?;
-        let (k, id) = text.rsplit_once('/')?;
-        Some((k.to_string(), id.parse().ok()?))
-    };
+    let key = |c: &str| key_after(list, c);
     Some(match (list, cursor) {
         (List::ItemsByUpdate, None) => ItemSeek::Updated(None),
         (List::ItemsByDue, None) => ItemSeek::Due(None),
@@ -131,6 +127,14 @@ pub fn item_seek(list: List, cursor: Option<&str>) -> Option<ItemSeek> {
         }
         (_, Some(c)) => ItemSeek::Id(Some(List::Items.number_after(c)?)),
     })
+}
+
+/// The (key, id) a cursor of `list` holds as `KEY/ID` (`None`: it is not
+/// one).
+fn key_after(list: List, cursor: &str) -> Option<(String, i64)> {
+    let text = list.text_after(cursor)?;
+    let (k, id) = text.rsplit_once('/')?;
+    Some((k.to_string(), id.parse().ok()?))
 }
 
 /// The cursor of a position in a table read from the kept index.
@@ -155,12 +159,12 @@ pub fn table_seek(by_update: bool, cursor: Option<&str>) -> Option<ItemSeek> {
             ItemSeek::Id(None)
         });
     };
-    let text = List::TableRows.text_after(c)?;
     if by_update {
-        let (at, id) = text.rsplit_once('/')?;
-        Some(ItemSeek::Updated(Some((at.to_string(), id.parse().ok()?))))
+        Some(ItemSeek::Updated(Some(key_after(List::TableRows, c)?)))
     } else {
-        Some(ItemSeek::Id(Some(text.parse().ok()?)))
+        Some(ItemSeek::Id(Some(
+            List::TableRows.text_after(c)?.parse().ok()?,
+        )))
     }
 }
 
