@@ -315,11 +315,11 @@ fn the_api_and_the_web_ui_show_the_same_rows() {
     );
 }
 
-/// A table in the kept index's order (newest first, or by id) is read a
-/// page of the index at a time: over more items than one read takes, with
-/// rows the filter drops and rows the caller may not read, its pages put
-/// together are the whole table, in order, with the rows the same table
-/// sorted in memory keeps.
+/// A table in the kept index's order (by update time either way, or by
+/// id) is read a page of the index at a time: over more items than one
+/// read takes, with rows the filter drops and rows the caller may not
+/// read, its pages put together are the whole table, in order, with the
+/// rows the same table sorted in memory keeps.
 #[test]
 fn a_table_in_the_kept_order_pages_through_the_index() {
     let mut s = Sandbox::new("tables-kept");
@@ -328,6 +328,7 @@ fn a_table_in_the_kept_order_pages_through_the_index() {
     let tables = [
         ("recent", "sort updated desc"),
         ("by_id", ""),
+        ("oldest", "sort updated asc"),
         ("by_name", "sort name asc"),
     ];
     let mut text = String::from(
@@ -385,7 +386,7 @@ fn a_table_in_the_kept_order_pages_through_the_index() {
         let (sorted, _) = rows(&s, who, "by_name", &[]);
         let mut expected_ids = sorted.clone();
         expected_ids.sort_by_key(|i| i.parse::<i64>().unwrap());
-        for (table, _) in &tables[..2] {
+        for (table, _) in &tables[..3] {
             let (whole, next) = rows(&s, who, table, &[]);
             assert!(next.is_none());
             let mut paged = Vec::new();
@@ -397,6 +398,8 @@ fn a_table_in_the_kept_order_pages_through_the_index() {
                 }
                 let (items, next) = rows(&s, who, table, &page);
                 assert!(items.len() <= 7);
+                // A cursor of the kept index: the last item shown.
+                assert!(next.as_ref().is_none_or(|n| n.starts_with('w')), "{next:?}");
                 paged.extend(items);
                 match next {
                     Some(n) => after = Some(n),
@@ -407,10 +410,14 @@ fn a_table_in_the_kept_order_pages_through_the_index() {
             let mut same = whole.clone();
             same.sort_by_key(|i| i.parse::<i64>().unwrap());
             assert_eq!(same, expected_ids, "{who} {table}");
-            if *table == "by_id" {
-                assert_eq!(whole, expected_ids);
-            } else {
-                assert_eq!(whole[..2], [ids[1].clone(), ids[4].clone()], "{who}");
+            match *table {
+                "by_id" => assert_eq!(whole, expected_ids),
+                "oldest" => {
+                    let (mut recent, _) = rows(&s, who, "recent", &[]);
+                    recent.reverse();
+                    assert_eq!(whole, recent, "{who}");
+                }
+                _ => assert_eq!(whole[..2], [ids[1].clone(), ids[4].clone()], "{who}"),
             }
         }
     }

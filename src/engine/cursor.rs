@@ -141,30 +141,28 @@ fn key_after(list: List, cursor: &str) -> Option<(String, i64)> {
 pub fn table_cursor(seek: &ItemSeek) -> Option<String> {
     match seek {
         ItemSeek::Id(Some(id)) => Some(List::TableRows.text_cursor(&id.to_string())),
-        ItemSeek::Updated(Some((at, id))) => {
+        ItemSeek::Updated(Some((at, id))) | ItemSeek::Oldest(Some((at, id))) => {
             Some(List::TableRows.text_cursor(&format!("{at}/{id}")))
         }
         _ => None,
     }
 }
 
-/// Where a table read from the kept index starts, by id or (`by_update`)
-/// most recently updated first: after the position `cursor` holds (`None`
-/// for no cursor); `None` when it is not a cursor of that order.
-pub fn table_seek(by_update: bool, cursor: Option<&str>) -> Option<ItemSeek> {
+/// Where a table read from the kept index in `order`'s order (its start:
+/// by id, most or least recently updated first) continues: after the
+/// position `cursor` holds (`None` for no cursor, then `order` itself);
+/// `None` when it is not a cursor of that order.
+pub fn table_seek(order: &ItemSeek, cursor: Option<&str>) -> Option<ItemSeek> {
     let Some(c) = cursor else {
-        return Some(if by_update {
-            ItemSeek::Updated(None)
-        } else {
-            ItemSeek::Id(None)
-        });
+        return Some(order.clone());
     };
-    if by_update {
-        Some(ItemSeek::Updated(Some(key_after(List::TableRows, c)?)))
-    } else {
-        Some(ItemSeek::Id(Some(
+    match order {
+        ItemSeek::Updated(_) => Some(ItemSeek::Updated(Some(key_after(List::TableRows, c)?))),
+        ItemSeek::Oldest(_) => Some(ItemSeek::Oldest(Some(key_after(List::TableRows, c)?))),
+        ItemSeek::Id(_) => Some(ItemSeek::Id(Some(
             List::TableRows.text_after(c)?.parse().ok()?,
-        )))
+        ))),
+        ItemSeek::Due(_) => None,
     }
 }
 
@@ -209,22 +207,34 @@ mod tests {
             let c = item_cursor(&seek).unwrap_or_default();
             let list = match seek {
                 ItemSeek::Id(_) => List::Items,
-                ItemSeek::Updated(_) => List::ItemsByUpdate,
+                ItemSeek::Updated(_) | ItemSeek::Oldest(_) => List::ItemsByUpdate,
                 ItemSeek::Due(_) => List::ItemsByDue,
             };
             assert_eq!(item_seek(list, Some(&c)), Some(seek));
         }
         assert!(item_seek(List::ItemsByDue, Some("i1")).is_none());
-        for (by_update, seek) in [
-            (false, ItemSeek::Id(Some(12))),
+        let at = || Some(("2026-12-01T10:00:00.000000Z".to_string(), 4));
+        for (order, seek, other) in [
             (
-                true,
-                ItemSeek::Updated(Some(("2026-12-01T10:00:00.000000Z".into(), 4))),
+                ItemSeek::Id(None),
+                ItemSeek::Id(Some(12)),
+                ItemSeek::Updated(None),
+            ),
+            (
+                ItemSeek::Updated(None),
+                ItemSeek::Updated(at()),
+                ItemSeek::Id(None),
+            ),
+            (
+                ItemSeek::Oldest(None),
+                ItemSeek::Oldest(at()),
+                ItemSeek::Id(None),
             ),
         ] {
             let c = table_cursor(&seek).unwrap_or_default();
-            assert_eq!(table_seek(by_update, Some(&c)), Some(seek));
-            assert!(table_seek(!by_update, Some(&c)).is_none());
+            assert_eq!(table_seek(&order, Some(&c)), Some(seek));
+            assert_eq!(table_seek(&order, None), Some(order.clone()));
+            assert!(table_seek(&other, Some(&c)).is_none());
         }
         let at = (5, 6, "risk".to_string());
         assert_eq!(review_after(&review_cursor(&at)), Some(at));

@@ -146,7 +146,7 @@ fn latest_tables(cache: &mut SetCache, tx: &crate::store::Tx<'_>) -> Result<Vec<
 impl Engine {
     /// A page of table `id` as `who` may read it: at most `limit` rows after
     /// the cursor `after`. A table in the kept index's order (by update
-    /// time, newest first, or unsorted: by id) whose filter names no field
+    /// time, either way, or unsorted: by id) whose filter names no field
     /// with its own `read` list is read a page of the index at a time;
     /// any other is read whole and sorted in memory.
     pub fn table(
@@ -176,8 +176,8 @@ impl Engine {
         };
         let limit = limit.unwrap_or(usize::MAX);
         let (rows, next) = match kept_order(&table) {
-            Some(by_update) if who.admin || !filter_restricted(&mut self.cache, &tx, &table)? => {
-                let Some(seek) = table_seek(by_update, after) else {
+            Some(order) if who.admin || !filter_restricted(&mut self.cache, &tx, &table)? => {
+                let Some(seek) = table_seek(&order, after) else {
                     return bad_cursor(after.unwrap_or_default());
                 };
                 let (rows, next) = Self::kept_rows(&tx, &mut self.cache, who, &table, seek, limit)?;
@@ -321,12 +321,13 @@ impl Engine {
     }
 }
 
-/// Whether `table` is in an order the kept index has: `Some(true)` sorted
-/// by update time, newest first; `Some(false)` unsorted (by id).
-fn kept_order(table: &Table) -> Option<bool> {
+/// Where `table` starts when it is in an order the kept index has: sorted
+/// by update time (newest or oldest first), or unsorted (by id).
+fn kept_order(table: &Table) -> Option<ItemSeek> {
     match &table.sort {
-        None => Some(false),
-        Some(s) if s.column == Column::Updated && s.descending => Some(true),
+        None => Some(ItemSeek::Id(None)),
+        Some(s) if s.column == Column::Updated && s.descending => Some(ItemSeek::Updated(None)),
+        Some(s) if s.column == Column::Updated => Some(ItemSeek::Oldest(None)),
         Some(_) => None,
     }
 }

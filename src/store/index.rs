@@ -84,6 +84,8 @@ pub enum ItemSeek {
     Id(Option<i64>),
     /// Most recently updated first: after (updated_at as stored, id).
     Updated(Option<(String, i64)>),
+    /// Least recently updated first: after (updated_at as stored, id).
+    Oldest(Option<(String, i64)>),
     /// Only items whose current sign-off has a due time, soonest first:
     /// after (due, id).
     Due(Option<(i64, i64)>),
@@ -97,6 +99,9 @@ impl ItemSeek {
             ItemSeek::Id(_) => ItemSeek::Id(Some(row.id)),
             ItemSeek::Updated(_) => {
                 ItemSeek::Updated(Some((super::rows::ts(row.updated_at), row.id)))
+            }
+            ItemSeek::Oldest(_) => {
+                ItemSeek::Oldest(Some((super::rows::ts(row.updated_at), row.id)))
             }
             ItemSeek::Due(_) => ItemSeek::Due(Some((due.unwrap_or(NO_DUE), row.id))),
         }

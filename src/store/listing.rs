@@ -149,7 +149,7 @@ pub(crate) fn barred_of(text: &str) -> Result<Vec<(String, String)>, serde_json:
 /// update time is the one by blueprint (an action writes one index page
 /// for it, not two). Only then does [`item_page`] need the blueprints.
 pub(crate) fn merges_blueprints(q: &ItemQuery) -> bool {
-    matches!(q.seek, ItemSeek::Updated(_)) && q.blueprint.is_none()
+    matches!(q.seek, ItemSeek::Updated(_) | ItemSeek::Oldest(_)) && q.blueprint.is_none()
 }
 
 /// A page of items (one over the limit, to know whether more follow): the
@@ -175,8 +175,9 @@ pub(crate) fn item_page(
                 format!("SELECT * FROM ({one}) AS b{n}")
             })
             .collect();
+        let (_, order) = updated_order(&q.seek);
         format!(
-            "{} ORDER BY updated_at DESC, id DESC LIMIT {limit}",
+            "{} ORDER BY {order} LIMIT {limit}",
             parts.join(" UNION ALL ")
         )
     } else {
@@ -185,6 +186,16 @@ pub(crate) fn item_page(
     Sql {
         text,
         binds: b.binds,
+    }
+}
+
+/// How a list by update time compares a row with the position it starts
+/// after, and its ORDER BY: newest first unless `seek` is oldest first.
+fn updated_order(seek: &ItemSeek) -> (&'static str, &'static str) {
+    if matches!(seek, ItemSeek::Oldest(_)) {
+        (">", "updated_at, id")
+    } else {
+        ("<", "updated_at DESC, id DESC")
     }
 }
 
@@ -242,15 +253,16 @@ fn select(
             }
             "id"
         }
-        ItemSeek::Updated(after) => {
+        ItemSeek::Updated(after) | ItemSeek::Oldest(after) => {
+            let (past, order) = updated_order(&q.seek);
             if let Some((at, id)) = after {
                 let a = b.bind(Bind::Text(at.clone()));
                 let i = b.bind(Bind::Int(*id));
                 conds.push(format!(
-                    "(updated_at < {a} OR (updated_at = {a} AND id < {i}))"
+                    "(updated_at {past} {a} OR (updated_at = {a} AND id {past} {i}))"
                 ));
             }
-            "updated_at DESC, id DESC"
+            order
         }
         ItemSeek::Due(after) => {
             conds.push("review_due IS NOT NULL".into());
