@@ -17,7 +17,7 @@ mod support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use govrt::engine::signoff::{Action, Verdict};
-use govrt::engine::{Engine, FieldChange, Identity, ItemFilter, PendingReview};
+use govrt::engine::{Engine, FieldChange, Identity, ItemFilter, ItemSeek, PendingReview};
 use govrt::store::Durability;
 use proptest::prelude::*;
 use support::Sandbox;
@@ -246,6 +246,49 @@ fn run(steps: &[Step]) {
                     .items(&outsider, &ItemFilter::of(Some("model_version"), None))
                     .unwrap();
                 assert_eq!(all.len(), versions.len());
+                // A deploy filter lists the items whose verdict, evaluated,
+                // is the one asked for: by id a page of the verdict index at
+                // a time, by update time each item looked up.
+                let ids = |views: Vec<govrt::engine::ItemView>| -> Vec<i64> {
+                    views.iter().map(|v| v.id.parse().unwrap()).collect()
+                };
+                for infra in ["prod", "preprod", "dev"] {
+                    let mut evaluated: Vec<(i64, &str)> = Vec::new();
+                    for &v in &versions {
+                        let d = e.deploy_check(&outsider, v, infra, false, None).unwrap();
+                        evaluated.push((v, d.decision.as_str()));
+                    }
+                    for verdict in ["ALLOW", "CONFIRM", "BLOCK"] {
+                        let expected: Vec<i64> = evaluated
+                            .iter()
+                            .filter(|(_, d)| *d == verdict)
+                            .map(|(v, _)| *v)
+                            .collect();
+                        let filter = ItemFilter {
+                            deploy: Some((infra.into(), verdict.into())),
+                            ..ItemFilter::of(Some("model_version"), None)
+                        };
+                        let (mut paged, mut after) = (Vec::new(), None);
+                        loop {
+                            let (page, next) = e.items_page(&outsider, &filter, after, 2).unwrap();
+                            paged.extend(ids(page));
+                            match next {
+                                Some(n) => after = Some(n),
+                                None => break,
+                            }
+                        }
+                        assert_eq!(paged, expected, "{infra} {verdict} by id");
+                        let (by_update, _) = e
+                            .statuses_page(&outsider, &filter, ItemSeek::Updated(None), 1000)
+                            .unwrap();
+                        let mut by_update: Vec<i64> = by_update
+                            .iter()
+                            .map(|s| s.item.id.parse().unwrap())
+                            .collect();
+                        by_update.sort_unstable();
+                        assert_eq!(by_update, expected, "{infra} {verdict} by update");
+                    }
+                }
             })
             .join()
             .unwrap();

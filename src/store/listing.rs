@@ -231,12 +231,25 @@ fn select(
             conds.push(format!("{column} = {s}"));
         }
     }
+    // By id, without a step (whose index is by id within the step), a
+    // deploy filter reads the verdict index in item order and stops at
+    // the page's end, however few items have that verdict; otherwise each
+    // item the order passes is looked up there.
+    let by_verdict = matches!(q.seek, ItemSeek::Id(_)) && q.step.is_none();
+    let mut from = "items";
     if let Some((infra, verdict)) = &q.deploy {
         let i = b.bind(Bind::Text(infra.clone()));
         let v = b.bind(Bind::Text(verdict.clone()));
-        conds.push(format!(
-            "EXISTS (SELECT 1 FROM item_deploys d WHERE d.item = items.id AND d.infrastructure = {i} AND d.verdict = {v})"
-        ));
+        if by_verdict {
+            from = "item_deploys d CROSS JOIN items";
+            conds.push(format!(
+                "d.infrastructure = {i} AND d.verdict = {v} AND items.id = d.item"
+            ));
+        } else {
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM item_deploys d WHERE d.item = items.id AND d.infrastructure = {i} AND d.verdict = {v})"
+            ));
+        }
     }
     if let Some(keys) = &q.readers {
         let s = b.bind(Bind::Keys(keys.clone()));
@@ -247,11 +260,14 @@ fn select(
     }
     let order = match &q.seek {
         ItemSeek::Id(after) => {
-            if let Some(id) = after {
-                let s = b.bind(Bind::Int(*id));
-                conds.push(format!("id > {s}"));
+            // The verdict index's order when it is read (its range starts
+            // at the position).
+            let id = if from == "items" { "id" } else { "d.item" };
+            if let Some(after) = after {
+                let s = b.bind(Bind::Int(*after));
+                conds.push(format!("{id} > {s}"));
             }
-            "id"
+            id
         }
         ItemSeek::Updated(after) | ItemSeek::Oldest(after) => {
             let (past, order) = updated_order(&q.seek);
@@ -281,7 +297,7 @@ fn select(
     } else {
         format!(" WHERE {}", conds.join(" AND "))
     };
-    format!("SELECT {columns}, review_due FROM items{filter} ORDER BY {order} LIMIT {limit}")
+    format!("SELECT {columns}, review_due FROM {from}{filter} ORDER BY {order} LIMIT {limit}")
 }
 
 /// The reviews queued for one key that `user` is not barred from, in
