@@ -25,12 +25,14 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use govrt::engine::signoff::{Action, Status, Verdict};
 use govrt::engine::{Engine, Identity, ItemFilter, ItemSeek, Under};
-use govrt::server::{ServerConfig, serve};
 use govrt::store::Durability;
+
+#[path = "common/daemon.rs"]
+mod daemon;
 
 #[derive(clap::Parser)]
 #[command(about = "Every list's p50 and p99 on 10k, 100k and 1M items, in-process and over HTTP")]
@@ -307,32 +309,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
 
         // Over HTTP: a daemon in this process on the same database.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let mut engines = Vec::new();
-        for _ in 0..4 {
-            engines.push(Engine::open(&db, Durability::Normal)?);
-        }
         let admin = Identity::local_admin();
         let owner_token = e.create_token(&admin, "owner", None)?;
         let risk_token = e.create_token(&admin, "risk1", None)?;
-        let config = ServerConfig {
-            listen: format!("127.0.0.1:{port}").parse()?,
-            blueprints: None,
-            sender: None,
-            tick_every: Duration::from_secs(3600),
+        let port = daemon::start(daemon::Daemon {
+            db: &db,
+            engines: 4,
+            durability: Durability::Normal,
             static_dir: None,
-            secure_cookies: false,
-        };
-        std::thread::spawn(move || serve(engines, config));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                return Err("the daemon did not start".into());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        })?;
         record(
             "http_items",
             measure(samples, |i| {

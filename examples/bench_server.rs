@@ -24,15 +24,16 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use govrt::engine::signoff::Action;
 use govrt::engine::{Engine, Identity};
-use govrt::server::{ServerConfig, serve};
 use govrt::store::Durability;
 
 #[path = "common/baseline.rs"]
 mod baseline;
+#[path = "common/daemon.rs"]
+mod daemon;
 
 struct Load {
     requests_per_s: f64,
@@ -157,29 +158,12 @@ struct Round {
 
 /// Starts a daemon in this process on `db`, serving `static_dir`: its base URL.
 fn start_daemon(db: &Path, static_dir: &Path) -> Result<String, Box<dyn std::error::Error>> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let mut engines = Vec::new();
-    for _ in 0..9 {
-        engines.push(Engine::open(db, Durability::Full)?);
-    }
-    let config = ServerConfig {
-        listen: format!("127.0.0.1:{port}").parse()?,
-        blueprints: None,
-        sender: None,
-        tick_every: Duration::from_secs(3600),
+    let port = daemon::start(daemon::Daemon {
+        db,
+        engines: 9,
+        durability: Durability::Full,
         static_dir: Some(static_dir.to_path_buf()),
-        secure_cookies: false,
-    };
-    std::thread::spawn(move || serve(engines, config));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            return Err("the daemon did not start".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    })?;
     Ok(format!("http://127.0.0.1:{port}"))
 }
 
