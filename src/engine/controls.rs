@@ -338,7 +338,7 @@ impl Engine {
                 continue;
             }
             let exceptions = tx
-                .events(Some(item.id))?
+                .events(item.id)?
                 .into_iter()
                 .map(AuditEntry::from)
                 .filter_map(|e| {

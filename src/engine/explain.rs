@@ -531,7 +531,7 @@ fn blockers(
             _ => false,
         };
         let event = tx
-            .events(Some(resolver.chain[0].id))?
+            .events(resolver.chain[0].id)?
             .into_iter()
             .map(AuditEntry::from)
             .rev()

@@ -26,8 +26,8 @@ macro_rules! with_operations {
             fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
             /// Appends an event to the hash chain; returns its sequence number.
             fn append_event(&self, item: Option<i64>, actor: &str, action: &str, at: DateTime<Utc>, details: &serde_json::Value) -> Result<i64, StoreError>;
-            /// The events of one item (or all, with `None`), in chain order, as stored.
-            fn raw_events(&self, item: Option<i64>) -> Result<Vec<RawEvent>, StoreError>;
+            /// The events of one item, in chain order, as stored.
+            fn raw_events(&self, item: i64) -> Result<Vec<RawEvent>, StoreError>;
             /// At most `limit` events of one item after the sequence number `after`, in chain order.
             fn raw_events_after(&self, item: i64, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
             /// At most `limit` events of the whole chain after the sequence number `after`, in chain order.
@@ -167,8 +167,8 @@ macro_rules! define_ops {
             /// the connection's cache where the backend has one.
             fn commit_keeping(self: Box<Self>, item: Option<ItemRow>) -> Result<(), StoreError>;
 
-            /// The events of one item (or all, with `None`), in order, details parsed.
-            fn events(&self, item: Option<i64>) -> Result<Vec<EventRow>, StoreError> {
+            /// The events of one item, in order, details parsed.
+            fn events(&self, item: i64) -> Result<Vec<EventRow>, StoreError> {
                 parsed_events(self.raw_events(item)?)
             }
 

@@ -111,20 +111,9 @@ impl Tx<'_> {
         self.head.replace(None);
     }
 
-    /// The events of one item (or all, with `None`), in chain order, as stored.
-    pub fn raw_events(&self, item: Option<i64>) -> Result<Vec<RawEvent>, StoreError> {
-        let rows = match item {
-            None => self.query(
-                concat!(
-                    "SELECT ",
-                    event_columns!(),
-                    " FROM audit_events ORDER BY seq"
-                ),
-                &[],
-            )?,
-            Some(item) => return self.raw_events_after(item, 0, i64::MAX),
-        };
-        rows.iter().map(raw_event).collect()
+    /// The events of one item, in chain order, as stored.
+    pub fn raw_events(&self, item: i64) -> Result<Vec<RawEvent>, StoreError> {
+        self.raw_events_after(item, 0, i64::MAX)
     }
 
     /// At most `limit` events of the whole chain after the sequence number

@@ -66,17 +66,8 @@ impl Tx<'_> {
         Ok((l.seq, l.hash))
     }
 
-    /// The events of one item (or all, with `None`), in chain order, as stored.
-    pub fn raw_events(&self, item: Option<i64>) -> Result<Vec<RawEvent>, StoreError> {
-        let Some(item) = item else {
-            let mut stmt = self.tx.prepare_cached(concat!(
-                "SELECT ",
-                event_columns!(),
-                " FROM audit_events ORDER BY seq"
-            ))?;
-            let rows = stmt.query_map([], raw_event)?;
-            return Ok(rows.collect::<Result<_, _>>()?);
-        };
+    /// The events of one item, in chain order, as stored.
+    pub fn raw_events(&self, item: i64) -> Result<Vec<RawEvent>, StoreError> {
         self.raw_events_after(item, 0, i64::MAX)
     }
 
