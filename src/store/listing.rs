@@ -235,13 +235,16 @@ fn select(
     // deploy filter reads the verdict index in item order and stops at
     // the page's end, however few items have that verdict; otherwise each
     // item the order passes is looked up there.
-    let by_verdict = matches!(q.seek, ItemSeek::Id(_)) && q.step.is_none();
-    let mut from = "items";
+    let by_verdict = q.deploy.is_some() && matches!(q.seek, ItemSeek::Id(_)) && q.step.is_none();
+    let from = if by_verdict {
+        "item_deploys d CROSS JOIN items"
+    } else {
+        "items"
+    };
     if let Some((infra, verdict)) = &q.deploy {
         let i = b.bind(Bind::Text(infra.clone()));
         let v = b.bind(Bind::Text(verdict.clone()));
         if by_verdict {
-            from = "item_deploys d CROSS JOIN items";
             conds.push(format!(
                 "d.infrastructure = {i} AND d.verdict = {v} AND items.id = d.item"
             ));
@@ -262,7 +265,7 @@ fn select(
         ItemSeek::Id(after) => {
             // The verdict index's order when it is read (its range starts
             // at the position).
-            let id = if from == "items" { "id" } else { "d.item" };
+            let id = if by_verdict { "d.item" } else { "id" };
             if let Some(after) = after {
                 let s = b.bind(Bind::Int(*after));
                 conds.push(format!("{id} > {s}"));
