@@ -11,6 +11,7 @@
 pub mod browser;
 pub mod pg;
 pub mod smtp;
+pub mod web;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
