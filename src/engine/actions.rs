@@ -171,7 +171,7 @@ impl ItemAction {
             ItemAction::Create => "item.create",
             ItemAction::Set => "item.set",
             ItemAction::Move => "item.move",
-            ItemAction::Delete => "item.delete",
+            ItemAction::Delete => crate::store::DELETION_ACTION,
             ItemAction::Remind => "signoff.remind",
             ItemAction::Escalate => "signoff.escalate",
             ItemAction::SignOff(verb) => match verb {

@@ -370,11 +370,7 @@ impl Engine {
         }
         // Deleted items stay in the inventory, from the audit trail.
         if who.admin {
-            for e in tx
-                .events_of_action("item.delete")?
-                .into_iter()
-                .map(AuditEntry::from)
-            {
+            for e in tx.deletions()?.into_iter().map(AuditEntry::from) {
                 let Happened::Deleted {
                     name,
                     blueprint: bp,

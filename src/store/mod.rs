@@ -27,8 +27,8 @@ pub use error::StoreError;
 pub use hashes::{GENESIS, event_hash, secret_hash};
 pub use ops::{CHAIN_PAGE, ChainPages, Ops, chain_pages, parsed_events};
 pub use rows::{
-    BlueprintVersionRow, CredentialRow, EventRow, IdempotencyRow, ItemRow, NamedTexts, NewEvent,
-    NewMessage, NewVersion, OutboxRow, RawEvent, UserRow,
+    BlueprintVersionRow, CredentialRow, DELETION_ACTION, EventRow, IdempotencyRow, ItemRow,
+    NamedTexts, NewEvent, NewMessage, NewVersion, OutboxRow, RawEvent, UserRow,
 };
 
 /// How hard commits wait for the disk.

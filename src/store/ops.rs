@@ -32,6 +32,10 @@ macro_rules! with_operations {
             fn raw_events_after(&self, item: i64, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
             /// At most `limit` events of the whole chain after the sequence number `after`, in chain order.
             fn raw_chain_after(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
+            /// At most `limit` deletions of items (events `item.delete`) after
+            /// the sequence number `after`, in chain order, read from the
+            /// log's index of deletions.
+            fn raw_deletions_after(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
             /// Each live item's last event (`None` for an item without one), by item.
             fn last_events(&self) -> Result<Vec<(i64, Option<i64>)>, StoreError>;
             /// The last event no item row points at: (seq, hash).
@@ -177,14 +181,21 @@ macro_rules! define_ops {
                 parsed_events(self.raw_events_after(item, after, limit)?)
             }
 
-            /// Every event of the whole chain with the action `action`, in
-            /// order, details parsed: the chain is read a page at a time.
-            fn events_of_action(&self, action: &str) -> Result<Vec<EventRow>, StoreError> {
+            /// Every deletion of an item in the chain, in order, details
+            /// parsed: read from the log's index of deletions, a page at a
+            /// time, so the rest of the log is not read.
+            fn deletions(&self) -> Result<Vec<EventRow>, StoreError> {
                 let mut out = Vec::new();
-                for page in chain_pages(self, CHAIN_PAGE) {
-                    out.extend(parsed_events(page?.into_iter().filter(|e| e.action == action).collect())?);
+                let mut after = 0;
+                loop {
+                    let page = self.raw_deletions_after(after, CHAIN_PAGE)?;
+                    let ended = (page.len() as i64) < CHAIN_PAGE;
+                    after = page.last().map_or(after, |e| e.seq);
+                    out.extend(parsed_events(page)?);
+                    if ended {
+                        return Ok(out);
+                    }
                 }
-                Ok(out)
             }
 
             /// Verifies the hash chain: Ok(number of events) or the first break.

@@ -260,6 +260,18 @@ macro_rules! event_columns {
     };
 }
 
+/// The audit action of an item's deletion, a literal for the statements
+/// that read the log's partial index `audit_deletions` (which only a
+/// literal in the query lets the planner use).
+macro_rules! deletion_action {
+    () => {
+        "item.delete"
+    };
+}
+
+/// The audit action of an item's deletion (see `deletion_action!`).
+pub const DELETION_ACTION: &str = deletion_action!();
+
 /// The columns `item_from_row` reads, in its order (a macro, so that the
 /// statements using them are literals, prepared without formatting).
 macro_rules! item_columns {

@@ -132,6 +132,24 @@ impl Tx<'_> {
         .collect()
     }
 
+    /// At most `limit` deletions of items after the sequence number `after`,
+    /// in chain order, from the partial index `audit_deletions`.
+    pub fn raw_deletions_after(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
+        self.query(
+            concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM audit_events WHERE action = '",
+                deletion_action!(),
+                "' AND seq > $1 ORDER BY seq LIMIT $2"
+            ),
+            &[&after, &limit],
+        )?
+        .iter()
+        .map(raw_event)
+        .collect()
+    }
+
     /// At most `limit` events of one item after the sequence number `after`,
     /// in chain order (through the index on item and sequence number).
     pub fn raw_events_after(

@@ -194,5 +194,8 @@ DROP TABLE review_barred;
 "#, // 8: as the SQLite backend's thirteenth: the steps skipped, on the item's row.
     r#"
 ALTER TABLE items ADD COLUMN skipped TEXT NOT NULL DEFAULT '{}';
+"#, // 9: as the SQLite backend's fourteenth: the deletions in the audit log, indexed.
+    r#"
+CREATE INDEX audit_deletions ON audit_events(seq) WHERE action = 'item.delete';
 "#,
 ];

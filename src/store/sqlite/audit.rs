@@ -10,6 +10,16 @@ use crate::store::StoreError;
 use crate::store::hashes::link;
 use crate::store::rows::*;
 
+/// A page of the log's deletions ([`Tx::raw_deletions_after`]): the action
+/// is a literal, so the planner reads the partial index `audit_deletions`.
+pub(super) const DELETIONS_AFTER: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM audit_events WHERE action = '",
+    deletion_action!(),
+    "' AND seq > ?1 ORDER BY seq LIMIT ?2"
+);
+
 impl Tx<'_> {
     /// Appends an event to the hash chain; returns its sequence number.
     pub fn append_event(
@@ -79,6 +89,14 @@ impl Tx<'_> {
             event_columns!(),
             " FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2"
         ))?;
+        let rows = stmt.query_map(params![after, limit], raw_event)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// At most `limit` deletions of items after the sequence number `after`,
+    /// in chain order, from the partial index `audit_deletions`.
+    pub fn raw_deletions_after(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(DELETIONS_AFTER)?;
         let rows = stmt.query_map(params![after, limit], raw_event)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -1,5 +1,5 @@
-//! Store tests: migrating an old database, and the item cache across
-//! connections and rollbacks.
+//! Store tests: migrating an old database, the item cache across
+//! connections and rollbacks, and the index of deletions.
 
 use std::collections::BTreeMap;
 
@@ -9,9 +9,21 @@ use rusqlite::{Connection, params};
 use super::schema::MIGRATIONS;
 use super::*;
 use crate::store::ops::verify_in_pages;
-use crate::store::{Durability, GENESIS, Ops, event_hash};
+use crate::store::{DELETION_ACTION, Durability, GENESIS, Ops, event_hash};
 
 const AT: &str = "2026-01-01T00:00:00Z";
+
+/// A folder of its own for a test's database, and the database's path in
+/// it, with no file left from an earlier run.
+fn fresh_db(test: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("govrt-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{test}.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    (dir, path)
+}
 
 /// A database written before the audit log was kept in chain order and
 /// subscriptions in item rows is migrated without losing an event, a
@@ -135,12 +147,7 @@ fn a_version_2_database_is_migrated() {
 /// connection changed since, nor one that a rolled-back transaction wrote.
 #[test]
 fn the_item_cache_follows_other_connections_and_rollbacks() {
-    let dir = std::env::temp_dir().join(format!("govrt-cache-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("cache.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    let (dir, path) = fresh_db("cache");
     let mut a = Store::open(&path, Durability::Normal).unwrap();
     let mut b = Store::open(&path, Durability::Normal).unwrap();
     a.conn
@@ -245,6 +252,56 @@ fn bars_move_onto_the_item_row() {
         pairs(&[("final", "owner"), ("risk", "al"), ("risk", "zoe")])
     );
     assert!(tx.item_index(2).unwrap().unwrap().barred.is_empty());
+    drop(tx);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The deletions are read a page at a time from their partial index, in
+/// chain order, and no other event is among them.
+#[test]
+fn deletions_are_read_from_their_index() {
+    let (dir, path) = fresh_db("deletions");
+    let mut store = Store::open(&path, Durability::Normal).unwrap();
+    let tx = store.write().unwrap();
+    let details = serde_json::json!({});
+    let now = Utc::now();
+    let mut deleted = Vec::new();
+    for item in 1..=7 {
+        tx.append_event(Some(item), "owner", "item.set", now, &details)
+            .unwrap();
+        if item % 2 == 1 {
+            let seq = tx
+                .append_event(Some(item), "owner", DELETION_ACTION, now, &details)
+                .unwrap();
+            deleted.push(seq);
+        }
+    }
+    let seqs = |after, limit| -> Vec<i64> {
+        let page = tx.raw_deletions_after(after, limit).unwrap();
+        assert!(page.iter().all(|e| e.action == DELETION_ACTION));
+        page.iter().map(|e| e.seq).collect()
+    };
+    assert_eq!(seqs(0, 100), deleted);
+    assert_eq!(seqs(0, 3), deleted[..3]);
+    assert_eq!(seqs(deleted[2], 3), deleted[3..]);
+    assert_eq!(seqs(*deleted.last().unwrap(), 3), Vec::<i64>::new());
+    assert_eq!(tx.deletions().unwrap().len(), deleted.len());
+    let plan: Vec<String> = {
+        let mut stmt = tx
+            .tx
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                super::audit::DELETIONS_AFTER
+            ))
+            .unwrap();
+        let rows = stmt.query_map(params![0, 10], |r| r.get(3)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    };
+    assert!(
+        plan.iter().any(|step| step.contains("audit_deletions")),
+        "the deletions are read from their index: {plan:?}"
+    );
     drop(tx);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
