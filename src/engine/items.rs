@@ -682,8 +682,16 @@ impl Engine {
                 why: format!("item {id} has children; delete them first"),
             });
         }
-        tx.delete_item(id)?;
-        tx.append_event(Some(id), &who.name, "item.delete", now, &json!({"name": chain[0].name, "blueprint": chain[0].blueprint, "fields": chain[0].fields}))?;
+        let details = json!({"name": chain[0].name, "blueprint": chain[0].blueprint, "fields": chain[0].fields});
+        tx.delete_item(
+            id,
+            &NewEvent {
+                actor: &who.name,
+                action: ItemAction::Delete.audit_name(),
+                at: now,
+                details: &details,
+            },
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -110,8 +110,11 @@ macro_rules! with_operations {
             fn query_items(&self, q: &ItemQuery) -> Result<Page<ItemRow, ItemSeek>, StoreError>;
             /// The reviews queued for one of `q.keys` that `q.user` is not barred from, in `q.seek`'s order: at most `q.limit`.
             fn queued_reviews(&self, q: &ReviewQuery) -> Result<Vec<QueuedReview>, StoreError>;
-            /// Deletes an item (and its kept index).
-            fn delete_item(&self, id: i64) -> Result<(), StoreError>;
+            /// Deletes an item (and its kept index), auditing it with `event`
+            /// (action `item.delete`): the event is linked to the item's
+            /// last one, then the row goes, and the chain's head record
+            /// points at the event. Returns its sequence number.
+            fn delete_item(&self, id: i64, event: &NewEvent<'_>) -> Result<i64, StoreError>;
             /// Items, optionally of one blueprint and/or under one parent, by id.
             fn items(&self, blueprint: Option<&str>, parent: Option<i64>) -> Result<Vec<ItemRow>, StoreError>;
             /// Whether an item has children.

@@ -45,17 +45,20 @@ impl Tx<'_> {
             if linked {
                 return Ok(seq);
             }
-            // Its row was just deleted: the link is found the long way.
-            self.execute(
-                "UPDATE audit_events SET item_prev = (SELECT MAX(seq) FROM audit_events WHERE item = $2 AND seq < $1) WHERE seq = $1",
-                &[&seq, &id],
-            )?;
+            // No such row (a deletion is audited by `delete_item`): nothing
+            // points at the event, so the head record does.
         }
+        self.set_head(seq, &hash)?;
+        Ok(seq)
+    }
+
+    /// Records `seq` as the last event no item row points at.
+    pub(super) fn set_head(&self, seq: i64, hash: &str) -> Result<(), StoreError> {
         self.execute(
             "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
             &[&seq, &hash],
         )?;
-        Ok(seq)
+        Ok(())
     }
 
     /// Inserts an event at the end of the chain, linked to the item row's

@@ -127,10 +127,13 @@ impl Tx<'_> {
     }
 
     /// Deletes an item.
-    pub fn delete_item(&self, id: i64) -> Result<(), StoreError> {
+    pub fn delete_item(&self, id: i64, event: &NewEvent<'_>) -> Result<i64, StoreError> {
+        // Appended while the row is there, so it links to the item's last event.
+        let (seq, hash) = self.insert_event(Some(id), event)?;
         self.delete_index(id)?;
         self.execute("DELETE FROM items WHERE id = $1", &[&id])?;
-        Ok(())
+        self.set_head(seq, &hash)?;
+        Ok(seq)
     }
 
     /// At most `limit` items after the id `after`, optionally of one

@@ -20,6 +20,13 @@ pub(super) const DELETIONS_AFTER: &str = concat!(
     "' AND seq > ?1 ORDER BY seq LIMIT ?2"
 );
 
+/// The deletion of an item, from the partial index `audit_deletions`.
+pub(super) const DELETION_OF: &str = concat!(
+    "SELECT seq FROM audit_events WHERE action = '",
+    deletion_action!(),
+    "' AND item = ?1 ORDER BY seq DESC LIMIT 1"
+);
+
 impl Tx<'_> {
     /// Appends an event to the hash chain; returns its sequence number.
     pub fn append_event(
@@ -46,15 +53,19 @@ impl Tx<'_> {
             if linked {
                 return Ok(seq);
             }
-            // Its row was just deleted: the link is found the long way.
-            self.tx
-                .prepare_cached("UPDATE audit_events SET item_prev = (SELECT MAX(seq) FROM audit_events WHERE item = ?2 AND seq < ?1) WHERE seq = ?1")?
-                .execute(params![seq, id])?;
+            // No such row (a deletion is audited by `delete_item`): nothing
+            // points at the event, so the head record does.
         }
+        self.set_head(seq, &hash)?;
+        Ok(seq)
+    }
+
+    /// Records `seq` as the last event no item row points at.
+    pub(super) fn set_head(&self, seq: i64, hash: &str) -> Result<(), StoreError> {
         self.tx
             .prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?
             .execute(params![seq, hash])?;
-        Ok(seq)
+        Ok(())
     }
 
     /// Inserts an event at the end of the chain, linked to the item row's
@@ -102,10 +113,10 @@ impl Tx<'_> {
     }
 
     /// At most `limit` events of one item after the sequence number `after`,
-    /// in chain order. A live item's events are walked through their links
-    /// from its last one back to `after`, so a page reads the item's own
-    /// events and none of the rest of the log (appends stay at the log's end:
-    /// no index on the item is kept up).
+    /// in chain order. The item's events are walked through their links
+    /// from its last one (a deleted item's: its deletion) back to `after`,
+    /// so a page reads the item's own events and none of the rest of the log
+    /// (appends stay at the log's end: no index on the item is kept up).
     pub fn raw_events_after(
         &self,
         item: i64,
@@ -118,15 +129,15 @@ impl Tx<'_> {
             .prepare_cached("SELECT last_event FROM items WHERE id = ?1")?
             .query_row(params![item], |r| r.get(0))
             .optional()?;
-        let Some(mut next) = last else {
-            // A deleted item: nothing points at its events any more.
-            let mut stmt = self.tx.prepare_cached(concat!(
-                "SELECT ",
-                event_columns!(),
-                " FROM audit_events WHERE item = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
-            ))?;
-            let rows = stmt.query_map(params![item, after, limit as i64], raw_event)?;
-            return Ok(rows.collect::<Result<_, _>>()?);
+        let mut next = match last {
+            Some(last) => last,
+            // A deleted item: its deletion, found in the index of deletions,
+            // is its last event, linked to the ones before.
+            None => self
+                .tx
+                .prepare_cached(DELETION_OF)?
+                .query_row(params![item], |r| r.get(0))
+                .optional()?,
         };
         let mut stmt = self.tx.prepare_cached(concat!(
             "SELECT ",

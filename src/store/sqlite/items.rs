@@ -142,12 +142,15 @@ impl Tx<'_> {
     }
 
     /// Deletes an item.
-    pub fn delete_item(&self, id: i64) -> Result<(), StoreError> {
+    pub fn delete_item(&self, id: i64, event: &NewEvent<'_>) -> Result<i64, StoreError> {
+        // Appended while the row is there, so it links to the item's last event.
+        let (seq, hash) = self.insert_event(Some(id), event)?;
         self.forget_item(id);
         self.delete_index(id)?;
         self.tx
             .execute("DELETE FROM items WHERE id = ?1", params![id])?;
-        Ok(())
+        self.set_head(seq, &hash)?;
+        Ok(seq)
     }
 
     /// Items, optionally of one blueprint and/or under one parent, by id.

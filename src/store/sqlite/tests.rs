@@ -13,6 +13,27 @@ use crate::store::{DELETION_ACTION, Durability, GENESIS, Ops, event_hash};
 
 const AT: &str = "2026-01-01T00:00:00Z";
 
+/// A new item of version 1 of `project`, as `insert_item` takes it.
+fn project_row(name: &str, now: chrono::DateTime<Utc>) -> ItemRow {
+    ItemRow {
+        id: 0,
+        blueprint: "project".into(),
+        version: 1,
+        parent: None,
+        name: name.into(),
+        fields: serde_json::Map::new(),
+        step: None,
+        finished: false,
+        signoffs: BTreeMap::new(),
+        creator: "owner".into(),
+        created_at: now,
+        updated_at: now,
+        revision: 1,
+        subscribers: BTreeMap::new(),
+        skipped: BTreeMap::new(),
+    }
+}
+
 /// A folder of its own for a test's database, and the database's path in
 /// it, with no file left from an earlier run.
 fn fresh_db(test: &str) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -157,23 +178,7 @@ fn the_item_cache_follows_other_connections_and_rollbacks() {
         ))
         .unwrap();
     let now = Utc::now();
-    let row = ItemRow {
-        id: 0,
-        blueprint: "project".into(),
-        version: 1,
-        parent: None,
-        name: "A".into(),
-        fields: serde_json::Map::new(),
-        step: None,
-        finished: false,
-        signoffs: BTreeMap::new(),
-        creator: "owner".into(),
-        created_at: now,
-        updated_at: now,
-        revision: 1,
-        subscribers: BTreeMap::new(),
-        skipped: BTreeMap::new(),
-    };
+    let row = project_row("A", now);
     let tx = a.write().unwrap();
     let id = tx.insert_item(&row).unwrap();
     tx.commit_keeping(None).unwrap();
@@ -257,24 +262,43 @@ fn bars_move_onto_the_item_row() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The deletions are read a page at a time from their partial index, in
-/// chain order, and no other event is among them.
+/// Deletions are read a page at a time from their partial index, in chain
+/// order, with no other event among them; a deleted item's history is
+/// walked from its deletion, which that index finds; and the chain still
+/// verifies, its head record pointing at the last deletion.
 #[test]
 fn deletions_are_read_from_their_index() {
     let (dir, path) = fresh_db("deletions");
     let mut store = Store::open(&path, Durability::Normal).unwrap();
+    store
+        .conn
+        .execute_batch(&format!(
+            "INSERT INTO blueprint_sets (id, loaded_at) VALUES (1, '{AT}');
+             INSERT INTO blueprint_versions VALUES ('project', 1, 1, 'f', 1, '{AT}', 'ACTIVE');"
+        ))
+        .unwrap();
     let tx = store.write().unwrap();
     let details = serde_json::json!({});
     let now = Utc::now();
-    let mut deleted = Vec::new();
-    for item in 1..=7 {
-        tx.append_event(Some(item), "owner", "item.set", now, &details)
+    let deletion = NewEvent {
+        actor: "owner",
+        action: DELETION_ACTION,
+        at: now,
+        details: &details,
+    };
+    let (mut deleted, mut histories) = (Vec::new(), Vec::new());
+    for n in 1..=7 {
+        let id = tx.insert_item(&project_row(&format!("P{n}"), now)).unwrap();
+        let create = tx
+            .append_event(Some(id), "owner", "item.create", now, &details)
             .unwrap();
-        if item % 2 == 1 {
-            let seq = tx
-                .append_event(Some(item), "owner", DELETION_ACTION, now, &details)
-                .unwrap();
+        let set = tx
+            .append_event(Some(id), "owner", "item.set", now, &details)
+            .unwrap();
+        if n % 2 == 1 {
+            let seq = tx.delete_item(id, &deletion).unwrap();
             deleted.push(seq);
+            histories.push((id, vec![create, set, seq]));
         }
     }
     let seqs = |after, limit| -> Vec<i64> {
@@ -287,21 +311,28 @@ fn deletions_are_read_from_their_index() {
     assert_eq!(seqs(deleted[2], 3), deleted[3..]);
     assert_eq!(seqs(*deleted.last().unwrap(), 3), Vec::<i64>::new());
     assert_eq!(tx.deletions().unwrap().len(), deleted.len());
-    let plan: Vec<String> = {
-        let mut stmt = tx
-            .tx
-            .prepare(&format!(
-                "EXPLAIN QUERY PLAN {}",
-                super::audit::DELETIONS_AFTER
-            ))
-            .unwrap();
-        let rows = stmt.query_map(params![0, 10], |r| r.get(3)).unwrap();
-        rows.collect::<Result<_, _>>().unwrap()
-    };
-    assert!(
-        plan.iter().any(|step| step.contains("audit_deletions")),
-        "the deletions are read from their index: {plan:?}"
+    for (id, history) in &histories {
+        let walked: Vec<i64> = tx.raw_events(*id).unwrap().iter().map(|e| e.seq).collect();
+        assert_eq!(&walked, history, "the history of deleted item {id}");
+    }
+    assert_eq!(
+        tx.audit_head().unwrap().unwrap().0,
+        *deleted.last().unwrap()
     );
+    assert_eq!(tx.verify_chain().unwrap(), Ok(7 * 2 + deleted.len()));
+    for sql in [super::audit::DELETIONS_AFTER, super::audit::DELETION_OF] {
+        let mut stmt = tx.tx.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let binds = sql.matches('?').count();
+        let plan: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(vec![1; binds]), |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("audit_deletions")),
+            "{sql} reads the index of deletions: {plan:?}"
+        );
+    }
     drop(tx);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
