@@ -3,7 +3,7 @@
 //! cursor of one list is not taken by another, then the key the next page
 //! continues after, in hexadecimal (a number, or a name's bytes).
 
-use crate::store::index::ItemSeek;
+use crate::store::index::{ItemSeek, TextColumn, TextSeek};
 
 /// A paged list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +144,16 @@ pub fn table_cursor(seek: &ItemSeek) -> Option<String> {
         ItemSeek::Updated(Some((at, id))) | ItemSeek::Oldest(Some((at, id))) => {
             Some(List::TableRows.text_cursor(&format!("{at}/{id}")))
         }
+        // The column's letter, then `=` and the value, or `-` for an item
+        // without one.
+        ItemSeek::Text(TextSeek {
+            column,
+            after: Some((value, id)),
+            ..
+        }) => Some(List::TableRows.text_cursor(&match value {
+            Some(v) => format!("{}={v}/{id}", column_letter(*column)),
+            None => format!("{}-/{id}", column_letter(*column)),
+        })),
         _ => None,
     }
 }
@@ -157,13 +167,42 @@ pub fn table_seek(order: &ItemSeek, cursor: Option<&str>) -> Option<ItemSeek> {
         return Some(order.clone());
     };
     match order {
-        ItemSeek::Updated(_) => Some(ItemSeek::Updated(Some(key_after(List::TableRows, c)?))),
-        ItemSeek::Oldest(_) => Some(ItemSeek::Oldest(Some(key_after(List::TableRows, c)?))),
+        ItemSeek::Updated(_) => Some(ItemSeek::Updated(Some(time_after(c)?))),
+        ItemSeek::Oldest(_) => Some(ItemSeek::Oldest(Some(time_after(c)?))),
         ItemSeek::Id(_) => Some(ItemSeek::Id(Some(
             List::TableRows.text_after(c)?.parse().ok()?,
         ))),
+        ItemSeek::Text(t) => {
+            let (key, id) = key_after(List::TableRows, c)?;
+            let key = key.strip_prefix(column_letter(t.column))?;
+            let value = match key.split_at_checked(1)? {
+                ("=", v) => Some(v.to_string()),
+                ("-", "") => None,
+                _ => return None,
+            };
+            Some(ItemSeek::Text(TextSeek {
+                after: Some((value, id)),
+                ..t.clone()
+            }))
+        }
         ItemSeek::Due(_) => None,
     }
+}
+
+/// The letter a table cursor by a text column starts with.
+fn column_letter(column: TextColumn) -> char {
+    match column {
+        TextColumn::Name => 'n',
+        TextColumn::Step => 's',
+    }
+}
+
+/// The (update time, id) a cursor of a table by update time holds (`None`:
+/// it is not one, e.g. a cursor of the same table's rows by another order).
+fn time_after(cursor: &str) -> Option<(String, i64)> {
+    let (at, id) = key_after(List::TableRows, cursor)?;
+    chrono::DateTime::parse_from_rfc3339(&at).ok()?;
+    Some((at, id))
 }
 
 /// The cursor of a position in the reviews by due time.
@@ -209,11 +248,19 @@ mod tests {
                 ItemSeek::Id(_) => List::Items,
                 ItemSeek::Updated(_) | ItemSeek::Oldest(_) => List::ItemsByUpdate,
                 ItemSeek::Due(_) => List::ItemsByDue,
+                ItemSeek::Text(_) => unreachable!("not an order of item lists"),
             };
             assert_eq!(item_seek(list, Some(&c)), Some(seek));
         }
         assert!(item_seek(List::ItemsByDue, Some("i1")).is_none());
         let at = || Some(("2026-12-01T10:00:00.000000Z".to_string(), 4));
+        let text = |column, after| {
+            ItemSeek::Text(TextSeek {
+                column,
+                descending: true,
+                after,
+            })
+        };
         for (order, seek, other) in [
             (
                 ItemSeek::Id(None),
@@ -229,6 +276,16 @@ mod tests {
                 ItemSeek::Oldest(None),
                 ItemSeek::Oldest(at()),
                 ItemSeek::Id(None),
+            ),
+            (
+                text(TextColumn::Name, None),
+                text(TextColumn::Name, Some((Some("a/b=c".into()), 3))),
+                text(TextColumn::Step, None),
+            ),
+            (
+                text(TextColumn::Step, None),
+                text(TextColumn::Step, Some((None, 8))),
+                ItemSeek::Updated(None),
             ),
         ] {
             let c = table_cursor(&seek).unwrap_or_default();

@@ -19,7 +19,7 @@ use super::signoff::Status;
 use super::status::decide;
 use crate::model::Blueprint;
 use crate::model::table::{Column, Table};
-use crate::store::index::{ItemQuery, ItemSeek};
+use crate::store::index::{ItemQuery, ItemSeek, TextColumn, TextSeek};
 use crate::store::{ItemRow, Tx};
 
 /// One page of a table.
@@ -146,7 +146,7 @@ fn latest_tables(cache: &mut SetCache, tx: &crate::store::Tx<'_>) -> Result<Vec<
 impl Engine {
     /// A page of table `id` as `who` may read it: at most `limit` rows after
     /// the cursor `after`. A table in the kept index's order (by update
-    /// time, either way, or unsorted: by id) whose filter names no field
+    /// time, name or step, either way, or unsorted: by id) whose filter names no field
     /// with its own `read` list is read a page of the index at a time;
     /// any other is read whole and sorted in memory.
     pub fn table(
@@ -322,13 +322,25 @@ impl Engine {
 }
 
 /// Where `table` starts when it is in an order the kept index has: sorted
-/// by update time (newest or oldest first), or unsorted (by id).
+/// by update time (newest or oldest first), by name or by step (either
+/// way), or unsorted (by id).
 fn kept_order(table: &Table) -> Option<ItemSeek> {
     match &table.sort {
         None => Some(ItemSeek::Id(None)),
         Some(s) if s.column == Column::Updated && s.descending => Some(ItemSeek::Updated(None)),
         Some(s) if s.column == Column::Updated => Some(ItemSeek::Oldest(None)),
-        Some(_) => None,
+        Some(s) => {
+            let column = match s.column {
+                Column::Name => TextColumn::Name,
+                Column::Step => TextColumn::Step,
+                _ => return None,
+            };
+            Some(ItemSeek::Text(TextSeek {
+                column,
+                descending: s.descending,
+                after: None,
+            }))
+        }
     }
 }
 

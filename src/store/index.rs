@@ -89,6 +89,50 @@ pub enum ItemSeek {
     /// Only items whose current sign-off has a due time, soonest first:
     /// after (due, id).
     Due(Option<(i64, i64)>),
+    /// By a text column (the name or the step, bytewise), ties by id, in
+    /// one direction; items without a value last, by id in the same
+    /// direction. Only the items of one blueprint (its index has the
+    /// column after the blueprint).
+    Text(TextSeek),
+}
+
+/// A text column items are ordered by ([`ItemSeek::Text`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextColumn {
+    /// The item's name.
+    Name,
+    /// Its current step (none once the workflow is over, or without one).
+    Step,
+}
+
+impl TextColumn {
+    /// The items column.
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            TextColumn::Name => "name",
+            TextColumn::Step => "step",
+        }
+    }
+
+    /// Its value for `row`.
+    fn of(self, row: &super::ItemRow) -> Option<String> {
+        match self {
+            TextColumn::Name => Some(row.name.clone()),
+            TextColumn::Step => row.step.clone(),
+        }
+    }
+}
+
+/// An order by a text column and where it starts ([`ItemSeek::Text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextSeek {
+    /// The column.
+    pub column: TextColumn,
+    /// Greatest value first.
+    pub descending: bool,
+    /// After (the value, or `None` among the items without one, and the
+    /// id); `None`: from the first.
+    pub after: Option<(Option<String>, i64)>,
 }
 
 impl ItemSeek {
@@ -104,6 +148,10 @@ impl ItemSeek {
                 ItemSeek::Oldest(Some((super::rows::ts(row.updated_at), row.id)))
             }
             ItemSeek::Due(_) => ItemSeek::Due(Some((due.unwrap_or(NO_DUE), row.id))),
+            ItemSeek::Text(t) => ItemSeek::Text(TextSeek {
+                after: Some((t.column.of(row), row.id)),
+                ..t.clone()
+            }),
         }
     }
 }

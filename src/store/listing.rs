@@ -3,7 +3,9 @@
 //! the values in its own placeholder style and matches a list of keys in
 //! its own way.
 
-use super::index::{ColumnsChanged, ItemIndex, ItemQuery, ItemSeek, NO_DUE, ReviewSeek, Under};
+use super::index::{
+    ColumnsChanged, ItemIndex, ItemQuery, ItemSeek, NO_DUE, ReviewSeek, TextSeek, Under,
+};
 
 /// A value a statement binds.
 #[derive(Debug, Clone)]
@@ -166,12 +168,14 @@ pub(crate) fn item_page(
         binds: Vec::new(),
     };
     let limit = b.bind(Bind::Int(q.limit.saturating_add(1)));
-    let text = if merges_blueprints(q) && !blueprints.is_empty() {
+    let text = if let ItemSeek::Text(t) = &q.seek {
+        text_page(q, t, &mut b, columns, &limit)
+    } else if merges_blueprints(q) && !blueprints.is_empty() {
         let parts: Vec<String> = blueprints
             .iter()
             .enumerate()
             .map(|(n, bp)| {
-                let one = select(q, &mut b, columns, Some(bp), &limit);
+                let one = select(q, &mut b, columns, Some(bp), &limit, Part::Whole);
                 format!("SELECT * FROM ({one}) AS b{n}")
             })
             .collect();
@@ -181,12 +185,62 @@ pub(crate) fn item_page(
             parts.join(" UNION ALL ")
         )
     } else {
-        select(q, &mut b, columns, q.blueprint.as_deref(), &limit)
+        select(
+            q,
+            &mut b,
+            columns,
+            q.blueprint.as_deref(),
+            &limit,
+            Part::Whole,
+        )
     };
     Sql {
         text,
         binds: b.binds,
     }
+}
+
+/// Which items of an order one SELECT reads: all of them, or, by a text
+/// column ([`ItemSeek::Text`]), one of the ranges a page of it is read as,
+/// each an index range read in order to the page's limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Whole,
+    /// The items with the position's value, past its id.
+    Same,
+    /// The items with a value past the position's (any value, from the first).
+    Beyond,
+    /// The items without a value (past the position's id, if it is among them).
+    Unset,
+}
+
+/// A page by a text column ([`ItemSeek::Text`]): the rest of the
+/// position's value, the values beyond it, then the items without one, by
+/// id; each range read to the page's limit, the ranges put in order. (A
+/// row-value comparison, `(name, id) > (?, ?)`, is not read as one index
+/// range by SQLite: it passes over everything with the same value.)
+fn text_page(q: &ItemQuery, t: &TextSeek, b: &mut Builder, columns: &str, limit: &str) -> String {
+    let name = t.column.column();
+    let dir = if t.descending { " DESC" } else { "" };
+    let parts: &[Part] = match &t.after {
+        None => &[Part::Beyond, Part::Unset],
+        Some((Some(_), _)) => &[Part::Same, Part::Beyond, Part::Unset],
+        // Past every value already.
+        Some((None, _)) => &[Part::Unset],
+    };
+    let inner: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(n, part)| {
+            let one = select(q, b, columns, q.blueprint.as_deref(), limit, *part);
+            format!("SELECT * FROM ({one}) AS u{n}")
+        })
+        .collect();
+    let inner = inner.join(" UNION ALL ");
+    let column = b.dialect.bytewise(&format!("p.{name}"));
+    format!(
+        "SELECT * FROM ({inner}) AS p ORDER BY (p.{name} IS NULL), {column}{dir}, p.id{dir} LIMIT {limit}"
+    )
 }
 
 /// How a list by update time compares a row with the position it starts
@@ -206,6 +260,7 @@ fn select(
     columns: &str,
     blueprint: Option<&str>,
     limit: &str,
+    part: Part,
 ) -> String {
     let dialect = b.dialect;
     let mut conds: Vec<String> = Vec::new();
@@ -228,6 +283,12 @@ fn select(
     ] {
         if let Some(v) = value {
             let s = b.bind(Bind::Text(v.clone()));
+            // The step's index is bytewise (the order of tables by step).
+            let column = if column == "step" {
+                dialect.bytewise(column)
+            } else {
+                column.to_string()
+            };
             conds.push(format!("{column} = {s}"));
         }
     }
@@ -261,6 +322,7 @@ fn select(
             "EXISTS (SELECT 1 FROM item_readers r WHERE r.item = items.id AND {any})"
         ));
     }
+    let order_text: String;
     let order = match &q.seek {
         ItemSeek::Id(after) => {
             // The verdict index's order when it is read (its range starts
@@ -293,6 +355,42 @@ fn select(
                 ));
             }
             "review_due, id"
+        }
+        ItemSeek::Text(t) => {
+            let name = t.column.column();
+            let column = dialect.bytewise(name);
+            let (past, dir) = if t.descending {
+                ("<", " DESC")
+            } else {
+                (">", "")
+            };
+            match (part, &t.after) {
+                (Part::Same, Some((Some(value), id))) => {
+                    let v = b.bind(Bind::Text(value.clone()));
+                    let i = b.bind(Bind::Int(*id));
+                    conds.push(format!("{column} = {v} AND id {past} {i}"));
+                    order_text = format!("id{dir}");
+                }
+                (Part::Unset, after) => {
+                    conds.push(format!("{name} IS NULL"));
+                    if let Some((None, id)) = after {
+                        let i = b.bind(Bind::Int(*id));
+                        conds.push(format!("id {past} {i}"));
+                    }
+                    order_text = format!("id{dir}");
+                }
+                (_, after) => {
+                    match after {
+                        Some((Some(value), _)) => {
+                            let v = b.bind(Bind::Text(value.clone()));
+                            conds.push(format!("{column} {past} {v}"));
+                        }
+                        _ => conds.push(format!("{name} IS NOT NULL")),
+                    }
+                    order_text = format!("{column}{dir}, id{dir}");
+                }
+            }
+            &order_text
         }
     };
     let filter = if conds.is_empty() {

@@ -197,5 +197,11 @@ ALTER TABLE items ADD COLUMN skipped TEXT NOT NULL DEFAULT '{}';
 "#, // 9: as the SQLite backend's fourteenth: the deletions in the audit log, indexed.
     r#"
 CREATE INDEX audit_deletions ON audit_events(seq) WHERE action = 'item.delete';
+"#, // 10: as the SQLite backend's fifteenth: a blueprint's items by name; and
+    // the index by step made bytewise, as SQLite's is, for tables by step.
+    r#"
+CREATE INDEX items_by_name ON items(blueprint, name COLLATE "C", id);
+DROP INDEX items_by_step;
+CREATE INDEX items_by_step ON items(blueprint, step COLLATE "C", id);
 "#,
 ];

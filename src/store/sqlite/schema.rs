@@ -265,6 +265,10 @@ ALTER TABLE items ADD COLUMN skipped TEXT NOT NULL DEFAULT '{}';
     // controls report's retired items). Partial: no other event writes it.
     r#"
 CREATE INDEX audit_deletions ON audit_events(seq) WHERE action = 'item.delete';
+"#, // 15: a blueprint's items by name, for tables sorted by name (tables by
+    // step read `items_by_step`). Written when an item is created or renamed.
+    r#"
+CREATE INDEX items_by_name ON items(blueprint, name, id);
 "#,
 ];
 
