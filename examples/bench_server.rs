@@ -249,12 +249,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "request = function()\n  return wrk.format(\"GET\", \"/api/v1/items/\" .. math.random({first}, {last}) .. \"/status\")\nend\n"
         ),
     )?;
+    // Feedback on the items in review only (the first thousand, or all).
     let writes_lua = dir.join("writes.lua");
     std::fs::write(
         &writes_lua,
         format!(
             "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nrequest = function()\n  local body = '{{\"group\":\"it_ops\",\"verdict\":\"approved\",\"comment\":\"load ' .. math.random(1, 1000000) .. '\"}}'\n  return wrk.format(nil, \"/api/v1/items/\" .. math.random({first}, {}) .. \"/signoff/feedback\", nil, body)\nend\n",
-            first + 999
+            first + items.min(1000) as i64 - 1
         ),
     )?;
 
