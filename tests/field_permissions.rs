@@ -138,6 +138,33 @@ fn a_reader_without_the_permission_sees_no_trace_of_the_value() {
     };
     assert_eq!(rows("rita"), 1);
     assert_eq!(rows("carol"), 0);
+    // Read from the kept index a page at a time, the filter kept for each
+    // item as the caller may read it: a second case with notes, two pages.
+    let second = s
+        .ok(&[
+            "--as",
+            "rita",
+            "item",
+            "create",
+            "case",
+            "Second",
+            "--set",
+            "notes=seen",
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    let page = |who: &str, after: Option<&str>| {
+        let mut args = vec!["--limit", "1"];
+        args.extend(after.map(|a| ["--after", a]).into_iter().flatten());
+        s.table_rows(who, "noted", &args)
+    };
+    let (first, next) = page("rita", None);
+    assert_eq!(first, std::slice::from_ref(&case));
+    let next = next.unwrap();
+    assert!(next.starts_with('w'), "a cursor of the kept index: {next}");
+    assert_eq!(page("rita", Some(&next)), (vec![second], None));
+    assert_eq!(page("carol", None), (vec![], None));
 
     // A hook's refusal naming the value is not shown to whoever may not read it.
     let r = s.expect(1, &["--as", "carol", "item", "set", &case, "amount=500"]);

@@ -22,21 +22,6 @@ fn with_set_dir(name: &str) -> (Sandbox, std::path::PathBuf) {
     (s, dir)
 }
 
-/// The items of one page of a table as `who` reads it (`page`: `--limit`
-/// and `--after` arguments), and the next page's cursor.
-fn table_rows(s: &Sandbox, who: &str, table: &str, page: &[&str]) -> (Vec<String>, Option<String>) {
-    let mut args = vec!["--json", "--as", who, "table", table];
-    args.extend(page);
-    let view = s.quiet(&args).json();
-    let items = view["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["item"].as_str().unwrap().to_string())
-        .collect();
-    (items, view["next"].as_str().map(str::to_string))
-}
-
 /// Every page of `limit` rows of a table read from the kept index, put
 /// together: each page at most `limit` rows, each cursor the kept index's.
 fn table_paged(s: &Sandbox, who: &str, table: &str, limit: &str) -> Vec<String> {
@@ -47,7 +32,7 @@ fn table_paged(s: &Sandbox, who: &str, table: &str, limit: &str) -> Vec<String> 
         if let Some(a) = &after {
             page.extend(["--after", a.as_str()]);
         }
-        let (items, next) = table_rows(s, who, table, &page);
+        let (items, next) = s.table_rows(who, table, &page);
         assert!(items.len() <= limit.parse().unwrap());
         // A cursor of the kept index: the last item shown.
         assert!(next.as_ref().is_none_or(|n| n.starts_with('w')), "{next:?}");
@@ -412,7 +397,7 @@ fn a_table_in_the_kept_order_pages_through_the_index() {
     for id in [&ids[4], &ids[1]] {
         s.ok(&["--as", "ann", "item", "set", id, "amount=99"]);
     }
-    let rows = table_rows;
+    let rows = |s: &Sandbox, who: &str, table: &str, page: &[&str]| s.table_rows(who, table, page);
     for who in ["ann", "carol"] {
         let (sorted, _) = rows(&s, who, "by_amount", &[]);
         let mut expected_ids = sorted.clone();
@@ -551,7 +536,7 @@ fn a_table_by_name_or_step_pages_through_the_index() {
             });
             let expected: Vec<String> =
                 expected.into_iter().map(|(_, id)| id.to_string()).collect();
-            let (whole, next) = table_rows(&s, who, table, &[]);
+            let (whole, next) = s.table_rows(who, table, &[]);
             assert!(next.is_none());
             assert_eq!(whole, expected, "{who} {table}");
             assert_eq!(
@@ -562,7 +547,7 @@ fn a_table_by_name_or_step_pages_through_the_index() {
         }
     }
     // A cursor of one order is refused by another.
-    let (_, next) = table_rows(&s, "carol", "by_name", &["--limit", "3"]);
+    let (_, next) = s.table_rows("carol", "by_name", &["--limit", "3"]);
     let r = s.expect(
         1,
         &[

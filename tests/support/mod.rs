@@ -227,6 +227,26 @@ impl Sandbox {
         run
     }
 
+    /// The items of one page of a table as `who` reads it (`page`: `--limit`
+    /// and `--after` arguments), and the next page's cursor.
+    pub fn table_rows(
+        &self,
+        who: &str,
+        table: &str,
+        page: &[&str],
+    ) -> (Vec<String>, Option<String>) {
+        let mut args = vec!["--json", "--as", who, "table", table];
+        args.extend(page);
+        let view = self.quiet(&args).json();
+        let items = view["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["item"].as_str().unwrap().to_string())
+            .collect();
+        (items, view["next"].as_str().map(str::to_string))
+    }
+
     /// The standard world: users, a risk group, a project with reviewers, a model.
     /// Returns (project, model) ids.
     pub fn standard_world(&self) -> (String, String) {
