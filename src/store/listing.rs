@@ -276,19 +276,14 @@ fn select(
             conds.push(format!("parent = {s}"));
         }
     }
+    // The step's index is bytewise (the order of tables by step).
     for (column, value) in [
-        ("step", &q.step),
-        ("signoff", &q.signoff),
-        ("owner", &q.owner),
+        (dialect.bytewise("step"), &q.step),
+        ("signoff".to_string(), &q.signoff),
+        ("owner".to_string(), &q.owner),
     ] {
         if let Some(v) = value {
             let s = b.bind(Bind::Text(v.clone()));
-            // The step's index is bytewise (the order of tables by step).
-            let column = if column == "step" {
-                dialect.bytewise(column)
-            } else {
-                column.to_string()
-            };
             conds.push(format!("{column} = {s}"));
         }
     }

@@ -189,16 +189,10 @@ macro_rules! define_ops {
             /// time, so the rest of the log is not read.
             fn deletions(&self) -> Result<Vec<EventRow>, StoreError> {
                 let mut out = Vec::new();
-                let mut after = 0;
-                loop {
-                    let page = self.raw_deletions_after(after, CHAIN_PAGE)?;
-                    let ended = (page.len() as i64) < CHAIN_PAGE;
-                    after = page.last().map_or(after, |e| e.seq);
-                    out.extend(parsed_events(page)?);
-                    if ended {
-                        return Ok(out);
-                    }
+                for page in deletion_pages(self, CHAIN_PAGE) {
+                    out.extend(parsed_events(page?)?);
                 }
+                Ok(out)
             }
 
             /// Verifies the hash chain: Ok(number of events) or the first break.
@@ -236,11 +230,14 @@ with_operations!(define_ops);
 /// length of the chain.
 pub const CHAIN_PAGE: i64 = 10_000;
 
-/// The whole chain in order, `page` events at a time, in `tx`'s read.
+/// The whole chain in order (or the part of it one read takes: its
+/// deletions), `page` events at a time, in `tx`'s read.
 pub struct ChainPages<'t, T: Ops + ?Sized> {
     tx: &'t T,
     page: i64,
     after: Option<i64>,
+    /// At most `limit` events after a sequence number, in chain order.
+    read: fn(&T, i64, i64) -> Result<Vec<RawEvent>, StoreError>,
 }
 
 /// The pages of the whole chain ([`ChainPages`]).
@@ -249,6 +246,15 @@ pub fn chain_pages<T: Ops + ?Sized>(tx: &T, page: i64) -> ChainPages<'_, T> {
         tx,
         page,
         after: Some(0),
+        read: T::raw_chain_after,
+    }
+}
+
+/// The pages of the chain's deletions ([`Ops::raw_deletions_after`]).
+pub fn deletion_pages<T: Ops + ?Sized>(tx: &T, page: i64) -> ChainPages<'_, T> {
+    ChainPages {
+        read: T::raw_deletions_after,
+        ..chain_pages(tx, page)
     }
 }
 
@@ -257,7 +263,7 @@ impl<T: Ops + ?Sized> Iterator for ChainPages<'_, T> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let after = self.after?;
-        let events = match self.tx.raw_chain_after(after, self.page) {
+        let events = match (self.read)(self.tx, after, self.page) {
             Ok(events) => events,
             Err(e) => {
                 self.after = None;

@@ -141,7 +141,7 @@ impl Tx<'_> {
         Ok(None)
     }
 
-    /// Deletes an item.
+    /// Deletes an item, auditing it with `event` (see [`crate::store::Ops::delete_item`]).
     pub fn delete_item(&self, id: i64, event: &NewEvent<'_>) -> Result<i64, StoreError> {
         // Appended while the row is there, so it links to the item's last event.
         let (seq, hash) = self.insert_event(Some(id), event)?;
