@@ -397,13 +397,12 @@ fn a_table_in_the_kept_order_pages_through_the_index() {
     for id in [&ids[4], &ids[1]] {
         s.ok(&["--as", "ann", "item", "set", id, "amount=99"]);
     }
-    let rows = |s: &Sandbox, who: &str, table: &str, page: &[&str]| s.table_rows(who, table, page);
     for who in ["ann", "carol"] {
-        let (sorted, _) = rows(&s, who, "by_amount", &[]);
+        let (sorted, _) = s.table_rows(who, "by_amount", &[]);
         let mut expected_ids = sorted.clone();
         expected_ids.sort_by_key(|i| i.parse::<i64>().unwrap());
         for (table, _) in &tables[..3] {
-            let (whole, next) = rows(&s, who, table, &[]);
+            let (whole, next) = s.table_rows(who, table, &[]);
             assert!(next.is_none());
             assert_eq!(table_paged(&s, who, table, "7"), whole, "{who} {table}");
             let mut same = whole.clone();
@@ -412,7 +411,7 @@ fn a_table_in_the_kept_order_pages_through_the_index() {
             match *table {
                 "by_id" => assert_eq!(whole, expected_ids),
                 "oldest" => {
-                    let (mut recent, _) = rows(&s, who, "recent", &[]);
+                    let (mut recent, _) = s.table_rows(who, "recent", &[]);
                     recent.reverse();
                     assert_eq!(whole, recent, "{who}");
                 }
@@ -421,8 +420,8 @@ fn a_table_in_the_kept_order_pages_through_the_index() {
         }
     }
     // Ann reads her cases only; the auditor reads them all.
-    let (ann, _) = rows(&s, "ann", "by_id", &[]);
-    let (carol, _) = rows(&s, "carol", "by_id", &[]);
+    let (ann, _) = s.table_rows("ann", "by_id", &[]);
+    let (carol, _) = s.table_rows("carol", "by_id", &[]);
     assert!(
         ann.len() < carol.len() && carol.len() > 50,
         "{} {}",
@@ -430,7 +429,7 @@ fn a_table_in_the_kept_order_pages_through_the_index() {
         carol.len()
     );
     // A cursor of one order is refused by the other.
-    let (_, next) = rows(&s, "carol", "recent", &["--limit", "3"]);
+    let (_, next) = s.table_rows("carol", "recent", &["--limit", "3"]);
     let next = next.unwrap();
     let r = s.expect(1, &["--as", "carol", "table", "by_id", "--after", &next]);
     assert!(
