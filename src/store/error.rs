@@ -15,6 +15,9 @@ pub enum StoreError {
     /// A stored JSON document does not parse.
     #[error("corrupt stored data: {0}")]
     Json(#[from] serde_json::Error),
+    /// The operating system refused what the store needs (a thread).
+    #[error("{0}")]
+    System(String),
     /// The database was made by a newer govrt.
     #[error("the database schema version {found} is newer than this govrt understands ({known})")]
     TooNew {

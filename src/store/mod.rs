@@ -30,6 +30,7 @@ pub use rows::{
     BlueprintVersionRow, CredentialRow, DELETION_ACTION, EventRow, IdempotencyRow, ItemRow,
     NamedTexts, NewEvent, NewMessage, NewVersion, OutboxRow, RawEvent, UserRow,
 };
+pub use sqlite::INLINE_CHECKPOINT_PAGES;
 
 /// How hard commits wait for the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +79,10 @@ impl Tx<'_> {
 /// An open database.
 pub struct Store(Backend);
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per connection, held in place; SQLite, the default, is reached without an indirection"
+)]
 enum Backend {
     Sqlite(sqlite::Store),
     /// Boxed: a client with its statements is twice an SQLite connection.

@@ -5,10 +5,12 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::checkpoint::Checkpointer;
 use super::schema::MIGRATIONS;
 use crate::store::rows::ItemRow;
 use crate::store::{Durability, StoreError};
@@ -21,6 +23,9 @@ pub struct Store {
     pub(super) batch: bool,
     /// Items lately read or written, parsed (see [`ItemCache`]).
     pub(super) items: RefCell<ItemCache>,
+    /// The file's WAL checkpointer, when it is in WAL mode; after `conn`,
+    /// so that the connection closes before the last one stops the thread.
+    pub(super) _checkpointer: Option<Arc<Checkpointer>>,
 }
 
 /// Parsed items by id, as the database holds them. SQLite's
@@ -64,13 +69,20 @@ impl Store {
         // Every statement is prepared once per connection; an item update
         // has a variant per set of changed columns.
         conn.set_prepared_statement_cache_capacity(64);
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let journal: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", durability.as_str())?;
+        let checkpointer = match journal.eq_ignore_ascii_case("wal") {
+            true => Some(Checkpointer::attach(&conn, path, durability)?),
+            // A database that cannot be in WAL mode (in memory) has no log.
+            false => None,
+        };
         let mut store = Store {
             conn,
             batch: false,
             items: RefCell::default(),
+            _checkpointer: checkpointer,
         };
         store.migrate()?;
         Ok(store)

@@ -6,6 +6,7 @@
 
 mod audit;
 mod blueprints;
+mod checkpoint;
 mod connection;
 mod copy;
 mod idempotency;
@@ -32,6 +33,7 @@ use crate::store::copy::{Cell, Table};
 use crate::store::index::*;
 use crate::store::rows::*;
 
+pub use checkpoint::INLINE_CHECKPOINT_PAGES;
 pub(super) use connection::{Store, Tx};
 
 with_operations!(forward_ops Tx<'_>);

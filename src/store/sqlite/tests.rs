@@ -1,7 +1,9 @@
 //! Store tests: migrating an old database, the item cache across
-//! connections and rollbacks, and the index of deletions.
+//! connections and rollbacks, the index of deletions and the WAL checkpoint
+//! thread.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use rusqlite::{Connection, params};
@@ -336,4 +338,83 @@ fn deletions_are_read_from_their_index() {
     drop(tx);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The size of the database file alone, without its log.
+fn file_size(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Commits leave their pages in the log; the checkpoint thread, not the
+/// commit, copies them into the database file soon after.
+#[test]
+fn the_checkpoint_thread_copies_commits_into_the_file() {
+    let (dir, path) = fresh_db("checkpoint-thread");
+    let store = Store::open(&path, Durability::Normal).unwrap();
+    let inline: i64 = store
+        .conn
+        .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+        .unwrap();
+    assert_eq!(inline, super::INLINE_CHECKPOINT_PAGES);
+    let before = file_size(&path);
+    let blob = "x".repeat(1 << 20);
+    store
+        .conn
+        .execute(
+            "INSERT INTO settings (key, value) VALUES ('blob', ?1)",
+            params![blob],
+        )
+        .unwrap();
+    // Far below the in-line checkpoint's size: only the thread copies it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while file_size(&path) < before + (1 << 20) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the megabyte committed was still only in the log after 20 s ({} bytes in the file)",
+            file_size(&path)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The connections of one process to one file share one checkpoint thread;
+/// another file has its own; when the last connection closes, the thread
+/// stops and the log is checkpointed and removed.
+#[test]
+fn connections_to_a_file_share_its_checkpoint_thread() {
+    let (dir, path) = fresh_db("checkpoint-shared");
+    let (_, other_path) = fresh_db("checkpoint-other");
+    let one = Store::open(&path, Durability::Full).unwrap();
+    let two = Store::open(&path, Durability::Full).unwrap();
+    let other = Store::open(&other_path, Durability::Full).unwrap();
+    let thread = |s: &Store| s._checkpointer.clone().unwrap();
+    assert!(Arc::ptr_eq(&thread(&one), &thread(&two)));
+    assert!(!Arc::ptr_eq(&thread(&one), &thread(&other)));
+    let weak = Arc::downgrade(&thread(&one));
+    two.conn
+        .execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", [])
+        .unwrap();
+    drop(one);
+    assert!(weak.upgrade().is_some(), "a connection is still open");
+    drop(two);
+    assert!(
+        weak.upgrade().is_none(),
+        "the last connection stops the thread"
+    );
+    assert!(
+        !std::path::Path::new(&format!("{}-wal", path.display())).exists(),
+        "the last connection closed checkpoints and removes the log"
+    );
+    let reopened = Store::open(&path, Durability::Full).unwrap();
+    let value: String = reopened
+        .conn
+        .query_row("SELECT value FROM settings WHERE key = 'k'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(value, "v");
+    drop((reopened, other));
+    let _ = std::fs::remove_dir_all(dir);
 }
