@@ -19,7 +19,7 @@
 //! it returns, as before; the checkpoint only moves pages already in the log.
 //! The last connection to close still checkpoints and removes the log.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::JoinHandle;
@@ -60,7 +60,7 @@ struct State {
 }
 
 /// The checkpointers running in this process, by database file.
-static RUNNING: Mutex<Option<HashMap<PathBuf, Weak<Checkpointer>>>> = Mutex::new(None);
+static RUNNING: Mutex<BTreeMap<PathBuf, Weak<Checkpointer>>> = Mutex::new(BTreeMap::new());
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding these locks leaves nothing half-written.
@@ -80,7 +80,6 @@ impl Checkpointer {
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let checkpointer = {
             let mut running = lock(&RUNNING);
-            let running = running.get_or_insert_with(HashMap::new);
             match running.get(&key).and_then(Weak::upgrade) {
                 Some(found) => found,
                 None => {

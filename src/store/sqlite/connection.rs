@@ -73,10 +73,11 @@ impl Store {
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", durability.as_str())?;
-        let checkpointer = match journal.eq_ignore_ascii_case("wal") {
-            true => Some(Checkpointer::attach(&conn, path, durability)?),
-            // A database that cannot be in WAL mode (in memory) has no log.
-            false => None,
+        // A database that cannot be in WAL mode (in memory) has no log.
+        let checkpointer = if journal.eq_ignore_ascii_case("wal") {
+            Some(Checkpointer::attach(&conn, path, durability)?)
+        } else {
+            None
         };
         let mut store = Store {
             conn,
