@@ -21,7 +21,7 @@ use super::values;
 use super::views::ItemView;
 use super::views::view;
 use crate::model::{Blueprint, FieldType, PrincipalRef};
-use crate::store::{ItemRow, NewEvent, Tx};
+use crate::store::{ItemRow, ItemUpdate, NewEvent, Tx};
 
 /// A field change: set to the text given, or unset.
 #[derive(Debug, Clone)]
@@ -398,7 +398,7 @@ impl Engine {
         }
         let base_url = self.base_url.clone();
         let tx = self.store.write()?;
-        let Some(item) = tx.item(id)? else {
+        let Some(item) = tx.item_to_change(id)? else {
             return refuse(Refusal::NotFound {
                 what: format!("item {id}"),
             });
@@ -474,17 +474,25 @@ impl Engine {
         if let Some(b) = set.blueprint(&item.blueprint) {
             super::sla::schedule(b, &mut item.signoffs);
         }
-        let Some(seq) = tx.update_item(&item, &chain[0], &event)? else {
-            return refuse(Refusal::StaleRevision {
-                item: id,
-                expected: chain[0].revision,
-                actual: chain[0].revision + 1,
-            });
-        };
+        // The kept index is written with the row, in the action's own
+        // statements.
         let kept_before = self.kept.before(&set, &chain, now)?;
         let mut updated = chain;
         let before = std::mem::replace(&mut updated[0], item);
-        let kept_after = Self::keep(&tx, &set, &updated, Some(&kept_before), now)?;
+        let kept_after = super::kept::index_of(&set, &updated, now)?;
+        let update = ItemUpdate {
+            item: &updated[0],
+            before: &before,
+            event: &event,
+            kept: Some((&kept_before, &kept_after)),
+        };
+        let Some(seq) = tx.update_item(&update)? else {
+            return refuse(Refusal::StaleRevision {
+                item: id,
+                expected: before.revision,
+                actual: before.revision + 1,
+            });
+        };
         let mut messages = Vec::new();
         for events in signoff.iter().chain(&rebound.events) {
             messages.extend(mails_for(&tx, &set, &updated, who, events, &base_url)?);
@@ -589,7 +597,14 @@ impl Engine {
                 details: &details,
             };
             super::sla::schedule(blueprint, &mut item.signoffs);
-            let Some(seq) = tx.update_item(&item, &old, &event)? else {
+            let update = ItemUpdate {
+                item: &item,
+                before: &old,
+                event: &event,
+                // Kept with every descendant's, once the action's item is written.
+                kept: None,
+            };
+            let Some(seq) = tx.update_item(&update)? else {
                 return refuse(Refusal::StaleRevision {
                     item: old.id,
                     expected: old.revision,

@@ -20,7 +20,7 @@ use super::signoff::archive;
 use super::values;
 use super::versions::VersionState;
 use crate::model::{Blueprint, Migration};
-use crate::store::{ItemRow, NewEvent};
+use crate::store::{ItemRow, ItemUpdate, NewEvent};
 
 /// What to migrate.
 #[derive(Debug, Clone, Copy)]
@@ -272,7 +272,14 @@ impl Engine {
             at: now,
             details: &details,
         };
-        if tx.update_item(&moved, &row, &event)?.is_none() {
+        let update = ItemUpdate {
+            item: &moved,
+            before: &row,
+            event: &event,
+            // Kept below, from the new version's blueprint and the stored index.
+            kept: None,
+        };
+        if tx.update_item(&update)?.is_none() {
             return refuse(Refusal::StaleRevision {
                 item: row.id,
                 expected: row.revision,

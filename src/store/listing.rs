@@ -90,6 +90,25 @@ impl Builder {
     }
 }
 
+/// The kept columns of an item's row that `changed` names, with `after`'s
+/// values: what an update of the row sets besides the item's own columns.
+pub(crate) fn kept_sets(changed: ColumnsChanged, after: &ItemIndex) -> Vec<(&'static str, Bind)> {
+    let mut sets = Vec::new();
+    if changed.signoff {
+        sets.push(("signoff", Bind::OptText(after.signoff.clone())));
+    }
+    if changed.review_due {
+        sets.push(("review_due", Bind::OptInt(after.review_due)));
+    }
+    if changed.owner {
+        sets.push(("owner", Bind::OptText(after.owner.clone())));
+    }
+    if changed.barred {
+        sets.push(("barred", Bind::Text(barred_text(&after.barred))));
+    }
+    sets
+}
+
 /// The UPDATE of the columns kept on item `item`'s row that `changed`
 /// names, to `after`'s values (`None`: none changed).
 pub(crate) fn kept_columns(
@@ -106,23 +125,10 @@ pub(crate) fn kept_columns(
         binds: Vec::new(),
     };
     let id = b.bind(Bind::Int(item));
-    let mut sets = Vec::new();
-    if changed.signoff {
-        let s = b.bind(Bind::OptText(after.signoff.clone()));
-        sets.push(format!("signoff = {s}"));
-    }
-    if changed.review_due {
-        let s = b.bind(Bind::OptInt(after.review_due));
-        sets.push(format!("review_due = {s}"));
-    }
-    if changed.owner {
-        let s = b.bind(Bind::OptText(after.owner.clone()));
-        sets.push(format!("owner = {s}"));
-    }
-    if changed.barred {
-        let s = b.bind(Bind::Text(barred_text(&after.barred)));
-        sets.push(format!("barred = {s}"));
-    }
+    let sets: Vec<String> = kept_sets(changed, after)
+        .into_iter()
+        .map(|(column, value)| format!("{column} = {}", b.bind(value)))
+        .collect();
     Some(Sql {
         text: format!("UPDATE items SET {} WHERE id = {id}", sets.join(", ")),
         binds: b.binds,

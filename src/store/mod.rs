@@ -28,7 +28,7 @@ pub use hashes::{GENESIS, event_hash, secret_hash};
 pub use ops::{CHAIN_PAGE, ChainPages, Ops, chain_pages, parsed_events};
 pub use rows::{
     BlueprintVersionRow, CredentialRow, DELETION_ACTION, EventRow, IdempotencyRow, ItemRow,
-    NamedTexts, NewEvent, NewMessage, NewVersion, OutboxRow, RawEvent, UserRow,
+    ItemUpdate, NamedTexts, NewEvent, NewMessage, NewVersion, OutboxRow, RawEvent, UserRow,
 };
 pub use sqlite::INLINE_CHECKPOINT_PAGES;
 

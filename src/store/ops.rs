@@ -96,12 +96,17 @@ macro_rules! with_operations {
             fn items_after(&self, blueprint: Option<&str>, parent: Option<i64>, after: i64, limit: i64) -> Result<Vec<ItemRow>, StoreError>;
             /// An item by id.
             fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError>;
+            /// An item by id, read to be changed in this transaction: where the
+            /// backend caches items, the cached row is handed over instead of
+            /// copied (the change writes a new one).
+            fn item_to_change(&self, id: i64) -> Result<Option<ItemRow>, StoreError>;
             /// The ancestors of `item`, nearest first (64 at most).
             fn ancestors(&self, item: &ItemRow) -> Result<Vec<ItemRow>, StoreError>;
-            /// Writes `item`, a change of `before`, with its audit event, if the
-            /// stored revision is still `before`'s: the event's sequence number,
-            /// or `None` (nothing written) if the item moved on.
-            fn update_item(&self, item: &ItemRow, before: &ItemRow, event: &NewEvent<'_>) -> Result<Option<i64>, StoreError>;
+            /// Writes `u.item`, a change of `u.before`, with its audit event and
+            /// what changed of its kept index, if the stored revision is still
+            /// `u.before`'s: the event's sequence number, or `None` (nothing
+            /// written) if the item moved on.
+            fn update_item(&self, u: &ItemUpdate<'_>) -> Result<Option<i64>, StoreError>;
             /// Writes what changed of an item's kept index from `before` (`None`: nothing kept yet) to `after`.
             fn write_index(&self, item: i64, before: Option<&ItemIndex>, after: &ItemIndex) -> Result<(), StoreError>;
             /// The kept index of an item, as stored (`None`: no such item).

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
+use super::index::ItemIndex;
 use crate::model::condition::Skip;
 use crate::model::signoff::SignOffState;
 
@@ -159,6 +160,23 @@ pub struct NewEvent<'a> {
     pub at: DateTime<Utc>,
     /// Details: before/after states and the action's arguments.
     pub details: &'a serde_json::Value,
+}
+
+/// An update of an item's row: the item as an action left it, as it was
+/// read (the revision the update expects), the action's audit event, and
+/// what changed of the item's kept index, written with the row (its kept
+/// columns in the row's own `UPDATE`), so keeping the status costs no
+/// statement the action does not make anyway. `kept: None`: the caller
+/// writes the index itself.
+pub struct ItemUpdate<'a> {
+    /// The item as the action left it.
+    pub item: &'a ItemRow,
+    /// The item as it was read.
+    pub before: &'a ItemRow,
+    /// The action's audit event.
+    pub event: &'a NewEvent<'a>,
+    /// Its kept index before and after the action.
+    pub kept: Option<(&'a ItemIndex, &'a ItemIndex)>,
 }
 
 /// An audit event as stored, details as the text the hash covers.

@@ -11,7 +11,7 @@ use crate::store::index::*;
 use crate::store::listing::{self, Bind, Dialect, page_of};
 use crate::store::rows::*;
 
-fn to_sql(b: &Bind) -> Box<dyn ToSql + Sync> {
+pub(super) fn to_sql(b: &Bind) -> Box<dyn ToSql + Sync> {
     match b {
         Bind::Text(t) => Box::new(t.clone()),
         Bind::Int(i) => Box::new(*i),
@@ -36,6 +36,12 @@ impl Tx<'_> {
             let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b.as_ref()).collect();
             self.execute(&sql.text, &refs)?;
         }
+        self.write_kept_rows(item, d)
+    }
+
+    /// Writes what changed of an item's kept rows (its readers, deploy
+    /// verdicts and queued reviews); its kept columns are the caller's.
+    pub(super) fn write_kept_rows(&self, item: i64, d: IndexDiff<'_>) -> Result<(), StoreError> {
         for key in d.readers.0 {
             self.execute(
                 "DELETE FROM item_readers WHERE item = $1 AND key = $2",

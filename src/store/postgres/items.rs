@@ -8,8 +8,11 @@ use postgres::types::ToSql;
 
 use super::audit::insert_event_values;
 use super::connection::Tx;
+use super::index::to_sql;
 use super::rows::item_from_row;
 use crate::store::StoreError;
+use crate::store::index::IndexDiff;
+use crate::store::listing;
 use crate::store::rows::*;
 
 impl Tx<'_> {
@@ -40,6 +43,12 @@ impl Tx<'_> {
             Some(r) => Ok(r.try_get(0)?),
             None => Err(StoreError::Location("the new item got no id".into())),
         }
+    }
+
+    /// An item by id, to be changed (see [`crate::store::Ops::item_to_change`]):
+    /// read like any other, as nothing is cached here.
+    pub fn item_to_change(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+        self.item(id)
     }
 
     /// An item by id.
@@ -76,16 +85,13 @@ impl Tx<'_> {
         .collect()
     }
 
-    /// Writes `item`, a change of `before`, with the audit event of the
-    /// change, if the stored revision is still `before`'s: returns the
-    /// event's sequence number, or `None` (and writes nothing) if the item
-    /// moved on. Only the columns that changed are written.
-    pub fn update_item(
-        &self,
-        item: &ItemRow,
-        before: &ItemRow,
-        event: &NewEvent<'_>,
-    ) -> Result<Option<i64>, StoreError> {
+    /// Writes `u.item`, a change of `u.before`, with the audit event of the
+    /// change and what changed of its kept index, if the stored revision is
+    /// still `u.before`'s: returns the event's sequence number, or `None`
+    /// (and writes nothing) if the item moved on. Only the columns that
+    /// changed are written, the kept ones among them in the same statement.
+    pub fn update_item(&self, u: &ItemUpdate<'_>) -> Result<Option<i64>, StoreError> {
+        let (item, before, event) = (u.item, u.before, u.event);
         // The event and the row in one statement (one round trip).
         let l = self.next_link(Some(item.id), event)?;
         let mut sql = String::from(concat!(
@@ -114,11 +120,21 @@ impl Tx<'_> {
             });
             sql.push_str(&format!(", {column} = ${}", values.len()));
         }
+        let kept = u.kept.map(|(b, a)| (IndexDiff::between(Some(b), a), a));
+        if let Some((d, after)) = &kept {
+            for (column, value) in listing::kept_sets(d.columns, after) {
+                values.push(to_sql(&value));
+                sql.push_str(&format!(", {column} = ${}", values.len()));
+            }
+        }
         values.push(Box::new(before.revision));
         sql.push_str(&format!(" WHERE id = $2 AND revision = ${}", values.len()));
         let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
         if self.execute(&sql, &params)? == 1 {
             self.moved_head(&l);
+            if let Some((d, _)) = kept {
+                self.write_kept_rows(item.id, d)?;
+            }
             return Ok(Some(l.seq));
         }
         self.execute("DELETE FROM audit_events WHERE seq = $1", &[&l.seq])?;

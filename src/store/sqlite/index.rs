@@ -10,7 +10,7 @@ use crate::store::index::*;
 use crate::store::listing::{self, Bind, Dialect, page_of};
 use crate::store::rows::*;
 
-fn to_sql(b: &Bind) -> Result<Box<dyn rusqlite::ToSql>, StoreError> {
+pub(super) fn to_sql(b: &Bind) -> Result<Box<dyn rusqlite::ToSql>, StoreError> {
     Ok(match b {
         Bind::Text(t) => Box::new(t.clone()),
         Bind::Int(i) => Box::new(*i),
@@ -42,6 +42,12 @@ impl Tx<'_> {
                 .prepare_cached(&sql.text)?
                 .execute(refs.as_slice())?;
         }
+        self.write_kept_rows(item, d)
+    }
+
+    /// Writes what changed of an item's kept rows (its readers, deploy
+    /// verdicts and queued reviews); its kept columns are the caller's.
+    pub(super) fn write_kept_rows(&self, item: i64, d: IndexDiff<'_>) -> Result<(), StoreError> {
         for key in d.readers.0 {
             self.tx
                 .prepare_cached("DELETE FROM item_readers WHERE item = ?1 AND key = ?2")?

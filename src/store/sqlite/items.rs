@@ -5,8 +5,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::connection::Tx;
+use super::index::to_sql;
 use super::rows::*;
 use crate::store::StoreError;
+use crate::store::index::IndexDiff;
+use crate::store::listing;
 use crate::store::rows::*;
 
 impl Tx<'_> {
@@ -55,6 +58,20 @@ impl Tx<'_> {
 
     /// An item by id.
     pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+        self.cached_item(id, false)
+    }
+
+    /// An item by id, to be changed (see [`crate::store::Ops::item_to_change`]):
+    /// a cached row leaves the cache instead of being copied. The change
+    /// drops it from the cache anyway, and a write transaction that does not
+    /// commit empties the cache.
+    pub fn item_to_change(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+        self.cached_item(id, true)
+    }
+
+    /// An item by id, through the cache: copied out of it, or taken
+    /// (`take`).
+    fn cached_item(&self, id: i64, take: bool) -> Result<Option<ItemRow>, StoreError> {
         let cache = self.items.cache;
         if !self.items.current.get() {
             let version: i64 = self
@@ -68,8 +85,13 @@ impl Tx<'_> {
             }
             self.items.current.set(true);
         }
-        if let Some(known) = cache.borrow().rows.get(&id) {
-            return Ok(Some(known.clone()));
+        let known = if take {
+            cache.borrow_mut().rows.remove(&id)
+        } else {
+            cache.borrow().rows.get(&id).cloned()
+        };
+        if let Some(known) = known {
+            return Ok(Some(known));
         }
         let row = self
             .tx
@@ -84,7 +106,9 @@ impl Tx<'_> {
             return Ok(None);
         };
         let item = finish_item(parts)?;
-        cache.borrow_mut().put(item.clone());
+        if !take {
+            cache.borrow_mut().put(item.clone());
+        }
         Ok(Some(item))
     }
 
@@ -94,21 +118,18 @@ impl Tx<'_> {
         self.items.cache.borrow_mut().rows.remove(&id);
     }
 
-    /// Writes `item`, a change of `before`, with the audit event of the
-    /// change, if the stored revision is still `before`'s: returns the
-    /// event's sequence number, or `None` (and writes nothing) if the item
-    /// moved on. Three statements: the chain's head, the event (which reads
-    /// the item's last event to link to it), the item (which then points at
-    /// the new event). The reset index is written only when the next reset
-    /// moved.
-    pub fn update_item(
-        &self,
-        item: &ItemRow,
-        before: &ItemRow,
-        event: &NewEvent<'_>,
-    ) -> Result<Option<i64>, StoreError> {
+    /// Writes `u.item`, a change of `u.before`, with the audit event of the
+    /// change and what changed of its kept index, if the stored revision is
+    /// still `u.before`'s: returns the event's sequence number, or `None`
+    /// (and writes nothing) if the item moved on. The chain's head, the
+    /// event (which reads the item's last event to link to it), the item
+    /// (which then points at the new event, its kept columns set in the
+    /// same statement), then the kept rows that changed. The reset index is
+    /// written only when the next reset moved.
+    pub fn update_item(&self, u: &ItemUpdate<'_>) -> Result<Option<i64>, StoreError> {
+        let (item, before) = (u.item, u.before);
         self.forget_item(item.id);
-        let (seq, _) = self.insert_event(Some(item.id), event)?;
+        let (seq, _) = self.insert_event(Some(item.id), u.event)?;
         let updated_at = ts(item.updated_at);
         let mut sql =
             String::from("UPDATE items SET updated_at = ?1, revision = ?2, last_event = ?3");
@@ -123,6 +144,13 @@ impl Tx<'_> {
             });
             sql.push_str(&format!(", {column} = ?{}", values.len()));
         }
+        let kept = u.kept.map(|(b, a)| (IndexDiff::between(Some(b), a), a));
+        if let Some((d, after)) = &kept {
+            for (column, value) in listing::kept_sets(d.columns, after) {
+                values.push(to_sql(&value)?);
+                sql.push_str(&format!(", {column} = ?{}", values.len()));
+            }
+        }
         values.push(Box::new(item.id));
         values.push(Box::new(before.revision));
         sql.push_str(&format!(
@@ -133,6 +161,9 @@ impl Tx<'_> {
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let values: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
         if stmt.execute(values.as_slice())? == 1 {
+            if let Some((d, _)) = kept {
+                self.write_kept_rows(item.id, d)?;
+            }
             return Ok(Some(seq));
         }
         self.tx

@@ -198,7 +198,13 @@ fn the_item_cache_follows_other_connections_and_rollbacks() {
         let mut after = before.clone();
         after.name = name.into();
         after.revision += 1;
-        tx.update_item(&after, &before, &event).unwrap().unwrap();
+        let update = ItemUpdate {
+            item: &after,
+            before: &before,
+            event: &event,
+            kept: None,
+        };
+        tx.update_item(&update).unwrap().unwrap();
         if commit {
             tx.commit_keeping(Some(after)).unwrap();
         }
