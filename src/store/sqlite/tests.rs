@@ -167,7 +167,9 @@ fn a_version_2_database_is_migrated() {
 }
 
 /// One connection's item cache never serves a row that another
-/// connection changed since, nor one that a rolled-back transaction wrote.
+/// connection changed since, nor one that a rolled-back transaction wrote;
+/// a row taken out of it to be changed (`item_to_change`, as an action
+/// reads its item) is read again once the change is rolled back.
 #[test]
 fn the_item_cache_follows_other_connections_and_rollbacks() {
     let (dir, path) = fresh_db("cache");
@@ -194,7 +196,7 @@ fn the_item_cache_follows_other_connections_and_rollbacks() {
     };
     let rename = |store: &mut Store, name: &str, commit: bool| {
         let tx = store.write().unwrap();
-        let before = tx.item(id).unwrap().unwrap();
+        let before = tx.item_to_change(id).unwrap().unwrap();
         let mut after = before.clone();
         after.name = name.into();
         after.revision += 1;
@@ -218,6 +220,7 @@ fn the_item_cache_follows_other_connections_and_rollbacks() {
         "a change by another connection is seen"
     );
     assert_eq!(name_of(&mut b), "B", "a committed change is kept");
+    assert_eq!(name_of(&mut a), "B", "the row is cached again");
     rename(&mut a, "C", false);
     assert_eq!(name_of(&mut a), "B", "a rolled-back change is forgotten");
     rename(&mut a, "D", true);
