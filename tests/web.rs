@@ -13,7 +13,7 @@
 mod support;
 
 use support::web::world;
-use support::{Daemon, Sandbox, get_page, post_form};
+use support::{Daemon, Sandbox, get_page, post_form, post_login};
 
 /// A session cookie for `user`, signed in over plain HTTP.
 fn sign_in(port: u16, secret: &str) -> String {
@@ -73,7 +73,7 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     assert!(r.body.contains("<label for=\"token\""), "{}", r.body);
 
     // A wrong token is refused next to the input; nothing is set.
-    let r = post_form(d.port, "/login", None, &[], &[("token", "govt_nope")]);
+    let r = post_login(d.port, &[("token", "govt_nope")]);
     assert_eq!(r.status, 401);
     assert!(
         r.body.contains("id=\"error-token\"") && r.body.contains("not a user token"),
@@ -83,13 +83,7 @@ fn sessions_are_cookies_and_forms_need_their_csrf_secret() {
     assert!(r.header("set-cookie").is_none());
 
     // An off-site `next` is not followed.
-    let r = post_form(
-        d.port,
-        "/login",
-        None,
-        &[],
-        &[("token", &owner), ("next", "//evil.example/")],
-    );
+    let r = post_login(d.port, &[("token", &owner), ("next", "//evil.example/")]);
     assert_eq!(r.header("location"), Some("/items"));
 
     let cookie = sign_in(d.port, &owner);

@@ -154,7 +154,7 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
     };
     let (_, version) = world(&s);
     let secrets: std::collections::HashMap<&str, String> =
-        ["owner", "itops", "risk1", "biz", "approver"]
+        ["owner", "itops", "risk1", "risk2", "biz", "approver"]
             .into_iter()
             .map(|u| (u, s.token(u)))
             .collect();
@@ -236,7 +236,11 @@ async fn a_full_sign_off_in_a_real_browser_without_javascript() {
     }
 
     // A refused action is explained next to the panel that caused it.
+    // (risk1 reviewed: a used slot is not offered for delegation.)
     u.sign_in(&secrets["risk1"], &version).await;
+    assert_eq!(u.buttons().await, ["Update feedback"]);
+    u.sign_out().await;
+    u.sign_in(&secrets["risk2"], &version).await;
     u.fill("dg-review-risk", "nobody").await;
     u.press("Delegate").await;
     assert!(

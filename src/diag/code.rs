@@ -59,6 +59,7 @@ codes! {
     Syntax = "E0001", "syntax", "the text is not valid `.gov` syntax";
     InvalidEscape = "E0002", "invalid_escape", "a string holds an escape other than `\\\"`, `\\\\`, `\\n`, `\\t` or `\\u{...}`";
     UnreadableFile = "E0003", "unreadable_file", "a file could not be read, or is not UTF-8 text";
+    TooDeeplyNested = "E0004", "too_deeply_nested", "brackets and `not`s nest deeper than 64 levels";
     DuplicateBlueprint = "E0101", "duplicate_blueprint", "two blueprints of one set have the same id";
     DuplicateField = "E0102", "duplicate_field", "two fields of one blueprint (item or step fields) have the same id";
     DuplicateStep = "E0103", "duplicate_step", "two steps of one workflow have the same id";

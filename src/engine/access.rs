@@ -2,6 +2,7 @@
 //! its ancestors, and the resolver of principals, permissions and sign-off
 //! eligibility (blueprint principals, the `reviewers` hook, delegations).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value as Json;
@@ -11,6 +12,7 @@ use super::error::{Refusal, Result, refuse, script_failed};
 use super::script_view::script_view;
 use super::set_cache::{LoadedSet, SetCache};
 use super::signoff::{Actor, Needed, SignOffState};
+use super::status::rules_of;
 use super::values;
 use crate::model::{Blueprint, Principal, PrincipalRef};
 use crate::store::{ItemRow, Tx};
@@ -404,6 +406,7 @@ impl Resolver<'_> {
         step: &str,
         state: &SignOffState,
         needed: Needed<'_>,
+        delegators: &Delegators,
     ) -> Result<Actor<'_>> {
         let name = self.who.name.as_str();
         let Some(signoff) = self
@@ -429,6 +432,7 @@ impl Resolver<'_> {
                 group,
                 principals: &g.reviewers,
                 ask_hook: needed.asks(group),
+                delegators,
             };
             if self.eligible_traced(&asked, &view, &mut NoTrace)? {
                 feedback_groups.push(g.id.to_string());
@@ -440,6 +444,7 @@ impl Resolver<'_> {
             group: "final",
             principals: &signoff.final_approval.reviewers,
             ask_hook: needed.asks("final"),
+            delegators,
         };
         Ok(Actor {
             name,
@@ -459,18 +464,46 @@ impl Resolver<'_> {
         view: &std::cell::OnceCell<rhai::Dynamic>,
         t: &mut T,
     ) -> Result<bool> {
+        self.eligible_at(asked, view, t, 0)
+    }
+
+    /// [`Resolver::eligible_traced`], `depth` delegations away from the
+    /// person who acts.
+    fn eligible_at<T: Trace>(
+        &self,
+        asked: &Eligibility<'_>,
+        view: &std::cell::OnceCell<rhai::Dynamic>,
+        t: &mut T,
+        depth: usize,
+    ) -> Result<bool> {
         let name = self.who.name.as_str();
         let group = asked.group;
         let mut yes = false;
         let ours = asked.state.delegations.iter().filter(|d| d.group == group);
         for d in ours.clone().filter(|d| d.to == name) {
-            yes = leaf(t, true, || format!("delegated to `{name}` by `{}`", d.from));
-            t.note(|| Note::Delegation(format!("`{}` delegated `{group}` to `{name}`", d.from)));
+            // A delegation counts only while its delegator could act now.
+            match self.delegator_blocked(asked, view, &d.from, depth)? {
+                None => {
+                    yes = leaf(t, true, || format!("delegated to `{name}` by `{}`", d.from));
+                    t.note(|| {
+                        Note::Delegation(format!("`{}` delegated `{group}` to `{name}`", d.from))
+                    });
+                }
+                Some(why) => t.note(|| {
+                    Note::Blocker(format!(
+                        "`{}` delegated `{group}` to `{name}`, but the delegation counts for nothing: {why}",
+                        d.from
+                    ))
+                }),
+            }
         }
         if yes && !t.all() {
             return Ok(true);
         }
-        if let Some(d) = ours.clone().find(|d| d.from == name) {
+        // Delegated away: the delegate acts instead. (Asked through a
+        // delegate, the question is whether the delegator could act were it
+        // not for the delegation.)
+        if let Some(d) = ours.clone().find(|d| d.from == name).filter(|_| depth == 0) {
             t.note(|| {
                 Note::Blocker(format!(
                     "`{name}` delegated `{group}` to `{}`: the delegate acts instead",
@@ -562,6 +595,91 @@ pub(super) struct Eligibility<'a> {
     pub(super) principals: &'a [Principal],
     /// Whether the `reviewers` hook is asked too.
     pub(super) ask_hook: bool,
+    /// Who the delegators of the sign-off's delegations are now.
+    pub(super) delegators: &'a Delegators,
+}
+
+/// How many delegations away from the person acting a delegator's own
+/// eligibility is still followed; a longer chain counts for nothing.
+const MAX_DELEGATION_CHAIN: usize = 8;
+
+/// The delegators of a sign-off's delegations as they are now: each one's
+/// identity, or none when the user is gone or disabled. A delegation is
+/// eligibility borrowed from its delegator, so it is re-derived, through
+/// them, whenever the delegate acts or is listed.
+#[derive(Debug, Default)]
+pub(super) struct Delegators(BTreeMap<String, Option<Identity>>);
+
+impl Delegators {
+    /// The delegators of `state`'s delegations, read in `tx`.
+    pub(super) fn load(tx: &Tx<'_>, state: &SignOffState) -> Result<Delegators> {
+        let mut out = BTreeMap::new();
+        for d in &state.delegations {
+            if out.contains_key(&d.from) {
+                continue;
+            }
+            let who = match tx.user(&d.from)? {
+                Some(u) if !u.disabled => Some(Identity {
+                    groups: tx.groups_of(&u.name)?,
+                    name: u.name,
+                    api_key: false,
+                    admin: u.admin,
+                    unrecorded_use: None,
+                }),
+                _ => None,
+            };
+            out.insert(d.from.clone(), who);
+        }
+        Ok(Delegators(out))
+    }
+}
+
+impl Resolver<'_> {
+    /// Why `from`'s delegation of `asked.group` gives nothing now (`None`:
+    /// it holds): the delegator is gone or disabled, barred from the slot,
+    /// used it, or is no longer eligible for it themselves.
+    fn delegator_blocked(
+        &self,
+        asked: &Eligibility<'_>,
+        view: &std::cell::OnceCell<rhai::Dynamic>,
+        from: &str,
+        depth: usize,
+    ) -> Result<Option<String>> {
+        let group = asked.group;
+        if depth >= MAX_DELEGATION_CHAIN {
+            return Ok(Some(format!(
+                "it is more than {MAX_DELEGATION_CHAIN} delegations away from an eligible reviewer"
+            )));
+        }
+        let Some(Some(delegator)) = asked.delegators.0.get(from) else {
+            return Ok(Some(format!("`{from}` is disabled or no longer a user")));
+        };
+        let spec = self
+            .blueprint(0)
+            .and_then(|b| b.step(asked.step))
+            .and_then(|s| s.signoff.as_ref());
+        if let Some(why) = spec.and_then(|spec| rules_of(spec).barred(asked.state, group, from)) {
+            return Ok(Some(format!("`{from}` may not act for `{group}`: {why}")));
+        }
+        if asked.state.slot_used(group, from) {
+            return Ok(Some(format!(
+                "`{from}` already acted for `{group}` this round"
+            )));
+        }
+        let through = Resolver {
+            set: self.set,
+            chain: self.chain,
+            who: delegator,
+        };
+        // The delegator's own grants, not an admin's power to act for anyone.
+        if through.eligible_at(asked, view, &mut NoTrace, depth + 1)? {
+            Ok(None)
+        } else {
+            Ok(Some(format!(
+                "`{from}` is no longer eligible for `{group}`"
+            )))
+        }
+    }
 }
 
 impl Engine {
@@ -645,6 +763,18 @@ impl Engine {
         id: i64,
         f: impl FnOnce(&Resolver<'_>, &ItemRow, &Blueprint) -> Result<T>,
     ) -> Result<T> {
+        self.with_readable_in(who, id, |_, resolver, item, blueprint| {
+            f(resolver, item, blueprint)
+        })
+    }
+
+    /// [`Engine::with_readable`], `f` also given the read transaction.
+    pub(super) fn with_readable_in<T>(
+        &mut self,
+        who: &Identity,
+        id: i64,
+        f: impl FnOnce(&Tx<'_>, &Resolver<'_>, &ItemRow, &Blueprint) -> Result<T>,
+    ) -> Result<T> {
         let tx = self.store.read()?;
         let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;
         let resolver = Resolver {
@@ -653,6 +783,6 @@ impl Engine {
             who,
         };
         let item = &chain[0];
-        f(&resolver, item, resolver.own_blueprint()?)
+        f(&tx, &resolver, item, resolver.own_blueprint()?)
     }
 }

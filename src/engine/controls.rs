@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::access::Identity;
+use super::access::{Identity, Resolver};
 use super::bound;
 use super::core::{Engine, now_or};
 use super::error::Result;
@@ -103,8 +103,13 @@ pub struct ItemEvidence {
 pub struct ControlEvidence {
     /// The control.
     pub control: String,
-    /// Every mandatory source present, and at least one source present.
+    /// Every mandatory source present, and at least one source present;
+    /// false when a source is withheld from the reader.
     pub satisfied: bool,
+    /// Some source is a field the reader may not read: whether the control
+    /// is met is not told them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
     /// Each source of the item's blueprint.
     pub evidence: Vec<EvidenceState>,
 }
@@ -130,6 +135,10 @@ pub struct EvidenceState {
     pub next_reset_at: Option<String>,
     /// Whether a reset is past due.
     pub overdue: bool,
+    /// A field the reader may not read: neither whether it is set nor
+    /// anything else is told (`present` is false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
 }
 
 /// An item of the inventory.
@@ -205,6 +214,7 @@ fn evidence(
         independent: None,
         next_reset_at: None,
         overdue: false,
+        withheld: false,
     };
     match source.kind {
         "field" => {
@@ -260,6 +270,16 @@ fn evidence(
     e
 }
 
+/// A field source's evidence for a reader who may not read the field.
+fn withhold(e: EvidenceState) -> EvidenceState {
+    EvidenceState {
+        present: false,
+        detail: format!("withheld: you may not read field `{}`", e.id),
+        withheld: true,
+        ..e
+    }
+}
+
 impl Engine {
     /// The control coverage report, over the items `who` may read of
     /// `blueprint` (default: every blueprint with controls).
@@ -305,6 +325,11 @@ impl Engine {
             };
             note_coverage(&mut coverage, &set, b);
             let item = &chain[0];
+            let resolver = Resolver {
+                set: &set,
+                chain: &chain,
+                who,
+            };
             inventory.push(InventoryEntry {
                 item: item.id.to_string(),
                 name: item.name.clone(),
@@ -321,15 +346,24 @@ impl Engine {
                     }
                     let evidence: Vec<EvidenceState> = sources
                         .iter()
-                        .map(|s| evidence(b, &chain, s, now))
+                        .map(|s| {
+                            let e = evidence(b, &chain, s, now);
+                            if s.kind == "field" && !resolver.may_read_field(0, &s.id) {
+                                withhold(e)
+                            } else {
+                                e
+                            }
+                        })
                         .collect();
+                    let withheld = evidence.iter().any(|e| e.withheld);
                     let mandatory_ok = sources
                         .iter()
                         .zip(&evidence)
                         .all(|(s, e)| !s.mandatory || e.present);
                     Some(ControlEvidence {
                         control: c.clone(),
-                        satisfied: mandatory_ok && evidence.iter().any(|e| e.present),
+                        satisfied: !withheld && mandatory_ok && evidence.iter().any(|e| e.present),
+                        withheld,
                         evidence,
                     })
                 })

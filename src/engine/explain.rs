@@ -7,7 +7,7 @@
 use super::core::now_or;
 use serde::Serialize;
 
-use super::access::{Eligibility, Identity, Note, Paths, Permission, Resolver};
+use super::access::{Delegators, Eligibility, Identity, Note, Paths, Permission, Resolver};
 use super::actions::{ActionArgs, Verb};
 use super::bound;
 use super::core::Engine;
@@ -284,6 +284,7 @@ fn explain_one(
         ),
     })?;
     let state = item.signoffs.get(step).cloned().unwrap_or_default();
+    let delegators = Delegators::load(tx, &state)?;
     let from = signoff::allowed_from(&action);
     let mut out = Explanation {
         item: item.id.to_string(),
@@ -308,7 +309,7 @@ fn explain_one(
     let mut rules = rules_of(spec);
     rules.content = bound::content_of(spec, resolver.chain);
     let verdict = resolver
-        .actor(step, &state, Needed::of(&action))
+        .actor(step, &state, Needed::of(&action), &delegators)
         .and_then(|actor| Ok(signoff::apply(&state, &action, &actor, &rules, now)?));
     match verdict {
         Ok(_) => out.allowed = true,
@@ -338,6 +339,7 @@ fn explain_one(
                     group,
                     principals,
                     ask_hook: true,
+                    delegators: &delegators,
                 };
                 let mut t = Paths::default();
                 let view = std::cell::OnceCell::new();

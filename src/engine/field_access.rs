@@ -14,7 +14,7 @@ use super::access::{NoTrace, Permission, Resolver};
 use super::bound::bound_values;
 use super::error::{EngineError, Refusal, Result, refuse};
 use super::history::{AuditEntry, Happened};
-use super::views::{ItemView, StatusView};
+use super::views::{ItemView, SignOffView, StatusView};
 use crate::model::{BoundField, Field};
 use crate::store::ItemRow;
 
@@ -89,6 +89,34 @@ impl Resolver<'_> {
             .unwrap_or_default()
     }
 
+    /// Whether the caller may not read some field the item's blueprint or
+    /// an ancestor's declares: whether a rule's message needs [`Self::censor`].
+    pub(super) fn hides_any(&self) -> bool {
+        !self.who.admin
+            && (0..self.chain.len()).any(|at| {
+                self.blueprint(at).is_some_and(|b| {
+                    b.fields
+                        .iter()
+                        .any(|f| f.read.is_some() && !self.may_read_field(at, f.id.as_str()))
+                })
+            })
+    }
+
+    /// The item and its ancestors as the caller may read them: the fields
+    /// they may not read left out, as if unset.
+    pub(super) fn blind_chain(&self) -> Vec<ItemRow> {
+        self.chain
+            .iter()
+            .enumerate()
+            .map(|(at, item)| {
+                let mut item = item.clone();
+                item.fields
+                    .retain(|f, _| self.may_read_field(at, f.as_str()));
+                item
+            })
+            .collect()
+    }
+
     /// `view` as the caller may see it: the fields they may not read left
     /// out (and listed in `hidden`), those they may not set listed in
     /// `read_only`.
@@ -111,10 +139,51 @@ impl Resolver<'_> {
         view
     }
 
-    /// `status` as the caller may see it (its item redacted).
+    /// `status` as the caller may see it (its item and sign-offs redacted).
     pub(super) fn redact_status(&self, mut status: StatusView) -> StatusView {
         status.item = self.redact_view(status.item);
+        status.signoffs = status
+            .signoffs
+            .into_iter()
+            .map(|s| self.redact_signoff(s))
+            .collect();
         status
+    }
+
+    /// A sign-off as the caller may see it: when it binds a field they may
+    /// not read, its reviews and decisions carry no hash of the bound
+    /// content (a hash of a small value is the value, to whoever tries
+    /// them all).
+    pub(super) fn redact_signoff(&self, mut view: SignOffView) -> SignOffView {
+        let spec = self
+            .blueprint(0)
+            .and_then(|b| b.step(&view.step))
+            .and_then(|s| s.signoff.as_ref());
+        let hidden = spec.is_some_and(|spec| spec.binds.iter().any(|b| !self.may_read_bound(b)));
+        if !hidden {
+            return view;
+        }
+        for g in &mut view.feedback {
+            g.reviews.iter_mut().for_each(|r| r.content = None);
+            g.outdated.iter_mut().for_each(|o| o.entry.content = None);
+        }
+        if let Some(d) = &mut view.decision {
+            d.content = None;
+        }
+        view.outdated_decisions
+            .iter_mut()
+            .for_each(|o| o.entry.content = None);
+        view
+    }
+
+    /// Whether the caller may read a bound field (of the item or of its
+    /// nearest ancestor of the blueprint it names).
+    fn may_read_bound(&self, b: &BoundField) -> bool {
+        let at = match &b.blueprint {
+            None => Some(0),
+            Some(bp) => self.chain.iter().position(|i| i.blueprint == bp.as_str()),
+        };
+        at.is_none_or(|at| self.may_read_field(at, b.field.as_str()))
     }
 
     /// The value of field `field` of the item as the caller may see it:
@@ -132,40 +201,45 @@ impl Resolver<'_> {
     pub(super) fn readable_bound(&self, fields: &[BoundField]) -> BTreeMap<String, Json> {
         let mut values = bound_values(fields, &self.chain[0], &self.chain[1..]);
         for b in fields {
-            let at = match &b.blueprint {
-                None => Some(0),
-                Some(bp) => self.chain.iter().position(|i| i.blueprint == bp.as_str()),
-            };
-            if at.is_some_and(|at| !self.may_read_field(at, b.field.as_str())) {
+            if !self.may_read_bound(b) {
                 values.insert(b.to_string(), Json::Null);
             }
         }
         values
     }
 
-    /// `result` with a rule's refusal that names the value of a field the
-    /// caller may not read (in the item as it was, or in `after`, the item
-    /// as the change would leave it) replaced by one that does not: hooks
-    /// see every field, their messages reach whoever acted.
-    pub(super) fn censor<T>(&self, after: &ItemRow, result: Result<T>) -> Result<T> {
+    /// `result`, a rule's outcome on `item` (the item as the change leaves
+    /// it, before its hooks ran), with a refusal built from a field the
+    /// caller may not read replaced by one that says so without it. What a
+    /// message was built from is found by running the rule again (`rerun`)
+    /// on the item and its ancestors as the caller may read them: a message
+    /// that is not the same there came from what they may not read. Hooks
+    /// see every field; their messages reach whoever acted.
+    pub(super) fn censor<T>(
+        &self,
+        item: Option<ItemRow>,
+        result: Result<T>,
+        rerun: impl FnOnce(ItemRow, &[ItemRow]) -> Result<()>,
+    ) -> Result<T> {
         let Err(EngineError::Refused(Refusal::RefusedByRule { why })) = &result else {
             return result;
         };
-        let leaks = self.hidden_fields().iter().any(|f| {
-            [&self.chain[0], after]
-                .iter()
-                .filter_map(|i| i.fields.get(f.as_str()))
-                .any(|v| {
-                    let text = super::values::display(v);
-                    text.chars().count() >= 3 && why.contains(&text)
-                })
-        });
-        if leaks {
+        let Some(mut item) = item else {
+            return result;
+        };
+        item.fields
+            .retain(|f, _| self.may_read_field(0, f.as_str()));
+        let blind = self.blind_chain();
+        let same = match rerun(item, &blind[1..]) {
+            Err(EngineError::Refused(Refusal::RefusedByRule { why: again })) => again == *why,
+            _ => false,
+        };
+        if same {
+            result
+        } else {
             refuse(Refusal::RefusedByRule {
                 why: "a rule refused this; its message names a field you may not read (ask someone who may, or an admin)".into(),
             })
-        } else {
-            result
         }
     }
 
@@ -176,6 +250,11 @@ impl Resolver<'_> {
         if hidden.is_empty() {
             return e;
         }
+        // The chain's hashes are over the stored details, restricted values
+        // included: shown, they would give those values away to whoever
+        // hashes every candidate. `audit verify` checks the stored events.
+        e.hash = None;
+        e.prev_hash = None;
         let shown = |f: &String| !hidden.contains(f);
         // Keeps the (field, value) pairs of fields the caller may read.
         let keep = |fields: &mut Vec<String>, values: &mut Vec<Json>| {

@@ -25,10 +25,13 @@ pub struct AuditEntry {
     pub at: String,
     /// The stored details.
     pub details: Json,
-    /// The previous event's hash.
-    pub prev_hash: String,
-    /// This event's hash.
-    pub hash: String,
+    /// The previous event's hash; left out for a reader who may not read
+    /// every field of the item (it is computed from them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_hash: Option<String>,
+    /// This event's hash; left out as `prev_hash` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
     /// What happened, read from the details.
     #[serde(skip)]
     pub happened: Happened,
@@ -295,8 +298,8 @@ impl From<EventRow> for AuditEntry {
             action: e.action,
             at: e.at,
             details: e.details,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
+            prev_hash: Some(e.prev_hash),
+            hash: Some(e.hash),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value as Json, json};
 
-use super::access::Identity;
+use super::access::{Identity, Resolver};
 use super::core::Engine;
 use super::error::{Refusal, Result, refuse, script_failed};
 use super::script_view::script_view;
@@ -37,7 +37,14 @@ impl Engine {
         let (set, blueprint, view) = match subject {
             HookSubject::Item(id) => {
                 let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;
-                let view = script_view(&set, &chain, 0);
+                // The hook sees the item as the caller may read it: what it
+                // returns is shown to them.
+                let resolver = Resolver {
+                    set: &set,
+                    chain: &chain,
+                    who,
+                };
+                let view = script_view(&set, &resolver.blind_chain(), 0);
                 (set, chain[0].blueprint.clone(), view)
             }
             HookSubject::Json { blueprint, item } => {

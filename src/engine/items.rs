@@ -342,8 +342,11 @@ impl Engine {
                 fields: missing,
             });
         }
+        let unhooked = creating.hides_any().then(|| item.clone());
         let hooked = run_change_hooks(&set, &ancestors, &mut item, "item.create");
-        let follow_up = creating.censor(&item, hooked)?;
+        let follow_up = creating.censor(unhooked, hooked, |mut blind, ancestors| {
+            run_change_hooks(&set, ancestors, &mut blind, "item.create").map(drop)
+        })?;
         if !who.api_key {
             item.subscribers.insert(who.name.clone(), true);
         }
@@ -429,8 +432,11 @@ impl Engine {
             signoff,
             out,
         } = change(&tx, &resolver, &mut item)?;
+        let unhooked = resolver.hides_any().then(|| item.clone());
         let hooked = run_change_hooks(&set, &chain[1..], &mut item, action.audit_name());
-        let follow_up = resolver.censor(&item, hooked)?;
+        let follow_up = resolver.censor(unhooked, hooked, |mut blind, ancestors| {
+            run_change_hooks(&set, ancestors, &mut blind, action.audit_name()).map(drop)
+        })?;
         if !follow_up.is_null()
             && let Json::Object(map) = &mut details
         {

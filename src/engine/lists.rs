@@ -214,18 +214,42 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<Vec<PendingReview>> {
         let tx = self.store.read()?;
-        let query = ReviewQuery {
+        let mut query = ReviewQuery {
             keys: keys_of(who),
             user: who.name.clone(),
             seek,
             limit: i64::try_from(limit).unwrap_or(i64::MAX),
         };
+        // Entries of delegations that no longer count are dropped: read
+        // again from the same place, further, until `limit` are left.
+        loop {
+            let queued = tx.queued_reviews(&query)?;
+            let read = queued.len();
+            let out = Self::pending_reviews(&mut self.cache, &tx, who, queued, now)?;
+            if out.len() >= limit || i64::try_from(read).unwrap_or(i64::MAX) < query.limit {
+                return Ok(out);
+            }
+            query.limit = query
+                .limit
+                .saturating_add(i64::try_from(read - out.len()).unwrap_or(i64::MAX));
+        }
+    }
+
+    /// The entries of the review queue as pending reviews at `now`, but
+    /// those whose item is gone or whose delegation no longer counts.
+    fn pending_reviews(
+        cache: &mut super::set_cache::SetCache,
+        tx: &crate::store::Tx<'_>,
+        who: &Identity,
+        queued: Vec<QueuedReview>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PendingReview>> {
         let mut out = Vec::new();
         for QueuedReview {
             item,
             group,
             due_at,
-        } in tx.queued_reviews(&query)?
+        } in queued
         {
             let Some(row) = tx.item(item)? else {
                 continue;
@@ -236,6 +260,19 @@ impl Engine {
             ) else {
                 continue;
             };
+            // The index keys a delegate by name; whether the delegation
+            // counts is re-derived through its delegator, as when acting.
+            let delegated = state
+                .delegations
+                .iter()
+                .any(|d| d.group == group && d.to == who.name);
+            if delegated
+                && !Self::pending_of(cache, tx, who, &row, now)?
+                    .iter()
+                    .any(|p| p.group == group)
+            {
+                continue;
+            }
             let due_at = due_at.and_then(|t| DateTime::from_timestamp(t, 0));
             out.push(PendingReview {
                 item: row.id.to_string(),

@@ -211,6 +211,7 @@ pub(super) fn mails_for(
             | Audience::Pending(_)
             | Audience::Escalation(_) => {
                 let mut eligible = Vec::new();
+                let delegators = super::access::Delegators::load(tx, &state)?;
                 for user in tx.users()? {
                     let identity = Identity {
                         groups: tx.groups_of(&user.name)?,
@@ -237,21 +238,22 @@ pub(super) fn mails_for(
                             }),
                         Audience::Pending(group) if group == "final" => {
                             resolver
-                                .actor(&step, &state, Needed::Final)?
+                                .actor(&step, &state, Needed::Final, &delegators)?
                                 .is_final_approver
                         }
                         Audience::Pending(group) => {
-                            let actor = resolver.actor(&step, &state, Needed::Group(group))?;
+                            let actor =
+                                resolver.actor(&step, &state, Needed::Group(group), &delegators)?;
                             actor.feedback_groups.contains(group)
                                 && !state.reviews_of(group).any(|r| r.reviewer == user.name)
                         }
                         Audience::Reviewers => !resolver
-                            .actor(&step, &state, Needed::Every)?
+                            .actor(&step, &state, Needed::Every, &delegators)?
                             .feedback_groups
                             .is_empty(),
                         _ => {
                             resolver
-                                .actor(&step, &state, Needed::Every)?
+                                .actor(&step, &state, Needed::Every, &delegators)?
                                 .is_final_approver
                         }
                     };

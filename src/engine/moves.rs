@@ -320,7 +320,32 @@ pub(super) fn decide_move(
                 .clone()
                 .into_string()
                 .unwrap_or_else(|_| reason.to_string());
-            return resolver.censor(item, refuse(Refusal::RefusedByRule { why }));
+            let unhooked = resolver.hides_any().then(|| item.clone());
+            return resolver.censor(
+                unhooked,
+                refuse(Refusal::RefusedByRule { why }),
+                |blind, ancestors| {
+                    let chain: Vec<ItemRow> = std::iter::once(blind)
+                        .chain(ancestors.iter().cloned())
+                        .collect();
+                    let view = script_view(resolver.set, &chain, 0);
+                    let from: rhai::Dynamic =
+                        item.step.clone().map_or(rhai::Dynamic::UNIT, Into::into);
+                    let to: rhai::Dynamic = steps
+                        .get(target)
+                        .map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
+                    match hooks
+                        .call(&bp, "before_advance", vec![view, from, to])
+                        .map_err(script_failed)?
+                        .filter(|v| !v.is_unit())
+                    {
+                        Some(r) => refuse(Refusal::RefusedByRule {
+                            why: r.clone().into_string().unwrap_or_else(|_| r.to_string()),
+                        }),
+                        None => Ok(()),
+                    }
+                },
+            );
         }
     }
     Ok(MovePlan {

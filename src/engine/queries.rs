@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::access::{Identity, Resolver};
+use super::access::{Delegators, Identity, Resolver};
 use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse};
 use super::set_cache::SetCache;
@@ -110,7 +110,7 @@ impl Engine {
 
     /// The sign-off of `row`'s current step, if it waits for `who`: one
     /// entry per feedback group they may review, or the final approval.
-    fn pending_of(
+    pub(super) fn pending_of(
         cache: &mut SetCache,
         tx: &Tx<'_>,
         who: &Identity,
@@ -140,7 +140,8 @@ impl Engine {
                 ..who.clone()
             },
         };
-        let actor = resolver.actor(&step, state, Needed::Every)?;
+        let delegators = Delegators::load(tx, state)?;
+        let actor = resolver.actor(&step, state, Needed::Every, &delegators)?;
         let spec = resolver
             .blueprint(0)
             .and_then(|b| b.step(&step))

@@ -259,13 +259,22 @@ impl Rules<'_> {
     /// The first `required` group short of its `min` current reviews.
     fn missing_feedback(&self, state: &SignOffState) -> Option<Refusal> {
         self.required.iter().find_map(|&(group, min)| {
-            let have = state.reviews_of(group).count();
+            let have = state.counted_reviews(group);
             (have < min as usize).then(|| Refusal::FeedbackRequired {
                 group: group.to_string(),
                 have,
                 min,
             })
         })
+    }
+
+    /// Why `name` may not act for `group` (`final`: the final approval) of
+    /// this sign-off, whatever grants they hold: the slot's own constraints
+    /// (`not requester`). A barred person can neither act for the slot nor
+    /// delegate it, nor be its delegate.
+    pub fn barred(&self, state: &SignOffState, group: &str, name: &str) -> Option<&'static str> {
+        (group == "final" && self.not_requester && state.requester.as_deref() == Some(name))
+            .then_some("they requested the sign-off (`not requester`: separation of duties)")
     }
 
     /// Under `no major`, the reviewers whose current review is MAJOR_ISSUE.
@@ -450,6 +459,26 @@ pub fn apply(
                 return Err(Refusal::InvalidValue {
                     what: "delegate".into(),
                     why: "a reviewer cannot delegate to themselves".into(),
+                });
+            }
+            // A delegation hands over a decision the delegator could take
+            // now, once: never one they are barred from, nor a slot they
+            // used, nor to someone the slot bars.
+            if let Some(why) = rules.barred(state, group, actor.name) {
+                return Err(not_permitted(actor, &format!("delegate `{group}`: {why}")));
+            }
+            if state.slot_used(group, actor.name) {
+                return Err(not_permitted(
+                    actor,
+                    &format!(
+                        "delegate `{group}`: they already reviewed for it this round (a delegation hands over a slot that has not been used)"
+                    ),
+                ));
+            }
+            if let Some(why) = rules.barred(state, group, to) {
+                return Err(Refusal::InvalidValue {
+                    what: format!("delegate `{to}`"),
+                    why: format!("they may not act for `{group}`: {why}"),
                 });
             }
             next.delegations.push(Delegation {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-use super::access::{Identity, Permission};
+use super::access::{Delegators, Identity, Permission};
 use super::actions::{ActionArgs, ItemAction, Verb};
 use super::bound;
 use super::core::{Engine, now_or};
@@ -131,7 +131,8 @@ impl Engine {
                 return refuse(Refusal::NotFound { what: format!("user `{to}`") });
             }
             let state = item.signoffs.get(&step_id).cloned().unwrap_or_default();
-            let actor = resolver.actor(&step_id, &state, Needed::of(&action))?;
+            let delegators = Delegators::load(tx, &state)?;
+            let actor = resolver.actor(&step_id, &state, Needed::of(&action), &delegators)?;
             let mut rules = rules_of(spec);
             rules.content = bound::content_of(spec, resolver.chain);
             let (mut next, events) = signoff::apply(&state, &action, &actor, &rules, now)?;
@@ -152,7 +153,7 @@ impl Engine {
             if matches!(action, Action::Approve { .. } | Action::Reject { .. }) {
                 // What the decision was taken on: each group's reviews, and the open major issues.
                 let groups: serde_json::Map<String, Json> = spec.feedback.iter().map(|g| {
-                    let reviews = state.reviews_of(g.id.as_str()).count();
+                    let reviews = state.counted_reviews(g.id.as_str());
                     (g.id.to_string(), json!({"reviews": reviews, "min": g.min, "complete": reviews >= g.min as usize, "required": g.required}))
                 }).collect();
                 let major: Vec<&str> = state.reviews.iter().filter(|r| r.verdict == signoff::Verdict::MajorIssue).map(|r| r.reviewer.as_str()).collect();
@@ -168,6 +169,7 @@ impl Engine {
             };
             item.signoffs.insert(step_id.clone(), next);
             let view = signoff_view(blueprint, item, &step_id, now).ok_or_else(|| Refusal::NotFound { what: "sign-off".into() })?;
+            let view = resolver.redact_signoff(view);
             Ok(Change { details, signoff: Some(SignOffEvents { step: step_id, events, notify, note }), out: view })
         })
     }
@@ -239,7 +241,7 @@ impl Engine {
     /// actions the state machine would accept from them. The web UI shows
     /// exactly these buttons; the engine still decides when one is pressed.
     pub fn permitted(&mut self, who: &Identity, id: i64) -> Result<Permitted> {
-        self.with_readable(who, id, |resolver, item, blueprint| {
+        self.with_readable_in(who, id, |tx, resolver, item, blueprint| {
             let mut signoffs = BTreeMap::new();
             let now = now_or(None);
             for step in blueprint.workflow.iter().flat_map(|w| &w.steps) {
@@ -249,7 +251,8 @@ impl Engine {
                     .get(step.id.as_str())
                     .cloned()
                     .unwrap_or_default();
-                let actor = resolver.actor(step.id.as_str(), &state, Needed::Every)?;
+                let delegators = Delegators::load(tx, &state)?;
+                let actor = resolver.actor(step.id.as_str(), &state, Needed::Every, &delegators)?;
                 let rules = rules_of(spec);
                 let accepts =
                     |action: &Action| signoff::apply(&state, action, &actor, &rules, now).is_ok();

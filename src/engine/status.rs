@@ -54,7 +54,7 @@ pub(super) fn signoff_view(
                 id: g.id.to_string(),
                 label: g.label.clone(),
                 min: g.min,
-                complete: reviews.len() >= g.min as usize,
+                complete: state.counted_reviews(g.id.as_str()) >= g.min as usize,
                 required: g.required,
                 reviews,
                 outdated: state

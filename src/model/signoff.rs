@@ -281,4 +281,51 @@ impl SignOffState {
     pub fn reviews_of<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a Review> + 'a {
         self.reviews.iter().filter(move |r| r.group == group)
     }
+
+    /// How many current reviews of `group` count towards its `min`: one
+    /// per slot. A delegation hands a slot over, so people linked by the
+    /// delegations of `group` (at any number of removes, either way) hold
+    /// one slot between them, and their reviews count once.
+    pub fn counted_reviews(&self, group: &str) -> usize {
+        let links: Vec<(&str, &str)> = self
+            .delegations
+            .iter()
+            .filter(|d| d.group == group)
+            .map(|d| (d.from.as_str(), d.to.as_str()))
+            .collect();
+        let mut slots: Vec<&str> = self
+            .reviews_of(group)
+            .map(|r| slot_of(&links, r.reviewer.as_str()))
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        slots.len()
+    }
+
+    /// Whether `name` used their slot of `group` (`final`: the final
+    /// approval) this round: gave a current review, or took the decision.
+    pub fn slot_used(&self, group: &str, name: &str) -> bool {
+        if group == "final" {
+            return self.decision.as_ref().is_some_and(|d| d.by == name);
+        }
+        self.reviews_of(group).any(|r| r.reviewer == name)
+    }
+}
+
+/// The slot `name` holds among `links` (delegator, delegate): the least
+/// name of everyone linked to them, so that linked people share one.
+fn slot_of<'a>(links: &[(&'a str, &'a str)], name: &'a str) -> &'a str {
+    let mut seen = vec![name];
+    let mut next = 0;
+    while let Some(&at) = seen.get(next) {
+        next += 1;
+        for &(from, to) in links {
+            for (a, b) in [(from, to), (to, from)] {
+                if a == at && !seen.contains(&b) {
+                    seen.push(b);
+                }
+            }
+        }
+    }
+    seen.into_iter().min().unwrap_or(name)
 }

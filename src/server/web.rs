@@ -17,9 +17,10 @@ use super::pages::{ListFilter, Viewer};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
 use super::web_lists::{items_page, render_items, reviews_page, tree_page};
-use super::web_reply::{api_error_page, html, notice};
+use super::web_reply::{api_error_page, html, notice, page_error};
 use super::web_session::{
-    COOKIE, Fields, Posted, SESSION_LIFETIME, cookie, local_path, same_origin,
+    COOKIE, Fields, LOGIN_COOKIE, Posted, SESSION_LIFETIME, bad_next, cookie, local_path,
+    same_origin, same_secret,
 };
 use super::web_views;
 use crate::engine::actions::Verb;
@@ -42,15 +43,50 @@ pub(super) struct NextQuery {
     next: Option<String>,
 }
 
-pub(super) async fn login_page(Query(q): Query<NextQuery>) -> Response {
-    html(
-        StatusCode::OK,
-        pages::login(&local_path(q.next.as_deref()), None),
-    )
+/// The sign-in form with a new CSRF secret, in the form and in a cookie.
+fn login_form(next: &str, secure: bool) -> Response {
+    let secret = match crate::engine::new_secret("login") {
+        Ok(s) => s,
+        Err(e) => return api_error_page(&ApiError::from(e)),
+    };
+    let mut response = html(StatusCode::OK, pages::login(next, &secret, None));
+    let value = format!(
+        "{LOGIN_COOKIE}={secret}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        if secure { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
 }
 
-pub(super) async fn login(State(state): State<Shared>, Form(form): Form<Fields>) -> Response {
-    let next = local_path(form.get("next").map(String::as_str));
+pub(super) async fn login_page(
+    State(state): State<Shared>,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    match local_path(q.next.as_deref()) {
+        Some(next) => login_form(&next, state.secure_cookies),
+        None => bad_next(),
+    }
+}
+
+pub(super) async fn login(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<Fields>,
+) -> Response {
+    let Some(next) = local_path(form.get("next").map(String::as_str)) else {
+        return bad_next();
+    };
+    // Login CSRF: a page elsewhere must not sign a browser in as someone.
+    let issued = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if issued.is_empty() || !form.get("csrf").is_some_and(|c| same_secret(c, &issued)) {
+        return page_error(
+            StatusCode::FORBIDDEN,
+            "this sign-in form has expired or did not come from govrt",
+            "open the sign-in page again and sign in from it",
+        );
+    }
     let token = form
         .get("token")
         .map(|t| t.trim().to_string())
@@ -61,9 +97,10 @@ pub(super) async fn login(State(state): State<Shared>, Form(form): Form<Fields>)
             "enter your token",
             Some("an admin creates one with `govrt token create USER`"),
         );
+        // The form again, with the secret its cookie already holds.
         return html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            pages::login(&next, Some(&n)),
+            pages::login(&next, &issued, Some(&n)),
         );
     }
     let lifetime = SESSION_LIFETIME.as_secs() as i64;
@@ -77,7 +114,10 @@ pub(super) async fn login(State(state): State<Shared>, Form(form): Form<Fields>)
             "this token is not a user token of this govrt",
             Some("check for a typo, or ask an admin for a new one (`govrt token create USER`)"),
         );
-        return html(StatusCode::UNAUTHORIZED, pages::login(&next, Some(&n)));
+        return html(
+            StatusCode::UNAUTHORIZED,
+            pages::login(&next, &issued, Some(&n)),
+        );
     };
     let id = session.id;
     tracing::info!(user = %who.name, "signed in to the web UI");
@@ -90,6 +130,10 @@ pub(super) async fn login(State(state): State<Shared>, Form(form): Form<Fields>)
     if let Ok(v) = HeaderValue::from_str(&value) {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("govrt_login=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
     response
 }
 

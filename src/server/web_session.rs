@@ -32,12 +32,36 @@ pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// Where to go after signing in: only paths of this site.
-pub(super) fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
-        _ => "/items".to_string(),
+/// The cookie that carries the sign-in form's CSRF secret (the form has no
+/// session yet: the secret is both in the cookie and in the form).
+pub(super) const LOGIN_COOKIE: &str = "govrt_login";
+
+/// Where to go after signing in: a path of this site, as a browser would
+/// read it (it drops tabs and line breaks, and reads `\\` as `/`), else
+/// the home page; `None` when `next` holds a control character, which no
+/// link of govrt's does (answer [`bad_next`]).
+pub(super) fn local_path(next: Option<&str>) -> Option<String> {
+    let Some(p) = next else {
+        return Some("/items".to_string());
+    };
+    if p.chars().any(char::is_control) {
+        return None;
     }
+    let same_site = p.starts_with('/') && !p.starts_with("//") && !p.contains('\\');
+    Some(if same_site {
+        p.to_string()
+    } else {
+        "/items".to_string()
+    })
+}
+
+/// The answer to a `next` that [`local_path`] refuses: 400, no session.
+pub(super) fn bad_next() -> Response {
+    page_error(
+        StatusCode::BAD_REQUEST,
+        "the page to return to after signing in holds a control character",
+        "open the sign-in page again from a link of govrt",
+    )
 }
 
 pub(super) fn to_login(next: &str) -> Response {
@@ -149,7 +173,8 @@ pub(super) async fn same_origin(
         let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
         if let (Some(origin), Some(host)) = (origin, host) {
             let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-            if origin != "null" && origin_host != host {
+            // `null` is what a sandboxed frame or a `data:` page sends: not us.
+            if origin == "null" || origin_host != host {
                 return page_error(
                     StatusCode::FORBIDDEN,
                     "a form from another site was refused",

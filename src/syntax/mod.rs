@@ -6,6 +6,7 @@
 pub mod ast;
 mod build;
 pub mod cond;
+pub mod depth;
 mod errors;
 pub mod fmt;
 mod grammar;
@@ -20,6 +21,9 @@ use std::sync::Arc;
 
 /// Parses one file into its syntax tree, or the syntax error that stopped it.
 pub fn parse(file: &Arc<SourceFile>) -> Result<ast::File, Box<Diagnostic>> {
+    if let Some(deep) = depth::too_deep(file) {
+        return Err(Box::new(deep));
+    }
     match GovParser::parse(Rule::file, &file.text) {
         Ok(mut pairs) => {
             let declarations = match pairs.next() {

@@ -483,16 +483,40 @@ pub fn post_form(
     send(port, "POST", path, &headers, &body).unwrap()
 }
 
+/// The sign-in form as a browser gets it: the cookie that carries its CSRF
+/// secret (`NAME=VALUE`) and the secret the form holds.
+pub fn login_form(port: u16) -> (String, String) {
+    let r = get_page(port, "/login", None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cookie = r
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    (cookie, csrf_in(&r.body))
+}
+
+/// The CSRF secret of the first form of a page.
+pub fn csrf_in(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+/// Posts the sign-in form with `fields`, as a browser does from the form
+/// it was given (its CSRF secret and cookie).
+pub fn post_login(port: u16, fields: &[(&str, &str)]) -> HttpResponse {
+    let (cookie, csrf) = login_form(port);
+    let mut all = fields.to_vec();
+    all.push(("csrf", &csrf));
+    post_form(port, "/login", Some(&cookie), &[], &all)
+}
+
 /// Signs in to the web UI with a token, as a browser does: the session
 /// cookie to send back (`NAME=VALUE`) and the whole `Set-Cookie` header.
 pub fn sign_in(port: u16, secret: &str) -> (String, String) {
-    let r = post_form(
-        port,
-        "/login",
-        None,
-        &[],
-        &[("token", secret), ("next", "/items")],
-    );
+    let r = post_login(port, &[("token", secret), ("next", "/items")]);
     assert_eq!(r.status, 303, "{}", r.body);
     let set = r.header("set-cookie").unwrap().to_string();
     let cookie = set.split(';').next().unwrap().to_string();

@@ -23,7 +23,7 @@ pub fn should_run(state: &SignOffState, rules: &Rules<'_>, group: &str) -> bool 
         .iter()
         .find(|(g, _)| *g == group)
         .map_or(1, |(_, m)| *m);
-    state.status == Status::WaitingForFeedback && state.reviews_of(group).count() < min as usize
+    state.status == Status::WaitingForFeedback && state.counted_reviews(group) < min as usize
 }
 
 /// Starts and stops the clocks (of the groups with a service level) so

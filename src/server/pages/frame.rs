@@ -265,7 +265,7 @@ pub fn error_page(status: axum::http::StatusCode, message: &str, help: &str) -> 
 }
 
 /// The sign-in form.
-pub fn login(next: &str, notice: Option<&Notice>) -> Markup {
+pub fn login(next: &str, csrf: &str, notice: Option<&Notice>) -> Markup {
     layout(
         "Sign in",
         None,
@@ -275,6 +275,7 @@ pub fn login(next: &str, notice: Option<&Notice>) -> Markup {
             section.card {
                 form method="post" action="/login" {
                     input type="hidden" name="next" value=(next);
+                    input type="hidden" name="csrf" value=(csrf);
                     label for="token" { "Your token" span.hint { " — an admin creates one with " code { "govrt token create USER" } } }
                     input #token type="password" name="token" autocomplete="current-password" required autofocus aria-describedby=[notice.map(|_| "error-token")];
                     (error_box(notice, "token"))

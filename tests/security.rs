@@ -1,0 +1,511 @@
+//! The promises an attacker with an ordinary account tries to break, by
+//! feature: separation of duties and quorums through delegation, restricted
+//! values through hashes, hook tests and messages, concurrent decisions,
+//! nesting that would overflow the stack, look-alike names, and the web
+//! sign-in. Each runs on the store the suite runs on (SQLite, or
+//! PostgreSQL in the second pass).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
+
+mod support;
+
+use support::{Daemon, Sandbox, get_page, login_form, post_form, post_login, sign_in};
+
+const RELEASE: &str = r#"
+blueprint release "Release" {
+  field owner: user required
+  permission write = field owner, role creator
+  workflow {
+    step review "Review" {
+      signoff "Release review" {
+        mandatory
+        feedback risk "Risk" { reviewers = group "risk"  min 2  required }
+        final { reviewers = group "approvers"  not requester }
+      }
+    }
+    step shipped "Shipped"
+  }
+}
+
+infrastructure prod "Production" { policy prevent }
+"#;
+
+/// A release item in review, its review requested by `owner`, who is also
+/// an approver: the requester the final approval must not be.
+fn release_world(name: &str) -> (Sandbox, String) {
+    let s = Sandbox::new(name);
+    std::fs::write(s.dir.join("release.gov"), RELEASE).unwrap();
+    s.quiet(&["init", "--blueprints", "release.gov"]);
+    for u in ["owner", "r1", "r2", "r3", "approver", "crony"] {
+        s.quiet(&["user", "add", u]);
+    }
+    s.quiet(&[
+        "group", "add", "risk", "--member", "r1", "--member", "r2", "--member", "r3",
+    ]);
+    s.quiet(&[
+        "group",
+        "add",
+        "approvers",
+        "--member",
+        "owner",
+        "--member",
+        "approver",
+    ]);
+    let item = s
+        .quiet(&[
+            "--as",
+            "owner",
+            "item",
+            "create",
+            "release",
+            "R1",
+            "--set",
+            "owner=owner",
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    s.quiet(&["--as", "owner", "signoff", "request-review", &item]);
+    (s, item)
+}
+
+fn status(s: &Sandbox, item: &str) -> String {
+    s.quiet(&["--json", "--as", "owner", "status", item]).json()["signoffs"][0]["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_requester_cannot_hand_the_final_approval_to_a_crony() {
+    let (mut s, item) = release_world("sec-sod");
+    for r in ["r1", "r2"] {
+        s.ok(&["--as", r, "signoff", "feedback", &item, "risk", "approved"]);
+    }
+    s.ok(&["--as", "owner", "signoff", "request-final", &item]);
+    let refused = s.expect(1, &["--as", "owner", "signoff", "approve", &item]);
+    assert!(
+        refused.stderr.contains("not requester"),
+        "{}",
+        refused.stderr
+    );
+    // Barred, the requester may not delegate the decision either.
+    let refused = s.expect(
+        1,
+        &[
+            "--as", "owner", "signoff", "delegate", &item, "final", "crony",
+        ],
+    );
+    assert!(
+        refused.stderr.contains("not requester"),
+        "{}",
+        refused.stderr
+    );
+    s.expect(1, &["--as", "crony", "signoff", "approve", &item]);
+    assert_eq!(s.expect(4, &["deploy", "check", &item, "prod"]).code, 4);
+    // Nor may an approver make the requester their delegate.
+    let refused = s.expect(
+        1,
+        &[
+            "--as", "approver", "signoff", "delegate", &item, "final", "owner",
+        ],
+    );
+    assert!(
+        refused.stderr.contains("not requester"),
+        "{}",
+        refused.stderr
+    );
+    // `who-can` does not list the crony.
+    let who = s
+        .ok(&["--json", "who-can", &item, "approve"])
+        .json()
+        .to_string();
+    assert!(!who.contains("crony") && who.contains("approver"), "{who}");
+}
+
+#[test]
+fn a_review_and_the_delegates_review_never_both_count() {
+    let (mut s, item) = release_world("sec-quorum");
+    s.ok(&[
+        "--as", "r1", "signoff", "feedback", &item, "risk", "approved",
+    ]);
+    // A used slot cannot be handed over.
+    let refused = s.expect(
+        1,
+        &["--as", "r1", "signoff", "delegate", &item, "risk", "crony"],
+    );
+    assert!(
+        refused.stderr.contains("already reviewed"),
+        "{}",
+        refused.stderr
+    );
+    s.expect(
+        1,
+        &[
+            "--as", "crony", "signoff", "feedback", &item, "risk", "approved",
+        ],
+    );
+    // A slot not used is handed over whole: r2 gives it to the crony.
+    s.ok(&["--as", "r2", "signoff", "delegate", &item, "risk", "crony"]);
+    s.expect(
+        1,
+        &[
+            "--as", "r2", "signoff", "feedback", &item, "risk", "approved",
+        ],
+    );
+    s.ok(&[
+        "--as", "crony", "signoff", "feedback", &item, "risk", "approved",
+    ]);
+    // The crony hands it on to r3: r3's own slot and the crony's are one now.
+    s.ok(&["--as", "r3", "signoff", "delegate", &item, "risk", "r2"]);
+    s.ok(&["--as", "owner", "signoff", "request-final", &item]);
+    assert_eq!(status(&s, &item), "WAITING_FOR_APPROVAL");
+}
+
+#[test]
+fn min_counts_distinct_people_when_a_delegate_was_a_reviewer_already() {
+    let (mut s, item) = release_world("sec-distinct");
+    s.ok(&[
+        "--as", "r1", "signoff", "feedback", &item, "risk", "approved",
+    ]);
+    // r2 delegates to r1, who reviewed already: one person, one review.
+    s.ok(&["--as", "r2", "signoff", "delegate", &item, "risk", "r1"]);
+    let refused = s.expect(1, &["--as", "owner", "signoff", "request-final", &item]);
+    assert!(refused.stderr.contains("risk"), "{}", refused.stderr);
+    let view = s.ok(&["--json", "--as", "owner", "status", &item]).json();
+    assert_eq!(
+        view["signoffs"][0]["feedback"][0]["complete"], false,
+        "{view}"
+    );
+    s.ok(&[
+        "--as", "r3", "signoff", "feedback", &item, "risk", "approved",
+    ]);
+    s.ok(&["--as", "owner", "signoff", "request-final", &item]);
+}
+
+#[test]
+fn a_delegation_lapses_with_the_delegators_authority() {
+    let (mut s, item) = release_world("sec-lapse");
+    for r in ["r1", "r2"] {
+        s.ok(&["--as", r, "signoff", "feedback", &item, "risk", "approved"]);
+    }
+    s.ok(&["--as", "owner", "signoff", "request-final", &item]);
+    s.ok(&[
+        "--as", "approver", "signoff", "delegate", &item, "final", "crony",
+    ]);
+    // Removed from the approvers, the delegator's delegate may not decide.
+    s.ok(&["group", "remove-member", "approvers", "approver"]);
+    let refused = s.expect(1, &["--as", "crony", "signoff", "approve", &item]);
+    assert!(refused.stderr.contains("crony"), "{}", refused.stderr);
+    let explained = s
+        .ok(&["explain", &item, "--user", "crony", "--action", "approve"])
+        .stdout;
+    assert!(
+        explained.contains("no longer eligible"),
+        "explain says why: {explained}"
+    );
+    let reviews = s.ok(&["--json", "--as", "crony", "reviews"]).json();
+    assert_eq!(reviews.as_array().unwrap().len(), 0, "{reviews}");
+    // Back in the group, but disabled: still nothing.
+    s.ok(&["group", "add-member", "approvers", "approver"]);
+    s.ok(&["user", "disable", "approver"]);
+    s.expect(1, &["--as", "crony", "signoff", "approve", &item]);
+    s.ok(&["user", "enable", "approver"]);
+    let reviews = s.ok(&["--json", "--as", "crony", "reviews"]).json();
+    assert_eq!(reviews.as_array().unwrap().len(), 1, "{reviews}");
+    s.ok(&["--as", "crony", "signoff", "approve", &item]);
+    s.ok(&["deploy", "check", &item, "prod"]);
+}
+
+#[test]
+fn the_sign_in_form_carries_a_token_and_goes_back_only_to_this_site() {
+    let s = Sandbox::new("sec-login");
+    s.quiet(&["init"]);
+    s.quiet(&["user", "add", "mallory"]);
+    let token = s.token("mallory");
+    let d = Daemon::start(&s, &[]);
+    // A tab the browser drops would make `/\t/evil.example/` another site.
+    let r = post_login(d.port, &[("token", &token), ("next", "/\t/evil.example/")]);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.header("set-cookie")
+            .is_none_or(|c| !c.contains("govrt_session=g"))
+    );
+    let r = get_page(d.port, "/login?next=/%09/evil.example/", None);
+    assert_eq!(r.status, 400, "{}", r.body);
+    // A control character: 400, no session.
+    let r = post_login(d.port, &[("token", &token), ("next", "/items\r\nX: y")]);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        !r.headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("set-cookie") && v.starts_with("govrt_session=")),
+        "no session is issued"
+    );
+    for next in [
+        "//evil.example/",
+        "/\\evil.example/",
+        "https://evil.example/",
+    ] {
+        let r = post_login(d.port, &[("token", &token), ("next", next)]);
+        assert_eq!(r.status, 303, "{next}");
+        assert_eq!(r.header("location"), Some("/items"), "{next}");
+    }
+    // Login CSRF: a form without the sign-in page's secret signs no one in,
+    // nor one whose secret is not the cookie's.
+    let r = post_form(d.port, "/login", None, &[], &[("token", &token)]);
+    assert_eq!(r.status, 403, "{}", r.body);
+    let (cookie, _) = login_form(d.port);
+    let r = post_form(
+        d.port,
+        "/login",
+        Some(&cookie),
+        &[],
+        &[("token", &token), ("csrf", "login_forged")],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    // `Origin: null` (a sandboxed frame elsewhere) is refused even with the secret.
+    let (cookie, csrf) = login_form(d.port);
+    let r = post_form(
+        d.port,
+        "/login",
+        Some(&cookie),
+        &[("Origin", "null")],
+        &[("token", &token), ("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    // The form as served signs in.
+    let (session, _) = sign_in(d.port, &token);
+    assert!(session.starts_with("govrt_session="), "{session}");
+}
+
+#[test]
+fn nesting_that_would_overflow_the_stack_is_a_diagnostic() {
+    let mut s = Sandbox::new("sec-depth");
+    let deep = |cond: String| {
+        format!(
+            "blueprint b {{\n  field tier: int\n  workflow {{\n    step s {{\n      when {cond}\n    }}\n  }}\n}}\n"
+        )
+    };
+    let parens = format!("{}tier == 1{}", "(".repeat(3_000), ")".repeat(3_000));
+    for (name, text) in [
+        ("parens.gov", deep(parens)),
+        (
+            "nots.gov",
+            deep(format!("{}tier == 1", "not ".repeat(20_000))),
+        ),
+    ] {
+        let dir = s.dir.join(name.trim_end_matches(".gov"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), text).unwrap();
+        let run = s.expect(1, &["validate", dir.to_str().unwrap()]);
+        assert!(
+            run.stderr.contains("E0004") || run.stdout.contains("E0004"),
+            "{}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+const VAULT: &str = r#"
+control kyc "Know your customer" { framework "Internal" }
+
+blueprint vault "Vault" {
+  script "vault.rhai"
+  field secret: int "Secret" read = group "risk"  controls kyc
+  field doc: text "Doc"
+  permission read = everyone
+  permission write = everyone
+  workflow {
+    step review "Review" {
+      signoff "Check" {
+        binds secret, doc
+        final { reviewers = group "risk" }
+      }
+    }
+  }
+}
+"#;
+
+const VAULT_SCRIPT: &str = r#"
+fn validate(item) {
+  if item.fields.doc == "bad" { ["refused by a rule: secret is " + item.fields.secret] }
+  else if item.fields.doc == "plain" { ["doc may not be plain"] }
+  else { [] }
+}
+fn reviewers(item, step, group) { if item.fields.secret == () { [] } else { ["user:u" + item.fields.secret] } }
+"#;
+
+/// A vault item whose secret (90) only the risk group reads, approved by
+/// rita of the risk group; bob reads the item, not the secret.
+fn vault_world(name: &str) -> (Sandbox, String) {
+    let s = Sandbox::new(name);
+    std::fs::write(s.dir.join("vault.gov"), VAULT).unwrap();
+    std::fs::write(s.dir.join("vault.rhai"), VAULT_SCRIPT).unwrap();
+    s.quiet(&["init", "--blueprints", "."]);
+    for u in ["rita", "bob"] {
+        s.quiet(&["user", "add", u]);
+    }
+    s.quiet(&["group", "add", "risk", "--member", "rita"]);
+    let item = s
+        .quiet(&[
+            "--as",
+            "rita",
+            "item",
+            "create",
+            "vault",
+            "V",
+            "--set",
+            "secret=90",
+            "--set",
+            "doc=fine",
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    s.quiet(&["--as", "rita", "signoff", "request-final", &item]);
+    s.quiet(&["--as", "rita", "signoff", "approve", &item]);
+    (s, item)
+}
+
+#[test]
+fn a_reader_who_may_not_read_a_field_gets_no_hash_computed_from_it() {
+    let (mut s, item) = vault_world("sec-hash");
+    let history = |s: &mut Sandbox, who: &str| {
+        s.ok(&["--json", "--as", who, "item", "history", &item])
+            .json()
+    };
+    let rita = history(&mut s, "rita");
+    assert!(rita[0]["hash"].is_string(), "{rita}");
+    let bob = history(&mut s, "bob");
+    for e in bob.as_array().unwrap() {
+        assert!(
+            e.get("hash").is_none() && e.get("prev_hash").is_none(),
+            "{e}"
+        );
+    }
+    let status = |s: &mut Sandbox, who: &str| {
+        s.ok(&["--json", "--as", who, "status", &item]).json()["signoffs"][0]["decision"].clone()
+    };
+    assert!(status(&mut s, "rita")["content"].is_string());
+    let bob = status(&mut s, "bob");
+    assert!(
+        bob.get("content").is_none() && bob["approved"] == true,
+        "{bob}"
+    );
+    // The API says the same.
+    let token = s.token("bob");
+    let d = Daemon::start(&s, &["--blueprints", "."]);
+    let r = support::http(
+        d.port,
+        "GET",
+        &format!("/api/v1/items/{item}/history"),
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(!r.body.contains("\"hash\""), "{}", r.body);
+    let r = support::http(
+        d.port,
+        "GET",
+        &format!("/api/v1/items/{item}/status"),
+        Some(&token),
+        &[],
+        None,
+    );
+    assert!(!r.body.contains("\"content\""), "{}", r.body);
+    // A hook test runs on the item as bob may read it.
+    let r = support::http(
+        d.port,
+        "POST",
+        "/api/v1/hooks/test",
+        Some(&token),
+        &[],
+        Some(
+            &serde_json::json!({"function": "reviewers", "item": item, "args": ["review", "final"]}),
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["result"], serde_json::json!([]), "{}", r.body);
+    let cli = s.ok(&[
+        "--json",
+        "--as",
+        "bob",
+        "hook",
+        "test",
+        "reviewers",
+        "--item",
+        &item,
+        "--arg",
+        "review",
+        "--arg",
+        "final",
+    ]);
+    assert_eq!(cli.json()["result"], serde_json::json!([]));
+    let cli = s.ok(&[
+        "--json",
+        "--as",
+        "rita",
+        "hook",
+        "test",
+        "reviewers",
+        "--item",
+        &item,
+        "--arg",
+        "review",
+        "--arg",
+        "final",
+    ]);
+    assert_eq!(cli.json()["result"], serde_json::json!(["user:u90"]));
+}
+
+#[test]
+fn a_refusal_built_from_a_restricted_value_is_censored_however_short() {
+    let (mut s, item) = vault_world("sec-censor");
+    let refused = s.expect(1, &["--as", "bob", "item", "set", &item, "doc=bad"]);
+    assert!(!refused.stderr.contains("90"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("field you may not read"),
+        "{}",
+        refused.stderr
+    );
+    // A message that does not come from the secret is shown as it is.
+    let refused = s.expect(1, &["--as", "bob", "item", "set", &item, "doc=plain"]);
+    assert!(
+        refused.stderr.contains("doc may not be plain"),
+        "{}",
+        refused.stderr
+    );
+    // Whoever may read the secret reads the message whole.
+    let refused = s.expect(1, &["--as", "rita", "item", "set", &item, "doc=bad"]);
+    assert!(
+        refused.stderr.contains("secret is 90"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn the_controls_report_does_not_tell_whether_a_restricted_field_is_set() {
+    let (mut s, item) = vault_world("sec-controls");
+    let report = |s: &mut Sandbox, who: &str| {
+        s.ok(&["--json", "--as", who, "report", "controls"]).json()["items"][0]["controls"][0]
+            .clone()
+    };
+    let rita = report(&mut s, "rita");
+    assert_eq!(rita["satisfied"], true, "{rita}");
+    let bob = report(&mut s, "bob");
+    assert_eq!(bob["withheld"], true, "{bob}");
+    assert_eq!(bob["satisfied"], false, "{bob}");
+    assert!(bob.to_string().contains("withheld"), "{bob}");
+    // Unset, the same answer: nothing to tell the two apart.
+    s.ok(&["--as", "rita", "item", "unset", &item, "secret"]);
+    assert_eq!(report(&mut s, "bob"), bob);
+}
