@@ -112,7 +112,9 @@ fn who_receives_what() {
     for u in ["owner", "itops", "risk1"] {
         expected.push((to(u), "approved the sign-off"));
     }
-    // Re-deciding with the same decision (a comment edit) mails nobody.
+    // Re-deciding with the same decision (a comment edit, naming the
+    // revision read) mails nobody.
+    let revision = s.quiet(&["--json", "item", "show", &mv]).json()["revision"].to_string();
     s.quiet(&[
         "--as",
         "approver",
@@ -121,6 +123,8 @@ fn who_receives_what() {
         &mv,
         "--comment",
         "nice",
+        "--expect-revision",
+        &revision,
     ]);
     // Changing the decision does.
     s.quiet(&[

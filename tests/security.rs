@@ -14,7 +14,7 @@
 
 mod support;
 
-use support::{Daemon, Sandbox, get_page, login_form, post_form, post_login, sign_in};
+use support::{Daemon, Sandbox, get_page, http, login_form, post_form, post_login, sign_in};
 
 const RELEASE: &str = r#"
 blueprint release "Release" {
@@ -74,6 +74,17 @@ fn release_world(name: &str) -> (Sandbox, String) {
     (s, item)
 }
 
+/// The release item with its two risk reviews, its final approval
+/// requested by `owner`.
+fn awaiting_decision(name: &str) -> (Sandbox, String) {
+    let (s, item) = release_world(name);
+    for r in ["r1", "r2"] {
+        s.quiet(&["--as", r, "signoff", "feedback", &item, "risk", "approved"]);
+    }
+    s.quiet(&["--as", "owner", "signoff", "request-final", &item]);
+    (s, item)
+}
+
 fn status(s: &Sandbox, item: &str) -> String {
     s.quiet(&["--json", "--as", "owner", "status", item]).json()["signoffs"][0]["status"]
         .as_str()
@@ -83,11 +94,7 @@ fn status(s: &Sandbox, item: &str) -> String {
 
 #[test]
 fn the_requester_cannot_hand_the_final_approval_to_a_crony() {
-    let (mut s, item) = release_world("sec-sod");
-    for r in ["r1", "r2"] {
-        s.ok(&["--as", r, "signoff", "feedback", &item, "risk", "approved"]);
-    }
-    s.ok(&["--as", "owner", "signoff", "request-final", &item]);
+    let (mut s, item) = awaiting_decision("sec-sod");
     let refused = s.expect(1, &["--as", "owner", "signoff", "approve", &item]);
     assert!(
         refused.stderr.contains("not requester"),
@@ -508,4 +515,352 @@ fn the_controls_report_does_not_tell_whether_a_restricted_field_is_set() {
     // Unset, the same answer: nothing to tell the two apart.
     s.ok(&["--as", "rita", "item", "unset", &item, "secret"]);
     assert_eq!(report(&mut s, "bob"), bob);
+}
+
+#[test]
+fn concurrent_approvals_naming_one_revision_have_one_winner() {
+    let (mut s, item) = awaiting_decision("sec-if-match");
+    let token = s.token("approver");
+    let d = Daemon::start(&s, &[]);
+    let read = http(
+        d.port,
+        "GET",
+        &format!("/api/v1/items/{item}"),
+        Some(&token),
+        &[],
+        None,
+    );
+    let etag = read.header("etag").unwrap().to_string();
+    let path = format!("/api/v1/items/{item}/signoff/approve");
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..20)
+            .map(|n| {
+                let (path, token, etag) = (&path, &token, &etag);
+                scope.spawn(move || {
+                    let body = serde_json::json!({"comment": format!("approval {n}")});
+                    let r = http(
+                        d.port,
+                        "POST",
+                        path,
+                        Some(token),
+                        &[("If-Match", etag)],
+                        Some(&body),
+                    );
+                    let code = r.json()["error"]["code"].as_str().unwrap_or("").to_string();
+                    (r.status, code)
+                })
+            })
+            .collect();
+        calls.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    let won = answers.iter().filter(|(status, _)| *status == 200).count();
+    assert_eq!(won, 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(status, code)| *status == 200 || (*status == 409 && code == "stale_revision")),
+        "{answers:?}"
+    );
+    let decided = s
+        .history_actions("approver", &item)
+        .iter()
+        .filter(|a| a.contains("approve"))
+        .count();
+    assert_eq!(decided, 1, "one decision event");
+    // Without `If-Match`, the decision is not taken again: 409, and it stands.
+    let r = http(
+        d.port,
+        "POST",
+        &path,
+        Some(&token),
+        &[],
+        Some(&serde_json::json!({"comment": "again"})),
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "already_decided", "{}", r.body);
+    let contract = http(d.port, "GET", "/api/v1/openapi.json", None, &[], None).json();
+    let op = &contract["paths"]["/api/v1/items/{id}/signoff/{action}"]["post"];
+    assert!(
+        op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "If-Match"),
+        "{op}"
+    );
+    assert!(op["responses"]["409"].is_object(), "{op}");
+    drop(d);
+    let refused = s.expect(
+        1,
+        &["--json", "--as", "approver", "signoff", "approve", &item],
+    );
+    assert_eq!(
+        refused.json()["error"]["code"],
+        "already_decided",
+        "{}",
+        refused.stdout
+    );
+    let show = s
+        .quiet(&["--json", "--as", "approver", "item", "show", &item])
+        .json();
+    let revision = show["revision"].to_string();
+    // Naming the revision read, the approver edits the decision's comment.
+    s.ok(&[
+        "--as",
+        "approver",
+        "signoff",
+        "approve",
+        &item,
+        "--comment",
+        "edited",
+        "--expect-revision",
+        &revision,
+    ]);
+    let status = s
+        .quiet(&["--json", "--as", "approver", "status", &item])
+        .json();
+    assert_eq!(
+        status["signoffs"][0]["decision"]["comment"], "edited",
+        "{status}"
+    );
+}
+
+const HIDDEN: &str = r#"
+blueprint project "Project" {
+  permission read = group "insiders"
+  permission write = group "insiders"
+  workflow {
+    step review "Review" {
+      signoff "Check" { final { reviewers = group "insiders" } }
+    }
+  }
+}
+
+blueprint model "Model" {
+  parent project
+  permission read = group "insiders"
+  permission write = group "insiders"
+}
+
+blueprint note "Note" {
+  parent model
+  permission read = everyone
+  permission write = everyone
+}
+
+infrastructure prod "Production" { policy prevent }
+"#;
+
+#[test]
+fn an_unreadable_item_answers_exactly_like_a_missing_one_on_every_route() {
+    let s = Sandbox::new("sec-unreadable");
+    std::fs::write(s.dir.join("hidden.gov"), HIDDEN).unwrap();
+    s.quiet(&["init", "--blueprints", "hidden.gov"]);
+    for u in ["insider", "outsider"] {
+        s.quiet(&["user", "add", u]);
+    }
+    s.quiet(&["group", "add", "insiders", "--member", "insider"]);
+    let hidden = s
+        .quiet(&["--as", "insider", "item", "create", "project", "P"])
+        .stdout
+        .trim()
+        .to_string();
+    let missing = "9999";
+    let token = s.token("outsider");
+    let d = Daemon::start(&s, &[]);
+    let answer = |method: &str,
+                  path: &str,
+                  headers: &[(&str, &str)],
+                  body: Option<serde_json::Value>,
+                  id: &str| {
+        let body: Option<serde_json::Value> =
+            body.map(|b| serde_json::from_str(&b.to_string().replace("ID", id)).unwrap());
+        let r = http(
+            d.port,
+            method,
+            &path.replace("ID", id),
+            Some(&token),
+            headers,
+            body.as_ref(),
+        );
+        let mut json = r.json();
+        if let Some(message) = json.pointer_mut("/error/message") {
+            *message = message
+                .as_str()
+                .unwrap_or("")
+                .replace(&format!("item {id}"), "item ID")
+                .into();
+        }
+        (r.status, json)
+    };
+    let routes: Vec<(&str, &str, Option<serde_json::Value>)> = vec![
+        ("GET", "/api/v1/items/ID", None),
+        (
+            "PATCH",
+            "/api/v1/items/ID",
+            Some(serde_json::json!({"set": {"x": "1"}})),
+        ),
+        ("DELETE", "/api/v1/items/ID", None),
+        ("POST", "/api/v1/items/ID/advance", None),
+        (
+            "POST",
+            "/api/v1/items/ID/move",
+            Some(serde_json::json!({"step": "review"})),
+        ),
+        ("GET", "/api/v1/items/ID/status", None),
+        ("GET", "/api/v1/items/ID/history", None),
+        ("POST", "/api/v1/items/ID/signoff/approve", None),
+        ("POST", "/api/v1/items/ID/signoff/request-review", None),
+        ("GET", "/api/v1/items/ID/explain?action=approve", None),
+        ("GET", "/api/v1/items/ID/who-can?action=approve", None),
+        ("GET", "/api/v1/items/ID/deploy/prod", None),
+        ("POST", "/api/v1/items/ID/subscription", None),
+        ("DELETE", "/api/v1/items/ID/subscription", None),
+        ("GET", "/api/v1/items?parent=ID", None),
+        // A child under it, of the right blueprint and of a wrong one.
+        (
+            "POST",
+            "/api/v1/items",
+            Some(serde_json::json!({"blueprint": "model", "name": "M", "parent": "ID"})),
+        ),
+        (
+            "POST",
+            "/api/v1/items",
+            Some(serde_json::json!({"blueprint": "note", "name": "N", "parent": "ID"})),
+        ),
+    ];
+    for (method, path, body) in routes {
+        let theirs = answer(
+            method,
+            path,
+            &[("If-Match", "\"1\"")],
+            body.clone(),
+            &hidden,
+        );
+        let none = answer(method, path, &[("If-Match", "\"1\"")], body, missing);
+        assert_eq!(theirs, none, "{method} {path}");
+        // A list under it is empty, as under a missing one.
+        let expected = if path.contains("?parent") { 200 } else { 404 };
+        assert_eq!(theirs.0, expected, "{method} {path}: {theirs:?}");
+    }
+    // The web pages too.
+    let (session, _) = sign_in(d.port, &token);
+    for path in [
+        "/items/ID",
+        "/items/ID/timeline",
+        "/items/ID/explain?action=approve",
+    ] {
+        let theirs = get_page(d.port, &path.replace("ID", &hidden), Some(&session));
+        let none = get_page(d.port, &path.replace("ID", missing), Some(&session));
+        assert_eq!(theirs.status, none.status, "{path}");
+        let same = |body: &str, id: &str| body.replace(&format!("item {id}"), "item ID");
+        assert_eq!(
+            same(&theirs.body, &hidden),
+            same(&none.body, missing),
+            "{path}"
+        );
+    }
+    // And the CLI.
+    for args in [
+        vec!["item", "show", "ID"],
+        vec!["item", "create", "model", "M", "--parent", "ID"],
+        vec!["item", "create", "note", "N", "--parent", "ID"],
+        vec!["status", "ID"],
+    ] {
+        let run = |id: &str| {
+            let args: Vec<String> = args.iter().map(|a| a.replace("ID", id)).collect();
+            let mut full = vec!["--json", "--as", "outsider"];
+            full.extend(args.iter().map(String::as_str));
+            let r = s.command(&full).output().unwrap();
+            let stdout = String::from_utf8_lossy(&r.stdout).to_string();
+            (
+                r.status.code(),
+                stdout.replace(&format!("item {id}"), "item ID"),
+            )
+        };
+        assert_eq!(run(&hidden), run(missing), "{args:?}");
+    }
+}
+
+#[test]
+fn look_alike_names_are_refused_and_invisible_characters_shown() {
+    let mut s = Sandbox::new("sec-look-alike");
+    s.quiet(&["init"]);
+    s.quiet(&["user", "add", "admin", "--admin"]);
+    for (kind, name) in [
+        ("user", "risk\u{200b}"),
+        ("user", "\u{202e}nimda"),
+        ("group", "ri\u{2066}sk"),
+        ("group", "risk\u{feff}"),
+    ] {
+        let run = s.expect(1, &["--json", kind, "add", name]);
+        assert_eq!(
+            run.json()["error"]["code"],
+            "invalid_value",
+            "{kind} {name:?}: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("<U+"),
+            "the refusal shows the character: {}",
+            run.stdout
+        );
+    }
+    let token = s.token("admin");
+    let d = Daemon::start(&s, &[]);
+    let r = http(
+        d.port,
+        "POST",
+        "/api/v1/users",
+        Some(&token),
+        &[],
+        Some(&serde_json::json!({"name": "risk\u{200b}"})),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = http(
+        d.port,
+        "POST",
+        "/api/v1/groups",
+        Some(&token),
+        &[],
+        Some(&serde_json::json!({"name": "risk\u{200d}"})),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    // An item name is free text: kept as given, shown with the character written out.
+    let item = s
+        .ok(&[
+            "--as",
+            "admin",
+            "item",
+            "create",
+            "business_initiative",
+            "Churn\u{200b}",
+            "--set",
+            "owner=admin",
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    let shown = s.ok(&["--as", "admin", "item", "show", &item]).stdout;
+    assert!(shown.contains("Churn<U+200B>"), "{shown}");
+    let raw = http(
+        d.port,
+        "GET",
+        &format!("/api/v1/items/{item}"),
+        Some(&token),
+        &[],
+        None,
+    )
+    .json();
+    assert_eq!(raw["name"], "Churn\u{200b}");
+    let (session, _) = sign_in(d.port, &token);
+    let page = get_page(d.port, &format!("/items/{item}"), Some(&session)).body;
+    assert!(
+        page.contains("Churn&lt;U+200B&gt;"),
+        "the page writes it out"
+    );
+    assert!(
+        !page.contains("Churn\u{200b}<"),
+        "and never shows it bare in text"
+    );
 }

@@ -8,6 +8,7 @@ use super::runtime::{engine_error, identity, open, print_json, reader, refusal, 
 use super::signoffs::print_signoff;
 use crate::engine::cursor::List;
 use crate::engine::{DeployVerdict, Refusal, StatusView, values};
+use crate::model::invisible::shown;
 use clap::Subcommand;
 
 /// `govrt deploy …`.
@@ -116,7 +117,10 @@ pub fn reviews(cli: &Global, user: Option<&String>, page: &PageArgs) -> Outcome 
                     };
                     println!(
                         "item {} `{}` ({}), step {}: {what}{due}",
-                        r.item, r.name, r.blueprint, r.step
+                        r.item,
+                        shown(&r.name),
+                        r.blueprint,
+                        r.step
                     );
                 }
             }
@@ -180,7 +184,7 @@ pub fn matrix(cli: &Global, blueprint: Option<&String>, view: Option<&String>) -
                     println!(
                         "{:>5}  {:<28} {:>8} {:>8} {:>8} {:>10}",
                         p.item,
-                        p.name,
+                        shown(&p.name),
                         values::display(&p.x),
                         values::display(&p.y),
                         opt(&p.size),

@@ -7,6 +7,7 @@ use super::signoffs::summarize;
 use crate::engine::ItemFilter;
 use crate::engine::cursor::List;
 use crate::engine::{self, EditOptions, FieldChange, values};
+use crate::model::invisible::shown;
 use clap::Subcommand;
 
 /// `govrt item …`.
@@ -122,7 +123,10 @@ pub enum ItemCommand {
 pub(super) fn print_item(item: &engine::ItemView) {
     println!(
         "item {}: {} ({} v{})",
-        item.id, item.name, item.blueprint, item.version
+        item.id,
+        shown(&item.name),
+        item.blueprint,
+        item.version
     );
     if let Some(p) = &item.parent {
         println!("  parent: {p}");
@@ -136,7 +140,7 @@ pub(super) fn print_item(item: &engine::ItemView) {
     }
     println!("  revision: {}  creator: {}", item.revision, item.creator);
     for (k, v) in &item.fields {
-        println!("  {k} = {}", values::display(v));
+        println!("  {k} = {}", shown(&values::display(v)));
     }
 }
 
@@ -172,7 +176,9 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
                         println!("{}", item.id);
                         eprintln!(
                             "created {} `{}` (id {})",
-                            item.blueprint, item.name, item.id
+                            item.blueprint,
+                            shown(&item.name),
+                            item.id
                         );
                     }
                 },
@@ -216,7 +222,7 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
                                 "{:>5}  {:<20} {:<28} {:<16} {wf}",
                                 i.id,
                                 i.blueprint,
-                                i.name,
+                                shown(&i.name),
                                 i.step.as_deref().unwrap_or("-")
                             );
                         }

@@ -62,6 +62,7 @@ fn cli_help(r: &Refusal) -> Option<String> {
         unlock: "`govrt signoff reset ITEM` or `govrt signoff cancel-abandon ITEM`",
         set_field: "`govrt item set ITEM FIELD=…`",
         read_again: "`govrt item show ITEM`",
+        with_revision: "run the command again with `--expect-revision REVISION`",
         check_script: "`govrt validate` checks it; `govrt hook test` runs one hook",
     })
 }

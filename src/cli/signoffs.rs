@@ -5,6 +5,7 @@ use super::runtime::{parse_time, print_json, with_caller};
 use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
 use crate::engine::signoff::{Action, Event, Status, Verdict as FeedbackVerdict};
 use crate::engine::{self};
+use crate::model::invisible::shown;
 use clap::{Args, Subcommand};
 
 /// Arguments shared by sign-off commands.
@@ -15,6 +16,10 @@ pub struct SignOffTarget {
     /// The step whose sign-off (default: the current step's).
     #[arg(long)]
     pub step: Option<String>,
+    /// Refuse if the item is not at this revision; needed to take a
+    /// decision again the way it stands (to edit its comment).
+    #[arg(long)]
+    pub expect_revision: Option<i64>,
 }
 
 /// `govrt signoff …`.
@@ -247,7 +252,7 @@ pub(super) fn print_signoff(v: &engine::SignOffView) {
                 r.verdict.as_str(),
                 r.comment
                     .as_ref()
-                    .map(|c| format!(": {c}"))
+                    .map(|c| format!(": {}", shown(c)))
                     .unwrap_or_default()
             );
         }
@@ -311,7 +316,7 @@ pub(super) fn print_signoff(v: &engine::SignOffView) {
             d.by,
             d.comment
                 .as_ref()
-                .map(|c| format!(": {c}"))
+                .map(|c| format!(": {}", shown(c)))
                 .unwrap_or_default()
         );
     }
@@ -434,6 +439,7 @@ pub fn signoff(cli: &Global, command: &SignOffCommand) -> Outcome {
                 notify,
                 reason,
                 now: None,
+                expect_revision: target.expect_revision,
             };
             e.signoff_with(who, target.item, request)
         },

@@ -79,6 +79,17 @@ pub enum Refusal {
         /// What it is.
         actual: i64,
     },
+    /// The sign-off is already decided that way: a decision taken is edited
+    /// only by a caller who names the revision they read.
+    #[error("the sign-off of step `{step}` is already {status} (decided by `{by}`)")]
+    AlreadyDecided {
+        /// The step.
+        step: String,
+        /// Its state (APPROVED or REJECTED).
+        status: String,
+        /// Who decided.
+        by: String,
+    },
     /// Something named does not exist.
     #[error("no {what}")]
     NotFound {
@@ -130,6 +141,7 @@ impl Refusal {
             Refusal::FeedbackRequired { .. } => "feedback_required",
             Refusal::MajorIssueOpen { .. } => "major_issue_open",
             Refusal::StaleRevision { .. } => "stale_revision",
+            Refusal::AlreadyDecided { .. } => "already_decided",
             Refusal::NotFound { .. } => "not_found",
             Refusal::AlreadyExists { .. } => "already_exists",
             Refusal::InvalidValue { .. } => "invalid_value",
@@ -175,6 +187,8 @@ pub struct HelpWords {
     pub set_field: &'static str,
     /// How to read an item again.
     pub read_again: &'static str,
+    /// How to name the revision read, with an edit.
+    pub with_revision: &'static str,
     /// How to check a script and run one hook.
     pub check_script: &'static str,
 }
@@ -187,6 +201,7 @@ impl HelpWords {
         unlock: "resetting the sign-off, or canceling its abandon,",
         set_field: "`FIELD` …",
         read_again: "its current revision is on its page",
+        with_revision: "send the form again from the item's current page",
         check_script: "validating the blueprints checks it; a hook test runs one hook",
     };
 }
@@ -225,6 +240,10 @@ impl Refusal {
                     w.read_again
                 )
             }
+            Refusal::AlreadyDecided { .. } => format!(
+                "nothing was changed; to edit the decision's comment, read the item again ({}) and {}; the other decision may be taken as it is",
+                w.read_again, w.with_revision
+            ),
             Refusal::ScriptFailed { .. } => {
                 format!("fix the script ({}); nothing was changed", w.check_script)
             }

@@ -15,6 +15,7 @@ use super::error::{Refusal, Result, refuse};
 use super::history::{AuditEntry, Happened};
 use super::moves::decide_move;
 use super::signoff::{self, Action, Needed, Verdict};
+use super::signoffs::refuse_redecision;
 use super::status::rules_of;
 use super::workflow::WorkflowState;
 use crate::model::{Blueprint, SignOff};
@@ -308,8 +309,9 @@ fn explain_one(
     // The verdict: the resolver and the state machine, as the action runs.
     let mut rules = rules_of(spec);
     rules.content = bound::content_of(spec, resolver.chain);
-    let verdict = resolver
-        .actor(step, &state, Needed::of(&action), &delegators)
+    // Asked without a revision, as an action without `If-Match` runs.
+    let verdict = refuse_redecision(step, &state, &action)
+        .and_then(|()| resolver.actor(step, &state, Needed::of(&action), &delegators))
         .and_then(|actor| Ok(signoff::apply(&state, &action, &actor, &rules, now)?));
     match verdict {
         Ok(_) => out.allowed = true,

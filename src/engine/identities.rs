@@ -8,6 +8,7 @@ use serde_json::{Value as Json, json};
 use super::access::Identity;
 use super::core::{Engine, new_secret};
 use super::error::{Refusal, Result, refuse};
+use crate::model::invisible::{is_invisible, shown};
 use crate::store::{CredentialRow, Tx, UserRow, secret_hash};
 
 /// How long an unrecorded use of a credential may go before it is recorded.
@@ -361,6 +362,14 @@ pub(super) fn check_name(kind: &str, name: &str) -> Result<()> {
         return refuse(Refusal::InvalidValue {
             what: format!("{kind} name `{}`", name.escape_debug()),
             why: "names are non-empty, without spaces, control characters, `:` or `,`".into(),
+        });
+    }
+    // A name others are granted by must look like what it is: `risk` and
+    // `risk` followed by a zero-width space are not one group.
+    if name.contains(is_invisible) {
+        return refuse(Refusal::InvalidValue {
+            what: format!("{kind} name `{}`", shown(name)),
+            why: "it has an invisible or text-reordering character (a zero-width space, a bidi override…); write the name without it".into(),
         });
     }
     Ok(())

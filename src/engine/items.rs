@@ -253,6 +253,15 @@ impl Engine {
             (Some(p), Some(expected)) => {
                 let chain = Self::chain(&tx, p)?;
                 ancestors = chain.clone();
+                let parent_set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
+                let resolver = Resolver {
+                    set: &parent_set,
+                    chain: &chain,
+                    who,
+                };
+                // An unreadable parent answers as a missing one: nothing of
+                // it (its blueprint) is told before the caller may read it.
+                resolver.require_readable(p)?;
                 if chain[0].blueprint != expected.as_str() {
                     return refuse(Refusal::InvalidValue {
                         what: "parent".into(),
@@ -262,13 +271,6 @@ impl Engine {
                         ),
                     });
                 }
-                let parent_set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
-                let resolver = Resolver {
-                    set: &parent_set,
-                    chain: &chain,
-                    who,
-                };
-                resolver.require_readable(p)?;
                 // Attaching a child takes a permission on the parent: the child
                 // inherits its reviewers and shows in its tree.
                 resolver.require(Permission::Create, || {

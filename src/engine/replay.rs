@@ -17,6 +17,7 @@ use super::core::Engine;
 use super::error::{EngineError, Result};
 use super::history::{AuditEntry, Happened};
 use super::items::{FieldChange, NewItem};
+use super::signoffs::SignOffRequest;
 use super::values::field_text;
 use super::views::{DeployVerdict, StatusView};
 use crate::store::Durability;
@@ -268,9 +269,22 @@ fn replay_one(
             .map(|_| ()),
         Happened::SignOff(entry) => {
             let action = entry.action.clone()?;
-            scratch
-                .signoff(actor, mapped?, Some(&entry.step), action, at)
-                .map(|_| ())
+            let id = mapped?;
+            // The action was taken on the item as it stood: a decision
+            // taken again then is one again now, at the scratch revision.
+            let revision = match scratch.store.read().and_then(|tx| tx.item(id)) {
+                Ok(item) => item.map(|i| i.revision),
+                Err(e) => return Some(Err(e.into())),
+            };
+            let request = SignOffRequest {
+                step: Some(&entry.step),
+                action,
+                notify: false,
+                reason: None,
+                now: at,
+                expect_revision: revision,
+            };
+            scratch.signoff_with(actor, id, request).map(|_| ())
         }
         _ => return None,
     })

@@ -34,6 +34,10 @@ pub struct SignOffRequest<'a> {
     pub reason: Option<String>,
     /// The time of the action (default: now).
     pub now: Option<DateTime<Utc>>,
+    /// Refuse if the item is not at this revision (`If-Match`). A decision
+    /// taken again the same way (to edit its comment) needs it: without it,
+    /// an approval of an APPROVED sign-off is refused, not replaced.
+    pub expect_revision: Option<i64>,
 }
 
 /// What `tick` did.
@@ -60,6 +64,29 @@ pub struct Sent {
     pub number: u32,
 }
 
+/// A decision taken again the way it stands, by a caller who did not name
+/// the revision they read: refused, so that concurrent approvers do not
+/// each replace the decision (the first one stands).
+pub(super) fn refuse_redecision(
+    step: &str,
+    state: &signoff::SignOffState,
+    action: &Action,
+) -> Result<()> {
+    let again = match action {
+        Action::Approve { .. } => state.status == Status::Approved,
+        Action::Reject { .. } => state.status == Status::Rejected,
+        _ => false,
+    };
+    match (&state.decision, again) {
+        (Some(decision), true) => refuse(Refusal::AlreadyDecided {
+            step: step.to_string(),
+            status: state.status.as_str().to_string(),
+            by: decision.by.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 impl Engine {
     /// Applies a sign-off action to the sign-off of `step` (default: the current step).
     pub fn signoff(
@@ -76,6 +103,7 @@ impl Engine {
             notify: false,
             reason: None,
             now,
+            expect_revision: None,
         };
         self.signoff_with(who, id, request)
     }
@@ -94,6 +122,7 @@ impl Engine {
             notify,
             reason,
             now,
+            expect_revision,
         } = request;
         let now = now_or(now);
         let comment = match &action {
@@ -108,7 +137,7 @@ impl Engine {
             }
         }
         let how = ChangeOptions {
-            expect_revision: None,
+            expect_revision,
             now,
             action: ItemAction::SignOff(action.verb()),
             keep_approvals: false,
@@ -131,6 +160,9 @@ impl Engine {
                 return refuse(Refusal::NotFound { what: format!("user `{to}`") });
             }
             let state = item.signoffs.get(&step_id).cloned().unwrap_or_default();
+            if expect_revision.is_none() {
+                refuse_redecision(&step_id, &state, &action)?;
+            }
             let delegators = Delegators::load(tx, &state)?;
             let actor = resolver.actor(&step_id, &state, Needed::of(&action), &delegators)?;
             let mut rules = rules_of(spec);

@@ -21,14 +21,14 @@ impl Engine {
         let now = now_or(now);
         let tx = self.store.write()?;
         let (chain, set) = Self::loaded(&tx, &mut self.cache, id)?;
-        if subscribed {
-            let resolver = Resolver {
-                set: &set,
-                chain: &chain,
-                who,
-            };
-            resolver.require_readable(id)?;
-        }
+        // An item the caller may not read answers as a missing one, either
+        // way (whoever lost read access unsubscribes with the mail's link).
+        let resolver = Resolver {
+            set: &set,
+            chain: &chain,
+            who,
+        };
+        resolver.require_readable(id)?;
         if who.api_key {
             return refuse(Refusal::InvalidValue {
                 what: "subscriber".into(),

@@ -8,6 +8,7 @@
 //! rules change.
 
 pub mod condition;
+pub mod invisible;
 pub mod service;
 pub mod signoff;
 pub mod table;

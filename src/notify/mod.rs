@@ -11,6 +11,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Message, SmtpTransport, Transport};
 use sha2::Sha256;
 
+use crate::model::invisible::shown;
 use crate::store::NewMessage;
 
 /// How long an unsubscribe link works.
@@ -110,6 +111,8 @@ pub fn compose(
     token: &str,
 ) -> NewMessage {
     let base = base_url.trim_end_matches('/');
+    // Free text with its invisible characters written out.
+    let item_name = shown(&notice.item_name);
     let link = format!("{base}/items/{}", notice.item);
     let unsubscribe = format!(
         "{base}/unsubscribe?user={}&item={}&token={token}",
@@ -120,24 +123,24 @@ pub fn compose(
     // like a version number.
     let subject = format!(
         "[govrt] {} (item {}): {} {}",
-        notice.item_name, notice.item, notice.actor, notice.what
+        item_name, notice.item, notice.actor, notice.what
     );
     let note_text = notice
         .note
         .as_ref()
-        .map(|n| format!("\n\n> {}", n.replace('\n', "\n> ")))
+        .map(|n| format!("\n\n> {}", shown(n).replace('\n', "\n> ")))
         .unwrap_or_default();
     let note_html = notice
         .note
         .as_ref()
-        .map(|n| format!("<blockquote>{}</blockquote>", escape(n)))
+        .map(|n| format!("<blockquote>{}</blockquote>", escape(&shown(n))))
         .unwrap_or_default();
     let text = format!(
         "{actor} {what} on {blueprint} \"{name}\" (item {item}), step {step}.{note_text}\n\nSign-off \"{signoff}\": {state}\n\nOpen the item: {link}\n\n-- \nYou receive this because you follow this item or one of its ancestors.\nUnsubscribe from it: {unsubscribe}\n",
         actor = notice.actor,
         what = notice.what,
         blueprint = notice.blueprint,
-        name = notice.item_name,
+        name = item_name,
         item = notice.item,
         step = notice.step,
         signoff = notice.signoff,
@@ -148,7 +151,7 @@ pub fn compose(
         actor = escape(&notice.actor),
         what = escape(&notice.what),
         blueprint = escape(&notice.blueprint),
-        name = escape(&notice.item_name),
+        name = escape(&item_name),
         item = notice.item,
         step = escape(&notice.step),
         signoff = escape(&notice.signoff),

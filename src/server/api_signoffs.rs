@@ -2,7 +2,7 @@
 //! deploy checks, pending reviews, matrix views.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -14,10 +14,10 @@ use crate::engine::{
     PendingReview, SignOffRequest, SignOffView, WhoCan,
 };
 
-use super::api_items::ok;
+use super::api_items::{IfMatch, if_match, ok};
 use super::auth::Caller;
 use super::contract::ItemPath;
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorBody};
 use super::optional_body::OptionalJson;
 use super::paging::{self, List, ReviewsQuery};
 use super::pool::{with_engine, with_writer};
@@ -152,16 +152,25 @@ pub(super) fn signoff_action(action: &str, body: &SignOffBody) -> Result<Action,
 }
 
 /// Takes a sign-off action: `request-review`, `feedback`, `approve`, …
+///
+/// With `If-Match`, the action is refused (409 `stale_revision`) if the item
+/// changed since that revision: of concurrent actions naming the same
+/// revision, one wins. Without it, a decision is not taken again the way it
+/// stands (409 `already_decided`): approving an APPROVED sign-off, or
+/// rejecting a REJECTED one, to edit its comment, needs `If-Match`.
 #[utoipa::path(post, path = "/items/{id}/signoff/{action}", tag = "signoffs",
-    params(ItemPath, ("action" = Verb, Path, description = "The action")),
+    params(ItemPath, ("action" = Verb, Path, description = "The action"), IfMatch),
     request_body(content = Option<SignOffBody>, description = "The action's arguments (none for most)"),
-    responses((status = 200, description = "The sign-off after the action", body = SignOffView)))]
+    responses((status = 200, description = "The sign-off after the action", body = SignOffView),
+        (status = 409, description = "`stale_revision`: the item changed since `If-Match`; `already_decided`: the decision stands that way already and no `If-Match` was sent; or the sign-off's state refuses the action", body = ErrorBody)))]
 pub(super) async fn signoff(
     State(state): State<Shared>,
     Caller(who): Caller,
+    headers: HeaderMap,
     Path((id, action)): Path<(i64, String)>,
     OptionalJson(body): OptionalJson<SignOffBody>,
 ) -> ApiResult {
+    let expected = if_match(&headers)?;
     let body = body.unwrap_or_default();
     let action = signoff_action(&action, &body)?;
     let view = with_writer(&state, move |e| {
@@ -171,6 +180,7 @@ pub(super) async fn signoff(
             notify: body.notify,
             reason: body.reason.clone(),
             now: None,
+            expect_revision: expected,
         };
         e.signoff_with(&who, id, request)
     })

@@ -13,10 +13,15 @@ const CONTROL: &str = "\\x00-\\x1f\\x7f-\\x9f";
 const SPACE: &str =
     "\\x09-\\x0d\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 
+/// The invisible and text-reordering characters names may not have (the
+/// model's `is_invisible`); those outside the Basic Multilingual Plane are
+/// written as themselves, which every dialect reads alike.
+const INVISIBLE: &str = "\\xad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff9-\\ufffb\u{1d173}-\u{1d17a}\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}";
+
 /// A user, group or API key name (the engine's `check_name`): no white
-/// space, control characters, `:` or `,`.
+/// space, control characters, invisible characters, `:` or `,`.
 fn name_pattern() -> String {
-    format!("^[^{CONTROL}{SPACE}:,]+$")
+    format!("^[^{CONTROL}{SPACE}{INVISIBLE}:,]+$")
 }
 
 /// An item name (the engine's item name check): no control characters,
@@ -62,7 +67,7 @@ pub(super) fn id_or_null() -> RefOr<Schema> {
 fn name_text() -> ObjectBuilder {
     text(
         name_pattern(),
-        "A name: non-empty, without white space, control characters, `:` or `,`.",
+        "A name: non-empty, without white space, control characters, invisible or text-reordering characters (zero-width, bidi), `:` or `,`.",
     )
 }
 

@@ -59,6 +59,7 @@ impl From<EngineError> for ApiError {
                     Refusal::NotPermitted { .. } => StatusCode::FORBIDDEN,
                     Refusal::NotFound { .. } => StatusCode::NOT_FOUND,
                     Refusal::StaleRevision { .. }
+                    | Refusal::AlreadyDecided { .. }
                     | Refusal::InvalidTransition { .. }
                     | Refusal::StepNotApplicable { .. }
                     | Refusal::LockedWorkflow { .. }
@@ -211,6 +212,7 @@ fn api_help(r: &Refusal) -> Option<String> {
         unlock: "`POST /api/v1/items/{id}/signoff/reset` or `…/signoff/cancel-abandon`",
         set_field: "`PATCH /api/v1/items/{id}` with `{\"set\": {\"FIELD\": …}}`",
         read_again: "`GET /api/v1/items/{id}`, whose ETag goes in `If-Match`",
+        with_revision: "send the action again with that ETag in `If-Match`",
         check_script: "`govrt validate` checks it; `POST /api/v1/hooks/test` runs one hook",
     })
 }

@@ -401,7 +401,7 @@ pub(super) async fn signoff(
         let who = viewer.who.clone();
         return match with_engine(&state, move |e| e.item(&who, id)).await {
             Ok(item) => {
-                let carried = ["comment", "at"]
+                let carried = ["comment", "at", "revision"]
                     .into_iter()
                     .filter_map(|k| Some((k, form.get(k)?.as_str())))
                     .filter(|(_, v)| !v.is_empty())
@@ -419,6 +419,9 @@ pub(super) async fn signoff(
     }
     let body = signoff_body(&form);
     let reason = body.reason.clone();
+    // The decision form names the revision its page showed: a decision
+    // edited from it replaces only the one the approver saw.
+    let expect_revision = revision(&form);
     match signoff_action(&action, &body) {
         Ok(action) => {
             act(state, viewer, id, place, move |e, who| {
@@ -431,6 +434,7 @@ pub(super) async fn signoff(
                         notify: false,
                         reason,
                         now: None,
+                        expect_revision,
                     },
                 )
             })

@@ -6,13 +6,14 @@
 
 use super::frame::{Notice, Viewer, csrf, error_box, layout, status_badge};
 use crate::engine::{BOARD_COLUMN_LIMIT, Board, BoardColumn, Card};
+use crate::model::invisible::shown;
 use maud::{Markup, html};
 
 fn card(viewer: &Viewer, board: &Board, c: &Card, notice: Option<&Notice>) -> Markup {
     let place = format!("card:{}", c.item);
     html! {
         article.tile id=(format!("card-{}", c.item)) aria-labelledby=(format!("card-{}-h", c.item)) {
-            h3 id=(format!("card-{}-h", c.item)) { a href=(format!("/items/{}", c.item)) { (c.name) } }
+            h3 id=(format!("card-{}-h", c.item)) { a href=(format!("/items/{}", c.item)) { (shown(&c.name)) } }
             p {
                 @if let Some(s) = c.signoff { (status_badge(s)) " " }
                 @if c.locked { span.badge.st-LOCKED { "workflow locked" } }

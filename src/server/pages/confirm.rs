@@ -1,6 +1,7 @@
 //! The confirmation of an action that undoes work (reset, abandon, reject,
 //! scheduled reset): what it undoes, a reason, and the form that sends it.
 
+use crate::model::invisible::shown;
 use maud::{Markup, html};
 
 use super::frame::{Viewer, csrf, layout};
@@ -28,11 +29,11 @@ pub fn confirm(viewer: &Viewer, item: &ItemView, c: &Confirmation<'_>) -> Markup
         Some(viewer),
         "/items",
         html! {
-            p.hint { a href=(format!("/items/{}", item.id)) { "← " (item.name) } }
+            p.hint { a href=(format!("/items/{}", item.id)) { "← " (shown(&item.name)) } }
             h1 { "Confirm: " (words) }
             section.card #confirm {
                 p { "This " (c.undoes) "." }
-                p { "Step " strong { (c.step) } " of " strong { (item.name) } " (" (item.blueprint) ", item " (item.id) ")." }
+                p { "Step " strong { (c.step) } " of " strong { (shown(&item.name)) } " (" (item.blueprint) ", item " (item.id) ")." }
                 form method="post" action=(format!("/items/{}/signoff/{}", item.id, c.verb.name())) {
                     (csrf(viewer))
                     input type="hidden" name="step" value=(c.step);

@@ -11,6 +11,7 @@ use crate::engine::values::field_text;
 use crate::engine::workflow::{StepState, WorkflowState};
 use crate::engine::{Allowed, SignOffView, StatusView};
 use crate::model::FieldType;
+use crate::model::invisible::shown;
 use maud::{Markup, html};
 use serde_json::Value;
 
@@ -37,7 +38,7 @@ pub(super) fn field_input(
             label for=(id) { (f.label) @if f.required { " *" } " " span.hint { "(" (hint) ")" } }
             @if let Some(help) = &f.help { p.hint id=(format!("{id}-help")) { (help) } }
             @if !editable {
-                output #(id) { @if text.is_empty() { span.hint { "not set" } } @else { (text) } }
+                output #(id) { @if text.is_empty() { span.hint { "not set" } } @else { (shown(&text)) } }
             } @else {
                 @match &f.ty {
                     FieldType::Text => textarea #(id) name=(name) rows="2" { (text) },
@@ -67,7 +68,7 @@ pub fn item(viewer: &Viewer, page: &ItemPage, notice: Option<&Notice>) -> Markup
     let s = &page.status;
     let item = &s.item;
     layout(
-        &item.name,
+        &shown(&item.name),
         Some(viewer),
         "/items",
         html! {
@@ -76,7 +77,7 @@ pub fn item(viewer: &Viewer, page: &ItemPage, notice: Option<&Notice>) -> Markup
                 @if let Some(p) = &item.parent { " · parent " a href=(format!("/items/{p}")) { "#" (p) } }
                 " · " a href=(format!("/items/{}/timeline", item.id)) { "Timeline" }
             }
-            h1 { (item.name) " " span.hint { "#" (item.id) } " " (workflow_badge(item.workflow)) }
+            h1 { (shown(&item.name)) " " span.hint { "#" (item.id) } " " (workflow_badge(item.workflow)) }
             (error_box(notice, "page"))
             dl.facts {
                 dt { "Blueprint" } dd { (item.blueprint) " v" (item.version) }
@@ -90,7 +91,7 @@ pub fn item(viewer: &Viewer, page: &ItemPage, notice: Option<&Notice>) -> Markup
             @if !page.children.is_empty() {
                 section.card {
                     h2 { "Children" }
-                    ul { @for c in &page.children { li { a href=(format!("/items/{}", c.id)) { (c.name) } " " span.hint { (c.blueprint) } } } }
+                    ul { @for c in &page.children { li { a href=(format!("/items/{}", c.id)) { (shown(&c.name)) } " " span.hint { (c.blueprint) } } } }
                 }
             }
             (subscription_panel(viewer, page, notice))
@@ -177,6 +178,7 @@ pub(super) fn decision_form(
     viewer: &Viewer,
     item: &str,
     o: &SignOffView,
+    revision: i64,
     approve: bool,
     reject: bool,
 ) -> Markup {
@@ -191,6 +193,7 @@ pub(super) fn decision_form(
     html! {
         form method="post" action=(format!("/items/{item}/signoff/{}", Verb::Approve.name())) {
             (csrf(viewer)) input type="hidden" name="step" value=(step);
+            input type="hidden" name="revision" value=(revision);
             @if !missing.is_empty() {
                 p.warn.missing-feedback { "Missing feedback: " (missing.join(", ")) " — short of the reviews each group asks for." }
             }
@@ -312,7 +315,7 @@ pub(super) fn signoff_panel(
                                 li {
                                     span class=(format!("badge v-{}", r.verdict.as_str())) { (r.verdict.as_str().replace('_', " ")) } " by " strong { (r.reviewer) }
                                     @if r.as_admin { " (as admin)" } " · " (when(&r.at))
-                                    @if let Some(c) = &r.comment { br; q { (c) } }
+                                    @if let Some(c) = &r.comment { br; q { (shown(c)) } }
                                 }
                             }
                             @if g.reviews.is_empty() { li.hint { "No feedback yet." } }
@@ -335,7 +338,7 @@ pub(super) fn signoff_panel(
                 Some(d) => p {
                     @if d.approved { span.badge.s-APPROVED { "APPROVED" } } @else { span.badge.s-REJECTED { "REJECTED" } }
                     " by " strong { (d.by) } @if d.as_admin { " (as admin)" } " · " (when(&d.at))
-                    @if let Some(c) = &d.comment { br; q { (c) } }
+                    @if let Some(c) = &d.comment { br; q { (shown(c)) } }
                 },
                 None => p.hint { "No decision yet." },
             }
@@ -360,7 +363,7 @@ pub(super) fn signoff_panel(
                     @if may(Verb::RequestReview) { (action_form(viewer, item, step, Verb::RequestReview.name(), "Request review", false, "")) }
                     @if may(Verb::RequestFinalApproval) { (action_form(viewer, item, step, Verb::RequestFinalApproval.name(), "Request final approval", false, "")) }
                     @if may(Verb::BackToFeedback) { (action_form(viewer, item, step, Verb::BackToFeedback.name(), "Back to feedback", false, "secondary")) }
-                    @if may(Verb::Approve) || may(Verb::Reject) { (decision_form(viewer, item, o, may(Verb::Approve), may(Verb::Reject))) }
+                    @if may(Verb::Approve) || may(Verb::Reject) { (decision_form(viewer, item, o, page.status.item.revision, may(Verb::Approve), may(Verb::Reject))) }
                     @if may_for(Verb::Delegate, "final") { (delegate_form(viewer, item, step, "final")) }
                     @if may(Verb::Abandon) { (action_form(viewer, item, step, Verb::Abandon.name(), "Abandon", false, "danger")) }
                     @if may(Verb::CancelAbandon) { (action_form(viewer, item, step, Verb::CancelAbandon.name(), "Cancel abandon", false, "secondary")) }

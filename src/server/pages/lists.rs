@@ -10,6 +10,7 @@ use super::item::field_input;
 use crate::engine::signoff::Status;
 use crate::engine::{ItemView, PendingReview, StatusView};
 use crate::model::Blueprint;
+use crate::model::invisible::shown;
 use maud::{Markup, html};
 use serde_json::Value;
 
@@ -134,7 +135,7 @@ pub fn items(
                 tbody {
                     @for s in statuses.iter() {
                         tr {
-                            td { a href=(format!("/items/{}", s.item.id)) { (s.item.name) } " " span.hint { "#" (s.item.id) } }
+                            td { a href=(format!("/items/{}", s.item.id)) { (shown(&s.item.name)) } " " span.hint { "#" (s.item.id) } }
                             td { (s.item.blueprint) }
                             td { (step_label(s)) " " (workflow_badge(s.item.workflow)) }
                             td { @for o in &s.signoffs { span.hint { (o.label) ": " } (status_badge(o.status)) " " } }
@@ -183,7 +184,7 @@ pub(super) fn create_form(
                             label for="new-parent" { "Parent " (parent) span.hint { " (optional)" } }
                             select #new-parent name="parent" {
                                 option value="" { "none" }
-                                @for p in parents { option value=(p.id) selected[typed("parent") == Some(p.id.as_str())] { (p.name) " (#" (p.id) ")" } }
+                                @for p in parents { option value=(p.id) selected[typed("parent") == Some(p.id.as_str())] { (shown(&p.name)) " (#" (p.id) ")" } }
                             }
                         }
                         @for f in blueprint.fields.iter().filter(|f| f.step.is_none()) {
@@ -221,7 +222,7 @@ pub struct TreeLevel {
 pub fn tree(viewer: &Viewer, t: &TreeLevel) -> Markup {
     let node = |s: &StatusView| {
         html! {
-            a href=(format!("/items/{}", s.item.id)) { (s.item.name) }
+            a href=(format!("/items/{}", s.item.id)) { (shown(&s.item.name)) }
             " " span.hint { (s.item.blueprint) " · " (step_label(s)) } " "
             @for o in &s.signoffs { (status_badge(o.status)) " " }
         }
@@ -235,7 +236,7 @@ pub fn tree(viewer: &Viewer, t: &TreeLevel) -> Markup {
             @for (s, open) in t.level.iter().zip(&t.open) {
                 li {
                     (node(s))
-                    @if *open { " " a href=(format!("/tree?parent={}", s.item.id)) aria-label=(format!("children of {}", s.item.name)) { "▸ children" } }
+                    @if *open { " " a href=(format!("/tree?parent={}", s.item.id)) aria-label=(format!("children of {}", shown(&s.item.name))) { "▸ children" } }
                 }
             }
         }
@@ -277,7 +278,7 @@ pub fn reviews(viewer: &Viewer, reviews: &[PendingReview], next: Option<&str>) -
                     tbody {
                         @for r in reviews {
                             tr {
-                                td { a href=(format!("/items/{}#signoff-{}", r.item, r.step)) { (r.name) } }
+                                td { a href=(format!("/items/{}#signoff-{}", r.item, r.step)) { (shown(&r.name)) } }
                                 td { (r.blueprint) } td { (r.step) } td { (status_badge(r.status)) }
                                 td { @if r.role == "final" { "the final approval" } @else { "feedback for " (r.group) } }
                                 td { (super::service::due(r.due_at.as_ref(), r.breached)) }

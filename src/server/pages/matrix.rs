@@ -4,6 +4,7 @@
 use super::frame::{Notice, Viewer, error_box, layout};
 use crate::engine::MatrixView;
 use crate::engine::values::field_text;
+use crate::model::invisible::shown;
 use crate::model::{Blueprint, FieldType};
 use maud::{Markup, html};
 use serde_json::Value;
@@ -197,9 +198,9 @@ pub(super) fn matrix_chart(m: &MatrixView, blueprint: &Blueprint) -> Markup {
                     // Names of points on the right half read leftwards, so none is cut off.
                     @let (tx, anchor) = if x > 0.5 { (cx - r - 4.0, "end") } else { (cx + r + 4.0, "start") };
                     a href=(format!("/items/{}", p.item)) {
-                        title { (p.name) " (#" (p.item) "): " (field_text(&p.x)) ", " (field_text(&p.y)) }
+                        title { (shown(&p.name)) " (#" (p.item) "): " (field_text(&p.x)) ", " (field_text(&p.y)) }
                         circle cx=(cx) cy=(cy) r=(r) fill=(color_of(p.color.as_ref())) fill-opacity="0.75" stroke="#1d2430" {}
-                        text x=(tx) y=(cy + 4.0) text-anchor=(anchor) font-size="12" { (p.name) }
+                        text x=(tx) y=(cy + 4.0) text-anchor=(anchor) font-size="12" { (shown(&p.name)) }
                     }
                 }
             }
@@ -212,7 +213,7 @@ pub(super) fn matrix_chart(m: &MatrixView, blueprint: &Blueprint) -> Markup {
             tbody {
                 @for p in &m.points {
                     tr {
-                        td { a href=(format!("/items/{}", p.item)) { (p.name) } }
+                        td { a href=(format!("/items/{}", p.item)) { (shown(&p.name)) } }
                         td { (field_text(&p.x)) } td { (field_text(&p.y)) }
                         @if m.axes.contains_key("size") { td { (p.size.as_ref().map(field_text).unwrap_or_default()) } }
                         @if m.axes.contains_key("color") { td { (p.color.as_ref().map(field_text).unwrap_or_default()) } }

@@ -4,6 +4,7 @@ use super::frame::{Viewer, layout};
 use crate::engine::ItemView;
 use crate::engine::signoff::Action;
 use crate::engine::{AuditEntry, Happened, SignOffEntry};
+use crate::model::invisible::shown;
 use maud::{Markup, html};
 
 /// An audit event in words.
@@ -84,20 +85,20 @@ fn comment(e: &AuditEntry) -> Option<&str> {
 /// The audit events of an item, newest first.
 pub fn timeline(viewer: &Viewer, item: &ItemView, events: &[AuditEntry]) -> Markup {
     layout(
-        &format!("Timeline of {}", item.name),
+        &format!("Timeline of {}", shown(&item.name)),
         Some(viewer),
         "/items",
         html! {
-            p.hint { a href=(format!("/items/{}", item.id)) { "← " (item.name) } }
-            h1 { "Timeline of " (item.name) }
+            p.hint { a href=(format!("/items/{}", item.id)) { "← " (shown(&item.name)) } }
+            h1 { "Timeline of " (shown(&item.name)) }
             p.hint { (events.len()) " events, from the audit trail (each one hash-chained to the one before)." }
             ol.timeline reversed {
                 @for e in events.iter().rev() {
                     li {
                         time datetime=(e.at) { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) " UTC" } br;
                         strong { (e.actor) } " " (describe(e))
-                        @if let Some(c) = comment(e) { br; q { (c) } }
-                        @if let Happened::SignOff(SignOffEntry { reason: Some(r), .. }) = &e.happened { br; "Reason: " q { (r) } }
+                        @if let Some(c) = comment(e) { br; q { (shown(c)) } }
+                        @if let Happened::SignOff(SignOffEntry { reason: Some(r), .. }) = &e.happened { br; "Reason: " q { (shown(r)) } }
                         @for b in e.bound_summary() { br; (b) }
                     }
                 }
