@@ -39,7 +39,7 @@ fn world(s: &mut Sandbox) -> String {
   workflow {
     step intake "Intake"
     step deep "Deep review" {
-      when notes is set
+      when notes is set disclosed
       signoff { final { reviewers = group "risk" } }
     }
     step done "Done"

@@ -14,6 +14,10 @@
 
 mod support;
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+
 use support::{Daemon, Sandbox, get_page, http, login_form, post_form, post_login, sign_in};
 
 const RELEASE: &str = r#"
@@ -863,4 +867,335 @@ fn look_alike_names_are_refused_and_invisible_characters_shown() {
         !page.contains("Churn\u{200b}<"),
         "and never shows it bare in text"
     );
+}
+
+#[test]
+fn a_step_decided_on_a_restricted_field_is_disclosed_only_when_its_author_says_so() {
+    let mut s = Sandbox::new("sec-disclosed");
+    let gov = |when: &str| {
+        format!(
+            r#"blueprint case "Case" {{
+  field score: int "Score" read = group "risk"
+  permission read = everyone
+  permission write = everyone
+  workflow {{
+    step intake "Intake"
+    step extra "Extra review" {{
+      {when}
+    }}
+    step done "Done"
+  }}
+}}
+"#
+        )
+    };
+    std::fs::write(s.dir.join("case.gov"), gov("when score > 80")).unwrap();
+    let warned = s.expect(1, &["validate", "--deny-warnings", "case.gov"]);
+    assert!(
+        format!("{}{}", warned.stdout, warned.stderr).contains("W0201"),
+        "{}{}",
+        warned.stdout,
+        warned.stderr
+    );
+    std::fs::write(s.dir.join("case.gov"), gov("when score > 80 disclosed")).unwrap();
+    s.ok(&["validate", "--deny-warnings", "case.gov"]);
+    s.ok(&["fmt", "--check", "case.gov"]);
+    s.ok(&["init", "--blueprints", "case.gov"]);
+    for u in ["rita", "bob"] {
+        s.ok(&["user", "add", u]);
+    }
+    s.ok(&["group", "add", "risk", "--member", "rita"]);
+    let item = s
+        .ok(&[
+            "--as", "rita", "item", "create", "case", "C", "--set", "score=10",
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    s.ok(&["--as", "rita", "item", "advance", &item]);
+    // bob sees the step skipped (disclosed), never the value it was decided on.
+    let status = s.ok(&["--json", "--as", "bob", "status", &item]).json();
+    let extra = status["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["id"] == "extra")
+        .unwrap()
+        .clone();
+    assert_eq!(extra["state"], "SKIPPED", "{status}");
+    assert_eq!(
+        extra["skipped"]["values"]["score"], "(restricted)",
+        "{status}"
+    );
+    assert!(status["item"]["fields"].get("score").is_none(), "{status}");
+}
+
+/// The fuzz target's seeds (`fuzz/seeds/parse_and_check`) through what the
+/// target runs: the nesting that overflowed the stack ends in E0004, and
+/// nothing panics.
+#[test]
+fn the_fuzz_seeds_end_in_a_set_or_diagnostics() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/parse_and_check");
+    let mut deep = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let scripts = std::collections::BTreeMap::<std::path::PathBuf, String>::new();
+        let source = govrt::diag::SourceFile::new("fuzz.gov", text.as_str());
+        let checked = govrt::check::check_sources(&[source], &scripts);
+        for d in &checked.diagnostics {
+            let _ = d.to_string();
+        }
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let codes: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str().to_string())
+            .collect();
+        if name.starts_with("nested_") && name != "nested_at_the_limit.gov" {
+            assert!(
+                codes.iter().any(|c| c.ends_with("E0004")),
+                "{name}: {codes:?}"
+            );
+            deep += 1;
+        }
+    }
+    assert_eq!(deep, 2, "both deep seeds are there");
+}
+
+/// One step of a sequence the delegation property tries.
+#[derive(Debug, Clone)]
+enum Step {
+    Join(usize, usize),
+    Leave(usize, usize),
+    Disable(usize),
+    Enable(usize),
+    Delegate(usize, bool, usize),
+    Review(usize),
+    RequestFinal,
+    Approve(usize),
+    Reset,
+}
+
+const PEOPLE: [&str; 6] = ["owner", "r1", "r2", "r3", "approver", "crony"];
+const GROUPS: [&str; 2] = ["risk", "approvers"];
+
+fn step_strategy() -> impl Strategy<Value = Step> {
+    let who = 0..PEOPLE.len();
+    prop_oneof![
+        1 => (0..2usize, who.clone()).prop_map(|(g, u)| Step::Join(g, u)),
+        1 => (0..2usize, who.clone()).prop_map(|(g, u)| Step::Leave(g, u)),
+        1 => who.clone().prop_map(Step::Disable),
+        1 => who.clone().prop_map(Step::Enable),
+        3 => (who.clone(), any::<bool>(), who.clone()).prop_map(|(u, f, t)| Step::Delegate(u, f, t)),
+        3 => who.clone().prop_map(Step::Review),
+        1 => Just(Step::RequestFinal),
+        2 => who.prop_map(Step::Approve),
+        1 => Just(Step::Reset),
+    ]
+}
+
+/// What the rules allow, written apart from the engine: a person takes a
+/// slot (a `risk` review, the final decision) if they are enabled, not
+/// barred (`not requester` on the final approval), and either hold it
+/// (a member of its group) or were handed it by someone who may take it now
+/// and has not used it.
+struct Rules {
+    members: BTreeMap<String, BTreeSet<String>>,
+    disabled: BTreeSet<String>,
+    delegations: Vec<(String, String, bool)>,
+    reviewed: BTreeSet<String>,
+    decided: Option<String>,
+}
+
+impl Rules {
+    fn may(&self, who: &str, is_final: bool, depth: usize) -> bool {
+        if depth > 8 || self.disabled.contains(who) || (is_final && who == "owner") {
+            return false;
+        }
+        let group = if is_final { "approvers" } else { "risk" };
+        let used = |p: &str| {
+            if is_final {
+                self.decided.as_deref() == Some(p)
+            } else {
+                self.reviewed.contains(p)
+            }
+        };
+        self.members[group].contains(who)
+            || self.delegations.iter().any(|(from, to, f)| {
+                to == who && *f == is_final && !used(from) && self.may(from, is_final, depth + 1)
+            })
+    }
+
+    /// The people linked by delegations of the `risk` group to `who`.
+    fn component(&self, who: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::from([who.to_string()]);
+        loop {
+            let before = seen.len();
+            for (from, to, f) in &self.delegations {
+                if !*f && (seen.contains(from) || seen.contains(to)) {
+                    seen.insert(from.clone());
+                    seen.insert(to.clone());
+                }
+            }
+            if seen.len() == before {
+                return seen;
+            }
+        }
+    }
+}
+
+#[test]
+fn no_sequence_of_delegations_and_role_changes_routes_around_an_approval() {
+    use govrt::engine::signoff::{Action, Verdict};
+    use govrt::engine::{Engine, Identity};
+    let (s, _) = release_world("sec-delegation-property");
+    let engine =
+        std::cell::RefCell::new(Engine::open(&s.db(), govrt::store::Durability::Normal).unwrap());
+    let admin = Identity::local_admin();
+    let config = ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let steps = prop::collection::vec(step_strategy(), 1..40);
+    runner
+        .run(&steps, |steps| {
+            let mut e = engine.borrow_mut();
+            // Each case starts from the same people and groups.
+            for u in PEOPLE {
+                e.set_user_disabled(&admin, u, false).unwrap();
+                for g in GROUPS {
+                    let _ = e.remove_member(&admin, g, u);
+                }
+            }
+            for (g, members) in [
+                ("risk", ["r1", "r2", "r3"].as_slice()),
+                ("approvers", &["owner", "approver"]),
+            ] {
+                for m in members {
+                    e.add_member(&admin, g, m).unwrap();
+                }
+            }
+            let owner = e.identify_user("owner").unwrap();
+            let item = e
+                .create_item(
+                    &owner,
+                    "release",
+                    "case",
+                    None,
+                    &[("owner".into(), "owner".into())],
+                    None,
+                )
+                .unwrap();
+            let id: i64 = item.id.parse().unwrap();
+            e.signoff(&owner, id, None, Action::RequestReview, None)
+                .unwrap();
+            let mut delegations: Vec<(String, String, bool)> = Vec::new();
+            for step in steps {
+                let status = serde_json::to_value(e.status(&admin, id).unwrap()).unwrap();
+                let signoff = &status["signoffs"][0];
+                let reviewed: BTreeSet<String> = signoff["feedback"][0]["reviews"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["reviewer"].as_str().unwrap().to_string())
+                    .collect();
+                let users = e.users().unwrap();
+                let rules = Rules {
+                    members: e
+                        .groups()
+                        .unwrap()
+                        .into_iter()
+                        .map(|(g, m)| (g, m.into_iter().collect()))
+                        .collect(),
+                    disabled: users
+                        .iter()
+                        .filter(|u| u.disabled)
+                        .map(|u| u.name.clone())
+                        .collect(),
+                    delegations: delegations.clone(),
+                    reviewed: reviewed.clone(),
+                    decided: signoff["decision"]["by"].as_str().map(str::to_string),
+                };
+                let act = |e: &mut Engine, who: &str, action: Action| {
+                    let identity = e.identify_user(who)?;
+                    e.signoff(&identity, id, None, action, None)
+                };
+                match step {
+                    Step::Join(g, u) => drop(e.add_member(&admin, GROUPS[g], PEOPLE[u])),
+                    Step::Leave(g, u) => drop(e.remove_member(&admin, GROUPS[g], PEOPLE[u])),
+                    Step::Disable(u) => e.set_user_disabled(&admin, PEOPLE[u], true).unwrap(),
+                    Step::Enable(u) => e.set_user_disabled(&admin, PEOPLE[u], false).unwrap(),
+                    Step::Delegate(u, is_final, to) => {
+                        let group = if is_final { "final" } else { "risk" }.to_string();
+                        let done = act(
+                            &mut e,
+                            PEOPLE[u],
+                            Action::Delegate {
+                                group,
+                                to: PEOPLE[to].to_string(),
+                            },
+                        );
+                        if done.is_ok() {
+                            prop_assert!(
+                                rules.may(PEOPLE[u], is_final, 0),
+                                "{} delegated a slot they may not take",
+                                PEOPLE[u]
+                            );
+                            delegations.push((
+                                PEOPLE[u].to_string(),
+                                PEOPLE[to].to_string(),
+                                is_final,
+                            ));
+                        }
+                    }
+                    Step::Review(u) => {
+                        let action = Action::GiveFeedback {
+                            group: "risk".into(),
+                            verdict: Verdict::Approved,
+                            comment: None,
+                        };
+                        if act(&mut e, PEOPLE[u], action).is_ok() {
+                            prop_assert!(
+                                rules.may(PEOPLE[u], false, 0),
+                                "{} reviewed without the right: {:?}",
+                                PEOPLE[u],
+                                delegations
+                            );
+                        }
+                    }
+                    Step::RequestFinal => drop(act(&mut e, "owner", Action::RequestFinalApproval)),
+                    Step::Approve(u) => {
+                        if act(&mut e, PEOPLE[u], Action::Approve { comment: None }).is_ok() {
+                            prop_assert!(
+                                rules.may(PEOPLE[u], true, 0),
+                                "{} approved without the right: {:?}",
+                                PEOPLE[u],
+                                delegations
+                            );
+                            // `min 2 required`: two reviews from two slots.
+                            let mut slots: Vec<BTreeSet<String>> =
+                                reviewed.iter().map(|r| rules.component(r)).collect();
+                            slots.dedup();
+                            prop_assert!(
+                                slots.len() >= 2,
+                                "approved on the reviews of {:?} through {:?}",
+                                reviewed,
+                                delegations
+                            );
+                        }
+                    }
+                    Step::Reset => {
+                        if e.signoff(&admin, id, None, Action::Reset, None).is_ok() {
+                            delegations.clear();
+                            let _ = e.signoff(&owner, id, None, Action::RequestReview, None);
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
 }

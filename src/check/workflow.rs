@@ -38,7 +38,7 @@ impl Checker<'_> {
             let mut when: Option<(Option<When>, Span)> = None;
             for item in s.block.iter().flatten() {
                 match item {
-                    ast::StepItem::When(c, span) => {
+                    ast::StepItem::When(c, disclosed, span) => {
                         if let Some((_, first)) = when {
                             self.report(duplicate_setting(file, "when", *span, first));
                             continue;
@@ -54,6 +54,21 @@ impl Checker<'_> {
                             restricted: scope.restricted_of(&condition),
                             condition,
                         });
+                        if let Some(w) = condition
+                            .as_ref()
+                            .filter(|w| !w.restricted.is_empty() && !*disclosed)
+                        {
+                            let fields = w
+                                .restricted
+                                .iter()
+                                .map(|f| format!("`{f}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            self.report(
+                                Diagnostic::new(Code::RestrictedCondition, file, c.span(), format!("reads {fields}"), format!("whether step `{}` applies tells every reader of the item something of {fields}, which not every reader may read", s.id.name))
+                                    .with_help("if that may be shown, say so: `when … disclosed`; if not, decide the step on a field every reader may read"),
+                            );
+                        }
                         when = Some((condition, *span));
                     }
                     ast::StepItem::Controls(ids, _) => {

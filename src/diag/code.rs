@@ -118,6 +118,7 @@ codes! {
     ScriptOutsideFolder = "E0403", "script_outside_folder", "a `script` path leaves the blueprint file's folder (absolute, `..`, or a link out)";
     UnusedRole = "W0101", "unused_role", "a role is declared but used by no permission, reviewer list or other role";
     UncoveredControl = "W0102", "uncovered_control", "a declared control is covered by no field, step or sign-off";
+    RestrictedCondition = "W0201", "restricted_condition", "a step's `when` reads a field not every reader may read, so whether the step applies tells them something of its value";
     MisspeltHook = "W0401", "misspelt_hook", "a script function's name looks like a misspelt hook name";
     HookArity = "W0402", "hook_arity", "a hook function takes the wrong number of parameters, so the runtime never calls it";
     UnknownComputedField = "W0403", "unknown_computed_field", "a `compute_FIELD` hook names a field the blueprint does not declare";

@@ -434,8 +434,10 @@ pub enum StepItem {
     Help(StringLit, Span),
     /// `controls ID, …`.
     Controls(Vec<Ident>, Span),
-    /// `when COND`: the step applies only while COND holds.
-    When(super::cond::CondExpr, Span),
+    /// `when COND [disclosed]`: the step applies only while COND holds;
+    /// `disclosed` (true) lets readers who may not read what COND reads
+    /// see whether it applies.
+    When(super::cond::CondExpr, bool, Span),
 }
 
 /// `signoff ["Label"] { ... }`.
@@ -621,7 +623,7 @@ impl StepItem {
         match self {
             StepItem::Field(f) => f.span,
             StepItem::SignOff(o) => o.span,
-            StepItem::Help(_, s) | StepItem::Controls(_, s) | StepItem::When(_, s) => *s,
+            StepItem::Help(_, s) | StepItem::Controls(_, s) | StepItem::When(_, _, s) => *s,
         }
     }
 }

@@ -478,7 +478,12 @@ pub(super) fn build_step(pair: Pair<'_, Rule>) -> StepDecl {
                 Rule::help => StepItem::Help(build_string(children(item).next()?), span),
                 Rule::controls => StepItem::Controls(build_control_ids(item), span),
                 Rule::when => {
-                    StepItem::When(super::cond::build_cond(children(item).next()?)?, span)
+                    let disclosed = item
+                        .clone()
+                        .into_inner()
+                        .any(|p| p.as_rule() == Rule::kw_disclosed);
+                    let cond = super::cond::build_cond(children(item).next()?)?;
+                    StepItem::When(cond, disclosed, span)
                 }
                 _ => return None,
             })

@@ -133,6 +133,7 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_hours => "`hours`",
         Rule::kw_holidays => "`holidays`",
         Rule::kw_when | Rule::when => "`when`",
+        Rule::kw_disclosed => "`disclosed`",
         Rule::kw_and => "`and`",
         Rule::kw_or => "`or`",
         Rule::kw_is | Rule::is_set => "`is set`",

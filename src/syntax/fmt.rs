@@ -410,10 +410,14 @@ impl Printer<'_> {
                                 StepItem::Controls(ids, span) => {
                                     p.single_line(*span, &[], &controls(ids))
                                 }
-                                StepItem::When(c, span) => p.single_line(
+                                StepItem::When(c, disclosed, span) => p.single_line(
                                     *span,
                                     &[],
-                                    &format!("when {}", super::cond::cond_text(c)),
+                                    &format!(
+                                        "when {}{}",
+                                        super::cond::cond_text(c),
+                                        if *disclosed { " disclosed" } else { "" }
+                                    ),
                                 ),
                             }
                         }
