@@ -608,25 +608,38 @@ fn concurrent_approvals_naming_one_revision_have_one_winner() {
         .quiet(&["--json", "--as", "approver", "item", "show", &item])
         .json();
     let revision = show["revision"].to_string();
-    // Naming the revision read, the approver edits the decision's comment.
-    s.ok(&[
-        "--as",
-        "approver",
-        "signoff",
-        "approve",
-        &item,
-        "--comment",
-        "edited",
-        "--expect-revision",
-        &revision,
-    ]);
+    // Naming the revision read changes nothing: the first decision stands
+    // with its comment (`approval N` of the winner), and no approved_at
+    // survives a reset.
+    let refused = s.expect(
+        1,
+        &[
+            "--json",
+            "--as",
+            "approver",
+            "signoff",
+            "approve",
+            &item,
+            "--comment",
+            "edited",
+            "--expect-revision",
+            &revision,
+        ],
+    );
+    assert_eq!(refused.json()["error"]["code"], "already_decided");
     let status = s
         .quiet(&["--json", "--as", "approver", "status", &item])
         .json();
-    assert_eq!(
-        status["signoffs"][0]["decision"]["comment"], "edited",
-        "{status}"
-    );
+    let comment = status["signoffs"][0]["decision"]["comment"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(comment.starts_with("approval "), "{status}");
+    s.ok(&["--as", "approver", "signoff", "reset", &item]);
+    let status = s
+        .quiet(&["--json", "--as", "approver", "status", &item])
+        .json();
+    assert!(status["signoffs"][0]["approved_at"].is_null(), "{status}");
 }
 
 const HIDDEN: &str = r#"

@@ -16,8 +16,8 @@ pub struct SignOffTarget {
     /// The step whose sign-off (default: the current step's).
     #[arg(long)]
     pub step: Option<String>,
-    /// Refuse if the item is not at this revision; needed to take a
-    /// decision again the way it stands (to edit its comment).
+    /// Refuse if the item is not at this revision (of concurrent actions on
+    /// one revision, one wins).
     #[arg(long)]
     pub expect_revision: Option<i64>,
 }

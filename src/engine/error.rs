@@ -241,8 +241,8 @@ impl Refusal {
                 )
             }
             Refusal::AlreadyDecided { .. } => format!(
-                "nothing was changed; to edit the decision's comment, read the item again ({}) and {}; the other decision may be taken as it is",
-                w.read_again, w.with_revision
+                "nothing was changed: the decision stands with its comment ({} shows it); changing it to the other decision is taken",
+                w.status
             ),
             Refusal::ScriptFailed { .. } => {
                 format!("fix the script ({}); nothing was changed", w.check_script)

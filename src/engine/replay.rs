@@ -17,7 +17,7 @@ use super::core::Engine;
 use super::error::{EngineError, Result};
 use super::history::{AuditEntry, Happened};
 use super::items::{FieldChange, NewItem};
-use super::signoffs::SignOffRequest;
+use super::signoff::{Action, Status};
 use super::values::field_text;
 use super::views::{DeployVerdict, StatusView};
 use crate::store::Durability;
@@ -270,21 +270,24 @@ fn replay_one(
         Happened::SignOff(entry) => {
             let action = entry.action.clone()?;
             let id = mapped?;
-            // The action was taken on the item as it stood: a decision
-            // taken again then is one again now, at the scratch revision.
-            let revision = match scratch.store.read().and_then(|tx| tx.item(id)) {
-                Ok(item) => item.map(|i| i.revision),
+            // A decision taken again the way it stood (a comment edit, taken
+            // before such repeats were refused) changes nothing to replay.
+            let stood = match scratch.store.read().and_then(|tx| tx.item(id)) {
+                Ok(item) => item.and_then(|i| i.signoffs.get(&entry.step).map(|s| s.status)),
                 Err(e) => return Some(Err(e.into())),
             };
-            let request = SignOffRequest {
-                step: Some(&entry.step),
-                action,
-                notify: false,
-                reason: None,
-                now: at,
-                expect_revision: revision,
-            };
-            scratch.signoff_with(actor, id, request).map(|_| ())
+            let again = matches!(
+                (&action, stood),
+                (Action::Approve { .. }, Some(Status::Approved))
+                    | (Action::Reject { .. }, Some(Status::Rejected))
+            );
+            if again {
+                Ok(())
+            } else {
+                scratch
+                    .signoff(actor, id, Some(&entry.step), action, at)
+                    .map(|_| ())
+            }
         }
         _ => return None,
     })

@@ -577,6 +577,7 @@ pub fn apply(
                 next.next_reset_at = rules.reset_every.and_then(|d| d.after(now));
             } else if !approved {
                 next.next_reset_at = None;
+                next.approved_at = None;
             }
             vec![Event::Decided {
                 approved,
@@ -774,6 +775,7 @@ pub(super) fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
     };
     state.history.push(round);
     state.status = Status::NotStarted;
+    state.approved_at = None;
     state.delegations.clear();
     state.abandoned_from = None;
     state.next_reset_at = None;

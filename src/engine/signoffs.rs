@@ -34,9 +34,8 @@ pub struct SignOffRequest<'a> {
     pub reason: Option<String>,
     /// The time of the action (default: now).
     pub now: Option<DateTime<Utc>>,
-    /// Refuse if the item is not at this revision (`If-Match`). A decision
-    /// taken again the same way (to edit its comment) needs it: without it,
-    /// an approval of an APPROVED sign-off is refused, not replaced.
+    /// Refuse if the item is not at this revision (`If-Match`): of
+    /// concurrent actions naming one revision, one wins.
     pub expect_revision: Option<i64>,
 }
 
@@ -64,9 +63,10 @@ pub struct Sent {
     pub number: u32,
 }
 
-/// A decision taken again the way it stands, by a caller who did not name
-/// the revision they read: refused, so that concurrent approvers do not
-/// each replace the decision (the first one stands).
+/// A decision taken again the way it stands (approving an APPROVED
+/// sign-off): refused, so that neither concurrent approvers nor a second
+/// click replace the decision and its comment (the first one stands). A
+/// change of decision (APPROVED ↔ REJECTED) is an edit, and taken.
 pub(super) fn refuse_redecision(
     step: &str,
     state: &signoff::SignOffState,
@@ -160,9 +160,7 @@ impl Engine {
                 return refuse(Refusal::NotFound { what: format!("user `{to}`") });
             }
             let state = item.signoffs.get(&step_id).cloned().unwrap_or_default();
-            if expect_revision.is_none() {
-                refuse_redecision(&step_id, &state, &action)?;
-            }
+            refuse_redecision(&step_id, &state, &action)?;
             let delegators = Delegators::load(tx, &state)?;
             let actor = resolver.actor(&step_id, &state, Needed::of(&action), &delegators)?;
             let mut rules = rules_of(spec);

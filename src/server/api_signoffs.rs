@@ -155,14 +155,14 @@ pub(super) fn signoff_action(action: &str, body: &SignOffBody) -> Result<Action,
 ///
 /// With `If-Match`, the action is refused (409 `stale_revision`) if the item
 /// changed since that revision: of concurrent actions naming the same
-/// revision, one wins. Without it, a decision is not taken again the way it
-/// stands (409 `already_decided`): approving an APPROVED sign-off, or
-/// rejecting a REJECTED one, to edit its comment, needs `If-Match`.
+/// revision, one wins. A decision is never taken again the way it stands
+/// (409 `already_decided`: approving an APPROVED sign-off, rejecting a
+/// REJECTED one); changing it is an edit of the decision.
 #[utoipa::path(post, path = "/items/{id}/signoff/{action}", tag = "signoffs",
     params(ItemPath, ("action" = Verb, Path, description = "The action"), IfMatch),
     request_body(content = Option<SignOffBody>, description = "The action's arguments (none for most)"),
     responses((status = 200, description = "The sign-off after the action", body = SignOffView),
-        (status = 409, description = "`stale_revision`: the item changed since `If-Match`; `already_decided`: the decision stands that way already and no `If-Match` was sent; or the sign-off's state refuses the action", body = ErrorBody)))]
+        (status = 409, description = "`stale_revision`: the item changed since `If-Match`; `already_decided`: the decision stands that way already; or the sign-off's state refuses the action", body = ErrorBody)))]
 pub(super) async fn signoff(
     State(state): State<Shared>,
     Caller(who): Caller,
