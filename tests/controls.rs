@@ -205,3 +205,95 @@ fn the_api_serves_the_report_in_json_and_csv() {
     let r = http(d.port, "GET", "/api/v1/reports/controls", None, &[], None);
     assert_eq!(r.status, 401);
 }
+
+const VALIDATION: &str = r#"
+control sr11_7.validation "Independent validation" { framework "SR 11-7" }
+
+blueprint model "Model" {
+  field owner: user "Owner"
+  field card: text "Model card"
+  permission read = everyone
+  permission write = field owner
+  workflow {
+    step build "Build"
+    step validation "Validation" {
+      controls sr11_7.validation
+      signoff {
+        mandatory
+        binds card
+        final { reviewers = group "validators" }
+      }
+    }
+    step live "Live"
+  }
+}
+
+infrastructure prod "Production" { policy prevent }
+"#;
+
+/// A step's control is met only while its mandatory sign-off stands
+/// approved on the current content: passed with the approval outdated, the
+/// report says why not, as the gate blocks.
+#[test]
+fn a_step_passed_over_an_outdated_approval_is_no_evidence() {
+    let mut s = Sandbox::new("controls-outdated-step");
+    std::fs::write(s.dir.join("model.gov"), VALIDATION).unwrap();
+    s.ok(&["init", "--blueprints", "model.gov"]);
+    for u in ["dev", "val"] {
+        s.ok(&["user", "add", u]);
+    }
+    s.ok(&["group", "add", "validators", "--member", "val"]);
+    let m = s
+        .ok(&[
+            "--as",
+            "dev",
+            "item",
+            "create",
+            "model",
+            "M",
+            "--set",
+            "owner=dev",
+            "--set",
+            "card=v1",
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    s.ok(&["--as", "dev", "item", "advance", &m]);
+    s.ok(&["--as", "dev", "signoff", "request-final", &m]);
+    s.ok(&["--as", "val", "signoff", "approve", &m]);
+    s.ok(&["--as", "dev", "item", "advance", &m]);
+    let evidence = |s: &mut Sandbox| {
+        let report = s
+            .ok(&["--json", "report", "controls", "--format", "json"])
+            .json();
+        let item = report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["item"] == m.as_str())
+            .unwrap()
+            .clone();
+        item["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["control"] == "sr11_7.validation")
+            .unwrap()
+            .clone()
+    };
+    let met = evidence(&mut s);
+    assert_eq!(met["satisfied"], true, "{met}");
+    assert_eq!(s.ok(&["deploy", "check", &m, "prod"]).code, 0);
+    // The card changes after the approval: outdated, the gate blocks, and
+    // the step that was passed is evidence no more.
+    s.ok(&["--as", "dev", "item", "set", &m, "card=v2"]);
+    assert_eq!(s.expect(4, &["deploy", "check", &m, "prod"]).code, 4);
+    let unmet = evidence(&mut s);
+    assert_eq!(unmet["satisfied"], false, "{unmet}");
+    let text = unmet.to_string();
+    assert!(
+        text.contains("step passed, but its mandatory sign-off is"),
+        "{text}"
+    );
+}

@@ -233,32 +233,34 @@ fn evidence(
                 .step
                 .as_deref()
                 .and_then(|c| steps.iter().position(|s| *s == c));
-            e.present = item.finished || matches!((at, current), (Some(a), Some(c)) if c > a);
-            e.detail = match item.skipped.get(&source.id) {
+            let passed = item.finished || matches!((at, current), (Some(a), Some(c)) if c > a);
+            // A step is done only with its mandatory sign-off approved on
+            // the current content: passed over an outdated or reset
+            // approval, it is not evidence (the gate blocks too).
+            let skip = item.skipped.get(&source.id);
+            let mandatory = blueprint
+                .step(&source.id)
+                .and_then(|s| s.signoff.as_ref())
+                .is_some_and(|o| o.mandatory);
+            let signoff =
+                (mandatory && skip.is_none()).then(|| approval(blueprint, chain, &source.id));
+            e.present = passed && signoff.as_ref().is_none_or(|a| a.present);
+            e.detail = match (skip, signoff) {
                 // Passed without being worked on: the auditor is told why.
-                Some(skip) if e.present => format!("step skipped ({})", skip.reason()),
-                _ if e.present => "step finished".into(),
+                (Some(skip), _) if passed => format!("step skipped ({})", skip.reason()),
+                (_, Some(a)) if passed && !a.present => {
+                    format!("step passed, but its mandatory sign-off is {}", a.detail)
+                }
+                _ if passed => "step finished".into(),
                 _ => "step not finished".into(),
             };
         }
         _ => {
-            let spec = blueprint.step(&source.id).and_then(|s| s.signoff.as_ref());
-            let state = item.signoffs.get(&source.id);
-            let status = state.map_or(Status::NotStarted, |s| s.status);
-            let decision = state
-                .and_then(|s| s.decision.as_ref())
-                .filter(|d| d.approved);
-            let current_content = spec.and_then(|spec| bound::content_of(spec, chain));
-            let on_current = current_content.is_none()
-                || decision.and_then(|d| d.content.as_deref()) == current_content.as_deref();
-            e.present = status == Status::Approved && decision.is_some() && on_current;
-            e.detail = match (status, on_current) {
-                (Status::Approved, false) => {
-                    "APPROVED on other content than the current one".into()
-                }
-                (s, _) => s.as_str().to_string(),
-            };
-            if let (Some(d), Some(s)) = (decision, state) {
+            let a = approval(blueprint, chain, &source.id);
+            e.present = a.present;
+            e.detail = a.detail;
+            let state = chain[0].signoffs.get(&source.id);
+            if let (Some(d), Some(s)) = (a.decision, state) {
                 e.approved_by = Some(d.by.clone());
                 e.approved_at = Some(time(d.at));
                 e.independent = Some(s.requester.as_deref() != Some(d.by.as_str()));
@@ -268,6 +270,34 @@ fn evidence(
         }
     }
     e
+}
+
+/// Whether the sign-off of a step stands approved on the item's current
+/// content, and if not, why not.
+struct Approval<'a> {
+    present: bool,
+    detail: String,
+    decision: Option<&'a crate::model::signoff::Decision>,
+}
+
+fn approval<'a>(blueprint: &Blueprint, chain: &'a [ItemRow], step: &str) -> Approval<'a> {
+    let spec = blueprint.step(step).and_then(|s| s.signoff.as_ref());
+    let state = chain[0].signoffs.get(step);
+    let status = state.map_or(Status::NotStarted, |s| s.status);
+    let decision = state
+        .and_then(|s| s.decision.as_ref())
+        .filter(|d| d.approved);
+    let current_content = spec.and_then(|spec| bound::content_of(spec, chain));
+    let on_current = current_content.is_none()
+        || decision.and_then(|d| d.content.as_deref()) == current_content.as_deref();
+    Approval {
+        present: status == Status::Approved && decision.is_some() && on_current,
+        detail: match (status, on_current) {
+            (Status::Approved, false) => "APPROVED on other content than the current one".into(),
+            (s, _) => s.as_str().to_string(),
+        },
+        decision,
+    }
 }
 
 /// A field source's evidence for a reader who may not read the field.
