@@ -221,6 +221,7 @@ blueprint model "Model" {
       signoff {
         mandatory
         binds card
+        controls sr11_7.validation
         final { reviewers = group "validators" }
       }
     }
@@ -231,26 +232,28 @@ blueprint model "Model" {
 infrastructure prod "Production" { policy prevent }
 "#;
 
-/// A step's control is met only while its mandatory sign-off stands
-/// approved on the current content: passed with the approval outdated, the
-/// report says why not, as the gate blocks.
-#[test]
-fn a_step_passed_over_an_outdated_approval_is_no_evidence() {
-    let mut s = Sandbox::new("controls-outdated-step");
+/// The validation world: `dev` owns models, `val` validates.
+fn validation_world(name: &str) -> Sandbox {
+    let s = Sandbox::new(name);
     std::fs::write(s.dir.join("model.gov"), VALIDATION).unwrap();
-    s.ok(&["init", "--blueprints", "model.gov"]);
+    s.quiet(&["init", "--blueprints", "model.gov"]);
     for u in ["dev", "val"] {
-        s.ok(&["user", "add", u]);
+        s.quiet(&["user", "add", u]);
     }
-    s.ok(&["group", "add", "validators", "--member", "val"]);
+    s.quiet(&["group", "add", "validators", "--member", "val"]);
+    s
+}
+
+/// A model on its validation step, its approval requested.
+fn awaiting_validation(s: &Sandbox, name: &str) -> String {
     let m = s
-        .ok(&[
+        .quiet(&[
             "--as",
             "dev",
             "item",
             "create",
             "model",
-            "M",
+            name,
             "--set",
             "owner=dev",
             "--set",
@@ -259,8 +262,18 @@ fn a_step_passed_over_an_outdated_approval_is_no_evidence() {
         .stdout
         .trim()
         .to_string();
-    s.ok(&["--as", "dev", "item", "advance", &m]);
-    s.ok(&["--as", "dev", "signoff", "request-final", &m]);
+    s.quiet(&["--as", "dev", "item", "advance", &m]);
+    s.quiet(&["--as", "dev", "signoff", "request-final", &m]);
+    m
+}
+
+/// A step's control is met only while its mandatory sign-off stands
+/// approved on the current content: passed with the approval outdated, the
+/// report says why not, as the gate blocks.
+#[test]
+fn a_step_passed_over_an_outdated_approval_is_no_evidence() {
+    let mut s = validation_world("controls-outdated-step");
+    let m = awaiting_validation(&s, "M");
     s.ok(&["--as", "val", "signoff", "approve", &m]);
     s.ok(&["--as", "dev", "item", "advance", &m]);
     let evidence = |s: &mut Sandbox| {
@@ -296,4 +309,92 @@ fn a_step_passed_over_an_outdated_approval_is_no_evidence() {
         text.contains("step passed, but its mandatory sign-off is"),
         "{text}"
     );
+}
+
+/// The approval event of a history.
+fn approval_in(history: &serde_json::Value) -> serde_json::Value {
+    history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "signoff.approve")
+        .unwrap()
+        .clone()
+}
+
+/// An approval typed at the database's command line under the approver's
+/// name (`--as`) is an exception, never independent evidence; the same
+/// approval through the approver's own token is.
+#[test]
+fn an_approval_given_through_local_as_is_an_exception() {
+    let mut s = validation_world("controls-impersonation");
+    let typed = awaiting_validation(&s, "typed");
+    s.ok(&["--as", "val", "signoff", "approve", &typed]);
+    let signed = awaiting_validation(&s, "signed");
+    let token = s.token("val");
+    let d = Daemon::start(&s, &[]);
+    let r = http(
+        d.port,
+        "POST",
+        &format!("/api/v1/items/{signed}/signoff/approve"),
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let history = http(
+        d.port,
+        "GET",
+        &format!("/api/v1/items/{signed}/history"),
+        Some(&token),
+        &[],
+        None,
+    )
+    .json();
+    let approval = approval_in(&history);
+    assert_eq!(approval["details"]["auth"]["method"], "token", "{approval}");
+    drop(d);
+    let local = s
+        .ok(&["--json", "--as", "val", "item", "history", &typed])
+        .json();
+    let approval = approval_in(&local);
+    assert_eq!(approval["details"]["auth"]["method"], "local", "{approval}");
+    assert_eq!(approval["details"]["auth"]["as_user"], true, "{approval}");
+    let report = s
+        .ok(&["--json", "report", "controls", "--format", "json"])
+        .json();
+    let of = |id: &str| {
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["item"] == id)
+            .unwrap()
+            .clone()
+    };
+    let (typed, signed) = (of(&typed), of(&signed));
+    let exceptions = typed["exceptions"].to_string();
+    assert!(
+        exceptions.contains("`--as`") && exceptions.contains("not independent evidence"),
+        "{typed}"
+    );
+    let independent = |i: &serde_json::Value| {
+        i["controls"][0]["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "signoff")
+            .map(|e| e["independent"].clone())
+    };
+    assert_eq!(
+        independent(&typed),
+        Some(serde_json::json!(false)),
+        "{typed}"
+    );
+    assert_eq!(
+        independent(&signed),
+        Some(serde_json::json!(true)),
+        "{signed}"
+    );
+    assert_eq!(signed["exceptions"], serde_json::json!([]), "{signed}");
 }

@@ -273,6 +273,7 @@ fn explain_says_allowed_exactly_when_the_action_succeeds() {
                         admin: false,
                         groups: vec![],
                         unrecorded_use: None,
+                        authentication: govrt::engine::Authentication::System,
                     },
                     "model_version",
                     "case",

@@ -47,7 +47,7 @@ pub enum BlueprintCommand {
 /// `govrt init`: the given folder, or the standard set compiled into govrt.
 pub fn init(cli: &Global, blueprints: Option<&PathBuf>) -> Outcome {
     let mut engine = tryo!(open(cli, true));
-    let by = crate::engine::Identity::local_admin();
+    let by = super::runtime::local_admin();
     if let Err(e) =
         engine.store_public_settings(&by, cli.base_url.as_deref(), cli.mail_from.as_deref())
     {

@@ -131,7 +131,7 @@ pub fn serve(cli: &Global, args: &ServeArgs) -> Outcome {
     };
     let mut engine = tryo!(open(cli, true));
     // The daemon's address and sender are kept for every process's mail.
-    let by = crate::engine::Identity::local_admin();
+    let by = super::runtime::local_admin();
     if let Err(e) =
         engine.store_public_settings(&by, cli.base_url.as_deref(), cli.mail_from.as_deref())
     {

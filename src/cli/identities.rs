@@ -135,7 +135,7 @@ pub enum Identities<'a> {
 pub fn identities(cli: &Global, which: Identities<'_>) -> Outcome {
     let mut engine = tryo!(open(cli, false));
     let json = cli.json;
-    let by = Identity::local_admin();
+    let by = super::runtime::local_admin();
     let result = match which {
         Identities::User(c) => user(&mut engine, &by, c, json),
         Identities::Group(c) => group(&mut engine, &by, c, json),

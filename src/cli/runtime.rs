@@ -97,9 +97,23 @@ pub(super) fn identity(cli: &Global, engine: &mut Engine) -> Result<Identity, Ou
             exit: exit::USAGE,
         }));
     };
+    // Named, not authenticated: the audit trail says so.
     engine
         .identify_user(name)
+        .map(|who| Identity {
+            authentication: crate::engine::Authentication::local(true),
+            ..who
+        })
         .map_err(|e| engine_error(e, cli.json))
+}
+
+/// The owner of the database file at this command line (see
+/// [`Identity::local_admin`]), authenticated as the OS user running it.
+pub(super) fn local_admin() -> Identity {
+    Identity {
+        authentication: crate::engine::Authentication::local(false),
+        ..Identity::local_admin()
+    }
 }
 
 /// The identity of `--as`, or, for commands that only read, the local
@@ -107,7 +121,7 @@ pub(super) fn identity(cli: &Global, engine: &mut Engine) -> Result<Identity, Ou
 pub(super) fn reader(cli: &Global, engine: &mut Engine) -> Result<Identity, Outcome> {
     match &cli.as_user {
         Some(_) => identity(cli, engine),
-        None => Ok(Identity::local_admin()),
+        None => Ok(local_admin()),
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+use super::authentication::Authentication;
 use super::core::Engine;
 use super::error::{Refusal, Result, refuse, script_failed};
 use super::script_view::script_view;
@@ -31,6 +32,8 @@ pub struct Identity {
     /// The credential this identity came from, when its last use is not
     /// recorded yet (see [`Engine::record_use`]).
     pub unrecorded_use: Option<i64>,
+    /// How it was established: kept with every audit event it writes.
+    pub authentication: Authentication,
 }
 
 impl Identity {
@@ -53,6 +56,7 @@ impl Identity {
             admin: true,
             groups: Vec::new(),
             unrecorded_use: None,
+            authentication: Authentication::System,
         }
     }
 }
@@ -625,6 +629,7 @@ impl Delegators {
                     api_key: false,
                     admin: u.admin,
                     unrecorded_use: None,
+                    authentication: Authentication::System,
                 }),
                 _ => None,
             };

@@ -4,12 +4,13 @@
 //! in its audit trail; an inventory of the items, deleted ones included; and
 //! the state of the audit chain when the report was made.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::access::{Identity, Resolver};
+use super::authentication::Authentication;
 use super::bound;
 use super::core::{Engine, now_or};
 use super::error::Result;
@@ -300,6 +301,32 @@ fn approval<'a>(blueprint: &Blueprint, chain: &'a [ItemRow], step: &str) -> Appr
     }
 }
 
+/// The steps whose standing decision (their last approval or rejection)
+/// an actor named with `--as` took.
+fn impersonated_decisions(events: &[AuditEntry]) -> BTreeSet<String> {
+    let mut last: BTreeMap<String, bool> = BTreeMap::new();
+    for e in events {
+        if let Happened::SignOff(entry) = &e.happened
+            && matches!(e.action.as_str(), "signoff.approve" | "signoff.reject")
+        {
+            let by_name = e
+                .authentication
+                .as_ref()
+                .is_some_and(Authentication::is_impersonation);
+            last.insert(entry.step.clone(), by_name);
+        }
+        if e.action == "signoff.reset" || e.action == "signoff.automatic_reset" {
+            if let Happened::SignOff(entry) = &e.happened {
+                last.remove(&entry.step);
+            }
+        }
+    }
+    last.into_iter()
+        .filter(|(_, by_name)| *by_name)
+        .map(|(step, _)| step)
+        .collect()
+}
+
 /// A field source's evidence for a reader who may not read the field.
 fn withhold(e: EvidenceState) -> EvidenceState {
     EvidenceState {
@@ -366,6 +393,14 @@ impl Engine {
                 blueprint: item.blueprint.clone(),
                 state: if item.finished { "finished" } else { "active" },
             });
+            let events: Vec<AuditEntry> = tx
+                .events(item.id)?
+                .into_iter()
+                .map(AuditEntry::from)
+                .collect();
+            // The steps whose standing decision was taken by an actor named
+            // at the command line (`--as`), not authenticated.
+            let impersonated = impersonated_decisions(&events);
             let controls: Vec<ControlEvidence> = set
                 .controls
                 .keys()
@@ -377,7 +412,13 @@ impl Engine {
                     let evidence: Vec<EvidenceState> = sources
                         .iter()
                         .map(|s| {
-                            let e = evidence(b, &chain, s, now);
+                            let mut e = evidence(b, &chain, s, now);
+                            if s.kind == "signoff"
+                                && e.approved_by.is_some()
+                                && impersonated.contains(&s.id)
+                            {
+                                e.independent = Some(false);
+                            }
                             if s.kind == "field" && !resolver.may_read_field(0, &s.id) {
                                 withhold(e)
                             } else {
@@ -401,11 +442,19 @@ impl Engine {
             if controls.is_empty() {
                 continue;
             }
-            let exceptions = tx
-                .events(item.id)?
+            let exceptions = events
                 .into_iter()
-                .map(AuditEntry::from)
                 .filter_map(|e| {
+                    if e.action == "signoff.approve"
+                        && let Some(how) = e.authentication.as_ref().filter(|a| a.is_impersonation())
+                    {
+                        return Some(format!(
+                            "{}: an approval in the name of `{}` through {}: not independent evidence",
+                            e.at,
+                            e.actor,
+                            how.describe()
+                        ));
+                    }
                     if let Happened::DeployConfirmed { infrastructure } = &e.happened {
                         return Some(format!(
                             "{}: `{}` confirmed a deployment on {infrastructure} without an approval",

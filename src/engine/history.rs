@@ -44,6 +44,10 @@ pub struct AuditEntry {
     /// An admin kept the approvals through a change of bound content.
     #[serde(skip)]
     pub keep_approvals: bool,
+    /// How the actor was authenticated (`auth` in the details; none for
+    /// events written before it was recorded).
+    #[serde(skip)]
+    pub authentication: Option<super::Authentication>,
 }
 
 impl AuditEntry {
@@ -288,6 +292,7 @@ impl From<EventRow> for AuditEntry {
             happened: Happened::read(&e.action, &e.details),
             as_admin: e.details["as_admin"].as_bool() == Some(true),
             keep_approvals: e.details["keep_approvals"].as_bool() == Some(true),
+            authentication: super::Authentication::from_details(&e.details),
             bound: e.details["bound"]
                 .as_array()
                 .map(|list| list.iter().map(SignOffEntry::read).collect())

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value as Json, json};
 
 use super::access::Identity;
+use super::authentication::{Authentication, stamp};
 use super::core::{Engine, new_secret};
 use super::error::{Refusal, Result, refuse};
 use crate::model::invisible::{is_invisible, shown};
@@ -232,6 +233,9 @@ impl Engine {
             admin: user.admin,
             groups: tx.groups_of(name)?,
             unrecorded_use: None,
+            // Named, not authenticated: the front end says how (the CLI's
+            // `--as` is `Authentication::local(true)`).
+            authentication: Authentication::System,
         })
     }
 
@@ -263,6 +267,7 @@ impl Engine {
                 admin: false,
                 groups: Vec::new(),
                 unrecorded_use,
+                authentication: Authentication::ApiKey { key: c.id },
             }));
         }
         Ok(match tx.user(&c.name)? {
@@ -272,6 +277,7 @@ impl Engine {
                 api_key: false,
                 admin: user.admin,
                 unrecorded_use,
+                authentication: Authentication::Token { token: c.id },
             }),
             _ => None,
         })
@@ -291,7 +297,9 @@ impl Engine {
 
 /// Appends the audit event of an identity change by `by` and commits.
 fn audited(tx: Tx<'_>, by: &Identity, action: &str, details: &Json) -> Result<()> {
-    tx.append_event(None, &by.name, action, Utc::now(), details)?;
+    let mut details = details.clone();
+    stamp(&mut details, by);
+    tx.append_event(None, &by.name, action, Utc::now(), &details)?;
     tx.commit()?;
     Ok(())
 }

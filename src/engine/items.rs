@@ -9,6 +9,7 @@ use serde_json::{Value as Json, json};
 
 use super::access::{Identity, Permission, Resolver};
 use super::actions::ItemAction;
+use super::authentication::stamp;
 use super::bound;
 use super::change_hooks::run_change_hooks;
 use super::core::{Engine, now_or};
@@ -359,7 +360,9 @@ impl Engine {
         // Nothing is kept for a new item yet.
         let kept = Self::keep(&tx, &set, &chain, Some(&Default::default()), now)?;
         let item = &chain[0];
-        tx.append_event(Some(id), &who.name, "item.create", now, &json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin, "follow_up": follow_up}))?;
+        let mut details = json!({"blueprint": blueprint_id, "version": version, "name": name, "parent": parent, "fields": item.fields, "as_admin": who.admin, "follow_up": follow_up});
+        stamp(&mut details, who);
+        tx.append_event(Some(id), &who.name, "item.create", now, &details)?;
         tx.commit()?;
         self.kept.remember(super::kept::revisions(&chain), kept);
         let resolver = Resolver {
@@ -464,10 +467,8 @@ impl Engine {
         }
         if let Json::Object(map) = &mut details {
             map.insert("revision".into(), json!(item.revision));
-            if who.admin {
-                map.insert("as_admin".into(), json!(true));
-            }
         }
+        stamp(&mut details, who);
         let event = NewEvent {
             actor: &who.name,
             action: action.audit_name(),

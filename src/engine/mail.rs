@@ -219,6 +219,7 @@ pub(super) fn mails_for(
                         api_key: false,
                         admin: false,
                         unrecorded_use: None,
+                        authentication: super::Authentication::System,
                     };
                     let resolver = Resolver {
                         set,

@@ -11,6 +11,7 @@
 mod access;
 pub mod actions;
 mod audit;
+mod authentication;
 mod board;
 mod bound;
 pub mod calendar;
@@ -54,6 +55,7 @@ mod views;
 pub mod workflow;
 
 pub use access::Identity;
+pub use authentication::Authentication;
 pub use board::{BOARD_COLUMN_LIMIT, Board, BoardColumn, Card};
 pub use controls::{
     AuditState, ControlCoverage, ControlEvidence, ControlsReport, EvidenceState, InventoryEntry,

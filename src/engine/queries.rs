@@ -75,13 +75,9 @@ impl Engine {
             decision.decision = DeployVerdict::Allow;
             decision.confirmed = true;
             decision.reason = format!("confirmed by `{}` although {}", who.name, decision.reason);
-            tx.append_event(
-                Some(id),
-                &who.name,
-                "deploy.confirm",
-                now,
-                &json!({"infrastructure": infrastructure, "reason": decision.reason}),
-            )?;
+            let mut details = json!({"infrastructure": infrastructure, "reason": decision.reason});
+            super::authentication::stamp(&mut details, who);
+            tx.append_event(Some(id), &who.name, "deploy.confirm", now, &details)?;
             tx.commit()?;
         }
         Ok(decision)

@@ -64,7 +64,17 @@ impl Engine {
         Ok(self
             .identify_hash(&credential)?
             .filter(|w| !w.api_key)
-            .map(|who| (who, csrf)))
+            .map(|who| {
+                let token = match who.authentication {
+                    super::Authentication::Token { token } => token,
+                    _ => 0,
+                };
+                let who = Identity {
+                    authentication: super::Authentication::Session { token },
+                    ..who
+                };
+                (who, csrf)
+            }))
     }
 
     /// Ends a session (signing out).

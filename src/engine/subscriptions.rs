@@ -36,6 +36,8 @@ impl Engine {
             });
         }
         tx.set_subscription(&who.name, id, subscribed)?;
+        let mut details = json!({"user": who.name});
+        super::authentication::stamp(&mut details, who);
         tx.append_event(
             Some(id),
             &who.name,
@@ -45,7 +47,7 @@ impl Engine {
                 "subscription.remove"
             },
             now,
-            &json!({"user": who.name}),
+            &details,
         )?;
         tx.commit()?;
         Ok(())

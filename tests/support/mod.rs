@@ -164,6 +164,10 @@ impl Sandbox {
             .current_dir(&self.dir)
             .env("GOVRT_DB", self.db())
             .env("NO_COLOR", "1")
+            // The OS user the audit trail records for local commands.
+            .env("USER", "tester")
+            .env_remove("LOGNAME")
+            .env_remove("USERNAME")
             .env_remove("GOVRT_USER")
             .env_remove("GOVRT_SYNC");
         c

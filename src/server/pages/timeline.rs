@@ -97,6 +97,7 @@ pub fn timeline(viewer: &Viewer, item: &ItemView, events: &[AuditEntry]) -> Mark
                     li {
                         time datetime=(e.at) { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) " UTC" } br;
                         strong { (e.actor) } " " (describe(e))
+                        @if let Some(how) = &e.authentication { " " span.hint.auth { "(through " (how.describe()) ")" } }
                         @if let Some(c) = comment(e) { br; q { (shown(c)) } }
                         @if let Happened::SignOff(SignOffEntry { reason: Some(r), .. }) = &e.happened { br; "Reason: " q { (shown(r)) } }
                         @for b in e.bound_summary() { br; (b) }
