@@ -90,8 +90,24 @@ fn filters() -> Vec<(&'static str, &'static str)> {
 #[test]
 fn the_report_in_json_and_csv() {
     let mut s = every_state("controls-report");
-    let json = s
+    // A table by default, for the terminal.
+    let text = s
         .ok(&["report", "controls", "--blueprint", "model_version"])
+        .stdout;
+    assert!(
+        text.contains("ITEM") && text.contains("MET") && text.contains("EVIDENCE"),
+        "{text}"
+    );
+    assert!(text.contains("exceptions of item"), "{text}");
+    let json = s
+        .ok(&[
+            "report",
+            "controls",
+            "--blueprint",
+            "model_version",
+            "--format",
+            "json",
+        ])
         .json();
     assert_eq!(json["audit"]["intact"], true);
     let satisfied = |name: &str, control: &str| {

@@ -120,6 +120,7 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<SignOff> {
         let mut mandatory: Option<Span> = None;
+        let mut keep_on_rework: Option<Span> = None;
         let mut gates: Option<(bool, Span)> = None;
         let mut reset: Option<(Option<Duration>, Span)> = None;
         let mut binds: Option<(Vec<BoundField>, Span)> = None;
@@ -135,6 +136,12 @@ impl Checker<'_> {
                         self.report(duplicate_setting(file, "mandatory", *span, first));
                     }
                     mandatory = Some(*span);
+                }
+                ast::SignOffItem::KeepOnRework(span) => {
+                    if let Some(first) = keep_on_rework {
+                        self.report(duplicate_setting(file, "keep on rework", *span, first));
+                    }
+                    keep_on_rework = Some(*span);
                 }
                 ast::SignOffItem::Gates(target, span) => {
                     if let Some((_, first)) = gates {
@@ -260,6 +267,7 @@ impl Checker<'_> {
             },
             doc: o.docs.join("\n").trim().to_string(),
             mandatory: mandatory.is_some(),
+            keep_on_rework: keep_on_rework.is_some(),
             gates_deployment: gates.is_none_or(|(g, _)| g),
             feedback,
             final_approval,

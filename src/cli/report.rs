@@ -1,5 +1,5 @@
-//! `govrt report controls`: the control coverage report as JSON, CSV or
-//! HTML; `govrt table ID`: a declared table view as text, JSON or CSV.
+//! `govrt report controls`: the control coverage report as a table, JSON,
+//! CSV or HTML; `govrt table ID`: a declared table view as text, JSON or CSV.
 
 use clap::{Subcommand, ValueEnum};
 
@@ -18,7 +18,7 @@ pub enum ReportCommand {
         #[arg(long)]
         blueprint: Option<String>,
         /// The format (`--json` means json).
-        #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
     },
 }
@@ -26,6 +26,8 @@ pub enum ReportCommand {
 /// How a report is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// A table for the terminal.
+    Text,
     /// One JSON document.
     Json,
     /// One row per item and control.
@@ -45,6 +47,7 @@ pub(super) fn report(cli: &Global, command: &ReportCommand) -> Outcome {
         cli,
         |e, who| e.controls_report(who, blueprint.as_deref(), None),
         |r| match format {
+            ReportFormat::Text => print!("{}", render::controls::text(r)),
             ReportFormat::Json => print_json(r),
             ReportFormat::Csv => print!("{}", render::controls::csv(r)),
             ReportFormat::Html => println!("{}", render::controls::html(r)),

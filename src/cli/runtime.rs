@@ -61,6 +61,10 @@ fn cli_help(r: &Refusal) -> Option<String> {
         status: "`govrt status ITEM`",
         unlock: "`govrt signoff reset ITEM` or `govrt signoff cancel-abandon ITEM`",
         set_field: "`govrt item set ITEM FIELD=…`",
+        give_fields: |fields| {
+            let sets: Vec<String> = fields.iter().map(|f| format!("--set {f}=…")).collect();
+            format!("add `{}`", sets.join(" "))
+        },
         read_again: "`govrt item show ITEM`",
         with_revision: "run the command again with `--expect-revision REVISION`",
         check_script: "`govrt validate` checks it; `govrt hook test` runs one hook",

@@ -37,8 +37,9 @@ pub enum Refusal {
         /// Why, and how to unlock it.
         why: String,
     },
-    /// Required fields of a step are not set.
-    #[error("step `{step}` has required fields not set: {}", fields.join(", "))]
+    /// Required fields of a step are not set (`item` for the item-level
+    /// fields a new item needs).
+    #[error("{}", missing_fields(step, fields))]
     MissingRequiredFields {
         /// The step (or `item` for item-level fields).
         step: String,
@@ -185,6 +186,8 @@ pub struct HelpWords {
     pub unlock: &'static str,
     /// How to set a field, with `FIELD` in it.
     pub set_field: &'static str,
+    /// How to give fields when creating an item.
+    pub give_fields: fn(&[String]) -> String,
     /// How to read an item again.
     pub read_again: &'static str,
     /// How to name the revision read, with an edit.
@@ -200,6 +203,7 @@ impl HelpWords {
         status: "the item's status",
         unlock: "resetting the sign-off, or canceling its abandon,",
         set_field: "`FIELD` …",
+        give_fields: |fields| format!("fill in {} in the form", fields.join(", ")),
         read_again: "its current revision is on its page",
         with_revision: "send the form again from the item's current page",
         check_script: "validating the blueprints checks it; a hook test runs one hook",
@@ -223,6 +227,9 @@ impl Refusal {
                 "{} shows which steps apply; move to one of those, or change the fields the condition reads",
                 w.status
             ),
+            Refusal::MissingRequiredFields { step, fields } if step == "item" => {
+                format!("give them when creating it: {}", (w.give_fields)(fields))
+            }
             Refusal::MissingRequiredFields { fields, .. } => format!(
                 "set them first: {}",
                 w.set_field
@@ -254,6 +261,21 @@ impl Refusal {
             | Refusal::FeedbackRequired { .. }
             | Refusal::MajorIssueOpen { .. } => return self.common_help(),
         })
+    }
+}
+
+/// The message of [`Refusal::MissingRequiredFields`].
+fn missing_fields(step: &str, fields: &[String]) -> String {
+    if step == "item" {
+        format!(
+            "a new item needs its required fields set: {}",
+            fields.join(", ")
+        )
+    } else {
+        format!(
+            "step `{step}` has required fields not set: {}",
+            fields.join(", ")
+        )
     }
 }
 

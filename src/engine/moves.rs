@@ -14,8 +14,9 @@ use super::conditions::{self, Decision};
 use super::core::Engine;
 use super::error::{Refusal, Result, refuse, script_failed};
 use super::items::{Change, ChangeOptions};
+use super::mail::SignOffEvents;
 use super::script_view::script_view;
-use super::signoff::{self, Status};
+use super::signoff::{self, Event, Status};
 use super::views::{ItemView, view};
 use super::workflow::{self, StepFacts};
 use crate::model::Blueprint;
@@ -69,7 +70,16 @@ impl Engine {
                 .as_ref()
                 .map_or(&[][..], |w| &w.steps[..]);
             let before = json!({"step": item.step, "finished": item.finished});
+            let from = if item.finished {
+                steps.len()
+            } else {
+                item.step
+                    .as_deref()
+                    .and_then(|c| steps.iter().position(|s| s.id.as_str() == c))
+                    .unwrap_or(0)
+            };
             let (skipped, reopened) = apply_skips(blueprint, item, &plan, &who.name);
+            let reworked = reopen_on_rework(steps, item, plan.target, from, &who.name);
             if plan.target >= steps.len() {
                 item.finished = true;
                 item.step = steps.last().map(|s| s.id.to_string());
@@ -85,12 +95,58 @@ impl Engine {
             if !reopened.is_empty() {
                 details["reopened"] = json!(reopened);
             }
-            Ok(Change::plain(
+            let out = resolver.redact_view(view(item, blueprint));
+            let Some(nearest) = reworked.first().cloned() else {
+                return Ok(Change::plain(details, out));
+            };
+            details["reset_on_rework"] = json!(reworked);
+            // Followers hear of it as of a reset, with why.
+            let signoff = SignOffEvents {
+                step: nearest,
+                events: vec![Event::Reset { automatic: false }],
+                notify: false,
+                note: Some("the item moved back before this step: its approval is reopened".into()),
+            };
+            Ok(Change {
                 details,
-                resolver.redact_view(view(item, blueprint)),
-            ))
+                signoff: Some(signoff),
+                out,
+            })
         })
     }
+}
+
+/// A move back from step `from` to step `target` reopens the APPROVED
+/// mandatory sign-offs of the steps it goes back before (after `target`, up
+/// to `from`), unless they say `keep on rework`: the round is archived and
+/// the sign-off is NOT_STARTED again, so that nothing reworked deploys on
+/// the old approval. Returns the steps reopened, nearest the target first.
+fn reopen_on_rework(
+    steps: &[crate::model::Step],
+    item: &mut ItemRow,
+    target: usize,
+    from: usize,
+    by: &str,
+) -> Vec<String> {
+    let now = item.updated_at;
+    let mut reopened = Vec::new();
+    if target >= from {
+        return reopened;
+    }
+    for step in steps.iter().take(from.saturating_add(1)).skip(target + 1) {
+        let rework = step
+            .signoff
+            .as_ref()
+            .is_some_and(|o| o.mandatory && !o.keep_on_rework);
+        if let Some(state) = item.signoffs.get_mut(step.id.as_str())
+            && rework
+            && state.status == Status::Approved
+        {
+            signoff::archive(state, by, now);
+            reopened.push(step.id.to_string());
+        }
+    }
+    reopened
 }
 
 /// Records the steps a move skips and forgets those it moves back before:

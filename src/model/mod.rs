@@ -503,6 +503,10 @@ pub struct SignOff {
     pub doc: String,
     /// The workflow cannot leave the step until it is approved.
     pub mandatory: bool,
+    /// A move back before the step keeps its approval (`keep on rework`);
+    /// by default such a move reopens a mandatory sign-off.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub keep_on_rework: bool,
     /// Whether deployment waits for it.
     pub gates_deployment: bool,
     /// The feedback groups, in order.

@@ -1,6 +1,8 @@
-//! The control coverage report as CSV (one row per item and control) and as
-//! HTML (the coverage matrix, the evidence per item, the inventory).
+//! The control coverage report as text for a terminal, as CSV (one row per
+//! item and control) and as HTML (the coverage matrix, the evidence per
+//! item, the inventory).
 
+use crate::model::invisible::shown;
 use maud::{DOCTYPE, Markup, html};
 
 use crate::engine::{ControlsReport, EvidenceState};
@@ -12,6 +14,55 @@ fn evidence_words(e: &EvidenceState) -> String {
 }
 
 /// One row per item and control, with a header.
+/// The report as aligned text for a terminal: the audit chain, then one
+/// line per item and control (MET or NOT MET, with the evidence), then
+/// each item's exceptions.
+pub fn text(report: &ControlsReport) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("controls report, {}", report.generated_at));
+    if let Some(b) = &report.blueprint {
+        out.push_str(&format!(" (blueprint {b})"));
+    }
+    out.push('\n');
+    match (&report.audit.problem, report.audit.events) {
+        (Some(problem), _) => out.push_str(&format!("audit trail: BROKEN: {problem}\n")),
+        (None, Some(n)) => out.push_str(&format!("audit trail: intact ({n} events)\n")),
+        (None, None) => out.push_str("audit trail: intact\n"),
+    }
+    if report.items.is_empty() {
+        out.push_str("no items of a blueprint with controls\n");
+        return out;
+    }
+    out.push_str(&format!(
+        "\n{:>5}  {:<24} {:<28} {:<8} EVIDENCE\n",
+        "ITEM", "NAME", "CONTROL", "MET"
+    ));
+    for i in &report.items {
+        for c in &i.controls {
+            let evidence: Vec<String> = c.evidence.iter().map(evidence_words).collect();
+            out.push_str(&format!(
+                "{:>5}  {:<24} {:<28} {:<8} {}\n",
+                i.item,
+                shown(&i.name),
+                c.control,
+                if c.satisfied { "yes" } else { "NO" },
+                evidence.join("; ")
+            ));
+        }
+    }
+    for i in report.items.iter().filter(|i| !i.exceptions.is_empty()) {
+        out.push_str(&format!(
+            "\nexceptions of item {} `{}`:\n",
+            i.item,
+            shown(&i.name)
+        ));
+        for e in &i.exceptions {
+            out.push_str(&format!("  - {e}\n"));
+        }
+    }
+    out
+}
+
 pub fn csv(report: &ControlsReport) -> String {
     let mut out = String::from(
         "item,name,blueprint,version,step,control,satisfied,evidence,approved_by,approved_at,independent,next_reset_at,overdue,exceptions\r\n",

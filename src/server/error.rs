@@ -211,6 +211,10 @@ fn api_help(r: &Refusal) -> Option<String> {
         status: "`GET /api/v1/items/{id}/status`",
         unlock: "`POST /api/v1/items/{id}/signoff/reset` or `…/signoff/cancel-abandon`",
         set_field: "`PATCH /api/v1/items/{id}` with `{\"set\": {\"FIELD\": …}}`",
+        give_fields: |fields| {
+            let given: Vec<String> = fields.iter().map(|f| format!("\"{f}\": …")).collect();
+            format!("send `\"fields\": {{{}}}` in the body", given.join(", "))
+        },
         read_again: "`GET /api/v1/items/{id}`, whose ETag goes in `If-Match`",
         with_revision: "send the action again with that ETag in `If-Match`",
         check_script: "`govrt validate` checks it; `POST /api/v1/hooks/test` runs one hook",

@@ -108,10 +108,19 @@ pub(super) async fn move_card(
         return render_board(&state, viewer, blueprint, Some(e), "board".into()).await;
     };
     let expected = revision(&form);
-    let step = form.get("step").cloned().filter(|s| !s.is_empty());
+    // A card moves to the step chosen, never to one the form happened to show.
+    let Some(step) = form.get("step").cloned().filter(|s| !s.is_empty()) else {
+        let e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "no step was chosen",
+            Some("choose the step to move the card to, then press Move".into()),
+        );
+        return render_board(&state, viewer, blueprint, Some(e), format!("card:{id}")).await;
+    };
     let who = viewer.who.clone();
     let moved = with_writer(&state, move |e| {
-        e.move_item(&who, id, step.as_deref(), expected, None)
+        e.move_item(&who, id, Some(&step), expected, None)
     })
     .await;
     match moved {

@@ -458,6 +458,8 @@ pub struct SignOffDecl {
 pub enum SignOffItem {
     /// `mandatory`.
     Mandatory(Span),
+    /// `keep on rework`.
+    KeepOnRework(Span),
     /// `gates deployment|nothing`.
     Gates(Ident, Span),
     /// `feedback ...`.
@@ -633,6 +635,7 @@ impl SignOffItem {
     pub fn span(&self) -> Span {
         match self {
             SignOffItem::Mandatory(s)
+            | SignOffItem::KeepOnRework(s)
             | SignOffItem::Gates(_, s)
             | SignOffItem::ResetEvery(_, s)
             | SignOffItem::Binds(_, s)

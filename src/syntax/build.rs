@@ -507,6 +507,7 @@ pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
         let span = span_of(&item);
         Some(match item.as_rule() {
             Rule::mandatory => SignOffItem::Mandatory(span),
+            Rule::keep_on_rework => SignOffItem::KeepOnRework(span),
             Rule::gates => SignOffItem::Gates(build_ident(children(item).next()?), span),
             Rule::controls => SignOffItem::Controls(build_control_ids(item), span),
             Rule::binds => SignOffItem::Binds(

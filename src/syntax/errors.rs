@@ -163,6 +163,7 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::step_block => "`{`",
         Rule::signoff => "`signoff`",
         Rule::mandatory => "`mandatory`",
+        Rule::keep_on_rework | Rule::kw_keep | Rule::kw_on | Rule::kw_rework => "`keep on rework`",
         Rule::gates => "`gates`",
         Rule::binds => "`binds`",
         Rule::control => "`control`",
@@ -312,7 +313,7 @@ pub(super) fn syntax_help(text: &str, pos: usize, expected: &[Rule]) -> Option<S
         Rule::kw_mandatory,
         Rule::kw_feedback,
     ]) {
-        "a sign-off block holds `mandatory`, `gates deployment|nothing`, `binds FIELD, ...`, `feedback ID { ... }`, one `final { ... }` and `reset every DURATION`"
+        "a sign-off block holds `mandatory`, `keep on rework`, `gates deployment|nothing`, `binds FIELD, ...`, `feedback ID { ... }`, one `final { ... }` and `reset every DURATION`"
     } else if has(&[Rule::reviewers, Rule::kw_reviewers]) {
         "write `reviewers = PRINCIPALS`, e.g. `reviewers = group \"risk\", role owner`"
     } else if has(&[Rule::principals, Rule::user_principal, Rule::kw_user]) {

@@ -442,6 +442,9 @@ impl Printer<'_> {
                 for item in &o.items {
                     match item {
                         SignOffItem::Mandatory(span) => p.single_line(*span, &[], "mandatory"),
+                        SignOffItem::KeepOnRework(span) => {
+                            p.single_line(*span, &[], "keep on rework")
+                        }
                         SignOffItem::Gates(target, span) => {
                             p.single_line(*span, &[], &format!("gates {}", target.name))
                         }

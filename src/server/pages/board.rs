@@ -28,7 +28,10 @@ fn card(viewer: &Viewer, board: &Board, c: &Card, notice: Option<&Notice>) -> Ma
                     input type="hidden" name="revision" value=(c.revision);
                     input type="hidden" name="blueprint" value=(board.blueprint);
                     label for=(format!("move-{}", c.item)) { "Move to" }
-                    select id=(format!("move-{}", c.item)) name="step" {
+                    select id=(format!("move-{}", c.item)) name="step" required {
+                        // Nothing chosen until the user chooses: a Move
+                        // pressed by mistake sends no step.
+                        option value="" selected disabled { "Choose a step…" }
                         @for (id, label) in moves { option value=(id) { (label) } }
                     }
                     button type="submit" { "Move" }

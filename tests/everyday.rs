@@ -1,0 +1,101 @@
+//! Small things a user meets every day, through the real binary: a list
+//! piped into `head` ends quietly, and creating an item without its
+//! required fields says which `--set` to add.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use govrt::engine::Engine;
+use govrt::store::Durability;
+use support::Sandbox;
+
+#[test]
+fn a_list_read_only_in_part_ends_quietly() {
+    let s = Sandbox::new("everyday-pipe");
+    let (_, model) = s.standard_world();
+    {
+        let mut e = Engine::open(&s.db(), Durability::Normal).unwrap();
+        let owner = e.identify_user("owner").unwrap();
+        for n in 0..1000 {
+            let sets = [("owner".to_string(), "owner".to_string())];
+            e.create_item(
+                &owner,
+                "model_version",
+                &format!("v{n}"),
+                model.parse().ok(),
+                &sets,
+                None,
+            )
+            .unwrap();
+        }
+    }
+    // `govrt item list | head -1`: the reader goes away after one line.
+    let mut child = s
+        .command(&["item", "list", "--limit", "1000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("BLUEPRINT"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn creating_an_item_without_its_required_fields_says_which_to_give() {
+    let mut s = Sandbox::new("everyday-required");
+    std::fs::write(
+        s.dir.join("thing.gov"),
+        "blueprint thing \"Thing\" {\n  field owner: user required\n  field tier: int \"Tier\" required\n}\n",
+    )
+    .unwrap();
+    s.ok(&["init", "--blueprints", "thing.gov"]);
+    s.ok(&["user", "add", "u"]);
+    let run = s.expect(1, &["--as", "u", "item", "create", "thing", "T"]);
+    assert!(run.stderr.contains("owner, tier"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--set owner=… --set tier=…"),
+        "{}",
+        run.stderr
+    );
+    let token = s.token("u");
+    let d = support::Daemon::start(&s, &[]);
+    let body = serde_json::json!({"blueprint": "thing", "name": "T"});
+    let r = support::http(
+        d.port,
+        "POST",
+        "/api/v1/items",
+        Some(&token),
+        &[],
+        Some(&body),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    let help = r.json()["error"]["help"].as_str().unwrap().to_string();
+    assert!(
+        help.contains(r#""fields": {"owner": …, "tier": …}"#),
+        "{help}"
+    );
+}
