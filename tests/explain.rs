@@ -254,9 +254,41 @@ fn action_strategy() -> impl Strategy<Value = (Verb, Option<&'static str>)> {
     ]
 }
 
+/// A rule of the test set's `validate` hook: `risk2` gives no feedback.
+const VALIDATE: &str = r#"
+fn validate(item) {
+    let s = item.signoffs["review"];
+    if s == () { return (); }
+    for r in s.feedback {
+        if r.reviewer == "risk2" { return ["risk2 reviews no model version (the test's rule)"]; }
+    }
+    ()
+}
+"#;
+
+/// The standard set, its model versions with the hook above.
+fn hooked_world(name: &str) -> Sandbox {
+    let s = Sandbox::new(name);
+    let set = s.dir.join("set");
+    std::fs::create_dir_all(&set).unwrap();
+    let standard = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints");
+    for entry in std::fs::read_dir(standard).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replace(
+            "blueprint model_version \"Model version\" {",
+            "blueprint model_version \"Model version\" {\n  script \"version.rhai\"",
+        );
+        std::fs::write(set.join(path.file_name().unwrap()), text).unwrap();
+    }
+    std::fs::write(set.join("version.rhai"), VALIDATE).unwrap();
+    s.standard_world_with(&["init", "--blueprints", set.to_str().unwrap()]);
+    s
+}
+
 #[test]
 fn explain_says_allowed_exactly_when_the_action_succeeds() {
-    let (s, _) = world("explain-property");
+    let s = hooked_world("explain-property");
     let model = "2";
     let engine = std::cell::RefCell::new(Engine::open(&s.db(), Durability::Normal).unwrap());
     let admin = Identity::local_admin();
@@ -387,4 +419,43 @@ fn explain_advance_names_the_missing_required_fields() {
         ])
         .json();
     assert_eq!(json["allowed"], true, "{json}");
+}
+
+#[test]
+fn explain_reports_a_hook_that_would_refuse() {
+    let mut s = hooked_world("explain-hook");
+    let model = "2";
+    let v = s.model_version(model, "Scorer v1");
+    s.quiet(&["--as", "owner", "item", "move", &v, "review"]);
+    s.quiet(&["--as", "owner", "signoff", "request-review", &v]);
+    let explained = s
+        .quiet(&[
+            "--json", "explain", &v, "--user", "risk2", "--action", "feedback", "--group", "risk",
+        ])
+        .json();
+    assert_eq!(explained["allowed"], false, "{explained}");
+    let blockers = explained["blockers"].to_string();
+    assert!(blockers.contains("hooks refuse"), "{blockers}");
+    assert!(
+        blockers.contains("risk2 reviews no model version"),
+        "{blockers}"
+    );
+    let done = s.expect(
+        1,
+        &[
+            "--as", "risk2", "signoff", "feedback", &v, "risk", "approved",
+        ],
+    );
+    assert!(
+        done.stderr.contains("risk2 reviews no model version"),
+        "{}",
+        done.stderr
+    );
+    // Another risk reviewer may, and explain says so.
+    let explained = s
+        .quiet(&[
+            "--json", "explain", &v, "--user", "risk1", "--action", "feedback", "--group", "risk",
+        ])
+        .json();
+    assert_eq!(explained["allowed"], true, "{explained}");
 }

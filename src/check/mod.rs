@@ -8,6 +8,7 @@ mod blueprint;
 mod calendars;
 mod conditions;
 mod controls;
+mod exclusions;
 mod fields;
 mod files;
 mod infrastructure;

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::exclusions::Slot;
 use super::principals::Scope;
 use super::{Checker, duplicate_setting, unknown_word};
 use super::{label_from_id, values};
@@ -330,10 +331,12 @@ impl Checker<'_> {
         let mut help: Option<(String, Span)> = None;
         let mut required: Option<Span> = None;
         let mut service = Vec::new();
+        let mut excluded = Vec::new();
         let mut valid = true;
         for item in &g.items {
             match item {
                 ast::FeedbackItem::Service(s) => service.push(s),
+                ast::FeedbackItem::Not(e) => excluded.push(e),
                 ast::FeedbackItem::Reviewers(list, span) => {
                     if let Some((_, first)) = reviewers {
                         self.report(duplicate_setting(file, "reviewers", *span, first));
@@ -398,6 +401,7 @@ impl Checker<'_> {
             );
             return None;
         };
+        let exclude = self.exclusions(file, &excluded, Slot::Group(&g.id.name), &reviewers, scope);
         let service = self.service_level(file, &service, scope);
         let service = service?;
         valid.then(|| FeedbackGroup {
@@ -411,6 +415,7 @@ impl Checker<'_> {
             min: min.map_or(1, |(m, _)| m),
             required: required.is_some(),
             help: help.map(|(h, _)| h),
+            exclude,
             service,
         })
     }
@@ -422,24 +427,28 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<FinalApproval> {
         let mut reviewers: Option<(Vec<Principal>, Span)> = None;
-        let mut not_requester: Option<Span> = None;
+        let requester: Vec<ast::Exclusion> = f
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::FinalItem::NotRequester(span) => Some(ast::Exclusion::Requester(*span)),
+                _ => None,
+            })
+            .collect();
+        let mut excluded: Vec<&ast::Exclusion> = requester.iter().collect();
         let mut no_major: Option<Span> = None;
         let mut service = Vec::new();
         for item in &f.items {
             match item {
                 ast::FinalItem::Service(s) => service.push(s),
+                ast::FinalItem::NotRequester(_) => {}
+                ast::FinalItem::Not(e) => excluded.push(e),
                 ast::FinalItem::Reviewers(list, span) => {
                     if let Some((_, first)) = reviewers {
                         self.report(duplicate_setting(file, "reviewers", *span, first));
                         continue;
                     }
                     reviewers = Some((self.principals(file, list, scope, None), *span));
-                }
-                ast::FinalItem::NotRequester(span) => {
-                    if let Some(first) = not_requester {
-                        self.report(duplicate_setting(file, "not requester", *span, first));
-                    }
-                    not_requester = Some(*span);
                 }
                 ast::FinalItem::NoMajor(span) => {
                     if let Some(first) = no_major {
@@ -456,11 +465,13 @@ impl Checker<'_> {
             );
             return None;
         };
+        excluded.sort_by_key(|e| e.span().start);
+        let exclude = self.exclusions(file, &excluded, Slot::Final, &reviewers, scope);
         let service = self.service_level(file, &service, scope)?;
         Some(FinalApproval {
             doc: f.docs.join("\n").trim().to_string(),
             reviewers,
-            not_requester: not_requester.is_some(),
+            exclude,
             no_major: no_major.is_some(),
             service,
         })

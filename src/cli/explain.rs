@@ -191,17 +191,26 @@ fn print_who_can(w: &WhoCan) {
             w.action.words(),
             place(w.action, &w.step, &w.item)
         );
-        return;
+    } else {
+        println!(
+            "who may {}{group} {} now:",
+            w.action.words(),
+            place(w.action, &w.step, &w.item)
+        );
+        for u in &w.users {
+            println!("  {}", u.user);
+            for g in &u.grants {
+                println!("    {}", grant_line(g));
+            }
+        }
     }
-    println!(
-        "who may {}{group} {} now:",
-        w.action.words(),
-        place(w.action, &w.step, &w.item)
-    );
-    for u in &w.users {
-        println!("  {}", u.user);
-        for g in &u.grants {
-            println!("    {}", grant_line(g));
+    if !w.blocked.is_empty() {
+        println!("holding a grant, but may not now:");
+        for u in &w.blocked {
+            println!("  {}", u.user);
+            for b in &u.blockers {
+                println!("    - {b}");
+            }
         }
     }
 }

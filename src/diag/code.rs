@@ -94,6 +94,7 @@ codes! {
     MissingAxis = "E0208", "missing_axis", "a matrix view lacks its `x` or `y` axis";
     RoleCycle = "E0209", "role_cycle", "roles are defined in terms of themselves";
     IncompleteTable = "E0211", "incomplete_table", "a table does not say its `blueprint` or its `columns`";
+    MisplacedExclusion = "E0212", "misplaced_exclusion", "a feedback group says `not reviewer`, which only the final approval takes";
     ConditionalFirstStep = "E0210", "conditional_first_step", "the first step of a workflow has a `when`: items start on it, so it always applies";
     DefaultMismatch = "E0301", "default_mismatch", "a field's default does not fit its type";
     EmptyEnum = "E0302", "empty_enum", "an enum type has no variant";
@@ -119,6 +120,7 @@ codes! {
     UnusedRole = "W0101", "unused_role", "a role is declared but used by no permission, reviewer list or other role";
     UncoveredControl = "W0102", "uncovered_control", "a declared control is covered by no field, step or sign-off";
     RestrictedCondition = "W0201", "restricted_condition", "a step's `when` reads a field not every reader may read, so whether the step applies tells them something of its value";
+    ExcludedReviewers = "W0202", "excluded_reviewers", "a `not` names a principal of the slot's own `reviewers`, or everyone, so those reviewers can never act";
     MisspeltHook = "W0401", "misspelt_hook", "a script function's name looks like a misspelt hook name";
     HookArity = "W0402", "hook_arity", "a hook function takes the wrong number of parameters, so the runtime never calls it";
     UnknownComputedField = "W0403", "unknown_computed_field", "a `compute_FIELD` hook names a field the blueprint does not declare";

@@ -13,7 +13,6 @@ use super::error::{Refusal, Result, refuse, script_failed};
 use super::script_view::script_view;
 use super::set_cache::{LoadedSet, SetCache};
 use super::signoff::{Actor, Needed, SignOffState};
-use super::status::rules_of;
 use super::values;
 use crate::model::{Blueprint, Principal, PrincipalRef};
 use crate::store::{ItemRow, Tx};
@@ -37,6 +36,22 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// User `name` as the rules see them when someone else acts (a
+    /// delegator, a delegate): none when gone or disabled.
+    pub(super) fn of_user(tx: &Tx<'_>, name: &str) -> Result<Option<Identity>> {
+        Ok(match tx.user(name)? {
+            Some(u) if !u.disabled => Some(Identity {
+                groups: tx.groups_of(&u.name)?,
+                name: u.name,
+                api_key: false,
+                admin: u.admin,
+                unrecorded_use: None,
+                authentication: Authentication::System,
+            }),
+            _ => None,
+        })
+    }
+
     /// The scheduler: applies due resets.
     pub fn scheduler() -> Identity {
         Identity::admin_named("scheduler")
@@ -622,18 +637,7 @@ impl Delegators {
             if out.contains_key(&d.from) {
                 continue;
             }
-            let who = match tx.user(&d.from)? {
-                Some(u) if !u.disabled => Some(Identity {
-                    groups: tx.groups_of(&u.name)?,
-                    name: u.name,
-                    api_key: false,
-                    admin: u.admin,
-                    unrecorded_use: None,
-                    authentication: Authentication::System,
-                }),
-                _ => None,
-            };
-            out.insert(d.from.clone(), who);
+            out.insert(d.from.clone(), Identity::of_user(tx, &d.from)?);
         }
         Ok(Delegators(out))
     }
@@ -663,7 +667,12 @@ impl Resolver<'_> {
             .blueprint(0)
             .and_then(|b| b.step(asked.step))
             .and_then(|s| s.signoff.as_ref());
-        if let Some(why) = spec.and_then(|spec| rules_of(spec).barred(asked.state, group, from)) {
+        let through = Resolver {
+            set: self.set,
+            chain: self.chain,
+            who: delegator,
+        };
+        if let Some(why) = spec.and_then(|spec| through.barred(spec, asked.state, group)) {
             return Ok(Some(format!("`{from}` may not act for `{group}`: {why}")));
         }
         if asked.state.slot_used(group, from) {
@@ -671,11 +680,6 @@ impl Resolver<'_> {
                 "`{from}` already acted for `{group}` this round"
             )));
         }
-        let through = Resolver {
-            set: self.set,
-            chain: self.chain,
-            who: delegator,
-        };
         // The delegator's own grants, not an admin's power to act for anyone.
         if through.eligible_at(asked, view, &mut NoTrace, depth + 1)? {
             Ok(None)

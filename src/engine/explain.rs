@@ -15,7 +15,7 @@ use super::error::{Refusal, Result, refuse};
 use super::history::{AuditEntry, Happened};
 use super::moves::decide_move;
 use super::signoff::{self, Action, Needed, Verdict};
-use super::signoffs::refuse_redecision;
+use super::signoffs::{hooks_accept, refuse_redecision};
 use super::status::rules_of;
 use super::workflow::WorkflowState;
 use crate::model::{Blueprint, SignOff};
@@ -164,6 +164,19 @@ pub struct WhoCan {
     pub group: Option<String>,
     /// Each user who may, with why.
     pub users: Vec<Allowed>,
+    /// Each user who holds a grant for it but may not now, with why not.
+    pub blocked: Vec<Blocked>,
+}
+
+/// A user who holds a grant for an action but may not take it now.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Blocked {
+    /// The user.
+    pub user: String,
+    /// The grants they hold.
+    pub grants: Vec<Grant>,
+    /// Why they may not, each reason a sentence.
+    pub blockers: Vec<String>,
 }
 
 /// A user who may act, and the grants that let them.
@@ -230,6 +243,7 @@ impl Engine {
                 .collect()
         };
         let mut users = Vec::new();
+        let mut blocked = Vec::new();
         let mut answer = None;
         for name in names {
             let e = self.explain(caller, id, &name, request)?;
@@ -237,6 +251,12 @@ impl Engine {
                 users.push(Allowed {
                     user: e.user.clone(),
                     grants: e.grants.clone(),
+                });
+            } else if !e.grants.is_empty() || !e.delegations.is_empty() {
+                blocked.push(Blocked {
+                    user: e.user.clone(),
+                    grants: e.grants.clone(),
+                    blockers: e.blockers.clone(),
                 });
             }
             answer.get_or_insert(e);
@@ -252,6 +272,7 @@ impl Engine {
             step: first.step,
             group: first.group,
             users,
+            blocked,
         })
     }
 }
@@ -309,10 +330,19 @@ fn explain_one(
     // The verdict: the resolver and the state machine, as the action runs.
     let mut rules = rules_of(spec);
     rules.content = bound::content_of(spec, resolver.chain);
+    resolver.exclude_for(tx, spec, Some(&action), &mut rules)?;
     // Asked without a revision, as an action without `If-Match` runs.
     let verdict = refuse_redecision(step, &state, &action)
         .and_then(|()| resolver.actor(step, &state, Needed::of(&action), &delegators))
         .and_then(|actor| Ok(signoff::apply(&state, &action, &actor, &rules, now)?));
+    // The rules accept it: the hooks decide, run on the item as the action
+    // would leave it (nothing is kept).
+    let mut hook_refusal = None;
+    let verdict = verdict.and_then(|outcome| {
+        hooks_accept(resolver, step, &action, outcome, now).inspect_err(|e| {
+            hook_refusal = Some(e.to_string());
+        })
+    });
     match verdict {
         Ok(_) => out.allowed = true,
         Err(e) => out.refusal = Some(e.to_string()),
@@ -369,6 +399,11 @@ fn explain_one(
                 resolver.who.name
             )],
         });
+    }
+    if let Some(why) = hook_refusal {
+        out.blockers.push(format!(
+            "the blueprint's hooks refuse the change it would make: {why}"
+        ));
     }
     blockers(tx, resolver, &action, spec, &state, &mut out)?;
     Ok(out)
@@ -523,7 +558,23 @@ fn blockers(
         ));
     }
     let decides = matches!(action, Action::Approve { .. } | Action::Reject { .. });
-    if decides && spec.final_approval.not_requester && state.requester.as_deref() == Some(name) {
+    let acts = decides
+        || matches!(
+            action,
+            Action::GiveFeedback { .. } | Action::Delegate { .. }
+        );
+    let barred = group
+        .filter(|_| acts)
+        .and_then(|slot| Some((slot, resolver.barred(spec, state, slot)?)));
+    let requested_it = |slot: &str| {
+        super::exclusions::exclusions_of(spec, slot).is_some_and(|e| e.not_requester)
+            && state.requester.as_deref() == Some(name)
+    };
+    if let Some((slot, why)) = barred.as_ref().filter(|(slot, _)| !requested_it(slot)) {
+        out.blockers
+            .push(format!("`{name}` may not act for `{slot}`: {why}"));
+    }
+    if barred.is_some_and(|(slot, _)| requested_it(slot)) {
         let requested = |e: &AuditEntry| match &e.happened {
             Happened::SignOff(s) => {
                 s.step == out.step

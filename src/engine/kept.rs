@@ -257,11 +257,19 @@ pub(super) fn index_of(
                 }
             }
         }
+        // Who the state bars (`not requester`, `not reviewer`, a review
+        // given); `not PRINCIPALS` is resolved again as the queue is read.
+        let exclude = super::exclusions::exclusions_of(spec, group);
+        if exclude.is_some_and(|e| e.not_requester)
+            && let Some(r) = &state.requester
+        {
+            barred.insert((group.to_string(), r.clone()));
+        }
         if group == "final" {
-            if spec.final_approval.not_requester
-                && let Some(r) = &state.requester
-            {
-                barred.insert((group.to_string(), r.clone()));
+            if exclude.is_some_and(|e| e.not_reviewer) {
+                for r in &state.reviews {
+                    barred.insert((group.to_string(), r.reviewer.clone()));
+                }
             }
         } else {
             for r in state.reviews_of(group) {

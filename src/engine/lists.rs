@@ -262,11 +262,19 @@ impl Engine {
             };
             // The index keys a delegate by name; whether the delegation
             // counts is re-derived through its delegator, as when acting.
+            // The index does not resolve `not PRINCIPALS` (group membership
+            // is not in it): those entries are decided again too.
             let delegated = state
                 .delegations
                 .iter()
                 .any(|d| d.group == group && d.to == who.name);
-            if delegated
+            let excluding = cache
+                .get(tx, &row.blueprint, row.version)?
+                .blueprint(&row.blueprint)
+                .and_then(|b| b.step(&step)?.signoff.as_ref())
+                .and_then(|spec| super::exclusions::exclusions_of(spec, &group))
+                .is_some_and(|e| !e.principals.is_empty());
+            if (delegated || excluding)
                 && !Self::pending_of(cache, tx, who, &row, now)?
                     .iter()
                     .any(|p| p.group == group)

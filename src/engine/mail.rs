@@ -241,12 +241,14 @@ pub(super) fn mails_for(
                             resolver
                                 .actor(&step, &state, Needed::Final, &delegators)?
                                 .is_final_approver
+                                && resolver.barred(spec, &state, group).is_none()
                         }
                         Audience::Pending(group) => {
                             let actor =
                                 resolver.actor(&step, &state, Needed::Group(group), &delegators)?;
                             actor.feedback_groups.contains(group)
                                 && !state.reviews_of(group).any(|r| r.reviewer == user.name)
+                                && resolver.barred(spec, &state, group).is_none()
                         }
                         Audience::Reviewers => !resolver
                             .actor(&step, &state, Needed::Every, &delegators)?

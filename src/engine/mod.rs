@@ -21,6 +21,7 @@ mod controls;
 mod core;
 pub mod cursor;
 mod error;
+mod exclusions;
 mod explain;
 mod field_access;
 mod history;

@@ -159,22 +159,21 @@ impl Engine {
                 breached: service.is_some_and(|v| v.breached),
             }
         };
+        let barred =
+            |slot: &str| spec.is_some_and(|spec| resolver.barred(spec, state, slot).is_some());
         if state.status == Status::WaitingForFeedback {
             for g in &actor.feedback_groups {
                 if !state
                     .reviews
                     .iter()
                     .any(|r| r.group == *g && r.reviewer == who.name)
+                    && !barred(g)
                 {
                     out.push(entry("feedback", g));
                 }
             }
-        } else if actor.is_final_approver {
-            let barred = spec.is_some_and(|s| s.final_approval.not_requester)
-                && state.requester.as_deref() == Some(who.name.as_str());
-            if !barred {
-                out.push(entry("final", "final"));
-            }
+        } else if actor.is_final_approver && !barred("final") {
+            out.push(entry("final", "final"));
         }
         Ok(out)
     }

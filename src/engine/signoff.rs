@@ -241,8 +241,14 @@ pub struct Rules<'a> {
     /// The groups (and `final`) with a service level: those whose clocks
     /// are kept.
     pub clocked: Vec<&'a str>,
-    /// Whoever requested the review may not give the final approval.
-    pub not_requester: bool,
+    /// The slots (feedback groups, `final`) whoever requested the review
+    /// may not act for (`not requester`).
+    pub not_requester: Vec<&'a str>,
+    /// Whoever gave feedback in this round may not decide (`not reviewer`).
+    pub not_reviewer: bool,
+    /// The people the slots' `not PRINCIPALS` exclude, among those the
+    /// action concerns, as the engine resolved them on the item.
+    pub excluded: Vec<Excluded>,
     /// An approved sign-off is reset this long after approval.
     pub reset_every: Option<Duration>,
     /// The `required` feedback groups with their `min`: the final approval
@@ -253,6 +259,17 @@ pub struct Rules<'a> {
     /// The SHA-256 of the bound content now (`binds`), stamped on the
     /// reviews and decisions given; `None` when the sign-off binds nothing.
     pub content: Option<String>,
+}
+
+/// Someone a slot's `not PRINCIPALS` excludes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excluded {
+    /// The feedback group, or `final`.
+    pub slot: String,
+    /// The user or API key.
+    pub name: String,
+    /// Why, e.g. "`not field developer` names them".
+    pub why: String,
 }
 
 impl Rules<'_> {
@@ -270,11 +287,24 @@ impl Rules<'_> {
 
     /// Why `name` may not act for `group` (`final`: the final approval) of
     /// this sign-off, whatever grants they hold: the slot's own constraints
-    /// (`not requester`). A barred person can neither act for the slot nor
-    /// delegate it, nor be its delegate.
-    pub fn barred(&self, state: &SignOffState, group: &str, name: &str) -> Option<&'static str> {
-        (group == "final" && self.not_requester && state.requester.as_deref() == Some(name))
-            .then_some("they requested the sign-off (`not requester`: separation of duties)")
+    /// (`not requester`, `not reviewer`, `not PRINCIPALS`). A barred person
+    /// can neither act for the slot nor delegate it, nor be its delegate.
+    pub fn barred(&self, state: &SignOffState, group: &str, name: &str) -> Option<String> {
+        if self.not_requester.contains(&group) && state.requester.as_deref() == Some(name) {
+            return Some(
+                "they requested the sign-off (`not requester`: separation of duties)".into(),
+            );
+        }
+        if group == "final" && self.not_reviewer && state.reviews.iter().any(|r| r.reviewer == name)
+        {
+            return Some(
+                "they gave feedback in this round (`not reviewer`: separation of duties)".into(),
+            );
+        }
+        self.excluded
+            .iter()
+            .find(|e| e.slot == group && e.name == name)
+            .map(|e| format!("{} (separation of duties)", e.why))
     }
 
     /// Under `no major`, the reviewers whose current review is MAJOR_ISSUE.
@@ -399,6 +429,12 @@ pub fn apply(
                 return Err(not_permitted(
                     actor,
                     &format!("give feedback for group `{group}`"),
+                ));
+            }
+            if let Some(why) = rules.barred(state, group, actor.name) {
+                return Err(not_permitted(
+                    actor,
+                    &format!("give feedback for group `{group}`: {why}"),
                 ));
             }
             let review = Review {
@@ -542,11 +578,11 @@ pub fn apply(
                     },
                 ));
             }
-            if rules.not_requester && state.requester.as_deref() == Some(actor.name) {
-                return Err(Refusal::NotPermitted {
-                    who: actor.name.to_string(),
-                    what: "decide on a sign-off they requested (`not requester`: separation of duties)".into(),
-                });
+            if let Some(why) = rules.barred(state, "final", actor.name) {
+                return Err(not_permitted(
+                    actor,
+                    &format!("decide on this sign-off: {why}"),
+                ));
             }
             if approved {
                 if let Some(refusal) = rules

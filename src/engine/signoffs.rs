@@ -8,16 +8,17 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-use super::access::{Delegators, Identity, Permission};
+use super::access::{Delegators, Identity, Permission, Resolver};
 use super::actions::{ActionArgs, ItemAction, Verb};
 use super::bound;
+use super::change_hooks::run_change_hooks;
 use super::core::{Engine, now_or};
 use super::error::{EngineError, Refusal, Result, refuse, script_failed};
 use super::items::{Change, ChangeOptions};
 use super::limits;
 use super::mail::SignOffEvents;
 use super::script_view::script_view;
-use super::signoff::{self, Action, Needed, Status};
+use super::signoff::{self, Action, Needed, SignOffState, Status};
 use super::status::{rules_of, signoff_view};
 use super::views::{Allowed, Permitted, SignOffView};
 
@@ -165,20 +166,9 @@ impl Engine {
             let actor = resolver.actor(&step_id, &state, Needed::of(&action), &delegators)?;
             let mut rules = rules_of(spec);
             rules.content = bound::content_of(spec, resolver.chain);
+            resolver.exclude_for(tx, spec, Some(&action), &mut rules)?;
             let (mut next, events) = signoff::apply(&state, &action, &actor, &rules, now)?;
-            let newly_approved = events.iter().any(|e| matches!(e, signoff::Event::Decided { approved: true, status_changed: true, .. }));
-            if newly_approved && resolver.set.hooks.has(&item.blueprint, "reset_at") {
-                let view = script_view(resolver.set, resolver.chain, 0);
-                let at = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-                let decided = resolver.set.hooks.call(&item.blueprint, "reset_at", vec![view, step_id.clone().into(), at.into()]).map_err(script_failed)?;
-                if let Some(d) = decided.filter(|d| !d.is_unit()) {
-                    let text = d.clone().into_string().unwrap_or_else(|_| d.to_string());
-                    match crate::check::values::parse_date_time(&text) {
-                        Some(t) => next.next_reset_at = Some(t),
-                        None => return refuse(Refusal::ScriptFailed { error: format!("hook `reset_at` returned `{text}`, which is not an RFC 3339 date-time") }),
-                    }
-                }
-            }
+            reset_at_hook(resolver, &step_id, &events, now, &mut next)?;
             let mut details = json!({"step": step_id, "action": action, "before": state.status, "after": next.status, "events": events, "notify": notify});
             if matches!(action, Action::Approve { .. } | Action::Reject { .. }) {
                 // What the decision was taken on: each group's reviews, and the open major issues.
@@ -266,6 +256,78 @@ impl Engine {
     }
 }
 
+/// On a new approval, the `reset_at` hook's date for the next automatic
+/// reset, if it gives one.
+pub(super) fn reset_at_hook(
+    resolver: &Resolver<'_>,
+    step: &str,
+    events: &[signoff::Event],
+    now: DateTime<Utc>,
+    next: &mut SignOffState,
+) -> Result<()> {
+    let blueprint = &resolver.chain[0].blueprint;
+    let newly_approved = events.iter().any(|e| {
+        matches!(
+            e,
+            signoff::Event::Decided {
+                approved: true,
+                status_changed: true,
+                ..
+            }
+        )
+    });
+    if !newly_approved || !resolver.set.hooks.has(blueprint, "reset_at") {
+        return Ok(());
+    }
+    let view = script_view(resolver.set, resolver.chain, 0);
+    let at = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let decided = resolver
+        .set
+        .hooks
+        .call(blueprint, "reset_at", vec![view, step.into(), at.into()])
+        .map_err(script_failed)?;
+    if let Some(d) = decided.filter(|d| !d.is_unit()) {
+        let text = d.clone().into_string().unwrap_or_else(|_| d.to_string());
+        match crate::check::values::parse_date_time(&text) {
+            Some(t) => next.next_reset_at = Some(t),
+            None => {
+                return refuse(Refusal::ScriptFailed {
+                    error: format!(
+                        "hook `reset_at` returned `{text}`, which is not an RFC 3339 date-time"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the hooks accept the item as `action` would leave it, its
+/// sign-off of `step` becoming `next`: `reset_at`, then the change hooks
+/// (`validate`, `compute_…`, `after_change`) as the action runs them,
+/// on a copy that is kept nowhere.
+pub(super) fn hooks_accept(
+    resolver: &Resolver<'_>,
+    step: &str,
+    action: &Action,
+    outcome: (SignOffState, Vec<signoff::Event>),
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (mut next, events) = outcome;
+    reset_at_hook(resolver, step, &events, now, &mut next)?;
+    let mut item = resolver.chain[0].clone();
+    item.signoffs.insert(step.to_string(), next);
+    let name = ItemAction::SignOff(action.verb()).audit_name();
+    let set = resolver.set;
+    let unhooked = resolver.hides_any().then(|| item.clone());
+    let hooked = run_change_hooks(set, &resolver.chain[1..], &mut item, name);
+    resolver
+        .censor(unhooked, hooked, |mut blind, ancestors| {
+            run_change_hooks(set, ancestors, &mut blind, name).map(drop)
+        })
+        .map(drop)
+}
+
 impl Engine {
     /// What `who` may do to an item now: write, delete, and per sign-off the
     /// actions the state machine would accept from them. The web UI shows
@@ -283,7 +345,8 @@ impl Engine {
                     .unwrap_or_default();
                 let delegators = Delegators::load(tx, &state)?;
                 let actor = resolver.actor(step.id.as_str(), &state, Needed::Every, &delegators)?;
-                let rules = rules_of(spec);
+                let mut rules = rules_of(spec);
+                resolver.exclude_for(tx, spec, None, &mut rules)?;
                 let accepts =
                     |action: &Action| signoff::apply(&state, action, &actor, &rules, now).is_ok();
                 let mut actions = Vec::new();

@@ -23,7 +23,15 @@ pub(super) fn rules_of(spec: &crate::model::SignOff) -> signoff::Rules<'_> {
             .iter()
             .map(|g| (g.id.as_str(), g.min))
             .collect(),
-        not_requester: spec.final_approval.not_requester,
+        not_requester: spec
+            .feedback
+            .iter()
+            .filter(|g| g.exclude.not_requester)
+            .map(|g| g.id.as_str())
+            .chain(spec.final_approval.exclude.not_requester.then_some("final"))
+            .collect(),
+        not_reviewer: spec.final_approval.exclude.not_reviewer,
+        excluded: Vec::new(),
         reset_every: spec.reset_every,
         required: spec
             .feedback

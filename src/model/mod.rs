@@ -564,9 +564,33 @@ pub struct FeedbackGroup {
     pub required: bool,
     /// Help for reviewers.
     pub help: Option<String>,
+    /// Who may not review for it, whatever they hold (`not …`).
+    #[serde(flatten)]
+    pub exclude: Exclusions,
     /// Its SLA, reminders and escalation.
     #[serde(skip_serializing_if = "ServiceLevel::is_empty")]
     pub service: ServiceLevel,
+}
+
+/// Who may not act for a feedback group or the final approval, whatever
+/// grants, hooks or delegations give them: separation of duties.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Exclusions {
+    /// `not requester`: whoever requested the review.
+    pub not_requester: bool,
+    /// `not reviewer`: whoever gave feedback in this round (final approval only).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_reviewer: bool,
+    /// `not PRINCIPALS`: these principals, resolved on the item as reviewers are.
+    #[serde(rename = "not", skip_serializing_if = "Vec::is_empty")]
+    pub principals: Vec<Principal>,
+}
+
+impl Exclusions {
+    /// Whether it excludes no one.
+    pub fn is_empty(&self) -> bool {
+        !self.not_requester && !self.not_reviewer && self.principals.is_empty()
+    }
 }
 
 /// The final approval of a sign-off.
@@ -577,8 +601,9 @@ pub struct FinalApproval {
     pub doc: String,
     /// Who may approve or reject.
     pub reviewers: Vec<Principal>,
-    /// Whoever requested the review may not approve.
-    pub not_requester: bool,
+    /// Who may not decide, whatever they hold (`not …`).
+    #[serde(flatten)]
+    pub exclude: Exclusions,
     /// No approval while any current review is MAJOR_ISSUE.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub no_major: bool,

@@ -511,8 +511,30 @@ pub enum FeedbackItem {
     Required(Span),
     /// `help "..."`.
     Help(StringLit, Span),
+    /// `not requester`, `not reviewer`, `not PRINCIPALS`.
+    Not(Exclusion),
     /// `sla …`, `remind every …`, `escalate after …`.
     Service(ServiceItem),
+}
+
+/// Who may not act for a feedback group or the final approval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Exclusion {
+    /// `not requester`.
+    Requester(Span),
+    /// `not reviewer`.
+    Reviewer(Span),
+    /// `not PRINCIPALS`.
+    Principals(Vec<PrincipalExpr>, Span),
+}
+
+impl Exclusion {
+    /// Where it is written.
+    pub fn span(&self) -> Span {
+        match self {
+            Exclusion::Requester(s) | Exclusion::Reviewer(s) | Exclusion::Principals(_, s) => *s,
+        }
+    }
 }
 
 /// `final { ... }`.
@@ -533,6 +555,8 @@ pub enum FinalItem {
     Reviewers(Vec<PrincipalExpr>, Span),
     /// `not requester`.
     NotRequester(Span),
+    /// `not reviewer`, `not PRINCIPALS`.
+    Not(Exclusion),
     /// `no major`.
     NoMajor(Span),
     /// `sla …`, `remind every …`, `escalate after …`.

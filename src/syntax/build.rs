@@ -531,6 +531,9 @@ pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
                             ),
                             Rule::no_major => FinalItem::NoMajor(s),
                             Rule::not_requester => FinalItem::NotRequester(s),
+                            Rule::not_reviewer | Rule::not_principals => {
+                                FinalItem::Not(build_exclusion(p))
+                            }
                             _ => FinalItem::Service(build_service(p)?),
                         })
                     })
@@ -548,6 +551,22 @@ pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
         span,
         label,
         items,
+    }
+}
+
+/// `not requester`, `not reviewer` or `not PRINCIPALS`.
+fn build_exclusion(pair: Pair<'_, Rule>) -> Exclusion {
+    let s = span_of(&pair);
+    match pair.as_rule() {
+        Rule::not_requester => Exclusion::Requester(s),
+        Rule::not_reviewer => Exclusion::Reviewer(s),
+        _ => Exclusion::Principals(
+            children(pair)
+                .find(|p| p.as_rule() == Rule::principals)
+                .map(build_principals)
+                .unwrap_or_default(),
+            s,
+        ),
     }
 }
 
@@ -570,6 +589,9 @@ pub(super) fn build_feedback(pair: Pair<'_, Rule>) -> FeedbackDecl {
                 Rule::min => FeedbackItem::Min(build_int(children(p).next()?), s),
                 Rule::required => FeedbackItem::Required(s),
                 Rule::help => FeedbackItem::Help(build_string(children(p).next()?), s),
+                Rule::not_requester | Rule::not_reviewer | Rule::not_principals => {
+                    FeedbackItem::Not(build_exclusion(p))
+                }
                 Rule::sla | Rule::remind | Rule::escalate => {
                     FeedbackItem::Service(build_service(p)?)
                 }

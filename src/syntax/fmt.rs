@@ -470,6 +470,7 @@ impl Printer<'_> {
                                     FeedbackItem::Min(n, _) => format!("min {}", n.raw),
                                     FeedbackItem::Required(_) => "required".to_string(),
                                     FeedbackItem::Help(h, _) => format!("help {}", string(h)),
+                                    FeedbackItem::Not(e) => exclusion(e),
                                     FeedbackItem::Service(s) => service(s),
                                 })
                                 .collect();
@@ -493,6 +494,7 @@ impl Printer<'_> {
                                         format!("reviewers = {}", principals(r))
                                     }
                                     FinalItem::NotRequester(_) => "not requester".to_string(),
+                                    FinalItem::Not(e) => exclusion(e),
                                     FinalItem::NoMajor(_) => "no major".to_string(),
                                     FinalItem::Service(s) => service(s),
                                 })
@@ -753,5 +755,13 @@ fn principal(p: &PrincipalExpr) -> String {
         PrincipalExpr::Everyone(_) => "everyone".to_string(),
         PrincipalExpr::Field(f, _) => format!("field {}", f.name),
         PrincipalExpr::AncestorField(b, f, _) => format!("{}.field {}", b.name, f.name),
+    }
+}
+
+fn exclusion(e: &Exclusion) -> String {
+    match e {
+        Exclusion::Requester(_) => "not requester".to_string(),
+        Exclusion::Reviewer(_) => "not reviewer".to_string(),
+        Exclusion::Principals(list, _) => format!("not {}", principals(list)),
     }
 }

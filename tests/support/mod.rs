@@ -254,7 +254,13 @@ impl Sandbox {
     /// The standard world: users, a risk group, a project with reviewers, a model.
     /// Returns (project, model) ids.
     pub fn standard_world(&self) -> (String, String) {
-        self.quiet(&["init"]);
+        self.standard_world_with(&["init"])
+    }
+
+    /// [`Sandbox::standard_world`], the database made by `init` (e.g. with
+    /// `--blueprints DIR` for a variant of the standard set).
+    pub fn standard_world_with(&self, init: &[&str]) -> (String, String) {
+        self.quiet(init);
         for u in [
             "owner", "itops", "risk1", "risk2", "biz", "approver", "outsider",
         ] {

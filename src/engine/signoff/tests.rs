@@ -14,7 +14,9 @@ fn rules() -> Rules<'static> {
         groups: vec!["it_ops", "risk"],
         mins: vec![],
         clocked: vec!["it_ops", "risk", "final"],
-        not_requester: true,
+        not_requester: vec!["final"],
+        not_reviewer: false,
+        excluded: vec![],
         reset_every: Some(Duration {
             amount: 6,
             unit: DurationUnit::Month,
