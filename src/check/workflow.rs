@@ -124,6 +124,7 @@ impl Checker<'_> {
         let mut keep_on_rework: Option<Span> = None;
         let mut gates: Option<(bool, Span)> = None;
         let mut reset: Option<(Option<Duration>, Span)> = None;
+        let mut rerequest = false;
         let mut binds: Option<(Vec<BoundField>, Span)> = None;
         let mut controls: Vec<String> = Vec::new();
         let mut feedback = Vec::new();
@@ -189,7 +190,8 @@ impl Checker<'_> {
                     }
                     binds = Some((bound, *span));
                 }
-                ast::SignOffItem::ResetEvery(d, span) => {
+                ast::SignOffItem::ResetEvery(d, again, span) => {
+                    rerequest |= again.is_some();
                     if let Some((_, first)) = reset {
                         self.report(duplicate_setting(file, "reset every", *span, first));
                         continue;
@@ -273,6 +275,7 @@ impl Checker<'_> {
             feedback,
             final_approval,
             reset_every: reset.and_then(|(d, _)| d),
+            rerequest,
             binds: binds.map(|(b, _)| b).unwrap_or_default(),
             controls,
         })

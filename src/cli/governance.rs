@@ -7,7 +7,7 @@ use super::paging::{PageArgs, print_next};
 use super::runtime::{engine_error, identity, open, print_json, reader, refusal, with_reader};
 use super::signoffs::print_signoff;
 use crate::engine::cursor::List;
-use crate::engine::{DeployVerdict, Refusal, StatusView, values};
+use crate::engine::{DeployVerdict, Engine, Identity, Refusal, StatusView, values};
 use crate::model::invisible::shown;
 use clap::Subcommand;
 
@@ -68,25 +68,91 @@ pub(super) fn print_status(s: &StatusView) {
     }
 }
 
+/// The identity whose list `user` asks for: the caller's own, or (for an
+/// admin) another user's.
+fn list_owner(
+    cli: &Global,
+    engine: &mut Engine,
+    caller: Identity,
+    user: Option<&String>,
+) -> Result<Identity, Outcome> {
+    match user {
+        Some(u) if *u != caller.name => {
+            if !caller.admin {
+                return Err(Outcome::Error(refusal(&Refusal::NotPermitted {
+                    who: caller.name.clone(),
+                    what: format!("list the reviews of `{u}` (admins only)"),
+                })));
+            }
+            engine
+                .identify_user(u)
+                .map_err(|e| engine_error(e, cli.json))
+        }
+        _ => Ok(caller),
+    }
+}
+
+/// `govrt reviews --due-within WINDOW [--user USER]`.
+pub fn recertifications(cli: &Global, user: Option<&String>, window: &str) -> Outcome {
+    let mut engine = tryo!(open(cli, false));
+    let within = match crate::engine::parse_window(window) {
+        Ok(w) => w,
+        Err(e) => return engine_error(e, cli.json),
+    };
+    let caller = tryo!(reader(cli, &mut engine));
+    let target = match list_owner(cli, &mut engine, caller, user) {
+        Ok(t) => t,
+        Err(o) => return o,
+    };
+    match engine.recertifications_due(&target, within, None) {
+        Ok(list) if cli.json => {
+            print_json(&list);
+            Outcome::Exit(exit::OK)
+        }
+        Ok(list) if list.is_empty() => {
+            println!("no re-certification falls due within {}", window.trim());
+            Outcome::Exit(exit::OK)
+        }
+        Ok(list) => {
+            for r in list {
+                let approved = r
+                    .approved_at
+                    .map(|t| {
+                        format!(
+                            ", approved {}",
+                            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                        )
+                    })
+                    .unwrap_or_default();
+                let again = if r.rerequest {
+                    ", then requested again"
+                } else {
+                    ""
+                };
+                println!(
+                    "item {} `{}` ({}), step {}: {}{approved}, reset {}{again}",
+                    r.item,
+                    shown(&r.name),
+                    r.blueprint,
+                    r.step,
+                    r.status.as_str(),
+                    r.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                );
+            }
+            Outcome::Exit(exit::OK)
+        }
+        Err(e) => engine_error(e, cli.json),
+    }
+}
+
 /// `govrt reviews [--user USER]`.
 pub fn reviews(cli: &Global, user: Option<&String>, page: &PageArgs) -> Outcome {
     let after = tryo!(page.after(List::Reviews));
     let mut engine = tryo!(open(cli, false));
     let caller = tryo!(reader(cli, &mut engine));
-    let target = match user {
-        Some(u) if *u != caller.name => {
-            if !caller.admin {
-                return Outcome::Error(refusal(&Refusal::NotPermitted {
-                    who: caller.name.clone(),
-                    what: format!("list the reviews of `{u}` (admins only)"),
-                }));
-            }
-            match engine.identify_user(u) {
-                Ok(i) => i,
-                Err(e) => return engine_error(e, cli.json),
-            }
-        }
-        _ => caller,
+    let target = match list_owner(cli, &mut engine, caller, user) {
+        Ok(t) => t,
+        Err(o) => return o,
     };
     let listed = if page.paged() {
         engine.reviews_page(&target, after, page.limit(), None)

@@ -91,6 +91,11 @@ pub enum Command {
         /// A page, by item (without: every review, the most urgent first).
         #[command(flatten)]
         page: paging::PageArgs,
+        /// Instead, the re-certifications due within this window (`30d`,
+        /// `4w`, `12h`): sign-offs whose automatic reset comes by then, on
+        /// the items the user may read.
+        #[arg(long, value_name = "WINDOW", conflicts_with_all = ["limit", "after"])]
+        due_within: Option<String>,
     },
     /// Sign-off actions.
     #[command(subcommand)]
@@ -192,7 +197,12 @@ pub fn run(parsed: Cli) -> ExitCode {
         Command::Token(c) => identities::identities(cli, identities::Identities::Token(c)),
         Command::Item(c) => items::item(cli, c),
         Command::Status { item } => governance::status(cli, *item),
-        Command::Reviews { user, page } => governance::reviews(cli, user.as_ref(), page),
+        Command::Reviews {
+            user,
+            due_within: Some(window),
+            ..
+        } => governance::recertifications(cli, user.as_ref(), window),
+        Command::Reviews { user, page, .. } => governance::reviews(cli, user.as_ref(), page),
         Command::Signoff(c) => signoffs::signoff(cli, c),
         Command::Deploy(c) => governance::deploy(cli, c),
         Command::Matrix { blueprint, view } => {

@@ -77,7 +77,14 @@ pub(super) fn mails_for(
         }
     };
     let mut out = Vec::new();
-    for e in &signoff.events {
+    // One message per person and event: a request is told before the rest,
+    // so a reviewer asked again by a lapse (`rerequest`) hears that.
+    let mut events: Vec<&Event> = signoff.events.iter().collect();
+    events.sort_by_key(|e| !matches!(e, Event::ReviewRequested));
+    let lapsed = events
+        .iter()
+        .any(|e| matches!(e, Event::Reset { automatic: true }));
+    for e in events {
         let note = match e {
             Event::Reminded { group, .. } | Event::Escalated { group, .. } => {
                 super::sla::level_of(spec, group).map(|level| {
@@ -173,6 +180,10 @@ pub(super) fn mails_for(
                     }
                 ),
                 Audience::Escalation(group.clone()),
+            ),
+            Event::ReviewRequested if notify && lapsed => (
+                "reset the sign-off (it fell due) and requested your review again".to_string(),
+                Audience::Reviewers,
             ),
             Event::ReviewRequested if notify => {
                 ("requested your review".to_string(), Audience::Reviewers)

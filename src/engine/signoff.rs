@@ -251,6 +251,9 @@ pub struct Rules<'a> {
     pub excluded: Vec<Excluded>,
     /// An approved sign-off is reset this long after approval.
     pub reset_every: Option<Duration>,
+    /// An automatic reset requests the review again, of the same
+    /// reviewers, for the same requester (`rerequest`).
+    pub rerequest: bool,
     /// The `required` feedback groups with their `min`: the final approval
     /// can be neither requested nor given until each has its reviews.
     pub required: Vec<(&'a str, u32)>,
@@ -687,8 +690,15 @@ pub fn apply(
                     state: format!("{} with no reset due", from.as_str()),
                 });
             }
+            let requester = state.requester.clone();
             archive(&mut next, actor.name, now);
-            vec![Event::Reset { automatic: true }]
+            if rules.rerequest {
+                next.status = Status::WaitingForFeedback;
+                next.requester = requester;
+                vec![Event::Reset { automatic: true }, Event::ReviewRequested]
+            } else {
+                vec![Event::Reset { automatic: true }]
+            }
         }
     };
     clocks::settle(&mut next, rules, now);

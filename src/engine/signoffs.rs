@@ -219,13 +219,17 @@ impl Engine {
                 }
             };
             for step in resets {
-                match self.signoff(
-                    &scheduler,
-                    id,
-                    Some(&step),
-                    Action::AutomaticReset,
-                    Some(now),
-                ) {
+                // A reset that requests the review again (`rerequest`) mails
+                // the reviewers, as a request with notify does.
+                let request = SignOffRequest {
+                    step: Some(&step),
+                    action: Action::AutomaticReset,
+                    notify: true,
+                    reason: None,
+                    now: Some(now),
+                    expect_revision: None,
+                };
+                match self.signoff_with(&scheduler, id, request) {
                     Ok(_) => report.resets.push((id.to_string(), step)),
                     // Another process reset it first: nothing left to do.
                     Err(EngineError::Refused(Refusal::InvalidTransition { .. })) => {}

@@ -33,6 +33,7 @@ pub(super) fn rules_of(spec: &crate::model::SignOff) -> signoff::Rules<'_> {
         not_reviewer: spec.final_approval.exclude.not_reviewer,
         excluded: Vec::new(),
         reset_every: spec.reset_every,
+        rerequest: spec.rerequest,
         required: spec
             .feedback
             .iter()

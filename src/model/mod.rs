@@ -515,6 +515,9 @@ pub struct SignOff {
     pub final_approval: FinalApproval,
     /// An approved sign-off is reset this long after its approval.
     pub reset_every: Option<Duration>,
+    /// An automatic reset requests the review again (`reset every … rerequest`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rerequest: bool,
     /// The fields whose values reviews and the decision are about (`binds`):
     /// a change of one outdates the approving reviews and the decision.
     #[serde(skip_serializing_if = "Vec::is_empty")]

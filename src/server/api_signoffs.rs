@@ -11,7 +11,7 @@ use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
 use crate::engine::signoff::{Action, Verdict as FeedbackVerdict};
 use crate::engine::{
     ControlsReport, DeployDecision, ExplainRequest, Explained, Explanation, MatrixView,
-    PendingReview, SignOffRequest, SignOffView, WhoCan,
+    PendingReview, Recertification, SignOffRequest, SignOffView, WhoCan,
 };
 
 use super::api_items::{IfMatch, if_match, ok};
@@ -251,6 +251,30 @@ pub(super) async fn reviews(
     let (list, next) =
         with_engine(&state, move |e| e.reviews_page(&who, after, limit, None)).await?;
     paging::page(&list, next.map(|n| List::Reviews.number_cursor(n)))
+}
+
+/// `?within=30d` of the re-certifications due.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct RecertificationsQuery {
+    /// The window: `30d` (the default), `4w`, `12h`, a number of days.
+    pub(super) within: Option<String>,
+}
+
+/// The re-certifications due within a window: sign-offs whose automatic
+/// reset (`reset every`, the `reset_at` hook, a scheduled reset) comes by
+/// then, on the items the caller may read, soonest first.
+#[utoipa::path(get, path = "/recertifications", tag = "signoffs", params(RecertificationsQuery),
+    responses((status = 200, description = "The re-certifications due", body = Vec<Recertification>),
+        (status = 422, description = "`invalid_value`: the window is not a positive number of days, weeks or hours", body = ErrorBody)))]
+pub(super) async fn recertifications(
+    State(state): State<Shared>,
+    Caller(who): Caller,
+    Query(q): Query<RecertificationsQuery>,
+) -> ApiResult {
+    let within = crate::engine::parse_window(q.within.as_deref().unwrap_or("30d"))?;
+    let list = with_engine(&state, move |e| e.recertifications_due(&who, within, None)).await?;
+    ok(StatusCode::OK, &list)
 }
 
 /// `?blueprint=&format=json|csv` of the controls report.

@@ -162,6 +162,7 @@ pub(super) fn parts() -> Parts {
         ))
         .routes(routes!(api_subscriptions::subscriptions))
         .routes(routes!(api_signoffs::reviews))
+        .routes(routes!(api_signoffs::recertifications))
         .routes(routes!(api_signoffs::matrix))
         .routes(routes!(api_signoffs::controls_report))
         .routes(routes!(api_tables::tables))

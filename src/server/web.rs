@@ -16,7 +16,7 @@ use super::pages::{self, Notice};
 use super::pages::{ListFilter, Viewer};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
-use super::web_lists::{items_page, render_items, reviews_page, tree_page};
+use super::web_lists::{items_page, recertifications_page, render_items, reviews_page, tree_page};
 use super::web_reply::{api_error_page, html, notice, page_error};
 use super::web_session::{
     COOKIE, Fields, LOGIN_COOKIE, Posted, SESSION_LIFETIME, bad_next, cookie, local_path,
@@ -589,6 +589,7 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/reports/controls", get(controls_page))
         .route("/blueprints", get(blueprints_page))
         .route("/reviews", get(reviews_page))
+        .route("/recertifications", get(recertifications_page))
         .route("/matrix", get(matrix_page))
         .route("/tables", get(web_views::tables_page))
         .route("/tables/{id}", get(web_views::table_id_page))

@@ -205,6 +205,32 @@ pub(super) struct ReviewsQuery {
     after: Option<String>,
 }
 
+/// `?within=30d` of the re-certifications page.
+#[derive(Deserialize)]
+pub(super) struct RecertificationsQuery {
+    within: Option<String>,
+}
+
+pub(super) async fn recertifications_page(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Query(q): Query<RecertificationsQuery>,
+) -> Response {
+    let within = q.within.unwrap_or_else(|| "30d".into());
+    let window = match crate::engine::parse_window(&within) {
+        Ok(w) => w,
+        Err(e) => return api_error_page(&e.into()),
+    };
+    let who = viewer.who.clone();
+    match with_engine(&state, move |e| e.recertifications_due(&who, window, None)).await {
+        Ok(list) => html(
+            StatusCode::OK,
+            pages::recertifications(&viewer, &list, within.trim()),
+        ),
+        Err(e) => api_error_page(&e),
+    }
+}
+
 pub(super) async fn reviews_page(
     State(state): State<Shared>,
     viewer: Viewer,

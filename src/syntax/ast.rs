@@ -467,7 +467,7 @@ pub enum SignOffItem {
     /// `final { ... }`.
     Final(FinalDecl),
     /// `reset every DURATION`.
-    ResetEvery(DurationLit, Span),
+    ResetEvery(DurationLit, Option<Span>, Span),
     /// `binds FIELD, BLUEPRINT.field FIELD, …`.
     Binds(Vec<BoundFieldExpr>, Span),
     /// `controls ID, …`.
@@ -661,7 +661,7 @@ impl SignOffItem {
             SignOffItem::Mandatory(s)
             | SignOffItem::KeepOnRework(s)
             | SignOffItem::Gates(_, s)
-            | SignOffItem::ResetEvery(_, s)
+            | SignOffItem::ResetEvery(_, _, s)
             | SignOffItem::Binds(_, s)
             | SignOffItem::Controls(_, s) => *s,
             SignOffItem::Feedback(g) => g.span,

@@ -541,7 +541,12 @@ pub(super) fn build_signoff(pair: Pair<'_, Rule>) -> SignOffDecl {
                 SignOffItem::Final(FinalDecl { docs, span, items })
             }
             Rule::reset_every => {
-                SignOffItem::ResetEvery(build_duration(children(item).next()?)?, span)
+                let mut parts = children(item);
+                let duration = build_duration(parts.find(|p| p.as_rule() == Rule::duration)?)?;
+                let rerequest = parts
+                    .find(|p| p.as_rule() == Rule::rerequest)
+                    .map(|p| span_of(&p));
+                SignOffItem::ResetEvery(duration, rerequest, span)
             }
             _ => return None,
         })

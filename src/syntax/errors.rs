@@ -173,6 +173,7 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::feedback => "`feedback`",
         Rule::final_approval => "`final`",
         Rule::reset_every => "`reset`",
+        Rule::rerequest | Rule::kw_rerequest => "`rerequest`",
         Rule::reviewers => "`reviewers`",
         Rule::min => "`min`",
         Rule::not_requester | Rule::not_reviewer | Rule::not_principals => "`not`",

@@ -456,8 +456,17 @@ impl Printer<'_> {
                                 fields.iter().map(super::cond::field_text).collect();
                             p.single_line(*span, &[], &format!("binds {}", list.join(", ")))
                         }
-                        SignOffItem::ResetEvery(d, span) => {
-                            p.single_line(*span, &[], &format!("reset every {}", duration(d)))
+                        SignOffItem::ResetEvery(d, rerequest, span) => {
+                            let again = if rerequest.is_some() {
+                                "  rerequest"
+                            } else {
+                                ""
+                            };
+                            p.single_line(
+                                *span,
+                                &[],
+                                &format!("reset every {}{again}", duration(d)),
+                            )
                         }
                         SignOffItem::Feedback(g) => {
                             let parts: Vec<String> = g

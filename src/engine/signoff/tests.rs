@@ -21,6 +21,7 @@ fn rules() -> Rules<'static> {
             amount: 6,
             unit: DurationUnit::Month,
         }),
+        rerequest: false,
         required: vec![],
         no_major: false,
         content: None,
@@ -181,8 +182,8 @@ fn final_approval_needs_no_feedback() {
     assert_eq!(s.status, Status::Approved);
 }
 
-#[test]
-fn automatic_reset_waits_for_its_time_and_archives() {
+/// A sign-off `owner` requested and `boss` approved, and the scheduler.
+fn approved_and_scheduler() -> (SignOffState, Actor<'static>) {
     let s = run(
         &SignOffState::default(),
         Action::RequestFinalApproval,
@@ -197,6 +198,12 @@ fn automatic_reset_waits_for_its_time_and_archives() {
         is_final_approver: false,
         is_admin: true,
     };
+    (s, scheduler)
+}
+
+#[test]
+fn automatic_reset_waits_for_its_time_and_archives() {
+    let (s, scheduler) = approved_and_scheduler();
     assert!(apply(&s, &Action::AutomaticReset, &scheduler, &rules(), t(24)).is_err());
     let later = s.next_reset_at.unwrap();
     let (s, events) = apply(&s, &Action::AutomaticReset, &scheduler, &rules(), later).unwrap();
@@ -207,6 +214,28 @@ fn automatic_reset_waits_for_its_time_and_archives() {
         Some(true)
     );
     assert_eq!(events, vec![Event::Reset { automatic: true }]);
+}
+
+#[test]
+fn a_rerequesting_reset_asks_the_same_reviewers_again_for_the_same_requester() {
+    let (s, scheduler) = approved_and_scheduler();
+    let again = Rules {
+        rerequest: true,
+        ..rules()
+    };
+    let due = s.next_reset_at.unwrap();
+    let (s, events) = apply(&s, &Action::AutomaticReset, &scheduler, &again, due).unwrap();
+    assert_eq!(s.status, Status::WaitingForFeedback);
+    assert_eq!(s.requester.as_deref(), Some("owner"));
+    assert_eq!(s.history.len(), 1);
+    assert!(s.reviews.is_empty() && s.decision.is_none() && s.approved_at.is_none());
+    assert_eq!(
+        events,
+        vec![Event::Reset { automatic: true }, Event::ReviewRequested]
+    );
+    // A manual reset does not request again: whoever resets may.
+    let s = run(&s, Action::Reset, &writer("owner")).unwrap();
+    assert_eq!(s.status, Status::NotStarted);
 }
 
 #[derive(Debug, Clone)]

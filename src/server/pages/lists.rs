@@ -1,6 +1,6 @@
 //! The list pages: items (filtered, sorted, a page at a time, with a
-//! new-item form), the tree a level at a time, and the reviews waiting for
-//! the viewer.
+//! new-item form), the tree a level at a time, the reviews waiting for
+//! the viewer, and the re-certifications falling due.
 
 use super::frame::{
     ListFilter, Notice, Viewer, csrf, error_box, layout, refused_field, status_badge, step_label,
@@ -8,7 +8,7 @@ use super::frame::{
 };
 use super::item::field_input;
 use crate::engine::signoff::Status;
-use crate::engine::{ItemView, PendingReview, StatusView};
+use crate::engine::{ItemView, PendingReview, Recertification, StatusView};
 use crate::model::Blueprint;
 use crate::model::invisible::shown;
 use maud::{Markup, html};
@@ -289,6 +289,59 @@ pub fn reviews(viewer: &Viewer, reviews: &[PendingReview], next: Option<&str>) -
             }
             @if let Some(next) = next {
                 nav.tabs aria-label="Pages" { a href=(format!("/reviews?after={next}")) rel="next" { "Next →" } }
+            }
+            p { a href="/recertifications" { "Re-certifications due" } " — approvals that lapse soon." }
+        },
+    )
+}
+
+/// The windows the re-certifications page offers.
+pub const RECERTIFICATION_WINDOWS: [(&str, &str); 4] = [
+    ("7d", "7 days"),
+    ("30d", "30 days"),
+    ("90d", "90 days"),
+    ("365d", "a year"),
+];
+
+/// The sign-offs whose automatic reset falls due within `within`.
+pub fn recertifications(viewer: &Viewer, list: &[Recertification], within: &str) -> Markup {
+    let words = RECERTIFICATION_WINDOWS
+        .iter()
+        .find(|(w, _)| *w == within)
+        .map_or(within, |(_, words)| words);
+    layout(
+        "Re-certifications due",
+        Some(viewer),
+        "/reviews",
+        html! {
+            h1 { "Re-certifications due" }
+            form.filters method="get" action="/recertifications" {
+                label { "Within "
+                    select name="within" {
+                        @for (w, label) in RECERTIFICATION_WINDOWS {
+                            option value=(w) selected[w == within] { (label) }
+                        }
+                    }
+                }
+                " " button type="submit" { "Show" }
+            }
+            @if list.is_empty() {
+                p { "No re-certification falls due within " (words) "." }
+            } @else {
+                table {
+                    thead { tr { th scope="col" { "Item" } th scope="col" { "Blueprint" } th scope="col" { "Step" } th scope="col" { "State" } th scope="col" { "Approved" } th scope="col" { "Reset" } th scope="col" { "Then" } } }
+                    tbody {
+                        @for r in list {
+                            tr {
+                                td { a href=(format!("/items/{}#signoff-{}", r.item, r.step)) { (shown(&r.name)) } }
+                                td { (r.blueprint) } td { (r.step) } td { (status_badge(r.status)) }
+                                td { @if let Some(at) = &r.approved_at { (super::item::when(at)) } }
+                                td { (super::item::when(&r.due_at)) }
+                                td { @if r.rerequest { "review requested again" } @else { "back to not started" } }
+                            }
+                        }
+                    }
+                }
             }
         },
     )

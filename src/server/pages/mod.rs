@@ -21,7 +21,7 @@ pub(super) use confirm::{Confirmation, confirm};
 pub(super) use explain::explanation;
 pub(super) use frame::{ItemPage, ListFilter, Notice, PAGE_SIZE, Viewer, error_page, login};
 pub(super) use item::item;
-pub(super) use lists::{ItemList, TreeLevel, items, reviews, tree};
+pub(super) use lists::{ItemList, TreeLevel, items, recertifications, reviews, tree};
 pub(super) use matrix::matrix;
 pub(super) use report::controls_report;
 pub(super) use tables::tables;
