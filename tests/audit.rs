@@ -112,3 +112,188 @@ fn a_deleted_item_keeps_its_timeline_and_the_chain_its_last_event() {
     let err = verify_after(&mut s, DELETE_LAST);
     assert!(err.contains("were deleted"), "{err}");
 }
+
+/// The standard world with a model version approved by `approver`, and
+/// another project `outsider` may not read.
+fn searched_world(name: &str) -> (Sandbox, String) {
+    let s = Sandbox::new(name);
+    let (_, model) = s.standard_world();
+    let v = s.reviewed_version(&model, "Scorer v1", "low");
+    (s, v)
+}
+
+#[test]
+fn the_trail_is_searched_by_time_actor_action_and_item_and_exported() {
+    let (mut s, v) = searched_world("audit-list");
+    let all = s.ok(&["--json", "audit", "list"]).json();
+    let all = all.as_array().unwrap().clone();
+    assert!(all.len() > 5, "{all:?}");
+    let seqs: Vec<i64> = all.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "oldest first: {seqs:?}"
+    );
+    // By actor and action, exactly, or by an action prefix.
+    let approvals = s
+        .ok(&[
+            "--json",
+            "audit",
+            "list",
+            "--actor",
+            "approver",
+            "--action",
+            "signoff.approve",
+        ])
+        .json();
+    assert_eq!(approvals.as_array().unwrap().len(), 1, "{approvals}");
+    assert_eq!(approvals[0]["item"].to_string(), v);
+    let signoffs = s
+        .ok(&["--json", "audit", "list", "--action", "signoff."])
+        .json();
+    assert!(
+        signoffs
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["action"].as_str().unwrap().starts_with("signoff.")),
+        "{signoffs}"
+    );
+    // By item, and by time: nothing before the first event, nothing after now.
+    let of_item = s.ok(&["--json", "audit", "list", "--item", &v]).json();
+    assert!(
+        of_item
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["item"] == v.parse::<i64>().unwrap())
+    );
+    let first = all[0]["at"].as_str().unwrap();
+    let none = s.ok(&["--json", "audit", "list", "--until", first]).json();
+    assert_eq!(none, serde_json::json!([]));
+    let since = s.ok(&["--json", "audit", "list", "--since", first]).json();
+    assert_eq!(since.as_array().unwrap().len(), all.len());
+    let old = s
+        .ok(&["--json", "audit", "list", "--since", "2999-01-01"])
+        .json();
+    assert_eq!(old, serde_json::json!([]));
+    // CSV for a spreadsheet: a header, a line per event, the details as JSON.
+    let csv = s
+        .ok(&[
+            "audit",
+            "list",
+            "--action",
+            "signoff.approve",
+            "--format",
+            "csv",
+        ])
+        .stdout;
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "seq,at,actor,action,item,auth,details");
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[1].contains(",approver,signoff.approve,"), "{csv}");
+    assert!(lines[1].contains("the local command line"), "{csv}");
+    // In words: one line per event.
+    let text = s.ok(&["audit", "list", "--actor", "approver"]).stdout;
+    assert!(
+        text.contains(" approver (through the local command line"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("signoff.approve item {v}")),
+        "{text}"
+    );
+    // Bad input says what to write.
+    let bad = s.expect(2, &["audit", "list", "--since", "yesterday"]);
+    assert!(bad.stderr.contains("RFC 3339"), "{}", bad.stderr);
+    let backwards = s.expect(
+        1,
+        &[
+            "audit",
+            "list",
+            "--since",
+            "2026-02-01",
+            "--until",
+            "2026-01-01",
+        ],
+    );
+    assert!(
+        backwards.stderr.contains("not after"),
+        "{}",
+        backwards.stderr
+    );
+}
+
+#[test]
+fn a_user_reads_the_trail_of_the_items_they_may_read_only() {
+    let (mut s, v) = searched_world("audit-list-reader");
+    s.ok(&["user", "add", "stranger"]);
+    // `stranger` reads items (the standard set lets everyone read) but not
+    // the events of users and groups, which only admins read.
+    let theirs = s
+        .ok(&["--as", "stranger", "--json", "audit", "list"])
+        .json();
+    let theirs = theirs.as_array().unwrap();
+    assert!(!theirs.is_empty());
+    assert!(theirs.iter().all(|e| e["item"].is_i64()), "{theirs:?}");
+    let admin = s.ok(&["--json", "audit", "list"]).json();
+    assert!(admin.as_array().unwrap().len() >= theirs.len());
+    let daemon = support::Daemon::start(&s, &[]);
+    let token = s.token("stranger");
+    let r = support::http(
+        daemon.port,
+        "GET",
+        &format!("/api/v1/audit?item={v}&action=signoff.approve"),
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json().as_array().unwrap().len(), 1, "{}", r.body);
+    let csv = support::http(
+        daemon.port,
+        "GET",
+        "/api/v1/audit?format=csv&actor=approver",
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body
+            .starts_with("seq,at,actor,action,item,auth,details\r\n"),
+        "{}",
+        csv.body
+    );
+    let bad = support::http(
+        daemon.port,
+        "GET",
+        "/api/v1/audit?format=xml",
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+}
+
+#[test]
+fn the_history_keeps_the_comments() {
+    let (mut s, v) = searched_world("audit-history-comments");
+    s.ok(&[
+        "--as",
+        "approver",
+        "signoff",
+        "reject",
+        &v,
+        "--comment",
+        "the metrics are stale",
+    ]);
+    let history = s.ok(&["item", "history", &v]).stdout;
+    let decision = history
+        .lines()
+        .find(|l| l.contains("signoff.reject"))
+        .unwrap();
+    assert!(
+        decision.contains("comment: the metrics are stale"),
+        "{decision}"
+    );
+}

@@ -370,6 +370,28 @@ fn running_items_move_to_a_new_version_by_the_sets_migration() {
         s.history_actions("u", &waiting)
             .contains(&"item.migrate".to_string())
     );
+    // The migration says from, to and what changed, in the history and the
+    // audit trail alike.
+    let history = s.ok(&["--as", "u", "item", "history", &waiting]).stdout;
+    let line = history
+        .lines()
+        .find(|l| l.contains("item.migrate"))
+        .unwrap();
+    assert!(line.contains("version 1 → 2"), "{line}");
+    assert!(line.contains("step review → validation"), "{line}");
+    assert!(line.contains("field note renamed to notes"), "{line}");
+    assert!(line.contains("field legacy dropped"), "{line}");
+    let trail = s
+        .ok(&[
+            "audit",
+            "list",
+            "--action",
+            "item.migrate",
+            "--item",
+            &waiting,
+        ])
+        .stdout;
+    assert_eq!(trail.lines().count(), 1, "{trail}");
 
     // Resumed after the blocker is dealt with: only what is left moves.
     s.ok(&["--as", "u", "signoff", "reset", &reviewed]);

@@ -165,9 +165,18 @@ pub(super) fn summarize(happened: &engine::Happened) -> String {
                 }
                 parts.push(text);
             }
+            if let Some(comment) = s.comment() {
+                parts.push(format!("comment: {}", shown(comment)));
+            }
             if let Some(reason) = &s.reason {
                 parts.push(format!("reason: {reason}"));
             }
+            parts
+        }
+        Happened::Migrated { from, to, changes } => {
+            let version = |v: &Option<i64>| v.map_or("?".to_string(), |v| v.to_string());
+            let mut parts = vec![format!("version {} → {}", version(from), version(to))];
+            parts.extend(changes.iter().cloned());
             parts
         }
         Happened::Rebound { cause } => cause

@@ -139,6 +139,16 @@ pub enum Happened {
         /// The infrastructure.
         infrastructure: String,
     },
+    /// The item was migrated to another version of its blueprint.
+    Migrated {
+        /// The version it left.
+        from: Option<i64>,
+        /// The version it reached.
+        to: Option<i64>,
+        /// What changed, each in words (`step review → validation`,
+        /// `field tier renamed to risk_tier`, `sign-off of step review reset`).
+        changes: Vec<String>,
+    },
     /// A sign-off action.
     SignOff(SignOffEntry),
     /// A change of an ancestor's fields outdated (or, by an admin, kept) what
@@ -251,6 +261,11 @@ impl Happened {
                 blueprint: text(&details["blueprint"]).unwrap_or_default(),
                 fields: keys(&details["fields"]),
             },
+            "item.migrate" => Happened::Migrated {
+                from: details["from"].as_i64(),
+                to: details["to"].as_i64(),
+                changes: migration_changes(details),
+            },
             "subscription.add" => Happened::Subscribed,
             "subscription.remove" => Happened::Unsubscribed,
             "deploy.confirm" => Happened::DeployConfirmed {
@@ -306,6 +321,58 @@ impl From<EventRow> for AuditEntry {
             prev_hash: Some(e.prev_hash),
             hash: Some(e.hash),
         }
+    }
+}
+
+/// What an `item.migrate` event's details say changed, each in words.
+fn migration_changes(details: &Json) -> Vec<String> {
+    let text = |v: &Json| v.as_str().unwrap_or_default().to_string();
+    let list = |v: &Json| v.as_array().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    let step = &details["step"];
+    if step.is_object() && step["from"] != step["to"] {
+        out.push(format!(
+            "step {} → {}",
+            text(&step["from"]),
+            text(&step["to"])
+        ));
+    }
+    for r in list(&details["renamed"]) {
+        out.push(format!(
+            "field {} renamed to {}",
+            text(&r["from"]),
+            text(&r["to"])
+        ));
+    }
+    for f in list(&details["set"]) {
+        out.push(format!("field {} set", text(&f)));
+    }
+    for f in list(&details["dropped"]) {
+        out.push(format!("field {} dropped", text(&f)));
+    }
+    for s in list(&details["signoffs"]) {
+        let fate = text(&s["fate"]);
+        let from = text(&s["from"]);
+        out.push(match s["to"].as_str() {
+            Some(to) if to != from && fate == "keep" => {
+                format!("sign-off of step {from} kept on step {to}")
+            }
+            Some(to) if to != from => {
+                format!("sign-off of step {from} {} on step {to}", past(&fate))
+            }
+            _ if fate == "keep" => format!("sign-off of step {from} kept"),
+            _ => format!("sign-off of step {from} {}", past(&fate)),
+        });
+    }
+    out
+}
+
+/// `reset` → `reset`, `drop` → `dropped`.
+fn past(fate: &str) -> &str {
+    match fate {
+        "drop" => "dropped",
+        "keep" => "kept",
+        other => other,
     }
 }
 

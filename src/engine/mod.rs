@@ -57,6 +57,7 @@ mod views;
 pub mod workflow;
 
 pub use access::Identity;
+pub use audit::AuditQuery;
 pub use authentication::Authentication;
 pub use board::{BOARD_COLUMN_LIMIT, Board, BoardColumn, Card};
 pub use controls::{

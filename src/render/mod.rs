@@ -2,6 +2,7 @@
 //! CSV and standalone HTML. Used by the command line and the daemon alike,
 //! so both give the same report.
 
+pub mod audit;
 pub mod controls;
 pub mod table;
 

@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -298,29 +297,13 @@ pub(super) async fn controls_report(
     Caller(who): Caller,
     Query(q): Query<ReportQuery>,
 ) -> ApiResult {
-    let csv = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_input",
-                format!("`{other}` is not a report format"),
-                Some("use `json` or `csv`".into()),
-            ));
-        }
-    };
+    let csv = super::export::wants_csv(q.format.as_deref(), "a report format")?;
     let report = with_engine(&state, move |e| {
         e.controls_report(&who, q.blueprint.as_deref(), None)
     })
     .await?;
     if csv {
-        let body = crate::render::controls::csv(&report);
-        return Ok((
-            [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            body,
-        )
-            .into_response());
+        return Ok(super::export::csv(crate::render::controls::csv(&report)));
     }
     ok(StatusCode::OK, &report)
 }

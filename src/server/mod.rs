@@ -7,6 +7,7 @@
 //! every call runs on the blocking pool, so requests never stall the runtime.
 
 mod api_admin;
+mod api_audit;
 mod api_items;
 mod api_people;
 mod api_shape;
@@ -18,6 +19,7 @@ mod contract;
 mod contract_values;
 mod daemon;
 mod error;
+mod export;
 mod idempotency;
 mod optional_body;
 mod pages;

@@ -13,7 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::state::Shared;
-use super::{api_admin, api_items, api_people, api_signoffs, api_subscriptions, api_tables};
+use super::{
+    api_admin, api_audit, api_items, api_people, api_signoffs, api_subscriptions, api_tables,
+};
 use super::{telemetry, web};
 
 /// The largest request body the daemon reads.
@@ -163,6 +165,7 @@ pub(super) fn parts() -> Parts {
         .routes(routes!(api_subscriptions::subscriptions))
         .routes(routes!(api_signoffs::reviews))
         .routes(routes!(api_signoffs::recertifications))
+        .routes(routes!(api_audit::audit_list))
         .routes(routes!(api_signoffs::matrix))
         .routes(routes!(api_signoffs::controls_report))
         .routes(routes!(api_tables::tables))

@@ -66,6 +66,18 @@ pub(super) fn describe(e: &AuditEntry) -> String {
             }
             out
         }
+        Happened::Migrated { from, to, changes } => {
+            let version = |v: &Option<i64>| v.map_or("?".to_string(), |v| v.to_string());
+            let mut out = format!(
+                "migrated it from version {} to version {} of its blueprint",
+                version(from),
+                version(to)
+            );
+            if !changes.is_empty() {
+                out.push_str(&format!(": {}", changes.join("; ")));
+            }
+            out
+        }
         Happened::Rebound { cause } => match cause {
             Some(c) => format!("changed item {c}, which this item's sign-offs are bound to"),
             None => "changed what this item's sign-offs are bound to".into(),
