@@ -121,6 +121,22 @@ fn the_standard_blueprints_and_examples_are_formatted() {
 }
 
 #[test]
+fn the_readme_sample_blueprint_is_formatted() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let mut blocks = readme.split("```gov\n").skip(1).peekable();
+    assert!(blocks.peek().is_some(), "the README has a sample blueprint");
+    for block in blocks {
+        let text = block.split("```").next().unwrap();
+        let source = SourceFile::new("README.md", text);
+        assert_eq!(
+            fmt::format_source(&source).unwrap(),
+            text,
+            "the README's sample blueprint is not as `govrt fmt` writes it"
+        );
+    }
+}
+
+#[test]
 fn messy_input_gets_the_canonical_layout() {
     let messy = r#"// header comment
 
