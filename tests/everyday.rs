@@ -1,6 +1,7 @@
 //! Small things a user meets every day, through the real binary: a list
 //! piped into `head` ends quietly, and creating an item without its
-//! required fields says which `--set` to add.
+//! required fields says which `--set` to add, and mail links follow where
+//! the daemon listens when no base URL is given.
 
 #![allow(
     clippy::unwrap_used,
@@ -98,4 +99,44 @@ fn creating_an_item_without_its_required_fields_says_which_to_give() {
         help.contains(r#""fields": {"owner": …, "tier": …}"#),
         "{help}"
     );
+}
+
+#[test]
+fn mail_links_follow_where_the_daemon_listens_without_a_base_url() {
+    let s = Sandbox::new("everyday-base-url");
+    let (_, model) = s.standard_world();
+    let log = s.dir.join("daemon.log");
+    let daemon = support::Daemon::start_logging(&s, &[], Some(&log));
+    let said = std::fs::read_to_string(&log).unwrap();
+    let base = format!("http://127.0.0.1:{}", daemon.port);
+    assert!(
+        said.contains(&format!("links in mail use {base}")),
+        "{said}"
+    );
+    // Mail queued by another process links to the daemon too.
+    let v = s.model_version(&model, "Scorer v1");
+    s.quiet(&["--as", "owner", "item", "move", &v, "review"]);
+    s.quiet(&["--as", "owner", "signoff", "request-review", &v, "--notify"]);
+    let outbox = s.quiet(&["--json", "outbox"]).json();
+    let urls: Vec<&str> = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["unsubscribe_url"].as_str())
+        .collect();
+    assert!(!urls.is_empty(), "{outbox}");
+    assert!(urls.iter().all(|u| u.starts_with(&base)), "{urls:?}");
+    // An explicit one wins, and stays.
+    drop(daemon);
+    let daemon = support::Daemon::start_logging(
+        &s,
+        &["--base-url", "https://govrt.example.com"],
+        Some(&log),
+    );
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.contains("links in mail use https://govrt.example.com"),
+        "{said}"
+    );
+    drop(daemon);
 }

@@ -131,11 +131,33 @@ pub fn serve(cli: &Global, args: &ServeArgs) -> Outcome {
     };
     let mut engine = tryo!(open(cli, true));
     // The daemon's address and sender are kept for every process's mail.
+    // Without `--base-url`, and none kept yet, mail links lead to where the
+    // daemon listens (unless that is every interface: no one address).
+    let stored = tryo!(
+        engine
+            .stored_base_url()
+            .map_err(|e| engine_error(e, cli.json))
+    );
+    let base_url = cli.base_url.clone().or_else(|| {
+        (stored.is_none() && !listen.ip().is_unspecified()).then(|| format!("http://{listen}"))
+    });
     let by = super::runtime::local_admin();
-    if let Err(e) =
-        engine.store_public_settings(&by, cli.base_url.as_deref(), cli.mail_from.as_deref())
+    if let Err(e) = engine.store_public_settings(&by, base_url.as_deref(), cli.mail_from.as_deref())
     {
         return engine_error(e, cli.json);
+    }
+    match engine.public_settings() {
+        Ok(s) if stored.is_none() && cli.base_url.is_none() && listen.ip().is_unspecified() => {
+            eprintln!(
+                "govrt: links in mail use {} (listening on every interface, no one address reaches the daemon: give `--base-url https://govrt.example.com`)",
+                s.base_url
+            )
+        }
+        Ok(s) => eprintln!(
+            "govrt: links in mail use {} (`--base-url` changes it)",
+            s.base_url
+        ),
+        Err(e) => return engine_error(e, cli.json),
     }
     let sender = tryo!(sender(cli, &mut engine));
     // Behind HTTPS (the public base URL says so, or the flag does), the

@@ -32,6 +32,11 @@ impl Engine {
         })
     }
 
+    /// The public base URL as stored, if one was ever given.
+    pub fn stored_base_url(&mut self) -> Result<Option<String>> {
+        Ok(self.store.read()?.setting(BASE_URL)?)
+    }
+
     /// Keeps the public base URL and the mail sender in the database, so
     /// that every process (the CLI's mail too) links to the daemon; audited.
     pub fn store_public_settings(
