@@ -49,12 +49,29 @@ pub(super) fn syntax_error(file: &Arc<SourceFile>, error: &pest::error::Error<Ru
         )
     };
     let end = token_end(&file.text, pos);
+    // A number with no unit after it: the duration's unit is missing.
+    if (rules.contains(&Rule::business) || rules.contains(&Rule::kw_business))
+        && !is_unterminated_string(&file.text, pos)
+    {
+        return Diagnostic::new(
+            Code::UnknownDurationUnit,
+            file,
+            Span::new(pos, end),
+            "a unit goes here",
+            format!("a duration has no unit before {found}"),
+        )
+        .with_help(DURATION_UNITS);
+    }
     let diagnostic = Diagnostic::new(Code::Syntax, file, Span::new(pos, end), label, message);
     match syntax_help(&file.text, pos, &rules) {
         Some(help) => diagnostic.with_help(help),
+        None if !list.is_empty() => diagnostic.with_help(format!("write {list} here")),
         None => diagnostic,
     }
 }
+
+/// The units a duration takes, where.
+const DURATION_UNITS: &str = "write the unit after the number: `reset every` counts day(s), week(s), month(s) or year(s) (`reset every 1 year`); `sla`, `remind every` and `escalate after` count hour(s), day(s), week(s), or business day(s) or hour(s) of a calendar (`sla 5 business days`)";
 
 pub(super) fn expected_punctuation(text: &str) -> BTreeSet<String> {
     pest::set_error_detail(true);
