@@ -343,3 +343,79 @@ fn the_api_and_the_web_ui_show_a_skipped_step() {
     assert!(page.contains("NOT_APPLICABLE"), "{page}");
     assert!(!page.contains("s-APPROVED\">NOT_APPLICABLE"), "{page}");
 }
+
+/// A conditional review with a required group and service levels.
+const QUIET: &str = r#"
+blueprint model "Model" {
+  field tier: enum(low, high) "Tier" = low
+  permission write = everyone
+  workflow {
+    step draft "Draft"
+    step extra "Extra review" {
+      when tier == high
+      signoff {
+        mandatory
+        feedback risk "Risk" { reviewers = group "risk"  min 2  required  sla 3 days }
+        final { reviewers = group "risk"  sla 2 days }
+      }
+    }
+    step done "Done"
+  }
+}
+"#;
+
+#[test]
+fn a_not_applicable_sign_off_is_quiet_on_every_surface() {
+    let s = Sandbox::new("conditional-quiet");
+    std::fs::write(s.dir.join("m.gov"), QUIET).unwrap();
+    s.quiet(&["init", "--blueprints", "m.gov"]);
+    s.quiet(&["user", "add", "owner"]);
+    let item = s
+        .quiet(&["--as", "owner", "item", "create", "model", "M"])
+        .stdout;
+    let item = item.trim().to_string();
+    s.quiet(&["--as", "owner", "item", "move", &item, "done"]);
+    let json = status(&s, &item);
+    let signoff = json["signoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["step"] == "extra")
+        .unwrap()
+        .clone();
+    assert_eq!(signoff["status"], "NOT_APPLICABLE", "{json}");
+    assert!(signoff["final_service"].is_null(), "{signoff}");
+    assert!(signoff["feedback"][0]["service"].is_null(), "{signoff}");
+    assert_eq!(
+        signoff["missing_feedback"],
+        serde_json::json!([]),
+        "{signoff}"
+    );
+    let text = s.quiet(&["--as", "owner", "status", &item]).stdout;
+    assert!(
+        text.contains("its step was skipped: no review or decision is wanted"),
+        "{text}"
+    );
+    assert!(!text.contains("0/2 reviews"), "{text}");
+    let daemon = Daemon::start(&s, &[]);
+    let token = s.token("owner");
+    let r = http(
+        daemon.port,
+        "GET",
+        &format!("/api/v1/items/{item}/status"),
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(!r.body.contains("\"clock\""), "no SLA clock: {}", r.body);
+    let (cookie, _) = support::sign_in(daemon.port, &token);
+    let page = get_page(daemon.port, &format!("/items/{item}"), Some(&cookie));
+    assert!(
+        page.body.contains("Not applicable: the step was skipped"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("reviews needed"), "{}", page.body);
+    assert!(!page.body.contains("Missing feedback"), "{}", page.body);
+}

@@ -240,6 +240,11 @@ pub(super) fn print_signoff(v: &engine::SignOffView) {
     if let Some(r) = &v.requester {
         println!("  requested by {r}");
     }
+    if v.status == Status::NotApplicable {
+        // Its step was skipped: it waits for no review and no decision.
+        println!("  its step was skipped: no review or decision is wanted");
+        return;
+    }
     for g in &v.feedback {
         println!(
             "  {} ({}): {}/{} review{}{}{}",

@@ -54,6 +54,8 @@ pub(super) fn signoff_view(
     let s = blueprint.step(step)?;
     let spec = s.signoff.as_ref()?;
     let state = item.signoffs.get(step).cloned().unwrap_or_default();
+    // Not applicable is quiet: no clock runs and no review is wanted.
+    let skipped = state.status == signoff::Status::NotApplicable;
     let feedback: Vec<GroupView> = spec
         .feedback
         .iter()
@@ -72,7 +74,7 @@ pub(super) fn signoff_view(
                     .filter(|o| o.entry.group == g.id.as_str())
                     .cloned()
                     .collect(),
-                service: (!g.service.is_empty()).then(|| {
+                service: (!g.service.is_empty() && !skipped).then(|| {
                     sla::view(
                         &g.service,
                         state.clocks.get(g.id.as_str()),
@@ -83,9 +85,10 @@ pub(super) fn signoff_view(
             }
         })
         .collect();
+    // A sign-off of a skipped step waits for nothing: no group is missing.
     let missing_feedback = feedback
         .iter()
-        .filter(|g| !g.complete)
+        .filter(|g| !g.complete && !skipped)
         .map(|g| g.id.clone())
         .collect();
     let open_major_issues = state
@@ -113,7 +116,7 @@ pub(super) fn signoff_view(
         no_major: spec.final_approval.no_major,
         binds: spec.binds.iter().map(ToString::to_string).collect(),
         outdated_decisions: state.outdated_decisions.clone(),
-        final_service: (!spec.final_approval.service.is_empty()).then(|| {
+        final_service: (!spec.final_approval.service.is_empty() && !skipped).then(|| {
             sla::view(
                 &spec.final_approval.service,
                 state.clocks.get("final"),

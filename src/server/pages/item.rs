@@ -303,6 +303,7 @@ pub(super) fn signoff_panel(
                 @if let Some(t) = &o.scheduled_reset_at { dt { "Reset scheduled" } dd { (when(t)) } }
                 @if o.rounds_archived > 0 { dt { "Earlier rounds" } dd { (o.rounds_archived) " archived (see the timeline)" } }
             }
+            @if o.status != crate::engine::signoff::Status::NotApplicable {
             h3 { "Feedback" }
             div.groups {
                 @for g in &o.feedback {
@@ -348,6 +349,7 @@ pub(super) fn signoff_panel(
                     @if d.entry.approved { "APPROVED" } @else { "REJECTED" } " by " (d.entry.by) " · "
                     "given on earlier content: " (d.changed.join(", ")) " changed " (when(&d.at))
                 }
+            }
             }
             @if !o.binds.is_empty() {
                 p.hint { "Reviews and the decision are of " (o.binds.join(", ")) ": a change of them outdates them." }
