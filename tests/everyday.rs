@@ -140,3 +140,40 @@ fn mail_links_follow_where_the_daemon_listens_without_a_base_url() {
     );
     drop(daemon);
 }
+
+#[test]
+fn an_item_without_a_workflow_shows_no_deploy_decision() {
+    let s = Sandbox::new("everyday-no-workflow");
+    std::fs::write(
+        s.dir.join("note.gov"),
+        "blueprint note \"Note\" {\n  permission write = everyone\n  field text: text \"Text\"\n}\n\ninfrastructure prod \"Production\" { policy prevent }\n",
+    )
+    .unwrap();
+    s.quiet(&["init", "--blueprints", "note.gov"]);
+    s.quiet(&["user", "add", "u"]);
+    let item = s
+        .quiet(&["--as", "u", "item", "create", "note", "N"])
+        .stdout;
+    let item = item.trim().to_string();
+    let text = s.quiet(&["status", &item]).stdout;
+    assert!(
+        text.contains("no workflow: `note` items are not deployed"),
+        "{text}"
+    );
+    assert!(!text.contains("deploy on prod"), "{text}");
+    let json = s.quiet(&["--json", "status", &item]).json();
+    assert_eq!(json["deploy"], serde_json::json!([]), "{json}");
+    // A deployer who asks still gets an answer.
+    let asked = s.command(&["deploy", "check", &item, "prod"]).output().unwrap();
+    assert_eq!(asked.status.code(), Some(4));
+    let daemon = support::Daemon::start(&s, &[]);
+    let token = s.token("u");
+    let (cookie, _) = support::sign_in(daemon.port, &token);
+    let page = support::get_page(daemon.port, &format!("/items/{item}"), Some(&cookie));
+    assert!(page.body.contains("have no workflow"), "{}", page.body);
+    assert!(
+        !page.body.contains("<th scope=\"col\">Infrastructure</th>"),
+        "{}",
+        page.body
+    );
+}

@@ -54,6 +54,13 @@ pub(super) fn print_status(s: &StatusView) {
     for o in &s.signoffs {
         print_signoff(o);
     }
+    if s.steps.is_empty() {
+        println!(
+            "  no workflow: `{}` items are not deployed, so there is no deploy decision",
+            s.item.blueprint
+        );
+        return;
+    }
     println!(
         "  approved for deployment: {}",
         if s.approved { "yes" } else { "no" }

@@ -314,9 +314,12 @@ pub(super) fn status_of(
         signoffs,
         approved: is_approved(blueprint, chain).0,
         gated: gates_deployment(blueprint),
+        // An item of a blueprint with no workflow is not deployed: its
+        // status shows no decision (`deploy check` still answers).
         deploy: set
             .infrastructures
             .values()
+            .filter(|_| blueprint.workflow.is_some())
             .map(|i| decide(blueprint, chain, i))
             .collect(),
     }
