@@ -164,7 +164,10 @@ fn an_item_without_a_workflow_shows_no_deploy_decision() {
     let json = s.quiet(&["--json", "status", &item]).json();
     assert_eq!(json["deploy"], serde_json::json!([]), "{json}");
     // A deployer who asks still gets an answer.
-    let asked = s.command(&["deploy", "check", &item, "prod"]).output().unwrap();
+    let asked = s
+        .command(&["deploy", "check", &item, "prod"])
+        .output()
+        .unwrap();
     assert_eq!(asked.status.code(), Some(4));
     let daemon = support::Daemon::start(&s, &[]);
     let token = s.token("u");

@@ -330,7 +330,9 @@ fn explain_one(
     // The verdict: the resolver and the state machine, as the action runs.
     let mut rules = rules_of(spec);
     rules.content = bound::content_of(spec, resolver.chain);
-    resolver.exclude_for(tx, spec, Some(&action), &mut rules)?;
+    // The placeholder delegate of a delegation is nobody to look up.
+    let concerned = Some(&action).filter(|a| !matches!(a, Action::Delegate { .. }));
+    resolver.exclude_for(tx, spec, concerned, &mut rules)?;
     // Asked without a revision, as an action without `If-Match` runs.
     let verdict = refuse_redecision(step, &state, &action)
         .and_then(|()| resolver.actor(step, &state, Needed::of(&action), &delegators))

@@ -437,8 +437,9 @@ pub(super) fn deploy_panel(s: &StatusView) -> Markup {
         section.card #deploy aria-labelledby="deploy-h" {
             h2 #deploy-h { "Governance status" }
             @if s.steps.is_empty() {
-                p.no-gate { (s.item.blueprint) " items have no workflow: nothing of theirs is deployed." }
-            } @else if !s.gated {
+                p.no-gate { (s.item.blueprint) " items have no workflow, so there is no deploy decision." }
+            }
+            @if !s.gated {
                 // Nothing approves such an item: said plainly, never as green.
                 p.no-gate { "No sign-off gates deployment of " (s.item.blueprint) " items: " span.badge { "nothing to approve" } }
             } @else {
