@@ -61,7 +61,9 @@ impl Checker<'_> {
                     }
                 }
                 ast::PrincipalExpr::Field(f, _) => {
-                    if !self.principal_field(file, scope.own_fields(), &scope.blueprint, f) {
+                    let holder = scope.ancestor_declaring(&f.name);
+                    if !self.principal_field(file, scope.own_fields(), &scope.blueprint, f, holder)
+                    {
                         continue;
                     }
                     Principal::Field {
@@ -76,7 +78,7 @@ impl Checker<'_> {
                             continue;
                         }
                     };
-                    if !self.principal_field(file, &target.fields, &b.name, f) {
+                    if !self.principal_field(file, &target.fields, &b.name, f, None) {
                         continue;
                     }
                     Principal::AncestorField {
@@ -97,10 +99,18 @@ impl Checker<'_> {
         fields: &BTreeMap<String, Option<FieldType>>,
         blueprint: &str,
         f: &ast::Ident,
+        holder: Option<&str>,
     ) -> bool {
         match fields.get(&f.name) {
             None => {
-                self.report(unknown_field(file, fields, blueprint, f, "[principal]"));
+                self.report(unknown_field(
+                    file,
+                    fields,
+                    blueprint,
+                    f,
+                    "[principal]",
+                    holder,
+                ));
                 false
             }
             Some(Some(ty)) if !ty.holds_principals() => {
@@ -120,15 +130,23 @@ pub(super) fn unknown_field(
     blueprint: &str,
     f: &ast::Ident,
     ty: &str,
+    holder: Option<&str>,
 ) -> Diagnostic {
-    let help = did_you_mean(
-        &f.name,
-        fields.keys().map(String::as_str),
-        format!(
-            "declare `field {}: {ty}` in blueprint `{blueprint}`",
-            f.name
+    // A field of an ancestor, written without its prefix.
+    let help = match holder {
+        Some(ancestor) => format!(
+            "`{}` is a field of ancestor `{ancestor}`: write `{ancestor}.field {}`",
+            f.name, f.name
         ),
-    );
+        None => did_you_mean(
+            &f.name,
+            fields.keys().map(String::as_str),
+            format!(
+                "declare `field {}: {ty}` in blueprint `{blueprint}`",
+                f.name
+            ),
+        ),
+    };
     Diagnostic::new(
         Code::UnknownField,
         file,
@@ -195,6 +213,20 @@ impl<'a> Scope<'a> {
 
     pub(super) fn blueprint_id(&self) -> &str {
         &self.blueprint
+    }
+
+    /// The nearest ancestor (not the blueprint itself) that declares field
+    /// `name`, for the help of an unprefixed use of it.
+    pub(super) fn ancestor_declaring(&self, name: &str) -> Option<&str> {
+        self.lineage
+            .iter()
+            .skip(1)
+            .find(|b| {
+                self.outlines
+                    .get(b.as_str())
+                    .is_some_and(|o| o.fields.contains_key(name))
+            })
+            .map(String::as_str)
     }
 
     /// Whether `b` (a field of this blueprint or of an ancestor) says who

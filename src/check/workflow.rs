@@ -311,8 +311,13 @@ impl Checker<'_> {
             },
         };
         let Some(declared) = fields.get(&b.field.name) else {
+            let holder = b
+                .blueprint
+                .is_none()
+                .then(|| scope.ancestor_declaring(&b.field.name))
+                .flatten();
             self.report(super::principals::unknown_field(
-                file, fields, owner, &b.field, "TYPE",
+                file, fields, owner, &b.field, "TYPE", holder,
             ));
             return None;
         };
