@@ -110,8 +110,14 @@ impl Engine {
             return Ok(entries.into_iter().filter(|e| query.holds(e)).collect());
         }
         let tx = self.store.read()?;
-        // Whether, and how, `who` reads each item's events (None: not at all).
-        let mut readers: BTreeMap<i64, Option<Vec<String>>> = BTreeMap::new();
+        // Whether, and how, `who` reads each item's events (None: not at
+        // all): the item loaded once, with the fields they may not read.
+        type Loaded = (
+            Vec<crate::store::ItemRow>,
+            std::sync::Arc<super::set_cache::LoadedSet>,
+        );
+        type Reader = Option<(Option<Loaded>, Vec<String>)>;
+        let mut readers: BTreeMap<i64, Reader> = BTreeMap::new();
         let mut out = Vec::new();
         for page in crate::store::chain_pages(&*tx, AUDIT_PAGE) {
             for row in crate::store::parsed_events(page?)? {
@@ -125,40 +131,34 @@ impl Engine {
                     }
                     continue;
                 };
-                let hidden = match readers.get(&item) {
-                    Some(h) => h.clone(),
-                    None => {
-                        let h = match Self::readable(&tx, &mut self.cache, who, item) {
-                            Ok((chain, set)) => Some(
-                                Resolver {
+                let reader = match readers.entry(item) {
+                    std::collections::btree_map::Entry::Occupied(known) => known.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(match Self::readable(&tx, &mut self.cache, who, item) {
+                            Ok((chain, set)) => {
+                                let hidden = Resolver {
                                     set: &set,
                                     chain: &chain,
                                     who,
                                 }
-                                .hidden_fields(),
-                            ),
-                            Err(EngineError::Refused(Refusal::NotFound { .. })) => {
-                                who.admin.then(Vec::new)
+                                .hidden_fields();
+                                Some((Some((chain, set)), hidden))
                             }
+                            // A deleted item's events stay readable by admins.
+                            Err(EngineError::Refused(Refusal::NotFound { .. })) if who.admin => {
+                                Some((None, Vec::new()))
+                            }
+                            Err(EngineError::Refused(Refusal::NotFound { .. })) => None,
                             Err(e) => return Err(e),
-                        };
-                        readers.insert(item, h.clone());
-                        h
+                        })
                     }
                 };
-                let Some(hidden) = hidden else { continue };
-                if hidden.is_empty() {
-                    out.push(e);
-                } else {
-                    let (chain, set) = Self::loaded(&tx, &mut self.cache, item)?;
-                    out.push(
-                        Resolver {
-                            set: &set,
-                            chain: &chain,
-                            who,
-                        }
-                        .redact_entry(&hidden, e),
-                    );
+                match reader {
+                    Some((_, hidden)) if hidden.is_empty() => out.push(e),
+                    Some((Some((chain, set)), hidden)) => {
+                        out.push(Resolver { set, chain, who }.redact_entry(hidden, e));
+                    }
+                    _ => {}
                 }
             }
         }
