@@ -13,7 +13,7 @@
 
 mod support;
 
-use support::{Daemon, Run, Sandbox, get_page, http, sign_in};
+use support::{Daemon, Sandbox, get_page, http, sign_in};
 
 const SET: &str = r#"
 blueprint model "Model" {
@@ -42,17 +42,6 @@ blueprint tool "Tool" {
 }
 "#;
 
-fn at(s: &Sandbox, now: &str, args: &[&str]) -> Run {
-    let out = s.command(args).env("GOVRT_NOW", now).output().unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert_eq!(run.code, 0, "govrt {args:?} at {now}: {}", run.stderr);
-    run
-}
-
 /// A model approved on 2026-01-15, its review requested by `owner`; a
 /// tool approved on 2026-03-01.
 fn world(name: &str) -> (Sandbox, String, String) {
@@ -64,41 +53,26 @@ fn world(name: &str) -> (Sandbox, String, String) {
     }
     s.quiet(&["group", "add", "risk", "--member", "r1"]);
     let t = "2026-01-15T10:00:00Z";
-    let model = at(
-        &s,
-        t,
-        &["--as", "owner", "item", "create", "model", "Scorer"],
-    )
-    .stdout;
+    let model = s
+        .ok_at(t, &["--as", "owner", "item", "create", "model", "Scorer"])
+        .stdout;
     let model = model.trim().to_string();
-    at(
-        &s,
-        t,
-        &["--as", "owner", "signoff", "request-review", &model],
-    );
-    at(
-        &s,
+    s.ok_at(t, &["--as", "owner", "signoff", "request-review", &model]);
+    s.ok_at(
         t,
         &[
             "--as", "r1", "signoff", "feedback", &model, "risk", "approved",
         ],
     );
-    at(
-        &s,
-        t,
-        &["--as", "owner", "signoff", "request-final", &model],
-    );
-    at(&s, t, &["--as", "head", "signoff", "approve", &model]);
+    s.ok_at(t, &["--as", "owner", "signoff", "request-final", &model]);
+    s.ok_at(t, &["--as", "head", "signoff", "approve", &model]);
     let t = "2026-03-01T10:00:00Z";
-    let tool = at(
-        &s,
-        t,
-        &["--as", "owner", "item", "create", "tool", "Linter"],
-    )
-    .stdout;
+    let tool = s
+        .ok_at(t, &["--as", "owner", "item", "create", "tool", "Linter"])
+        .stdout;
     let tool = tool.trim().to_string();
-    at(&s, t, &["--as", "owner", "signoff", "request-final", &tool]);
-    at(&s, t, &["--as", "head", "signoff", "approve", &tool]);
+    s.ok_at(t, &["--as", "owner", "signoff", "request-final", &tool]);
+    s.ok_at(t, &["--as", "head", "signoff", "approve", &tool]);
     (s, model, tool)
 }
 
@@ -106,8 +80,7 @@ fn world(name: &str) -> (Sandbox, String, String) {
 fn the_reviews_due_within_a_window_are_listed_soonest_first() {
     let (s, model, tool) = world("recert-list");
     let listed = |now: &str, window: &str| {
-        at(
-            &s,
+        s.ok_at(
             now,
             &[
                 "--as",
@@ -138,12 +111,12 @@ fn the_reviews_due_within_a_window_are_listed_soonest_first() {
     assert_eq!(both[1]["rerequest"], true);
     assert_eq!(both[1]["approved_at"], "2026-01-15T10:00:00Z");
     // In words, and when nothing is due.
-    let text = at(
-        &s,
-        "2026-08-15T00:00:00Z",
-        &["--as", "outsider", "reviews", "--due-within", "30d"],
-    )
-    .stdout;
+    let text = s
+        .ok_at(
+            "2026-08-15T00:00:00Z",
+            &["--as", "outsider", "reviews", "--due-within", "30d"],
+        )
+        .stdout;
     assert!(
         text.contains(&format!(
             "item {tool} `Linter` (tool), step review: APPROVED"
@@ -151,12 +124,12 @@ fn the_reviews_due_within_a_window_are_listed_soonest_first() {
         "{text}"
     );
     assert!(text.contains("reset 2026-09-01T10:00:00Z"), "{text}");
-    let none = at(
-        &s,
-        "2026-03-02T00:00:00Z",
-        &["--as", "outsider", "reviews", "--due-within", "7d"],
-    )
-    .stdout;
+    let none = s
+        .ok_at(
+            "2026-03-02T00:00:00Z",
+            &["--as", "outsider", "reviews", "--due-within", "7d"],
+        )
+        .stdout;
     assert_eq!(none.trim(), "no re-certification falls due within 7d");
     // A window that is not one says how to write it.
     let bad = s

@@ -17,7 +17,7 @@ mod support;
 
 use serde_json::Value;
 use support::smtp::SmtpSink;
-use support::{Daemon, Run, Sandbox, get_page, http};
+use support::{Daemon, Sandbox, get_page, http};
 
 const BLUEPRINTS: &str = r#"
 calendar paris "Paris office" { timezone "Europe/Paris"  workdays mon..fri  hours 09:00..18:00  holidays 2027-01-01 }
@@ -64,39 +64,14 @@ fn world(name: &str) -> Sandbox {
     s
 }
 
-/// `govrt ARGS` at `now`.
-fn at(s: &Sandbox, now: &str, args: &[&str]) -> Run {
-    let out = s.command(args).env("GOVRT_NOW", now).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Like [`at`], asserting success.
-fn ok_at(s: &Sandbox, now: &str, args: &[&str]) -> Run {
-    let run = at(s, now, args);
-    assert_eq!(
-        run.code, 0,
-        "govrt {args:?} at {now}:\n{}{}",
-        run.stdout, run.stderr
-    );
-    run
-}
-
 /// An item of `blueprint` with its review requested at `now`.
 fn requested(s: &Sandbox, blueprint: &str, name: &str, now: &str) -> String {
-    let id = ok_at(
-        s,
-        now,
-        &["--as", "owner", "item", "create", blueprint, name],
-    )
-    .stdout
-    .trim()
-    .to_string();
-    ok_at(
-        s,
+    let id = s
+        .ok_at(now, &["--as", "owner", "item", "create", blueprint, name])
+        .stdout
+        .trim()
+        .to_string();
+    s.ok_at(
         now,
         &[
             "--as",
@@ -112,7 +87,7 @@ fn requested(s: &Sandbox, blueprint: &str, name: &str, now: &str) -> String {
 
 /// The `service` of feedback group 0 (or the final approval's) in the status at `now`.
 fn service(s: &Sandbox, id: &str, now: &str, final_approval: bool) -> Value {
-    let status = ok_at(s, now, &["--json", "status", id]).json();
+    let status = s.ok_at(now, &["--json", "status", id]).json();
     let signoff = &status["signoffs"][0];
     if final_approval {
         signoff["final_service"].clone()
@@ -155,7 +130,9 @@ fn business_days_skip_a_weekend_and_a_holiday_in_the_calendars_time_zone() {
     let late = service(&s, &id, "2027-01-07T15:00:00+01:00", false);
     assert_eq!(late["breached"], true);
     assert_eq!(late["remaining_seconds"], 0);
-    let text = ok_at(&s, "2027-01-07T16:30:00+01:00", &["status", &id]).stdout;
+    let text = s
+        .ok_at("2027-01-07T16:30:00+01:00", &["status", &id])
+        .stdout;
     insta::assert_snapshot!("status_breached", text);
 }
 
@@ -163,19 +140,18 @@ fn business_days_skip_a_weekend_and_a_holiday_in_the_calendars_time_zone() {
 fn my_reviews_come_most_urgent_first() {
     let s = world("sla-order");
     let later = requested(&s, "model", "Later", "2027-01-05T09:00:00+01:00");
-    ok_at(
-        &s,
+    s.ok_at(
         "2027-01-04T09:00:00+01:00",
         &["--as", "owner", "item", "create", "model", "Unrequested"],
     );
     let sooner = requested(&s, "quick", "Sooner", "2027-01-05T09:00:00+01:00");
     let first = requested(&s, "model", "First", "2027-01-04T09:00:00+01:00");
-    let list = ok_at(
-        &s,
-        "2027-01-05T12:00:00+01:00",
-        &["--json", "--as", "r1", "reviews"],
-    )
-    .json();
+    let list = s
+        .ok_at(
+            "2027-01-05T12:00:00+01:00",
+            &["--json", "--as", "r1", "reviews"],
+        )
+        .json();
     let order: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -185,7 +161,9 @@ fn my_reviews_come_most_urgent_first() {
     // quick: 3 calendar days (8th 08:00Z); model: 5 business days (First the 8th 17:00Z, Later the 11th).
     assert_eq!(order, [sooner.as_str(), first.as_str(), later.as_str()]);
     assert_eq!(list[0]["due_at"], "2027-01-08T08:00:00Z");
-    let text = ok_at(&s, "2027-01-05T12:00:00+01:00", &["--as", "r1", "reviews"]).stdout;
+    let text = s
+        .ok_at("2027-01-05T12:00:00+01:00", &["--as", "r1", "reviews"])
+        .stdout;
     insta::assert_snapshot!("reviews_by_due_time", text);
 }
 
@@ -255,8 +233,7 @@ fn a_reminder_is_mailed_once_however_many_ticks_run_at_once() {
         "{body}"
     );
     // r1 reviews: the next reminder (two days later) goes to r2 only.
-    ok_at(
-        &s,
+    s.ok_at(
         "2027-01-06T10:00:00+01:00",
         &[
             "--as",
@@ -291,8 +268,7 @@ fn a_reminder_is_mailed_once_however_many_ticks_run_at_once() {
 fn an_abandon_pauses_the_clock_and_a_reset_starts_it_afresh() {
     let s = world("sla-pause");
     let id = requested(&s, "quick", "Scorer", "2027-01-04T09:00:00Z");
-    ok_at(
-        &s,
+    s.ok_at(
         "2027-01-05T09:00:00Z",
         &["--as", "owner", "signoff", "abandon", &id],
     );
@@ -304,8 +280,7 @@ fn an_abandon_pauses_the_clock_and_a_reset_starts_it_afresh() {
     let quiet = tick(&s, "2027-01-07T09:00:00Z", None);
     assert_eq!(quiet["reminders"], serde_json::json!([]));
     assert_eq!(quiet["escalations"], serde_json::json!([]));
-    ok_at(
-        &s,
+    s.ok_at(
         "2027-01-08T09:00:00Z",
         &["--as", "owner", "signoff", "cancel-abandon", &id],
     );
@@ -314,8 +289,7 @@ fn an_abandon_pauses_the_clock_and_a_reset_starts_it_afresh() {
     assert_eq!(resumed["elapsed_seconds"], 36 * 3600);
     // Due three days of running time after the request: one day before the abandon, two after it.
     assert_eq!(resumed["due_at"], "2027-01-10T09:00:00Z");
-    ok_at(
-        &s,
+    s.ok_at(
         "2027-01-09T09:00:00Z",
         &["--as", "owner", "signoff", "reset", &id],
     );
@@ -365,8 +339,7 @@ fn an_escalation_mails_its_principals_and_grants_only_when_it_says_so() {
         "{to_head:?}"
     );
     // Without `grant`, the head still may not review.
-    let refused = at(
-        &s,
+    let refused = s.run_at(
         "2027-01-11T11:00:00Z",
         &[
             "--as", "head", "signoff", "feedback", &model, "risk", "approved",
@@ -374,20 +347,19 @@ fn an_escalation_mails_its_principals_and_grants_only_when_it_says_so() {
     );
     assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
     // With `grant`, they may, and `explain` says why.
-    let why = ok_at(
-        &s,
-        "2027-01-11T11:00:00Z",
-        &[
-            "explain", &quick, "--user", "head", "--action", "feedback", "--group", "risk",
-        ],
-    )
-    .stdout;
+    let why = s
+        .ok_at(
+            "2027-01-11T11:00:00Z",
+            &[
+                "explain", &quick, "--user", "head", "--action", "feedback", "--group", "risk",
+            ],
+        )
+        .stdout;
     assert!(
         why.contains("the escalation of `risk` (`escalate … grant`) on 2027-01-11T10:00:00Z"),
         "{why}"
     );
-    ok_at(
-        &s,
+    s.ok_at(
         "2027-01-11T11:00:00Z",
         &[
             "--as", "head", "signoff", "feedback", &quick, "risk", "approved",

@@ -11,6 +11,7 @@ mod controls;
 mod exclusions;
 mod fields;
 mod files;
+mod filters;
 mod infrastructure;
 mod migrations;
 mod principals;
@@ -49,6 +50,7 @@ impl Checked {
 }
 
 pub use files::{DiskScripts, ScriptSource, collect_files, read_sources};
+pub use filters::check_filter;
 
 /// Checks the `.gov` files under `paths` as one set, reading scripts from disk.
 pub fn check_paths(paths: &[PathBuf]) -> std::io::Result<Checked> {

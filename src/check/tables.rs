@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::conditions::Place;
 use super::principals::Scope;
 use super::{Checker, Outline, duplicate_setting};
 use crate::diag::{Code, Diagnostic, SourceFile, Span, did_you_mean};
@@ -123,7 +124,7 @@ impl Checker<'_> {
             match item {
                 TableItem::Filter(c, _) => {
                     let scope = Scope::new(&blueprint.name, outline, outlines);
-                    match self.condition(file, c, &scope) {
+                    match self.condition(file, c, &scope, Place::Filter(model)) {
                         Some(condition) => {
                             filter = Some(When {
                                 text: cond_text(c),

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::conditions::Place;
 use super::exclusions::Slot;
 use super::principals::Scope;
 use super::{Checker, duplicate_setting, unknown_word};
@@ -50,11 +51,13 @@ impl Checker<'_> {
                                     .with_help("items start on the first step, so it always applies: put the condition on a later step, or add a first step before it"),
                             );
                         }
-                        let condition = self.condition(file, c, scope).map(|condition| When {
-                            text: crate::syntax::cond::cond_text(c),
-                            restricted: scope.restricted_of(&condition),
-                            condition,
-                        });
+                        let condition =
+                            self.condition(file, c, scope, Place::When)
+                                .map(|condition| When {
+                                    text: crate::syntax::cond::cond_text(c),
+                                    restricted: scope.restricted_of(&condition),
+                                    condition,
+                                });
                         if let Some(w) = condition
                             .as_ref()
                             .filter(|w| !w.restricted.is_empty() && !*disclosed)

@@ -50,6 +50,11 @@ pub enum ItemCommand {
         /// Only items with this deploy verdict: `INFRASTRUCTURE:VERDICT`.
         #[arg(long, value_name = "INFRA:VERDICT", value_parser = crate::engine::parse_deploy_filter)]
         deploy: Option<(String, String)>,
+        /// Only items this condition holds for, as a table's `filter` takes
+        /// it: fields (`risk_tier == high`), `step == STEP`, `signoff STEP ==
+        /// STATE`, `sla STEP breached`, `due within 30 days`.
+        #[arg(long, value_name = "COND")]
+        filter: Option<String>,
         #[command(flatten)]
         page: PageArgs,
     },
@@ -191,6 +196,7 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
             signoff,
             owner,
             deploy,
+            filter,
             page,
         } => {
             let after = tryo!(page.after(List::Items));
@@ -199,6 +205,7 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
                 signoff: *signoff,
                 owner: owner.clone(),
                 deploy: deploy.clone(),
+                condition: filter.clone(),
                 ..ItemFilter::of(blueprint.as_deref(), *parent)
             };
             with_reader(

@@ -15,25 +15,24 @@ use std::io::IsTerminal;
 pub(super) fn engine_error(e: EngineError, json: bool) -> Outcome {
     match e {
         EngineError::Refused(r) => Outcome::Error(refusal(&r)),
-        EngineError::InvalidBlueprints(diagnostics) => {
-            let summary = Summary::of(diagnostics.len(), &diagnostics);
-            if json {
-                let mut doc = diag::to_json(summary, &diagnostics);
-                doc["error"] = serde_json::json!({"code": "invalid_blueprint", "message": "the blueprint set is invalid", "help": "fix what the diagnostics say; `govrt validate` shows the same"});
-                println!("{doc}");
-            } else {
-                let color =
-                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                for d in &diagnostics {
-                    eprint!("{}", diag::render_human(d, color, 100));
-                }
-                eprintln!(
-                    "error: the blueprint set is invalid ({} errors); nothing was loaded",
-                    summary.errors
-                );
-            }
-            Outcome::Exit(exit::REFUSED)
-        }
+        EngineError::InvalidBlueprints(diagnostics) => invalid(
+            &diagnostics,
+            json,
+            (
+                "invalid_blueprint",
+                "the blueprint set is invalid",
+                "nothing was loaded",
+            ),
+        ),
+        EngineError::InvalidFilter(diagnostics) => invalid(
+            &diagnostics,
+            json,
+            (
+                "invalid_filter",
+                "the filter is not valid",
+                "nothing was listed",
+            ),
+        ),
         EngineError::Store(e) => Outcome::Error(CliError {
             code: "storage",
             message: e.to_string(),
@@ -42,6 +41,28 @@ pub(super) fn engine_error(e: EngineError, json: bool) -> Outcome {
         }),
         EngineError::System(e) => Outcome::Error(CliError::internal(e)),
     }
+}
+
+/// Diagnostics that refused the input (`code`, what was refused, what was
+/// not done), on stderr or as JSON.
+fn invalid(
+    diagnostics: &[diag::Diagnostic],
+    json: bool,
+    (code, what, undone): (&str, &str, &str),
+) -> Outcome {
+    let summary = Summary::of(diagnostics.len(), diagnostics);
+    if json {
+        let mut doc = diag::to_json(summary, diagnostics);
+        doc["error"] = serde_json::json!({"code": code, "message": what, "help": "fix what the diagnostics say; `govrt validate` shows the same"});
+        println!("{doc}");
+    } else {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        for d in diagnostics {
+            eprint!("{}", diag::render_human(d, color, 100));
+        }
+        eprintln!("error: {what} ({} errors); {undone}", summary.errors);
+    }
+    Outcome::Exit(exit::REFUSED)
 }
 
 /// A refusal as a CLI error (exit 1).

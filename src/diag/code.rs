@@ -83,6 +83,7 @@ codes! {
     UnknownMigrationName = "E0121", "unknown_migration_name", "a migration maps to a step, field or sign-off the new version of the blueprint does not have";
     DuplicateTable = "E0123", "duplicate_table", "two tables of one set have the same id";
     UnknownColumn = "E0124", "unknown_column", "a table's column or sort names no field of its blueprint, no step with a sign-off, or no infrastructure of the set";
+    UnknownStep = "E0125", "unknown_step", "a filter's `step ==`, `signoff STEP` or `sla STEP` names no step of the blueprint (with a sign-off, or a service level, where the test needs one)";
     InvalidMigration = "E0122", "invalid_migration", "a migration's versions do not fit the set (its target is not the blueprint's version, or it goes backwards), or it maps an old name twice";
     DuplicateSetting = "E0201", "duplicate_setting", "a setting that may appear once appears twice";
     MissingFinal = "E0202", "missing_final", "a sign-off has no `final` approval";
@@ -95,6 +96,7 @@ codes! {
     RoleCycle = "E0209", "role_cycle", "roles are defined in terms of themselves";
     IncompleteTable = "E0211", "incomplete_table", "a table does not say its `blueprint` or its `columns`";
     MisplacedExclusion = "E0212", "misplaced_exclusion", "a feedback group says `not reviewer`, which only the final approval takes";
+    StateInWhen = "E0213", "state_in_when", "a step's `when` tests where the item stands (`step`, `signoff`, `sla`, `due within`), which only filters may";
     ConditionalFirstStep = "E0210", "conditional_first_step", "the first step of a workflow has a `when`: items start on it, so it always applies";
     DefaultMismatch = "E0301", "default_mismatch", "a field's default does not fit its type";
     EmptyEnum = "E0302", "empty_enum", "an enum type has no variant";
@@ -114,6 +116,7 @@ codes! {
     UnknownTimezone = "E0316", "unknown_timezone", "a calendar's `timezone` is not an IANA time zone name";
     InvalidCalendar = "E0317", "invalid_calendar", "a calendar names an unknown weekday, no working day, or working hours that are not a time range of one day";
     ConditionMismatch = "E0318", "condition_mismatch", "a condition compares a field with a value of another type, or orders values that have no order";
+    UnknownState = "E0319", "unknown_state", "a filter's `signoff STEP == STATE` names no sign-off state";
     MissingScript = "E0401", "missing_script", "a `script` file does not exist or cannot be read";
     ScriptSyntax = "E0402", "script_syntax", "a `script` file does not compile as rhai";
     ScriptOutsideFolder = "E0403", "script_outside_folder", "a `script` path leaves the blueprint file's folder (absolute, `..`, or a link out)";

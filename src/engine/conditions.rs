@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 
 use super::bound::bound_values;
 use super::values::default_json;
-use crate::model::condition::{Compare, Condition, RESTRICTED, Test, reason};
+use crate::model::condition::{Compare, Condition, RESTRICTED, StateTest, Test, reason};
 use crate::model::{FieldType, Step};
 use crate::store::ItemRow;
 
@@ -57,7 +57,8 @@ pub(super) fn decide(
         Some(when) => {
             let fields: Vec<_> = when.condition.fields().into_iter().cloned().collect();
             let mut values = bound_values(&fields, item, ancestors);
-            let applies = holds(&when.condition, &values);
+            // A `when` tests no state (the checker refuses it there).
+            let applies = holds(&when.condition, &values, &|_| false);
             // Kept and shown to every reader of the item: a field not every
             // reader may read is recorded without its value.
             for name in &when.restricted {
@@ -75,12 +76,18 @@ pub(super) fn decide(
 }
 
 /// Whether the condition holds on these values, keyed as
-/// [`bound_values`] keys them.
-pub(super) fn holds(condition: &Condition, values: &BTreeMap<String, Json>) -> bool {
+/// [`bound_values`] keys them, where `state` answers its tests of where the
+/// item stands.
+pub(super) fn holds(
+    condition: &Condition,
+    values: &BTreeMap<String, Json>,
+    state: &dyn Fn(&StateTest) -> bool,
+) -> bool {
     match condition {
-        Condition::Any(parts) => parts.iter().any(|p| holds(p, values)),
-        Condition::All(parts) => parts.iter().all(|p| holds(p, values)),
-        Condition::Not(inner) => !holds(inner, values),
+        Condition::Any(parts) => parts.iter().any(|p| holds(p, values, state)),
+        Condition::All(parts) => parts.iter().all(|p| holds(p, values, state)),
+        Condition::Not(inner) => !holds(inner, values, state),
+        Condition::State(test) => state(test),
         Condition::Test {
             field,
             ty,
@@ -205,10 +212,10 @@ mod tests {
             Test::Compare(Compare::Ne, Value::Enum("high".into())),
         );
         let set = test("risk_tier", tier(), false, Test::IsSet);
-        assert!(!holds(&eq, &none));
-        assert!(holds(&ne, &none));
-        assert!(!holds(&set, &none));
-        assert!(holds(&C::Not(Box::new(set)), &none));
+        assert!(!holds(&eq, &none, &|_| false));
+        assert!(holds(&ne, &none, &|_| false));
+        assert!(!holds(&set, &none, &|_| false));
+        assert!(holds(&C::Not(Box::new(set)), &none, &|_| false));
     }
 
     #[test]
@@ -227,9 +234,17 @@ mod tests {
         );
         let set = test("tags", FieldType::Text, true, Test::IsSet);
         let v = values(&[("tags", json!(["a", "pii"]))]);
-        assert!(holds(&tags, &v) && holds(&any, &v) && holds(&set, &v));
+        assert!(
+            holds(&tags, &v, &|_| false)
+                && holds(&any, &v, &|_| false)
+                && holds(&set, &v, &|_| false)
+        );
         let empty = values(&[("tags", json!([]))]);
-        assert!(!holds(&tags, &empty) && !holds(&any, &empty) && !holds(&set, &empty));
+        assert!(
+            !holds(&tags, &empty, &|_| false)
+                && !holds(&any, &empty, &|_| false)
+                && !holds(&set, &empty, &|_| false)
+        );
     }
 
     #[test]
@@ -241,16 +256,26 @@ mod tests {
             false,
             Test::Compare(Compare::Lt, Value::Date(day)),
         );
-        assert!(holds(&before, &values(&[("due", json!("2027-02-28"))])));
-        assert!(!holds(&before, &values(&[("due", json!("2027-03-01"))])));
+        assert!(holds(
+            &before,
+            &values(&[("due", json!("2027-02-28"))]),
+            &|_| false
+        ));
+        assert!(!holds(
+            &before,
+            &values(&[("due", json!("2027-03-01"))]),
+            &|_| false
+        ));
         let score = test(
             "score",
             FieldType::Number,
             false,
             Test::Compare(Compare::Ge, Value::Int(2)),
         );
-        assert!(holds(&score, &values(&[("score", json!(2.0))])));
-        assert!(!holds(&score, &values(&[("score", json!(1.5))])));
+        assert!(holds(&score, &values(&[("score", json!(2.0))]), &|_| false));
+        assert!(!holds(&score, &values(&[("score", json!(1.5))]), &|_| {
+            false
+        }));
     }
 
     proptest! {
@@ -262,15 +287,15 @@ mod tests {
             let v = values(&[("n", json!(a))]);
             let t = |op| test("n", ty.clone(), false, Test::Compare(op, Value::Int(b)));
             let [lt, le, eq, ne, gt, ge] = [Compare::Lt, Compare::Le, Compare::Eq, Compare::Ne, Compare::Gt, Compare::Ge]
-                .map(|op| holds(&t(op), &v));
+                .map(|op| holds(&t(op), &v, &|_| false));
             prop_assert_eq!([lt, eq, gt].iter().filter(|x| **x).count(), 1);
             prop_assert_eq!(le, lt || eq);
             prop_assert_eq!(ge, gt || eq);
             prop_assert_eq!(ne, !eq);
             prop_assert_eq!(lt, a < b);
-            prop_assert_eq!(holds(&C::All(vec![t(Compare::Le), t(Compare::Ge)]), &v), eq);
-            prop_assert_eq!(holds(&C::Any(vec![t(Compare::Lt), t(Compare::Gt)]), &v), ne);
-            prop_assert_eq!(holds(&C::Not(Box::new(t(Compare::Lt))), &v), !lt);
+            prop_assert_eq!(holds(&C::All(vec![t(Compare::Le), t(Compare::Ge)]), &v, &|_| false), eq);
+            prop_assert_eq!(holds(&C::Any(vec![t(Compare::Lt), t(Compare::Gt)]), &v, &|_| false), ne);
+            prop_assert_eq!(holds(&C::Not(Box::new(t(Compare::Lt))), &v, &|_| false), !lt);
         }
 
         /// `in (…)` holds exactly when some `==` does.
@@ -279,8 +304,8 @@ mod tests {
             let names = ["low", "medium", "high"];
             let v = values(&[("risk_tier", json!(names[pick]))]);
             let listed: Vec<Value> = options.iter().map(|o| Value::Enum(names[*o].into())).collect();
-            let any_eq = listed.iter().any(|o| holds(&test("risk_tier", tier(), false, Test::Compare(Compare::Eq, o.clone())), &v));
-            prop_assert_eq!(holds(&test("risk_tier", tier(), false, Test::In(listed)), &v), any_eq);
+            let any_eq = listed.iter().any(|o| holds(&test("risk_tier", tier(), false, Test::Compare(Compare::Eq, o.clone())), &v, &|_| false));
+            prop_assert_eq!(holds(&test("risk_tier", tier(), false, Test::In(listed)), &v, &|_| false), any_eq);
         }
     }
 }

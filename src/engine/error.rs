@@ -288,6 +288,9 @@ pub enum EngineError {
     /// A blueprint set to load is invalid.
     #[error("the blueprint set is invalid ({} problems)", .0.len())]
     InvalidBlueprints(Vec<Diagnostic>),
+    /// A filter given as text (`item list --filter`) fits no blueprint.
+    #[error("the filter is not valid ({} problems)", .0.len())]
+    InvalidFilter(Vec<Diagnostic>),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::access::{Identity, Resolver};
 use super::core::{Engine, now_or};
 use super::error::Result;
+use super::filters::TextFilter;
 use super::kept::keys_of;
 use super::set_cache::LoadedSet;
 use super::signoff::Status;
@@ -38,6 +39,9 @@ pub struct ItemFilter {
     /// Only items with this verdict (`ALLOW`, `CONFIRM`, `BLOCK`) on this
     /// infrastructure.
     pub deploy: Option<(String, String)>,
+    /// Only items this condition holds for, as the caller may read them
+    /// (`step == validation and risk_tier == high`), as written.
+    pub condition: Option<String>,
 }
 
 impl ItemFilter {
@@ -70,50 +74,119 @@ impl Engine {
         &mut self,
         who: &Identity,
         filter: &ItemFilter,
-        (seek, limit): (ItemSeek, usize),
+        (mut seek, limit): (ItemSeek, usize),
         ancestors: bool,
     ) -> Result<RowsPage> {
         let tx = self.store.read()?;
-        let query = ItemQuery {
-            blueprint: filter.blueprint.clone(),
-            under: filter.under,
-            step: filter.step.clone(),
-            signoff: filter.signoff.map(|s| s.as_str().to_string()),
-            owner: filter.owner.clone(),
-            deploy: filter.deploy.clone(),
-            readers: (!who.admin).then(|| keys_of(who)),
-            seek,
-            limit: i64::try_from(limit).unwrap_or(i64::MAX),
+        let mut condition = match &filter.condition {
+            Some(text) => Some(TextFilter::new(
+                &tx,
+                &mut self.cache,
+                text,
+                filter.blueprint.as_deref(),
+            )?),
+            None => None,
         };
-        let page = tx.query_items(&query)?;
-        let mut out = Vec::with_capacity(page.rows.len());
-        for row in page.rows {
-            let set = self.cache.get(&tx, &row.blueprint, row.version)?;
-            // Field permissions may name principals of the ancestors.
-            let guarded = set.blueprint(&row.blueprint).is_some_and(|b| {
-                b.fields
-                    .iter()
-                    .any(|f| f.read.is_some() || f.write.is_some())
-            });
-            if filter.owner.is_some() && guarded {
-                let resolver = Resolver {
-                    set: &set,
-                    chain: &Self::with_ancestors(&tx, row.clone())?,
-                    who,
+        let now = now_or(None);
+        let mut out = Vec::with_capacity(limit.min(BATCH));
+        loop {
+            let query = ItemQuery {
+                blueprint: filter.blueprint.clone(),
+                under: filter.under,
+                step: filter.step.clone(),
+                signoff: filter.signoff.map(|s| s.as_str().to_string()),
+                owner: filter.owner.clone(),
+                deploy: filter.deploy.clone(),
+                readers: (!who.admin).then(|| keys_of(who)),
+                seek: seek.clone(),
+                limit: i64::try_from(limit).unwrap_or(i64::MAX),
+            };
+            let page = tx.query_items(&query)?;
+            let Some(condition) = condition.as_mut() else {
+                for row in page.rows {
+                    out.extend(Self::kept_row(
+                        &tx,
+                        &mut self.cache,
+                        who,
+                        filter,
+                        row,
+                        ancestors,
+                    )?);
+                }
+                return Ok((out, page.next));
+            };
+            // A condition is kept here, not in SQL: read on until the page
+            // is full, and continue after the last row kept.
+            for row in page.rows {
+                let position = seek.past(&row, None);
+                let Some((set, chain)) =
+                    Self::kept_row(&tx, &mut self.cache, who, filter, row, true)?
+                else {
+                    continue;
                 };
-                // Filtering on a field one may not read would tell its value.
-                if !resolver.may_read_field(0, "owner") {
+                if !condition.keeps(
+                    &Resolver {
+                        set: &set,
+                        chain: &chain,
+                        who,
+                    },
+                    now,
+                ) {
                     continue;
                 }
+                if out.len() == limit {
+                    return Ok((out, Some(seek)));
+                }
+                let chain = if ancestors {
+                    chain
+                } else {
+                    chain.into_iter().take(1).collect()
+                };
+                out.push((set, chain));
+                seek = position;
             }
-            let chain = if ancestors || guarded {
-                Self::with_ancestors(&tx, row)?
-            } else {
-                vec![row]
-            };
-            out.push((set, chain));
+            match page.next {
+                Some(next) => seek = next,
+                None => return Ok((out, None)),
+            }
         }
-        Ok((out, page.next))
+    }
+
+    /// The row with its set and (with `ancestors`, or where field
+    /// permissions need them) its ancestors, unless the owner filter would
+    /// tell the caller a field they may not read.
+    fn kept_row(
+        tx: &crate::store::Tx<'_>,
+        cache: &mut super::set_cache::SetCache,
+        who: &Identity,
+        filter: &ItemFilter,
+        row: ItemRow,
+        ancestors: bool,
+    ) -> Result<Option<(Arc<LoadedSet>, Vec<ItemRow>)>> {
+        let set = cache.get(tx, &row.blueprint, row.version)?;
+        // Field permissions may name principals of the ancestors.
+        let guarded = set.blueprint(&row.blueprint).is_some_and(|b| {
+            b.fields
+                .iter()
+                .any(|f| f.read.is_some() || f.write.is_some())
+        });
+        let chain = if ancestors || guarded {
+            Self::with_ancestors(tx, row)?
+        } else {
+            vec![row]
+        };
+        if filter.owner.is_some() && guarded {
+            let resolver = Resolver {
+                set: &set,
+                chain: &chain,
+                who,
+            };
+            // Filtering on a field one may not read would tell its value.
+            if !resolver.may_read_field(0, "owner") {
+                return Ok(None);
+            }
+        }
+        Ok(Some((set, chain)))
     }
 
     /// `f` of every row `who` may read that matches `filter`, by id, read a

@@ -18,6 +18,9 @@ pub struct LoadedSet {
     pub set: BlueprintSet,
     /// Its compiled scripts.
     pub hooks: Hooks,
+    /// The files it was checked from, and its scripts by path: what a
+    /// filter given on its own is checked against.
+    pub sources: (Vec<Arc<SourceFile>>, BTreeMap<PathBuf, String>),
 }
 
 impl std::ops::Deref for LoadedSet {
@@ -73,15 +76,48 @@ impl SetCache {
             .map(|(n, t)| (PathBuf::from(n), t))
             .collect();
         let checked = check::check_sources(&sources, &scripts as &dyn ScriptSource);
+        let kept = (sources, scripts);
         let Some(set) = checked.set else {
             return Err(EngineError::InvalidBlueprints(checked.diagnostics));
         };
         let hooks = Hooks::compile(&set).map_err(|e| Refusal::ScriptFailed {
             error: e.to_string(),
         })?;
-        let set = Arc::new(LoadedSet { set, hooks });
+        let set = Arc::new(LoadedSet {
+            set,
+            hooks,
+            sources: kept,
+        });
         self.sets.insert(set_id, Arc::clone(&set));
         Ok(set)
+    }
+
+    /// The set of the newest version of every blueprint (or of `only`), by
+    /// blueprint name: (blueprint, version, set).
+    pub(super) fn newest_sets(
+        &mut self,
+        tx: &Tx<'_>,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, u32, Arc<LoadedSet>)>> {
+        let mut names: Vec<String> = match only {
+            Some(b) => vec![b.to_string()],
+            None => tx
+                .blueprint_versions()?
+                .into_iter()
+                .map(|v| v.blueprint)
+                .collect(),
+        };
+        names.sort();
+        names.dedup();
+        let mut out = Vec::new();
+        for name in names {
+            let Some(version) = self.latest(tx, &name)? else {
+                continue;
+            };
+            let set = self.get(tx, &name, version)?;
+            out.push((name, version, set));
+        }
+        Ok(out)
     }
 
     /// The newest version of a blueprint.

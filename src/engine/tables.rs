@@ -9,10 +9,10 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::access::{Identity, Resolver};
-use super::conditions::holds;
-use super::core::Engine;
+use super::core::{Engine, now_or};
 use super::cursor::{List, table_cursor, table_seek};
 use super::error::{Refusal, Result, refuse};
+use super::filters::filter_holds;
 use super::kept::keys_of;
 use super::set_cache::{LoadedSet, SetCache};
 use super::signoff::Status;
@@ -122,19 +122,8 @@ impl Engine {
 
 /// The tables of the newest version of every blueprint, by id.
 fn latest_tables(cache: &mut SetCache, tx: &crate::store::Tx<'_>) -> Result<Vec<Table>> {
-    let mut names: Vec<String> = tx
-        .blueprint_versions()?
-        .into_iter()
-        .map(|v| v.blueprint)
-        .collect();
-    names.sort();
-    names.dedup();
     let mut out = Vec::new();
-    for name in names {
-        let Some(version) = cache.latest(tx, &name)? else {
-            continue;
-        };
-        let set = cache.get(tx, &name, version)?;
+    for (name, _, set) in cache.newest_sets(tx, None)? {
         if let Some(b) = set.blueprint(&name) {
             out.extend(b.tables.iter().cloned());
         }
@@ -212,13 +201,10 @@ impl Engine {
     ) -> Option<(Json, TableRow)> {
         let blueprint = set.blueprint(&chain[0].blueprint)?;
         let resolver = Resolver { set, chain, who };
-        // A field the caller may not read counts as unset: which rows a
-        // filter keeps must not tell its value.
-        if let Some(filter) = &table.filter {
-            let fields: Vec<_> = filter.condition.fields().into_iter().cloned().collect();
-            if !holds(&filter.condition, &resolver.readable_bound(&fields)) {
-                return None;
-            }
+        if let Some(filter) = &table.filter
+            && !filter_holds(&filter.condition, &resolver, now_or(None))
+        {
+            return None;
         }
         let key = table.sort.as_ref().map_or(Json::Null, |s| match s.column {
             // To the microsecond: the cell is shown to the second.

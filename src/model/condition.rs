@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{BoundField, FieldType, Value};
+use super::signoff::Status;
+use super::{BoundField, Duration, FieldType, StepId, Value};
 
 /// A comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,37 @@ pub enum Test {
     In(Vec<Value>),
 }
 
+/// A test of where an item stands, which only filters (tables, `item
+/// list --filter`) make: a step's `when` cannot depend on it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StateTest {
+    /// `step == STEP` (`equal`) or `step != STEP`.
+    Step {
+        /// The step.
+        step: StepId,
+        /// `==` rather than `!=`.
+        equal: bool,
+    },
+    /// `signoff STEP == STATE` (`equal`) or `!=`.
+    SignOff {
+        /// The step whose sign-off it is.
+        step: StepId,
+        /// The state.
+        status: Status,
+        /// `==` rather than `!=`.
+        equal: bool,
+    },
+    /// `sla STEP breached`: a review clock of the step's sign-off passed
+    /// its SLA this round.
+    Breached {
+        /// The step whose sign-off it is.
+        step: StepId,
+    },
+    /// `due within N UNIT`: a sign-off of the item is reset (re-certified)
+    /// within that time from now.
+    DueWithin(Duration),
+}
+
 /// A checked condition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
@@ -58,6 +90,8 @@ pub enum Condition {
         /// What is asked.
         test: Test,
     },
+    /// A test of where the item stands (filters only).
+    State(StateTest),
 }
 
 impl Condition {
@@ -74,6 +108,7 @@ impl Condition {
                         out.push(field);
                     }
                 }
+                Condition::State(_) => {}
             }
         }
         let mut out = Vec::new();

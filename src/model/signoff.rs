@@ -47,6 +47,24 @@ impl Status {
         }
     }
 
+    /// Every state, in the order a sign-off goes through them.
+    pub const ALL: [Status; 7] = [
+        Status::NotStarted,
+        Status::WaitingForFeedback,
+        Status::WaitingForApproval,
+        Status::Approved,
+        Status::Rejected,
+        Status::Abandoned,
+        Status::NotApplicable,
+    ];
+
+    /// The state of this name (`APPROVED`, `approved`).
+    pub fn parse(name: &str) -> Option<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(name))
+    }
+
     /// Rejected and abandoned sign-offs lock the workflow.
     pub fn locks_workflow(self) -> bool {
         matches!(self, Status::Rejected | Status::Abandoned)

@@ -93,6 +93,10 @@ pub(super) struct ListQuery {
     /// `INFRASTRUCTURE:VERDICT`, e.g. `prod:BLOCK`.
     #[param(value_type = Option<contract_values::DeployFilterText>, inline)]
     pub(super) deploy: Option<String>,
+    /// Only items this condition holds for, as a table's `filter` takes it:
+    /// `risk_tier == high`, `step == validation`, `signoff validation ==
+    /// APPROVED`, `sla validation breached`, `due within 30 days`.
+    pub(super) filter: Option<String>,
     /// Items a page (default 500, at most 1000).
     #[param(minimum = 1, maximum = 1000)]
     pub(super) limit: Option<usize>,
@@ -258,6 +262,7 @@ pub(super) async fn list_items(
         signoff: q.signoff,
         owner: q.owner,
         deploy,
+        condition: q.filter,
         ..ItemFilter::of(q.blueprint.as_deref(), q.parent)
     };
     let (items, next) =

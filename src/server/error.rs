@@ -87,6 +87,20 @@ impl From<EngineError> for ApiError {
                 err.detail.extra = Some(crate::diag::to_json(summary, &diagnostics));
                 err
             }
+            EngineError::InvalidFilter(diagnostics) => {
+                let summary = crate::diag::Summary::of(diagnostics.len(), &diagnostics);
+                let mut err = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_filter",
+                    "the filter is not valid",
+                    Some(
+                        "the diagnostics say where; a filter takes what a table's `filter` does"
+                            .into(),
+                    ),
+                );
+                err.detail.extra = Some(crate::diag::to_json(summary, &diagnostics));
+                err
+            }
             EngineError::Store(e) if e.is_unavailable() => ApiError::unavailable(&e.to_string()),
             EngineError::Store(e) => ApiError::internal("storage", &e.to_string()),
             EngineError::System(e) => ApiError::internal("internal", &e),

@@ -567,8 +567,13 @@ pub(super) async fn matrix_page(
     })
 }
 
-pub(super) async fn home() -> Redirect {
-    Redirect::to("/items")
+/// The home page: the overview of what the viewer may read.
+pub(super) async fn home(State(state): State<Shared>, viewer: Viewer) -> Response {
+    let who = viewer.who.clone();
+    match with_engine(&state, move |e| e.overview(&who)).await {
+        Ok(overview) => html(StatusCode::OK, pages::home(&viewer, &overview)),
+        Err(e) => api_error_page(&e),
+    }
 }
 
 /// The pages of the web UI.

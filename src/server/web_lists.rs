@@ -69,6 +69,7 @@ fn engine_filter(f: &ListFilter) -> Result<(ItemFilter, crate::engine::ItemSeek)
         signoff,
         owner: given(&f.owner),
         deploy,
+        condition: given(&f.filter),
         ..ItemFilter::default()
     };
     Ok((filter, seek))

@@ -614,7 +614,7 @@ pub(super) fn build_feedback(pair: Pair<'_, Rule>) -> FeedbackDecl {
 }
 
 /// `N [business] unit`.
-fn build_duration(pair: Pair<'_, Rule>) -> Option<DurationLit> {
+pub(super) fn build_duration(pair: Pair<'_, Rule>) -> Option<DurationLit> {
     let span = span_of(&pair);
     let mut inner = pair.into_inner().peekable();
     let amount = build_int(inner.next()?);

@@ -5,8 +5,8 @@
 use pest::iterators::Pair;
 use serde::Serialize;
 
-use super::ast::{BoundFieldExpr, Ident, ValueExpr};
-use super::build::{build_ident, build_value, children};
+use super::ast::{BoundFieldExpr, DurationLit, Ident, ValueExpr};
+use super::build::{build_duration, build_ident, build_value, children};
 use super::grammar::{Rule, span_of};
 use crate::diag::Span;
 
@@ -21,6 +21,8 @@ pub enum CondExpr {
     Not(Box<CondExpr>, Span),
     /// A test of one field.
     Test(CondTest),
+    /// A test of where the item stands (filters only).
+    State(StateTestExpr),
 }
 
 impl CondExpr {
@@ -29,6 +31,7 @@ impl CondExpr {
         match self {
             CondExpr::Any(_, s) | CondExpr::All(_, s) | CondExpr::Not(_, s) => *s,
             CondExpr::Test(t) => t.span,
+            CondExpr::State(t) => t.span,
         }
     }
 }
@@ -42,6 +45,29 @@ pub struct CondTest {
     pub check: CondCheck,
     /// The whole test.
     pub span: Span,
+}
+
+/// A test of where the item stands: `step == S`, `signoff S == STATE`,
+/// `sla S breached`, `due within N days`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateTestExpr {
+    /// What is asked.
+    pub check: StateCheck,
+    /// The whole test.
+    pub span: Span,
+}
+
+/// What a test of the item's state asks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum StateCheck {
+    /// `step == STEP` (true) or `step != STEP` (false).
+    Step(bool, Ident),
+    /// `signoff STEP == STATE` (true) or `!=` (false).
+    SignOff(Ident, bool, Ident),
+    /// `sla STEP breached`.
+    Breached(Ident),
+    /// `due within N UNIT`.
+    DueWithin(DurationLit),
 }
 
 /// What a test asks of its field.
@@ -169,7 +195,58 @@ pub(super) fn build_cond(pair: Pair<'_, Rule>) -> Option<CondExpr> {
                 span,
             }))
         }
+        Rule::state_step | Rule::state_signoff | Rule::state_sla | Rule::state_due => {
+            build_state(pair).map(CondExpr::State)
+        }
         _ => None,
+    }
+}
+
+/// A `state_*` pair.
+fn build_state(pair: Pair<'_, Rule>) -> Option<StateTestExpr> {
+    let span = span_of(&pair);
+    let rule = pair.as_rule();
+    let parts: Vec<Pair<'_, Rule>> = children(pair)
+        .filter(|p| {
+            !matches!(
+                p.as_rule(),
+                Rule::kw_step
+                    | Rule::kw_signoff
+                    | Rule::kw_sla
+                    | Rule::kw_breached
+                    | Rule::kw_due
+                    | Rule::kw_within
+            )
+        })
+        .collect();
+    let mut parts = parts.into_iter();
+    let equal = |p: Pair<'_, Rule>| p.as_str() == "==";
+    let check = match rule {
+        Rule::state_step => {
+            let op = equal(parts.next()?);
+            StateCheck::Step(op, build_ident(parts.next()?))
+        }
+        Rule::state_signoff => {
+            let step = build_ident(parts.next()?);
+            let op = equal(parts.next()?);
+            StateCheck::SignOff(step, op, build_ident(parts.next()?))
+        }
+        Rule::state_sla => StateCheck::Breached(build_ident(parts.next()?)),
+        _ => StateCheck::DueWithin(build_duration(parts.next()?)?),
+    };
+    Some(StateTestExpr { check, span })
+}
+
+/// A test of the item's state as written: `signoff validation == APPROVED`.
+pub fn state_text(t: &StateTestExpr) -> String {
+    let op = |equal: bool| if equal { "==" } else { "!=" };
+    match &t.check {
+        StateCheck::Step(equal, step) => format!("step {} {}", op(*equal), step.name),
+        StateCheck::SignOff(step, equal, state) => {
+            format!("signoff {} {} {}", step.name, op(*equal), state.name)
+        }
+        StateCheck::Breached(step) => format!("sla {} breached", step.name),
+        StateCheck::DueWithin(d) => format!("due within {}", super::fmt::duration(d)),
     }
 }
 
@@ -205,6 +282,7 @@ pub fn cond_text(c: &CondExpr) -> String {
             .collect::<Vec<_>>()
             .join(" and "),
         CondExpr::Not(inner, _) => format!("not {}", part(inner, false)),
+        CondExpr::State(t) => state_text(t),
         CondExpr::Test(t) => {
             let subject = field_text(&t.subject);
             match &t.check {

@@ -164,6 +164,14 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_asc | Rule::kw_desc | Rule::sort_order => "`asc` or `desc`",
         Rule::table_blueprint => "`blueprint`",
         Rule::cond | Rule::cond_all | Rule::cond_not | Rule::cond_test => "a condition",
+        Rule::state_step | Rule::state_signoff | Rule::state_sla | Rule::state_due => {
+            "a test of the item's state"
+        }
+        Rule::equality_op => "`==`, `!=`",
+        Rule::state_name => "a sign-off state (`APPROVED`, `WAITING_FOR_FEEDBACK`, …)",
+        Rule::kw_breached => "`breached`",
+        Rule::kw_due => "`due`",
+        Rule::kw_within => "`within`",
         Rule::compare_op | Rule::compare => "`==`, `!=`, `<`, `<=`, `>`, `>=`",
         Rule::axis_name | Rule::axis => "`x`, `y`, `size`, `color`",
         Rule::blueprint => "`blueprint`",

@@ -723,7 +723,7 @@ pub(super) fn value(v: &ValueExpr) -> String {
 }
 
 /// `5 business days`.
-fn duration(d: &DurationLit) -> String {
+pub(super) fn duration(d: &DurationLit) -> String {
     let business = if d.business.is_some() {
         "business "
     } else {

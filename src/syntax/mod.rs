@@ -39,6 +39,32 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<ast::File, Box<Diagnostic>> {
     }
 }
 
+/// Parses a condition on its own (`item list --filter COND`), or the syntax
+/// error that stopped it.
+pub fn parse_condition(file: &Arc<SourceFile>) -> Result<cond::CondExpr, Box<Diagnostic>> {
+    if let Some(deep) = depth::too_deep(file) {
+        return Err(Box::new(deep));
+    }
+    let root = GovParser::parse(Rule::condition_text, &file.text)
+        .map_err(|error| Box::new(syntax_error(file, &error)))?
+        .next();
+    let built = root
+        .and_then(|r| r.into_inner().find(|p| p.as_rule() == Rule::cond))
+        .and_then(cond::build_cond);
+    built.ok_or_else(|| {
+        Box::new(Diagnostic::new(
+            crate::diag::Code::Syntax,
+            file,
+            crate::diag::Span {
+                start: 0,
+                end: file.text.len(),
+            },
+            "not a condition",
+            "the filter is not a condition",
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

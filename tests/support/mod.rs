@@ -186,6 +186,27 @@ impl Sandbox {
         }
     }
 
+    /// Runs `govrt ARGS` at `now` (`GOVRT_NOW`), without recording.
+    pub fn run_at(&self, now: &str, args: &[&str]) -> Run {
+        let out = self.command(args).env("GOVRT_NOW", now).output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Like [`Sandbox::run_at`], asserting success.
+    pub fn ok_at(&self, now: &str, args: &[&str]) -> Run {
+        let run = self.run_at(now, args);
+        assert_eq!(
+            run.code, 0,
+            "govrt {args:?} at {now}:\n{}{}",
+            run.stdout, run.stderr
+        );
+        run
+    }
+
     /// Runs `govrt ARGS` and records it in the transcript.
     pub fn run(&mut self, args: &[&str]) -> Run {
         let run = self.output(args);

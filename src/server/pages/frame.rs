@@ -30,6 +30,9 @@ pub(in crate::server) struct ListFilter {
     /// `INFRASTRUCTURE:VERDICT`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deploy: Option<String>,
+    /// A condition, as a table's `filter` takes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
     /// `id`, `updated` or `due`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
@@ -184,6 +187,7 @@ pub(in crate::server) fn layout(
     body: Markup,
 ) -> Markup {
     let nav = [
+        ("/", "Home"),
         ("/items", "Items"),
         ("/tree", "Tree"),
         ("/board", "Board"),

@@ -43,12 +43,13 @@ pub fn items(
     } = list;
     let chosen = filter.blueprint.as_deref().unwrap_or("");
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (step, state, owner, deploy, sort) = (
+    let (step, state, owner, deploy, sort, condition) = (
         value(&filter.step),
         value(&filter.state),
         value(&filter.owner),
         value(&filter.deploy),
         value(&filter.sort),
+        value(&filter.filter),
     );
     let steps: Vec<String> = create
         .map(|(b, _)| {
@@ -113,6 +114,7 @@ pub fn items(
                 }
                 div { label for="owner" { "Owner" } input #owner type="text" name="owner" value=(owner); }
                 div { label for="deploy" { "Deploy (e.g. prod:BLOCK)" } input #deploy type="text" name="deploy" value=(deploy); }
+                div { label for="filter" { "Condition (e.g. sla validation breached)" } input #filter type="text" name="filter" value=(condition); }
                 div {
                     label for="sort" { "Order" }
                     select #sort name="sort" {
