@@ -180,3 +180,49 @@ fn an_item_without_a_workflow_shows_no_deploy_decision() {
         page.body
     );
 }
+
+#[test]
+fn the_item_page_speaks_in_words_and_names_the_parent() {
+    let s = Sandbox::new("everyday-words");
+    let (project, model) = s.standard_world();
+    let version = s.model_version(&model, "Scorer v1");
+    let daemon = support::Daemon::start(&s, &[]);
+    let (cookie, _) = support::sign_in(daemon.port, &s.token("owner"));
+    let page = support::get_page(daemon.port, &format!("/items/{version}"), Some(&cookie));
+    assert_eq!(page.status, 200, "{}", page.body);
+    // The parent by name, linked by id.
+    assert!(
+        page.body
+            .contains(&format!("parent <a href=\"/items/{model}\">Scorer</a>")),
+        "{}",
+        page.body
+    );
+    // Field labels say what a field holds, not its type's syntax.
+    assert!(
+        page.body.contains("one of low, medium, high"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("enum(low, medium, high)"),
+        "{}",
+        page.body
+    );
+    let project_page = support::get_page(daemon.port, &format!("/items/{project}"), Some(&cookie));
+    assert!(
+        project_page
+            .body
+            .contains("users or groups (user:NAME, group:NAME), separated by commas")
+            || project_page
+                .body
+                .contains("user names, separated by commas")
+            || project_page.body.contains("a user name"),
+        "{}",
+        project_page.body
+    );
+    assert!(
+        !project_page.body.contains("([principal])"),
+        "{}",
+        project_page.body
+    );
+}

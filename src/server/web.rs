@@ -279,12 +279,17 @@ pub(super) async fn render_item(
             )?
             .0;
         let subscribed = e.subscription(&who.name, id)?;
+        // Shown by name where the viewer may read it, else by its id.
+        let parent = (status.item.parent.as_deref())
+            .and_then(|p| p.parse::<i64>().ok())
+            .and_then(|p| e.item(&who, p).ok());
         Ok((
             pages::ItemPage {
                 status,
                 permitted,
                 blueprint,
                 children,
+                parent,
                 subscribed,
             },
             failed,

@@ -95,6 +95,8 @@ pub struct ItemPage {
     pub blueprint: Blueprint,
     /// Its children.
     pub children: Vec<ItemView>,
+    /// The parent, where the viewer may read it.
+    pub parent: Option<ItemView>,
     /// The viewer's own subscription to this item, if they set one.
     pub subscribed: Option<bool>,
 }

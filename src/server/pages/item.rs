@@ -19,6 +19,48 @@ pub(super) fn input_id(field: &str) -> String {
     format!("f-{field}")
 }
 
+/// What a field holds, in words for the form's label (`one of low, high`,
+/// `users, separated by commas`), not the language's type syntax.
+pub(super) fn type_in_words(ty: &FieldType) -> String {
+    let one = |ty: &FieldType| -> String {
+        match ty {
+            FieldType::Text => "text".into(),
+            FieldType::Int {
+                min: Some(lo),
+                max: Some(hi),
+            } => format!("a whole number from {lo} to {hi}"),
+            FieldType::Int { min: Some(lo), .. } => format!("a whole number from {lo}"),
+            FieldType::Int { max: Some(hi), .. } => format!("a whole number up to {hi}"),
+            FieldType::Int { .. } => "a whole number".into(),
+            FieldType::Number => "a number".into(),
+            FieldType::Bool => "yes or no".into(),
+            FieldType::Date => "a date".into(),
+            FieldType::DateTime => "a date and time, UTC".into(),
+            FieldType::Url => "a web address".into(),
+            FieldType::Enum { variants } => format!("one of {}", variants.join(", ")),
+            FieldType::User => "a user name".into(),
+            FieldType::Group => "a group name".into(),
+            FieldType::Principal => "a user or group: user:NAME or group:NAME".into(),
+            FieldType::Ref { blueprint } => format!("the id of an item of {blueprint}"),
+            FieldType::Attachment => "an attachment name".into(),
+            FieldType::List { of } => type_in_words(of),
+        }
+    };
+    match ty {
+        FieldType::List { of } => {
+            let plural = match of.as_ref() {
+                FieldType::User => "user names".to_string(),
+                FieldType::Group => "group names".to_string(),
+                FieldType::Principal => "users or groups (user:NAME, group:NAME)".to_string(),
+                FieldType::Enum { variants } => format!("any of {}", variants.join(", ")),
+                other => format!("values, each {}", one(other)),
+            };
+            format!("{plural}, separated by commas")
+        }
+        other => one(other),
+    }
+}
+
 /// A typed input for a field, or its value when it cannot be edited.
 pub(super) fn field_input(
     f: &crate::model::Field,
@@ -28,11 +70,7 @@ pub(super) fn field_input(
     let id = input_id(f.id.as_str());
     let name = format!("f.{}", f.id);
     let text = value.map(field_text).unwrap_or_default();
-    let hint = match &f.ty {
-        FieldType::List { .. } => format!("{} — separate values with commas", f.ty.describe()),
-        FieldType::DateTime => format!("{} (UTC)", f.ty.describe()),
-        other => other.describe(),
-    };
+    let hint = type_in_words(&f.ty);
     html! {
         div.field {
             label for=(id) { (f.label) @if f.required { " *" } " " span.hint { "(" (hint) ")" } }
@@ -74,7 +112,11 @@ pub fn item(viewer: &Viewer, page: &ItemPage, notice: Option<&Notice>) -> Markup
         html! {
             p.hint {
                 a href=(format!("/items?blueprint={}", item.blueprint)) { (page.blueprint.label) }
-                @if let Some(p) = &item.parent { " · parent " a href=(format!("/items/{p}")) { "#" (p) } }
+                @if let Some(p) = &item.parent {
+                    " · parent " a href=(format!("/items/{p}")) {
+                        @match &page.parent { Some(parent) => { (shown(&parent.name)) }, None => { "#" (p) } }
+                    }
+                }
                 " · " a href=(format!("/items/{}/timeline", item.id)) { "Timeline" }
             }
             h1 { (shown(&item.name)) " " span.hint { "#" (item.id) } " " (workflow_badge(item.workflow)) }
