@@ -649,3 +649,83 @@ fn a_migrate_hook_computes_what_the_block_cannot_say() {
     assert_eq!(tier(&mut s, &noted), "high", "the hook's value");
     assert_eq!(tier(&mut s, &plain), "low", "the block's `set`");
 }
+
+/// Version 1 of a two-step blueprint, and version 2 without its second step.
+const V1: &str = "blueprint model \"Model\" {\n  version 1\n  permission write = everyone\n  workflow {\n    step development \"Development\"\n    step review \"Review\"\n  }\n}\n";
+const V2: &str = "blueprint model \"Model\" {\n  version 2\n  permission write = everyone\n  workflow {\n    step development \"Development\"\n    step assessment \"Assessment\"\n  }\n}\n";
+
+#[test]
+fn changing_the_process_while_work_is_in_flight_has_no_traps() {
+    let s = Sandbox::new("lifecycle-traps");
+    std::fs::write(s.dir.join("v1.gov"), V1).unwrap();
+    s.quiet(&["init", "--blueprints", "v1.gov"]);
+    s.quiet(&["user", "add", "a"]);
+    s.quiet(&["user", "add", "root", "--admin"]);
+    s.quiet(&["--as", "a", "item", "create", "model", "Scorer"]);
+    s.quiet(&["--as", "a", "item", "move", "1", "review"]);
+    // A version that strands the item on a removed step says so, naming it.
+    std::fs::write(s.dir.join("v2.gov"), V2).unwrap();
+    let loaded = s.quiet(&["--as", "root", "blueprint", "load", "--draft", "v2.gov"]);
+    assert!(
+        loaded.stderr.contains(
+            "warning: item 1 `Scorer` is at step `review`, which version 2 of `model` removes"
+        ),
+        "{}",
+        loaded.stderr
+    );
+    assert!(loaded.stderr.contains("`version 3`"), "{}", loaded.stderr);
+    // A migrate block beside the stored version is not silently left out.
+    let block = "\nmigrate model 1 -> 2 {\n  step review -> assessment\n}\n";
+    std::fs::write(s.dir.join("v2.gov"), format!("{V2}{block}")).unwrap();
+    let refused = s
+        .command(&["--as", "root", "blueprint", "load", "--draft", "v2.gov"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        why.contains("version 2 of `model` is stored already"),
+        "{why}"
+    );
+    assert!(why.contains("`migrate model 1 -> 3 { … }`"), "{why}");
+    // As told: version 3 with its block, loaded as a DRAFT, previewed, activated, run.
+    let v3 = V2.replace("version 2", "version 3");
+    let block = block.replace("1 -> 2", "1 -> 3");
+    std::fs::write(s.dir.join("v2.gov"), format!("{v3}{block}")).unwrap();
+    let loaded = s.quiet(&["--as", "root", "blueprint", "load", "--draft", "v2.gov"]);
+    assert!(!loaded.stderr.contains("warning"), "{}", loaded.stderr);
+    let preview = s.quiet(&[
+        "--as",
+        "root",
+        "migrate",
+        "model",
+        "--from",
+        "1",
+        "--to",
+        "3",
+        "--dry-run",
+    ]);
+    assert!(
+        preview
+            .stdout
+            .contains("item 1 `Scorer`: would move (step review -> assessment)"),
+        "{}",
+        preview.stdout
+    );
+    let draft = s
+        .command(&[
+            "--as", "root", "migrate", "model", "--from", "1", "--to", "3",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(draft.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&draft.stderr).contains("preview the migration with `--dry-run`")
+    );
+    s.quiet(&["--as", "root", "blueprint", "activate", "model", "3"]);
+    s.quiet(&[
+        "--as", "root", "migrate", "model", "--from", "1", "--to", "3",
+    ]);
+    let item = s.quiet(&["--json", "item", "show", "1"]).json();
+    assert_eq!(item["step"], "assessment", "{item}");
+}

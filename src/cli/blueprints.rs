@@ -89,6 +89,13 @@ pub(super) fn print_load(report: &engine::LoadReport) {
     for (id, v) in &report.activated {
         println!("activated blueprint `{id}` version {v}");
     }
+    for s in &report.stranded {
+        eprintln!(
+            "warning: item {} `{}` is at step `{}`, which version {} of `{}` removes, and no `migrate` block moves it from version {}",
+            s.item, s.name, s.step, s.new_version, s.blueprint, s.version
+        );
+        eprintln!("  help: {}", s.help());
+    }
 }
 
 /// `govrt blueprint …`.

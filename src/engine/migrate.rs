@@ -124,11 +124,17 @@ impl Engine {
                 .into_iter()
                 .find(|v| v.blueprint == request.blueprint && v.version == request.to)
                 .map(|v| VersionState::parse(&v.state));
-            if state != Some(VersionState::Active) {
+            // A dry run previews a DRAFT too: what activating it would mean.
+            let previewable = request.dry_run && state == Some(VersionState::Draft);
+            if state != Some(VersionState::Active) && !previewable {
                 return refuse(Refusal::InvalidValue {
                     what: format!("version {} of `{}`", request.to, request.blueprint),
                     why: match state {
                         None => "it is not stored: load the set that declares it".into(),
+                        Some(VersionState::Draft) => format!(
+                            "it is DRAFT; items move to an ACTIVE version (`govrt blueprint activate {} {}`); preview the migration with `--dry-run`",
+                            request.blueprint, request.to
+                        ),
                         Some(s) => format!(
                             "it is {}; items move to an ACTIVE version (`govrt blueprint activate`)",
                             s.as_str()

@@ -86,7 +86,7 @@ pub use replay::{ReplayReport, ReplayRequest};
 pub use service_tick::ServiceCounts;
 pub use sessions::WebSession;
 pub use set_cache::LoadedSet;
-pub use sets::LoadReport;
+pub use sets::{LoadReport, Stranded};
 pub use settings::PublicSettings;
 pub use signoffs::{Sent, SignOffRequest, TickReport};
 pub use tables::{TableRow, TableSummary, TableView};

@@ -33,6 +33,42 @@ pub struct LoadReport {
     /// Unchanged blueprints whose newest version was a DRAFT, now ACTIVE.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub activated: Vec<(String, u32)>,
+    /// Running items on a step a new version removes, that no `migrate`
+    /// block of the set moves: they stay on their version until one does.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stranded: Vec<Stranded>,
+}
+
+/// A running item on a step the new version of its blueprint removes, with
+/// no migration of the set to move it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Stranded {
+    /// The item.
+    pub item: i64,
+    /// Its name.
+    pub name: String,
+    /// Its blueprint.
+    pub blueprint: String,
+    /// The version it is on.
+    pub version: u32,
+    /// The step it is at, which the new version does not have.
+    pub step: String,
+    /// The new version.
+    pub new_version: u32,
+}
+
+impl Stranded {
+    /// What to do about it.
+    pub fn help(&self) -> String {
+        format!(
+            "version {n} is stored now: write `version {next}` in blueprint `{b}` with `migrate {b} {v} -> {next} {{ step {s} -> STEP }}` beside it, load the set, then `govrt migrate {b} --from {v} --to {next}`",
+            b = self.blueprint,
+            v = self.version,
+            n = self.new_version,
+            next = self.new_version + 1,
+            s = self.step
+        )
+    }
 }
 
 impl Engine {
@@ -128,6 +164,7 @@ impl Engine {
             new_versions: Vec::new(),
             unchanged: Vec::new(),
             activated: Vec::new(),
+            stranded: Vec::new(),
         };
         let mut changed = Vec::new();
         for (id, blueprint) in &set.blueprints {
@@ -152,6 +189,27 @@ impl Engine {
                 }
             }
         }
+        // A migration to a version already stored is read from that
+        // version's set: one written beside it afterwards would be silently
+        // left out, so it is refused with what to do instead.
+        for m in &set.migrations {
+            let id = m.blueprint.as_str();
+            if !report.unchanged.iter().any(|(b, v)| b == id && *v == m.to) {
+                continue;
+            }
+            let stored = self.cache.get(&tx, id, m.to)?;
+            if !stored.migrations.contains(m) {
+                return refuse(Refusal::InvalidValue {
+                    what: format!("migration of `{id}` from {} to {}", m.from, m.to),
+                    why: format!(
+                        "version {to} of `{id}` is stored already, without this block, and an unchanged blueprint is not stored again: write `version {next}` in blueprint `{id}` and `migrate {id} {from} -> {next} {{ … }}`, load the set, then `govrt migrate {id} --from {from} --to {next}`",
+                        to = m.to,
+                        next = m.to + 1,
+                        from = m.from
+                    ),
+                });
+            }
+        }
         if !changed.is_empty() {
             let set_id = tx.insert_blueprint_set(&gov, &scripts, now)?;
             for (id, version, declared, fingerprint) in &changed {
@@ -165,6 +223,7 @@ impl Engine {
                 };
                 tx.insert_blueprint_version(&stored, now)?;
                 report.new_versions.push((id.clone(), *version));
+                report.stranded.extend(stranded(&tx, &set, id, *version)?);
             }
             let details = json!({"files": gov.iter().map(|(n, _)| n).collect::<Vec<_>>(), "new_versions": report.new_versions, "state": state.as_str()});
             tx.append_event(None, "admin", "blueprints.load", now, &details)?;
@@ -251,4 +310,43 @@ pub(super) fn fingerprint(blueprint: &Blueprint) -> String {
         text.push_str(&s.source);
     }
     crate::store::secret_hash(&text)
+}
+
+/// The running items of `blueprint` on a step its new `version` in `set`
+/// does not have, that no migration of `set` moves from their version.
+fn stranded(
+    tx: &crate::store::Tx<'_>,
+    set: &crate::model::BlueprintSet,
+    blueprint: &str,
+    version: u32,
+) -> Result<Vec<Stranded>> {
+    let Some(new) = set.blueprint(blueprint) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for row in tx.items(Some(blueprint), None)? {
+        let Some(step) = row.step.as_deref() else {
+            continue;
+        };
+        if row.version == version || new.step(step).is_some() {
+            continue;
+        }
+        let moved = set.migrations.iter().any(|m| {
+            m.blueprint.as_str() == blueprint
+                && m.from == row.version
+                && m.to == version
+                && m.steps.contains_key(step)
+        });
+        if !moved {
+            out.push(Stranded {
+                item: row.id,
+                name: row.name.clone(),
+                blueprint: blueprint.to_string(),
+                version: row.version,
+                step: step.to_string(),
+                new_version: version,
+            });
+        }
+    }
+    Ok(out)
 }

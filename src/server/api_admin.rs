@@ -132,6 +132,9 @@ pub(super) struct Reloaded {
     new_versions: Vec<VersionRef>,
     /// Blueprints unchanged since their newest version.
     unchanged: Vec<VersionRef>,
+    /// Running items on a step a new version removes, that no `migrate`
+    /// block of the set moves.
+    stranded: Vec<crate::engine::Stranded>,
 }
 
 impl From<LoadReport> for Reloaded {
@@ -144,6 +147,7 @@ impl From<LoadReport> for Reloaded {
         Reloaded {
             new_versions: refs(report.new_versions),
             unchanged: refs(report.unchanged),
+            stranded: report.stranded,
         }
     }
 }
