@@ -729,3 +729,31 @@ fn changing_the_process_while_work_is_in_flight_has_no_traps() {
     let item = s.quiet(&["--json", "item", "show", "1"]).json();
     assert_eq!(item["step"], "assessment", "{item}");
 }
+
+#[test]
+fn replay_takes_the_candidates_own_migrate_blocks() {
+    let s = Sandbox::new("lifecycle-replay-renames");
+    std::fs::write(s.dir.join("v1.gov"), V1).unwrap();
+    s.quiet(&["init", "--blueprints", "v1.gov"]);
+    s.quiet(&["user", "add", "a"]);
+    s.quiet(&["user", "add", "root", "--admin"]);
+    s.quiet(&["--as", "a", "item", "create", "model", "Scorer"]);
+    s.quiet(&["--as", "a", "item", "move", "1", "review"]);
+    // The candidate renames `review`, and says so: no divergence, a CI gate passes.
+    let renamed = s.dir.join("renamed");
+    std::fs::create_dir_all(&renamed).unwrap();
+    let block = "\nmigrate model 1 -> 2 {\n  step review -> assessment\n}\n";
+    std::fs::write(renamed.join("model.gov"), format!("{V2}{block}")).unwrap();
+    let ok = s.quiet(&["--as", "root", "replay", "--candidate", "renamed"]);
+    assert!(ok.stdout.contains("0 diverge"), "{}", ok.stdout);
+    // Without the block, the move to `review` is refused by the candidate.
+    let bare = s.dir.join("bare");
+    std::fs::create_dir_all(&bare).unwrap();
+    std::fs::write(bare.join("model.gov"), V2).unwrap();
+    let diverged = s
+        .command(&["--as", "root", "replay", "--candidate", "bare"])
+        .output()
+        .unwrap();
+    assert_eq!(diverged.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&diverged.stdout).contains("no step `review`"));
+}

@@ -97,6 +97,7 @@ impl Engine {
         }
         let mut scratch = Engine::open(&path, Durability::Normal)?;
         scratch.load_blueprints(request.candidate, None)?;
+        let renames = Renames::of(&mut scratch)?;
         let admin = Identity::local_admin();
         for u in self.users()? {
             scratch.add_user(&admin, &u.name, u.email.as_deref(), u.admin)?;
@@ -115,6 +116,7 @@ impl Engine {
         let mut ids: HashMap<i64, i64> = HashMap::new();
         let mut refused: HashMap<i64, Divergence> = HashMap::new();
         let mut names: HashMap<i64, String> = HashMap::new();
+        let mut blueprints: HashMap<i64, String> = HashMap::new();
         // The chain a page at a time, in one read of the recorded history.
         let history = self.store.read()?;
         for page in chain_pages(&*history, CHAIN_PAGE) {
@@ -127,6 +129,7 @@ impl Engine {
                     .identify_user(&event.actor)
                     .unwrap_or_else(|_| Identity::local_admin());
                 let outcome = crate::hooks::while_replaying(|| {
+                    let event = renames.applied(&event, &mut blueprints);
                     replay_one(&mut scratch, &actor, &event, &mut ids, &mut names)
                 });
                 match outcome {
@@ -168,7 +171,7 @@ impl Engine {
                 continue;
             };
             let (now, then) = (self.status(&admin, id)?, scratch.status(&admin, *mapped)?);
-            let what = differs(&now, &then);
+            let what = differs(&renames.status(&now), &then);
             match (first, what) {
                 (Some(d), _) => report.divergences.push(d),
                 (None, Some(what)) => report.divergences.push(Divergence {
@@ -291,6 +294,99 @@ fn replay_one(
         }
         _ => return None,
     })
+}
+
+/// The names the candidate's own `migrate` blocks give to steps and fields
+/// of earlier versions, by blueprint: a step the candidate renames is the
+/// same step under its new name, not a divergence.
+#[derive(Default)]
+struct Renames {
+    steps: HashMap<String, BTreeMap<String, String>>,
+    fields: HashMap<String, BTreeMap<String, String>>,
+}
+
+impl Renames {
+    /// The renames of every migration of the candidate set, older versions
+    /// first (a name renamed twice takes its last name).
+    fn of(scratch: &mut Engine) -> Result<Renames> {
+        let tx = scratch.store.read()?;
+        let mut migrations = Vec::new();
+        for (_, _, set) in scratch.cache.newest_sets(&tx, None)? {
+            migrations.extend(set.migrations.iter().cloned());
+        }
+        migrations.sort_by_key(|m| (m.blueprint.to_string(), m.from));
+        migrations.dedup();
+        let mut out = Renames::default();
+        for m in migrations {
+            let b = m.blueprint.to_string();
+            for (map, renamed) in [(&mut out.steps, &m.steps), (&mut out.fields, &m.fields)] {
+                let names = map.entry(b.clone()).or_default();
+                for new in names.values_mut() {
+                    if let Some(next) = renamed.get(new.as_str()) {
+                        new.clone_from(next);
+                    }
+                }
+                for (old, new) in renamed {
+                    names.entry(old.clone()).or_insert_with(|| new.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn step(&self, blueprint: &str, step: &str) -> String {
+        rename(&self.steps, blueprint, step)
+    }
+
+    fn field(&self, blueprint: &str, field: &str) -> String {
+        rename(&self.fields, blueprint, field)
+    }
+
+    /// The event with the candidate's names (`blueprints`: each item's
+    /// blueprint, learnt from its creation).
+    fn applied(&self, event: &AuditEntry, blueprints: &mut HashMap<i64, String>) -> AuditEntry {
+        let mut event = event.clone();
+        let Some(item) = event.item else {
+            return event;
+        };
+        if let Happened::Created { blueprint, .. } = &event.happened {
+            blueprints.insert(item, blueprint.clone());
+        }
+        let Some(b) = blueprints.get(&item) else {
+            return event;
+        };
+        match &mut event.happened {
+            Happened::Created { fields, .. } | Happened::FieldsChanged { fields, .. } => {
+                for f in fields.iter_mut() {
+                    *f = self.field(b, f);
+                }
+            }
+            Happened::Moved { to: Some(step), .. } => *step = self.step(b, step),
+            Happened::SignOff(entry) => entry.step = self.step(b, &entry.step),
+            _ => {}
+        }
+        event
+    }
+
+    /// The status with the candidate's names for its steps.
+    fn status(&self, now: &StatusView) -> StatusView {
+        let mut now = now.clone();
+        let b = now.item.blueprint.clone();
+        if let Some(step) = now.item.step.as_mut() {
+            *step = self.step(&b, step);
+        }
+        for s in &mut now.signoffs {
+            s.step = self.step(&b, &s.step);
+        }
+        now
+    }
+}
+
+fn rename(map: &HashMap<String, BTreeMap<String, String>>, blueprint: &str, name: &str) -> String {
+    map.get(blueprint)
+        .and_then(|names| names.get(name))
+        .cloned()
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// What differs between an item's status now and the candidate's.
