@@ -229,7 +229,7 @@ fn a_reminder_is_mailed_once_however_many_ticks_run_at_once() {
         .replace("=\n", "")
         .replace("=3D", "=");
     assert!(
-        body.contains("Due 2027-01-08T17:00:00Z (SLA 5 business days)"),
+        body.contains("Due 2027-01-08T18:00:00+01:00 (SLA 5 business days)"),
         "{body}"
     );
     // r1 reviews: the next reminder (two days later) goes to r2 only.
@@ -421,4 +421,59 @@ fn a_breach_shows_in_the_status_the_api_the_web_page_and_the_metrics() {
     assert!(metrics.contains("govrt_reviews_running 2"), "{metrics}");
     assert!(metrics.contains("govrt_reviews_breached 1"), "{metrics}");
     assert!(metrics.contains("govrt_reviews_at_risk 0"), "{metrics}");
+}
+
+#[test]
+fn due_times_show_in_the_calendars_time_zone_on_every_surface() {
+    let s = world("sla-zone");
+    // Monday 5 January 2026, 09:00 Paris: five 9-hour days end Friday 18:00 Paris.
+    let id = requested(&s, "model", "Scorer", "2026-01-05T09:00:00+01:00");
+    let text = s.quiet(&["status", &id]).stdout;
+    assert!(text.contains("due 2026-01-09T18:00:00+01:00"), "{text}");
+    let reviews = s.quiet(&["--as", "r1", "reviews"]).stdout;
+    assert!(
+        reviews.contains("due 2026-01-09T18:00:00+01:00"),
+        "{reviews}"
+    );
+    let secret = s.token("r1");
+    let d = Daemon::start(&s, &[]);
+    let status = http(
+        d.port,
+        "GET",
+        &format!("/api/v1/items/{id}/status"),
+        Some(&secret),
+        &[],
+        None,
+    );
+    assert_eq!(status.status, 200, "{}", status.body);
+    let v = &status.json()["signoffs"][0]["feedback"][0]["service"];
+    // The API keeps instants in UTC and says which zone they are shown in.
+    assert_eq!(v["due_at"], "2026-01-09T17:00:00Z", "{v}");
+    assert_eq!(v["timezone"], "Europe/Paris", "{v}");
+    // The final approval counts in the built-in calendar: UTC.
+    assert_eq!(
+        status.json()["signoffs"][0]["final_service"]["timezone"],
+        "UTC"
+    );
+    let listed = http(d.port, "GET", "/api/v1/reviews", Some(&secret), &[], None);
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(
+        listed.json()[0]["timezone"],
+        "Europe/Paris",
+        "{}",
+        listed.body
+    );
+    let (cookie, _) = support::sign_in(d.port, &secret);
+    let page = get_page(d.port, &format!("/items/{id}"), Some(&cookie));
+    assert!(
+        page.body.contains("2026-01-09 18:00 Europe/Paris"),
+        "{}",
+        page.body
+    );
+    let queue = get_page(d.port, "/reviews", Some(&cookie));
+    assert!(
+        queue.body.contains("2026-01-09 18:00 Europe/Paris"),
+        "{}",
+        queue.body
+    );
 }

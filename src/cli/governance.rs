@@ -178,7 +178,7 @@ pub fn reviews(cli: &Global, user: Option<&String>, page: &PageArgs) -> Outcome 
                     let due = match r.due_at {
                         Some(t) => format!(
                             ", due {}{}",
-                            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                            crate::engine::calendar::stamp(t, r.timezone.unwrap_or(chrono_tz::UTC)),
                             if r.breached { " (BREACHED)" } else { "" }
                         ),
                         None => String::new(),

@@ -191,8 +191,7 @@ pub(super) fn summarize(happened: &engine::Happened) -> String {
 /// A service level in one line: `SLA 5 business days: running, 2 business
 /// days 3 h elapsed, 2 business days 6 h left, due 2027-01-07T14:00:00Z`.
 fn service_line(v: &engine::sla::ServiceView) -> String {
-    let stamp =
-        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let stamp = |t| engine::calendar::stamp(t, v.timezone);
     let state = match v.clock {
         engine::sla::ClockState::NotStarted => "not started",
         engine::sla::ClockState::Running => "running",

@@ -80,6 +80,23 @@ fn local(cal: &Calendar, day: NaiveDate, minutes: u32) -> Option<DateTime<Utc>> 
     Some(found.with_timezone(&Utc))
 }
 
+/// `t` in RFC 3339, in the time zone `tz` (`2027-01-07T15:00:00+01:00`;
+/// `Z` for UTC): how the CLI and mail show a calendar's times.
+pub fn stamp(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `t` to the minute, in the time zone `tz`, named (`2027-01-07 15:00
+/// Europe/Paris`): how the web UI shows a calendar's times.
+pub fn shown(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    format!(
+        "{} {}",
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        tz.name()
+    )
+}
+
 /// The local date of `t` in the calendar's time zone.
 fn local_date(cal: &Calendar, t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&cal.timezone).date_naive()

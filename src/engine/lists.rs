@@ -341,12 +341,16 @@ impl Engine {
                 .delegations
                 .iter()
                 .any(|d| d.group == group && d.to == who.name);
-            let excluding = cache
-                .get(tx, &row.blueprint, row.version)?
+            let set = cache.get(tx, &row.blueprint, row.version)?;
+            let spec = set
                 .blueprint(&row.blueprint)
-                .and_then(|b| b.step(&step)?.signoff.as_ref())
+                .and_then(|b| b.step(&step)?.signoff.as_ref());
+            let excluding = spec
                 .and_then(|spec| super::exclusions::exclusions_of(spec, &group))
                 .is_some_and(|e| !e.principals.is_empty());
+            let timezone = spec
+                .and_then(|spec| super::sla::level_of(spec, &group))
+                .map(|l| l.calendar.timezone);
             if (delegated || excluding)
                 && !Self::pending_of(cache, tx, who, &row, now)?
                     .iter()
@@ -369,6 +373,7 @@ impl Engine {
                 .into(),
                 group,
                 breached: due_at.is_some_and(|d| d <= now),
+                timezone: due_at.and(timezone),
                 due_at,
             });
         }

@@ -313,7 +313,7 @@ pub(super) fn mails_for(
 /// What a reminder or an escalation says of the clock: `Due … (SLA 5
 /// business days); 3 business days 2 h elapsed.`
 fn service_note(v: &super::sla::ServiceView) -> String {
-    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let stamp = |t| super::calendar::stamp(t, v.timezone);
     let mut parts = Vec::new();
     if let Some(sla) = &v.sla {
         parts.push(match v.due_at {

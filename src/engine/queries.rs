@@ -156,6 +156,10 @@ impl Engine {
                 role: role.into(),
                 group: group.into(),
                 due_at: service.as_ref().and_then(|v| v.due_at),
+                timezone: service
+                    .as_ref()
+                    .filter(|v| v.due_at.is_some())
+                    .map(|v| v.timezone),
                 breached: service.is_some_and(|v| v.breached),
             }
         };

@@ -38,6 +38,9 @@ pub struct ServiceView {
     pub sla: Option<String>,
     /// The calendar business durations count in.
     pub calendar: String,
+    /// The calendar's time zone, which its times are shown in (`Europe/Paris`).
+    #[schema(value_type = String)]
+    pub timezone: chrono_tz::Tz,
     /// Time on the clock, in the SLA's measure (working seconds for business units).
     pub elapsed_seconds: i64,
     /// The same, in words (`1 business day 3 h`).
@@ -190,6 +193,7 @@ pub fn view(
         clock: state,
         sla: level.sla.map(|d| d.to_string()),
         calendar: level.calendar.id.clone(),
+        timezone: level.calendar.timezone,
         elapsed_seconds: secs,
         elapsed: measure.map_or_else(String::new, |d| words(level, &d, secs)),
         remaining_seconds: None,

@@ -304,6 +304,10 @@ pub struct PendingReview {
     /// When its SLA is due, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due_at: Option<DateTime<Utc>>,
+    /// The time zone of the SLA's calendar, which the due time is shown in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<chrono_tz::Tz>,
     /// Its SLA is breached.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub breached: bool,

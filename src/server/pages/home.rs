@@ -84,7 +84,7 @@ pub fn home(viewer: &Viewer, o: &Overview) -> Markup {
                                 a href=(format!("/items/{}#signoff-{}", r.item, r.step)) { (shown(&r.name)) }
                                 " — " @if r.role == "final" { "the final approval" } @else { "feedback for " (r.group) }
                                 " " (status_badge(r.status))
-                                " " (super::service::due(r.due_at.as_ref(), r.breached))
+                                " " (super::service::due(r))
                             }
                         }
                     }

@@ -188,7 +188,12 @@ pub(super) fn workflow_panel(viewer: &Viewer, page: &ItemPage, notice: Option<&N
 }
 
 pub(super) fn when(t: &chrono::DateTime<chrono::Utc>) -> Markup {
-    html! { time datetime=(t.to_rfc3339()) { (t.format("%Y-%m-%d %H:%M UTC")) } }
+    when_in(t, chrono_tz::UTC)
+}
+
+/// An instant to the minute, in a calendar's time zone.
+pub(super) fn when_in(t: &chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> Markup {
+    html! { time datetime=(t.to_rfc3339()) { (crate::engine::calendar::shown(*t, tz)) } }
 }
 
 /// One button posting a sign-off action, with an optional comment.

@@ -283,7 +283,7 @@ pub fn reviews(viewer: &Viewer, reviews: &[PendingReview], next: Option<&str>) -
                                 td { a href=(format!("/items/{}#signoff-{}", r.item, r.step)) { (shown(&r.name)) } }
                                 td { (r.blueprint) } td { (r.step) } td { (status_badge(r.status)) }
                                 td { @if r.role == "final" { "the final approval" } @else { "feedback for " (r.group) } }
-                                td { (super::service::due(r.due_at.as_ref(), r.breached)) }
+                                td { (super::service::due(r)) }
                             }
                         }
                     }

@@ -3,7 +3,8 @@
 
 use maud::{Markup, html};
 
-use super::item::when;
+use super::item::when_in;
+use crate::engine::PendingReview;
 use crate::engine::sla::{ClockState, ServiceView};
 
 /// One service level, as a line under its feedback group or final approval.
@@ -22,18 +23,18 @@ pub(super) fn service(v: &ServiceView) -> Markup {
             "clock " (state)
             @if v.clock != ClockState::NotStarted { " · " (v.elapsed) " elapsed" }
             @if let (Some(left), false) = (&v.remaining, v.breached) { " · " (left) " left" }
-            @if let Some(due) = &v.due_at { " · due " (when(due)) }
+            @if let Some(due) = &v.due_at { " · due " (when_in(due, v.timezone)) }
             @if v.reminders_sent > 0 { " · " (v.reminders_sent) " reminder" @if v.reminders_sent != 1 { "s" } " sent" }
-            @if let Some(at) = &v.escalated_at { " · escalated " (when(at)) }
+            @if let Some(at) = &v.escalated_at { " · escalated " (when_in(at, v.timezone)) }
         }
     }
 }
 
 /// The due time of a review in a list, with its badge.
-pub(super) fn due(due_at: Option<&chrono::DateTime<chrono::Utc>>, breached: bool) -> Markup {
+pub(super) fn due(review: &PendingReview) -> Markup {
     html! {
-        @match due_at {
-            Some(t) => { (when(t)) @if breached { " " span.badge.breached { "BREACHED" } } },
+        @match &review.due_at {
+            Some(t) => { (when_in(t, review.timezone.unwrap_or(chrono_tz::UTC))) @if review.breached { " " span.badge.breached { "BREACHED" } } },
             None => span.hint { "no SLA" },
         }
     }
