@@ -276,5 +276,38 @@ async fn a_card_moves_in_a_real_browser_without_javascript() {
     assert!(why.starts_with("Refused:"), "{why}");
     assert!(why.contains("validation"), "{why}");
     assert_eq!(step(&s, &high), "review");
+
+    // At 1400 px the whole board is in view: every column side by side,
+    // none past the window's right edge.
+    c.set_window_size(1400, 1000).await.unwrap();
+    c.refresh().await.unwrap();
+    let width = c
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .rectangle()
+        .await
+        .unwrap()
+        .2;
+    assert!(width <= 1400.0, "{width}");
+    let columns = c.find_all(Locator::Css("section.column")).await.unwrap();
+    assert!(columns.len() >= 7, "{}", columns.len());
+    let mut tops = Vec::new();
+    for column in &columns {
+        let (x, y, w, _) = column.rectangle().await.unwrap();
+        assert!(
+            x >= 0.0 && x + w <= width,
+            "a column at {x}+{w} of {width} px"
+        );
+        tops.push(y);
+    }
+    assert!(
+        tops.iter().all(|y| *y == tops[0]),
+        "columns wrapped: {tops:?}"
+    );
+    for tile in c.find_all(Locator::Css("article.tile")).await.unwrap() {
+        let (x, _, w, _) = tile.rectangle().await.unwrap();
+        assert!(x + w <= width, "a card at {x}+{w} of {width} px");
+    }
     c.close().await.unwrap();
 }

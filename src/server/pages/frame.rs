@@ -169,8 +169,9 @@ dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 ul.tree,ul.tree ul{list-style:none;padding-left:1.4em}
 ul.tree li{margin:4px 0}
 svg.matrix{background:#fff;border:1px solid #dde1e7;max-width:100%;height:auto}
-.board{display:flex;gap:10px;overflow-x:auto;align-items:flex-start;padding-bottom:8px}
-.board section.column{flex:1;min-width:13rem;background:#eef1f5;border-radius:6px;padding:4px 8px}
+main:has(.board){max-width:1600px}
+.board{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start;padding-bottom:8px}
+.board section.column{flex:1 1 0;min-width:8rem;background:#eef1f5;border-radius:6px;padding:4px 8px;overflow-wrap:break-word}
 .board h2{font-size:1rem;margin:.4em 0}
 article.tile{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:6px 10px;margin:8px 0}
 article.tile h3{margin:.2em 0;font-size:1rem}
