@@ -338,6 +338,37 @@ fn an_escalation_mails_its_principals_and_grants_only_when_it_says_so() {
             .any(|s| s.ends_with("escalated the Risk review to you: you may now act on it")),
         "{to_head:?}"
     );
+    // Both reviews are in the head's queue: with `grant` to act on,
+    // without it to follow up. The paged list reads the queue index.
+    for args in [
+        &["--json", "--as", "head", "reviews"][..],
+        &["--json", "--as", "head", "reviews", "--limit", "10"],
+    ] {
+        let queue = s.ok_at("2027-01-11T11:00:00Z", args).json();
+        let mut entries: Vec<(String, bool, bool)> = queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["item"].as_str().unwrap().to_string(),
+                    r["escalated"] == true,
+                    r["watch_only"] == true,
+                )
+            })
+            .collect();
+        entries.sort();
+        let mut expected = vec![(model.clone(), true, true), (quick.clone(), true, false)];
+        expected.sort();
+        assert_eq!(entries, expected, "{args:?}: {queue}");
+    }
+    let text = s
+        .ok_at("2027-01-11T11:00:00Z", &["--as", "head", "reviews"])
+        .stdout;
+    assert!(
+        text.contains("feedback for risk, escalated to you (to follow up; its reviewers act)"),
+        "{text}"
+    );
     // Without `grant`, the head still may not review.
     let refused = s.run_at(
         "2027-01-11T11:00:00Z",

@@ -183,11 +183,7 @@ pub fn reviews(cli: &Global, user: Option<&String>, page: &PageArgs) -> Outcome 
                         ),
                         None => String::new(),
                     };
-                    let what = if r.role == "final" {
-                        "final approval".to_string()
-                    } else {
-                        format!("feedback for {}", r.group)
-                    };
+                    let what = r.asked();
                     println!(
                         "item {} `{}` ({}), step {}: {what}{due}",
                         r.item,

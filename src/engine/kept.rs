@@ -235,7 +235,9 @@ pub(super) fn index_of(
                 .and_then(|c| c.escalated_at)
                 .is_some()
         {
-            inverse.principals(level.granted(), 0, 0, &mut keys);
+            // Its targets are told; `grant` makes them eligible too.
+            let targets = level.escalate.as_ref().map_or(&[][..], |e| &e.to[..]);
+            inverse.principals(targets, 0, 0, &mut keys);
         }
         if set.hooks.has(&item.blueprint, "reviewers") {
             let view = view.get_or_insert_with(|| script_view(set, chain, 0));
@@ -340,7 +342,7 @@ impl KeptCache {
 /// is rebuilt when the database opens.
 const KEPT_SETTING: &str = "kept_index";
 /// The derivation of [`index_of`]: raise it when the derivation changes.
-const KEPT_VERSION: &str = "1";
+const KEPT_VERSION: &str = "2";
 /// Items rebuilt or checked a transaction.
 const BATCH: i64 = 1000;
 

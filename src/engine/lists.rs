@@ -336,7 +336,9 @@ impl Engine {
             // The index keys a delegate by name; whether the delegation
             // counts is re-derived through its delegator, as when acting.
             // The index does not resolve `not PRINCIPALS` (group membership
-            // is not in it): those entries are decided again too.
+            // is not in it): those entries are decided again too, and so
+            // are those of an escalated clock (its targets are told even
+            // where they may not act).
             let delegated = state
                 .delegations
                 .iter()
@@ -351,11 +353,16 @@ impl Engine {
             let timezone = spec
                 .and_then(|spec| super::sla::level_of(spec, &group))
                 .map(|l| l.calendar.timezone);
-            if (delegated || excluding)
-                && !Self::pending_of(cache, tx, who, &row, now)?
-                    .iter()
-                    .any(|p| p.group == group)
-            {
+            let escalated = state
+                .clocks
+                .get(&group)
+                .is_some_and(|c| c.escalated_at.is_some());
+            if delegated || excluding || escalated {
+                out.extend(
+                    Self::pending_of(cache, tx, who, &row, now)?
+                        .into_iter()
+                        .find(|p| p.group == group),
+                );
                 continue;
             }
             let due_at = due_at.and_then(|t| DateTime::from_timestamp(t, 0));
@@ -375,6 +382,8 @@ impl Engine {
                 breached: due_at.is_some_and(|d| d <= now),
                 timezone: due_at.and(timezone),
                 due_at,
+                escalated: false,
+                watch_only: false,
             });
         }
         Ok(out)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::access::{Delegators, Identity, Resolver};
+use super::access::{Delegators, Identity, NoTrace, Resolver};
 use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse};
 use super::set_cache::SetCache;
@@ -161,6 +161,8 @@ impl Engine {
                     .filter(|v| v.due_at.is_some())
                     .map(|v| v.timezone),
                 breached: service.is_some_and(|v| v.breached),
+                escalated: false,
+                watch_only: false,
             }
         };
         let barred =
@@ -178,6 +180,47 @@ impl Engine {
             }
         } else if actor.is_final_approver && !barred("final") {
             out.push(entry("final", "final"));
+        }
+        // A clock escalated to `who`: the review is theirs to follow up,
+        // to act on only where the escalation grants it.
+        let Some(spec) = spec else {
+            return Ok(out);
+        };
+        let open: Vec<&str> = if state.status == Status::WaitingForFeedback {
+            spec.feedback.iter().map(|g| g.id.as_str()).collect()
+        } else {
+            vec!["final"]
+        };
+        for group in open {
+            let escalated = state
+                .clocks
+                .get(group)
+                .is_some_and(|c| c.escalated_at.is_some());
+            let Some(escalation) = super::sla::level_of(spec, group)
+                .and_then(|l| l.escalate.as_ref())
+                .filter(|_| escalated)
+            else {
+                continue;
+            };
+            if !resolver.matches_any_traced(&escalation.to, 0, 0, &mut NoTrace) {
+                continue;
+            }
+            match out.iter_mut().find(|p| p.group == group) {
+                Some(listed) => listed.escalated = true,
+                None if !escalation.grant => {
+                    let role = if group == "final" {
+                        "final"
+                    } else {
+                        "feedback"
+                    };
+                    out.push(PendingReview {
+                        escalated: true,
+                        watch_only: true,
+                        ..entry(role, group)
+                    });
+                }
+                None => {}
+            }
         }
         Ok(out)
     }

@@ -311,6 +311,33 @@ pub struct PendingReview {
     /// Its SLA is breached.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub breached: bool,
+    /// Here because its clock escalated to this user (`escalate … to`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub escalated: bool,
+    /// Escalated without `grant`: the user is told and may follow it up,
+    /// but not review or decide it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub watch_only: bool,
+}
+
+impl PendingReview {
+    /// What the user is asked for, in words: `feedback for risk`, `final
+    /// approval`, with `, escalated to you` and, without `grant`,
+    /// `(to follow up; its reviewers act)`.
+    pub fn asked(&self) -> String {
+        let mut what = if self.role == "final" {
+            "final approval".to_string()
+        } else {
+            format!("feedback for {}", self.group)
+        };
+        if self.escalated {
+            what.push_str(", escalated to you");
+        }
+        if self.watch_only {
+            what.push_str(" (to follow up; its reviewers act)");
+        }
+        what
+    }
 }
 
 /// A point of a matrix view.

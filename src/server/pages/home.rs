@@ -82,7 +82,7 @@ pub fn home(viewer: &Viewer, o: &Overview) -> Markup {
                         @for r in queue {
                             li {
                                 a href=(format!("/items/{}#signoff-{}", r.item, r.step)) { (shown(&r.name)) }
-                                " — " @if r.role == "final" { "the final approval" } @else { "feedback for " (r.group) }
+                                " — " (r.asked())
                                 " " (status_badge(r.status))
                                 " " (super::service::due(r))
                             }

@@ -282,7 +282,7 @@ pub fn reviews(viewer: &Viewer, reviews: &[PendingReview], next: Option<&str>) -
                             tr {
                                 td { a href=(format!("/items/{}#signoff-{}", r.item, r.step)) { (shown(&r.name)) } }
                                 td { (r.blueprint) } td { (r.step) } td { (status_badge(r.status)) }
-                                td { @if r.role == "final" { "the final approval" } @else { "feedback for " (r.group) } }
+                                td { (r.asked()) }
                                 td { (super::service::due(r)) }
                             }
                         }
