@@ -103,6 +103,35 @@ fn a_syntax_error_has_its_position_too() {
 }
 
 #[test]
+fn several_syntax_errors_in_one_file_are_each_reported() {
+    let dir = tempdir("syntax-several");
+    std::fs::write(
+        dir.join("bad.gov"),
+        "blueprint model {\n  workflow {\n    stp review\n  }\n}\n\n\
+         /// Fine.\nblueprint project { field owner: user }\n\n\
+         blueprint bundle {\n  field size: int = \"big\n}\n\n\
+         infrastructure prod { policy }\n",
+    )
+    .unwrap();
+    let out = govrt(&["validate", "--format", "json", "."], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<(&str, u64)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        lines,
+        [("gov::E0001", 3), ("gov::E0001", 11), ("gov::E0001", 14)],
+        "{json}"
+    );
+    let human = govrt(&["validate", "bad.gov"], &dir);
+    insta::assert_snapshot!(text(&human.stderr));
+}
+
+#[test]
 fn warnings_pass_unless_denied() {
     let dir = tempdir("warn");
     std::fs::write(

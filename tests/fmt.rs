@@ -43,7 +43,7 @@ fn fmt_is_idempotent_and_keeps_comments_on_every_file() {
                 continue;
             };
             let twice = fmt::format_source(&SourceFile::new(source.name.clone(), once.clone()))
-                .unwrap_or_else(|d| panic!("formatted {} no longer parses: {d}", source.name));
+                .unwrap_or_else(|d| panic!("formatted {} no longer parses: {d:?}", source.name));
             assert_eq!(once, twice, "fmt is not idempotent on {}", source.name);
             assert_eq!(
                 fmt::comments(&source.text),

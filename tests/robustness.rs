@@ -130,7 +130,7 @@ fn check_all_stages(text: &str) {
     if let Ok(tree) = syntax::parse(&file) {
         let once = fmt::format_file(text, &tree);
         let again = fmt::format_source(&SourceFile::new("prop.gov", once.clone()))
-            .unwrap_or_else(|d| panic!("formatted text no longer parses: {d}\n{once}"));
+            .unwrap_or_else(|d| panic!("formatted text no longer parses: {d:?}\n{once}"));
         assert_eq!(once, again, "fmt is not idempotent on:\n{text}");
         assert_eq!(
             fmt::comments(text),

@@ -67,7 +67,7 @@ pub fn check_paths(paths: &[PathBuf]) -> std::io::Result<Checked> {
 }
 
 /// Parses files in parallel (the syntax stage dominates on large sets).
-pub fn parse_all(sources: &[Arc<SourceFile>]) -> Vec<Result<ast::File, Box<Diagnostic>>> {
+pub fn parse_all(sources: &[Arc<SourceFile>]) -> Vec<Result<ast::File, Vec<Diagnostic>>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(sources.len().max(1));
@@ -98,7 +98,7 @@ pub fn check_sources(sources: &[Arc<SourceFile>], scripts: &dyn ScriptSource) ->
     for (file, result) in sources.iter().zip(parsed) {
         match result {
             Ok(tree) => trees.push((Arc::clone(file), tree)),
-            Err(d) => diagnostics.push(*d),
+            Err(mut d) => diagnostics.append(&mut d),
         }
     }
     let mut checker = Checker {

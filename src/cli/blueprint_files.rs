@@ -127,7 +127,7 @@ pub fn fmt(args: &FmtArgs, json: bool) -> Outcome {
                 changed.push(source.name.clone());
             }
             Ok(_) => {}
-            Err(d) => problems.push(*d),
+            Err(mut d) => problems.append(&mut d),
         }
     }
     if json {

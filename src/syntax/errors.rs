@@ -11,6 +11,17 @@ use std::sync::Arc;
 // ------------------------------------------------------------------ errors
 
 pub(super) fn syntax_error(file: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diagnostic {
+    syntax_error_in(file, &file.text, error)
+}
+
+/// The syntax error of `error`, found in `text`: `file`'s text or a copy
+/// of it with its start blanked out (positions are the same), to say what
+/// comes after an earlier error.
+pub(super) fn syntax_error_in(
+    file: &Arc<SourceFile>,
+    text: &str,
+    error: &pest::error::Error<Rule>,
+) -> Diagnostic {
     let pos = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
@@ -27,12 +38,12 @@ pub(super) fn syntax_error(file: &Arc<SourceFile>, error: &pest::error::Error<Ru
     }
     // Punctuation is not a rule, so pest only names it when error details are
     // tracked; that costs time, so it is asked for only once a file has failed.
-    for token in expected_punctuation(&file.text) {
+    for token in expected_punctuation(text) {
         expected.insert(format!("`{token}`"));
     }
-    let found = describe_found(&file.text, pos);
+    let found = describe_found(text, pos);
     let list = join_alternatives(&expected);
-    let (message, label) = if is_unterminated_string(&file.text, pos) {
+    let (message, label) = if is_unterminated_string(text, pos) {
         (
             "unterminated string".to_string(),
             "this string has no closing `\"`".to_string(),
@@ -48,10 +59,10 @@ pub(super) fn syntax_error(file: &Arc<SourceFile>, error: &pest::error::Error<Ru
             format!("expected {list}"),
         )
     };
-    let end = token_end(&file.text, pos);
+    let end = token_end(text, pos);
     // A number with no unit after it: the duration's unit is missing.
     if (rules.contains(&Rule::business) || rules.contains(&Rule::kw_business))
-        && !is_unterminated_string(&file.text, pos)
+        && !is_unterminated_string(text, pos)
     {
         return Diagnostic::new(
             Code::UnknownDurationUnit,
@@ -63,7 +74,7 @@ pub(super) fn syntax_error(file: &Arc<SourceFile>, error: &pest::error::Error<Ru
         .with_help(DURATION_UNITS);
     }
     let diagnostic = Diagnostic::new(Code::Syntax, file, Span::new(pos, end), label, message);
-    match syntax_help(&file.text, pos, &rules) {
+    match syntax_help(text, pos, &rules) {
         Some(help) => diagnostic.with_help(help),
         None if !list.is_empty() => diagnostic.with_help(format!("write {list} here")),
         None => diagnostic,

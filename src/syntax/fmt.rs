@@ -16,8 +16,8 @@ use std::sync::Arc;
 use super::ast::*;
 use crate::diag::{Diagnostic, SourceFile, Span};
 
-/// Formats a file, or returns its syntax error.
-pub fn format_source(file: &Arc<SourceFile>) -> Result<String, Box<Diagnostic>> {
+/// Formats a file, or returns its syntax errors.
+pub fn format_source(file: &Arc<SourceFile>) -> Result<String, Vec<Diagnostic>> {
     let tree = super::parse(file)?;
     Ok(format_file(&file.text, &tree))
 }

@@ -10,21 +10,28 @@ pub mod depth;
 mod errors;
 pub mod fmt;
 mod grammar;
+mod recovery;
 pub mod table;
 
 use crate::diag::{Diagnostic, SourceFile};
 use build::{build_declaration, with_docs};
-use errors::syntax_error;
+use errors::{syntax_error, syntax_error_in};
 use grammar::{GovParser, Rule};
 use pest::Parser as _;
 use std::sync::Arc;
 
-/// Parses one file into its syntax tree, or the syntax error that stopped it.
-pub fn parse(file: &Arc<SourceFile>) -> Result<ast::File, Box<Diagnostic>> {
+/// The syntax errors reported of one file at most: past them, what is
+/// found is mostly the echo of the first ones.
+pub const MAX_SYNTAX_ERRORS: usize = 20;
+
+/// Parses one file into its syntax tree, or its syntax errors: after one,
+/// parsing takes up again at the next declaration that starts a line
+/// (see [`recovery`]), so each broken declaration is reported.
+pub fn parse(file: &Arc<SourceFile>) -> Result<ast::File, Vec<Diagnostic>> {
     if let Some(deep) = depth::too_deep(file) {
-        return Err(Box::new(deep));
+        return Err(vec![deep]);
     }
-    match GovParser::parse(Rule::file, &file.text) {
+    let error = match GovParser::parse(Rule::file, &file.text) {
         Ok(mut pairs) => {
             let declarations = match pairs.next() {
                 Some(root) => with_docs(
@@ -33,10 +40,28 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<ast::File, Box<Diagnostic>> {
                 ),
                 None => Vec::new(),
             };
-            Ok(ast::File { declarations })
+            return Ok(ast::File { declarations });
         }
-        Err(error) => Err(Box::new(syntax_error(file, &error))),
+        Err(error) => error,
+    };
+    let mut errors = vec![syntax_error(file, &error)];
+    let mut at = errors[0].primary_span().start;
+    while errors.len() < MAX_SYNTAX_ERRORS {
+        let Some(resume) = recovery::resume_after(&file.text, at) else {
+            break;
+        };
+        let rest = recovery::blank_before(&file.text, resume);
+        let Err(error) = GovParser::parse(Rule::file, &rest) else {
+            break;
+        };
+        let next = syntax_error_in(file, &rest, &error);
+        at = next.primary_span().start;
+        if at < resume {
+            break;
+        }
+        errors.push(next);
     }
+    Err(errors)
 }
 
 /// Parses a condition on its own (`item list --filter COND`), or the syntax
@@ -71,8 +96,24 @@ mod tests {
     use crate::diag::Code;
     use ast::Declaration;
 
+    /// The tree, or the first syntax error.
     fn parse_text(text: &str) -> Result<ast::File, Box<Diagnostic>> {
-        parse(&SourceFile::new("t.gov", text))
+        parse(&SourceFile::new("t.gov", text)).map_err(|mut e| Box::new(e.remove(0)))
+    }
+
+    #[test]
+    fn each_broken_declaration_is_reported() {
+        let text = "blueprint a {\n  step x\n}\n\nblueprint b { field ok: int }\n\n/// C.\nblueprint c {\n  field y: nope(\n}\ninfrastructure p { policy }\n";
+        let errors = parse(&SourceFile::new("t.gov", text)).unwrap_err();
+        let lines: Vec<usize> = errors
+            .iter()
+            .map(|e| text[..e.primary_span().start].lines().count())
+            .collect();
+        assert_eq!(lines, [2, 9, 11], "{errors:?}");
+        // A file of errors stops at the cap.
+        let many = "blueprint a { oops }\n".repeat(MAX_SYNTAX_ERRORS + 5);
+        let errors = parse(&SourceFile::new("t.gov", many.as_str())).unwrap_err();
+        assert_eq!(errors.len(), MAX_SYNTAX_ERRORS);
     }
 
     #[test]
