@@ -369,6 +369,31 @@ fn an_escalation_mails_its_principals_and_grants_only_when_it_says_so() {
         text.contains("feedback for risk, escalated to you (to follow up; its reviewers act)"),
         "{text}"
     );
+    // The API and the My reviews page say the same.
+    let secret = s.token("head");
+    {
+        let d = Daemon::start(&s, &[]);
+        let listed = http(d.port, "GET", "/api/v1/reviews", Some(&secret), &[], None);
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        let watched: Vec<Value> = listed
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["watch_only"] == true)
+            .cloned()
+            .collect();
+        assert_eq!(watched.len(), 1, "{}", listed.body);
+        assert_eq!(watched[0]["item"], model.as_str());
+        let (cookie, _) = support::sign_in(d.port, &secret);
+        let page = get_page(d.port, "/reviews", Some(&cookie));
+        assert!(
+            page.body
+                .contains("feedback for risk, escalated to you (to follow up; its reviewers act)"),
+            "{}",
+            page.body
+        );
+    }
     // Without `grant`, the head still may not review.
     let refused = s.run_at(
         "2027-01-11T11:00:00Z",
