@@ -96,6 +96,20 @@ fn service(s: &Sandbox, id: &str, now: &str, final_approval: bool) -> Value {
     }
 }
 
+/// An item's status read over the API by the holder of `secret`.
+fn api_status(port: u16, secret: &str, id: &str) -> Value {
+    let r = http(
+        port,
+        "GET",
+        &format!("/api/v1/items/{id}/status"),
+        Some(secret),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
 fn tick(s: &Sandbox, now: &str, smtp: Option<&str>) -> Value {
     let mut args = vec!["--json", "tick", "--now", now];
     if let Some(url) = smtp {
@@ -450,16 +464,8 @@ fn a_breach_shows_in_the_status_the_api_the_web_page_and_the_metrics() {
     assert!(!s.quiet(&["status", &fresh]).stdout.contains("BREACHED"));
     let secret = s.token("r1");
     let d = Daemon::start(&s, &[]);
-    let status = http(
-        d.port,
-        "GET",
-        &format!("/api/v1/items/{id}/status"),
-        Some(&secret),
-        &[],
-        None,
-    );
-    assert_eq!(status.status, 200, "{}", status.body);
-    let v = &status.json()["signoffs"][0]["feedback"][0]["service"];
+    let status = api_status(d.port, &secret, &id);
+    let v = &status["signoffs"][0]["feedback"][0]["service"];
     assert_eq!(v["breached"], true, "{v}");
     assert_eq!(v["due_at"], "2026-01-08T09:00:00Z");
     let (cookie, _) = support::sign_in(d.port, &secret);
@@ -493,24 +499,13 @@ fn due_times_show_in_the_calendars_time_zone_on_every_surface() {
     );
     let secret = s.token("r1");
     let d = Daemon::start(&s, &[]);
-    let status = http(
-        d.port,
-        "GET",
-        &format!("/api/v1/items/{id}/status"),
-        Some(&secret),
-        &[],
-        None,
-    );
-    assert_eq!(status.status, 200, "{}", status.body);
-    let v = &status.json()["signoffs"][0]["feedback"][0]["service"];
+    let status = api_status(d.port, &secret, &id);
+    let v = &status["signoffs"][0]["feedback"][0]["service"];
     // The API keeps instants in UTC and says which zone they are shown in.
     assert_eq!(v["due_at"], "2026-01-09T17:00:00Z", "{v}");
     assert_eq!(v["timezone"], "Europe/Paris", "{v}");
     // The final approval counts in the built-in calendar: UTC.
-    assert_eq!(
-        status.json()["signoffs"][0]["final_service"]["timezone"],
-        "UTC"
-    );
+    assert_eq!(status["signoffs"][0]["final_service"]["timezone"], "UTC");
     let listed = http(d.port, "GET", "/api/v1/reviews", Some(&secret), &[], None);
     assert_eq!(listed.status, 200, "{}", listed.body);
     assert_eq!(

@@ -229,11 +229,7 @@ pub(super) fn index_of(
             barred.insert((group.to_string(), d.from.clone()));
         }
         if let Some(level) = sla::level_of(spec, group)
-            && state
-                .clocks
-                .get(group)
-                .and_then(|c| c.escalated_at)
-                .is_some()
+            && state.escalated(group)
         {
             // Its targets are told; `grant` makes them eligible too.
             let targets = level.escalate.as_ref().map_or(&[][..], |e| &e.to[..]);

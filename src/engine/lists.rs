@@ -353,11 +353,7 @@ impl Engine {
             let timezone = spec
                 .and_then(|spec| super::sla::level_of(spec, &group))
                 .map(|l| l.calendar.timezone);
-            let escalated = state
-                .clocks
-                .get(&group)
-                .is_some_and(|c| c.escalated_at.is_some());
-            if delegated || excluding || escalated {
+            if delegated || excluding || state.escalated(&group) {
                 out.extend(
                     Self::pending_of(cache, tx, who, &row, now)?
                         .into_iter()
@@ -372,12 +368,7 @@ impl Engine {
                 blueprint: row.blueprint.clone(),
                 step,
                 status: state.status,
-                role: if group == "final" {
-                    "final"
-                } else {
-                    "feedback"
-                }
-                .into(),
+                role: PendingReview::role_of(&group).into(),
                 group,
                 breached: due_at.is_some_and(|d| d <= now),
                 timezone: due_at.and(timezone),

@@ -142,7 +142,7 @@ impl Engine {
             .blueprint(0)
             .and_then(|b| b.step(&step))
             .and_then(|s| s.signoff.as_ref());
-        let entry = |role: &str, group: &str| {
+        let entry = |group: &str| {
             let service = spec
                 .and_then(|spec| super::sla::level_of(spec, group))
                 .filter(|l| l.sla.is_some())
@@ -153,7 +153,7 @@ impl Engine {
                 blueprint: row.blueprint.clone(),
                 step: step.clone(),
                 status: state.status,
-                role: role.into(),
+                role: PendingReview::role_of(group).into(),
                 group: group.into(),
                 due_at: service.as_ref().and_then(|v| v.due_at),
                 timezone: service
@@ -175,11 +175,11 @@ impl Engine {
                     .any(|r| r.group == *g && r.reviewer == who.name)
                     && !barred(g)
                 {
-                    out.push(entry("feedback", g));
+                    out.push(entry(g));
                 }
             }
         } else if actor.is_final_approver && !barred("final") {
-            out.push(entry("final", "final"));
+            out.push(entry("final"));
         }
         // A clock escalated to `who`: the review is theirs to follow up,
         // to act on only where the escalation grants it.
@@ -192,13 +192,9 @@ impl Engine {
             vec!["final"]
         };
         for group in open {
-            let escalated = state
-                .clocks
-                .get(group)
-                .is_some_and(|c| c.escalated_at.is_some());
             let Some(escalation) = super::sla::level_of(spec, group)
                 .and_then(|l| l.escalate.as_ref())
-                .filter(|_| escalated)
+                .filter(|_| state.escalated(group))
             else {
                 continue;
             };
@@ -207,18 +203,11 @@ impl Engine {
             }
             match out.iter_mut().find(|p| p.group == group) {
                 Some(listed) => listed.escalated = true,
-                None if !escalation.grant => {
-                    let role = if group == "final" {
-                        "final"
-                    } else {
-                        "feedback"
-                    };
-                    out.push(PendingReview {
-                        escalated: true,
-                        watch_only: true,
-                        ..entry(role, group)
-                    });
-                }
+                None if !escalation.grant => out.push(PendingReview {
+                    escalated: true,
+                    watch_only: true,
+                    ..entry(group)
+                }),
                 None => {}
             }
         }

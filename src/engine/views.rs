@@ -321,6 +321,15 @@ pub struct PendingReview {
 }
 
 impl PendingReview {
+    /// The role of a review of `group`: `final` for the final approval, else `feedback`.
+    pub fn role_of(group: &str) -> &'static str {
+        if group == "final" {
+            "final"
+        } else {
+            "feedback"
+        }
+    }
+
     /// What the user is asked for, in words: `feedback for risk`, `final
     /// approval`, with `, escalated to you` and, without `grant`,
     /// `(to follow up; its reviewers act)`.

@@ -275,6 +275,13 @@ impl Clock {
 }
 
 impl SignOffState {
+    /// Whether the clock of `group` (`final`: the final approval's) escalated this round.
+    pub fn escalated(&self, group: &str) -> bool {
+        self.clocks
+            .get(group)
+            .is_some_and(|c| c.escalated_at.is_some())
+    }
+
     /// The earliest reset due, if any (a periodic one only counts while approved).
     pub fn due_at(&self) -> Option<DateTime<Utc>> {
         let periodic = self
