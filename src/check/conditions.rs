@@ -15,8 +15,8 @@ use crate::diag::{Code, Diagnostic, SourceFile};
 use crate::model::condition::{Compare, Condition, StateTest, Test};
 use crate::model::signoff::Status;
 use crate::model::{Blueprint, FieldType};
+use crate::syntax::ast::{CompareOp, CondCheck, CondExpr, CondTest, StateCheck, StateTestExpr};
 use crate::syntax::ast::{Ident, ValueExpr};
-use crate::syntax::cond::{CompareOp, CondCheck, CondExpr, CondTest, StateCheck, StateTestExpr};
 
 /// Where a condition is written, which decides what it may test.
 #[derive(Clone, Copy)]

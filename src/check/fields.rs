@@ -301,24 +301,3 @@ impl Checker<'_> {
         })
     }
 }
-
-/// Whether field `id` of `decl` (of the blueprint or of one of its steps)
-/// has a `read = …` option.
-pub(super) fn restricts_read(decl: &ast::BlueprintDecl, id: &str) -> bool {
-    let reads = |f: &ast::FieldDecl| {
-        f.id.name == id
-            && f.options
-                .iter()
-                .any(|o| matches!(o, ast::FieldOption::Read(..)))
-    };
-    decl.items.iter().any(|item| match item {
-        ast::BlueprintItem::Field(f) => reads(f),
-        ast::BlueprintItem::Workflow(w) => w.steps.iter().any(|s| {
-            s.block
-                .iter()
-                .flatten()
-                .any(|i| matches!(i, ast::StepItem::Field(f) if reads(f)))
-        }),
-        _ => false,
-    })
-}

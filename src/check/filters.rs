@@ -8,8 +8,8 @@ use std::sync::Arc;
 use super::{Checker, ScriptSource, parse_all};
 use crate::diag::{Diagnostic, Severity, SourceFile, Span};
 use crate::model::condition::When;
+use crate::syntax::ast::{ColumnExpr, TableDecl, TableItem};
 use crate::syntax::ast::{Declaration, File, Ident};
-use crate::syntax::table::{ColumnExpr, TableDecl, TableItem};
 
 /// The id the filter's table is checked under: no table can be written
 /// with it (ids are lower-case words).

@@ -280,7 +280,7 @@ impl Checker<'_> {
         let mut control_decls: Vec<(Arc<SourceFile>, &ast::ControlDecl)> = Vec::new();
         let mut calendar_decls: Vec<(Arc<SourceFile>, &ast::CalendarDecl)> = Vec::new();
         let mut migrate_decls: Vec<(Arc<SourceFile>, &ast::MigrateDecl)> = Vec::new();
-        let mut table_decls: Vec<(Arc<SourceFile>, &syntax::table::TableDecl)> = Vec::new();
+        let mut table_decls: Vec<(Arc<SourceFile>, &syntax::ast::TableDecl)> = Vec::new();
         for (file, tree) in trees {
             for declaration in &tree.declarations {
                 match declaration {

@@ -236,7 +236,7 @@ impl<'a> Scope<'a> {
             None => Some(self.own),
             Some(bp) => self.outlines.get(bp.as_str()),
         };
-        outline.is_some_and(|o| super::fields::restricts_read(o.decl, b.field.as_str()))
+        outline.is_some_and(|o| field_restricts_read(o.decl, b.field.as_str()))
     }
 
     /// The fields `condition` reads that say who may read them.
@@ -426,4 +426,25 @@ impl<'a> Scope<'a> {
             }
         }
     }
+}
+
+/// Whether field `id` of `decl` (of the blueprint or of one of its steps)
+/// has a `read = …` option.
+fn field_restricts_read(decl: &ast::BlueprintDecl, id: &str) -> bool {
+    let reads = |f: &ast::FieldDecl| {
+        f.id.name == id
+            && f.options
+                .iter()
+                .any(|o| matches!(o, ast::FieldOption::Read(..)))
+    };
+    decl.items.iter().any(|item| match item {
+        ast::BlueprintItem::Field(f) => reads(f),
+        ast::BlueprintItem::Workflow(w) => w.steps.iter().any(|s| {
+            s.block
+                .iter()
+                .flatten()
+                .any(|i| matches!(i, ast::StepItem::Field(f) if reads(f)))
+        }),
+        _ => false,
+    })
 }

@@ -14,8 +14,8 @@ use crate::diag::{Code, Diagnostic, SourceFile, Span, did_you_mean};
 use crate::model::condition::When;
 use crate::model::table::{Column, Sort, Table};
 use crate::model::{Blueprint, BlueprintId, Infrastructure, InfrastructureId};
-use crate::syntax::cond::cond_text;
-use crate::syntax::table::{ColumnExpr, TableDecl, TableItem};
+use crate::syntax::ast::{ColumnExpr, TableDecl, TableItem};
+use crate::syntax::text::cond_text;
 
 /// What a table's columns may name, besides fields.
 const BUILT_IN: [&str; 3] = ["name", "step", "updated"];

@@ -54,7 +54,7 @@ impl Checker<'_> {
                         let condition =
                             self.condition(file, c, scope, Place::When)
                                 .map(|condition| When {
-                                    text: crate::syntax::cond::cond_text(c),
+                                    text: crate::syntax::text::cond_text(c),
                                     restricted: scope.restricted_of(&condition),
                                     condition,
                                 });

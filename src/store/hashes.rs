@@ -52,7 +52,7 @@ pub(crate) fn link(
 ) -> Result<Link, serde_json::Error> {
     let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
     let seq = prev_seq + 1;
-    let at = super::rows::ts(event.at);
+    let at = super::stamps::ts(event.at);
     let details = serde_json::to_string(event.details)?;
     let hash = event_hash(
         &prev_hash,

@@ -142,10 +142,10 @@ impl ItemSeek {
         match self {
             ItemSeek::Id(_) => ItemSeek::Id(Some(row.id)),
             ItemSeek::Updated(_) => {
-                ItemSeek::Updated(Some((super::rows::ts(row.updated_at), row.id)))
+                ItemSeek::Updated(Some((super::stamps::ts(row.updated_at), row.id)))
             }
             ItemSeek::Oldest(_) => {
-                ItemSeek::Oldest(Some((super::rows::ts(row.updated_at), row.id)))
+                ItemSeek::Oldest(Some((super::stamps::ts(row.updated_at), row.id)))
             }
             ItemSeek::Due(_) => ItemSeek::Due(Some((due.unwrap_or(NO_DUE), row.id))),
             ItemSeek::Text(t) => ItemSeek::Text(TextSeek {

@@ -11,6 +11,7 @@
 // so they come first.
 #[macro_use]
 mod rows;
+mod stamps;
 #[macro_use]
 mod ops;
 pub mod copy;

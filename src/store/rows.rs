@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
 use super::index::ItemIndex;
+pub(crate) use super::stamps::{parse_ts, ts};
 use crate::model::condition::Skip;
 use crate::model::signoff::SignOffState;
 
@@ -310,14 +311,6 @@ pub(crate) fn finish_item(
     item.signoffs = serde_json::from_str(&signoffs)?;
     item.subscribers = serde_json::from_str(&subscribers)?;
     Ok(item)
-}
-
-pub(crate) fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc))
 }
 
 /// A column value an item update writes.

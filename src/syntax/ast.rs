@@ -53,7 +53,7 @@ pub enum Declaration {
     /// `migrate ...`.
     Migrate(MigrateDecl),
     /// `table ...`.
-    Table(super::table::TableDecl),
+    Table(TableDecl),
 }
 
 /// `migrate BLUEPRINT N -> M { ... }`.
@@ -437,7 +437,7 @@ pub enum StepItem {
     /// `when COND [disclosed]`: the step applies only while COND holds;
     /// `disclosed` (true) lets readers who may not read what COND reads
     /// see whether it applies.
-    When(super::cond::CondExpr, bool, Span),
+    When(CondExpr, bool, Span),
 }
 
 /// `signoff ["Label"] { ... }`.
@@ -679,6 +679,200 @@ impl MigrateItem {
             | MigrateItem::Set(_, _, s)
             | MigrateItem::Drop(_, s)
             | MigrateItem::SignOff(_, _, _, s) => *s,
+        }
+    }
+}
+
+// Conditions as written (`when COND` on a step, `filter COND` on a table);
+// names and types are checked by `check::conditions`.
+
+/// A condition: tests joined by `and`, `or` and `not`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum CondExpr {
+    /// `A or B or …` (two or more).
+    Any(Vec<CondExpr>, Span),
+    /// `A and B and …` (two or more).
+    All(Vec<CondExpr>, Span),
+    /// `not A`.
+    Not(Box<CondExpr>, Span),
+    /// A test of one field.
+    Test(CondTest),
+    /// A test of where the item stands (filters only).
+    State(StateTestExpr),
+}
+
+impl CondExpr {
+    /// Where it is.
+    pub fn span(&self) -> Span {
+        match self {
+            CondExpr::Any(_, s) | CondExpr::All(_, s) | CondExpr::Not(_, s) => *s,
+            CondExpr::Test(t) => t.span,
+            CondExpr::State(t) => t.span,
+        }
+    }
+}
+
+/// `FIELD OP VALUE`, `FIELD in (…)`, `FIELD is [not] set`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CondTest {
+    /// The field tested: the item's, or an ancestor's (`project.field regulated`).
+    pub subject: BoundFieldExpr,
+    /// What is asked of it.
+    pub check: CondCheck,
+    /// The whole test.
+    pub span: Span,
+}
+
+/// A test of where the item stands: `step == S`, `signoff S == STATE`,
+/// `sla S breached`, `due within N days`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateTestExpr {
+    /// What is asked.
+    pub check: StateCheck,
+    /// The whole test.
+    pub span: Span,
+}
+
+/// What a test of the item's state asks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum StateCheck {
+    /// `step == STEP` (true) or `step != STEP` (false).
+    Step(bool, Ident),
+    /// `signoff STEP == STATE` (true) or `!=` (false).
+    SignOff(Ident, bool, Ident),
+    /// `sla STEP breached`.
+    Breached(Ident),
+    /// `due within N UNIT`.
+    DueWithin(DurationLit),
+}
+
+/// What a test asks of its field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum CondCheck {
+    /// `is set` (false) or `is not set` (true).
+    IsSet(bool),
+    /// `in (A, B, …)`.
+    In(Vec<ValueExpr>),
+    /// `OP VALUE`.
+    Compare(CompareOp, ValueExpr),
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CompareOp {
+    /// `==`.
+    Eq,
+    /// `!=`.
+    Ne,
+    /// `<`.
+    Lt,
+    /// `<=`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+}
+
+impl CompareOp {
+    /// As written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+
+    /// Whether it orders values (`<`, `<=`, `>`, `>=`) rather than compares them.
+    pub fn orders(self) -> bool {
+        !matches!(self, CompareOp::Eq | CompareOp::Ne)
+    }
+
+    pub(super) fn parse(text: &str) -> CompareOp {
+        match text {
+            "!=" => CompareOp::Ne,
+            "<" => CompareOp::Lt,
+            "<=" => CompareOp::Le,
+            ">" => CompareOp::Gt,
+            ">=" => CompareOp::Ge,
+            _ => CompareOp::Eq,
+        }
+    }
+}
+
+// Table views as written (`table ID ["Label"] { blueprint B  columns COL, …
+// [filter COND]  [sort COL asc|desc] }`); names are checked by `check::tables`.
+
+/// `table ID ["Label"] { … }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableDecl {
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// The id.
+    pub id: Ident,
+    /// The label.
+    pub label: Option<StringLit>,
+    /// Its items, in order.
+    pub items: Vec<TableItem>,
+}
+
+/// An item of a table block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TableItem {
+    /// `blueprint B`.
+    Blueprint(Ident, Span),
+    /// `columns COL, …`.
+    Columns(Vec<ColumnExpr>, Span),
+    /// `filter COND`.
+    Filter(CondExpr, Span),
+    /// `sort COL [asc|desc]` (`true`: descending).
+    Sort(ColumnExpr, bool, Span),
+}
+
+impl TableItem {
+    /// Where it is.
+    pub fn span(&self) -> Span {
+        match self {
+            TableItem::Blueprint(_, s)
+            | TableItem::Columns(_, s)
+            | TableItem::Filter(_, s)
+            | TableItem::Sort(_, _, s) => *s,
+        }
+    }
+}
+
+/// A column as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ColumnExpr {
+    /// A field, or `name`, `step`, `updated`.
+    Named(Ident),
+    /// `signoff STEP`.
+    SignOff(Ident, Span),
+    /// `deploy INFRA`.
+    Deploy(Ident, Span),
+}
+
+impl ColumnExpr {
+    /// Where it is.
+    pub fn span(&self) -> Span {
+        match self {
+            ColumnExpr::Named(i) => i.span,
+            ColumnExpr::SignOff(_, s) | ColumnExpr::Deploy(_, s) => *s,
+        }
+    }
+
+    /// As written: `risk_tier`, `signoff review`, `deploy prod`.
+    pub fn text(&self) -> String {
+        match self {
+            ColumnExpr::Named(i) => i.name.clone(),
+            ColumnExpr::SignOff(i, _) => format!("signoff {}", i.name),
+            ColumnExpr::Deploy(i, _) => format!("deploy {}", i.name),
         }
     }
 }

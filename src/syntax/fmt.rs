@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use super::ast::*;
+use super::text::*;
 use crate::diag::{Diagnostic, SourceFile, Span};
 
 /// Formats a file, or returns its syntax errors.
@@ -415,7 +416,7 @@ impl Printer<'_> {
                                     &[],
                                     &format!(
                                         "when {}{}",
-                                        super::cond::cond_text(c),
+                                        cond_text(c),
                                         if *disclosed { " disclosed" } else { "" }
                                     ),
                                 ),
@@ -452,8 +453,7 @@ impl Printer<'_> {
                             p.single_line(*span, &[], &controls(ids))
                         }
                         SignOffItem::Binds(fields, span) => {
-                            let list: Vec<String> =
-                                fields.iter().map(super::cond::field_text).collect();
+                            let list: Vec<String> = fields.iter().map(field_text).collect();
                             p.single_line(*span, &[], &format!("binds {}", list.join(", ")))
                         }
                         SignOffItem::ResetEvery(d, rerequest, span) => {
@@ -594,11 +594,11 @@ impl Printer<'_> {
         });
     }
 
-    fn table(&mut self, t: &super::table::TableDecl) {
+    fn table(&mut self, t: &TableDecl) {
         let header = format!("table {}{}", t.id.name, label(&t.label));
-        let first = t.items.first().map(super::table::TableItem::span);
+        let first = t.items.first().map(TableItem::span);
         self.block(t.span, &t.docs, &header, first, |p| {
-            for (item, line) in t.items.iter().zip(super::table::item_lines(t)) {
+            for (item, line) in t.items.iter().zip(item_lines(t)) {
                 p.single_line(item.span(), &[], &line);
             }
         });
@@ -639,10 +639,6 @@ fn inline_block(parts: &[String]) -> String {
 fn label(l: &Option<StringLit>) -> String {
     l.as_ref()
         .map_or(String::new(), |s| format!(" {}", string(s)))
-}
-
-fn string(s: &StringLit) -> String {
-    format!("\"{}\"", s.raw)
 }
 
 fn field_line(f: &FieldDecl) -> String {
@@ -707,31 +703,6 @@ fn type_expr(t: &TypeExpr) -> String {
     }
 }
 
-pub(super) fn value(v: &ValueExpr) -> String {
-    match v {
-        ValueExpr::String(s) => string(s),
-        ValueExpr::Integer(i) => i.raw.clone(),
-        ValueExpr::Decimal(d, _) | ValueExpr::Date(d, _) | ValueExpr::DateTime(d, _) => d.clone(),
-        ValueExpr::Boolean(b, _) => b.to_string(),
-        ValueExpr::Ident(i) => i.name.clone(),
-        ValueExpr::Principal(p) => principal(p),
-        ValueExpr::List(items, _) => {
-            let items: Vec<String> = items.iter().map(value).collect();
-            format!("[{}]", items.join(", "))
-        }
-    }
-}
-
-/// `5 business days`.
-pub(super) fn duration(d: &DurationLit) -> String {
-    let business = if d.business.is_some() {
-        "business "
-    } else {
-        ""
-    };
-    format!("{} {business}{}", d.amount.raw, d.unit.name)
-}
-
 /// `sla …`, `remind every …`, `escalate after … to … [grant]`.
 fn service(s: &ServiceItem) -> String {
     match s {
@@ -748,22 +719,6 @@ fn service(s: &ServiceItem) -> String {
             principals(to),
             if *grant { " grant" } else { "" }
         ),
-    }
-}
-
-fn principals(list: &[PrincipalExpr]) -> String {
-    list.iter().map(principal).collect::<Vec<_>>().join(", ")
-}
-
-fn principal(p: &PrincipalExpr) -> String {
-    match p {
-        PrincipalExpr::User(s, _) => format!("user {}", string(s)),
-        PrincipalExpr::Group(s, _) => format!("group {}", string(s)),
-        PrincipalExpr::ApiKey(s, _) => format!("api_key {}", string(s)),
-        PrincipalExpr::Role(r, _) => format!("role {}", r.name),
-        PrincipalExpr::Everyone(_) => "everyone".to_string(),
-        PrincipalExpr::Field(f, _) => format!("field {}", f.name),
-        PrincipalExpr::AncestorField(b, f, _) => format!("{}.field {}", b.name, f.name),
     }
 }
 

@@ -5,18 +5,21 @@
 
 pub mod ast;
 mod build;
-pub mod cond;
+mod build_cond;
+mod build_table;
 pub mod depth;
 mod errors;
 pub mod fmt;
 mod grammar;
+mod leaves;
 mod recovery;
-pub mod table;
+pub mod text;
 
 use crate::diag::{Diagnostic, SourceFile};
-use build::{build_declaration, with_docs};
+use build::build_declaration;
 use errors::{syntax_error, syntax_error_in};
 use grammar::{GovParser, Rule};
+use leaves::with_docs;
 use pest::Parser as _;
 use std::sync::Arc;
 
@@ -66,7 +69,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<ast::File, Vec<Diagnostic>> {
 
 /// Parses a condition on its own (`item list --filter COND`), or the syntax
 /// error that stopped it.
-pub fn parse_condition(file: &Arc<SourceFile>) -> Result<cond::CondExpr, Box<Diagnostic>> {
+pub fn parse_condition(file: &Arc<SourceFile>) -> Result<ast::CondExpr, Box<Diagnostic>> {
     if let Some(deep) = depth::too_deep(file) {
         return Err(Box::new(deep));
     }
@@ -75,7 +78,7 @@ pub fn parse_condition(file: &Arc<SourceFile>) -> Result<cond::CondExpr, Box<Dia
         .next();
     let built = root
         .and_then(|r| r.into_inner().find(|p| p.as_rule() == Rule::cond))
-        .and_then(cond::build_cond);
+        .and_then(build_cond::build_cond);
     built.ok_or_else(|| {
         Box::new(Diagnostic::new(
             crate::diag::Code::Syntax,

@@ -329,3 +329,8 @@ pub(in crate::server) fn step_label(status: &StatusView) -> String {
         .find(|s| &s.id == step)
         .map_or_else(|| step.clone(), |s| s.label.clone())
 }
+
+/// An instant to the minute, in a calendar's time zone.
+pub(super) fn when_in(t: &chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> Markup {
+    html! { time datetime=(t.to_rfc3339()) { (crate::engine::calendar::shown(*t, tz)) } }
+}

@@ -3,7 +3,7 @@
 
 use super::frame::{
     ItemPage, Notice, Viewer, csrf, error_box, layout, policy_name, refused_field, status_badge,
-    verdict_badge, workflow_badge,
+    verdict_badge, when_in, workflow_badge,
 };
 use crate::engine::actions::{ActionArgs, Verb};
 use crate::engine::signoff::{self, Action, Status, Verdict};
@@ -189,11 +189,6 @@ pub(super) fn workflow_panel(viewer: &Viewer, page: &ItemPage, notice: Option<&N
 
 pub(super) fn when(t: &chrono::DateTime<chrono::Utc>) -> Markup {
     when_in(t, chrono_tz::UTC)
-}
-
-/// An instant to the minute, in a calendar's time zone.
-pub(super) fn when_in(t: &chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> Markup {
-    html! { time datetime=(t.to_rfc3339()) { (crate::engine::calendar::shown(*t, tz)) } }
 }
 
 /// One button posting a sign-off action, with an optional comment.

@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::item::when_in;
+use super::frame::when_in;
 use crate::engine::PendingReview;
 use crate::engine::sla::{ClockState, ServiceView};
 
