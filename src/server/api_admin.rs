@@ -1,7 +1,7 @@
 //! API handlers for administration: blueprints (list, reload) and running
 //! one hook.
 
-use super::api_items::ok;
+use super::api_common::ok;
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
 use super::pool::{with_engine, with_writer};
@@ -28,7 +28,7 @@ pub(super) struct HookBody {
     /// The script function.
     pub(super) function: String,
     /// A stored item's id.
-    #[serde(default, deserialize_with = "super::api_items::item_id")]
+    #[serde(default, deserialize_with = "super::api_common::item_id")]
     pub(super) item: Option<i64>,
     /// With `item_json`: the blueprint the item is of.
     pub(super) blueprint: Option<String>,
@@ -84,21 +84,8 @@ impl utoipa::PartialSchema for HookBody {
             .into()
     }
 }
+
 impl ToSchema for HookBody {}
-
-/// An item given as JSON to a hook test (`{"name": …, "fields": {…}}`).
-pub(super) struct ItemJson;
-
-impl utoipa::PartialSchema for ItemJson {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .description(Some("An item as JSON (`{\"name\": …, \"fields\": {…}}`)."))
-            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
-            .into()
-    }
-}
-impl ToSchema for ItemJson {}
 
 /// A stored blueprint version.
 #[derive(Serialize, ToSchema)]
@@ -202,18 +189,18 @@ pub(super) async fn reload_blueprints(
 #[serde(deny_unknown_fields)]
 pub(super) struct MigrateBody {
     /// The version items move from.
-    #[serde(deserialize_with = "super::api_items::version_number")]
+    #[serde(deserialize_with = "super::api_common::version_number")]
     #[schema(minimum = 1, maximum = 4294967295_u64)]
     pub(super) from: u32,
     /// The version they move to (its set holds the `migrate` block).
-    #[serde(deserialize_with = "super::api_items::version_number")]
+    #[serde(deserialize_with = "super::api_common::version_number")]
     #[schema(minimum = 1, maximum = 4294967295_u64)]
     pub(super) to: u32,
     /// Report what would change and what stops each item; change nothing.
     #[serde(default)]
     pub(super) dry_run: bool,
     /// Only these items (default: every item of the old version).
-    #[serde(default, deserialize_with = "super::api_items::item_ids")]
+    #[serde(default, deserialize_with = "super::api_common::item_ids")]
     #[schema(schema_with = super::contract_values::ids)]
     pub(super) items: Vec<i64>,
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::api_items::ok;
+use super::api_common::ok;
 use super::auth::Caller;
 use super::error::ApiResult;
 use super::export;

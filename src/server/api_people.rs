@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::api_items::ok;
+use super::api_common::ok;
 use super::auth::{Caller, admin_only};
 use super::contract_values;
 use super::error::{ApiError, ApiResult};

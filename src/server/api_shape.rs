@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::auth::Caller;
 use super::error::ApiError;
-use super::routes::BODY_LIMIT;
+use super::state::BODY_LIMIT;
 
 /// The most of a plain error body kept as the message.
 const MESSAGE_LIMIT: usize = 4096;

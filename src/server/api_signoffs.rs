@@ -13,9 +13,9 @@ use crate::engine::{
     PendingReview, Recertification, SignOffRequest, SignOffView, WhoCan,
 };
 
-use super::api_items::{IfMatch, if_match, ok};
+use super::api_common::{IfMatch, if_match, ok};
 use super::auth::Caller;
-use super::contract::ItemPath;
+use super::contract_values::ItemPath;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::optional_body::OptionalJson;
 use super::paging::{self, List, ReviewsQuery};

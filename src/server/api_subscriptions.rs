@@ -8,9 +8,9 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::api_items::ok;
+use super::api_common::ok;
 use super::auth::Caller;
-use super::contract::ItemPath;
+use super::contract_values::ItemPath;
 use super::error::ApiResult;
 use super::paging::{self, List, SubscriptionsQuery};
 use super::pool::{with_engine, with_writer};

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 
 use crate::engine::{TableSummary, TableView};
 
-use super::api_items::ok;
+use super::api_common::ok;
 use super::auth::Caller;
 use super::error::ApiResult;
 use super::paging::{self, List, TableQuery};

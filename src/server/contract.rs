@@ -1,18 +1,17 @@
 //! The API's contract: the OpenAPI document, generated from the handlers'
 //! annotations and their request and response types when the routes are
 //! built, so it cannot say anything the routes do not do. Here: the
-//! document's header, the bearer scheme, the error answer every operation
-//! has, and the path parameters several routes share.
-
-use std::sync::OnceLock;
+//! document's header, the bearer scheme, and what is added to every
+//! operation once the routes are documented (the error answer, the paging
+//! headers); [`super::operations`] puts them together.
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
-use utoipa::{IntoParams, Modify, OpenApi as _};
+use utoipa::{Modify, OpenApi as _};
 
-use super::api_admin::ItemJson;
+use super::contract_values::ItemJson;
 use super::error::ErrorBody;
 use crate::engine::actions::Verb;
 
@@ -70,7 +69,7 @@ fn operations(openapi: &mut OpenApi) -> impl Iterator<Item = &mut Operation> {
 }
 
 /// Gives each operation without its own `default` answer the error answer.
-fn add_error_answers(openapi: &mut OpenApi) {
+pub(super) fn add_error_answers(openapi: &mut OpenApi) {
     for operation in operations(openapi) {
         operation
             .responses
@@ -83,7 +82,7 @@ fn add_error_answers(openapi: &mut OpenApi) {
 /// Keeps one description of each parameter: the route's own (listed first)
 /// over the one read off an extractor's type (`Path<i64>` says integer; the
 /// route says a string of digits, as answers write ids).
-fn dedupe_parameters(openapi: &mut OpenApi) {
+pub(super) fn dedupe_parameters(openapi: &mut OpenApi) {
     for operation in operations(openapi) {
         if let Some(parameters) = operation.parameters.as_mut() {
             let mut seen = std::collections::HashSet::new();
@@ -101,7 +100,7 @@ fn dedupe_parameters(openapi: &mut OpenApi) {
 /// An optional body is said by leaving it out, not by sending `null`: the
 /// schema of a body that is not required loses the `null` alternative
 /// utoipa gives an `Option` (generated clients would send it as a value).
-fn optional_bodies_without_null(openapi: &mut OpenApi) {
+pub(super) fn optional_bodies_without_null(openapi: &mut OpenApi) {
     for operation in operations(openapi) {
         let Some(RefOr::T(body)) = operation.request_body.as_mut() else {
             continue;
@@ -130,7 +129,7 @@ fn optional_bodies_without_null(openapi: &mut OpenApi) {
 
 /// Gives each paged list's answer (an operation with a `cursor`
 /// parameter) the `X-Next-Cursor` header.
-fn add_next_cursor_headers(openapi: &mut OpenApi) {
+pub(super) fn add_next_cursor_headers(openapi: &mut OpenApi) {
     for operation in operations(openapi) {
         let paged = operation
             .parameters
@@ -155,40 +154,7 @@ fn add_next_cursor_headers(openapi: &mut OpenApi) {
     }
 }
 
-/// The whole document: [`Header`] with the routes' operations (built from
-/// the same annotated handlers as the routes themselves).
-pub fn document() -> &'static OpenApi {
-    static DOCUMENT: OnceLock<OpenApi> = OnceLock::new();
-    DOCUMENT.get_or_init(|| {
-        let mut openapi = super::routes::parts().documented;
-        add_error_answers(&mut openapi);
-        dedupe_parameters(&mut openapi);
-        optional_bodies_without_null(&mut openapi);
-        add_next_cursor_headers(&mut openapi);
-        openapi
-    })
-}
-
-/// The document as JSON, as `GET /api/v1/openapi.json` answers it.
-pub fn document_json() -> &'static str {
-    static TEXT: OnceLock<String> = OnceLock::new();
-    TEXT.get_or_init(|| document().to_pretty_json().unwrap_or_default())
-}
-
 /// The document's header (before the routes are added).
 pub(super) fn header() -> OpenApi {
     Header::openapi()
-}
-
-/// `{id}` of the item routes.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(
-    dead_code,
-    reason = "read by the handlers as `Path<i64>`; this documents it"
-)]
-pub(super) struct ItemPath {
-    /// The item's id (as answers write it: a string of digits).
-    #[param(value_type = super::contract_values::IdText, inline)]
-    id: String,
 }

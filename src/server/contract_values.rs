@@ -1,10 +1,13 @@
 //! The schemas of the values the API's routes share (an item id, a name, a
 //! duration, a page's cursor): each written once, so that the document says
 //! exactly what the server accepts, and used by the request types with
-//! `schema_with`.
+//! `schema_with`; the `{id}` path parameter of the item routes; and the
+//! schema of an item given as JSON.
 
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::AdditionalProperties;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::{IntoParams, ToSchema};
 
 /// Control characters (Unicode's Cc), as a regular expression class's body.
 const CONTROL: &str = "\\x00-\\x1f\\x7f-\\x9f";
@@ -223,3 +226,31 @@ text_type!(
     )
     .into()
 );
+
+/// `{id}` of the item routes.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(
+    dead_code,
+    reason = "read by the handlers as `Path<i64>`; this documents it"
+)]
+pub(super) struct ItemPath {
+    /// The item's id (as answers write it: a string of digits).
+    #[param(value_type = IdText, inline)]
+    id: String,
+}
+
+/// An item given as JSON to a hook test (`{"name": …, "fields": {…}}`).
+pub(super) struct ItemJson;
+
+impl utoipa::PartialSchema for ItemJson {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("An item as JSON (`{\"name\": …, \"fields\": {…}}`)."))
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .into()
+    }
+}
+
+impl ToSchema for ItemJson {}

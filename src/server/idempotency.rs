@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::pool::with_writer;
-use super::routes::BODY_LIMIT;
+use super::state::BODY_LIMIT;
 use super::state::Shared;
 use crate::engine::Retry;
 

@@ -8,8 +8,10 @@
 
 mod api_admin;
 mod api_audit;
+mod api_common;
 mod api_items;
 mod api_people;
+mod api_public;
 mod api_shape;
 mod api_signoffs;
 mod api_subscriptions;
@@ -21,6 +23,7 @@ mod daemon;
 mod error;
 mod export;
 mod idempotency;
+mod operations;
 mod optional_body;
 mod pages;
 mod paging;
@@ -34,6 +37,6 @@ mod web_reply;
 mod web_session;
 mod web_views;
 
-pub use contract::{document, document_json};
 pub use daemon::serve;
+pub use operations::{document, document_json};
 pub use state::ServerConfig;

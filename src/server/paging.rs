@@ -5,7 +5,7 @@
 use axum::http::{HeaderValue, StatusCode};
 use serde::Serialize;
 
-use super::api_items::ok;
+use super::api_common::ok;
 use super::error::{ApiError, ApiResult};
 pub(super) use crate::engine::cursor::List;
 

@@ -58,3 +58,6 @@ pub(super) struct CommitFailure {
 
 /// A write for the writer thread.
 pub(super) type Job = Box<dyn FnOnce(&mut Engine) -> Finish + Send>;
+
+/// The largest request body the daemon reads.
+pub(super) const BODY_LIMIT: usize = 1024 * 1024;

@@ -16,10 +16,12 @@ use super::pages::{self, Notice};
 use super::pages::{ListFilter, Viewer};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
-use super::web_lists::{items_page, recertifications_page, render_items, reviews_page, tree_page};
+use super::web_lists::{
+    blueprint_names, items_page, recertifications_page, render_items, reviews_page, tree_page,
+};
 use super::web_reply::{api_error_page, html, notice, page_error};
 use super::web_session::{
-    COOKIE, Fields, LOGIN_COOKIE, Posted, SESSION_LIFETIME, bad_next, cookie, local_path,
+    COOKIE, Fields, LOGIN_COOKIE, Posted, SESSION_LIFETIME, bad_next, cookie, local_path, revision,
     same_origin, same_secret,
 };
 use super::web_views;
@@ -152,16 +154,6 @@ pub(super) async fn logout(State(state): State<Shared>, headers: HeaderMap, _: P
 }
 
 // -------------------------------------------------------------------- items
-
-pub(super) fn blueprint_names(e: &mut Engine) -> crate::engine::Result<Vec<String>> {
-    let mut names: Vec<String> = e
-        .blueprint_versions()?
-        .into_iter()
-        .map(|v| v.blueprint)
-        .collect();
-    names.dedup();
-    Ok(names)
-}
 
 /// The typed values a form gives for a blueprint's fields (`f.ID` inputs):
 /// those that differ from `current`, as engine changes.
@@ -334,10 +326,6 @@ pub(super) async fn act_keeping<T: Send + 'static>(
             render_item(&state, viewer, id, Some(n), e.status).await
         }
     }
-}
-
-pub(super) fn revision(form: &Fields) -> Option<i64> {
-    form.get("revision").and_then(|r| r.parse().ok())
 }
 
 pub(super) async fn save_fields(

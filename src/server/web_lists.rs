@@ -12,7 +12,6 @@ use super::error::ApiError;
 use super::pages::{self, ListFilter, Notice, PAGE_SIZE, Viewer};
 use super::pool::with_engine;
 use super::state::Shared;
-use super::web::blueprint_names;
 use super::web_reply::{api_error_page, html};
 use crate::engine::cursor::{self, List};
 use crate::engine::signoff::Status;
@@ -259,4 +258,14 @@ pub(super) async fn reviews_page(
         ),
         Err(e) => api_error_page(&e),
     }
+}
+
+pub(super) fn blueprint_names(e: &mut crate::engine::Engine) -> crate::engine::Result<Vec<String>> {
+    let mut names: Vec<String> = e
+        .blueprint_versions()?
+        .into_iter()
+        .map(|v| v.blueprint)
+        .collect();
+    names.dedup();
+    Ok(names)
 }

@@ -185,3 +185,7 @@ pub(super) async fn same_origin(
     }
     next.run(request).await
 }
+
+pub(super) fn revision(form: &Fields) -> Option<i64> {
+    form.get("revision").and_then(|r| r.parse().ok())
+}

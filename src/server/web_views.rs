@@ -11,9 +11,10 @@ use super::error::ApiError;
 use super::pages::{self, Notice, Viewer};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
-use super::web::{blueprint_names, revision};
+use super::web_lists::blueprint_names;
 use super::web_reply::{api_error_page, html, notice};
 use super::web_session::Posted;
+use super::web_session::revision;
 use crate::engine::Engine;
 use maud::Markup;
 
