@@ -85,14 +85,3 @@ impl Authentication {
         }
     }
 }
-
-/// Marks an audit event's details with how its actor was authenticated
-/// and, for an admin acting for anyone, `as_admin`.
-pub(super) fn stamp(details: &mut Json, who: &super::access::Identity) {
-    if let Json::Object(map) = details {
-        map.insert("auth".into(), who.authentication.to_json());
-        if who.admin {
-            map.insert("as_admin".into(), Json::Bool(true));
-        }
-    }
-}

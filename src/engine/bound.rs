@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
-use super::mail::SignOffEvents;
+use super::signoff::SignOffEvents;
 use super::signoff::{self, Event};
 use crate::model::{Blueprint, BoundField, SignOff};
 use crate::store::ItemRow;
@@ -139,7 +139,7 @@ pub(super) fn rebind(
         } else {
             match signoff::outdate(
                 state,
-                &super::status::rules_of(spec),
+                &super::signoff::rules_of(spec),
                 &content,
                 &changed,
                 now,

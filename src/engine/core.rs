@@ -17,7 +17,7 @@ pub struct Engine {
     /// How links in mail reach the daemon.
     pub(super) base_url: String,
     /// The kept index last computed for recently changed items.
-    pub(super) kept: super::kept::KeptCache,
+    pub(super) kept: super::index_cache::KeptCache,
 }
 
 /// The setting that holds the public base URL of links in mail.
@@ -63,7 +63,7 @@ impl Engine {
             store,
             cache: SetCache::default(),
             base_url,
-            kept: super::kept::KeptCache::default(),
+            kept: super::index_cache::KeptCache::default(),
         };
         engine.ensure_index()?;
         Ok(engine)
@@ -88,7 +88,7 @@ impl Engine {
             // A blueprint set loaded in the batch is not stored after all,
             // nor the revisions its actions wrote.
             self.cache = SetCache::default();
-            self.kept = super::kept::KeptCache::default();
+            self.kept = super::index_cache::KeptCache::default();
         }
         Ok(result?)
     }

@@ -6,8 +6,8 @@
 
 use super::access::{Identity, NoTrace, Resolver};
 use super::error::Result;
+use super::signoff::rules_of;
 use super::signoff::{Action, Excluded, Rules, SignOffState};
-use super::status::rules_of;
 use crate::model::{Exclusions, SignOff};
 use crate::store::Tx;
 

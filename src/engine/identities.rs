@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value as Json, json};
 
 use super::access::Identity;
-use super::authentication::{Authentication, stamp};
+use super::access::stamp;
+use super::authentication::Authentication;
 use super::core::{Engine, new_secret};
 use super::error::{Refusal, Result, refuse};
 use crate::model::invisible::{is_invisible, shown};

@@ -7,16 +7,17 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Value as Json, json};
 
+use super::access::stamp;
 use super::access::{Identity, Permission, Resolver};
 use super::actions::ItemAction;
-use super::authentication::stamp;
 use super::bound;
 use super::change_hooks::run_change_hooks;
 use super::core::{Engine, now_or};
 use super::error::{EngineError, Refusal, Result, refuse};
 use super::limits;
-use super::mail::{SignOffEvents, mails_for};
+use super::mail::mails_for;
 use super::set_cache::{LoadedSet, SetCache};
+use super::signoff::SignOffEvents;
 use super::signoff::SignOffState;
 use super::values;
 use super::views::ItemView;
@@ -364,7 +365,8 @@ impl Engine {
         stamp(&mut details, who);
         tx.append_event(Some(id), &who.name, "item.create", now, &details)?;
         tx.commit()?;
-        self.kept.remember(super::kept::revisions(&chain), kept);
+        self.kept
+            .remember(super::index_cache::revisions(&chain), kept);
         let resolver = Resolver {
             set: &set,
             chain: &chain,
@@ -485,7 +487,10 @@ impl Engine {
         }
         // The kept index is written with the row, in the action's own
         // statements.
-        let kept_before = self.kept.before(&set, &chain, now)?;
+        let kept_before = match self.kept.take(&chain) {
+            Some(index) => index,
+            None => super::kept::index_of(&set, &chain, now)?,
+        };
         let mut updated = chain;
         let before = std::mem::replace(&mut updated[0], item);
         let kept_after = super::kept::index_of(&set, &updated, now)?;
@@ -520,7 +525,7 @@ impl Engine {
         if tx.has_children(id)? {
             Self::keep_descendants(&tx, &mut self.cache, id, now)?;
         }
-        let kept_key = super::kept::revisions(&updated);
+        let kept_key = super::index_cache::revisions(&updated);
         tx.commit_keeping(Some(updated.swap_remove(0)))?;
         self.kept.remember(kept_key, kept_after);
         Ok(out)

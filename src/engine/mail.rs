@@ -10,7 +10,7 @@ use super::access::{Identity, Resolver};
 use super::core::{Engine, new_secret, now_or};
 use super::error::Result;
 use super::set_cache::LoadedSet;
-use super::signoff::{Event, Needed};
+use super::signoff::{Event, Needed, SignOffEvents};
 use crate::store::{ItemRow, Tx};
 
 /// Who is mailed about a notice.
@@ -27,20 +27,6 @@ pub(super) enum Audience {
     Pending(String),
     /// The escalation principals of a group (`final`: of the final approval).
     Escalation(String),
-}
-
-/// The sign-off events of one action, as the state machine made them: what
-/// decides the mail the action sends.
-#[derive(Debug, Clone)]
-pub(super) struct SignOffEvents {
-    /// The step whose sign-off it is.
-    pub(super) step: String,
-    /// What happened.
-    pub(super) events: Vec<Event>,
-    /// A review or final-approval request that mails the eligible reviewers.
-    pub(super) notify: bool,
-    /// What the actor wrote with it (a comment or a reason), for the mail.
-    pub(super) note: Option<String>,
 }
 
 /// The messages an action sends (the book's "Notifications"), from its
@@ -328,6 +314,7 @@ fn service_note(v: &super::sla::ServiceView) -> String {
 
 /// Delivery attempts before a message is given up on.
 pub const MAX_ATTEMPTS: i64 = 10;
+
 /// Seconds after which a claimed, unsent message is taken up again.
 pub const CLAIM_TIMEOUT_SECS: i64 = 300;
 

@@ -29,6 +29,7 @@ mod history;
 mod hook_test;
 mod idempotency;
 mod identities;
+mod index_cache;
 mod items;
 mod kept;
 pub mod limits;

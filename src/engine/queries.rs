@@ -76,7 +76,7 @@ impl Engine {
             decision.confirmed = true;
             decision.reason = format!("confirmed by `{}` although {}", who.name, decision.reason);
             let mut details = json!({"infrastructure": infrastructure, "reason": decision.reason});
-            super::authentication::stamp(&mut details, who);
+            super::access::stamp(&mut details, who);
             tx.append_event(Some(id), &who.name, "deploy.confirm", now, &details)?;
             tx.commit()?;
         }

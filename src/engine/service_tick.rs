@@ -12,8 +12,8 @@ use super::actions::ItemAction;
 use super::core::Engine;
 use super::error::{Refusal, Result, refuse};
 use super::items::{Change, ChangeOptions};
-use super::mail::SignOffEvents;
 use super::signoff::Event;
+use super::signoff::SignOffEvents;
 use super::sla;
 
 /// Which of the two kinds of work a change does.

@@ -64,7 +64,7 @@ impl Engine {
             }
         }
         let mut details = serde_json::json!({"base_url": base_url, "mail_from": mail_from});
-        super::authentication::stamp(&mut details, by);
+        super::access::stamp(&mut details, by);
         tx.append_event(None, &by.name, "settings.set", Utc::now(), &details)?;
         tx.commit()?;
         if let Some(url) = base_url {

@@ -69,7 +69,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// The name used in refusals ("give feedback"); see [`super::actions::Verb`].
+    /// The name used in refusals ("give feedback"); see `actions::Verb`.
     pub fn name(&self) -> &'static str {
         self.verb().words()
     }
@@ -831,5 +831,51 @@ pub(super) fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
 }
 
 pub mod clocks;
+/// The sign-off events of one action, as the state machine made them: what
+/// decides the mail the action sends.
+#[derive(Debug, Clone)]
+pub(crate) struct SignOffEvents {
+    /// The step whose sign-off it is.
+    pub(crate) step: String,
+    /// What happened.
+    pub(crate) events: Vec<Event>,
+    /// A review or final-approval request that mails the eligible reviewers.
+    pub(crate) notify: bool,
+    /// What the actor wrote with it (a comment or a reason), for the mail.
+    pub(crate) note: Option<String>,
+}
+
+/// The static rules of a sign-off, as the state machine takes them.
+pub(crate) fn rules_of(spec: &crate::model::SignOff) -> Rules<'_> {
+    Rules {
+        groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
+        clocked: super::sla::levels(spec).map(|(group, _)| group).collect(),
+        mins: spec
+            .feedback
+            .iter()
+            .map(|g| (g.id.as_str(), g.min))
+            .collect(),
+        not_requester: spec
+            .feedback
+            .iter()
+            .filter(|g| g.exclude.not_requester)
+            .map(|g| g.id.as_str())
+            .chain(spec.final_approval.exclude.not_requester.then_some("final"))
+            .collect(),
+        not_reviewer: spec.final_approval.exclude.not_reviewer,
+        excluded: Vec::new(),
+        reset_every: spec.reset_every,
+        rerequest: spec.rerequest,
+        required: spec
+            .feedback
+            .iter()
+            .filter(|g| g.required)
+            .map(|g| (g.id.as_str(), g.min))
+            .collect(),
+        no_major: spec.final_approval.no_major,
+        content: None,
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -16,10 +16,11 @@ use super::core::{Engine, now_or};
 use super::error::{EngineError, Refusal, Result, refuse, script_failed};
 use super::items::{Change, ChangeOptions};
 use super::limits;
-use super::mail::SignOffEvents;
 use super::script_view::script_view;
+use super::signoff::SignOffEvents;
+use super::signoff::rules_of;
 use super::signoff::{self, Action, Needed, SignOffState, Status};
-use super::status::{rules_of, signoff_view};
+use super::status::signoff_view;
 use super::views::{Allowed, Permitted, SignOffView};
 
 /// A sign-off action with how it is to be done.

@@ -13,38 +13,6 @@ use super::workflow::{self};
 use crate::model::{Blueprint, BlueprintSet, Policy};
 use crate::store::ItemRow;
 
-/// The static rules of a sign-off, as the state machine takes them.
-pub(super) fn rules_of(spec: &crate::model::SignOff) -> signoff::Rules<'_> {
-    signoff::Rules {
-        groups: spec.feedback.iter().map(|g| g.id.as_str()).collect(),
-        clocked: sla::levels(spec).map(|(group, _)| group).collect(),
-        mins: spec
-            .feedback
-            .iter()
-            .map(|g| (g.id.as_str(), g.min))
-            .collect(),
-        not_requester: spec
-            .feedback
-            .iter()
-            .filter(|g| g.exclude.not_requester)
-            .map(|g| g.id.as_str())
-            .chain(spec.final_approval.exclude.not_requester.then_some("final"))
-            .collect(),
-        not_reviewer: spec.final_approval.exclude.not_reviewer,
-        excluded: Vec::new(),
-        reset_every: spec.reset_every,
-        rerequest: spec.rerequest,
-        required: spec
-            .feedback
-            .iter()
-            .filter(|g| g.required)
-            .map(|g| (g.id.as_str(), g.min))
-            .collect(),
-        no_major: spec.final_approval.no_major,
-        content: None,
-    }
-}
-
 pub(super) fn signoff_view(
     blueprint: &Blueprint,
     item: &ItemRow,

@@ -37,7 +37,7 @@ impl Engine {
         }
         tx.set_subscription(&who.name, id, subscribed)?;
         let mut details = json!({"user": who.name});
-        super::authentication::stamp(&mut details, who);
+        super::access::stamp(&mut details, who);
         tx.append_event(
             Some(id),
             &who.name,

@@ -3,7 +3,7 @@
 //! built, so it cannot say anything the routes do not do. Here: the
 //! document's header, the bearer scheme, and what is added to every
 //! operation once the routes are documented (the error answer, the paging
-//! headers); [`super::operations`] puts them together.
+//! headers); the document is put together in `operations`.
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};

@@ -25,6 +25,7 @@ mod hardening;
 mod hooks;
 mod independence;
 mod kept;
+mod layout;
 mod lifecycle;
 mod model;
 mod notifications;
