@@ -14,8 +14,9 @@ use super::script_view::script_view;
 use super::set_cache::{LoadedSet, SetCache};
 use super::signoff::{Actor, Needed, SignOffState};
 use super::values;
+use crate::model::Item;
 use crate::model::{Blueprint, Principal, PrincipalRef};
-use crate::store::{ItemRow, Tx};
+use crate::store::Tx;
 
 /// Who is acting.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +95,7 @@ pub(super) struct Resolver<'a> {
     /// The item's set.
     pub(super) set: &'a LoadedSet,
     /// The item, then its ancestors, nearest first.
-    pub(super) chain: &'a [ItemRow],
+    pub(super) chain: &'a [Item],
     /// Who acts.
     pub(super) who: &'a Identity,
 }
@@ -698,7 +699,7 @@ impl Engine {
         cache: &mut SetCache,
         who: &Identity,
         id: i64,
-    ) -> Result<(Vec<ItemRow>, Arc<LoadedSet>)> {
+    ) -> Result<(Vec<Item>, Arc<LoadedSet>)> {
         let (chain, set) = Self::loaded(tx, cache, id)?;
         let resolver = Resolver {
             set: &set,
@@ -714,13 +715,13 @@ impl Engine {
         tx: &Tx<'_>,
         cache: &mut SetCache,
         id: i64,
-    ) -> Result<(Vec<ItemRow>, Arc<LoadedSet>)> {
+    ) -> Result<(Vec<Item>, Arc<LoadedSet>)> {
         let chain = Self::chain(tx, id)?;
         let set = cache.get(tx, &chain[0].blueprint, chain[0].version)?;
         Ok((chain, set))
     }
 
-    pub(super) fn chain(tx: &Tx<'_>, id: i64) -> Result<Vec<ItemRow>> {
+    pub(super) fn chain(tx: &Tx<'_>, id: i64) -> Result<Vec<Item>> {
         let Some(item) = tx.item(id)? else {
             return refuse(Refusal::NotFound {
                 what: format!("item {id}"),
@@ -730,7 +731,7 @@ impl Engine {
     }
 
     /// `item` and its ancestors, nearest first, read by the store at once.
-    pub(super) fn with_ancestors(tx: &Tx<'_>, item: ItemRow) -> Result<Vec<ItemRow>> {
+    pub(super) fn with_ancestors(tx: &Tx<'_>, item: Item) -> Result<Vec<Item>> {
         let ancestors = tx.ancestors(&item)?;
         let mut chain = Vec::with_capacity(1 + ancestors.len());
         chain.push(item);
@@ -748,7 +749,7 @@ impl Engine {
         cache: &mut SetCache,
         who: &Identity,
         blueprint: Option<&str>,
-    ) -> Result<Vec<(Vec<ItemRow>, Arc<LoadedSet>)>> {
+    ) -> Result<Vec<(Vec<Item>, Arc<LoadedSet>)>> {
         let mut out = Vec::new();
         for row in tx.items(blueprint, None)? {
             let chain = Self::with_ancestors(tx, row)?;
@@ -770,7 +771,7 @@ impl Engine {
         &mut self,
         who: &Identity,
         id: i64,
-        f: impl FnOnce(&Resolver<'_>, &ItemRow, &Blueprint) -> Result<T>,
+        f: impl FnOnce(&Resolver<'_>, &Item, &Blueprint) -> Result<T>,
     ) -> Result<T> {
         self.with_readable_in(who, id, |_, resolver, item, blueprint| {
             f(resolver, item, blueprint)
@@ -782,7 +783,7 @@ impl Engine {
         &mut self,
         who: &Identity,
         id: i64,
-        f: impl FnOnce(&Tx<'_>, &Resolver<'_>, &ItemRow, &Blueprint) -> Result<T>,
+        f: impl FnOnce(&Tx<'_>, &Resolver<'_>, &Item, &Blueprint) -> Result<T>,
     ) -> Result<T> {
         let tx = self.store.read()?;
         let (chain, set) = Self::readable(&tx, &mut self.cache, who, id)?;

@@ -113,7 +113,7 @@ impl Engine {
         // Whether, and how, `who` reads each item's events (None: not at
         // all): the item loaded once, with the fields they may not read.
         type Loaded = (
-            Vec<crate::store::ItemRow>,
+            Vec<crate::model::Item>,
             std::sync::Arc<super::set_cache::LoadedSet>,
         );
         type Reader = Option<(Option<Loaded>, Vec<String>)>;

@@ -12,16 +12,16 @@ use sha2::{Digest, Sha256};
 
 use super::signoff::SignOffEvents;
 use super::signoff::{self, Event};
+use crate::model::Item;
 use crate::model::{Blueprint, BoundField, SignOff};
-use crate::store::ItemRow;
 
 /// The values `binds` names for `item` under `ancestors` (nearest first),
 /// keyed as written (`metrics`, `project.field model_uri`); an unset field,
 /// or an ancestor that is not there, is `null`.
 pub(super) fn bound_values(
     binds: &[BoundField],
-    item: &ItemRow,
-    ancestors: &[ItemRow],
+    item: &Item,
+    ancestors: &[Item],
 ) -> BTreeMap<String, Json> {
     binds
         .iter()
@@ -50,7 +50,7 @@ pub(super) fn content_hash(values: &BTreeMap<String, Json>) -> String {
 
 /// The hash of what the sign-off binds for `chain[0]` (the item, then its
 /// ancestors); `None` when it binds nothing.
-pub(super) fn content_of(spec: &SignOff, chain: &[ItemRow]) -> Option<String> {
+pub(super) fn content_of(spec: &SignOff, chain: &[Item]) -> Option<String> {
     let (item, ancestors) = chain.split_first()?;
     (!spec.binds.is_empty()).then(|| content_hash(&bound_values(&spec.binds, item, ancestors)))
 }
@@ -91,7 +91,7 @@ pub(super) struct Rebound {
 }
 
 /// An item and its ancestors (nearest first), as they were or are.
-pub(super) type Lineage<'a> = (&'a ItemRow, &'a [ItemRow]);
+pub(super) type Lineage<'a> = (&'a Item, &'a [Item]);
 
 /// Applies a change from `before` to `item` under `ancestors` (as they are
 /// now) to the sign-offs of `item`, in place: outdates what was given on
@@ -100,8 +100,8 @@ pub(super) type Lineage<'a> = (&'a ItemRow, &'a [ItemRow]);
 pub(super) fn rebind(
     blueprint: &Blueprint,
     before: Lineage<'_>,
-    item: &mut ItemRow,
-    ancestors: &[ItemRow],
+    item: &mut Item,
+    ancestors: &[Item],
     keep: bool,
     now: DateTime<Utc>,
 ) -> Rebound {
@@ -176,8 +176,8 @@ mod tests {
     use super::*;
     use crate::model::{BlueprintId, FieldId};
 
-    fn item(id: i64, blueprint: &str, fields: Json) -> ItemRow {
-        ItemRow {
+    fn item(id: i64, blueprint: &str, fields: Json) -> Item {
+        Item {
             id,
             blueprint: blueprint.into(),
             version: 1,
@@ -224,7 +224,7 @@ mod tests {
         // A field outside `binds` does not change the content; a bound one does.
         let mut other = chain.clone();
         other[0].fields.insert("other".into(), json!(2));
-        let hash = |c: &[ItemRow]| content_hash(&bound_values(&binds, &c[0], &c[1..]));
+        let hash = |c: &[Item]| content_hash(&bound_values(&binds, &c[0], &c[1..]));
         assert_eq!(hash(&other), content_hash(&values));
         other[1].fields.insert("uri".into(), json!("s3://n"));
         assert_ne!(hash(&other), content_hash(&values));

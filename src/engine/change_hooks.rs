@@ -9,7 +9,7 @@ use super::script_view::item_script_view;
 use super::set_cache::LoadedSet;
 use super::values;
 use crate::model::FieldType;
-use crate::store::ItemRow;
+use crate::model::Item;
 
 /// A value a script returned for a field, checked against the field's type
 /// and normalized as the CLI would store it; `null` unsets.
@@ -38,8 +38,8 @@ pub(super) fn coerce(ty: &FieldType, value: &Json) -> std::result::Result<Json, 
 /// follow-up updates (for the audit trail).
 pub(super) fn run_change_hooks(
     set: &LoadedSet,
-    ancestors: &[ItemRow],
-    item: &mut ItemRow,
+    ancestors: &[Item],
+    item: &mut Item,
     action: &str,
 ) -> Result<Json> {
     let hooks = &set.hooks;
@@ -53,7 +53,7 @@ pub(super) fn run_change_hooks(
     // The view is built once; what the hooks change is written into it as they go.
     let mut view = item_script_view(set, item, ancestors);
     // Sets a field a hook gave a value, in the item and in the view.
-    let set_field = |item: &mut ItemRow,
+    let set_field = |item: &mut Item,
                      view: &mut rhai::Dynamic,
                      field: &str,
                      value: &Json,
@@ -88,7 +88,7 @@ pub(super) fn run_change_hooks(
         Ok(())
     };
     let computed = hooks.computed_fields(&id);
-    let compute = |item: &mut ItemRow, view: &mut rhai::Dynamic| -> Result<()> {
+    let compute = |item: &mut Item, view: &mut rhai::Dynamic| -> Result<()> {
         for (hook, field) in &computed {
             if let Some(value) = hooks
                 .call(&id, hook, vec![view.clone()])

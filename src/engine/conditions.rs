@@ -10,9 +10,9 @@ use serde_json::Value as Json;
 
 use super::bound::bound_values;
 use super::values::default_json;
+use crate::model::Item;
 use crate::model::condition::{Compare, Condition, RESTRICTED, StateTest, Test, reason};
 use crate::model::{FieldType, Step};
-use crate::store::ItemRow;
 
 /// What decided whether a step applies, and on which values.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,8 +37,8 @@ impl Decision {
 /// `when` alone; `hooked` is what a `visible` hook answered, if it did.
 pub(super) fn decide(
     step: &Step,
-    item: &ItemRow,
-    ancestors: &[ItemRow],
+    item: &Item,
+    ancestors: &[Item],
     hooked: Option<bool>,
 ) -> Decision {
     if let Some(applies) = hooked {

@@ -16,8 +16,8 @@ use super::core::{Engine, now_or};
 use super::error::Result;
 use super::history::{AuditEntry, Happened};
 use super::signoff::Status;
+use crate::model::Item;
 use crate::model::{Blueprint, BlueprintSet};
-use crate::store::ItemRow;
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -200,7 +200,7 @@ fn sources(blueprint: &Blueprint, control: &str) -> Vec<Source> {
 /// A source's evidence on `chain[0]`.
 fn evidence(
     blueprint: &Blueprint,
-    chain: &[ItemRow],
+    chain: &[Item],
     source: &Source,
     now: DateTime<Utc>,
 ) -> EvidenceState {
@@ -281,7 +281,7 @@ struct Approval<'a> {
     decision: Option<&'a crate::model::signoff::Decision>,
 }
 
-fn approval<'a>(blueprint: &Blueprint, chain: &'a [ItemRow], step: &str) -> Approval<'a> {
+fn approval<'a>(blueprint: &Blueprint, chain: &'a [Item], step: &str) -> Approval<'a> {
     let spec = blueprint.step(step).and_then(|s| s.signoff.as_ref());
     let state = chain[0].signoffs.get(step);
     let status = state.map_or(Status::NotStarted, |s| s.status);

@@ -18,8 +18,9 @@ use super::signoff::rules_of;
 use super::signoff::{self, Action, Needed, Verdict};
 use super::signoffs::{hooks_accept, refuse_redecision};
 use super::workflow::WorkflowState;
+use crate::model::Item;
 use crate::model::{Blueprint, SignOff};
-use crate::store::{ItemRow, Tx};
+use crate::store::Tx;
 
 /// An action `explain` answers about: a sign-off action, or advancing the
 /// workflow to the next step.
@@ -483,7 +484,7 @@ fn explain_advance(resolver: &Resolver<'_>) -> Result<Explanation> {
 /// The sign-off of `step` (default: the item's current step).
 fn signoff_of<'b>(
     blueprint: &'b Blueprint,
-    item: &ItemRow,
+    item: &Item,
     step: Option<&str>,
 ) -> Result<(&'b str, &'b SignOff)> {
     let wanted = step.or(item.step.as_deref());

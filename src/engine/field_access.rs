@@ -15,8 +15,8 @@ use super::bound::bound_values;
 use super::error::{EngineError, Refusal, Result, refuse};
 use super::history::{AuditEntry, Happened};
 use super::views::{ItemView, SignOffView, StatusView};
+use crate::model::Item;
 use crate::model::{BoundField, Field};
-use crate::store::ItemRow;
 
 impl Resolver<'_> {
     /// The field `field` of the item at `at` of the chain.
@@ -104,7 +104,7 @@ impl Resolver<'_> {
 
     /// The item and its ancestors as the caller may read them: the fields
     /// they may not read left out, as if unset.
-    pub(super) fn blind_chain(&self) -> Vec<ItemRow> {
+    pub(super) fn blind_chain(&self) -> Vec<Item> {
         self.chain
             .iter()
             .enumerate()
@@ -217,9 +217,9 @@ impl Resolver<'_> {
     /// see every field; their messages reach whoever acted.
     pub(super) fn censor<T>(
         &self,
-        item: Option<ItemRow>,
+        item: Option<Item>,
         result: Result<T>,
-        rerun: impl FnOnce(ItemRow, &[ItemRow]) -> Result<()>,
+        rerun: impl FnOnce(Item, &[Item]) -> Result<()>,
     ) -> Result<T> {
         let Err(EngineError::Refused(Refusal::RefusedByRule { why })) = &result else {
             return result;

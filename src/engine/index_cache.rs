@@ -1,7 +1,7 @@
 //! The kept index of recently changed items, remembered between actions
 //! (derived by `kept::index_of`).
 
-use crate::store::ItemRow;
+use crate::model::Item;
 use crate::store::index::ItemIndex;
 
 /// The kept index last computed for recently changed items, so an action
@@ -20,14 +20,14 @@ const KEPT_CACHE: usize = 4096;
 
 /// What a remembered index holds for: the (id, revision) of an item and of
 /// each of its ancestors, the item first.
-pub(super) fn revisions(chain: &[ItemRow]) -> Vec<(i64, i64)> {
+pub(super) fn revisions(chain: &[Item]) -> Vec<(i64, i64)> {
     chain.iter().map(|i| (i.id, i.revision)).collect()
 }
 
 impl KeptCache {
     /// The index remembered for `chain[0]` at the revisions of `chain`, if
     /// any (taken out: the action about to change it writes a new one).
-    pub(super) fn take(&mut self, chain: &[ItemRow]) -> Option<ItemIndex> {
+    pub(super) fn take(&mut self, chain: &[Item]) -> Option<ItemIndex> {
         match self.entries.remove(&chain[0].id) {
             Some((key, index)) if key == revisions(chain) => Some(index),
             _ => None,

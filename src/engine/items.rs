@@ -22,8 +22,9 @@ use super::signoff::SignOffState;
 use super::values;
 use super::views::ItemView;
 use super::views::view;
+use crate::model::Item;
 use crate::model::{Blueprint, FieldType, PrincipalRef};
-use crate::store::{ItemRow, ItemUpdate, NewEvent, Tx};
+use crate::store::{ItemUpdate, NewEvent, Tx};
 
 /// A field change: set to the text given, or unset.
 #[derive(Debug, Clone)]
@@ -88,8 +89,8 @@ impl ChangeOptions {
 
 /// A committed change of an item, as its descendants' bound content sees it.
 struct Cause<'a> {
-    before: &'a ItemRow,
-    after: &'a ItemRow,
+    before: &'a Item,
+    after: &'a Item,
     who: &'a Identity,
     action: &'a str,
     keep_approvals: bool,
@@ -138,7 +139,7 @@ impl Engine {
     pub(super) fn parse_changes(
         tx: &Tx<'_>,
         blueprint: &Blueprint,
-        item: &mut ItemRow,
+        item: &mut Item,
         changes: &[FieldChange],
     ) -> Result<Vec<String>> {
         limits::check_edit_size(changes.len())?;
@@ -250,7 +251,7 @@ impl Engine {
                 what: format!("blueprint `{blueprint_id}`"),
             });
         };
-        let mut ancestors: Vec<ItemRow> = Vec::new();
+        let mut ancestors: Vec<Item> = Vec::new();
         match (parent, &blueprint.parent) {
             (Some(p), Some(expected)) => {
                 let chain = Self::chain(&tx, p)?;
@@ -287,7 +288,7 @@ impl Engine {
             }
             _ => {}
         }
-        let mut item = ItemRow {
+        let mut item = Item {
             id: 0,
             blueprint: blueprint_id.to_string(),
             version,
@@ -325,7 +326,7 @@ impl Engine {
             .map(|(k, v)| FieldChange::Set(k.clone(), v.clone()))
             .collect();
         Self::parse_changes(&tx, blueprint, &mut item, &changes)?;
-        let probe: Vec<ItemRow> = std::iter::once(item.clone())
+        let probe: Vec<Item> = std::iter::once(item.clone())
             .chain(ancestors.iter().cloned())
             .collect();
         let creating = Resolver {
@@ -390,7 +391,7 @@ impl Engine {
         who: &Identity,
         id: i64,
         how: ChangeOptions,
-        change: impl FnOnce(&Tx<'_>, &Resolver<'_>, &mut ItemRow) -> Result<Change<T>>,
+        change: impl FnOnce(&Tx<'_>, &Resolver<'_>, &mut Item) -> Result<Change<T>>,
     ) -> Result<T> {
         let ChangeOptions {
             expect_revision,
@@ -571,7 +572,7 @@ impl Engine {
             }
             // Its ancestors now (the changed item among them), and as they were.
             let mut chain = Self::with_ancestors(tx, old.clone())?;
-            let ancestors_before: Vec<ItemRow> = chain[1..]
+            let ancestors_before: Vec<Item> = chain[1..]
                 .iter()
                 .map(|a| {
                     if a.id == before.id {

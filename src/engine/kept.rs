@@ -18,8 +18,8 @@ use super::signoff::Status;
 use super::sla;
 use super::status::decide;
 use super::values;
+use crate::model::Item;
 use crate::model::{Blueprint, Principal, PrincipalRef, RoleId};
-use crate::store::ItemRow;
 use crate::store::index::{ItemIndex, QueueEntry, key};
 
 /// The keys a caller matches: a user's name and groups, or an API key's
@@ -40,7 +40,7 @@ pub(super) fn keys_of(who: &Identity) -> Vec<String> {
 /// `access::Resolver` matches one caller (the same depth limit on roles).
 struct Inverse<'a> {
     set: &'a LoadedSet,
-    chain: &'a [ItemRow],
+    chain: &'a [Item],
 }
 
 impl Inverse<'_> {
@@ -143,11 +143,7 @@ impl Inverse<'_> {
 
 /// The kept index of `chain[0]` (its ancestors after it) under `set`, at
 /// `now` (which decides only whether a stopped clock had breached).
-pub(super) fn index_of(
-    set: &LoadedSet,
-    chain: &[ItemRow],
-    now: DateTime<Utc>,
-) -> Result<ItemIndex> {
+pub(super) fn index_of(set: &LoadedSet, chain: &[Item], now: DateTime<Utc>) -> Result<ItemIndex> {
     let item = &chain[0];
     let Some(blueprint) = set.blueprint(&item.blueprint) else {
         return Ok(ItemIndex::default());
@@ -344,7 +340,7 @@ impl super::core::Engine {
     pub(super) fn keep(
         tx: &crate::store::Tx<'_>,
         set: &LoadedSet,
-        chain: &[ItemRow],
+        chain: &[Item],
         before: Option<&ItemIndex>,
         now: DateTime<Utc>,
     ) -> Result<ItemIndex> {

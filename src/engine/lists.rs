@@ -17,7 +17,7 @@ use super::signoff::Status;
 use super::status::status_of;
 use super::views::{ItemView, PendingReview, StatusView, view};
 use crate::model::Blueprint;
-use crate::store::ItemRow;
+use crate::model::Item;
 use crate::store::index::{ItemQuery, QueuedReview, ReviewQuery};
 pub use crate::store::index::{ItemSeek, ReviewSeek, Under};
 
@@ -58,7 +58,7 @@ impl ItemFilter {
 
 /// A page of rows, each with its set and its ancestors, and where the
 /// next page starts.
-type RowsPage = (Vec<(Arc<LoadedSet>, Vec<ItemRow>)>, Option<ItemSeek>);
+type RowsPage = (Vec<(Arc<LoadedSet>, Vec<Item>)>, Option<ItemSeek>);
 
 /// A position in the reviews by due time: (due as stored, item, group).
 pub type ReviewPosition = (i64, i64, String);
@@ -160,9 +160,9 @@ impl Engine {
         cache: &mut super::set_cache::SetCache,
         who: &Identity,
         filter: &ItemFilter,
-        row: ItemRow,
+        row: Item,
         ancestors: bool,
-    ) -> Result<Option<(Arc<LoadedSet>, Vec<ItemRow>)>> {
+    ) -> Result<Option<(Arc<LoadedSet>, Vec<Item>)>> {
         let set = cache.get(tx, &row.blueprint, row.version)?;
         // Field permissions may name principals of the ancestors.
         let guarded = set.blueprint(&row.blueprint).is_some_and(|b| {
@@ -196,7 +196,7 @@ impl Engine {
         who: &Identity,
         filter: &ItemFilter,
         ancestors: bool,
-        f: impl Fn(&LoadedSet, &Blueprint, &[ItemRow]) -> T,
+        f: impl Fn(&LoadedSet, &Blueprint, &[Item]) -> T,
     ) -> Result<Vec<T>> {
         let mut out = Vec::new();
         let mut seek = ItemSeek::Id(None);

@@ -11,7 +11,8 @@ use super::core::{Engine, new_secret, now_or};
 use super::error::Result;
 use super::set_cache::LoadedSet;
 use super::signoff::{Event, Needed, SignOffEvents};
-use crate::store::{ItemRow, Tx};
+use crate::model::Item;
+use crate::store::Tx;
 
 /// Who is mailed about a notice.
 pub(super) enum Audience {
@@ -34,7 +35,7 @@ pub(super) enum Audience {
 pub(super) fn mails_for(
     tx: &Tx<'_>,
     set: &LoadedSet,
-    chain: &[ItemRow],
+    chain: &[Item],
     who: &Identity,
     signoff: &SignOffEvents,
     base_url: &str,

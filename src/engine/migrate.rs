@@ -19,8 +19,9 @@ use super::error::{Refusal, Result, refuse};
 use super::signoff::archive;
 use super::values;
 use super::versions::VersionState;
+use crate::model::Item;
 use crate::model::{Blueprint, Migration};
-use crate::store::{ItemRow, ItemUpdate, NewEvent};
+use crate::store::{ItemUpdate, NewEvent};
 
 /// What to migrate.
 #[derive(Debug, Clone, Copy)]
@@ -179,7 +180,7 @@ impl Engine {
                     why: problems.join("; "),
                 });
             }
-            let rows: Vec<ItemRow> = tx
+            let rows: Vec<Item> = tx
                 .items(Some(request.blueprint), None)?
                 .into_iter()
                 .filter(|r| request.items.is_empty() || request.items.contains(&r.id))
@@ -305,7 +306,7 @@ impl Engine {
 impl Engine {
     /// What the new version's `migrate(item, from, to)` hook returns for
     /// `row`, read in its own transaction (a dry run).
-    fn migrate_hook(&mut self, migration: &Migration, row: &ItemRow) -> Result<Computed> {
+    fn migrate_hook(&mut self, migration: &Migration, row: &Item) -> Result<Computed> {
         let tx = self.store.read()?;
         Self::hook_values(&mut self.cache, &tx, migration, row)
     }
@@ -317,7 +318,7 @@ impl Engine {
         cache: &mut super::set_cache::SetCache,
         tx: &crate::store::Tx<'_>,
         migration: &Migration,
-        row: &ItemRow,
+        row: &Item,
     ) -> Result<Computed> {
         let id = migration.blueprint.as_str();
         let set = cache.get(tx, id, migration.to)?;
@@ -397,9 +398,9 @@ pub(super) fn old_side_problems(m: &Migration, old: &Blueprint, new: &Blueprint)
 fn plan(
     m: &Migration,
     new: &Blueprint,
-    row: &ItemRow,
+    row: &Item,
     computed: &Computed,
-) -> (ItemMigration, Option<ItemRow>) {
+) -> (ItemMigration, Option<Item>) {
     let mut entry = ItemMigration {
         item: row.id.to_string(),
         name: row.name.clone(),

@@ -20,11 +20,11 @@ use super::signoff::{self, Event, Status};
 use super::views::{ItemView, view};
 use super::workflow::{self, StepFacts};
 use crate::model::Blueprint;
+use crate::model::Item;
 use crate::model::condition::Skip;
-use crate::store::ItemRow;
 
 impl Engine {
-    pub(super) fn step_facts(blueprint: &Blueprint, item: &ItemRow) -> Vec<StepFacts> {
+    pub(super) fn step_facts(blueprint: &Blueprint, item: &Item) -> Vec<StepFacts> {
         blueprint
             .workflow
             .iter()
@@ -123,7 +123,7 @@ impl Engine {
 /// the old approval. Returns the steps reopened, nearest the target first.
 fn reopen_on_rework(
     steps: &[crate::model::Step],
-    item: &mut ItemRow,
+    item: &mut Item,
     target: usize,
     from: usize,
     by: &str,
@@ -155,7 +155,7 @@ fn reopen_on_rework(
 /// skipped steps and the ids of the reopened ones.
 fn apply_skips(
     blueprint: &Blueprint,
-    item: &mut ItemRow,
+    item: &mut Item,
     plan: &MovePlan,
     by: &str,
 ) -> (Vec<Json>, Vec<String>) {
@@ -244,7 +244,7 @@ pub(super) fn step_applies(
 /// applies (`to` = None) or to step `to` now: what the move does, or why not.
 pub(super) fn decide_move(
     resolver: &Resolver<'_>,
-    item: &ItemRow,
+    item: &Item,
     to: Option<&str>,
 ) -> Result<MovePlan> {
     let id = item.id;
@@ -381,7 +381,7 @@ pub(super) fn decide_move(
                 unhooked,
                 refuse(Refusal::RefusedByRule { why }),
                 |blind, ancestors| {
-                    let chain: Vec<ItemRow> = std::iter::once(blind)
+                    let chain: Vec<Item> = std::iter::once(blind)
                         .chain(ancestors.iter().cloned())
                         .collect();
                     let view = script_view(resolver.set, &chain, 0);

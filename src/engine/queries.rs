@@ -13,7 +13,8 @@ use super::set_cache::SetCache;
 use super::signoff::{Needed, Status};
 use super::status::{decide, status_of};
 use super::views::*;
-use crate::store::{ItemRow, Tx};
+use crate::model::Item;
+use crate::store::Tx;
 
 impl Engine {
     /// The governance status of an item.
@@ -110,7 +111,7 @@ impl Engine {
         cache: &mut SetCache,
         tx: &Tx<'_>,
         who: &Identity,
-        row: &ItemRow,
+        row: &Item,
         now: DateTime<Utc>,
     ) -> Result<Vec<PendingReview>> {
         let mut out = Vec::new();

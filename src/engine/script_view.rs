@@ -2,12 +2,12 @@
 //! values, with its ancestors under `parent`.
 
 use crate::model::BlueprintSet;
-use crate::store::ItemRow;
+use crate::model::Item;
 
 /// The view of `chain[at]` that scripts get (the book's "Hooks in rhai"), built
 /// directly as rhai values and shared, so that passing it to several hooks
 /// copies nothing.
-pub(super) fn script_view(set: &BlueprintSet, chain: &[ItemRow], at: usize) -> rhai::Dynamic {
+pub(super) fn script_view(set: &BlueprintSet, chain: &[Item], at: usize) -> rhai::Dynamic {
     match chain.get(at) {
         Some(item) => item_script_view(set, item, &chain[at + 1..]),
         None => rhai::Dynamic::UNIT,
@@ -17,8 +17,8 @@ pub(super) fn script_view(set: &BlueprintSet, chain: &[ItemRow], at: usize) -> r
 /// The view of `item` whose ancestors, nearest first, are `ancestors`.
 pub(super) fn item_script_view(
     set: &BlueprintSet,
-    item: &ItemRow,
-    ancestors: &[ItemRow],
+    item: &Item,
+    ancestors: &[Item],
 ) -> rhai::Dynamic {
     use rhai::{Dynamic, Map};
     let text = |s: &str| Dynamic::from(s.to_string());

@@ -10,12 +10,12 @@ use super::signoff::{self, Status};
 use super::sla;
 use super::views::*;
 use super::workflow::{self};
+use crate::model::Item;
 use crate::model::{Blueprint, BlueprintSet, Policy};
-use crate::store::ItemRow;
 
 pub(super) fn signoff_view(
     blueprint: &Blueprint,
-    item: &ItemRow,
+    item: &Item,
     step: &str,
     now: DateTime<Utc>,
 ) -> Option<SignOffView> {
@@ -105,7 +105,7 @@ pub(super) fn gates_deployment(blueprint: &Blueprint) -> bool {
 }
 
 /// Whether `chain[0]` (under its ancestors) is approved for deployment, and why.
-pub(super) fn is_approved(blueprint: &Blueprint, chain: &[ItemRow]) -> (bool, String) {
+pub(super) fn is_approved(blueprint: &Blueprint, chain: &[Item]) -> (bool, String) {
     let item = &chain[0];
     if item.signoffs.values().any(|s| s.status.locks_workflow()) {
         let (step, s) = item
@@ -208,7 +208,7 @@ pub(super) fn verdict(policy: Policy, approved: bool) -> DeployVerdict {
 
 pub(super) fn decide(
     blueprint: &Blueprint,
-    chain: &[ItemRow],
+    chain: &[Item],
     infra: &crate::model::Infrastructure,
 ) -> DeployDecision {
     let (approved, why) = is_approved(blueprint, chain);
@@ -237,7 +237,7 @@ pub(super) fn decide(
 pub(super) fn status_of(
     set: &BlueprintSet,
     blueprint: &Blueprint,
-    chain: &[ItemRow],
+    chain: &[Item],
     now: DateTime<Utc>,
 ) -> StatusView {
     let item = &chain[0];

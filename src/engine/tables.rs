@@ -18,9 +18,10 @@ use super::set_cache::{LoadedSet, SetCache};
 use super::signoff::Status;
 use super::status::decide;
 use crate::model::Blueprint;
+use crate::model::Item;
 use crate::model::table::{Column, Table};
+use crate::store::Tx;
 use crate::store::index::{ItemQuery, ItemSeek, TextColumn, TextSeek};
-use crate::store::{ItemRow, Tx};
 
 /// One page of a table.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -195,7 +196,7 @@ impl Engine {
     /// read the item, with its sort key.
     fn table_row(
         set: &LoadedSet,
-        chain: &[ItemRow],
+        chain: &[Item],
         who: &Identity,
         table: &Table,
     ) -> Option<(Json, TableRow)> {

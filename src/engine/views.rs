@@ -10,8 +10,8 @@ use serde_json::Value as Json;
 use super::actions::Verb;
 use super::signoff::{self, Status};
 use super::workflow::{StepState, WorkflowState};
+use crate::model::Item;
 use crate::model::{Blueprint, Policy};
-use crate::store::ItemRow;
 
 /// An item as shown to people and tools.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -50,7 +50,7 @@ pub struct ItemView {
     pub read_only: Vec<String>,
 }
 
-pub(super) fn workflow_state(item: &ItemRow, blueprint: &Blueprint) -> Option<WorkflowState> {
+pub(super) fn workflow_state(item: &Item, blueprint: &Blueprint) -> Option<WorkflowState> {
     blueprint.workflow.as_ref()?;
     Some(
         if item.signoffs.values().any(|s| s.status.locks_workflow()) {
@@ -63,7 +63,7 @@ pub(super) fn workflow_state(item: &ItemRow, blueprint: &Blueprint) -> Option<Wo
     )
 }
 
-pub(super) fn view(item: &ItemRow, blueprint: &Blueprint) -> ItemView {
+pub(super) fn view(item: &Item, blueprint: &Blueprint) -> ItemView {
     ItemView {
         id: item.id.to_string(),
         name: item.name.clone(),

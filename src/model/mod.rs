@@ -9,11 +9,13 @@
 
 pub mod condition;
 pub mod invisible;
+pub mod item;
 pub mod service;
 pub mod signoff;
 pub mod table;
 pub mod text_schema;
 
+pub use item::Item;
 pub use service::{Calendar, Escalation, ServiceLevel, WorkDuration, WorkUnit, WorkingHours};
 
 use std::collections::{BTreeMap, BTreeSet};

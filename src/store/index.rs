@@ -115,7 +115,7 @@ impl TextColumn {
     }
 
     /// Its value for `row`.
-    fn of(self, row: &super::ItemRow) -> Option<String> {
+    fn of(self, row: &super::Item) -> Option<String> {
         match self {
             TextColumn::Name => Some(row.name.clone()),
             TextColumn::Step => row.step.clone(),
@@ -138,7 +138,7 @@ pub struct TextSeek {
 impl ItemSeek {
     /// The same order, starting after `row` (`due`: its kept review due
     /// time, for [`ItemSeek::Due`]).
-    pub fn past(&self, row: &super::ItemRow, due: Option<i64>) -> ItemSeek {
+    pub fn past(&self, row: &super::Item, due: Option<i64>) -> ItemSeek {
         match self {
             ItemSeek::Id(_) => ItemSeek::Id(Some(row.id)),
             ItemSeek::Updated(_) => {

@@ -461,9 +461,9 @@ pub(crate) fn due_of(stored: i64) -> Option<i64> {
 /// Rows read one over the limit, with each one's `review_due`, as a page:
 /// the first `limit`, and where the next page starts when more follow.
 pub(crate) fn page_of(
-    mut rows: Vec<(super::ItemRow, Option<i64>)>,
+    mut rows: Vec<(super::Item, Option<i64>)>,
     q: &ItemQuery,
-) -> super::index::Page<super::ItemRow, ItemSeek> {
+) -> super::index::Page<super::Item, ItemSeek> {
     let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
     let more = rows.len() > limit;
     rows.truncate(limit);

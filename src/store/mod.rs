@@ -28,7 +28,7 @@ pub use error::StoreError;
 pub use hashes::{GENESIS, event_hash, secret_hash};
 pub use ops::{CHAIN_PAGE, ChainPages, Ops, chain_pages, parsed_events};
 pub use rows::{
-    BlueprintVersionRow, CredentialRow, DELETION_ACTION, EventRow, IdempotencyRow, ItemRow,
+    BlueprintVersionRow, CredentialRow, DELETION_ACTION, EventRow, IdempotencyRow, Item,
     ItemUpdate, NamedTexts, NewEvent, NewMessage, NewVersion, OutboxRow, RawEvent, UserRow,
 };
 pub use sqlite::INLINE_CHECKPOINT_PAGES;
@@ -72,7 +72,7 @@ impl Tx<'_> {
 
     /// Commits; then keeps `item`, as this transaction wrote it, in the
     /// connection's item cache (where the backend has one).
-    pub fn commit_keeping(self, item: Option<ItemRow>) -> Result<(), StoreError> {
+    pub fn commit_keeping(self, item: Option<Item>) -> Result<(), StoreError> {
         self.0.commit_keeping(item)
     }
 }

@@ -91,17 +91,17 @@ macro_rules! with_operations {
             /// Removes a member from a group; false if they were none.
             fn remove_member(&self, group: &str, user: &str) -> Result<bool, StoreError>;
             /// Inserts an item (its id is assigned); returns the id.
-            fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError>;
+            fn insert_item(&self, item: &Item) -> Result<i64, StoreError>;
             /// At most `limit` items after the id `after`, optionally of one blueprint and/or under one parent, by id.
-            fn items_after(&self, blueprint: Option<&str>, parent: Option<i64>, after: i64, limit: i64) -> Result<Vec<ItemRow>, StoreError>;
+            fn items_after(&self, blueprint: Option<&str>, parent: Option<i64>, after: i64, limit: i64) -> Result<Vec<Item>, StoreError>;
             /// An item by id.
-            fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError>;
+            fn item(&self, id: i64) -> Result<Option<Item>, StoreError>;
             /// An item by id, read to be changed in this transaction: where the
             /// backend caches items, the cached row is handed over instead of
             /// copied (the change writes a new one).
-            fn item_to_change(&self, id: i64) -> Result<Option<ItemRow>, StoreError>;
+            fn item_to_change(&self, id: i64) -> Result<Option<Item>, StoreError>;
             /// The ancestors of `item`, nearest first (64 at most).
-            fn ancestors(&self, item: &ItemRow) -> Result<Vec<ItemRow>, StoreError>;
+            fn ancestors(&self, item: &Item) -> Result<Vec<Item>, StoreError>;
             /// Writes `u.item`, a change of `u.before`, with its audit event and
             /// what changed of its kept index, if the stored revision is still
             /// `u.before`'s: the event's sequence number, or `None` (nothing
@@ -112,7 +112,7 @@ macro_rules! with_operations {
             /// The kept index of an item, as stored (`None`: no such item).
             fn item_index(&self, item: i64) -> Result<Option<ItemIndex>, StoreError>;
             /// A filtered, sorted page of items, read from the kept index.
-            fn query_items(&self, q: &ItemQuery) -> Result<Page<ItemRow, ItemSeek>, StoreError>;
+            fn query_items(&self, q: &ItemQuery) -> Result<Page<Item, ItemSeek>, StoreError>;
             /// The reviews queued for one of `q.keys` that `q.user` is not barred from, in `q.seek`'s order: at most `q.limit`.
             fn queued_reviews(&self, q: &ReviewQuery) -> Result<Vec<QueuedReview>, StoreError>;
             /// Deletes an item (and its kept index), auditing it with `event`
@@ -121,7 +121,7 @@ macro_rules! with_operations {
             /// points at the event. Returns its sequence number.
             fn delete_item(&self, id: i64, event: &NewEvent<'_>) -> Result<i64, StoreError>;
             /// Items, optionally of one blueprint and/or under one parent, by id.
-            fn items(&self, blueprint: Option<&str>, parent: Option<i64>) -> Result<Vec<ItemRow>, StoreError>;
+            fn items(&self, blueprint: Option<&str>, parent: Option<i64>) -> Result<Vec<Item>, StoreError>;
             /// Whether an item has children.
             fn has_children(&self, id: i64) -> Result<bool, StoreError>;
             /// Ids of items with scheduled work due at or before `now`.
@@ -177,7 +177,7 @@ macro_rules! define_ops {
 
             /// Commits; then keeps `item`, as this transaction wrote it, in
             /// the connection's cache where the backend has one.
-            fn commit_keeping(self: Box<Self>, item: Option<ItemRow>) -> Result<(), StoreError>;
+            fn commit_keeping(self: Box<Self>, item: Option<Item>) -> Result<(), StoreError>;
 
             /// The events of one item, in order, details parsed.
             fn events(&self, item: i64) -> Result<Vec<EventRow>, StoreError> {
@@ -221,7 +221,7 @@ macro_rules! forward_ops {
         impl $crate::store::ops::Ops for $t {
             $(fn $name(&self $(, $arg: $ty)*) -> $ret { <$t>::$name(self $(, $arg)*) })*
 
-            fn commit_keeping(self: Box<Self>, item: Option<ItemRow>) -> Result<(), StoreError> {
+            fn commit_keeping(self: Box<Self>, item: Option<Item>) -> Result<(), StoreError> {
                 <$t>::commit_keeping(*self, item)
             }
         }

@@ -2,64 +2,12 @@
 //! events, outbox messages), shared by both backends, with the column lists
 //! their statements read.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
 use super::index::ItemIndex;
 pub(crate) use super::stamps::{parse_ts, ts};
-use crate::model::condition::Skip;
-use crate::model::signoff::SignOffState;
-
-/// A stored item.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemRow {
-    /// The id.
-    pub id: i64,
-    /// Its blueprint.
-    pub blueprint: String,
-    /// The blueprint version it is pinned to.
-    pub version: u32,
-    /// The parent item.
-    pub parent: Option<i64>,
-    /// Its name.
-    pub name: String,
-    /// Field values, as JSON (see `engine::values`).
-    pub fields: serde_json::Map<String, serde_json::Value>,
-    /// The current step.
-    pub step: Option<String>,
-    /// Advanced past the last step.
-    pub finished: bool,
-    /// Sign-off states by step id.
-    pub signoffs: BTreeMap<String, SignOffState>,
-    /// Who created it.
-    pub creator: String,
-    /// When.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-    /// Incremented by every change.
-    pub revision: i64,
-    /// Who follows it (true) or asked not to (false); see the book's
-    /// "Notifications": the nearest of these, up the ancestors, decides.
-    pub subscribers: BTreeMap<String, bool>,
-    /// The steps found not to apply to it, by step id, with why: kept until
-    /// the workflow moves back before them.
-    pub skipped: BTreeMap<String, Skip>,
-}
-
-impl ItemRow {
-    /// The earliest time the scheduler has work on any of its sign-offs:
-    /// a reset, a reminder or an escalation (epoch seconds).
-    pub(crate) fn due_at(&self) -> Option<i64> {
-        self.signoffs
-            .values()
-            .filter_map(SignOffState::wake_at)
-            .min()
-            .map(|t| t.timestamp())
-    }
-}
+pub use crate::model::Item;
 
 /// Files of a stored set: (name, text) pairs.
 pub type NamedTexts = Vec<(String, String)>;
@@ -171,9 +119,9 @@ pub struct NewEvent<'a> {
 /// writes the index itself.
 pub struct ItemUpdate<'a> {
     /// The item as the action left it.
-    pub item: &'a ItemRow,
+    pub item: &'a Item,
     /// The item as it was read.
-    pub before: &'a ItemRow,
+    pub before: &'a Item,
     /// The action's audit event.
     pub event: &'a NewEvent<'a>,
     /// Its kept index before and after the action.
@@ -270,7 +218,7 @@ pub struct NewMessage {
 pub(crate) const OUTBOX_COLUMNS: &str = "id, event_seq, item, recipient, address, subject, body_text, body_html, state, attempts, next_attempt_at, last_error, created_at, sent_at, unsubscribe_url";
 
 /// An item row with its JSON columns (fields, sign-offs, subscribers) still as text.
-pub(crate) type RawItem = (ItemRow, String, String, String, String);
+pub(crate) type RawItem = (Item, String, String, String, String);
 
 /// The columns `raw_event` reads, in its order (see `item_columns!`).
 macro_rules! event_columns {
@@ -305,7 +253,7 @@ pub(crate) const ITEM_COLUMN_COUNT: usize = 15;
 
 pub(crate) fn finish_item(
     (mut item, fields, signoffs, subscribers, skipped): RawItem,
-) -> Result<ItemRow, StoreError> {
+) -> Result<Item, StoreError> {
     item.fields = serde_json::from_str(&fields)?;
     item.skipped = serde_json::from_str(&skipped)?;
     item.signoffs = serde_json::from_str(&signoffs)?;
@@ -330,8 +278,8 @@ pub(crate) enum Column {
 /// written (the JSON columns are not even serialized otherwise), the index
 /// of due work only when it moved.
 pub(crate) fn changed_columns(
-    item: &ItemRow,
-    before: &ItemRow,
+    item: &Item,
+    before: &Item,
 ) -> Result<Vec<(&'static str, Column)>, StoreError> {
     let mut out = Vec::new();
     if item.name != before.name {

@@ -17,7 +17,7 @@ use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, SimpleQueryMessage, Statement};
 
 use super::schema::MIGRATIONS;
-use crate::store::rows::ItemRow;
+use crate::store::rows::Item;
 use crate::store::{Durability, StoreError};
 
 /// The advisory lock every write transaction takes ("govr").
@@ -269,7 +269,7 @@ pub(super) type Params<'p> = [&'p (dyn ToSql + Sync)];
 
 impl Tx<'_> {
     /// Commits (this backend keeps no item cache).
-    pub fn commit_keeping(mut self, _item: Option<ItemRow>) -> Result<(), StoreError> {
+    pub fn commit_keeping(mut self, _item: Option<Item>) -> Result<(), StoreError> {
         let done = match self.scope {
             Scope::Transaction => "COMMIT",
             Scope::Savepoint => "RELEASE SAVEPOINT govrt_action",

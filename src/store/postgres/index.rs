@@ -142,7 +142,7 @@ impl Tx<'_> {
     }
 
     /// A filtered, sorted page of items, read from the kept index.
-    pub fn query_items(&self, q: &ItemQuery) -> Result<Page<ItemRow, ItemSeek>, StoreError> {
+    pub fn query_items(&self, q: &ItemQuery) -> Result<Page<Item, ItemSeek>, StoreError> {
         let blueprints: Vec<String> = if listing::merges_blueprints(q) {
             self.query(listing::BLUEPRINTS_WITH_ITEMS, &[])?
                 .iter()

@@ -17,7 +17,7 @@ use crate::store::rows::*;
 
 impl Tx<'_> {
     /// Inserts an item (its id is assigned); returns the id.
-    pub fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError> {
+    pub fn insert_item(&self, item: &Item) -> Result<i64, StoreError> {
         let row = self.query_opt(
             "INSERT INTO items (blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, due_at, subscribers, skipped)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
@@ -47,12 +47,12 @@ impl Tx<'_> {
 
     /// An item by id, to be changed (see [`crate::store::Ops::item_to_change`]):
     /// read like any other, as nothing is cached here.
-    pub fn item_to_change(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+    pub fn item_to_change(&self, id: i64) -> Result<Option<Item>, StoreError> {
         self.item(id)
     }
 
     /// An item by id.
-    pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+    pub fn item(&self, id: i64) -> Result<Option<Item>, StoreError> {
         self.query_opt(
             concat!("SELECT ", item_columns!(), " FROM items WHERE id = $1"),
             &[&id],
@@ -63,7 +63,7 @@ impl Tx<'_> {
     }
 
     /// The ancestors of `item`, nearest first (64 at most), in one query.
-    pub fn ancestors(&self, item: &ItemRow) -> Result<Vec<ItemRow>, StoreError> {
+    pub fn ancestors(&self, item: &Item) -> Result<Vec<Item>, StoreError> {
         let Some(parent) = item.parent else {
             return Ok(Vec::new());
         };
@@ -161,7 +161,7 @@ impl Tx<'_> {
         parent: Option<i64>,
         after: i64,
         limit: i64,
-    ) -> Result<Vec<ItemRow>, StoreError> {
+    ) -> Result<Vec<Item>, StoreError> {
         self.query(
             concat!(
                 "SELECT ",
@@ -180,7 +180,7 @@ impl Tx<'_> {
         &self,
         blueprint: Option<&str>,
         parent: Option<i64>,
-    ) -> Result<Vec<ItemRow>, StoreError> {
+    ) -> Result<Vec<Item>, StoreError> {
         self.query(
             concat!(
                 "SELECT ",

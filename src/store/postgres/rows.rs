@@ -34,8 +34,8 @@ pub(super) fn version(r: &Row, i: usize) -> Result<u32, StoreError> {
         .map_err(|_| StoreError::Location(format!("stored version {v} is out of range")))
 }
 
-pub(super) fn item_from_row(r: &Row) -> Result<ItemRow, StoreError> {
-    let item = ItemRow {
+pub(super) fn item_from_row(r: &Row) -> Result<Item, StoreError> {
+    let item = Item {
         id: r.try_get(0)?,
         blueprint: r.try_get(1)?,
         version: version(r, 2)?,

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::checkpoint::Checkpointer;
 use super::schema::MIGRATIONS;
-use crate::store::rows::ItemRow;
+use crate::store::rows::Item;
 use crate::store::{Durability, StoreError};
 
 /// An open database.
@@ -39,7 +39,7 @@ pub struct Store {
 /// back (or a group commit that fails) empties the cache.
 #[derive(Default)]
 pub(super) struct ItemCache {
-    pub(super) rows: HashMap<i64, ItemRow>,
+    pub(super) rows: HashMap<i64, Item>,
     /// The `data_version` the rows are current for.
     pub(super) version: Option<i64>,
 }
@@ -48,7 +48,7 @@ impl ItemCache {
     /// At most this many items are kept; a full cache starts over.
     const ROWS: usize = 256;
 
-    pub(super) fn put(&mut self, item: ItemRow) {
+    pub(super) fn put(&mut self, item: Item) {
         if self.rows.len() >= Self::ROWS {
             self.rows.clear();
         }
@@ -215,7 +215,7 @@ impl std::ops::Deref for Scope<'_> {
 impl Tx<'_> {
     /// Commits; then keeps `item`, as this transaction wrote it, in the
     /// connection's item cache.
-    pub fn commit_keeping(self, item: Option<ItemRow>) -> Result<(), StoreError> {
+    pub fn commit_keeping(self, item: Option<Item>) -> Result<(), StoreError> {
         let Tx { tx, mut items } = self;
         match tx {
             Scope::Transaction(t) => t.commit()?,

@@ -155,7 +155,7 @@ impl Tx<'_> {
     }
 
     /// A filtered, sorted page of items, read from the kept index.
-    pub fn query_items(&self, q: &ItemQuery) -> Result<Page<ItemRow, ItemSeek>, StoreError> {
+    pub fn query_items(&self, q: &ItemQuery) -> Result<Page<Item, ItemSeek>, StoreError> {
         let blueprints = if listing::merges_blueprints(q) {
             self.strings(listing::BLUEPRINTS_WITH_ITEMS)?
         } else {

@@ -14,7 +14,7 @@ use crate::store::rows::*;
 
 impl Tx<'_> {
     /// Inserts an item (its id is assigned); returns the id.
-    pub fn insert_item(&self, item: &ItemRow) -> Result<i64, StoreError> {
+    pub fn insert_item(&self, item: &Item) -> Result<i64, StoreError> {
         self.tx.prepare_cached(
             "INSERT INTO items (blueprint, version, parent, name, fields, step, finished, signoffs, creator, created_at, updated_at, revision, due_at, subscribers, skipped)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -41,7 +41,7 @@ impl Tx<'_> {
 
     /// The ancestors of `item`, nearest first (64 at most): each read
     /// through the connection's item cache.
-    pub fn ancestors(&self, item: &ItemRow) -> Result<Vec<ItemRow>, StoreError> {
+    pub fn ancestors(&self, item: &Item) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::new();
         let mut next = item.parent;
         while let Some(id) = next
@@ -57,7 +57,7 @@ impl Tx<'_> {
     }
 
     /// An item by id.
-    pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+    pub fn item(&self, id: i64) -> Result<Option<Item>, StoreError> {
         self.cached_item(id, false)
     }
 
@@ -65,13 +65,13 @@ impl Tx<'_> {
     /// a cached row leaves the cache instead of being copied. The change
     /// drops it from the cache anyway, and a write transaction that does not
     /// commit empties the cache.
-    pub fn item_to_change(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+    pub fn item_to_change(&self, id: i64) -> Result<Option<Item>, StoreError> {
         self.cached_item(id, true)
     }
 
     /// An item by id, through the cache: copied out of it, or taken
     /// (`take`).
-    fn cached_item(&self, id: i64, take: bool) -> Result<Option<ItemRow>, StoreError> {
+    fn cached_item(&self, id: i64, take: bool) -> Result<Option<Item>, StoreError> {
         let cache = self.items.cache;
         if !self.items.current.get() {
             let version: i64 = self
@@ -189,7 +189,7 @@ impl Tx<'_> {
         &self,
         blueprint: Option<&str>,
         parent: Option<i64>,
-    ) -> Result<Vec<ItemRow>, StoreError> {
+    ) -> Result<Vec<Item>, StoreError> {
         let mut stmt = self.tx.prepare_cached(concat!(
             "SELECT ",
             item_columns!(),
@@ -208,7 +208,7 @@ impl Tx<'_> {
         parent: Option<i64>,
         after: i64,
         limit: i64,
-    ) -> Result<Vec<ItemRow>, StoreError> {
+    ) -> Result<Vec<Item>, StoreError> {
         let mut stmt = self.tx.prepare_cached(concat!(
             "SELECT ",
             item_columns!(),

@@ -26,7 +26,7 @@ pub(super) fn outbox_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxR
 
 pub(super) fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawItem> {
     Ok((
-        ItemRow {
+        Item {
             id: r.get(0)?,
             blueprint: r.get(1)?,
             version: r.get(2)?,

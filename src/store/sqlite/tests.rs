@@ -16,8 +16,8 @@ use crate::store::{DELETION_ACTION, Durability, GENESIS, Ops, event_hash};
 const AT: &str = "2026-01-01T00:00:00Z";
 
 /// A new item of version 1 of `project`, as `insert_item` takes it.
-fn project_row(name: &str, now: chrono::DateTime<Utc>) -> ItemRow {
-    ItemRow {
+fn project_row(name: &str, now: chrono::DateTime<Utc>) -> Item {
+    Item {
         id: 0,
         blueprint: "project".into(),
         version: 1,
