@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
 
 use crate::diag::{Code, Diagnostic, SourceFile, Span, did_you_mean};
+use crate::model::parse::{parse_date_time, parse_principal_ref};
 use crate::model::{
     Duration, DurationUnit, FieldType, PrincipalRef, Value, WorkDuration, WorkUnit,
 };
@@ -99,21 +100,6 @@ pub fn date_time(
     span: Span,
 ) -> Result<chrono::DateTime<Utc>, Box<Diagnostic>> {
     parse_date_time(text).ok_or_else(|| invalid_date(file, text, span))
-}
-
-/// Parses a date-time as the language writes it; `None` if it is not a real one.
-pub fn parse_date_time(text: &str) -> Option<chrono::DateTime<Utc>> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    if let Ok(t) = chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M%:z") {
-        return Some(t.with_timezone(&Utc));
-    }
-    let naive = text.trim_end_matches('Z');
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(naive, f).ok())
-        .map(|t| Utc.from_utc_datetime(&t))
 }
 
 fn invalid_date(file: &Arc<SourceFile>, text: &str, span: Span) -> Box<Diagnostic> {
@@ -273,22 +259,6 @@ fn principal_value(
         PrincipalExpr::Role(r, _) => PrincipalRef::Role(r.name.clone()),
         _ => return Ok(None),
     }))
-}
-
-/// Parses `user:alice`, `group:risk`, `api_key:bot`, `role:owner`; a bare name is a user.
-pub fn parse_principal_ref(text: &str) -> Option<PrincipalRef> {
-    let (kind, name) = text.split_once(':').unwrap_or(("user", text));
-    if name.is_empty() {
-        return None;
-    }
-    let name = name.to_string();
-    Some(match kind {
-        "user" => PrincipalRef::User(name),
-        "group" => PrincipalRef::Group(name),
-        "api_key" => PrincipalRef::ApiKey(name),
-        "role" => PrincipalRef::Role(name),
-        _ => return None,
-    })
 }
 
 /// Checks a default against its field's type.

@@ -204,7 +204,7 @@ pub(super) fn with_reader<T>(
 }
 
 pub(super) fn parse_time(text: &str, what: &str) -> Result<DateTime<Utc>, Outcome> {
-    crate::check::values::parse_date_time(text).ok_or_else(|| {
+    crate::model::parse::parse_date_time(text).ok_or_else(|| {
         Outcome::Error(CliError::invalid_input(
             format!("`{text}` is not a date-time for {what}"),
             Some("write RFC 3339, e.g. `2027-01-31T09:00:00Z`".into()),

@@ -594,7 +594,7 @@ impl Resolver<'_> {
         t.enter(|| format!("the `reviewers` hook of `{blueprint_id}`"));
         for p in added
             .iter()
-            .filter_map(|p| crate::check::values::parse_principal_ref(p))
+            .filter_map(|p| crate::model::parse::parse_principal_ref(p))
         {
             yes |= self.matches_ref_traced(&p, 0, 0, t);
             if yes && !t.all() {

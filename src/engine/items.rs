@@ -749,7 +749,7 @@ pub(super) fn check_references(
         (FieldType::User, Json::String(name)) => Some(PrincipalRef::User(name.clone())),
         (FieldType::Group, Json::String(name)) => Some(PrincipalRef::Group(name.clone())),
         (FieldType::Principal, Json::String(text)) => {
-            crate::check::values::parse_principal_ref(text)
+            crate::model::parse::parse_principal_ref(text)
         }
         (FieldType::Ref { blueprint }, Json::String(id)) => {
             let target = id

@@ -245,7 +245,7 @@ pub(super) fn index_of(set: &LoadedSet, chain: &[Item], now: DateTime<Utc>) -> R
                 for p in added
                     .iter()
                     .filter_map(Json::as_str)
-                    .filter_map(crate::check::values::parse_principal_ref)
+                    .filter_map(crate::model::parse::parse_principal_ref)
                 {
                     inverse.reference(&p, 0, 0, &mut keys);
                 }

@@ -293,7 +293,7 @@ pub(super) fn reset_at_hook(
         .map_err(script_failed)?;
     if let Some(d) = decided.filter(|d| !d.is_unit()) {
         let text = d.clone().into_string().unwrap_or_else(|_| d.to_string());
-        match crate::check::values::parse_date_time(&text) {
+        match crate::model::parse::parse_date_time(&text) {
             Some(t) => next.next_reset_at = Some(t),
             None => {
                 return refuse(Refusal::ScriptFailed {

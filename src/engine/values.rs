@@ -7,7 +7,7 @@
 
 use serde_json::Value as Json;
 
-use crate::check::values::{parse_date_time, parse_principal_ref};
+use crate::model::parse::{parse_date_time, parse_principal_ref};
 use crate::model::{FieldType, PrincipalRef, Value};
 
 /// A value the user typed, parsed for a field of type `ty`; the error says why it does not fit.

@@ -10,6 +10,7 @@
 pub mod condition;
 pub mod invisible;
 pub mod item;
+pub mod parse;
 pub mod service;
 pub mod signoff;
 pub mod table;

@@ -126,7 +126,7 @@ pub(super) fn signoff_action(action: &str, body: &SignOffBody) -> Result<Action,
     };
     let at = match &body.at {
         Some(at) => Some(
-            crate::check::values::parse_date_time(at)
+            crate::model::parse::parse_date_time(at)
                 .ok_or_else(|| invalid(format!("`{at}` is not an RFC 3339 date-time"), None))?,
         ),
         None => None,
