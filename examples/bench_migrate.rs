@@ -24,7 +24,7 @@ mod baseline;
 
 use std::time::Instant;
 
-use govrt::engine::signoff::Action;
+use govrt::engine::rules::signoff::Action;
 use govrt::engine::{Engine, Identity, MigrateRequest};
 use govrt::store::Durability;
 

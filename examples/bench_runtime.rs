@@ -33,7 +33,7 @@ mod baseline;
 use baseline::{fresh_postgres, run_baseline, run_baseline_postgres};
 use std::time::Instant;
 
-use govrt::engine::signoff::{Action, Verdict};
+use govrt::engine::rules::signoff::{Action, Verdict};
 use govrt::engine::{DeployVerdict as Deploy, Engine, FieldChange, Identity};
 use govrt::store::Durability;
 

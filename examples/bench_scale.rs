@@ -27,7 +27,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use govrt::engine::signoff::{Action, Status, Verdict};
+use govrt::engine::rules::signoff::{Action, Status, Verdict};
 use govrt::engine::{Engine, Identity, ItemFilter, ItemSeek, Under};
 use govrt::store::Durability;
 

@@ -26,7 +26,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use govrt::engine::signoff::Action;
+use govrt::engine::rules::signoff::Action;
 use govrt::engine::{Engine, Identity};
 use govrt::store::Durability;
 

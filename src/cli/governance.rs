@@ -7,7 +7,8 @@ use super::paging::{PageArgs, print_next};
 use super::runtime::{engine_error, identity, open, print_json, reader, refusal, with_reader};
 use super::signoffs::print_signoff;
 use crate::engine::cursor::List;
-use crate::engine::{DeployVerdict, Engine, Identity, Refusal, StatusView, values};
+use crate::engine::rules::values;
+use crate::engine::{DeployVerdict, Engine, Identity, Refusal, StatusView};
 use crate::model::invisible::shown;
 use clap::Subcommand;
 
@@ -178,7 +179,10 @@ pub fn reviews(cli: &Global, user: Option<&String>, page: &PageArgs) -> Outcome 
                     let due = match r.due_at {
                         Some(t) => format!(
                             ", due {}{}",
-                            crate::engine::calendar::stamp(t, r.timezone.unwrap_or(chrono_tz::UTC)),
+                            crate::engine::rules::calendar::stamp(
+                                t,
+                                r.timezone.unwrap_or(chrono_tz::UTC)
+                            ),
                             if r.breached { " (BREACHED)" } else { "" }
                         ),
                         None => String::new(),

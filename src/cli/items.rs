@@ -6,7 +6,8 @@ use super::runtime::{print_json, split_assignment, with_caller, with_reader};
 use super::signoffs::summarize;
 use crate::engine::ItemFilter;
 use crate::engine::cursor::List;
-use crate::engine::{self, EditOptions, FieldChange, values};
+use crate::engine::rules::values;
+use crate::engine::{self, EditOptions, FieldChange};
 use crate::model::invisible::shown;
 use clap::Subcommand;
 
@@ -43,7 +44,7 @@ pub enum ItemCommand {
         /// Only items whose current sign-off is in this state
         /// (`WAITING_FOR_FEEDBACK`, `APPROVED`, …).
         #[arg(long, value_parser = parse_status)]
-        signoff: Option<crate::engine::signoff::Status>,
+        signoff: Option<crate::engine::rules::signoff::Status>,
         /// Only items of this owner.
         #[arg(long)]
         owner: Option<String>,
@@ -367,7 +368,7 @@ fn edit_options(expect_revision: Option<i64>, keep_approvals: bool) -> EditOptio
 pub(super) fn print_moved(item: &engine::ItemView, json: bool) {
     if json {
         print_json(item);
-    } else if item.workflow == Some(engine::workflow::WorkflowState::Finished) {
+    } else if item.workflow == Some(engine::rules::workflow::WorkflowState::Finished) {
         println!(
             "item {} finished its workflow (revision {})",
             item.id, item.revision
@@ -383,7 +384,7 @@ pub(super) fn print_moved(item: &engine::ItemView, json: bool) {
 }
 
 /// A sign-off state as the command line writes it (`WAITING_FOR_FEEDBACK`).
-fn parse_status(text: &str) -> Result<crate::engine::signoff::Status, String> {
+fn parse_status(text: &str) -> Result<crate::engine::rules::signoff::Status, String> {
     serde_json::from_value(serde_json::Value::String(text.to_ascii_uppercase())).map_err(|_| {
         format!("`{text}` is not a sign-off state (NOT_STARTED, WAITING_FOR_FEEDBACK, WAITING_FOR_APPROVAL, APPROVED, REJECTED, ABANDONED)")
     })

@@ -3,7 +3,7 @@
 use super::global::{CliError, Global, Outcome};
 use super::runtime::{parse_time, print_json, with_caller};
 use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
-use crate::engine::signoff::{Action, Event, Status, Verdict as FeedbackVerdict};
+use crate::engine::rules::signoff::{Action, Event, Status, Verdict as FeedbackVerdict};
 use crate::engine::{self};
 use crate::model::invisible::shown;
 use clap::{Args, Subcommand};
@@ -190,16 +190,16 @@ pub(super) fn summarize(happened: &engine::Happened) -> String {
 
 /// A service level in one line: `SLA 5 business days: running, 2 business
 /// days 3 h elapsed, 2 business days 6 h left, due 2027-01-07T14:00:00Z`.
-fn service_line(v: &engine::sla::ServiceView) -> String {
-    let stamp = |t| engine::calendar::stamp(t, v.timezone);
+fn service_line(v: &engine::rules::sla::ServiceView) -> String {
+    let stamp = |t| engine::rules::calendar::stamp(t, v.timezone);
     let state = match v.clock {
-        engine::sla::ClockState::NotStarted => "not started",
-        engine::sla::ClockState::Running => "running",
-        engine::sla::ClockState::Paused => "paused",
-        engine::sla::ClockState::Stopped => "stopped",
+        engine::rules::sla::ClockState::NotStarted => "not started",
+        engine::rules::sla::ClockState::Running => "running",
+        engine::rules::sla::ClockState::Paused => "paused",
+        engine::rules::sla::ClockState::Stopped => "stopped",
     };
     let mut parts = vec![state.to_string()];
-    if v.clock != engine::sla::ClockState::NotStarted {
+    if v.clock != engine::rules::sla::ClockState::NotStarted {
         parts.push(format!("{} elapsed", v.elapsed));
     }
     if let (Some(left), false) = (&v.remaining, v.breached) {

@@ -10,10 +10,10 @@ use serde_json::Value as Json;
 use super::authentication::Authentication;
 use super::core::Engine;
 use super::error::{Refusal, Result, refuse, script_failed};
+use super::rules::signoff::{Actor, Needed, SignOffState};
+use super::rules::values;
 use super::script_view::script_view;
 use super::set_cache::{LoadedSet, SetCache};
-use super::signoff::{Actor, Needed, SignOffState};
-use super::values;
 use crate::model::Item;
 use crate::model::{Blueprint, Principal, PrincipalRef};
 use crate::store::Tx;
@@ -546,7 +546,7 @@ impl Resolver<'_> {
                 self.blueprint(0)
                     .and_then(|b| b.step(asked.step))
                     .and_then(|s| s.signoff.as_ref())
-                    .and_then(|spec| super::sla::level_of(spec, group))
+                    .and_then(|spec| super::rules::sla::level_of(spec, group))
                     .map(|l| l.granted())
                     .filter(|g| !g.is_empty()),
             );

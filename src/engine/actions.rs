@@ -9,7 +9,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use super::signoff::{Action, Verdict};
+use super::rules::signoff::{Action, Verdict};
 
 /// A sign-off action by name (its arguments aside).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -15,8 +15,8 @@ use super::core::Engine;
 use super::error::{Refusal, Result, refuse};
 use super::lists::ItemFilter;
 use super::moves::step_applies;
+use super::rules::signoff::Status;
 use super::script_view::script_view;
-use super::signoff::Status;
 use crate::store::index::ItemSeek;
 
 /// The most cards a column shows (the finished items share the last

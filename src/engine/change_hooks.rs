@@ -5,9 +5,9 @@
 use serde_json::{Value as Json, json};
 
 use super::error::{Refusal, Result, refuse, script_failed};
+use super::rules::values;
 use super::script_view::item_script_view;
 use super::set_cache::LoadedSet;
-use super::values;
 use crate::model::FieldType;
 use crate::model::Item;
 

@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use super::access::{Identity, Resolver};
 use super::authentication::Authentication;
-use super::bound;
 use super::core::{Engine, now_or};
 use super::error::Result;
 use super::history::{AuditEntry, Happened};
-use super::signoff::Status;
+use super::rules::bound;
+use super::rules::signoff::Status;
 use crate::model::Item;
 use crate::model::{Blueprint, BlueprintSet};
 

@@ -1,13 +1,13 @@
 //! Who a sign-off's `not` exclusions bar from a slot (a feedback group or
 //! the final approval) whatever grants, hooks or delegations give them:
 //! `not requester` and `not reviewer` read from the sign-off's state (the
-//! pure rules, [`super::signoff::Rules::barred`]), `not PRINCIPALS`
+//! pure rules, [`super::rules::signoff::Rules::barred`]), `not PRINCIPALS`
 //! resolved on the item as reviewers are.
 
 use super::access::{Identity, NoTrace, Resolver};
 use super::error::Result;
-use super::signoff::rules_of;
-use super::signoff::{Action, Excluded, Rules, SignOffState};
+use super::rules::signoff::rules_of;
+use super::rules::signoff::{Action, Excluded, Rules, SignOffState};
 use crate::model::{Exclusions, SignOff};
 use crate::store::Tx;
 

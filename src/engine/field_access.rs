@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use super::access::{NoTrace, Permission, Resolver};
-use super::bound::bound_values;
 use super::error::{EngineError, Refusal, Result, refuse};
 use super::history::{AuditEntry, Happened};
+use super::rules::bound::bound_values;
 use super::views::{ItemView, SignOffView, StatusView};
 use crate::model::Item;
 use crate::model::{BoundField, Field};

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::access::Resolver;
-use super::conditions::holds;
 use super::error::{EngineError, Result};
+use super::rules::conditions::holds;
+use super::rules::sla;
 use super::set_cache::{LoadedSet, SetCache};
-use super::sla;
 use crate::check::{ScriptSource, check_filter};
 use crate::diag::{Diagnostic, SourceFile};
 use crate::model::condition::{Condition, StateTest};

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::signoff::{Action, Event, Status};
+use super::rules::signoff::{Action, Event, Status};
 use crate::store::EventRow;
 
 /// One audit event of an item: as stored (serialized as such), and what it
@@ -381,7 +381,7 @@ mod tests {
     use chrono::Utc;
     use serde_json::json;
 
-    use super::super::signoff::Verdict;
+    use super::super::rules::signoff::Verdict;
     use super::*;
 
     #[test]

@@ -10,16 +10,16 @@ use serde_json::{Value as Json, json};
 use super::access::stamp;
 use super::access::{Identity, Permission, Resolver};
 use super::actions::ItemAction;
-use super::bound;
 use super::change_hooks::run_change_hooks;
 use super::core::{Engine, now_or};
 use super::error::{EngineError, Refusal, Result, refuse};
 use super::limits;
 use super::mail::mails_for;
+use super::rules::bound;
+use super::rules::signoff::SignOffEvents;
+use super::rules::signoff::SignOffState;
+use super::rules::values;
 use super::set_cache::{LoadedSet, SetCache};
-use super::signoff::SignOffEvents;
-use super::signoff::SignOffState;
-use super::values;
 use super::views::ItemView;
 use super::views::view;
 use crate::model::Item;
@@ -484,7 +484,7 @@ impl Engine {
             item.subscribers.entry(who.name.clone()).or_insert(true);
         }
         if let Some(b) = set.blueprint(&item.blueprint) {
-            super::sla::schedule(b, &mut item.signoffs);
+            super::rules::sla::schedule(b, &mut item.signoffs);
         }
         // The kept index is written with the row, in the action's own
         // statements.
@@ -611,7 +611,7 @@ impl Engine {
                 at: cause.now,
                 details: &details,
             };
-            super::sla::schedule(blueprint, &mut item.signoffs);
+            super::rules::sla::schedule(blueprint, &mut item.signoffs);
             let update = ItemUpdate {
                 item: &item,
                 before: &old,

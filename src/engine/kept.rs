@@ -12,12 +12,12 @@ use serde_json::Value as Json;
 
 use super::access::Identity;
 use super::error::{Result, script_failed};
+use super::rules::deploy::decide;
+use super::rules::signoff::Status;
+use super::rules::sla;
+use super::rules::values;
 use super::script_view::script_view;
 use super::set_cache::LoadedSet;
-use super::signoff::Status;
-use super::sla;
-use super::status::decide;
-use super::values;
 use crate::model::Item;
 use crate::model::{Blueprint, Principal, PrincipalRef, RoleId};
 use crate::store::index::{ItemIndex, QueueEntry, key};

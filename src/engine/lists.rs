@@ -12,8 +12,8 @@ use super::core::{Engine, now_or};
 use super::error::Result;
 use super::filters::TextFilter;
 use super::kept::keys_of;
+use super::rules::signoff::Status;
 use super::set_cache::LoadedSet;
-use super::signoff::Status;
 use super::status::status_of;
 use super::views::{ItemView, PendingReview, StatusView, view};
 use crate::model::Blueprint;
@@ -351,7 +351,7 @@ impl Engine {
                 .and_then(|spec| super::exclusions::exclusions_of(spec, &group))
                 .is_some_and(|e| !e.principals.is_empty());
             let timezone = spec
-                .and_then(|spec| super::sla::level_of(spec, &group))
+                .and_then(|spec| super::rules::sla::level_of(spec, &group))
                 .map(|l| l.calendar.timezone);
             if delegated || excluding || state.escalated(&group) {
                 out.extend(

@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::access::{Identity, Resolver};
 use super::core::{Engine, new_secret, now_or};
 use super::error::Result;
+use super::rules::signoff::{Event, Needed, SignOffEvents};
 use super::set_cache::LoadedSet;
-use super::signoff::{Event, Needed, SignOffEvents};
 use crate::model::Item;
 use crate::store::Tx;
 
@@ -74,9 +74,9 @@ pub(super) fn mails_for(
     for e in events {
         let note = match e {
             Event::Reminded { group, .. } | Event::Escalated { group, .. } => {
-                super::sla::level_of(spec, group).map(|level| {
+                super::rules::sla::level_of(spec, group).map(|level| {
                     let clock = state.clocks.get(group.as_str());
-                    service_note(&super::sla::view(
+                    service_note(&super::rules::sla::view(
                         level,
                         clock,
                         state.status,
@@ -225,7 +225,7 @@ pub(super) fn mails_for(
                         who: &identity,
                     };
                     let yes = match &audience {
-                        Audience::Escalation(group) => super::sla::level_of(spec, group)
+                        Audience::Escalation(group) => super::rules::sla::level_of(spec, group)
                             .and_then(|l| l.escalate.as_ref())
                             .is_some_and(|e| {
                                 resolver.matches_any_traced(
@@ -299,8 +299,8 @@ pub(super) fn mails_for(
 
 /// What a reminder or an escalation says of the clock: `Due … (SLA 5
 /// business days); 3 business days 2 h elapsed.`
-fn service_note(v: &super::sla::ServiceView) -> String {
-    let stamp = |t| super::calendar::stamp(t, v.timezone);
+fn service_note(v: &super::rules::sla::ServiceView) -> String {
+    let stamp = |t| super::rules::calendar::stamp(t, v.timezone);
     let mut parts = Vec::new();
     if let Some(sla) = &v.sla {
         parts.push(match v.due_at {

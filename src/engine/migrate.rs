@@ -16,8 +16,8 @@ use serde_json::json;
 use super::access::Identity;
 use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse};
-use super::signoff::archive;
-use super::values;
+use super::rules::signoff::archive;
+use super::rules::values;
 use super::versions::VersionState;
 use crate::model::Item;
 use crate::model::{Blueprint, Migration};
@@ -258,7 +258,7 @@ impl Engine {
                 archive(state, &who.name, now);
             }
         }
-        super::sla::schedule(new, &mut moved.signoffs);
+        super::rules::sla::schedule(new, &mut moved.signoffs);
         moved.version = migration.to;
         moved.updated_at = now;
         moved.revision += 1;

@@ -13,8 +13,8 @@ use super::core::Engine;
 use super::error::Result;
 use super::lists::{ItemFilter, ItemSeek};
 use super::recertifications::Recertification;
-use super::signoff::Status;
-use super::sla::{ClockState, ServiceView};
+use super::rules::signoff::Status;
+use super::rules::sla::{ClockState, ServiceView};
 use super::views::PendingReview;
 
 /// Most items one count reads.

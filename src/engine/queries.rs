@@ -9,9 +9,10 @@ use serde_json::json;
 use super::access::{Delegators, Identity, NoTrace, Resolver};
 use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse};
+use super::rules::deploy::decide;
+use super::rules::signoff::{Needed, Status};
 use super::set_cache::SetCache;
-use super::signoff::{Needed, Status};
-use super::status::{decide, status_of};
+use super::status::status_of;
 use super::views::*;
 use crate::model::Item;
 use crate::store::Tx;
@@ -145,9 +146,9 @@ impl Engine {
             .and_then(|s| s.signoff.as_ref());
         let entry = |group: &str| {
             let service = spec
-                .and_then(|spec| super::sla::level_of(spec, group))
+                .and_then(|spec| super::rules::sla::level_of(spec, group))
                 .filter(|l| l.sla.is_some())
-                .map(|l| super::sla::view(l, state.clocks.get(group), state.status, now));
+                .map(|l| super::rules::sla::view(l, state.clocks.get(group), state.status, now));
             PendingReview {
                 item: row.id.to_string(),
                 name: row.name.clone(),
@@ -193,7 +194,7 @@ impl Engine {
             vec!["final"]
         };
         for group in open {
-            let Some(escalation) = super::sla::level_of(spec, group)
+            let Some(escalation) = super::rules::sla::level_of(spec, group)
                 .and_then(|l| l.escalate.as_ref())
                 .filter(|_| state.escalated(group))
             else {

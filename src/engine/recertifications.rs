@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::access::{Identity, Permission, Resolver};
 use super::core::{Engine, now_or};
 use super::error::{Refusal, Result, refuse};
-use super::signoff::Status;
+use super::rules::signoff::Status;
 
 /// A sign-off whose automatic reset falls due within the window asked.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -12,9 +12,9 @@ use super::actions::ItemAction;
 use super::core::Engine;
 use super::error::{Refusal, Result, refuse};
 use super::items::{Change, ChangeOptions};
-use super::signoff::Event;
-use super::signoff::SignOffEvents;
-use super::sla;
+use super::rules::signoff::Event;
+use super::rules::signoff::SignOffEvents;
+use super::rules::sla;
 
 /// Which of the two kinds of work a change does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! Sign-off actions through the pure state machine of [`super::signoff`],
+//! Sign-off actions through the pure state machine of [`super::rules::signoff`],
 //! the scheduler's tick that applies due resets, and the actions a user may
 //! take now.
 
@@ -10,16 +10,16 @@ use serde_json::{Value as Json, json};
 
 use super::access::{Delegators, Identity, Permission, Resolver};
 use super::actions::{ActionArgs, ItemAction, Verb};
-use super::bound;
 use super::change_hooks::run_change_hooks;
 use super::core::{Engine, now_or};
 use super::error::{EngineError, Refusal, Result, refuse, script_failed};
 use super::items::{Change, ChangeOptions};
 use super::limits;
+use super::rules::bound;
+use super::rules::signoff::SignOffEvents;
+use super::rules::signoff::rules_of;
+use super::rules::signoff::{self, Action, Needed, SignOffState, Status};
 use super::script_view::script_view;
-use super::signoff::SignOffEvents;
-use super::signoff::rules_of;
-use super::signoff::{self, Action, Needed, SignOffState, Status};
 use super::status::signoff_view;
 use super::views::{Allowed, Permitted, SignOffView};
 

@@ -8,10 +8,11 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::actions::Verb;
-use super::signoff::{self, Status};
-use super::workflow::{StepState, WorkflowState};
+pub use super::rules::deploy::{DeployDecision, DeployVerdict};
+use super::rules::signoff::{self, Status};
+use super::rules::workflow::{StepState, WorkflowState};
+use crate::model::Blueprint;
 use crate::model::Item;
-use crate::model::{Blueprint, Policy};
 
 /// An item as shown to people and tools.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -161,7 +162,7 @@ pub struct SignOffView {
     pub outdated_decisions: Vec<signoff::Outdated<signoff::Decision>>,
     /// The final approval's service level (`sla`, `remind every`, `escalate`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub final_service: Option<super::sla::ServiceView>,
+    pub final_service: Option<super::rules::sla::ServiceView>,
 }
 
 /// A feedback group in a status.
@@ -191,7 +192,7 @@ pub struct GroupView {
     pub outdated: Vec<signoff::Outdated<signoff::Review>>,
     /// The group's service level (`sla`, `remind every`, `escalate`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<super::sla::ServiceView>,
+    pub service: Option<super::rules::sla::ServiceView>,
 }
 
 /// A review as a status writes it: the review, and whether it counts.
@@ -222,44 +223,6 @@ fn outdated_reviews<S: serde::Serializer>(
         review,
         current: false,
     }))
-}
-
-/// ALLOW, CONFIRM or BLOCK.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DeployVerdict {
-    /// Deploy.
-    Allow,
-    /// Deploy only with an explicit confirmation.
-    Confirm,
-    /// Do not deploy.
-    Block,
-}
-
-impl DeployVerdict {
-    /// `ALLOW`, `CONFIRM`, `BLOCK`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeployVerdict::Allow => "ALLOW",
-            DeployVerdict::Confirm => "CONFIRM",
-            DeployVerdict::Block => "BLOCK",
-        }
-    }
-}
-
-/// A deploy decision.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct DeployDecision {
-    /// The infrastructure.
-    pub infrastructure: String,
-    /// Its policy.
-    pub policy: Policy,
-    /// The decision.
-    pub decision: DeployVerdict,
-    /// Why.
-    pub reason: String,
-    /// Whether a confirmation was given (and audited).
-    pub confirmed: bool,
 }
 
 /// What a user may do to an item now (see [`Engine::permitted`]); by default, nothing.

@@ -1,7 +1,7 @@
 //! Checked conditions (`when COND` on a step) and the record of a step
 //! found not to apply to an item. A condition names fields that exist and
 //! holds values of their types; evaluating it is the engine's job
-//! (`engine::conditions`).
+//! (`engine::rules::conditions`).
 
 use std::collections::BTreeMap;
 

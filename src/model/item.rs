@@ -21,7 +21,7 @@ pub struct Item {
     pub parent: Option<i64>,
     /// Its name.
     pub name: String,
-    /// Field values, as JSON (see `engine::values`).
+    /// Field values, as JSON (see `engine::rules::values`).
     pub fields: serde_json::Map<String, serde_json::Value>,
     /// The current step.
     pub step: Option<String>,

@@ -4,7 +4,7 @@
 
 use super::csv_field;
 use crate::engine::TableView;
-use crate::engine::values::display;
+use crate::engine::rules::values::display;
 
 /// The cell as text (`None`: unset).
 fn text(cell: &serde_json::Value) -> Option<String> {

@@ -19,7 +19,7 @@ use super::error::{ApiError, ApiResult};
 use super::paging::{self, HistoryQuery, List};
 use super::pool::{with_engine, with_writer};
 use super::state::Shared;
-use crate::engine::values::field_text;
+use crate::engine::rules::values::field_text;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -33,7 +33,7 @@ pub(super) struct ListQuery {
     #[param(value_type = Option<contract_values::StepText>, inline)]
     pub(super) step: Option<String>,
     /// Only items whose current sign-off is in this state.
-    pub(super) signoff: Option<crate::engine::signoff::Status>,
+    pub(super) signoff: Option<crate::engine::rules::signoff::Status>,
     /// Only items of this owner (the first user their `owner` role names,
     /// else their creator).
     #[param(value_type = Option<contract_values::NameText>, inline)]

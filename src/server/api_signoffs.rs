@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::engine::actions::{ActionArgs, MissingArgument, Verb};
-use crate::engine::signoff::{Action, Verdict as FeedbackVerdict};
+use crate::engine::rules::signoff::{Action, Verdict as FeedbackVerdict};
 use crate::engine::{
     ControlsReport, DeployDecision, ExplainRequest, Explained, Explanation, MatrixView,
     PendingReview, Recertification, SignOffRequest, SignOffView, WhoCan,

@@ -169,7 +169,9 @@ pub(super) fn field_changes(
             continue;
         };
         let text = form_value(&field.ty, raw.trim());
-        let before = current.get(&id).map(crate::engine::values::field_text);
+        let before = current
+            .get(&id)
+            .map(crate::engine::rules::values::field_text);
         match (text.is_empty(), before) {
             (true, None) => {}
             (true, Some(_)) => changes.push(FieldChange::Unset(id)),

@@ -14,7 +14,7 @@ use super::pool::with_engine;
 use super::state::Shared;
 use super::web_reply::{api_error_page, html};
 use crate::engine::cursor::{self, List};
-use crate::engine::signoff::Status;
+use crate::engine::rules::signoff::Status;
 use crate::engine::{ItemFilter, Under, parse_deploy_filter};
 
 fn bad_filter(message: String, help: &str) -> ApiError {

@@ -13,7 +13,7 @@
 
 use crate::support::{Daemon, Sandbox, http};
 use govrt::engine::actions::{ActionArgs, Verb};
-use govrt::engine::signoff::{Action, Verdict};
+use govrt::engine::rules::signoff::{Action, Verdict};
 use govrt::engine::{Engine, ExplainRequest, Explained, Identity};
 use govrt::store::Durability;
 use proptest::prelude::*;

@@ -15,7 +15,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::support::Sandbox;
-use govrt::engine::signoff::{Action, Verdict};
+use govrt::engine::rules::signoff::{Action, Verdict};
 use govrt::engine::{Engine, FieldChange, Identity, ItemFilter, ItemSeek, PendingReview};
 use govrt::store::Durability;
 use proptest::prelude::*;

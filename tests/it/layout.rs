@@ -1,5 +1,6 @@
 //! The source's layout, as the design notes state it: no import circles
-//! between the files of `src/` (through any number of files).
+//! between the files of `src/` (through any number of files), and pure
+//! rules (`engine/rules/`) that import only the model and each other.
 //!
 //! A file imports another when it names it through `crate::` or `super::`,
 //! in a `use`, a path, its tests or a doc link; a folder's `mod.rs` (or a
@@ -355,4 +356,23 @@ fn the_checker_sees_a_circle_and_ignores_a_folders_reexports() {
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(found.contains(&vec!["a/b.rs".to_string(), "a/c.rs".to_string()]));
     assert!(found.contains(&vec!["d.rs".to_string(), "f.rs".to_string()]));
+}
+
+#[test]
+fn the_rules_import_only_the_model_and_each_other() {
+    let edges = imports(&sources());
+    let outside: Vec<String> = edges
+        .iter()
+        .filter(|(f, _)| f.starts_with("engine/rules/"))
+        .flat_map(|(f, to)| {
+            to.iter()
+                .filter(|t| !t.starts_with("engine/rules/") && !t.starts_with("model/"))
+                .map(move |t| format!("{f} -> {t}"))
+        })
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "the pure rules import more than the model:\n{}",
+        outside.join("\n")
+    );
 }

@@ -1058,7 +1058,7 @@ impl Rules {
 
 #[test]
 fn no_sequence_of_delegations_and_role_changes_routes_around_an_approval() {
-    use govrt::engine::signoff::{Action, Verdict};
+    use govrt::engine::rules::signoff::{Action, Verdict};
     use govrt::engine::{Engine, Identity};
     let (s, _) = release_world("sec-delegation-property");
     let engine =

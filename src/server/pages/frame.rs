@@ -2,8 +2,8 @@
 //! and error boxes, badges, the sign-in and error pages.
 
 use crate::engine::Identity;
-use crate::engine::signoff::Status;
-use crate::engine::workflow::WorkflowState;
+use crate::engine::rules::signoff::Status;
+use crate::engine::rules::workflow::WorkflowState;
 use crate::engine::{DeployVerdict, ItemView, Permitted, StatusView};
 use crate::model::{Blueprint, Policy};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -332,5 +332,5 @@ pub(in crate::server) fn step_label(status: &StatusView) -> String {
 
 /// An instant to the minute, in a calendar's time zone.
 pub(super) fn when_in(t: &chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> Markup {
-    html! { time datetime=(t.to_rfc3339()) { (crate::engine::calendar::shown(*t, tz)) } }
+    html! { time datetime=(t.to_rfc3339()) { (crate::engine::rules::calendar::shown(*t, tz)) } }
 }

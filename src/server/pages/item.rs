@@ -6,9 +6,9 @@ use super::frame::{
     verdict_badge, when_in, workflow_badge,
 };
 use crate::engine::actions::{ActionArgs, Verb};
-use crate::engine::signoff::{self, Action, Status, Verdict};
-use crate::engine::values::field_text;
-use crate::engine::workflow::{StepState, WorkflowState};
+use crate::engine::rules::signoff::{self, Action, Status, Verdict};
+use crate::engine::rules::values::field_text;
+use crate::engine::rules::workflow::{StepState, WorkflowState};
 use crate::engine::{Allowed, SignOffView, StatusView};
 use crate::model::FieldType;
 use crate::model::invisible::shown;
@@ -345,7 +345,7 @@ pub(super) fn signoff_panel(
                 @if let Some(t) = &o.scheduled_reset_at { dt { "Reset scheduled" } dd { (when(t)) } }
                 @if o.rounds_archived > 0 { dt { "Earlier rounds" } dd { (o.rounds_archived) " archived (see the timeline)" } }
             }
-            @if o.status != crate::engine::signoff::Status::NotApplicable {
+            @if o.status != crate::engine::rules::signoff::Status::NotApplicable {
             h3 { "Feedback" }
             div.groups {
                 @for g in &o.feedback {
@@ -441,7 +441,7 @@ pub(super) fn feedback_form(
     item: &str,
     step: &str,
     group: &str,
-    mine: Option<&crate::engine::signoff::Review>,
+    mine: Option<&crate::engine::rules::signoff::Review>,
 ) -> Markup {
     let base = format!("fb-{step}-{group}");
     html! {
@@ -451,7 +451,7 @@ pub(super) fn feedback_form(
                 legend { @if mine.is_some() { "Edit your feedback" } @else { "Your feedback" } }
                 @for v in ["approved", "minor", "major"] {
                     @let id = format!("{base}-{v}");
-                    input id=(id) type="radio" name="verdict" value=(v) required checked[mine.is_some_and(|m| Some(m.verdict) == crate::engine::signoff::Verdict::parse(v))];
+                    input id=(id) type="radio" name="verdict" value=(v) required checked[mine.is_some_and(|m| Some(m.verdict) == crate::engine::rules::signoff::Verdict::parse(v))];
                     label for=(id) style="display:inline;margin-right:12px" { (v) }
                 }
                 label for=(format!("{base}-comment")) { "Comment" span.hint { " (optional)" } }

@@ -7,7 +7,7 @@ use super::frame::{
     verdict_badge, workflow_badge,
 };
 use super::item::field_input;
-use crate::engine::signoff::Status;
+use crate::engine::rules::signoff::Status;
 use crate::engine::{ItemView, PendingReview, Recertification, StatusView};
 use crate::model::Blueprint;
 use crate::model::invisible::shown;

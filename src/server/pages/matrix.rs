@@ -3,7 +3,7 @@
 
 use super::frame::{Notice, Viewer, error_box, layout};
 use crate::engine::MatrixView;
-use crate::engine::values::field_text;
+use crate::engine::rules::values::field_text;
 use crate::model::invisible::shown;
 use crate::model::{Blueprint, FieldType};
 use maud::{Markup, html};

@@ -5,7 +5,7 @@ use maud::{Markup, html};
 
 use super::frame::when_in;
 use crate::engine::PendingReview;
-use crate::engine::sla::{ClockState, ServiceView};
+use crate::engine::rules::sla::{ClockState, ServiceView};
 
 /// One service level, as a line under its feedback group or final approval.
 pub(super) fn service(v: &ServiceView) -> Markup {

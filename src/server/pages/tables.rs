@@ -3,7 +3,7 @@
 //! a link away.
 
 use super::frame::{Notice, Viewer, error_box, layout};
-use crate::engine::values::display;
+use crate::engine::rules::values::display;
 use crate::engine::{TableSummary, TableView};
 use maud::{Markup, html};
 use serde_json::Value;

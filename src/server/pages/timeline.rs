@@ -2,7 +2,7 @@
 
 use super::frame::{Viewer, layout};
 use crate::engine::ItemView;
-use crate::engine::signoff::Action;
+use crate::engine::rules::signoff::Action;
 use crate::engine::{AuditEntry, Happened, SignOffEntry};
 use crate::model::invisible::shown;
 use maud::{Markup, html};

@@ -16,26 +16,26 @@ use crate::model::{FieldType, Step};
 
 /// What decided whether a step applies, and on which values.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Decision {
+pub(crate) struct Decision {
     /// Whether the step applies.
-    pub(super) applies: bool,
+    pub(crate) applies: bool,
     /// `when COND` as written, or `visible hook`.
-    pub(super) decided_by: String,
+    pub(crate) decided_by: String,
     /// The values of the fields the condition read (`null`: unset).
-    pub(super) values: BTreeMap<String, Json>,
+    pub(crate) values: BTreeMap<String, Json>,
 }
 
 impl Decision {
     /// Why a step does not apply, for a refusal or a gating reason:
     /// `when risk_tier == high, with risk_tier = "low"`.
-    pub(super) fn why(&self) -> String {
+    pub(crate) fn why(&self) -> String {
         reason(&self.decided_by, &self.values)
     }
 }
 
 /// Whether `step` applies to `item` under `ancestors` (nearest first) by its
 /// `when` alone; `hooked` is what a `visible` hook answered, if it did.
-pub(super) fn decide(
+pub(crate) fn decide(
     step: &Step,
     item: &Item,
     ancestors: &[Item],
@@ -78,7 +78,7 @@ pub(super) fn decide(
 /// Whether the condition holds on these values, keyed as
 /// [`bound_values`] keys them, where `state` answers its tests of where the
 /// item stands.
-pub(super) fn holds(
+pub(crate) fn holds(
     condition: &Condition,
     values: &BTreeMap<String, Json>,
     state: &dyn Fn(&StateTest) -> bool,

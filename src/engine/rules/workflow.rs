@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::error::Refusal;
+use super::refusal::Refusal;
 use super::signoff::Status;
 
 /// Where an item's workflow stands.

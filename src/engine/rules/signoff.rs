@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::error::Refusal;
+use super::refusal::Refusal;
 use crate::model::Duration;
 pub use crate::model::signoff::{
     Decision, Delegation, Outdated, Review, Round, SignOffState, Status, Verdict,
@@ -808,7 +808,7 @@ pub fn allowed_from(action: &Action) -> &'static [Status] {
 }
 
 /// Archives the current round and starts afresh.
-pub(super) fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
+pub(crate) fn archive(state: &mut SignOffState, by: &str, now: DateTime<Utc>) {
     let round = Round {
         status: state.status,
         requester: state.requester.take(),

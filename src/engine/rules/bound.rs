@@ -18,7 +18,7 @@ use crate::model::{Blueprint, BoundField, SignOff};
 /// The values `binds` names for `item` under `ancestors` (nearest first),
 /// keyed as written (`metrics`, `project.field model_uri`); an unset field,
 /// or an ancestor that is not there, is `null`.
-pub(super) fn bound_values(
+pub(crate) fn bound_values(
     binds: &[BoundField],
     item: &Item,
     ancestors: &[Item],
@@ -42,7 +42,7 @@ pub(super) fn bound_values(
 
 /// The SHA-256 (lower-case hex) of the canonical JSON of the bound values:
 /// keys sorted, no blanks.
-pub(super) fn content_hash(values: &BTreeMap<String, Json>) -> String {
+pub(crate) fn content_hash(values: &BTreeMap<String, Json>) -> String {
     let text = serde_json::to_string(values).unwrap_or_default();
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -50,19 +50,19 @@ pub(super) fn content_hash(values: &BTreeMap<String, Json>) -> String {
 
 /// The hash of what the sign-off binds for `chain[0]` (the item, then its
 /// ancestors); `None` when it binds nothing.
-pub(super) fn content_of(spec: &SignOff, chain: &[Item]) -> Option<String> {
+pub(crate) fn content_of(spec: &SignOff, chain: &[Item]) -> Option<String> {
     let (item, ancestors) = chain.split_first()?;
     (!spec.binds.is_empty()).then(|| content_hash(&bound_values(&spec.binds, item, ancestors)))
 }
 
 /// Whether any sign-off of the blueprint binds content.
-pub(super) fn binds_any(blueprint: &Blueprint) -> bool {
+pub(crate) fn binds_any(blueprint: &Blueprint) -> bool {
     signoffs(blueprint).any(|(_, s)| !s.binds.is_empty())
 }
 
 /// Whether a sign-off of the blueprint binds a field of `ancestor`'s
 /// blueprint as an ancestor's (`ANCESTOR.field F`), one of `fields`.
-pub(super) fn binds_fields_of(blueprint: &Blueprint, ancestor: &str, fields: &[String]) -> bool {
+pub(crate) fn binds_fields_of(blueprint: &Blueprint, ancestor: &str, fields: &[String]) -> bool {
     signoffs(blueprint).any(|(_, s)| {
         s.binds.iter().any(|b| {
             b.blueprint
@@ -83,21 +83,21 @@ fn signoffs(blueprint: &Blueprint) -> impl Iterator<Item = (&str, &SignOff)> {
 
 /// What a change of bound content did to the sign-offs of one item.
 #[derive(Default)]
-pub(super) struct Rebound {
+pub(crate) struct Rebound {
     /// The audit details: per sign-off, its step, states and event.
-    pub(super) details: Vec<Json>,
+    pub(crate) details: Vec<Json>,
     /// The sign-off events, for the mail they send.
-    pub(super) events: Vec<SignOffEvents>,
+    pub(crate) events: Vec<SignOffEvents>,
 }
 
 /// An item and its ancestors (nearest first), as they were or are.
-pub(super) type Lineage<'a> = (&'a Item, &'a [Item]);
+pub(crate) type Lineage<'a> = (&'a Item, &'a [Item]);
 
 /// Applies a change from `before` to `item` under `ancestors` (as they are
 /// now) to the sign-offs of `item`, in place: outdates what was given on
 /// other content, or, with `keep`, stamps it with the new content. Nothing
 /// happens to a sign-off whose content is unchanged.
-pub(super) fn rebind(
+pub(crate) fn rebind(
     blueprint: &Blueprint,
     before: Lineage<'_>,
     item: &mut Item,
