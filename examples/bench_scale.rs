@@ -322,7 +322,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "http_items",
             measure(samples, |i| {
                 let after = (i as i64 * 7919) % ids;
-                let cursor = govrt::engine::cursor::List::Items.number_cursor(after.max(1));
+                let cursor = govrt::engine::read::cursor::List::Items.number_cursor(after.max(1));
                 get(
                     port,
                     &format!("/api/v1/items?blueprint=model_version&limit=100&cursor={cursor}"),

@@ -6,7 +6,7 @@ use super::items::print_item;
 use super::paging::{PageArgs, print_next};
 use super::runtime::{engine_error, identity, open, print_json, reader, refusal, with_reader};
 use super::signoffs::print_signoff;
-use crate::engine::cursor::List;
+use crate::engine::read::cursor::List;
 use crate::engine::rules::values;
 use crate::engine::{DeployVerdict, Engine, Identity, Refusal, StatusView};
 use crate::model::invisible::shown;

@@ -5,7 +5,7 @@ use super::paging::{PageArgs, print_next};
 use super::runtime::{print_json, split_assignment, with_caller, with_reader};
 use super::signoffs::summarize;
 use crate::engine::ItemFilter;
-use crate::engine::cursor::List;
+use crate::engine::read::cursor::List;
 use crate::engine::rules::values;
 use crate::engine::{self, EditOptions, FieldChange};
 use crate::model::invisible::shown;

@@ -4,7 +4,7 @@
 //! (an array with `--json`).
 
 use super::global::{CliError, Outcome};
-use crate::engine::cursor::List;
+use crate::engine::read::cursor::List;
 
 /// The page a list command asks for.
 #[derive(clap::Args, Debug, Clone, Default)]

@@ -12,9 +12,9 @@ use serde_json::Value as Json;
 
 use super::access::{NoTrace, Permission, Resolver};
 use super::error::{EngineError, Refusal, Result, refuse};
-use super::history::{AuditEntry, Happened};
+use super::read::history::{AuditEntry, Happened};
+use super::read::views::{ItemView, SignOffView, StatusView};
 use super::rules::bound::bound_values;
-use super::views::{ItemView, SignOffView, StatusView};
 use crate::model::Item;
 use crate::model::{BoundField, Field};
 

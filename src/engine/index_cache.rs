@@ -1,5 +1,5 @@
 //! The kept index of recently changed items, remembered between actions
-//! (derived by `kept::index_of`).
+//! (derived by `index::index_of`).
 
 use crate::model::Item;
 use crate::store::index::ItemIndex;

@@ -1,89 +1,72 @@
 //! The engine: every action on items, as one transaction holding the new
 //! state and its hash-chained audit event. It sees only the checked model
-//! (never syntax), resolves who may do what, and delegates the rules to the
-//! pure functions of [`signoff`] and [`workflow`].
+//! (never syntax) and resolves who may do what; the rules themselves are
+//! pure functions of the model.
 //!
-//! One job per file: the `Engine` and its connection live here; each group of
-//! actions is an `impl Engine` block in its own file (items, sign-offs,
-//! queries, identities, subscriptions, mail, audit, blueprint sets), beside
-//! the pure rules and the types they hand out.
+//! Three folders and the plumbing they share:
+//! - [`rules`]: the pure rules (sign-off state machine, workflow, bound
+//!   content, conditions, deploy decision, SLAs, values, refusals); they
+//!   import only `model` and each other.
+//! - [`read`]: what the engine shows without changing anything (views,
+//!   status, lists, queries, tables, board, history, explain, controls).
+//! - [`act`]: every change (items, sign-offs, people, sets, migrations).
+//! - Here: the `Engine` and its connection (`core`), who the caller is and
+//!   what they may do (`access`, `authentication`, `exclusions`,
+//!   `field_access`), the item index kept beside each item (`index`, with
+//!   its cache `index_cache`), the loaded blueprint sets (`set_cache`), the
+//!   mail an action sends (`mail`), hooks (`change_hooks`, `script_view`),
+//!   filters, limits and the sign-off actions' table (`actions`).
 
 mod access;
+pub mod act;
 pub mod actions;
-mod audit;
 mod authentication;
-mod board;
 mod change_hooks;
-mod controls;
 mod core;
-pub mod cursor;
 mod error;
 mod exclusions;
-mod explain;
 mod field_access;
 mod filters;
-mod history;
-mod hook_test;
-mod idempotency;
-mod identities;
+mod index;
 mod index_cache;
-mod items;
-mod kept;
 pub mod limits;
-mod lists;
 mod mail;
-mod migrate;
-mod moves;
-mod overview;
-mod pages;
-mod queries;
-mod recertifications;
-mod replay;
+pub mod read;
 pub mod rules;
 mod script_view;
-mod service_tick;
-mod sessions;
 mod set_cache;
-mod sets;
-mod settings;
-mod signoffs;
-mod status;
-mod subscriptions;
-mod tables;
-mod versions;
-mod views;
 
 pub use access::Identity;
-pub use audit::AuditQuery;
+pub use act::hook_test::HookSubject;
+pub use act::idempotency::{IDEMPOTENCY_TTL_SECS, Retry};
+pub use act::identities::expiry;
+pub use act::items::{EditOptions, FieldChange, NewItem};
+pub use act::migrate::{ItemMigration, MigrateRequest, MigrationReport};
+pub use act::recertifications::{Recertification, parse_window};
+pub use act::replay::{ReplayReport, ReplayRequest};
+pub use act::service_tick::ServiceCounts;
+pub use act::sessions::WebSession;
+pub use act::sets::{LoadReport, Stranded};
+pub use act::settings::PublicSettings;
+pub use act::signoffs::{Sent, SignOffRequest, TickReport};
+pub use act::versions::VersionState;
 pub use authentication::Authentication;
-pub use board::{BOARD_COLUMN_LIMIT, Board, BoardColumn, Card};
-pub use controls::{
+pub use core::{Engine, fix_now, new_secret};
+pub use error::{EngineError, HelpWords, Refusal, Result};
+pub use index::{IndexDifference, IndexReport};
+pub use mail::{CLAIM_TIMEOUT_SECS, DeliveryReport, MAX_ATTEMPTS};
+pub use read::audit::AuditQuery;
+pub use read::board::{BOARD_COLUMN_LIMIT, Board, BoardColumn, Card};
+pub use read::controls::{
     AuditState, ControlCoverage, ControlEvidence, ControlsReport, EvidenceState, InventoryEntry,
     ItemEvidence, Source,
 };
-pub use core::{Engine, fix_now, new_secret};
-pub use error::{EngineError, HelpWords, Refusal, Result};
-pub use explain::{
+pub use read::explain::{
     Allowed as MayAct, ExplainRequest, Explained, Explanation, Grant, StateCheck, WhoCan,
 };
-pub use history::{AuditEntry, Happened, SignOffEntry};
-pub use hook_test::HookSubject;
-pub use idempotency::{IDEMPOTENCY_TTL_SECS, Retry};
-pub use identities::expiry;
-pub use items::{EditOptions, FieldChange, NewItem};
-pub use kept::{IndexDifference, IndexReport};
-pub use lists::{ItemFilter, ItemSeek, ReviewSeek, Under, parse_deploy_filter};
-pub use mail::{CLAIM_TIMEOUT_SECS, DeliveryReport, MAX_ATTEMPTS};
-pub use migrate::{ItemMigration, MigrateRequest, MigrationReport};
-pub use overview::{Count, OVERVIEW_CAP, Overview};
-pub use recertifications::{Recertification, parse_window};
-pub use replay::{ReplayReport, ReplayRequest};
-pub use service_tick::ServiceCounts;
-pub use sessions::WebSession;
+pub use read::history::{AuditEntry, Happened, SignOffEntry};
+pub use read::lists::{ItemFilter, ItemSeek, ReviewSeek, Under, parse_deploy_filter};
+pub use read::overview::{Count, OVERVIEW_CAP, Overview};
+pub use read::tables::{TableRow, TableSummary, TableView};
+pub use read::views::*;
 pub use set_cache::LoadedSet;
-pub use sets::{LoadReport, Stranded};
-pub use settings::PublicSettings;
-pub use signoffs::{Sent, SignOffRequest, TickReport};
-pub use tables::{TableRow, TableSummary, TableView};
-pub use versions::VersionState;
-pub use views::*;

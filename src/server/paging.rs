@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::api_common::ok;
 use super::error::{ApiError, ApiResult};
-pub(super) use crate::engine::cursor::List;
+pub(super) use crate::engine::read::cursor::List;
 
 /// Entries a page unless `limit` says otherwise.
 pub(super) const DEFAULT_LIMIT: usize = 500;

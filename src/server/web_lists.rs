@@ -13,7 +13,7 @@ use super::pages::{self, ListFilter, Notice, PAGE_SIZE, Viewer};
 use super::pool::with_engine;
 use super::state::Shared;
 use super::web_reply::{api_error_page, html};
-use crate::engine::cursor::{self, List};
+use crate::engine::read::cursor::{self, List};
 use crate::engine::rules::signoff::Status;
 use crate::engine::{ItemFilter, Under, parse_deploy_filter};
 

@@ -7,9 +7,9 @@
 
 use chrono::Utc;
 
-use super::access::Identity;
-use super::core::{Engine, new_secret};
-use super::error::Result;
+use crate::engine::access::Identity;
+use crate::engine::core::{Engine, new_secret};
+use crate::engine::error::Result;
 use crate::store::secret_hash;
 
 /// A session begun: the id its cookie holds, and the CSRF secret of its forms.
@@ -66,11 +66,11 @@ impl Engine {
             .filter(|w| !w.api_key)
             .map(|who| {
                 let token = match who.authentication {
-                    super::Authentication::Token { token } => token,
+                    crate::engine::Authentication::Token { token } => token,
                     _ => 0,
                 };
                 let who = Identity {
-                    authentication: super::Authentication::Session { token },
+                    authentication: crate::engine::Authentication::Session { token },
                     ..who
                 };
                 (who, csrf)

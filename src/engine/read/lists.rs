@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::access::{Identity, Resolver};
-use super::core::{Engine, now_or};
-use super::error::Result;
-use super::filters::TextFilter;
-use super::kept::keys_of;
-use super::rules::signoff::Status;
-use super::set_cache::LoadedSet;
-use super::status::status_of;
-use super::views::{ItemView, PendingReview, StatusView, view};
+use crate::engine::access::{Identity, Resolver};
+use crate::engine::core::{Engine, now_or};
+use crate::engine::error::Result;
+use crate::engine::filters::TextFilter;
+use crate::engine::index::keys_of;
+use crate::engine::read::status::status_of;
+use crate::engine::read::views::{ItemView, PendingReview, StatusView, view};
+use crate::engine::rules::signoff::Status;
+use crate::engine::set_cache::LoadedSet;
 use crate::model::Blueprint;
 use crate::model::Item;
 use crate::store::index::{ItemQuery, QueuedReview, ReviewQuery};
@@ -70,7 +70,7 @@ impl Engine {
     /// A page of the rows `who` may read that match `filter`, in `seek`'s
     /// order, each with its set and (with `ancestors`) its ancestors; and
     /// where the next page starts.
-    pub(super) fn rows_page(
+    pub(in crate::engine) fn rows_page(
         &mut self,
         who: &Identity,
         filter: &ItemFilter,
@@ -157,7 +157,7 @@ impl Engine {
     /// tell the caller a field they may not read.
     fn kept_row(
         tx: &crate::store::Tx<'_>,
-        cache: &mut super::set_cache::SetCache,
+        cache: &mut crate::engine::set_cache::SetCache,
         who: &Identity,
         filter: &ItemFilter,
         row: Item,
@@ -311,7 +311,7 @@ impl Engine {
     /// The entries of the review queue as pending reviews at `now`, but
     /// those whose item is gone or whose delegation no longer counts.
     fn pending_reviews(
-        cache: &mut super::set_cache::SetCache,
+        cache: &mut crate::engine::set_cache::SetCache,
         tx: &crate::store::Tx<'_>,
         who: &Identity,
         queued: Vec<QueuedReview>,
@@ -348,10 +348,10 @@ impl Engine {
                 .blueprint(&row.blueprint)
                 .and_then(|b| b.step(&step)?.signoff.as_ref());
             let excluding = spec
-                .and_then(|spec| super::exclusions::exclusions_of(spec, &group))
+                .and_then(|spec| crate::engine::exclusions::exclusions_of(spec, &group))
                 .is_some_and(|e| !e.principals.is_empty());
             let timezone = spec
-                .and_then(|spec| super::rules::sla::level_of(spec, &group))
+                .and_then(|spec| crate::engine::rules::sla::level_of(spec, &group))
                 .map(|l| l.calendar.timezone);
             if delegated || excluding || state.escalated(&group) {
                 out.extend(

@@ -7,14 +7,14 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::access::Identity;
-use super::actions::ItemAction;
-use super::core::Engine;
-use super::error::{Refusal, Result, refuse};
-use super::items::{Change, ChangeOptions};
-use super::rules::signoff::Event;
-use super::rules::signoff::SignOffEvents;
-use super::rules::sla;
+use crate::engine::access::Identity;
+use crate::engine::act::items::{Change, ChangeOptions};
+use crate::engine::actions::ItemAction;
+use crate::engine::core::Engine;
+use crate::engine::error::{Refusal, Result, refuse};
+use crate::engine::rules::signoff::Event;
+use crate::engine::rules::signoff::SignOffEvents;
+use crate::engine::rules::sla;
 
 /// Which of the two kinds of work a change does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ impl Engine {
     /// Sends the escalations, then the reminders, due on the sign-off of
     /// `step` at `now`; the events of what was sent (none: nothing was due,
     /// or another tick sent it first).
-    pub(super) fn service_tick(
+    pub(in crate::engine) fn service_tick(
         &mut self,
         id: i64,
         step: &str,
@@ -37,7 +37,9 @@ impl Engine {
         for work in [Work::Escalate, Work::Remind] {
             match self.service_work(id, step, work, now) {
                 Ok(events) => sent.extend(events),
-                Err(super::error::EngineError::Refused(Refusal::InvalidTransition { .. })) => {}
+                Err(crate::engine::error::EngineError::Refused(Refusal::InvalidTransition {
+                    ..
+                })) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -131,7 +133,7 @@ pub struct ServiceCounts {
 impl Engine {
     /// Counts the running service-level clocks of every item at `now`.
     pub fn service_counts(&mut self, now: Option<DateTime<Utc>>) -> Result<ServiceCounts> {
-        let now = super::core::now_or(now);
+        let now = crate::engine::core::now_or(now);
         let tx = self.store.read()?;
         let mut counts = ServiceCounts::default();
         for row in tx.items(None, None)? {

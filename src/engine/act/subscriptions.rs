@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::access::{Identity, Resolver};
-use super::core::{Engine, now_or};
-use super::error::{Refusal, Result, refuse};
-use super::mail::unsubscribe_secret;
+use crate::engine::access::{Identity, Resolver};
+use crate::engine::core::{Engine, now_or};
+use crate::engine::error::{Refusal, Result, refuse};
+use crate::engine::mail::unsubscribe_secret;
 
 impl Engine {
     /// Subscribes (or, with `false`, unsubscribes) a user to an item and its descendants.
@@ -37,7 +37,7 @@ impl Engine {
         }
         tx.set_subscription(&who.name, id, subscribed)?;
         let mut details = json!({"user": who.name});
-        super::access::stamp(&mut details, who);
+        crate::engine::access::stamp(&mut details, who);
         tx.append_event(
             Some(id),
             &who.name,

@@ -13,12 +13,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use super::access::Identity;
-use super::core::{Engine, now_or};
-use super::error::{Refusal, Result, refuse};
-use super::rules::signoff::archive;
-use super::rules::values;
-use super::versions::VersionState;
+use crate::engine::access::Identity;
+use crate::engine::act::versions::VersionState;
+use crate::engine::core::{Engine, now_or};
+use crate::engine::error::{Refusal, Result, refuse};
+use crate::engine::rules::signoff::archive;
+use crate::engine::rules::values;
 use crate::model::Item;
 use crate::model::{Blueprint, Migration};
 use crate::store::{ItemUpdate, NewEvent};
@@ -258,7 +258,7 @@ impl Engine {
                 archive(state, &who.name, now);
             }
         }
-        super::rules::sla::schedule(new, &mut moved.signoffs);
+        crate::engine::rules::sla::schedule(new, &mut moved.signoffs);
         moved.version = migration.to;
         moved.updated_at = now;
         moved.revision += 1;
@@ -315,7 +315,7 @@ impl Engine {
     /// has one, with the item as its own (old) version shows it: the field
     /// values of the map it returns are set on the new version.
     fn hook_values(
-        cache: &mut super::set_cache::SetCache,
+        cache: &mut crate::engine::set_cache::SetCache,
         tx: &crate::store::Tx<'_>,
         migration: &Migration,
         row: &Item,
@@ -327,7 +327,7 @@ impl Engine {
         }
         let old = cache.get(tx, id, migration.from)?;
         let chain = Self::chain(tx, row.id)?;
-        let view = super::script_view::script_view(&old, &chain, 0);
+        let view = crate::engine::script_view::script_view(&old, &chain, 0);
         let args = vec![
             view,
             rhai::Dynamic::from(i64::from(migration.from)),
@@ -336,7 +336,7 @@ impl Engine {
         let returned = set
             .hooks
             .call(id, "migrate", args)
-            .map_err(super::error::script_failed)?;
+            .map_err(crate::engine::error::script_failed)?;
         Ok(match returned.map(|d| crate::hooks::to_json(&d)) {
             Some(serde_json::Value::Object(map)) => map.into_iter().collect(),
             _ => Computed::new(),
@@ -350,7 +350,11 @@ type Computed = BTreeMap<String, serde_json::Value>;
 /// What of the migration does not fit the stored old version: names it
 /// maps from that the old version does not have, old steps and fields with
 /// nowhere to go, renamed fields whose types differ.
-pub(super) fn old_side_problems(m: &Migration, old: &Blueprint, new: &Blueprint) -> Vec<String> {
+pub(in crate::engine) fn old_side_problems(
+    m: &Migration,
+    old: &Blueprint,
+    new: &Blueprint,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let old_steps: Vec<&str> = old
         .workflow

@@ -7,21 +7,21 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Value as Json, json};
 
-use super::access::stamp;
-use super::access::{Identity, Permission, Resolver};
-use super::actions::ItemAction;
-use super::change_hooks::run_change_hooks;
-use super::core::{Engine, now_or};
-use super::error::{EngineError, Refusal, Result, refuse};
-use super::limits;
-use super::mail::mails_for;
-use super::rules::bound;
-use super::rules::signoff::SignOffEvents;
-use super::rules::signoff::SignOffState;
-use super::rules::values;
-use super::set_cache::{LoadedSet, SetCache};
-use super::views::ItemView;
-use super::views::view;
+use crate::engine::access::stamp;
+use crate::engine::access::{Identity, Permission, Resolver};
+use crate::engine::actions::ItemAction;
+use crate::engine::change_hooks::run_change_hooks;
+use crate::engine::core::{Engine, now_or};
+use crate::engine::error::{EngineError, Refusal, Result, refuse};
+use crate::engine::limits;
+use crate::engine::mail::mails_for;
+use crate::engine::read::views::ItemView;
+use crate::engine::read::views::view;
+use crate::engine::rules::bound;
+use crate::engine::rules::signoff::SignOffEvents;
+use crate::engine::rules::signoff::SignOffState;
+use crate::engine::rules::values;
+use crate::engine::set_cache::{LoadedSet, SetCache};
 use crate::model::Item;
 use crate::model::{Blueprint, FieldType, PrincipalRef};
 use crate::store::{ItemUpdate, NewEvent, Tx};
@@ -46,16 +46,16 @@ impl FieldChange {
 
 /// How an item action runs through [`Engine::change_item`].
 #[derive(Debug, Clone, Copy)]
-pub(super) struct ChangeOptions {
+pub(in crate::engine) struct ChangeOptions {
     /// The revision the caller expects (a stale one is refused).
-    pub(super) expect_revision: Option<i64>,
+    pub(in crate::engine) expect_revision: Option<i64>,
     /// The time of the action.
-    pub(super) now: DateTime<Utc>,
+    pub(in crate::engine) now: DateTime<Utc>,
     /// The action, as the audit trail names it.
-    pub(super) action: ItemAction,
+    pub(in crate::engine) action: ItemAction,
     /// An admin keeps the reviews and decisions through a change of the
     /// content they are bound to (`--keep-approvals`), audited as such.
-    pub(super) keep_approvals: bool,
+    pub(in crate::engine) keep_approvals: bool,
 }
 
 /// How an edit of fields runs.
@@ -73,7 +73,7 @@ pub struct EditOptions {
 impl ChangeOptions {
     /// An edit of the item itself (fields, workflow): its ancestors are read
     /// only when its permissions or roles read them.
-    pub(super) fn edit(
+    pub(in crate::engine) fn edit(
         action: ItemAction,
         expect_revision: Option<i64>,
         now: Option<DateTime<Utc>>,
@@ -99,18 +99,18 @@ struct Cause<'a> {
 }
 
 /// What an item action changed in memory, for the write path.
-pub(super) struct Change<T> {
+pub(in crate::engine) struct Change<T> {
     /// The audit event's details, written as they are.
-    pub(super) details: Json,
+    pub(in crate::engine) details: Json,
     /// The sign-off events the action made, which decide the mail it sends.
-    pub(super) signoff: Option<SignOffEvents>,
+    pub(in crate::engine) signoff: Option<SignOffEvents>,
     /// What the action returns.
-    pub(super) out: T,
+    pub(in crate::engine) out: T,
 }
 
 impl<T> Change<T> {
     /// A change with no sign-off events.
-    pub(super) fn plain(details: Json, out: T) -> Change<T> {
+    pub(in crate::engine) fn plain(details: Json, out: T) -> Change<T> {
         Change {
             details,
             signoff: None,
@@ -136,7 +136,7 @@ pub struct NewItem<'a> {
 }
 
 impl Engine {
-    pub(super) fn parse_changes(
+    pub(in crate::engine) fn parse_changes(
         tx: &Tx<'_>,
         blueprint: &Blueprint,
         item: &mut Item,
@@ -367,7 +367,7 @@ impl Engine {
         tx.append_event(Some(id), &who.name, "item.create", now, &details)?;
         tx.commit()?;
         self.kept
-            .remember(super::index_cache::revisions(&chain), kept);
+            .remember(crate::engine::index_cache::revisions(&chain), kept);
         let resolver = Resolver {
             set: &set,
             chain: &chain,
@@ -386,7 +386,7 @@ impl Engine {
     /// Runs `change` on an item inside one write transaction: loads it, checks
     /// the expected revision, applies, bumps the revision, writes, audits,
     /// queues the mail the change's sign-off events call for.
-    pub(super) fn change_item<T>(
+    pub(in crate::engine) fn change_item<T>(
         &mut self,
         who: &Identity,
         id: i64,
@@ -484,17 +484,17 @@ impl Engine {
             item.subscribers.entry(who.name.clone()).or_insert(true);
         }
         if let Some(b) = set.blueprint(&item.blueprint) {
-            super::rules::sla::schedule(b, &mut item.signoffs);
+            crate::engine::rules::sla::schedule(b, &mut item.signoffs);
         }
         // The kept index is written with the row, in the action's own
         // statements.
         let kept_before = match self.kept.take(&chain) {
             Some(index) => index,
-            None => super::kept::index_of(&set, &chain, now)?,
+            None => crate::engine::index::index_of(&set, &chain, now)?,
         };
         let mut updated = chain;
         let before = std::mem::replace(&mut updated[0], item);
-        let kept_after = super::kept::index_of(&set, &updated, now)?;
+        let kept_after = crate::engine::index::index_of(&set, &updated, now)?;
         let update = ItemUpdate {
             item: &updated[0],
             before: &before,
@@ -526,7 +526,7 @@ impl Engine {
         if tx.has_children(id)? {
             Self::keep_descendants(&tx, &mut self.cache, id, now)?;
         }
-        let kept_key = super::index_cache::revisions(&updated);
+        let kept_key = crate::engine::index_cache::revisions(&updated);
         tx.commit_keeping(Some(updated.swap_remove(0)))?;
         self.kept.remember(kept_key, kept_after);
         Ok(out)
@@ -611,7 +611,7 @@ impl Engine {
                 at: cause.now,
                 details: &details,
             };
-            super::rules::sla::schedule(blueprint, &mut item.signoffs);
+            crate::engine::rules::sla::schedule(blueprint, &mut item.signoffs);
             let update = ItemUpdate {
                 item: &item,
                 before: &old,
@@ -727,7 +727,7 @@ impl Engine {
     }
 }
 
-pub(super) fn check_references(
+pub(in crate::engine) fn check_references(
     tx: &Tx<'_>,
     ty: &FieldType,
     value: &Json,

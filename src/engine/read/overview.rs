@@ -8,14 +8,14 @@
 
 use chrono::TimeDelta;
 
-use super::access::Identity;
-use super::core::Engine;
-use super::error::Result;
-use super::lists::{ItemFilter, ItemSeek};
-use super::recertifications::Recertification;
-use super::rules::signoff::Status;
-use super::rules::sla::{ClockState, ServiceView};
-use super::views::PendingReview;
+use crate::engine::access::Identity;
+use crate::engine::act::recertifications::Recertification;
+use crate::engine::core::Engine;
+use crate::engine::error::Result;
+use crate::engine::read::lists::{ItemFilter, ItemSeek};
+use crate::engine::read::views::PendingReview;
+use crate::engine::rules::signoff::Status;
+use crate::engine::rules::sla::{ClockState, ServiceView};
 
 /// Most items one count reads.
 pub const OVERVIEW_CAP: usize = 1000;

@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::actions::Verb;
-pub use super::rules::deploy::{DeployDecision, DeployVerdict};
-use super::rules::signoff::{self, Status};
-use super::rules::workflow::{StepState, WorkflowState};
+use crate::engine::actions::Verb;
+pub use crate::engine::rules::deploy::{DeployDecision, DeployVerdict};
+use crate::engine::rules::signoff::{self, Status};
+use crate::engine::rules::workflow::{StepState, WorkflowState};
 use crate::model::Blueprint;
 use crate::model::Item;
 
@@ -51,7 +51,10 @@ pub struct ItemView {
     pub read_only: Vec<String>,
 }
 
-pub(super) fn workflow_state(item: &Item, blueprint: &Blueprint) -> Option<WorkflowState> {
+pub(in crate::engine) fn workflow_state(
+    item: &Item,
+    blueprint: &Blueprint,
+) -> Option<WorkflowState> {
     blueprint.workflow.as_ref()?;
     Some(
         if item.signoffs.values().any(|s| s.status.locks_workflow()) {
@@ -64,7 +67,7 @@ pub(super) fn workflow_state(item: &Item, blueprint: &Blueprint) -> Option<Workf
     )
 }
 
-pub(super) fn view(item: &Item, blueprint: &Blueprint) -> ItemView {
+pub(in crate::engine) fn view(item: &Item, blueprint: &Blueprint) -> ItemView {
     ItemView {
         id: item.id.to_string(),
         name: item.name.clone(),
@@ -162,7 +165,7 @@ pub struct SignOffView {
     pub outdated_decisions: Vec<signoff::Outdated<signoff::Decision>>,
     /// The final approval's service level (`sla`, `remind every`, `escalate`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub final_service: Option<super::rules::sla::ServiceView>,
+    pub final_service: Option<crate::engine::rules::sla::ServiceView>,
 }
 
 /// A feedback group in a status.
@@ -192,7 +195,7 @@ pub struct GroupView {
     pub outdated: Vec<signoff::Outdated<signoff::Review>>,
     /// The group's service level (`sla`, `remind every`, `escalate`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<super::rules::sla::ServiceView>,
+    pub service: Option<crate::engine::rules::sla::ServiceView>,
 }
 
 /// A review as a status writes it: the review, and whether it counts.

@@ -9,13 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::access::{Identity, Resolver};
-use super::authentication::Authentication;
-use super::core::{Engine, now_or};
-use super::error::Result;
-use super::history::{AuditEntry, Happened};
-use super::rules::bound;
-use super::rules::signoff::Status;
+use crate::engine::access::{Identity, Resolver};
+use crate::engine::authentication::Authentication;
+use crate::engine::core::{Engine, now_or};
+use crate::engine::error::Result;
+use crate::engine::read::history::{AuditEntry, Happened};
+use crate::engine::rules::bound;
+use crate::engine::rules::signoff::Status;
 use crate::model::Item;
 use crate::model::{Blueprint, BlueprintSet};
 

@@ -10,13 +10,13 @@
 
 use serde::Serialize;
 
-use super::access::{Identity, Permission, Resolver};
-use super::core::Engine;
-use super::error::{Refusal, Result, refuse};
-use super::lists::ItemFilter;
-use super::moves::step_applies;
-use super::rules::signoff::Status;
-use super::script_view::script_view;
+use crate::engine::access::{Identity, Permission, Resolver};
+use crate::engine::act::moves::step_applies;
+use crate::engine::core::Engine;
+use crate::engine::error::{Refusal, Result, refuse};
+use crate::engine::read::lists::ItemFilter;
+use crate::engine::rules::signoff::Status;
+use crate::engine::script_view::script_view;
 use crate::store::index::ItemSeek;
 
 /// The most cards a column shows (the finished items share the last

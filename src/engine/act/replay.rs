@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::access::Identity;
-use super::core::Engine;
-use super::error::{EngineError, Result};
-use super::history::{AuditEntry, Happened};
-use super::items::{FieldChange, NewItem};
-use super::rules::signoff::{Action, Status};
-use super::rules::values::field_text;
-use super::views::{DeployVerdict, StatusView};
+use crate::engine::access::Identity;
+use crate::engine::act::items::{FieldChange, NewItem};
+use crate::engine::core::Engine;
+use crate::engine::error::{EngineError, Result};
+use crate::engine::read::history::{AuditEntry, Happened};
+use crate::engine::read::views::{DeployVerdict, StatusView};
+use crate::engine::rules::signoff::{Action, Status};
+use crate::engine::rules::values::field_text;
 use crate::store::Durability;
 use crate::store::{CHAIN_PAGE, chain_pages, parsed_events};
 
@@ -85,7 +85,7 @@ impl Engine {
     /// database (admins).
     pub fn replay(&mut self, who: &Identity, request: &ReplayRequest<'_>) -> Result<ReplayReport> {
         if !who.admin {
-            return Err(super::error::Refusal::NotPermitted {
+            return Err(crate::engine::error::Refusal::NotPermitted {
                 who: who.name.clone(),
                 what: "replay the history (admins only)".into(),
             }
@@ -154,7 +154,7 @@ impl Engine {
         // The items now, against the candidate's.
         let items = self.items(
             &admin,
-            &super::lists::ItemFilter::of(request.blueprint, None),
+            &crate::engine::read::lists::ItemFilter::of(request.blueprint, None),
         )?;
         for view in items {
             let id: i64 = view.id.parse().unwrap_or_default();

@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::access::{Delegators, Identity, NoTrace, Resolver};
-use super::core::{Engine, now_or};
-use super::error::{Refusal, Result, refuse};
-use super::rules::deploy::decide;
-use super::rules::signoff::{Needed, Status};
-use super::set_cache::SetCache;
-use super::status::status_of;
-use super::views::*;
+use crate::engine::access::{Delegators, Identity, NoTrace, Resolver};
+use crate::engine::core::{Engine, now_or};
+use crate::engine::error::{Refusal, Result, refuse};
+use crate::engine::read::status::status_of;
+use crate::engine::read::views::*;
+use crate::engine::rules::deploy::decide;
+use crate::engine::rules::signoff::{Needed, Status};
+use crate::engine::set_cache::SetCache;
 use crate::model::Item;
 use crate::store::Tx;
 
@@ -78,7 +78,7 @@ impl Engine {
             decision.confirmed = true;
             decision.reason = format!("confirmed by `{}` although {}", who.name, decision.reason);
             let mut details = json!({"infrastructure": infrastructure, "reason": decision.reason});
-            super::access::stamp(&mut details, who);
+            crate::engine::access::stamp(&mut details, who);
             tx.append_event(Some(id), &who.name, "deploy.confirm", now, &details)?;
             tx.commit()?;
         }
@@ -108,7 +108,7 @@ impl Engine {
 
     /// The sign-off of `row`'s current step, if it waits for `who`: one
     /// entry per feedback group they may review, or the final approval.
-    pub(super) fn pending_of(
+    pub(in crate::engine) fn pending_of(
         cache: &mut SetCache,
         tx: &Tx<'_>,
         who: &Identity,
@@ -146,9 +146,11 @@ impl Engine {
             .and_then(|s| s.signoff.as_ref());
         let entry = |group: &str| {
             let service = spec
-                .and_then(|spec| super::rules::sla::level_of(spec, group))
+                .and_then(|spec| crate::engine::rules::sla::level_of(spec, group))
                 .filter(|l| l.sla.is_some())
-                .map(|l| super::rules::sla::view(l, state.clocks.get(group), state.status, now));
+                .map(|l| {
+                    crate::engine::rules::sla::view(l, state.clocks.get(group), state.status, now)
+                });
             PendingReview {
                 item: row.id.to_string(),
                 name: row.name.clone(),
@@ -194,7 +196,7 @@ impl Engine {
             vec!["final"]
         };
         for group in open {
-            let Some(escalation) = super::rules::sla::level_of(spec, group)
+            let Some(escalation) = crate::engine::rules::sla::level_of(spec, group)
                 .and_then(|l| l.escalate.as_ref())
                 .filter(|_| state.escalated(group))
             else {

@@ -5,11 +5,11 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value as Json, json};
 
-use super::access::Identity;
-use super::access::stamp;
-use super::authentication::Authentication;
-use super::core::{Engine, new_secret};
-use super::error::{Refusal, Result, refuse};
+use crate::engine::access::Identity;
+use crate::engine::access::stamp;
+use crate::engine::authentication::Authentication;
+use crate::engine::core::{Engine, new_secret};
+use crate::engine::error::{Refusal, Result, refuse};
 use crate::model::invisible::{is_invisible, shown};
 use crate::store::{CredentialRow, Tx, UserRow, secret_hash};
 
@@ -248,7 +248,7 @@ impl Engine {
 
     /// The identity behind a credential, by its secret's stored hash (see
     /// [`Engine::identify_secret`]).
-    pub(super) fn identify_hash(&mut self, hash: &str) -> Result<Option<Identity>> {
+    pub(in crate::engine) fn identify_hash(&mut self, hash: &str) -> Result<Option<Identity>> {
         let now = Utc::now();
         let tx = self.store.read()?;
         let Some(c) = tx.credential(hash)? else {
@@ -364,7 +364,7 @@ fn check_email(email: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn check_name(kind: &str, name: &str) -> Result<()> {
+pub(in crate::engine) fn check_name(kind: &str, name: &str) -> Result<()> {
     if name.is_empty()
         || name.contains(|c: char| c.is_whitespace() || c.is_control() || c == ':' || c == ',')
     {

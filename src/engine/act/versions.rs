@@ -7,9 +7,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::access::Identity;
-use super::core::{Engine, now_or};
-use super::error::{Refusal, Result, refuse};
+use crate::engine::access::Identity;
+use crate::engine::core::{Engine, now_or};
+use crate::engine::error::{Refusal, Result, refuse};
 use crate::store::Tx;
 
 /// The state of a stored blueprint version.
@@ -96,7 +96,7 @@ impl Engine {
 
     /// The version a new item of `blueprint` is created with: `named` if it
     /// is ACTIVE, else the newest ACTIVE one.
-    pub(super) fn version_for_new_item(
+    pub(in crate::engine) fn version_for_new_item(
         tx: &Tx<'_>,
         blueprint: &str,
         named: Option<u32>,

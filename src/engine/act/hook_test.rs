@@ -3,10 +3,10 @@
 
 use serde_json::{Value as Json, json};
 
-use super::access::{Identity, Resolver};
-use super::core::Engine;
-use super::error::{Refusal, Result, refuse, script_failed};
-use super::script_view::script_view;
+use crate::engine::access::{Identity, Resolver};
+use crate::engine::core::Engine;
+use crate::engine::error::{Refusal, Result, refuse, script_failed};
+use crate::engine::script_view::script_view;
 
 /// What `hook test` runs a hook on.
 #[derive(Debug, Clone)]

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::access::{Identity, Resolver};
-use super::core::Engine;
-use super::error::{EngineError, Refusal, Result, refuse};
-use super::history::AuditEntry;
+use crate::engine::access::{Identity, Resolver};
+use crate::engine::core::Engine;
+use crate::engine::error::{EngineError, Refusal, Result, refuse};
+use crate::engine::read::history::AuditEntry;
 
 impl Engine {
     /// The audit events of an item.
@@ -50,7 +50,7 @@ impl Engine {
             }
             None => entries.collect(),
         };
-        Ok(super::pages::cut(entries, limit, |e| e.seq))
+        Ok(crate::engine::read::paging::cut(entries, limit, |e| e.seq))
     }
 }
 
@@ -114,7 +114,7 @@ impl Engine {
         // all): the item loaded once, with the fields they may not read.
         type Loaded = (
             Vec<crate::model::Item>,
-            std::sync::Arc<super::set_cache::LoadedSet>,
+            std::sync::Arc<crate::engine::set_cache::LoadedSet>,
         );
         type Reader = Option<(Option<Loaded>, Vec<String>)>;
         let mut readers: BTreeMap<i64, Reader> = BTreeMap::new();

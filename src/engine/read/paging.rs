@@ -3,13 +3,13 @@
 //! ended, so a late page costs what the first does. Items and reviews page
 //! in `lists`, an item's history in `audit`.
 
-use super::core::Engine;
-use super::error::Result;
+use crate::engine::core::Engine;
+use crate::engine::error::Result;
 use crate::store::UserRow;
 
 /// `rows` (read one over `limit`, to know whether more follow) as a page:
 /// the first `limit`, and the key of the last of them when more follow.
-pub(super) fn cut<T, K>(
+pub(in crate::engine) fn cut<T, K>(
     mut rows: Vec<T>,
     limit: usize,
     key: impl Fn(&T) -> K,

@@ -4,20 +4,20 @@
 //! (traced, so every grant comes with its path), the state machine's `apply`
 //! and the workflow's move decision (whose verdicts are the answer).
 
-use super::core::now_or;
+use crate::engine::core::now_or;
 use serde::Serialize;
 
-use super::access::{Delegators, Eligibility, Identity, Note, Paths, Permission, Resolver};
-use super::actions::{ActionArgs, Verb};
-use super::core::Engine;
-use super::error::{Refusal, Result, refuse};
-use super::history::{AuditEntry, Happened};
-use super::moves::decide_move;
-use super::rules::bound;
-use super::rules::signoff::rules_of;
-use super::rules::signoff::{self, Action, Needed, Verdict};
-use super::rules::workflow::WorkflowState;
-use super::signoffs::{hooks_accept, refuse_redecision};
+use crate::engine::access::{Delegators, Eligibility, Identity, Note, Paths, Permission, Resolver};
+use crate::engine::act::moves::decide_move;
+use crate::engine::act::signoffs::{hooks_accept, refuse_redecision};
+use crate::engine::actions::{ActionArgs, Verb};
+use crate::engine::core::Engine;
+use crate::engine::error::{Refusal, Result, refuse};
+use crate::engine::read::history::{AuditEntry, Happened};
+use crate::engine::rules::bound;
+use crate::engine::rules::signoff::rules_of;
+use crate::engine::rules::signoff::{self, Action, Needed, Verdict};
+use crate::engine::rules::workflow::WorkflowState;
 use crate::model::Item;
 use crate::model::{Blueprint, SignOff};
 use crate::store::Tx;
@@ -570,7 +570,7 @@ fn blockers(
         .filter(|_| acts)
         .and_then(|slot| Some((slot, resolver.barred(spec, state, slot)?)));
     let requested_it = |slot: &str| {
-        super::exclusions::exclusions_of(spec, slot).is_some_and(|e| e.not_requester)
+        crate::engine::exclusions::exclusions_of(spec, slot).is_some_and(|e| e.not_requester)
             && state.requester.as_deref() == Some(name)
     };
     if let Some((slot, why)) = barred.as_ref().filter(|(slot, _)| !requested_it(slot)) {

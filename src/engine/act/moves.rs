@@ -7,24 +7,24 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value as Json, json};
 
-use super::Identity;
-use super::access::{Permission, Resolver};
-use super::actions::ItemAction;
-use super::core::Engine;
-use super::error::{Refusal, Result, refuse, script_failed};
-use super::items::{Change, ChangeOptions};
-use super::rules::conditions::{self, Decision};
-use super::rules::signoff::SignOffEvents;
-use super::rules::signoff::{self, Event, Status};
-use super::rules::workflow::{self, StepFacts};
-use super::script_view::script_view;
-use super::views::{ItemView, view};
+use crate::engine::Identity;
+use crate::engine::access::{Permission, Resolver};
+use crate::engine::act::items::{Change, ChangeOptions};
+use crate::engine::actions::ItemAction;
+use crate::engine::core::Engine;
+use crate::engine::error::{Refusal, Result, refuse, script_failed};
+use crate::engine::read::views::{ItemView, view};
+use crate::engine::rules::conditions::{self, Decision};
+use crate::engine::rules::signoff::SignOffEvents;
+use crate::engine::rules::signoff::{self, Event, Status};
+use crate::engine::rules::workflow::{self, StepFacts};
+use crate::engine::script_view::script_view;
 use crate::model::Blueprint;
 use crate::model::Item;
 use crate::model::condition::Skip;
 
 impl Engine {
-    pub(super) fn step_facts(blueprint: &Blueprint, item: &Item) -> Vec<StepFacts> {
+    pub(in crate::engine) fn step_facts(blueprint: &Blueprint, item: &Item) -> Vec<StepFacts> {
         blueprint
             .workflow
             .iter()
@@ -198,19 +198,19 @@ fn apply_skips(
 }
 
 /// What a move does: the step it reaches and the steps it skips or reopens.
-pub(super) struct MovePlan {
+pub(in crate::engine) struct MovePlan {
     /// The index of the step reached (`steps.len()`: past the last).
-    pub(super) target: usize,
+    pub(in crate::engine) target: usize,
     /// The steps passed that do not apply, and why.
-    pub(super) skips: Vec<(String, Decision)>,
+    pub(in crate::engine) skips: Vec<(String, Decision)>,
     /// The skipped steps a move back reopens (at or after the target).
-    pub(super) reopened: Vec<String>,
+    pub(in crate::engine) reopened: Vec<String>,
 }
 
 /// Whether step `i` of `steps` applies to the resolver's item now: the first
 /// always does; then the `visible` hook, where it answers, else its `when`.
 /// `script_item` is the item as hooks see it (unit when no hook reads it).
-pub(super) fn step_applies(
+pub(in crate::engine) fn step_applies(
     resolver: &Resolver<'_>,
     steps: &[crate::model::Step],
     i: usize,
@@ -242,7 +242,7 @@ pub(super) fn step_applies(
 
 /// Whether the resolver's identity may move `item` to the next step that
 /// applies (`to` = None) or to step `to` now: what the move does, or why not.
-pub(super) fn decide_move(
+pub(in crate::engine) fn decide_move(
     resolver: &Resolver<'_>,
     item: &Item,
     to: Option<&str>,

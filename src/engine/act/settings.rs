@@ -4,9 +4,9 @@
 
 use chrono::Utc;
 
-use super::access::Identity;
-use super::core::{BASE_URL, DEFAULT_BASE_URL, DEFAULT_MAIL_FROM, Engine, MAIL_FROM};
-use super::error::{Refusal, Result};
+use crate::engine::access::Identity;
+use crate::engine::core::{BASE_URL, DEFAULT_BASE_URL, DEFAULT_MAIL_FROM, Engine, MAIL_FROM};
+use crate::engine::error::{Refusal, Result};
 
 /// What mail needs to know of the deployment, kept in the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl Engine {
             }
         }
         let mut details = serde_json::json!({"base_url": base_url, "mail_from": mail_from});
-        super::access::stamp(&mut details, by);
+        crate::engine::access::stamp(&mut details, by);
         tx.append_event(None, &by.name, "settings.set", Utc::now(), &details)?;
         tx.commit()?;
         if let Some(url) = base_url {

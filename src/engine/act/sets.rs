@@ -1,10 +1,10 @@
 //! Stored blueprint sets: loading a checked set as new versions, and reading
 //! a stored blueprint back.
 
-use super::core::{Engine, now_or};
-use super::error::{EngineError, Refusal, Result, refuse};
 use crate::check::{self, ScriptSource};
 use crate::diag::SourceFile;
+use crate::engine::core::{Engine, now_or};
+use crate::engine::error::{EngineError, Refusal, Result, refuse};
 use crate::model::Blueprint;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use super::versions::VersionState;
+pub use crate::engine::act::versions::VersionState;
 
 /// A migration's problems against the stored old version.
-pub(super) struct MigrationProblems {
+pub(in crate::engine) struct MigrationProblems {
     /// `migration of `B` from N to M`.
     migration: String,
     /// What does not fit.
@@ -123,7 +123,7 @@ impl Engine {
     }
 
     /// Stores a checked set: a new version for each changed blueprint.
-    pub(super) fn store_set(
+    pub(in crate::engine) fn store_set(
         &mut self,
         sources: &[Arc<SourceFile>],
         checked: check::Checked,
@@ -236,8 +236,8 @@ impl Engine {
     /// The problems of each migration of `set` against the stored version it
     /// moves items from (migrations from a version that is not stored are
     /// not checked), for those with any.
-    pub(super) fn migration_problems(
-        cache: &mut super::set_cache::SetCache,
+    pub(in crate::engine) fn migration_problems(
+        cache: &mut crate::engine::set_cache::SetCache,
         tx: &crate::store::Tx<'_>,
         set: &crate::model::BlueprintSet,
     ) -> Result<Vec<MigrationProblems>> {
@@ -253,7 +253,7 @@ impl Engine {
             }
             let old_set = cache.get(tx, id, m.from)?;
             if let (Some(old), Some(new)) = (old_set.blueprint(id), set.blueprint(id)) {
-                let problems = super::migrate::old_side_problems(m, old, new);
+                let problems = crate::engine::act::migrate::old_side_problems(m, old, new);
                 if !problems.is_empty() {
                     out.push(MigrationProblems {
                         migration: format!("migration of `{id}` from {} to {}", m.from, m.to),
@@ -304,7 +304,7 @@ impl Engine {
     }
 }
 
-pub(super) fn fingerprint(blueprint: &Blueprint) -> String {
+pub(in crate::engine) fn fingerprint(blueprint: &Blueprint) -> String {
     let mut text = serde_json::to_string(blueprint).unwrap_or_default();
     if let Some(s) = &blueprint.script {
         text.push_str(&s.source);

@@ -1,4 +1,4 @@
-//! Sign-off actions through the pure state machine of [`super::rules::signoff`],
+//! Sign-off actions through the pure state machine of [`crate::engine::rules::signoff`],
 //! the scheduler's tick that applies due resets, and the actions a user may
 //! take now.
 
@@ -8,20 +8,20 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-use super::access::{Delegators, Identity, Permission, Resolver};
-use super::actions::{ActionArgs, ItemAction, Verb};
-use super::change_hooks::run_change_hooks;
-use super::core::{Engine, now_or};
-use super::error::{EngineError, Refusal, Result, refuse, script_failed};
-use super::items::{Change, ChangeOptions};
-use super::limits;
-use super::rules::bound;
-use super::rules::signoff::SignOffEvents;
-use super::rules::signoff::rules_of;
-use super::rules::signoff::{self, Action, Needed, SignOffState, Status};
-use super::script_view::script_view;
-use super::status::signoff_view;
-use super::views::{Allowed, Permitted, SignOffView};
+use crate::engine::access::{Delegators, Identity, Permission, Resolver};
+use crate::engine::act::items::{Change, ChangeOptions};
+use crate::engine::actions::{ActionArgs, ItemAction, Verb};
+use crate::engine::change_hooks::run_change_hooks;
+use crate::engine::core::{Engine, now_or};
+use crate::engine::error::{EngineError, Refusal, Result, refuse, script_failed};
+use crate::engine::limits;
+use crate::engine::read::status::signoff_view;
+use crate::engine::read::views::{Allowed, Permitted, SignOffView};
+use crate::engine::rules::bound;
+use crate::engine::rules::signoff::SignOffEvents;
+use crate::engine::rules::signoff::rules_of;
+use crate::engine::rules::signoff::{self, Action, Needed, SignOffState, Status};
+use crate::engine::script_view::script_view;
 
 /// A sign-off action with how it is to be done.
 #[derive(Debug, Clone)]
@@ -69,7 +69,7 @@ pub struct Sent {
 /// sign-off): refused, so that neither concurrent approvers nor a second
 /// click replace the decision and its comment (the first one stands). A
 /// change of decision (APPROVED ↔ REJECTED) is an edit, and taken.
-pub(super) fn refuse_redecision(
+pub(in crate::engine) fn refuse_redecision(
     step: &str,
     state: &signoff::SignOffState,
     action: &Action,
@@ -263,7 +263,7 @@ impl Engine {
 
 /// On a new approval, the `reset_at` hook's date for the next automatic
 /// reset, if it gives one.
-pub(super) fn reset_at_hook(
+pub(in crate::engine) fn reset_at_hook(
     resolver: &Resolver<'_>,
     step: &str,
     events: &[signoff::Event],
@@ -311,7 +311,7 @@ pub(super) fn reset_at_hook(
 /// sign-off of `step` becoming `next`: `reset_at`, then the change hooks
 /// (`validate`, `compute_…`, `after_change`) as the action runs them,
 /// on a copy that is kept nowhere.
-pub(super) fn hooks_accept(
+pub(in crate::engine) fn hooks_accept(
     resolver: &Resolver<'_>,
     step: &str,
     action: &Action,

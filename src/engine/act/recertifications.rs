@@ -6,10 +6,10 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use super::access::{Identity, Permission, Resolver};
-use super::core::{Engine, now_or};
-use super::error::{Refusal, Result, refuse};
-use super::rules::signoff::Status;
+use crate::engine::access::{Identity, Permission, Resolver};
+use crate::engine::core::{Engine, now_or};
+use crate::engine::error::{Refusal, Result, refuse};
+use crate::engine::rules::signoff::Status;
 
 /// A sign-off whose automatic reset falls due within the window asked.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

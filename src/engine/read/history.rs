@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::rules::signoff::{Action, Event, Status};
+use crate::engine::rules::signoff::{Action, Event, Status};
 use crate::store::EventRow;
 
 /// One audit event of an item: as stored (serialized as such), and what it
@@ -47,7 +47,7 @@ pub struct AuditEntry {
     /// How the actor was authenticated (`auth` in the details; none for
     /// events written before it was recorded).
     #[serde(skip)]
-    pub authentication: Option<super::Authentication>,
+    pub authentication: Option<crate::engine::Authentication>,
 }
 
 impl AuditEntry {
@@ -307,7 +307,7 @@ impl From<EventRow> for AuditEntry {
             happened: Happened::read(&e.action, &e.details),
             as_admin: e.details["as_admin"].as_bool() == Some(true),
             keep_approvals: e.details["keep_approvals"].as_bool() == Some(true),
-            authentication: super::Authentication::from_details(&e.details),
+            authentication: crate::engine::Authentication::from_details(&e.details),
             bound: e.details["bound"]
                 .as_array()
                 .map(|list| list.iter().map(SignOffEntry::read).collect())
@@ -381,8 +381,8 @@ mod tests {
     use chrono::Utc;
     use serde_json::json;
 
-    use super::super::rules::signoff::Verdict;
     use super::*;
+    use crate::engine::rules::signoff::Verdict;
 
     #[test]
     fn a_signoff_event_reads_back_as_it_was_written() {

@@ -6,8 +6,8 @@
 
 use chrono::Utc;
 
-use super::core::Engine;
-use super::error::Result;
+use crate::engine::core::Engine;
+use crate::engine::error::Result;
 use crate::store::secret_hash;
 
 /// How long an answer is kept for retries (24 hours).

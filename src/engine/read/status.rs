@@ -4,15 +4,15 @@
 
 use chrono::{DateTime, Utc};
 
-use super::rules::deploy::{decide, gates_deployment, is_approved};
-use super::rules::signoff::{self};
-use super::rules::sla;
-use super::rules::workflow::{self};
-use super::views::*;
+use crate::engine::read::views::*;
+use crate::engine::rules::deploy::{decide, gates_deployment, is_approved};
+use crate::engine::rules::signoff::{self};
+use crate::engine::rules::sla;
+use crate::engine::rules::workflow::{self};
 use crate::model::Item;
 use crate::model::{Blueprint, BlueprintSet};
 
-pub(super) fn signoff_view(
+pub(in crate::engine) fn signoff_view(
     blueprint: &Blueprint,
     item: &Item,
     step: &str,
@@ -94,7 +94,7 @@ pub(super) fn signoff_view(
     })
 }
 
-pub(super) fn status_of(
+pub(in crate::engine) fn status_of(
     set: &BlueprintSet,
     blueprint: &Blueprint,
     chain: &[Item],
