@@ -8,8 +8,8 @@
 //! each, `examples/common/baseline.rs`) measured in the same run.
 //!
 //! ```text
-//! cargo run --release --example bench_migrate                      # 100,000 items, NORMAL
-//! cargo run --release --example bench_migrate -- --items 10000 --sync FULL
+//! cargo run --profile release-lto --example bench_migrate                      # 100,000 items, NORMAL
+//! cargo run --profile release-lto --example bench_migrate -- --items 10000 --sync FULL
 //! ```
 
 #[global_allocator]

@@ -7,10 +7,10 @@
 //! alternating rounds of each, the best time of each side counting.
 //!
 //! ```text
-//! cargo run --release --example bench_runtime                       # N = 1,000 and 10,000, FULL and NORMAL
-//! cargo run --release --example bench_runtime -- --items 1000 --sync NORMAL
-//! cargo run --release --example bench_runtime -- --items 1000 --sync NORMAL --hooks
-//! cargo run --release --example bench_runtime -- --items 1000 --db postgres://postgres@127.0.0.1:5432
+//! cargo run --profile release-lto --example bench_runtime                       # N = 1,000 and 10,000, FULL and NORMAL
+//! cargo run --profile release-lto --example bench_runtime -- --items 1000 --sync NORMAL
+//! cargo run --profile release-lto --example bench_runtime -- --items 1000 --sync NORMAL --hooks
+//! cargo run --profile release-lto --example bench_runtime -- --items 1000 --db postgres://postgres@127.0.0.1:5432
 //! ```
 //!
 //! With `--db SERVER` (a PostgreSQL server's URL, without a database) the

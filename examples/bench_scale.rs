@@ -11,8 +11,8 @@
 //! be 100).
 //!
 //! ```text
-//! cargo run --release --example bench_scale                          # 10k, 100k, 1M
-//! cargo run --release --example bench_scale -- --sizes 10000,100000
+//! cargo run --profile release-lto --example bench_scale                          # 10k, 100k, 1M
+//! cargo run --profile release-lto --example bench_scale -- --sizes 10000,100000
 //! ```
 
 #![allow(

@@ -14,8 +14,8 @@
 //! baseline is the same INSERT + UPDATE per transaction on PostgreSQL.
 //!
 //! ```text
-//! cargo run --release --example bench_server [-- --items 100000 --seconds 10]
-//! cargo run --release --example bench_server -- --items 20000 --db postgres://postgres@127.0.0.1:5432
+//! cargo run --profile release-lto --example bench_server [-- --items 100000 --seconds 10]
+//! cargo run --profile release-lto --example bench_server -- --items 20000 --db postgres://postgres@127.0.0.1:5432
 //! ```
 
 // The allocator of the `govrt` binary, so the figures are the binary's.

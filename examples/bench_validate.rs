@@ -2,7 +2,7 @@
 //! equivalent JSON document in the same run.
 //!
 //! ```text
-//! cargo run --release --example bench_validate [-- --blueprints N]
+//! cargo run --profile release-lto --example bench_validate [-- --blueprints N]
 //! ```
 //!
 //! The set is generated: N blueprints (default 6,000, about 12 MB of `.gov`

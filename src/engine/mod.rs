@@ -31,6 +31,7 @@ mod index;
 mod index_cache;
 pub mod limits;
 mod mail;
+mod notices;
 pub mod read;
 pub mod rules;
 mod script_view;

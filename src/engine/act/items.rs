@@ -14,7 +14,7 @@ use crate::engine::change_hooks::run_change_hooks;
 use crate::engine::core::{Engine, now_or};
 use crate::engine::error::{EngineError, Refusal, Result, refuse};
 use crate::engine::limits;
-use crate::engine::mail::mails_for;
+use crate::engine::notices::mails_for;
 use crate::engine::read::views::ItemView;
 use crate::engine::read::views::view;
 use crate::engine::rules::bound;
