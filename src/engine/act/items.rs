@@ -13,6 +13,7 @@ use crate::engine::actions::ItemAction;
 use crate::engine::change_hooks::run_change_hooks;
 use crate::engine::core::{Engine, now_or};
 use crate::engine::error::{EngineError, Refusal, Result, refuse};
+use crate::engine::index_cache::KeptCache;
 use crate::engine::limits;
 use crate::engine::notices::mails_for;
 use crate::engine::read::views::ItemView;
@@ -56,6 +57,73 @@ pub(in crate::engine) struct ChangeOptions {
     /// An admin keeps the reviews and decisions through a change of the
     /// content they are bound to (`--keep-approvals`), audited as such.
     pub(in crate::engine) keep_approvals: bool,
+}
+
+/// What a change is, past the caller's closure: its audit name, whether
+/// approvals are kept through it, and its time.
+#[derive(Clone, Copy)]
+struct After<'a> {
+    action: &'a str,
+    keep_approvals: bool,
+    now: DateTime<Utc>,
+}
+
+/// What the write of a change takes: who made it, its audit details, the
+/// sign-off events that decide its mail.
+struct Written<'a> {
+    who: &'a Identity,
+    details: &'a Json,
+    signoff: Vec<&'a SignOffEvents>,
+    base_url: &'a str,
+    after: After<'a>,
+}
+
+/// What follows a change in memory: the hooks (their follow-up recorded in
+/// the details), the approvals the changed content outdates, and the new
+/// revision in the details.
+fn follow_change(
+    set: &LoadedSet,
+    chain: &[Item],
+    resolver: &Resolver<'_>,
+    item: &mut Item,
+    details: &mut Json,
+    after: &After<'_>,
+) -> Result<bound::Rebound> {
+    let unhooked = resolver.hides_any().then(|| item.clone());
+    let hooked = run_change_hooks(set, &chain[1..], item, after.action);
+    let follow_up = resolver.censor(unhooked, hooked, |mut blind, ancestors| {
+        run_change_hooks(set, ancestors, &mut blind, after.action).map(drop)
+    })?;
+    let rebound = match set
+        .blueprint(&item.blueprint)
+        .filter(|b| bound::binds_any(b))
+    {
+        Some(b) => {
+            let before = (&chain[0], &chain[1..]);
+            bound::rebind(
+                b,
+                before,
+                item,
+                &chain[1..],
+                after.keep_approvals,
+                after.now,
+            )
+        }
+        None => bound::Rebound::default(),
+    };
+    if let Json::Object(map) = details {
+        if !follow_up.is_null() {
+            map.insert("follow_up".into(), follow_up);
+        }
+        if !rebound.details.is_empty() {
+            map.insert("bound".into(), Json::Array(rebound.details.clone()));
+        }
+        if after.keep_approvals {
+            map.insert("keep_approvals".into(), json!(true));
+        }
+        map.insert("revision".into(), json!(item.revision));
+    }
+    Ok(rebound)
 }
 
 /// How an edit of fields runs.
@@ -221,19 +289,7 @@ impl Engine {
             sets,
         } = *item;
         let now = now_or(now);
-        if name.trim().is_empty() {
-            return refuse(Refusal::InvalidValue {
-                what: "item name".into(),
-                why: "it is empty".into(),
-            });
-        }
-        if name.contains(char::is_control) {
-            return refuse(Refusal::InvalidValue {
-                what: format!("item name `{}`", name.escape_debug()),
-                why: "it has a control character (a line break, a tab…)".into(),
-            });
-        }
-        limits::check_length("item name", name, limits::MAX_NAME)?;
+        check_new_name(name)?;
         let tx = self.store.write()?;
         let version = match Self::version_for_new_item(&tx, blueprint_id, version) {
             Err(EngineError::Refused(Refusal::NotFound { what })) if version.is_none() => {
@@ -251,76 +307,8 @@ impl Engine {
                 what: format!("blueprint `{blueprint_id}`"),
             });
         };
-        let mut ancestors: Vec<Item> = Vec::new();
-        match (parent, &blueprint.parent) {
-            (Some(p), Some(expected)) => {
-                let chain = Self::chain(&tx, p)?;
-                ancestors = chain.clone();
-                let parent_set = self.cache.get(&tx, &chain[0].blueprint, chain[0].version)?;
-                let resolver = Resolver {
-                    set: &parent_set,
-                    chain: &chain,
-                    who,
-                };
-                // An unreadable parent answers as a missing one: nothing of
-                // it (its blueprint) is told before the caller may read it.
-                resolver.require_readable(p)?;
-                if chain[0].blueprint != expected.as_str() {
-                    return refuse(Refusal::InvalidValue {
-                        what: "parent".into(),
-                        why: format!(
-                            "item {p} is a `{}`; a `{blueprint_id}` lives under a `{expected}`",
-                            chain[0].blueprint
-                        ),
-                    });
-                }
-                // Attaching a child takes a permission on the parent: the child
-                // inherits its reviewers and shows in its tree.
-                resolver.require(Permission::Create, || {
-                    format!("create a `{blueprint_id}` under item {p} (its blueprint's `permission create`, by default its write permission)")
-                })?;
-            }
-            (Some(_), None) => {
-                return refuse(Refusal::InvalidValue {
-                    what: "parent".into(),
-                    why: format!("a `{blueprint_id}` has no parent in its blueprint"),
-                });
-            }
-            _ => {}
-        }
-        let mut item = Item {
-            id: 0,
-            blueprint: blueprint_id.to_string(),
-            version,
-            parent,
-            name: name.to_string(),
-            fields: serde_json::Map::new(),
-            step: blueprint
-                .workflow
-                .as_ref()
-                .and_then(|w| w.steps.first())
-                .map(|s| s.id.to_string()),
-            finished: false,
-            signoffs: BTreeMap::new(),
-            creator: who.name.clone(),
-            created_at: now,
-            updated_at: now,
-            revision: 1,
-            subscribers: BTreeMap::new(),
-            skipped: BTreeMap::new(),
-        };
-        for f in &blueprint.fields {
-            if let Some(d) = &f.default {
-                item.fields
-                    .insert(f.id.to_string(), values::default_json(d, &f.ty));
-            }
-        }
-        for step in blueprint.workflow.iter().flat_map(|w| &w.steps) {
-            if step.signoff.is_some() {
-                item.signoffs
-                    .insert(step.id.to_string(), SignOffState::default());
-            }
-        }
+        let ancestors = Self::ancestors_for_new(&tx, &mut self.cache, who, blueprint, parent)?;
+        let mut item = fresh_item(blueprint, version, parent, name, who, now);
         let changes: Vec<FieldChange> = sets
             .iter()
             .map(|(k, v)| FieldChange::Set(k.clone(), v.clone()))
@@ -374,6 +362,56 @@ impl Engine {
             who,
         };
         Ok(resolver.redact_view(view(&chain[0], blueprint)))
+    }
+
+    /// The ancestors of a new item under `parent`, once the caller may
+    /// create there and the parent is of the blueprint's parent kind.
+    fn ancestors_for_new(
+        tx: &Tx<'_>,
+        cache: &mut SetCache,
+        who: &Identity,
+        blueprint: &Blueprint,
+        parent: Option<i64>,
+    ) -> Result<Vec<Item>> {
+        let blueprint_id = blueprint.id.as_str();
+        let mut ancestors: Vec<Item> = Vec::new();
+        match (parent, &blueprint.parent) {
+            (Some(p), Some(expected)) => {
+                let chain = Self::chain(tx, p)?;
+                ancestors = chain.clone();
+                let parent_set = cache.get(tx, &chain[0].blueprint, chain[0].version)?;
+                let resolver = Resolver {
+                    set: &parent_set,
+                    chain: &chain,
+                    who,
+                };
+                // An unreadable parent answers as a missing one: nothing of
+                // it (its blueprint) is told before the caller may read it.
+                resolver.require_readable(p)?;
+                if chain[0].blueprint != expected.as_str() {
+                    return refuse(Refusal::InvalidValue {
+                        what: "parent".into(),
+                        why: format!(
+                            "item {p} is a `{}`; a `{blueprint_id}` lives under a `{expected}`",
+                            chain[0].blueprint
+                        ),
+                    });
+                }
+                // Attaching a child takes a permission on the parent: the child
+                // inherits its reviewers and shows in its tree.
+                resolver.require(Permission::Create, || {
+                format!("create a `{blueprint_id}` under item {p} (its blueprint's `permission create`, by default its write permission)")
+            })?;
+            }
+            (Some(_), None) => {
+                return refuse(Refusal::InvalidValue {
+                    what: "parent".into(),
+                    why: format!("a `{blueprint_id}` has no parent in its blueprint"),
+                });
+            }
+            _ => {}
+        }
+        Ok(ancestors)
     }
 
     /// An item, if the caller may read it.
@@ -440,61 +478,65 @@ impl Engine {
             signoff,
             out,
         } = change(&tx, &resolver, &mut item)?;
-        let unhooked = resolver.hides_any().then(|| item.clone());
-        let hooked = run_change_hooks(&set, &chain[1..], &mut item, action.audit_name());
-        let follow_up = resolver.censor(unhooked, hooked, |mut blind, ancestors| {
-            run_change_hooks(&set, ancestors, &mut blind, action.audit_name()).map(drop)
-        })?;
-        if !follow_up.is_null()
-            && let Json::Object(map) = &mut details
-        {
-            map.insert("follow_up".into(), follow_up);
-        }
-        let rebound = match set
-            .blueprint(&item.blueprint)
-            .filter(|b| bound::binds_any(b))
-        {
-            Some(b) => {
-                let before = (&chain[0], &chain[1..]);
-                bound::rebind(b, before, &mut item, &chain[1..], keep_approvals, now)
-            }
-            None => bound::Rebound::default(),
-        };
-        if let Json::Object(map) = &mut details {
-            if !rebound.details.is_empty() {
-                map.insert("bound".into(), Json::Array(rebound.details));
-            }
-            if keep_approvals {
-                map.insert("keep_approvals".into(), json!(true));
-            }
-        }
-        if let Json::Object(map) = &mut details {
-            map.insert("revision".into(), json!(item.revision));
-        }
-        stamp(&mut details, who);
-        let event = NewEvent {
-            actor: &who.name,
+        let after = After {
             action: action.audit_name(),
-            at: now,
-            details: &details,
+            keep_approvals,
+            now,
         };
+        let rebound = follow_change(&set, &chain, &resolver, &mut item, &mut details, &after)?;
+        stamp(&mut details, who);
         // An explicit unsubscribe stays.
-        let subscribes = action.subscribes();
-        if subscribes && who.name != "scheduler" && !who.api_key {
+        if action.subscribes() && who.name != "scheduler" && !who.api_key {
             item.subscribers.entry(who.name.clone()).or_insert(true);
         }
         if let Some(b) = set.blueprint(&item.blueprint) {
             crate::engine::rules::sla::schedule(b, &mut item.signoffs);
         }
+        let written = Written {
+            who,
+            details: &details,
+            signoff: signoff.iter().chain(&rebound.events).collect(),
+            base_url: &base_url,
+            after,
+        };
+        Self::write_change(
+            tx,
+            (&mut self.kept, &mut self.cache),
+            &set,
+            chain,
+            item,
+            &written,
+        )?;
+        Ok(out)
+    }
+
+    /// Writes a changed item with its audit event, its kept index and the
+    /// mail its sign-off events call for, and carries the change to its
+    /// descendants; then commits.
+    fn write_change(
+        tx: Tx<'_>,
+        (kept, cache): (&mut KeptCache, &mut SetCache),
+        set: &LoadedSet,
+        chain: Vec<Item>,
+        item: Item,
+        w: &Written<'_>,
+    ) -> Result<()> {
+        let (who, now, id) = (w.who, w.after.now, item.id);
+        let event = NewEvent {
+            actor: &who.name,
+            action: w.after.action,
+            at: now,
+            details: w.details,
+        };
         // The kept index is written with the row, in the action's own
         // statements.
-        let kept_before = match self.kept.take(&chain) {
+        let kept_before = match kept.take(&chain) {
             Some(index) => index,
-            None => crate::engine::index::index_of(&set, &chain, now)?,
+            None => crate::engine::index::index_of(set, &chain, now)?,
         };
         let mut updated = chain;
         let before = std::mem::replace(&mut updated[0], item);
-        let kept_after = crate::engine::index::index_of(&set, &updated, now)?;
+        let kept_after = crate::engine::index::index_of(set, &updated, now)?;
         let update = ItemUpdate {
             item: &updated[0],
             before: &before,
@@ -509,27 +551,27 @@ impl Engine {
             });
         };
         let mut messages = Vec::new();
-        for events in signoff.iter().chain(&rebound.events) {
-            messages.extend(mails_for(&tx, &set, &updated, who, events, &base_url)?);
+        for events in &w.signoff {
+            messages.extend(mails_for(&tx, set, &updated, who, events, w.base_url)?);
         }
         tx.queue_messages(seq, Some(id), &messages, now)?;
         let cause = Cause {
             before: &before,
             after: &updated[0],
             who,
-            action: action.audit_name(),
-            keep_approvals,
+            action: w.after.action,
+            keep_approvals: w.after.keep_approvals,
             now,
-            base_url: &base_url,
+            base_url: w.base_url,
         };
-        Self::rebind_descendants(&tx, &mut self.cache, &set, &cause)?;
+        Self::rebind_descendants(&tx, cache, set, &cause)?;
         if tx.has_children(id)? {
-            Self::keep_descendants(&tx, &mut self.cache, id, now)?;
+            Self::keep_descendants(&tx, cache, id, now)?;
         }
         let kept_key = crate::engine::index_cache::revisions(&updated);
         tx.commit_keeping(Some(updated.swap_remove(0)))?;
-        self.kept.remember(kept_key, kept_after);
-        Ok(out)
+        kept.remember(kept_key, kept_after);
+        Ok(())
     }
 
     /// A change of an item's fields outdates what its descendants' sign-offs
@@ -780,4 +822,69 @@ pub(in crate::engine) fn check_references(
         }
         _ => Ok(()),
     }
+}
+
+/// Refused unless `name` may name a new item: not empty, no control
+/// character, not too long.
+fn check_new_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return refuse(Refusal::InvalidValue {
+            what: "item name".into(),
+            why: "it is empty".into(),
+        });
+    }
+    if name.contains(char::is_control) {
+        return refuse(Refusal::InvalidValue {
+            what: format!("item name `{}`", name.escape_debug()),
+            why: "it has a control character (a line break, a tab…)".into(),
+        });
+    }
+    limits::check_length("item name", name, limits::MAX_NAME)?;
+    Ok(())
+}
+
+/// A new item of `blueprint` before its first change: on its first step,
+/// the fields' defaults set, each sign-off NOT_STARTED.
+fn fresh_item(
+    blueprint: &Blueprint,
+    version: u32,
+    parent: Option<i64>,
+    name: &str,
+    who: &Identity,
+    now: DateTime<Utc>,
+) -> Item {
+    let mut item = Item {
+        id: 0,
+        blueprint: blueprint.id.to_string(),
+        version,
+        parent,
+        name: name.to_string(),
+        fields: serde_json::Map::new(),
+        step: blueprint
+            .workflow
+            .as_ref()
+            .and_then(|w| w.steps.first())
+            .map(|s| s.id.to_string()),
+        finished: false,
+        signoffs: BTreeMap::new(),
+        creator: who.name.clone(),
+        created_at: now,
+        updated_at: now,
+        revision: 1,
+        subscribers: BTreeMap::new(),
+        skipped: BTreeMap::new(),
+    };
+    for f in &blueprint.fields {
+        if let Some(d) = &f.default {
+            item.fields
+                .insert(f.id.to_string(), values::default_json(d, &f.ty));
+        }
+    }
+    for step in blueprint.workflow.iter().flat_map(|w| &w.steps) {
+        if step.signoff.is_some() {
+            item.signoffs
+                .insert(step.id.to_string(), SignOffState::default());
+        }
+    }
+    item
 }
