@@ -18,8 +18,9 @@ use super::rules::sla;
 use super::rules::values;
 use super::script_view::script_view;
 use super::set_cache::LoadedSet;
-use crate::model::Item;
+use crate::engine::rules::signoff::SignOffState;
 use crate::model::{Blueprint, Principal, PrincipalRef, RoleId};
+use crate::model::{Item, SignOff};
 use crate::store::index::{ItemIndex, QueueEntry, key};
 
 /// The keys a caller matches: a user's name and groups, or an API key's
@@ -141,6 +142,60 @@ impl Inverse<'_> {
     }
 }
 
+/// The principals the `reviewers` hook adds to `group` of `step`.
+fn hook_reviewers(
+    set: &LoadedSet,
+    blueprint: &str,
+    view: &rhai::Dynamic,
+    step: &str,
+    group: &str,
+) -> Result<Vec<PrincipalRef>> {
+    let args = vec![view.clone(), step.into(), group.into()];
+    let result = set
+        .hooks
+        .call(blueprint, "reviewers", args)
+        .map_err(script_failed)?;
+    let list = result
+        .map(|r| crate::hooks::to_json(&r))
+        .unwrap_or(Json::Null);
+    let Json::Array(added) = list else {
+        return Ok(Vec::new());
+    };
+    Ok(added
+        .iter()
+        .filter_map(Json::as_str)
+        .filter_map(crate::model::parse::parse_principal_ref)
+        .collect())
+}
+
+/// Adds who the sign-off's state bars from `group` to `barred`.
+fn barred_by_state(
+    spec: &SignOff,
+    state: &SignOffState,
+    group: &str,
+    barred: &mut BTreeSet<(String, String)>,
+) {
+    // Who the state bars (`not requester`, `not reviewer`, a review
+    // given); `not PRINCIPALS` is resolved again as the queue is read.
+    let exclude = super::exclusions::exclusions_of(spec, group);
+    if exclude.is_some_and(|e| e.not_requester)
+        && let Some(r) = &state.requester
+    {
+        barred.insert((group.to_string(), r.clone()));
+    }
+    if group == "final" {
+        if exclude.is_some_and(|e| e.not_reviewer) {
+            for r in &state.reviews {
+                barred.insert((group.to_string(), r.reviewer.clone()));
+            }
+        }
+    } else {
+        for r in state.reviews_of(group) {
+            barred.insert((group.to_string(), r.reviewer.clone()));
+        }
+    }
+}
+
 /// The kept index of `chain[0]` (its ancestors after it) under `set`, at
 /// `now` (which decides only whether a stopped clock had breached).
 pub(super) fn index_of(set: &LoadedSet, chain: &[Item], now: DateTime<Utc>) -> Result<ItemIndex> {
@@ -233,43 +288,11 @@ pub(super) fn index_of(set: &LoadedSet, chain: &[Item], now: DateTime<Utc>) -> R
         }
         if set.hooks.has(&item.blueprint, "reviewers") {
             let view = view.get_or_insert_with(|| script_view(set, chain, 0));
-            let args = vec![view.clone(), step.into(), group.into()];
-            let result = set
-                .hooks
-                .call(&item.blueprint, "reviewers", args)
-                .map_err(script_failed)?;
-            let list = result
-                .map(|r| crate::hooks::to_json(&r))
-                .unwrap_or(Json::Null);
-            if let Json::Array(added) = list {
-                for p in added
-                    .iter()
-                    .filter_map(Json::as_str)
-                    .filter_map(crate::model::parse::parse_principal_ref)
-                {
-                    inverse.reference(&p, 0, 0, &mut keys);
-                }
+            for p in hook_reviewers(set, &item.blueprint, view, step, group)? {
+                inverse.reference(&p, 0, 0, &mut keys);
             }
         }
-        // Who the state bars (`not requester`, `not reviewer`, a review
-        // given); `not PRINCIPALS` is resolved again as the queue is read.
-        let exclude = super::exclusions::exclusions_of(spec, group);
-        if exclude.is_some_and(|e| e.not_requester)
-            && let Some(r) = &state.requester
-        {
-            barred.insert((group.to_string(), r.clone()));
-        }
-        if group == "final" {
-            if exclude.is_some_and(|e| e.not_reviewer) {
-                for r in &state.reviews {
-                    barred.insert((group.to_string(), r.reviewer.clone()));
-                }
-            }
-        } else {
-            for r in state.reviews_of(group) {
-                barred.insert((group.to_string(), r.reviewer.clone()));
-            }
-        }
+        barred_by_state(spec, &state, group, &mut barred);
         let due_at = due(group);
         queue.extend(keys.into_iter().map(|key| QueueEntry {
             key,

@@ -397,27 +397,15 @@ pub(in crate::engine) fn old_side_problems(
     problems
 }
 
-/// The item as it would be on the new version, and its report entry
-/// (`None` for the row when it cannot move).
-fn plan(
+/// The fields of an item on the new version: renamed, dropped, then set
+/// where unset, then what the `migrate` hook computed.
+fn migrate_fields(
     m: &Migration,
     new: &Blueprint,
     row: &Item,
     computed: &Computed,
-) -> (ItemMigration, Option<Item>) {
-    let mut entry = ItemMigration {
-        item: row.id.to_string(),
-        name: row.name.clone(),
-        step: None,
-        renamed: Vec::new(),
-        set: Vec::new(),
-        dropped: Vec::new(),
-        signoffs: Vec::new(),
-        problems: Vec::new(),
-        moved: false,
-    };
-    let mut next = row.clone();
-    // Fields: renamed, dropped, then set where unset.
+    entry: &mut ItemMigration,
+) -> serde_json::Map<String, serde_json::Value> {
     let mut fields = serde_json::Map::new();
     for (k, v) in &row.fields {
         if m.drops.contains(k) {
@@ -466,24 +454,18 @@ fn plan(
             },
         }
     }
-    next.fields = fields;
-    // The step.
+    fields
+}
+
+/// The sign-offs of an item on the new version: each to its mapped step,
+/// kept or reset; dropped where the new step has none.
+fn migrate_signoffs(
+    m: &Migration,
+    new: &Blueprint,
+    row: &Item,
+    entry: &mut ItemMigration,
+) -> BTreeMap<String, crate::engine::rules::signoff::SignOffState> {
     let step_to = |s: &str| m.steps.get(s).cloned().unwrap_or_else(|| s.to_string());
-    if let Some(step) = &row.step {
-        let to = step_to(step);
-        if new.step(&to).is_none() {
-            entry
-                .problems
-                .push(format!("step `{step}` has no place in version {}", m.to));
-        }
-        entry.step = Some(Move {
-            from: step.clone(),
-            to: to.clone(),
-        });
-        next.step = Some(to);
-    }
-    // Sign-offs: to their mapped step, kept or reset; dropped where the new
-    // step has none.
     let mut signoffs = BTreeMap::new();
     for (from, state) in &row.signoffs {
         let (to, reset) = match m.signoffs.get(from) {
@@ -525,7 +507,46 @@ fn plan(
             signoffs.entry(step.id.to_string()).or_default();
         }
     }
-    next.signoffs = signoffs;
+    signoffs
+}
+
+/// The item as it would be on the new version, and its report entry
+/// (`None` for the row when it cannot move).
+fn plan(
+    m: &Migration,
+    new: &Blueprint,
+    row: &Item,
+    computed: &Computed,
+) -> (ItemMigration, Option<Item>) {
+    let mut entry = ItemMigration {
+        item: row.id.to_string(),
+        name: row.name.clone(),
+        step: None,
+        renamed: Vec::new(),
+        set: Vec::new(),
+        dropped: Vec::new(),
+        signoffs: Vec::new(),
+        problems: Vec::new(),
+        moved: false,
+    };
+    let mut next = row.clone();
+    next.fields = migrate_fields(m, new, row, computed, &mut entry);
+    // The step.
+    let step_to = |s: &str| m.steps.get(s).cloned().unwrap_or_else(|| s.to_string());
+    if let Some(step) = &row.step {
+        let to = step_to(step);
+        if new.step(&to).is_none() {
+            entry
+                .problems
+                .push(format!("step `{step}` has no place in version {}", m.to));
+        }
+        entry.step = Some(Move {
+            from: step.clone(),
+            to: to.clone(),
+        });
+        next.step = Some(to);
+    }
+    next.signoffs = migrate_signoffs(m, new, row, &mut entry);
     // The item's own required fields (step fields are asked for when the
     // item leaves their step, as on any version).
     for f in new.fields.iter().filter(|f| f.step.is_none() && f.required) {

@@ -19,9 +19,9 @@ use crate::engine::rules::signoff::SignOffEvents;
 use crate::engine::rules::signoff::{self, Event, Status};
 use crate::engine::rules::workflow::{self, StepFacts};
 use crate::engine::script_view::script_view;
-use crate::model::Blueprint;
 use crate::model::Item;
 use crate::model::condition::Skip;
+use crate::model::{Blueprint, Step};
 
 impl Engine {
     pub(in crate::engine) fn step_facts(blueprint: &Blueprint, item: &Item) -> Vec<StepFacts> {
@@ -240,42 +240,34 @@ pub(in crate::engine) fn step_applies(
     Ok(conditions::decide(step, item, &resolver.chain[1..], answer))
 }
 
-/// Whether the resolver's identity may move `item` to the next step that
-/// applies (`to` = None) or to step `to` now: what the move does, or why not.
-pub(in crate::engine) fn decide_move(
+/// Where a move goes: the workflow's steps, the current one, and where the
+/// move starts from (past the last step when finished).
+struct Course<'a> {
+    steps: &'a [Step],
+    current: usize,
+    from: usize,
+}
+
+/// The step a move goes to (`to`, or the next that applies), the steps it
+/// passes that do not apply (skipped, with why), and the skipped steps a
+/// move back reopens.
+#[allow(
+    clippy::type_complexity,
+    reason = "the three parts of a move's course, named where they are taken apart"
+)]
+fn target_of(
     resolver: &Resolver<'_>,
     item: &Item,
+    course: &Course<'_>,
     to: Option<&str>,
-) -> Result<MovePlan> {
-    let id = item.id;
-    resolver.require(Permission::Write, || {
-        format!("move item {id} in its workflow")
-    })?;
-    let blueprint = resolver.own_blueprint()?;
-    let Some(workflow) = &blueprint.workflow else {
-        return refuse(Refusal::InvalidValue {
-            what: "move".into(),
-            why: format!("a `{}` has no workflow", blueprint.id),
-        });
-    };
-    let steps = &workflow.steps;
-    let current = item
-        .step
-        .as_deref()
-        .and_then(|s| steps.iter().position(|x| x.id.as_str() == s))
-        .unwrap_or(0);
-    let from = if item.finished { steps.len() } else { current };
-    let hooks = &resolver.set.hooks;
-    let bp = item.blueprint.clone();
-    let hooked = ["mandatory", "before_advance", "visible"]
-        .iter()
-        .any(|h| hooks.has(&bp, h));
-    let script_item = if hooked {
-        script_view(resolver.set, resolver.chain, 0)
-    } else {
-        rhai::Dynamic::UNIT
-    };
-    let applies = |i: usize| step_applies(resolver, steps, i, &script_item);
+    script_item: &rhai::Dynamic,
+) -> Result<(usize, Vec<(String, Decision)>, Vec<String>)> {
+    let Course {
+        steps,
+        current,
+        from,
+    } = *course;
+    let applies = |i: usize| step_applies(resolver, steps, i, script_item);
     let not_applicable = |i: usize, d: &Decision| {
         refuse(Refusal::StepNotApplicable {
             step: steps[i].id.to_string(),
@@ -337,6 +329,99 @@ pub(in crate::engine) fn decide_move(
             i
         }
     };
+    Ok((target, skips, reopened))
+}
+
+/// The `before_advance` hook's word on a move forward to `target`: a
+/// refusal with its reason, or nothing.
+fn before_advance(
+    resolver: &Resolver<'_>,
+    item: &Item,
+    target: Option<&Step>,
+    script_item: &rhai::Dynamic,
+) -> Result<()> {
+    let hooks = &resolver.set.hooks;
+    let bp = item.blueprint.clone();
+
+    let from: rhai::Dynamic = item.step.clone().map_or(rhai::Dynamic::UNIT, Into::into);
+    let to: rhai::Dynamic = target.map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
+    let verdict = hooks
+        .call(&bp, "before_advance", vec![script_item.clone(), from, to])
+        .map_err(script_failed)?;
+    if let Some(reason) = verdict.filter(|v| !v.is_unit()) {
+        let why = reason
+            .clone()
+            .into_string()
+            .unwrap_or_else(|_| reason.to_string());
+        let unhooked = resolver.hides_any().then(|| item.clone());
+        return resolver.censor(
+            unhooked,
+            refuse(Refusal::RefusedByRule { why }),
+            |blind, ancestors| {
+                let chain: Vec<Item> = std::iter::once(blind)
+                    .chain(ancestors.iter().cloned())
+                    .collect();
+                let view = script_view(resolver.set, &chain, 0);
+                let from: rhai::Dynamic = item.step.clone().map_or(rhai::Dynamic::UNIT, Into::into);
+                let to: rhai::Dynamic =
+                    target.map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
+                match hooks
+                    .call(&bp, "before_advance", vec![view, from, to])
+                    .map_err(script_failed)?
+                    .filter(|v| !v.is_unit())
+                {
+                    Some(r) => refuse(Refusal::RefusedByRule {
+                        why: r.clone().into_string().unwrap_or_else(|_| r.to_string()),
+                    }),
+                    None => Ok(()),
+                }
+            },
+        );
+    }
+    Ok(())
+}
+
+/// Whether the resolver's identity may move `item` to the next step that
+/// applies (`to` = None) or to step `to` now: what the move does, or why not.
+pub(in crate::engine) fn decide_move(
+    resolver: &Resolver<'_>,
+    item: &Item,
+    to: Option<&str>,
+) -> Result<MovePlan> {
+    let id = item.id;
+    resolver.require(Permission::Write, || {
+        format!("move item {id} in its workflow")
+    })?;
+    let blueprint = resolver.own_blueprint()?;
+    let Some(workflow) = &blueprint.workflow else {
+        return refuse(Refusal::InvalidValue {
+            what: "move".into(),
+            why: format!("a `{}` has no workflow", blueprint.id),
+        });
+    };
+    let steps = &workflow.steps;
+    let current = item
+        .step
+        .as_deref()
+        .and_then(|s| steps.iter().position(|x| x.id.as_str() == s))
+        .unwrap_or(0);
+    let from = if item.finished { steps.len() } else { current };
+    let hooks = &resolver.set.hooks;
+    let bp = item.blueprint.clone();
+    let hooked = ["mandatory", "before_advance", "visible"]
+        .iter()
+        .any(|h| hooks.has(&bp, h));
+    let script_item = if hooked {
+        script_view(resolver.set, resolver.chain, 0)
+    } else {
+        rhai::Dynamic::UNIT
+    };
+    let course = Course {
+        steps,
+        current,
+        from,
+    };
+    let (target, skips, reopened) = target_of(resolver, item, &course, to, &script_item)?;
     let mut facts = Engine::step_facts(blueprint, item);
     for (step, _) in &skips {
         if let Some(f) = facts.iter_mut().find(|f| &f.id == step) {
@@ -364,45 +449,7 @@ pub(in crate::engine) fn decide_move(
     }
     workflow::check_move(&facts, current, item.finished, target, locked)?;
     if forward && hooks.has(&bp, "before_advance") {
-        let from: rhai::Dynamic = item.step.clone().map_or(rhai::Dynamic::UNIT, Into::into);
-        let to: rhai::Dynamic = steps
-            .get(target)
-            .map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
-        let verdict = hooks
-            .call(&bp, "before_advance", vec![script_item.clone(), from, to])
-            .map_err(script_failed)?;
-        if let Some(reason) = verdict.filter(|v| !v.is_unit()) {
-            let why = reason
-                .clone()
-                .into_string()
-                .unwrap_or_else(|_| reason.to_string());
-            let unhooked = resolver.hides_any().then(|| item.clone());
-            return resolver.censor(
-                unhooked,
-                refuse(Refusal::RefusedByRule { why }),
-                |blind, ancestors| {
-                    let chain: Vec<Item> = std::iter::once(blind)
-                        .chain(ancestors.iter().cloned())
-                        .collect();
-                    let view = script_view(resolver.set, &chain, 0);
-                    let from: rhai::Dynamic =
-                        item.step.clone().map_or(rhai::Dynamic::UNIT, Into::into);
-                    let to: rhai::Dynamic = steps
-                        .get(target)
-                        .map_or(rhai::Dynamic::UNIT, |s| s.id.to_string().into());
-                    match hooks
-                        .call(&bp, "before_advance", vec![view, from, to])
-                        .map_err(script_failed)?
-                        .filter(|v| !v.is_unit())
-                    {
-                        Some(r) => refuse(Refusal::RefusedByRule {
-                            why: r.clone().into_string().unwrap_or_else(|_| r.to_string()),
-                        }),
-                        None => Ok(()),
-                    }
-                },
-            );
-        }
+        before_advance(resolver, item, steps.get(target), &script_item)?;
     }
     Ok(MovePlan {
         target,

@@ -16,6 +16,7 @@ use crate::engine::error::Result;
 use crate::engine::read::history::{AuditEntry, Happened};
 use crate::engine::rules::bound;
 use crate::engine::rules::signoff::Status;
+use crate::engine::set_cache::LoadedSet;
 use crate::model::Item;
 use crate::model::{Blueprint, BlueprintSet};
 
@@ -401,76 +402,11 @@ impl Engine {
             // The steps whose standing decision was taken by an actor named
             // at the command line (`--as`), not authenticated.
             let impersonated = impersonated_decisions(&events);
-            let controls: Vec<ControlEvidence> = set
-                .controls
-                .keys()
-                .filter_map(|c| {
-                    let sources = sources(b, c);
-                    if sources.is_empty() {
-                        return None;
-                    }
-                    let evidence: Vec<EvidenceState> = sources
-                        .iter()
-                        .map(|s| {
-                            let mut e = evidence(b, &chain, s, now);
-                            if s.kind == "signoff"
-                                && e.approved_by.is_some()
-                                && impersonated.contains(&s.id)
-                            {
-                                e.independent = Some(false);
-                            }
-                            if s.kind == "field" && !resolver.may_read_field(0, &s.id) {
-                                withhold(e)
-                            } else {
-                                e
-                            }
-                        })
-                        .collect();
-                    let withheld = evidence.iter().any(|e| e.withheld);
-                    let mandatory_ok = sources
-                        .iter()
-                        .zip(&evidence)
-                        .all(|(s, e)| !s.mandatory || e.present);
-                    Some(ControlEvidence {
-                        control: c.clone(),
-                        satisfied: !withheld && mandatory_ok && evidence.iter().any(|e| e.present),
-                        withheld,
-                        evidence,
-                    })
-                })
-                .collect();
+            let controls = control_evidence(&set, b, &chain, &resolver, &impersonated, now);
             if controls.is_empty() {
                 continue;
             }
-            let exceptions = events
-                .into_iter()
-                .filter_map(|e| {
-                    if e.action == "signoff.approve"
-                        && let Some(how) = e.authentication.as_ref().filter(|a| a.is_impersonation())
-                    {
-                        return Some(format!(
-                            "{}: an approval in the name of `{}` through {}: not independent evidence",
-                            e.at,
-                            e.actor,
-                            how.describe()
-                        ));
-                    }
-                    if let Happened::DeployConfirmed { infrastructure } = &e.happened {
-                        return Some(format!(
-                            "{}: `{}` confirmed a deployment on {infrastructure} without an approval",
-                            e.at, e.actor
-                        ));
-                    }
-                    if e.keep_approvals {
-                        return Some(format!(
-                            "{}: `{}` kept the approvals through a change of bound content",
-                            e.at, e.actor
-                        ));
-                    }
-                    (e.as_admin && e.actor != "scheduler")
-                        .then(|| format!("{}: admin `{}` did {}", e.at, e.actor, e.action))
-                })
-                .collect();
+            let exceptions = exceptions_of(events);
             items.push(ItemEvidence {
                 item: item.id.to_string(),
                 name: item.name.clone(),
@@ -515,6 +451,90 @@ impl Engine {
             inventory,
         })
     }
+}
+
+/// The evidence an item gives for each control of its set that its
+/// blueprint names sources for.
+fn control_evidence(
+    set: &LoadedSet,
+    b: &Blueprint,
+    chain: &[Item],
+    resolver: &Resolver<'_>,
+    impersonated: &BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> Vec<ControlEvidence> {
+    set.controls
+        .keys()
+        .filter_map(|c| {
+            let sources = sources(b, c);
+            if sources.is_empty() {
+                return None;
+            }
+            let evidence: Vec<EvidenceState> = sources
+                .iter()
+                .map(|s| {
+                    let mut e = evidence(b, chain, s, now);
+                    if s.kind == "signoff"
+                        && e.approved_by.is_some()
+                        && impersonated.contains(&s.id)
+                    {
+                        e.independent = Some(false);
+                    }
+                    if s.kind == "field" && !resolver.may_read_field(0, &s.id) {
+                        withhold(e)
+                    } else {
+                        e
+                    }
+                })
+                .collect();
+            let withheld = evidence.iter().any(|e| e.withheld);
+            let mandatory_ok = sources
+                .iter()
+                .zip(&evidence)
+                .all(|(s, e)| !s.mandatory || e.present);
+            Some(ControlEvidence {
+                control: c.clone(),
+                satisfied: !withheld && mandatory_ok && evidence.iter().any(|e| e.present),
+                withheld,
+                evidence,
+            })
+        })
+        .collect()
+}
+
+/// What the audit trail of an item shows as exceptions to independent
+/// evidence: approvals in another's name, deployments confirmed without an
+/// approval, approvals kept through a change, admins acting.
+fn exceptions_of(events: Vec<AuditEntry>) -> Vec<String> {
+    events
+        .into_iter()
+        .filter_map(|e| {
+            if e.action == "signoff.approve"
+                && let Some(how) = e.authentication.as_ref().filter(|a| a.is_impersonation())
+            {
+                return Some(format!(
+                    "{}: an approval in the name of `{}` through {}: not independent evidence",
+                    e.at,
+                    e.actor,
+                    how.describe()
+                ));
+            }
+            if let Happened::DeployConfirmed { infrastructure } = &e.happened {
+                return Some(format!(
+                    "{}: `{}` confirmed a deployment on {infrastructure} without an approval",
+                    e.at, e.actor
+                ));
+            }
+            if e.keep_approvals {
+                return Some(format!(
+                    "{}: `{}` kept the approvals through a change of bound content",
+                    e.at, e.actor
+                ));
+            }
+            (e.as_admin && e.actor != "scheduler")
+                .then(|| format!("{}: admin `{}` did {}", e.at, e.actor, e.action))
+        })
+        .collect()
 }
 
 /// Adds what `blueprint` gives evidence for to the coverage of each control of its set.
