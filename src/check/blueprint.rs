@@ -83,35 +83,10 @@ impl Checker<'_> {
         }
 
         // Fields: item-level and step fields share one namespace.
-        let mut fields: Vec<Field> = Vec::new();
-        let mut field_spans: HashMap<String, Span> = HashMap::new();
-        for (f, step) in field_decls {
-            if !self.first_of(
-                &mut field_spans,
-                (Code::DuplicateField, "field"),
-                &f.id,
-                file,
-            ) {
-                continue;
-            }
-            if let Some(field) = self.field(file, f, step, known, &mut scope) {
-                fields.push(field);
-            }
-        }
+        let fields = self.fields(file, field_decls, known, &mut scope);
 
         // Roles (declared above so principals can use roles declared later).
-        let mut roles = BTreeMap::new();
-        for r in scope.role_decls.clone() {
-            let principals = self.principals(file, &r.principals, &mut scope, Some(&r.id.name));
-            roles.insert(
-                RoleId(r.id.name.clone()),
-                Role {
-                    id: RoleId(r.id.name.clone()),
-                    doc: r.docs.join("\n").trim().to_string(),
-                    principals,
-                },
-            );
-        }
+        let roles = self.roles(file, &mut scope);
 
         let mut permissions = Permissions {
             read: vec![Principal::Everyone],
@@ -129,34 +104,12 @@ impl Checker<'_> {
         for item in &decl.items {
             match item {
                 ast::BlueprintItem::Permission(p) => {
-                    let principals = self.principals(file, &p.principals, &mut scope, None);
-                    let slot = match p.kind.name.as_str() {
-                        "read" => &mut permissions.read,
-                        "write" => &mut permissions.write,
-                        "delete" => &mut permissions.delete,
-                        "create" => permissions.create.get_or_insert_with(Vec::new),
-                        _ => {
-                            self.report(unknown_word(
-                                Code::UnknownPermission,
-                                file,
-                                &p.kind,
-                                "permission",
-                                &["read", "write", "delete", "create"],
-                                "permissions are `read`, `write`, `delete` and `create` (attaching children)",
-                            ));
-                            continue;
-                        }
-                    };
-                    if let Some(first) = permission_seen.get(&p.kind.name) {
-                        self.report(
-                            Diagnostic::new(Code::DuplicatePermission, file, p.kind.span, "set again here", format!("permission `{}` is set twice", p.kind.name))
-                                .with_label(*first, "first set here")
-                                .with_help("list every principal in one `permission` line, separated by commas"),
-                        );
-                        continue;
-                    }
-                    permission_seen.insert(p.kind.name.clone(), p.kind.span);
-                    *slot = principals;
+                    self.permission(
+                        file,
+                        p,
+                        &mut scope,
+                        (&mut permissions, &mut permission_seen),
+                    );
                 }
                 ast::BlueprintItem::Matrix(m) => {
                     if !self.first_of(
@@ -334,5 +287,93 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// A `permission KIND = PRINCIPALS` line, into `permissions` (each kind
+    /// once: `seen` holds where each was set).
+    fn permission(
+        &mut self,
+        file: &Arc<SourceFile>,
+        p: &ast::PermissionDecl,
+        scope: &mut Scope<'_>,
+        (permissions, permission_seen): (&mut Permissions, &mut HashMap<String, Span>),
+    ) {
+        let principals = self.principals(file, &p.principals, scope, None);
+        let slot = match p.kind.name.as_str() {
+            "read" => &mut permissions.read,
+            "write" => &mut permissions.write,
+            "delete" => &mut permissions.delete,
+            "create" => permissions.create.get_or_insert_with(Vec::new),
+            _ => {
+                self.report(unknown_word(
+                    Code::UnknownPermission,
+                    file,
+                    &p.kind,
+                    "permission",
+                    &["read", "write", "delete", "create"],
+                    "permissions are `read`, `write`, `delete` and `create` (attaching children)",
+                ));
+                return;
+            }
+        };
+        if let Some(first) = permission_seen.get(&p.kind.name) {
+            self.report(
+                Diagnostic::new(
+                    Code::DuplicatePermission,
+                    file,
+                    p.kind.span,
+                    "set again here",
+                    format!("permission `{}` is set twice", p.kind.name),
+                )
+                .with_label(*first, "first set here")
+                .with_help("list every principal in one `permission` line, separated by commas"),
+            );
+            return;
+        }
+        permission_seen.insert(p.kind.name.clone(), p.kind.span);
+        *slot = principals;
+    }
+
+    /// The fields of a blueprint, item-level and of its steps, each id once.
+    fn fields(
+        &mut self,
+        file: &Arc<SourceFile>,
+        field_decls: Vec<(&ast::FieldDecl, Option<StepId>)>,
+        known: &BTreeSet<String>,
+        scope: &mut Scope<'_>,
+    ) -> Vec<Field> {
+        let mut fields: Vec<Field> = Vec::new();
+        let mut field_spans: HashMap<String, Span> = HashMap::new();
+        for (f, step) in field_decls {
+            if !self.first_of(
+                &mut field_spans,
+                (Code::DuplicateField, "field"),
+                &f.id,
+                file,
+            ) {
+                continue;
+            }
+            if let Some(field) = self.field(file, f, step, known, scope) {
+                fields.push(field);
+            }
+        }
+        fields
+    }
+
+    /// The roles a blueprint declares, their principals checked.
+    fn roles(&mut self, file: &Arc<SourceFile>, scope: &mut Scope<'_>) -> BTreeMap<RoleId, Role> {
+        let mut roles = BTreeMap::new();
+        for r in scope.role_decls.clone() {
+            let principals = self.principals(file, &r.principals, scope, Some(&r.id.name));
+            roles.insert(
+                RoleId(r.id.name.clone()),
+                Role {
+                    id: RoleId(r.id.name.clone()),
+                    doc: r.docs.join("\n").trim().to_string(),
+                    principals,
+                },
+            );
+        }
+        roles
     }
 }

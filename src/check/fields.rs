@@ -36,85 +36,11 @@ impl Checker<'_> {
                 "principal" => FieldType::Principal,
                 "attachment" => FieldType::Attachment,
                 other => {
-                    let alias = match other {
-                        "string" | "str" => Some("text"),
-                        "integer" | "i64" => Some("int"),
-                        "float" | "decimal" | "double" => Some("number"),
-                        "boolean" => Some("bool"),
-                        "timestamp" => Some("datetime"),
-                        "file" | "document" => Some("attachment"),
-                        _ => None,
-                    };
-                    let names = [
-                        "text",
-                        "int",
-                        "number",
-                        "bool",
-                        "date",
-                        "datetime",
-                        "url",
-                        "user",
-                        "group",
-                        "principal",
-                        "attachment",
-                    ];
-                    let help = match alias {
-                        Some(a) => format!("did you mean `{a}`?"),
-                        None => did_you_mean(
-                            other,
-                            names,
-                            "the types are text, int, int(LO..HI), number, bool, date, datetime, url, enum(...), user, group, principal, ref(BLUEPRINT), attachment and lists [T]",
-                        ),
-                    };
-                    self.report(
-                        Diagnostic::new(
-                            Code::UnknownType,
-                            file,
-                            name.span,
-                            "unknown type",
-                            format!("unknown field type `{other}`"),
-                        )
-                        .with_help(help),
-                    );
+                    self.report(unknown_type(file, other, name.span));
                     return None;
                 }
             },
-            ast::TypeExpr::Enum(variants, span) => {
-                if variants.is_empty() {
-                    self.report(
-                        Diagnostic::new(
-                            Code::EmptyEnum,
-                            file,
-                            *span,
-                            "no variant",
-                            "enum type has no variant",
-                        )
-                        .with_help("list the variants, e.g. `enum(low, medium, high)`"),
-                    );
-                    return None;
-                }
-                let mut seen: HashMap<&str, Span> = HashMap::new();
-                let mut names = Vec::new();
-                for v in variants {
-                    if let Some(first) = seen.get(v.name.as_str()) {
-                        self.report(
-                            Diagnostic::new(
-                                Code::DuplicateEnumVariant,
-                                file,
-                                v.span,
-                                "listed again",
-                                format!("enum variant `{}` is listed twice", v.name),
-                            )
-                            .with_label(*first, "first listed here")
-                            .with_help("remove one of the two"),
-                        );
-                        continue;
-                    }
-                    seen.insert(&v.name, v.span);
-                    names.push(v.name.clone());
-                }
-                FieldType::Enum { variants: names }
-            }
+            ast::TypeExpr::Enum(variants, span) => self.enum_type(file, variants, *span)?,
             ast::TypeExpr::IntRange(lo, hi, span) => {
                 let lo_value = values::int(file, lo);
                 let hi_value = values::int(file, hi);
@@ -177,6 +103,49 @@ impl Checker<'_> {
                 of: Box::new(self.field_type(file, inner, known)?),
             },
         })
+    }
+
+    /// `enum(A, B, …)`: at least one variant, each once.
+    fn enum_type(
+        &mut self,
+        file: &Arc<SourceFile>,
+        variants: &[ast::Ident],
+        span: Span,
+    ) -> Option<FieldType> {
+        if variants.is_empty() {
+            self.report(
+                Diagnostic::new(
+                    Code::EmptyEnum,
+                    file,
+                    span,
+                    "no variant",
+                    "enum type has no variant",
+                )
+                .with_help("list the variants, e.g. `enum(low, medium, high)`"),
+            );
+            return None;
+        }
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut names = Vec::new();
+        for v in variants {
+            if let Some(first) = seen.get(v.name.as_str()) {
+                self.report(
+                    Diagnostic::new(
+                        Code::DuplicateEnumVariant,
+                        file,
+                        v.span,
+                        "listed again",
+                        format!("enum variant `{}` is listed twice", v.name),
+                    )
+                    .with_label(*first, "first listed here")
+                    .with_help("remove one of the two"),
+                );
+                continue;
+            }
+            seen.insert(&v.name, v.span);
+            names.push(v.name.clone());
+        }
+        Some(FieldType::Enum { variants: names })
     }
 
     pub(super) fn string(&mut self, file: &Arc<SourceFile>, s: &ast::StringLit) -> String {
@@ -300,4 +269,46 @@ impl Checker<'_> {
             write: write.map(|(p, _)| p),
         })
     }
+}
+
+/// An unknown field type, with the type it was likely meant for.
+fn unknown_type(file: &Arc<SourceFile>, other: &str, span: Span) -> Diagnostic {
+    let alias = match other {
+        "string" | "str" => Some("text"),
+        "integer" | "i64" => Some("int"),
+        "float" | "decimal" | "double" => Some("number"),
+        "boolean" => Some("bool"),
+        "timestamp" => Some("datetime"),
+        "file" | "document" => Some("attachment"),
+        _ => None,
+    };
+    let names = [
+        "text",
+        "int",
+        "number",
+        "bool",
+        "date",
+        "datetime",
+        "url",
+        "user",
+        "group",
+        "principal",
+        "attachment",
+    ];
+    let help = match alias {
+        Some(a) => format!("did you mean `{a}`?"),
+        None => did_you_mean(
+            other,
+            names,
+            "the types are text, int, int(LO..HI), number, bool, date, datetime, url, enum(...), user, group, principal, ref(BLUEPRINT), attachment and lists [T]",
+        ),
+    };
+    Diagnostic::new(
+        Code::UnknownType,
+        file,
+        span,
+        "unknown type",
+        format!("unknown field type `{other}`"),
+    )
+    .with_help(help)
 }

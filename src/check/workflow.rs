@@ -153,21 +153,9 @@ impl Checker<'_> {
                         self.report(duplicate_setting(file, "gates", *span, first));
                         continue;
                     }
-                    let value = match target.name.as_str() {
-                        "deployment" => true,
-                        "nothing" => false,
-                        _ => {
-                            self.report(unknown_word(
-                                Code::UnknownGate,
-                                file,
-                                target,
-                                "gate",
-                                &["deployment", "nothing"],
-                                "write `gates deployment` (the default) or `gates nothing`",
-                            ));
-                            valid = false;
-                            continue;
-                        }
+                    let Some(value) = self.gate(file, target) else {
+                        valid = false;
+                        continue;
                     };
                     gates = Some((value, *span));
                 }
@@ -217,10 +205,7 @@ impl Checker<'_> {
                         continue;
                     }
                     if g.id.name == "final" {
-                        self.report(
-                            Diagnostic::new(Code::ReservedName, file, g.id.span, "reserved", "feedback group cannot be named `final`")
-                                .with_help("`final` names the final approval in commands such as `govrt signoff delegate ITEM final USER`; choose another id"),
-                        );
+                        self.report(reserved_final(file, g.id.span));
                         valid = false;
                         continue;
                     }
@@ -235,34 +220,7 @@ impl Checker<'_> {
                 }
             }
         }
-        let final_approval = match finals.as_slice() {
-            [] => {
-                self.report(
-                    Diagnostic::new(Code::MissingFinal, file, o.span, "no final approval", "sign-off has no final approval")
-                        .with_help("add `final { reviewers = ... }`: every sign-off ends with one final approval"),
-                );
-                return None;
-            }
-            [(approval, _)] => approval.clone()?,
-            [(_, first), rest @ ..] => {
-                for (_, span) in rest {
-                    self.report(
-                        Diagnostic::new(
-                            Code::MultipleFinals,
-                            file,
-                            *span,
-                            "another final approval",
-                            "sign-off has more than one final approval",
-                        )
-                        .with_label(*first, "first final approval")
-                        .with_help(
-                            "keep one `final { ... }` and list every approver in its `reviewers`",
-                        ),
-                    );
-                }
-                return None;
-            }
-        };
+        let final_approval = self.one_final(file, o, &finals)?;
         if !valid {
             return None;
         }
@@ -282,6 +240,63 @@ impl Checker<'_> {
             binds: binds.map(|(b, _)| b).unwrap_or_default(),
             controls,
         })
+    }
+
+    /// The one final approval of a sign-off: none, or more than one, is
+    /// reported.
+    fn one_final(
+        &mut self,
+        file: &Arc<SourceFile>,
+        o: &ast::SignOffDecl,
+        finals: &[(Option<FinalApproval>, Span)],
+    ) -> Option<FinalApproval> {
+        match finals {
+            [] => {
+                self.report(
+                    Diagnostic::new(Code::MissingFinal, file, o.span, "no final approval", "sign-off has no final approval")
+                        .with_help("add `final { reviewers = ... }`: every sign-off ends with one final approval"),
+                );
+                None
+            }
+            [(approval, _)] => approval.clone(),
+            [(_, first), rest @ ..] => {
+                for (_, span) in rest {
+                    self.report(
+                        Diagnostic::new(
+                            Code::MultipleFinals,
+                            file,
+                            *span,
+                            "another final approval",
+                            "sign-off has more than one final approval",
+                        )
+                        .with_label(*first, "first final approval")
+                        .with_help(
+                            "keep one `final { ... }` and list every approver in its `reviewers`",
+                        ),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// What `gates TARGET` says: `deployment` (true) or `nothing` (false).
+    fn gate(&mut self, file: &Arc<SourceFile>, target: &ast::Ident) -> Option<bool> {
+        match target.name.as_str() {
+            "deployment" => Some(true),
+            "nothing" => Some(false),
+            _ => {
+                self.report(unknown_word(
+                    Code::UnknownGate,
+                    file,
+                    target,
+                    "gate",
+                    &["deployment", "nothing"],
+                    "write `gates deployment` (the default) or `gates nothing`",
+                ));
+                None
+            }
+        }
     }
 
     /// A field of `binds`: of the blueprint itself, or of an ancestor.
@@ -487,4 +502,10 @@ impl Checker<'_> {
             service,
         })
     }
+}
+
+/// A feedback group named `final`, the final approval's name.
+fn reserved_final(file: &Arc<SourceFile>, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::ReservedName, file, span, "reserved", "feedback group cannot be named `final`")
+                                .with_help("`final` names the final approval in commands such as `govrt signoff delegate ITEM final USER`; choose another id")
 }

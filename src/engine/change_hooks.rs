@@ -33,6 +33,30 @@ pub(super) fn coerce(ty: &FieldType, value: &Json) -> std::result::Result<Json, 
     }
 }
 
+/// What the `validate` hook returned, as messages: a list of strings or of
+/// `{field, message}` maps, or one string.
+fn validation_errors(result: Option<Json>) -> Vec<String> {
+    match result {
+        Some(Json::Array(list)) => list
+            .iter()
+            .map(|e| match e {
+                Json::String(s) => s.clone(),
+                Json::Object(m) => match (
+                    m.get("field").and_then(Json::as_str),
+                    m.get("message").and_then(Json::as_str),
+                ) {
+                    (Some(f), Some(msg)) => format!("{f}: {msg}"),
+                    (None, Some(msg)) => msg.to_string(),
+                    _ => e.to_string(),
+                },
+                other => other.to_string(),
+            })
+            .collect(),
+        Some(Json::String(s)) => vec![s],
+        _ => Vec::new(),
+    }
+}
+
 /// After a change is applied in memory: computed fields, `after_change`
 /// follow-up updates, computed fields again, then `validate`. Returns the
 /// follow-up updates (for the audit trail).
@@ -130,25 +154,7 @@ pub(super) fn run_change_hooks(
         let result = hooks
             .call(&id, "validate", vec![view])
             .map_err(script_failed)?;
-        let errors: Vec<String> = match result.map(|v| crate::hooks::to_json(&v)) {
-            Some(Json::Array(list)) => list
-                .iter()
-                .map(|e| match e {
-                    Json::String(s) => s.clone(),
-                    Json::Object(m) => match (
-                        m.get("field").and_then(Json::as_str),
-                        m.get("message").and_then(Json::as_str),
-                    ) {
-                        (Some(f), Some(msg)) => format!("{f}: {msg}"),
-                        (None, Some(msg)) => msg.to_string(),
-                        _ => e.to_string(),
-                    },
-                    other => other.to_string(),
-                })
-                .collect(),
-            Some(Json::String(s)) => vec![s],
-            _ => Vec::new(),
-        };
+        let errors = validation_errors(result.map(|v| crate::hooks::to_json(&v)));
         if !errors.is_empty() {
             return refuse(Refusal::RefusedByRule {
                 why: errors.join("; "),

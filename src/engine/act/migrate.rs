@@ -125,24 +125,7 @@ impl Engine {
                 .into_iter()
                 .find(|v| v.blueprint == request.blueprint && v.version == request.to)
                 .map(|v| VersionState::parse(&v.state));
-            // A dry run previews a DRAFT too: what activating it would mean.
-            let previewable = request.dry_run && state == Some(VersionState::Draft);
-            if state != Some(VersionState::Active) && !previewable {
-                return refuse(Refusal::InvalidValue {
-                    what: format!("version {} of `{}`", request.to, request.blueprint),
-                    why: match state {
-                        None => "it is not stored: load the set that declares it".into(),
-                        Some(VersionState::Draft) => format!(
-                            "it is DRAFT; items move to an ACTIVE version (`govrt blueprint activate {} {}`); preview the migration with `--dry-run`",
-                            request.blueprint, request.to
-                        ),
-                        Some(s) => format!(
-                            "it is {}; items move to an ACTIVE version (`govrt blueprint activate`)",
-                            s.as_str()
-                        ),
-                    },
-                });
-            }
+            migratable_to(state, request)?;
             let new_set = self.cache.get(&tx, request.blueprint, request.to)?;
             let Some(migration) = new_set
                 .migrations
@@ -395,6 +378,30 @@ pub(in crate::engine) fn old_side_problems(
         }
     }
     problems
+}
+
+/// Refused unless items may move to the version `request` names, in its
+/// state (`None`: not stored): ACTIVE, or DRAFT for a dry run.
+fn migratable_to(state: Option<VersionState>, request: &MigrateRequest<'_>) -> Result<()> {
+    // A dry run previews a DRAFT too: what activating it would mean.
+    let previewable = request.dry_run && state == Some(VersionState::Draft);
+    if state != Some(VersionState::Active) && !previewable {
+        return refuse(Refusal::InvalidValue {
+            what: format!("version {} of `{}`", request.to, request.blueprint),
+            why: match state {
+                None => "it is not stored: load the set that declares it".into(),
+                Some(VersionState::Draft) => format!(
+                    "it is DRAFT; items move to an ACTIVE version (`govrt blueprint activate {} {}`); preview the migration with `--dry-run`",
+                    request.blueprint, request.to
+                ),
+                Some(s) => format!(
+                    "it is {}; items move to an ACTIVE version (`govrt blueprint activate`)",
+                    s.as_str()
+                ),
+            },
+        });
+    }
+    Ok(())
 }
 
 /// The fields of an item on the new version: renamed, dropped, then set

@@ -92,9 +92,7 @@ impl Engine {
             .into());
         }
         let path = request.scratch.join("replay.db");
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove_scratch(&path);
         let mut scratch = Engine::open(&path, Durability::Normal)?;
         scratch.load_blueprints(request.candidate, None)?;
         let renames = Renames::of(&mut scratch)?;
@@ -183,29 +181,43 @@ impl Engine {
                 }),
                 (None, None) => {}
             }
-            for d in &now.deploy {
-                let theirs = then
-                    .deploy
-                    .iter()
-                    .find(|t| t.infrastructure == d.infrastructure);
-                let candidate = theirs.map(|t| t.decision);
-                if candidate != Some(d.decision) {
-                    report.deploy_changes.push(DeployChange {
-                        item: view.id.clone(),
-                        infrastructure: d.infrastructure.clone(),
-                        now: d.decision,
-                        candidate,
-                    });
-                }
-            }
+            report
+                .deploy_changes
+                .extend(deploy_changes(&view.id, &now, &then));
         }
         report.diverged = report.divergences.len();
         drop(scratch);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove_scratch(&path);
         Ok(report)
     }
+}
+
+/// Removes a scratch database with its log files, if there.
+fn remove_scratch(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+/// Where the candidate's deploy decisions for an item differ from today's.
+fn deploy_changes(item: &str, now: &StatusView, then: &StatusView) -> Vec<DeployChange> {
+    let mut changes = Vec::new();
+    for d in &now.deploy {
+        let theirs = then
+            .deploy
+            .iter()
+            .find(|t| t.infrastructure == d.infrastructure);
+        let candidate = theirs.map(|t| t.decision);
+        if candidate != Some(d.decision) {
+            changes.push(DeployChange {
+                item: item.to_string(),
+                infrastructure: d.infrastructure.clone(),
+                now: d.decision,
+                candidate,
+            });
+        }
+    }
+    changes
 }
 
 /// Applies one recorded event, as the audit trail reads it, in the scratch

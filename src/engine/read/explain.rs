@@ -358,41 +358,8 @@ fn explain_one(
         collect(&mut out, "write permission", None, t);
     }
     if let Some(group) = group {
-        let principals = if group == "final" {
-            Some(&spec.final_approval.reviewers)
-        } else {
-            spec.feedback
-                .iter()
-                .find(|g| g.id.as_str() == group)
-                .map(|g| &g.reviewers)
-        };
-        match principals {
-            Some(principals) => {
-                let asked = Eligibility {
-                    step,
-                    state: &state,
-                    group,
-                    principals,
-                    ask_hook: true,
-                    delegators: &delegators,
-                };
-                let mut t = Paths::default();
-                let view = std::cell::OnceCell::new();
-                if let Err(e) = resolver.eligible_traced(&asked, &view, &mut t) {
-                    out.hook_errors.push(e.to_string());
-                }
-                let what = if group == "final" {
-                    "final approval".to_string()
-                } else {
-                    format!("feedback group `{group}`")
-                };
-                let rule = format!("{what} of step `{step}`");
-                collect(&mut out, &what, Some(rule), t);
-            }
-            None => out
-                .blockers
-                .push(format!("the sign-off has no feedback group `{group}`")),
-        }
+        let asked = (step, &state, group);
+        trace_group(resolver, spec, asked, &delegators, &mut out);
     }
     if resolver.who.admin && !write {
         out.grants.push(Grant {
@@ -410,6 +377,52 @@ fn explain_one(
     }
     blockers(tx, resolver, &action, spec, &state, &mut out)?;
     Ok(out)
+}
+
+/// Why the caller is (or is not) eligible for `group` of the sign-off of
+/// `step`, traced into `out`.
+fn trace_group(
+    resolver: &Resolver<'_>,
+    spec: &SignOff,
+    (step, state, group): (&str, &crate::engine::rules::signoff::SignOffState, &str),
+    delegators: &Delegators,
+    out: &mut Explanation,
+) {
+    let principals = if group == "final" {
+        Some(&spec.final_approval.reviewers)
+    } else {
+        spec.feedback
+            .iter()
+            .find(|g| g.id.as_str() == group)
+            .map(|g| &g.reviewers)
+    };
+    match principals {
+        Some(principals) => {
+            let asked = Eligibility {
+                step,
+                state,
+                group,
+                principals,
+                ask_hook: true,
+                delegators,
+            };
+            let mut t = Paths::default();
+            let view = std::cell::OnceCell::new();
+            if let Err(e) = resolver.eligible_traced(&asked, &view, &mut t) {
+                out.hook_errors.push(e.to_string());
+            }
+            let what = if group == "final" {
+                "final approval".to_string()
+            } else {
+                format!("feedback group `{group}`")
+            };
+            let rule = format!("{what} of step `{step}`");
+            collect(out, &what, Some(rule), t);
+        }
+        None => out
+            .blockers
+            .push(format!("the sign-off has no feedback group `{group}`")),
+    }
 }
 
 /// Whether the resolver's identity may advance the item's workflow now, and why.
