@@ -36,17 +36,7 @@ impl Checker<'_> {
                         self.report(duplicate_setting(file, "version", v.span, first));
                         continue;
                     }
-                    let n = match values::int(file, &v.value) {
-                        Ok(n) if n >= 1 && n <= i64::from(u32::MAX) => n as u32,
-                        _ => {
-                            self.report(
-                                Diagnostic::new(Code::InvalidVersion, file, v.value.span, "not a positive integer", format!("blueprint version `{}` is not a positive integer", v.value.raw))
-                                    .with_help("versions count from 1: raise the version when the blueprint changes, e.g. `version 2`"),
-                            );
-                            1
-                        }
-                    };
-                    version = Some((n, v.span));
+                    version = Some((self.version_number(file, v), v.span));
                 }
                 ast::BlueprintItem::Parent(p) => {
                     if let Some(first) = parent_seen {
@@ -68,13 +58,7 @@ impl Checker<'_> {
                         self.report(duplicate_setting(file, "workflow", w.span, first.span));
                     } else {
                         workflow_decl = Some(w);
-                        for step in &w.steps {
-                            for step_item in step.block.iter().flatten() {
-                                if let ast::StepItem::Field(f) = step_item {
-                                    field_decls.push((f, Some(StepId(step.id.name.clone()))));
-                                }
-                            }
-                        }
+                        field_decls.extend(step_fields(w));
                     }
                 }
                 ast::BlueprintItem::Role(r) => scope.declare_role(self, file, r),
@@ -88,16 +72,7 @@ impl Checker<'_> {
         // Roles (declared above so principals can use roles declared later).
         let roles = self.roles(file, &mut scope);
 
-        let mut permissions = Permissions {
-            read: vec![Principal::Everyone],
-            write: vec![Principal::Role {
-                role: RoleId("creator".into()),
-            }],
-            delete: vec![Principal::Role {
-                role: RoleId("creator".into()),
-            }],
-            create: None,
-        };
+        let mut permissions = default_permissions();
         let mut permission_seen: HashMap<String, Span> = HashMap::new();
         let mut matrices = Vec::new();
         let mut matrix_seen: HashMap<String, Span> = HashMap::new();
@@ -375,5 +350,47 @@ impl Checker<'_> {
             );
         }
         roles
+    }
+
+    /// A blueprint's `version N`: a positive integer (1 when it is not).
+    fn version_number(&mut self, file: &Arc<SourceFile>, v: &ast::Setting<ast::IntLit>) -> u32 {
+        match values::int(file, &v.value) {
+            Ok(n) if n >= 1 && n <= i64::from(u32::MAX) => n as u32,
+            _ => {
+                self.report(
+                    Diagnostic::new(Code::InvalidVersion, file, v.value.span, "not a positive integer", format!("blueprint version `{}` is not a positive integer", v.value.raw))
+                        .with_help("versions count from 1: raise the version when the blueprint changes, e.g. `version 2`"),
+                );
+                1
+            }
+        }
+    }
+}
+
+/// The fields declared in the steps of a workflow, with their step.
+fn step_fields(w: &ast::WorkflowDecl) -> Vec<(&ast::FieldDecl, Option<StepId>)> {
+    let mut out = Vec::new();
+    for step in &w.steps {
+        for step_item in step.block.iter().flatten() {
+            if let ast::StepItem::Field(f) = step_item {
+                out.push((f, Some(StepId(step.id.name.clone()))));
+            }
+        }
+    }
+    out
+}
+
+/// A blueprint's permissions before its `permission` lines: everyone reads,
+/// the creator writes and deletes, creating children follows write.
+fn default_permissions() -> Permissions {
+    Permissions {
+        read: vec![Principal::Everyone],
+        write: vec![Principal::Role {
+            role: RoleId("creator".into()),
+        }],
+        delete: vec![Principal::Role {
+            role: RoleId("creator".into()),
+        }],
+        create: None,
     }
 }

@@ -333,8 +333,27 @@ impl Checker<'_> {
         let known: BTreeSet<String> = outlines.keys().cloned().collect();
         self.check_parents(&outlines);
 
-        // Bodies only read the outlines, so they are checked in parallel; each
-        // worker collects its own diagnostics (sorted at the end anyway).
+        let mut blueprints = self.check_bodies(&outlines, &known);
+        let controls = self.resolve_controls(&control_decls);
+        self.check_tables(&table_decls, &outlines, &mut blueprints, &infrastructures);
+        let migrations = self.check_migrations(&migrate_decls, &blueprints);
+        BlueprintSet {
+            blueprints,
+            infrastructures,
+            controls,
+            calendars: std::mem::take(&mut self.calendars),
+            migrations,
+        }
+    }
+
+    /// The blueprints' bodies. They only read the outlines, so they are
+    /// checked in parallel; each worker collects its own diagnostics (sorted
+    /// at the end anyway).
+    fn check_bodies(
+        &mut self,
+        outlines: &BTreeMap<String, Outline<'_>>,
+        known: &BTreeSet<String>,
+    ) -> BTreeMap<BlueprintId, Blueprint> {
         let all: Vec<&Outline<'_>> = outlines.values().collect();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let chunk = if all.len() < 64 {
@@ -353,7 +372,6 @@ impl Checker<'_> {
             let handles: Vec<_> = all
                 .chunks(chunk)
                 .map(|part| {
-                    let (outlines, known) = (&outlines, &known);
                     scope.spawn(move || {
                         let mut worker = Checker {
                             diagnostics: Vec::new(),
@@ -385,16 +403,7 @@ impl Checker<'_> {
                 blueprints.insert(blueprint.id.clone(), blueprint);
             }
         }
-        let controls = self.resolve_controls(&control_decls);
-        self.check_tables(&table_decls, &outlines, &mut blueprints, &infrastructures);
-        let migrations = self.check_migrations(&migrate_decls, &blueprints);
-        BlueprintSet {
-            blueprints,
-            infrastructures,
-            controls,
-            calendars: std::mem::take(&mut self.calendars),
-            migrations,
-        }
+        blueprints
     }
 
     /// Settings and field types of a blueprint, for cross-blueprint references.

@@ -46,20 +46,7 @@ impl Checker<'_> {
         blueprints: &BTreeMap<BlueprintId, Blueprint>,
         infrastructures: &BTreeMap<InfrastructureId, Infrastructure>,
     ) -> Option<Table> {
-        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-        for item in &t.items {
-            let what = match item {
-                TableItem::Blueprint(..) => "blueprint",
-                TableItem::Columns(..) => "columns",
-                TableItem::Filter(..) => "filter",
-                TableItem::Sort(..) => "sort",
-            };
-            if let Some(first) = seen.get(what) {
-                self.report(duplicate_setting(file, what, item.span(), *first));
-            } else {
-                seen.insert(what, item.span());
-            }
-        }
+        self.report_repeated_settings(file, t);
         let blueprint = t.items.iter().find_map(|i| match i {
             TableItem::Blueprint(b, _) => Some(b),
             _ => None,
@@ -158,6 +145,24 @@ impl Checker<'_> {
             filter,
             sort,
         })
+    }
+
+    /// Each of a table's settings once: a repeated one is reported.
+    fn report_repeated_settings(&mut self, file: &Arc<SourceFile>, t: &TableDecl) {
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+        for item in &t.items {
+            let what = match item {
+                TableItem::Blueprint(..) => "blueprint",
+                TableItem::Columns(..) => "columns",
+                TableItem::Filter(..) => "filter",
+                TableItem::Sort(..) => "sort",
+            };
+            if let Some(first) = seen.get(what) {
+                self.report(duplicate_setting(file, what, item.span(), *first));
+            } else {
+                seen.insert(what, item.span());
+            }
+        }
     }
 
     fn column(

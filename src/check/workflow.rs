@@ -187,16 +187,8 @@ impl Checker<'_> {
                         self.report(duplicate_setting(file, "reset every", *span, first));
                         continue;
                     }
-                    let duration = match values::duration(file, d) {
-                        Ok(d) => Some(d),
-                        Err(problems) => {
-                            for p in problems {
-                                self.report(p);
-                            }
-                            valid = false;
-                            None
-                        }
-                    };
+                    let duration = self.duration_or_report(file, d);
+                    valid &= duration.is_some();
                     reset = Some((duration, *span));
                 }
                 ast::SignOffItem::Feedback(g) => {
@@ -294,6 +286,23 @@ impl Checker<'_> {
                     &["deployment", "nothing"],
                     "write `gates deployment` (the default) or `gates nothing`",
                 ));
+                None
+            }
+        }
+    }
+
+    /// A duration, or `None` with its problems reported.
+    fn duration_or_report(
+        &mut self,
+        file: &Arc<SourceFile>,
+        d: &ast::DurationLit,
+    ) -> Option<Duration> {
+        match values::duration(file, d) {
+            Ok(d) => Some(d),
+            Err(problems) => {
+                for p in problems {
+                    self.report(p);
+                }
                 None
             }
         }

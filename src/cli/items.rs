@@ -7,7 +7,7 @@ use super::signoffs::summarize;
 use crate::engine::ItemFilter;
 use crate::engine::read::cursor::List;
 use crate::engine::rules::values;
-use crate::engine::{self, EditOptions, FieldChange};
+use crate::engine::{self, AuditEntry, EditOptions, FieldChange, ItemView};
 use crate::model::invisible::shown;
 use clap::Subcommand;
 
@@ -160,36 +160,7 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
             parent,
             sets,
             version,
-        } => {
-            let mut pairs = Vec::new();
-            for s in sets {
-                pairs.push(tryo!(split_assignment(s)));
-            }
-            let new = engine::NewItem {
-                blueprint,
-                version: *version,
-                name,
-                parent: *parent,
-                sets: &pairs,
-            };
-            with_caller(
-                cli,
-                |e, who| e.create(who, &new, None),
-                |item| {
-                    if json {
-                        print_json(item);
-                    } else {
-                        println!("{}", item.id);
-                        eprintln!(
-                            "created {} `{}` (id {})",
-                            item.blueprint,
-                            shown(&item.name),
-                            item.id
-                        );
-                    }
-                },
-            )
-        }
+        } => create(cli, (blueprint, name, *parent), sets, *version),
         ItemCommand::List {
             blueprint,
             parent,
@@ -214,27 +185,7 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
                 |e, who| e.items_page(who, &filter, after, page.limit()),
                 |(items, next)| {
                     print_next(List::Items, *next);
-                    if json {
-                        print_json(items);
-                    } else {
-                        println!(
-                            "{:>5}  {:<20} {:<28} {:<16} WORKFLOW",
-                            "ID", "BLUEPRINT", "NAME", "STEP"
-                        );
-                        for i in items {
-                            let wf = i
-                                .workflow
-                                .map(|w| format!("{w:?}").to_uppercase())
-                                .unwrap_or_else(|| "-".into());
-                            println!(
-                                "{:>5}  {:<20} {:<28} {:<16} {wf}",
-                                i.id,
-                                i.blueprint,
-                                shown(&i.name),
-                                i.step.as_deref().unwrap_or("-")
-                            );
-                        }
-                    }
+                    print_items(items, json);
                 },
             )
         }
@@ -313,25 +264,97 @@ pub fn item(cli: &Global, command: &ItemCommand) -> Outcome {
                 |e, who| e.history_page(who, *item, after, page.limit()),
                 |(events, next)| {
                     print_next(List::History, *next);
-                    if json {
-                        print_json(events);
-                    } else {
-                        for ev in events {
-                            let mut summary = vec![summarize(&ev.happened)];
-                            summary.extend(ev.bound_summary());
-                            summary.retain(|s| !s.is_empty());
-                            println!(
-                                "#{:<5} {}  {:<12} {:<32} {}",
-                                ev.seq,
-                                ev.at,
-                                ev.actor,
-                                ev.action,
-                                summary.join("; ")
-                            );
-                        }
-                    }
+                    print_history(events, json);
                 },
             )
+        }
+    }
+}
+
+/// `item create`: the new item's blueprint, name and parent, its field
+/// values (`FIELD=VALUE`) and the blueprint version.
+fn create(
+    cli: &Global,
+    (blueprint, name, parent): (&str, &str, Option<i64>),
+    sets: &[String],
+    version: Option<u32>,
+) -> Outcome {
+    let json = cli.json;
+    let mut pairs = Vec::new();
+    for s in sets {
+        pairs.push(tryo!(split_assignment(s)));
+    }
+    let new = engine::NewItem {
+        blueprint,
+        version,
+        name,
+        parent,
+        sets: &pairs,
+    };
+    with_caller(
+        cli,
+        |e, who| e.create(who, &new, None),
+        |item| print_created(item, json),
+    )
+}
+
+/// What `item create` prints: the new id (and a line for people), or JSON.
+fn print_created(item: &ItemView, json: bool) {
+    if json {
+        print_json(item);
+    } else {
+        println!("{}", item.id);
+        eprintln!(
+            "created {} `{}` (id {})",
+            item.blueprint,
+            shown(&item.name),
+            item.id
+        );
+    }
+}
+
+/// A page of items, as a table or JSON.
+fn print_items(items: &[ItemView], json: bool) {
+    if json {
+        print_json(&items);
+    } else {
+        println!(
+            "{:>5}  {:<20} {:<28} {:<16} WORKFLOW",
+            "ID", "BLUEPRINT", "NAME", "STEP"
+        );
+        for i in items {
+            let wf = i
+                .workflow
+                .map(|w| format!("{w:?}").to_uppercase())
+                .unwrap_or_else(|| "-".into());
+            println!(
+                "{:>5}  {:<20} {:<28} {:<16} {wf}",
+                i.id,
+                i.blueprint,
+                shown(&i.name),
+                i.step.as_deref().unwrap_or("-")
+            );
+        }
+    }
+}
+
+/// A page of an item's history, one line an event, or JSON.
+fn print_history(events: &[AuditEntry], json: bool) {
+    if json {
+        print_json(&events);
+    } else {
+        for ev in events {
+            let mut summary = vec![summarize(&ev.happened)];
+            summary.extend(ev.bound_summary());
+            summary.retain(|s| !s.is_empty());
+            println!(
+                "#{:<5} {}  {:<12} {:<32} {}",
+                ev.seq,
+                ev.at,
+                ev.actor,
+                ev.action,
+                summary.join("; ")
+            );
         }
     }
 }
