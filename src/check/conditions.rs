@@ -155,15 +155,9 @@ impl Checker<'_> {
             StateCheck::Breached(step) => Some(StateTest::Breached {
                 step: known(step, ids(&mut with_sla()), "whose sign-off has an SLA")?,
             }),
-            StateCheck::DueWithin(d) => match values::duration(file, d) {
-                Ok(d) => Some(StateTest::DueWithin(d)),
-                Err(problems) => {
-                    for p in problems {
-                        self.report(p);
-                    }
-                    None
-                }
-            },
+            StateCheck::DueWithin(d) => self
+                .reported(values::duration(file, d))
+                .map(StateTest::DueWithin),
         }
     }
 

@@ -73,14 +73,6 @@ impl Checker<'_> {
         file: &Arc<SourceFile>,
         d: &ast::DurationLit,
     ) -> Option<WorkDuration> {
-        match values::work_duration(file, d) {
-            Ok(d) => Some(d),
-            Err(problems) => {
-                for p in problems {
-                    self.report(p);
-                }
-                None
-            }
-        }
+        self.reported(values::work_duration(file, d))
     }
 }

@@ -187,7 +187,7 @@ impl Checker<'_> {
                         self.report(duplicate_setting(file, "reset every", *span, first));
                         continue;
                     }
-                    let duration = self.duration_or_report(file, d);
+                    let duration = self.reported(values::duration(file, d));
                     valid &= duration.is_some();
                     reset = Some((duration, *span));
                 }
@@ -291,14 +291,10 @@ impl Checker<'_> {
         }
     }
 
-    /// A duration, or `None` with its problems reported.
-    fn duration_or_report(
-        &mut self,
-        file: &Arc<SourceFile>,
-        d: &ast::DurationLit,
-    ) -> Option<Duration> {
-        match values::duration(file, d) {
-            Ok(d) => Some(d),
+    /// The value of a check, or `None` with its problems reported.
+    pub(super) fn reported<T>(&mut self, checked: Result<T, Vec<Diagnostic>>) -> Option<T> {
+        match checked {
+            Ok(v) => Some(v),
             Err(problems) => {
                 for p in problems {
                     self.report(p);
