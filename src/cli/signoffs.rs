@@ -229,6 +229,42 @@ fn service_line(v: &engine::rules::sla::ServiceView) -> String {
     }
 }
 
+/// A feedback group of `govrt signoff status`: its count, clock and reviews.
+fn print_group(g: &engine::GroupView) {
+    println!(
+        "  {} ({}): {}/{} review{}{}{}",
+        g.label,
+        g.id,
+        g.reviews.len(),
+        g.min,
+        if g.min == 1 { "" } else { "s" },
+        if g.complete { ", complete" } else { "" },
+        if g.required { ", required" } else { "" }
+    );
+    if let Some(service) = &g.service {
+        println!("    {}", service_line(service));
+    }
+    for r in &g.reviews {
+        println!(
+            "    {} {}{}",
+            r.reviewer,
+            r.verdict.as_str(),
+            r.comment
+                .as_ref()
+                .map(|c| format!(": {}", shown(c)))
+                .unwrap_or_default()
+        );
+    }
+    for o in &g.outdated {
+        println!(
+            "    {} {} (outdated by a change of {})",
+            o.entry.reviewer,
+            o.entry.verdict.as_str(),
+            o.changed.join(", ")
+        );
+    }
+}
+
 pub(super) fn print_signoff(v: &engine::SignOffView) {
     println!(
         "sign-off `{}` of step `{}`: {}",
@@ -245,38 +281,7 @@ pub(super) fn print_signoff(v: &engine::SignOffView) {
         return;
     }
     for g in &v.feedback {
-        println!(
-            "  {} ({}): {}/{} review{}{}{}",
-            g.label,
-            g.id,
-            g.reviews.len(),
-            g.min,
-            if g.min == 1 { "" } else { "s" },
-            if g.complete { ", complete" } else { "" },
-            if g.required { ", required" } else { "" }
-        );
-        if let Some(service) = &g.service {
-            println!("    {}", service_line(service));
-        }
-        for r in &g.reviews {
-            println!(
-                "    {} {}{}",
-                r.reviewer,
-                r.verdict.as_str(),
-                r.comment
-                    .as_ref()
-                    .map(|c| format!(": {}", shown(c)))
-                    .unwrap_or_default()
-            );
-        }
-        for o in &g.outdated {
-            println!(
-                "    {} {} (outdated by a change of {})",
-                o.entry.reviewer,
-                o.entry.verdict.as_str(),
-                o.changed.join(", ")
-            );
-        }
+        print_group(g);
     }
     if let Some(service) = &v.final_service {
         println!("  final approval: {}", service_line(service));

@@ -259,6 +259,45 @@ fn updated_order(seek: &ItemSeek) -> (&'static str, &'static str) {
     }
 }
 
+/// The conditions (into `conds`) and the order of a page of items sorted by
+/// a text column: within the position's value (`Part::Same`), among the
+/// items without one (`Part::Unset`), or past it.
+fn text_order(b: &mut Builder, t: &TextSeek, part: Part, conds: &mut Vec<String>) -> String {
+    let name = t.column.column();
+    let column = b.dialect.bytewise(name);
+    let (past, dir) = if t.descending {
+        ("<", " DESC")
+    } else {
+        (">", "")
+    };
+    match (part, &t.after) {
+        (Part::Same, Some((Some(value), id))) => {
+            let v = b.bind(Bind::Text(value.clone()));
+            let i = b.bind(Bind::Int(*id));
+            conds.push(format!("{column} = {v} AND id {past} {i}"));
+            format!("id{dir}")
+        }
+        (Part::Unset, after) => {
+            conds.push(format!("{name} IS NULL"));
+            if let Some((None, id)) = after {
+                let i = b.bind(Bind::Int(*id));
+                conds.push(format!("id {past} {i}"));
+            }
+            format!("id{dir}")
+        }
+        (_, after) => {
+            match after {
+                Some((Some(value), _)) => {
+                    let v = b.bind(Bind::Text(value.clone()));
+                    conds.push(format!("{column} {past} {v}"));
+                }
+                _ => conds.push(format!("{name} IS NOT NULL")),
+            }
+            format!("{column}{dir}, id{dir}")
+        }
+    }
+}
+
 /// One SELECT of `q`'s page, of `blueprint`'s items only when given.
 fn select(
     q: &ItemQuery,
@@ -358,39 +397,7 @@ fn select(
             "review_due, id"
         }
         ItemSeek::Text(t) => {
-            let name = t.column.column();
-            let column = dialect.bytewise(name);
-            let (past, dir) = if t.descending {
-                ("<", " DESC")
-            } else {
-                (">", "")
-            };
-            match (part, &t.after) {
-                (Part::Same, Some((Some(value), id))) => {
-                    let v = b.bind(Bind::Text(value.clone()));
-                    let i = b.bind(Bind::Int(*id));
-                    conds.push(format!("{column} = {v} AND id {past} {i}"));
-                    order_text = format!("id{dir}");
-                }
-                (Part::Unset, after) => {
-                    conds.push(format!("{name} IS NULL"));
-                    if let Some((None, id)) = after {
-                        let i = b.bind(Bind::Int(*id));
-                        conds.push(format!("id {past} {i}"));
-                    }
-                    order_text = format!("id{dir}");
-                }
-                (_, after) => {
-                    match after {
-                        Some((Some(value), _)) => {
-                            let v = b.bind(Bind::Text(value.clone()));
-                            conds.push(format!("{column} {past} {v}"));
-                        }
-                        _ => conds.push(format!("{name} IS NOT NULL")),
-                    }
-                    order_text = format!("{column}{dir}, id{dir}");
-                }
-            }
+            order_text = text_order(b, t, part, &mut conds);
             &order_text
         }
     };

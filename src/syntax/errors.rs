@@ -106,6 +106,8 @@ pub(super) fn expected_punctuation(text: &str) -> BTreeSet<String> {
     out
 }
 
+/// How an error message names what the grammar expected: its keywords and
+/// small tests here, declarations and values in [`describe_node`].
 pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "end of file",
@@ -185,6 +187,14 @@ pub(super) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_within => "`within`",
         Rule::compare_op | Rule::compare => "`==`, `!=`, `<`, `<=`, `>`, `>=`",
         Rule::axis_name | Rule::axis => "`x`, `y`, `size`, `color`",
+        _ => return describe_node(rule),
+    })
+}
+
+/// The words for a rule of the grammar's declarations and values (see
+/// [`describe_rule`], which asks its keywords first).
+fn describe_node(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
         Rule::blueprint => "`blueprint`",
         Rule::infrastructure => "`infrastructure`",
         Rule::version => "`version`",

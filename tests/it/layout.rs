@@ -1,6 +1,7 @@
 //! The source's layout, as the design notes state it: no import circles
 //! between the files of `src/` (through any number of files), and pure
-//! rules (`engine/rules/`) that import only the model and each other.
+//! rules (`engine/rules/`) that import only the model and each other; no
+//! file over 900 lines and no function over 120.
 //!
 //! A file imports another when it names it through `crate::` or `super::`,
 //! in a `use`, a path, its tests or a doc link; a folder's `mod.rs` (or a
@@ -374,5 +375,77 @@ fn the_rules_import_only_the_model_and_each_other() {
         outside.is_empty(),
         "the pure rules import more than the model:\n{}",
         outside.join("\n")
+    );
+}
+/// Every function of `src/` over `max` lines, as `file:line name (lines)`.
+fn long_functions(files: &BTreeMap<String, String>, max: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    for (file, text) in files {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            let indent = line.len() - trimmed.len();
+            let signature = [
+                "pub ",
+                "pub(crate) ",
+                "pub(super) ",
+                "const ",
+                "async ",
+                "unsafe ",
+            ]
+            .iter()
+            .fold(trimmed, |s, p| s.strip_prefix(p).unwrap_or(s));
+            let Some(name) = signature.strip_prefix("fn ") else {
+                continue;
+            };
+            let name: String = name
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            // The body opens where the signature ends; a declaration without one ends in `;`.
+            let Some(open) = (i..lines.len()).find(|&j| {
+                lines[j].trim_end().ends_with('{') || lines[j].trim_end().ends_with(';')
+            }) else {
+                continue;
+            };
+            if lines[open].trim_end().ends_with(';') {
+                continue;
+            }
+            let close = (open + 1..lines.len())
+                .find(|&j| {
+                    let l = lines[j];
+                    l.len() - l.trim_start().len() == indent && l.trim_start().starts_with('}')
+                })
+                .unwrap_or(lines.len() - 1);
+            if close + 1 - i > max {
+                found.push(format!(
+                    "src/{file}:{} {name} ({} lines)",
+                    i + 1,
+                    close + 1 - i
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_file_over_900_lines_and_no_function_over_120() {
+    let files = sources();
+    let long_files: Vec<String> = files
+        .iter()
+        .filter(|(_, t)| t.lines().count() > 900)
+        .map(|(f, t)| format!("src/{f} ({} lines)", t.lines().count()))
+        .collect();
+    assert!(
+        long_files.is_empty(),
+        "files over 900 lines:\n{}",
+        long_files.join("\n")
+    );
+    let long = long_functions(&files, 120);
+    assert!(
+        long.is_empty(),
+        "functions over 120 lines:\n{}",
+        long.join("\n")
     );
 }

@@ -353,45 +353,13 @@ pub(super) fn signoff_panel(
                         strong { (g.label) } " "
                         span.hint { (g.reviews.len().min(usize::try_from(g.min).unwrap_or(usize::MAX))) " of " (g.min) " reviews needed" @if g.complete { " ✓" } }
                         @if let Some(v) = &g.service { (super::service::service(v)) }
-                        ul.reviews {
-                            @for r in &g.reviews {
-                                li {
-                                    span class=(format!("badge v-{}", r.verdict.as_str())) { (r.verdict.as_str().replace('_', " ")) } " by " strong { (r.reviewer) }
-                                    @if r.as_admin { " (as admin)" } " · " (when(&r.at))
-                                    @if let Some(c) = &r.comment { br; q { (shown(c)) } }
-                                }
-                            }
-                            @if g.reviews.is_empty() { li.hint { "No feedback yet." } }
-                            @for o in &g.outdated {
-                                li.outdated {
-                                    span.badge.outdated { "OUTDATED" } " "
-                                    (o.entry.verdict.as_str().replace('_', " ")) " by " (o.entry.reviewer) " · "
-                                    "given on earlier content: " (o.changed.join(", ")) " changed " (when(&o.at))
-                                }
-                            }
-                        }
+                        (reviews_list(g))
                         @if may_for(Verb::GiveFeedback, g.id.as_str()) { (feedback_form(viewer, item, step, &g.id, g.reviews.iter().find(|r| r.reviewer == viewer.who.name))) }
                         @if may_for(Verb::Delegate, g.id.as_str()) { (delegate_form(viewer, item, step, &g.id)) }
                     }
                 }
             }
-            h3 { "Final approval" }
-            @if let Some(v) = &o.final_service { (super::service::service(v)) }
-            @match &o.decision {
-                Some(d) => p {
-                    @if d.approved { span.badge.s-APPROVED { "APPROVED" } } @else { span.badge.s-REJECTED { "REJECTED" } }
-                    " by " strong { (d.by) } @if d.as_admin { " (as admin)" } " · " (when(&d.at))
-                    @if let Some(c) = &d.comment { br; q { (shown(c)) } }
-                },
-                None => p.hint { "No decision yet." },
-            }
-            @for d in &o.outdated_decisions {
-                p.outdated {
-                    span.badge.outdated { "OUTDATED" } " "
-                    @if d.entry.approved { "APPROVED" } @else { "REJECTED" } " by " (d.entry.by) " · "
-                    "given on earlier content: " (d.changed.join(", ")) " changed " (when(&d.at))
-                }
-            }
+            (final_section(o))
             }
             @if !o.binds.is_empty() {
                 p.hint { "Reviews and the decision are of " (o.binds.join(", ")) ": a change of them outdates them." }
@@ -431,6 +399,53 @@ pub(super) fn signoff_panel(
                         (label) " (" a href=(href) { "why?" } ")"
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The reviews of a feedback group, current then outdated.
+fn reviews_list(g: &crate::engine::GroupView) -> Markup {
+    html! {
+        ul.reviews {
+            @for r in &g.reviews {
+                li {
+                    span class=(format!("badge v-{}", r.verdict.as_str())) { (r.verdict.as_str().replace('_', " ")) } " by " strong { (r.reviewer) }
+                    @if r.as_admin { " (as admin)" } " · " (when(&r.at))
+                    @if let Some(c) = &r.comment { br; q { (shown(c)) } }
+                }
+            }
+            @if g.reviews.is_empty() { li.hint { "No feedback yet." } }
+            @for o in &g.outdated {
+                li.outdated {
+                    span.badge.outdated { "OUTDATED" } " "
+                    (o.entry.verdict.as_str().replace('_', " ")) " by " (o.entry.reviewer) " · "
+                    "given on earlier content: " (o.changed.join(", ")) " changed " (when(&o.at))
+                }
+            }
+        }
+    }
+}
+
+/// The final approval of a sign-off: its clock, its decision, and the
+/// decisions a change of content outdated.
+fn final_section(o: &SignOffView) -> Markup {
+    html! {
+        h3 { "Final approval" }
+        @if let Some(v) = &o.final_service { (super::service::service(v)) }
+        @match &o.decision {
+            Some(d) => p {
+                @if d.approved { span.badge.s-APPROVED { "APPROVED" } } @else { span.badge.s-REJECTED { "REJECTED" } }
+                " by " strong { (d.by) } @if d.as_admin { " (as admin)" } " · " (when(&d.at))
+                @if let Some(c) = &d.comment { br; q { (shown(c)) } }
+            },
+            None => p.hint { "No decision yet." },
+        }
+        @for d in &o.outdated_decisions {
+            p.outdated {
+                span.badge.outdated { "OUTDATED" } " "
+                @if d.entry.approved { "APPROVED" } @else { "REJECTED" } " by " (d.entry.by) " · "
+                "given on earlier content: " (d.changed.join(", ")) " changed " (when(&d.at))
             }
         }
     }

@@ -42,15 +42,6 @@ pub fn items(
         ..
     } = list;
     let chosen = filter.blueprint.as_deref().unwrap_or("");
-    let value = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (step, state, owner, deploy, sort, condition) = (
-        value(&filter.step),
-        value(&filter.state),
-        value(&filter.owner),
-        value(&filter.deploy),
-        value(&filter.sort),
-        value(&filter.filter),
-    );
     let steps: Vec<String> = create
         .map(|(b, _)| {
             b.workflow
@@ -90,41 +81,7 @@ pub fn items(
                     a href=(tab(b)) aria-current=[(b == chosen).then_some("page")] { @if b.is_empty() { "All" } @else { (b) } }
                 }
             }
-            form.filters method="get" action="/items" role="search" {
-                @if !chosen.is_empty() { input type="hidden" name="blueprint" value=(chosen); }
-                div {
-                    label for="step" { "Step" }
-                    @if steps.is_empty() {
-                        input #step type="text" name="step" value=(step);
-                    } @else {
-                        select #step name="step" {
-                            option value="" { "any" }
-                            @for s in &steps { option value=(s) selected[*s == step] { (s) } }
-                        }
-                    }
-                }
-                div {
-                    label for="state" { "Sign-off state" }
-                    select #state name="state" {
-                        option value="" { "any" }
-                        @for s in [Status::NotStarted, Status::WaitingForFeedback, Status::WaitingForApproval, Status::Approved, Status::Rejected, Status::Abandoned, Status::NotApplicable] {
-                            option value=(s.as_str()) selected[s.as_str() == state] { (s.as_str()) }
-                        }
-                    }
-                }
-                div { label for="owner" { "Owner" } input #owner type="text" name="owner" value=(owner); }
-                div { label for="deploy" { "Deploy (e.g. prod:BLOCK)" } input #deploy type="text" name="deploy" value=(deploy); }
-                div { label for="filter" { "Condition (e.g. sla validation breached)" } input #filter type="text" name="filter" value=(condition); }
-                div {
-                    label for="sort" { "Order" }
-                    select #sort name="sort" {
-                        @for (v, l) in [("id", "oldest first"), ("updated", "recently updated"), ("due", "due soonest")] {
-                            option value=(v) selected[v == sort || (sort.is_empty() && v == "id")] { (l) }
-                        }
-                    }
-                }
-                div { button type="submit" { "Filter" } }
-            }
+            (filter_form(chosen, filter, &steps))
             p.hint {
                 (statuses.len()) " items on this page"
                 @if filter.after.is_some() { " · " a href=(link(None)) { "first page" } }
@@ -157,6 +114,57 @@ pub fn items(
             (create_form(viewer, chosen, create, notice))
         },
     )
+}
+
+/// The item list's filter: step, sign-off state, owner, deploy verdict,
+/// condition and order, as asked for.
+fn filter_form(chosen: &str, filter: &ListFilter, steps: &[String]) -> Markup {
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (step, state, owner, deploy, sort, condition) = (
+        value(&filter.step),
+        value(&filter.state),
+        value(&filter.owner),
+        value(&filter.deploy),
+        value(&filter.sort),
+        value(&filter.filter),
+    );
+    html! {
+        form.filters method="get" action="/items" role="search" {
+        @if !chosen.is_empty() { input type="hidden" name="blueprint" value=(chosen); }
+        div {
+            label for="step" { "Step" }
+            @if steps.is_empty() {
+                input #step type="text" name="step" value=(step);
+            } @else {
+                select #step name="step" {
+                    option value="" { "any" }
+                    @for s in steps { option value=(s) selected[*s == step] { (s) } }
+                }
+            }
+        }
+        div {
+            label for="state" { "Sign-off state" }
+            select #state name="state" {
+                option value="" { "any" }
+                @for s in [Status::NotStarted, Status::WaitingForFeedback, Status::WaitingForApproval, Status::Approved, Status::Rejected, Status::Abandoned, Status::NotApplicable] {
+                    option value=(s.as_str()) selected[s.as_str() == state] { (s.as_str()) }
+                }
+            }
+        }
+        div { label for="owner" { "Owner" } input #owner type="text" name="owner" value=(owner); }
+        div { label for="deploy" { "Deploy (e.g. prod:BLOCK)" } input #deploy type="text" name="deploy" value=(deploy); }
+        div { label for="filter" { "Condition (e.g. sla validation breached)" } input #filter type="text" name="filter" value=(condition); }
+        div {
+            label for="sort" { "Order" }
+            select #sort name="sort" {
+                @for (v, l) in [("id", "oldest first"), ("updated", "recently updated"), ("due", "due soonest")] {
+                    option value=(v) selected[v == sort || (sort.is_empty() && v == "id")] { (l) }
+                }
+            }
+        }
+        div { button type="submit" { "Filter" } }
+    }
+    }
 }
 
 pub(super) fn create_form(
