@@ -57,6 +57,10 @@ pub struct Global {
         value_name = "FULL|NORMAL"
     )]
     pub sync: String,
+    /// The time commands act and read at, fixed by `GOVRT_NOW` (not an
+    /// option: the environment sets it, see `fixed_time`).
+    #[arg(skip)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What a command ended with: an exit code and, for refusals, the error to print.

@@ -177,13 +177,16 @@ pub enum Command {
 }
 
 /// Runs the parsed command line and returns the process exit code.
-pub fn run(parsed: Cli) -> ExitCode {
+pub fn run(mut parsed: Cli) -> ExitCode {
+    match fixed_time(&parsed.command) {
+        Ok(now) => parsed.global.now = now,
+        Err(e) => {
+            print_error(&e, parsed.global.json);
+            return ExitCode::from(e.exit);
+        }
+    }
     let cli = &parsed.global;
     let json = cli.json;
-    if let Err(e) = fixed_time(&parsed.command) {
-        print_error(&e, json);
-        return ExitCode::from(e.exit);
-    }
     let outcome = match &parsed.command {
         Command::Validate(args) => blueprint_files::validate(cli, args, json),
         Command::Fmt(args) => blueprint_files::fmt(args, json),
@@ -236,9 +239,9 @@ pub fn run(parsed: Cli) -> ExitCode {
 /// `GOVRT_NOW=TIME`: the time a command acts and reads at (RFC 3339), to
 /// replay a scenario at chosen times (the book's "Service levels"). The
 /// daemon runs on the real clock and refuses it.
-fn fixed_time(command: &Command) -> Result<(), CliError> {
+fn fixed_time(command: &Command) -> Result<Option<chrono::DateTime<chrono::Utc>>, CliError> {
     let Ok(text) = std::env::var("GOVRT_NOW") else {
-        return Ok(());
+        return Ok(None);
     };
     if matches!(command, Command::Serve(_)) {
         return Err(CliError {
@@ -254,8 +257,7 @@ fn fixed_time(command: &Command) -> Result<(), CliError> {
         help: Some("write e.g. GOVRT_NOW=2027-01-04T09:00:00+01:00, or unset it".into()),
         exit: global::exit::USAGE,
     })?;
-    crate::engine::fix_now(at.with_timezone(&chrono::Utc));
-    Ok(())
+    Ok(Some(at.with_timezone(&chrono::Utc)))
 }
 
 /// Prints an error: `{"error": {code, message, help}}` on stdout with `--json`, else on stderr.

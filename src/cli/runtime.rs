@@ -105,7 +105,8 @@ pub(super) fn open(cli: &Global, create: bool) -> Result<Engine, Outcome> {
         "NORMAL" => Durability::Normal,
         _ => Durability::Full,
     };
-    let mut engine = Engine::open(&cli.db, durability).map_err(|e| engine_error(e, cli.json))?;
+    let mut engine =
+        Engine::open_at(&cli.db, durability, cli.now).map_err(|e| engine_error(e, cli.json))?;
     if let Some(url) = &cli.base_url {
         engine.set_base_url(url);
     }

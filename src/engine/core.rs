@@ -18,6 +18,9 @@ pub struct Engine {
     pub(super) base_url: String,
     /// The kept index last computed for recently changed items.
     pub(super) kept: super::index_cache::KeptCache,
+    /// The time the engine acts and reads at when none is given; `None`:
+    /// the real clock.
+    clock: Option<DateTime<Utc>>,
 }
 
 /// The setting that holds the public base URL of links in mail.
@@ -26,21 +29,6 @@ pub(super) const BASE_URL: &str = "base_url";
 pub(super) const MAIL_FROM: &str = "mail_from";
 pub(super) const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
 pub(super) const DEFAULT_MAIL_FROM: &str = "govrt@localhost";
-
-/// The time given, or now.
-pub(super) fn now_or(now: Option<DateTime<Utc>>) -> DateTime<Utc> {
-    now.unwrap_or_else(|| FIXED_NOW.get().copied().unwrap_or_else(Utc::now))
-}
-
-/// The time a process's actions are taken at, when it was fixed.
-static FIXED_NOW: std::sync::OnceLock<DateTime<Utc>> = std::sync::OnceLock::new();
-
-/// Fixes the time the engine acts and reads at for the rest of the process
-/// (the CLI's `GOVRT_NOW`: to replay a scenario at chosen times). The first
-/// call wins; the daemon never calls it.
-pub fn fix_now(at: DateTime<Utc>) {
-    let _ = FIXED_NOW.set(at);
-}
 
 /// Random secrets for API keys and tokens, hex-encoded.
 pub fn new_secret(prefix: &str) -> Result<String> {
@@ -54,6 +42,17 @@ pub fn new_secret(prefix: &str) -> Result<String> {
 impl Engine {
     /// Opens the engine on a database.
     pub fn open(path: &std::path::Path, durability: Durability) -> Result<Engine> {
+        Engine::open_at(path, durability, None)
+    }
+
+    /// Opens a database with the engine's clock fixed at `clock` (the CLI's
+    /// `GOVRT_NOW`: to replay a scenario at chosen times); `None`: the real
+    /// clock. The daemon always runs on the real clock.
+    pub fn open_at(
+        path: &std::path::Path,
+        durability: Durability,
+        clock: Option<DateTime<Utc>>,
+    ) -> Result<Engine> {
         let mut store = Store::open(path, durability)?;
         let base_url = store
             .read()?
@@ -64,9 +63,21 @@ impl Engine {
             cache: SetCache::default(),
             base_url,
             kept: super::index_cache::KeptCache::default(),
+            clock,
         };
         engine.ensure_index()?;
         Ok(engine)
+    }
+
+    /// Fixes the time the engine acts and reads at when an action gives
+    /// none.
+    pub fn fix_now(&mut self, at: DateTime<Utc>) {
+        self.clock = Some(at);
+    }
+
+    /// The time given, or the engine's: its fixed clock, or now.
+    pub(in crate::engine) fn now_or(&self, now: Option<DateTime<Utc>>) -> DateTime<Utc> {
+        now.or(self.clock).unwrap_or_else(Utc::now)
     }
 
     /// Whether the database answers now (one read), for readiness checks.

@@ -436,7 +436,7 @@ impl super::core::Engine {
     /// Every item's index recomputed, compared, and written where it
     /// differs when `write`; a batch of items a transaction.
     fn walk_index(&mut self, write: bool) -> Result<IndexReport> {
-        let now = super::core::now_or(None);
+        let now = self.now_or(None);
         let mut report = IndexReport::default();
         let mut after = 0;
         loop {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::core::{Engine, new_secret, now_or};
+use super::core::{Engine, new_secret};
 use super::error::Result;
 use crate::store::Tx;
 
@@ -53,7 +53,7 @@ impl Engine {
         sender: &crate::notify::Sender,
         now: Option<DateTime<Utc>>,
     ) -> Result<DeliveryReport> {
-        let now = now_or(now);
+        let now = self.now_or(now);
         let stamp = now.timestamp();
         let mut report = DeliveryReport {
             sent: 0,

@@ -52,7 +52,7 @@ pub use act::settings::PublicSettings;
 pub use act::signoffs::{Sent, SignOffRequest, TickReport};
 pub use act::versions::VersionState;
 pub use authentication::Authentication;
-pub use core::{Engine, fix_now, new_secret};
+pub use core::{Engine, new_secret};
 pub use error::{EngineError, HelpWords, Refusal, Result};
 pub use index::{IndexDifference, IndexReport};
 pub use mail::{CLAIM_TIMEOUT_SECS, DeliveryReport, MAX_ATTEMPTS};

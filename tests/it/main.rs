@@ -35,6 +35,7 @@ mod postgres;
 mod recertification;
 mod rework;
 mod robustness;
+mod scenario;
 mod security;
 mod sla;
 mod tables;

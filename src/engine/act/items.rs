@@ -11,7 +11,7 @@ use crate::engine::access::stamp;
 use crate::engine::access::{Identity, Permission, Resolver};
 use crate::engine::actions::ItemAction;
 use crate::engine::change_hooks::run_change_hooks;
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::{EngineError, Refusal, Result, refuse};
 use crate::engine::index_cache::KeptCache;
 use crate::engine::limits;
@@ -144,11 +144,11 @@ impl ChangeOptions {
     pub(in crate::engine) fn edit(
         action: ItemAction,
         expect_revision: Option<i64>,
-        now: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
     ) -> ChangeOptions {
         ChangeOptions {
             expect_revision,
-            now: now_or(now),
+            now,
             action,
             keep_approvals: false,
         }
@@ -288,7 +288,7 @@ impl Engine {
             parent,
             sets,
         } = *item;
-        let now = now_or(now);
+        let now = self.now_or(now);
         check_new_name(name)?;
         let tx = self.store.write()?;
         let version = match Self::version_for_new_item(&tx, blueprint_id, version) {
@@ -705,7 +705,11 @@ impl Engine {
     ) -> Result<ItemView> {
         let how = ChangeOptions {
             keep_approvals: options.keep_approvals,
-            ..ChangeOptions::edit(ItemAction::Set, options.expect_revision, options.now)
+            ..ChangeOptions::edit(
+                ItemAction::Set,
+                options.expect_revision,
+                self.now_or(options.now),
+            )
         };
         self.change_item(who, id, how, |tx, resolver, item| {
             if changes.is_empty() {
@@ -738,7 +742,7 @@ impl Engine {
         id: i64,
         now: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let now = now_or(now);
+        let now = self.now_or(now);
         let tx = self.store.write()?;
         let (chain, set) = Self::loaded(&tx, &mut self.cache, id)?;
         let resolver = Resolver {

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::engine::access::Identity;
 use crate::engine::act::versions::VersionState;
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::{Refusal, Result, refuse};
 use crate::engine::rules::signoff::archive;
 use crate::engine::rules::values;
@@ -111,7 +111,7 @@ impl Engine {
         request: &MigrateRequest<'_>,
         now: Option<DateTime<Utc>>,
     ) -> Result<MigrationReport> {
-        let now = now_or(now);
+        let now = self.now_or(now);
         if !who.admin {
             return refuse(Refusal::NotPermitted {
                 who: who.name.clone(),

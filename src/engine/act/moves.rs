@@ -61,7 +61,7 @@ impl Engine {
         expect_revision: Option<i64>,
         now: Option<DateTime<Utc>>,
     ) -> Result<ItemView> {
-        let how = ChangeOptions::edit(ItemAction::Move, expect_revision, now);
+        let how = ChangeOptions::edit(ItemAction::Move, expect_revision, self.now_or(now));
         self.change_item(who, id, how, |_, resolver, item| {
             let plan = decide_move(resolver, item, to)?;
             let blueprint = resolver.own_blueprint()?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::engine::access::{Identity, Permission, Resolver};
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::{Refusal, Result, refuse};
 use crate::engine::rules::signoff::Status;
 
@@ -72,7 +72,7 @@ impl Engine {
         within: TimeDelta,
         now: Option<DateTime<Utc>>,
     ) -> Result<Vec<Recertification>> {
-        let horizon = now_or(now) + within;
+        let horizon = self.now_or(now) + within;
         let tx = self.store.read()?;
         let mut out = Vec::new();
         for id in tx.items_due(horizon)? {

@@ -133,7 +133,7 @@ pub struct ServiceCounts {
 impl Engine {
     /// Counts the running service-level clocks of every item at `now`.
     pub fn service_counts(&mut self, now: Option<DateTime<Utc>>) -> Result<ServiceCounts> {
-        let now = crate::engine::core::now_or(now);
+        let now = self.now_or(now);
         let tx = self.store.read()?;
         let mut counts = ServiceCounts::default();
         for row in tx.items(None, None)? {

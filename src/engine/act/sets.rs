@@ -3,7 +3,7 @@
 
 use crate::check::{self, ScriptSource};
 use crate::diag::SourceFile;
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::{EngineError, Refusal, Result, refuse};
 use crate::model::Blueprint;
 use chrono::{DateTime, Utc};
@@ -101,7 +101,7 @@ impl Engine {
             return Err(EngineError::InvalidBlueprints(unreadable));
         }
         let checked = check::check_sources(&sources, &check::DiskScripts);
-        self.store_set(&sources, checked, state, now_or(now))
+        self.store_set(&sources, checked, state, self.now_or(now))
     }
 
     /// Loads a blueprint set given as (file name, text) pairs, with no scripts
@@ -119,7 +119,7 @@ impl Engine {
             .map(|(n, t)| (PathBuf::from(n), t.to_string()))
             .collect();
         let checked = check::check_sources(&sources, &scripts as &dyn ScriptSource);
-        self.store_set(&sources, checked, VersionState::Active, now_or(now))
+        self.store_set(&sources, checked, VersionState::Active, self.now_or(now))
     }
 
     /// Stores a checked set: a new version for each changed blueprint.

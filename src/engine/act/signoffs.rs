@@ -12,7 +12,7 @@ use crate::engine::access::{Delegators, Identity, Permission, Resolver};
 use crate::engine::act::items::{Change, ChangeOptions};
 use crate::engine::actions::{ActionArgs, ItemAction, Verb};
 use crate::engine::change_hooks::run_change_hooks;
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::{EngineError, Refusal, Result, refuse, script_failed};
 use crate::engine::limits;
 use crate::engine::read::status::signoff_view;
@@ -126,7 +126,7 @@ impl Engine {
             now,
             expect_revision,
         } = request;
-        let now = now_or(now);
+        let now = self.now_or(now);
         let comment = match &action {
             Action::GiveFeedback { comment, .. }
             | Action::Approve { comment }
@@ -198,7 +198,7 @@ impl Engine {
     /// Applies every reset due at `now`, then sends the escalations and
     /// reminders that fell due.
     pub fn tick(&mut self, now: Option<DateTime<Utc>>) -> Result<TickReport> {
-        let now = now_or(now);
+        let now = self.now_or(now);
         let due = self.store.read()?.items_due(now)?;
         let scheduler = Identity::scheduler();
         let mut report = TickReport::default();
@@ -338,9 +338,9 @@ impl Engine {
     /// actions the state machine would accept from them. The web UI shows
     /// exactly these buttons; the engine still decides when one is pressed.
     pub fn permitted(&mut self, who: &Identity, id: i64) -> Result<Permitted> {
+        let now = self.now_or(None);
         self.with_readable_in(who, id, |tx, resolver, item, blueprint| {
             let mut signoffs = BTreeMap::new();
-            let now = now_or(None);
             for step in blueprint.workflow.iter().flat_map(|w| &w.steps) {
                 let Some(spec) = &step.signoff else { continue };
                 let state = item

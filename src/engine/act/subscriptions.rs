@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::engine::access::{Identity, Resolver};
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::{Refusal, Result, refuse};
 use crate::engine::mail::unsubscribe_secret;
 
@@ -18,7 +18,7 @@ impl Engine {
         subscribed: bool,
         now: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let now = now_or(now);
+        let now = self.now_or(now);
         let tx = self.store.write()?;
         let (chain, set) = Self::loaded(&tx, &mut self.cache, id)?;
         // An item the caller may not read answers as a missing one, either
@@ -61,7 +61,7 @@ impl Engine {
         token: &str,
         now: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let now = now_or(now);
+        let now = self.now_or(now);
         let tx = self.store.write()?;
         let secret = unsubscribe_secret(&tx)?;
         if !crate::notify::verify_token(&secret, user, id, token, now.timestamp()) {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::engine::access::Identity;
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::{Refusal, Result, refuse};
 use crate::store::Tx;
 
@@ -73,6 +73,7 @@ impl Engine {
                 what: format!("{verb} blueprint versions (admins only)"),
             });
         }
+        let now = self.now_or(now);
         let tx = self.store.write()?;
         let Some(before) = tx.set_version_state(blueprint, version, state.as_str())? else {
             return refuse(Refusal::NotFound {
@@ -82,13 +83,7 @@ impl Engine {
         let before = VersionState::parse(&before);
         if before != state {
             let details = json!({"blueprint": blueprint, "version": version, "before": before.as_str(), "as_admin": true});
-            tx.append_event(
-                None,
-                &who.name,
-                &format!("blueprint.{verb}"),
-                now_or(now),
-                &details,
-            )?;
+            tx.append_event(None, &who.name, &format!("blueprint.{verb}"), now, &details)?;
         }
         tx.commit()?;
         Ok(before)

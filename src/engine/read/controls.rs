@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::engine::access::{Identity, Resolver};
 use crate::engine::authentication::Authentication;
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::Result;
 use crate::engine::read::history::{AuditEntry, Happened};
 use crate::engine::rules::bound;
@@ -347,7 +347,7 @@ impl Engine {
         blueprint: Option<&str>,
         now: Option<DateTime<Utc>>,
     ) -> Result<ControlsReport> {
-        let now = now_or(now);
+        let now = self.now_or(now);
         let audit = match self.audit_verify()? {
             Ok(events) => AuditState {
                 intact: true,

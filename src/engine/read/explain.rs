@@ -4,7 +4,6 @@
 //! (traced, so every grant comes with its path), the state machine's `apply`
 //! and the workflow's move decision (whose verdicts are the answer).
 
-use crate::engine::core::now_or;
 use serde::Serialize;
 
 use crate::engine::access::{Delegators, Eligibility, Identity, Note, Paths, Permission, Resolver};
@@ -218,6 +217,7 @@ impl Engine {
         request: &ExplainRequest<'_>,
     ) -> Result<Explanation> {
         let subject = self.identify_user(user)?;
+        let now = self.now_or(None);
         let tx = self.store.read()?;
         let (chain, set) = Self::readable(&tx, &mut self.cache, caller, id)?;
         let resolver = Resolver {
@@ -225,7 +225,7 @@ impl Engine {
             chain: &chain,
             who: &subject,
         };
-        explain_one(&tx, &resolver, request)
+        explain_one(&tx, &resolver, request, now)
     }
 
     /// Every user who may take the action now, each with the grants that let them.
@@ -282,6 +282,7 @@ fn explain_one(
     tx: &Tx<'_>,
     resolver: &Resolver<'_>,
     request: &ExplainRequest<'_>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Explanation> {
     let verb = match request.action {
         Explained::SignOff(verb) => verb,
@@ -290,7 +291,6 @@ fn explain_one(
     let item = &resolver.chain[0];
     let blueprint = resolver.own_blueprint()?;
     let (step, spec) = signoff_of(blueprint, item, request.step)?;
-    let now = now_or(None);
     let args = ActionArgs {
         group: request.group.map(str::to_string),
         verdict: Some(Verdict::Approved),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::engine::access::{Identity, Resolver};
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::Result;
 use crate::engine::filters::TextFilter;
 use crate::engine::index::keys_of;
@@ -77,6 +77,7 @@ impl Engine {
         (mut seek, limit): (ItemSeek, usize),
         ancestors: bool,
     ) -> Result<RowsPage> {
+        let now = self.now_or(None);
         let tx = self.store.read()?;
         let mut condition = match &filter.condition {
             Some(text) => Some(TextFilter::new(
@@ -87,7 +88,6 @@ impl Engine {
             )?),
             None => None,
         };
-        let now = now_or(None);
         let mut out = Vec::with_capacity(limit.min(BATCH));
         loop {
             let query = ItemQuery {
@@ -222,7 +222,7 @@ impl Engine {
     /// The governance status of every item the caller may read that matches
     /// `filter`, by id.
     pub fn statuses(&mut self, who: &Identity, filter: &ItemFilter) -> Result<Vec<StatusView>> {
-        let now = now_or(None);
+        let now = self.now_or(None);
         self.each_row(who, filter, true, |set, b, chain| {
             Resolver { set, chain, who }.redact_status(status_of(set, b, chain, now))
         })
@@ -262,7 +262,7 @@ impl Engine {
         seek: ItemSeek,
         limit: usize,
     ) -> Result<(Vec<StatusView>, Option<ItemSeek>)> {
-        let now = now_or(None);
+        let now = self.now_or(None);
         let (rows, next) = self.rows_page(who, filter, (seek, limit), true)?;
         let statuses = rows
             .iter()
@@ -396,7 +396,7 @@ impl Engine {
         after: Option<ReviewPosition>,
         limit: usize,
     ) -> Result<(Vec<PendingReview>, Option<ReviewPosition>)> {
-        let now = now_or(None);
+        let now = self.now_or(None);
         let mut list = self.queued(who, ReviewSeek::Due(after), limit.saturating_add(1), now)?;
         let more = list.len() > limit;
         list.truncate(limit);
@@ -422,7 +422,7 @@ impl Engine {
         limit: usize,
         now: Option<DateTime<Utc>>,
     ) -> Result<(Vec<PendingReview>, Option<i64>)> {
-        let now = now_or(now);
+        let now = self.now_or(now);
         let mut want = limit.saturating_add(16);
         loop {
             let list = self.queued(who, ReviewSeek::Item(after), want, now)?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::engine::access::{Delegators, Identity, NoTrace, Resolver};
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::{Refusal, Result, refuse};
 use crate::engine::read::status::status_of;
 use crate::engine::read::views::*;
@@ -20,13 +20,9 @@ use crate::store::Tx;
 impl Engine {
     /// The governance status of an item.
     pub fn status(&mut self, who: &Identity, id: i64) -> Result<StatusView> {
+        let now = self.now_or(None);
         self.with_readable(who, id, |resolver, _, blueprint| {
-            Ok(resolver.redact_status(status_of(
-                resolver.set,
-                blueprint,
-                resolver.chain,
-                now_or(None),
-            )))
+            Ok(resolver.redact_status(status_of(resolver.set, blueprint, resolver.chain, now)))
         })
     }
 }
@@ -42,7 +38,7 @@ impl Engine {
         confirm: bool,
         now: Option<DateTime<Utc>>,
     ) -> Result<DeployDecision> {
-        let now = now_or(now);
+        let now = self.now_or(now);
         // A plain check only reads; a confirmation is written to the audit trail.
         let tx = if confirm {
             self.store.write()?
@@ -89,8 +85,8 @@ impl Engine {
     /// rules on every item without the kept index (what the index must
     /// answer; tests and `db check` compare the two), by item.
     pub fn reviews_evaluated(&mut self, who: &Identity) -> Result<Vec<PendingReview>> {
+        let now = self.now_or(None);
         let tx = self.store.read()?;
-        let now = now_or(None);
         let mut out = Vec::new();
         let mut after = 0;
         loop {

@@ -8,8 +8,10 @@ use std::cmp::Ordering;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use chrono::{DateTime, Utc};
+
 use crate::engine::access::{Identity, Resolver};
-use crate::engine::core::{Engine, now_or};
+use crate::engine::core::Engine;
 use crate::engine::error::{Refusal, Result, refuse};
 use crate::engine::filters::filter_holds;
 use crate::engine::index::keys_of;
@@ -146,6 +148,7 @@ impl Engine {
         limit: Option<usize>,
         after: Option<&str>,
     ) -> Result<TableView> {
+        let now = self.now_or(None);
         let tx = self.store.read()?;
         let tables = latest_tables(&mut self.cache, &tx)?;
         let ids: Vec<String> = tables.iter().map(|t| t.id.clone()).collect();
@@ -170,7 +173,8 @@ impl Engine {
                 let Some(seek) = table_seek(&order, after) else {
                     return bad_cursor(after.unwrap_or_default());
                 };
-                let (rows, next) = Self::kept_rows(&tx, &mut self.cache, who, &table, seek, limit)?;
+                let (rows, next) =
+                    Self::kept_rows(&tx, &mut self.cache, (who, now), &table, seek, limit)?;
                 (rows, next.as_ref().and_then(table_cursor))
             }
             None => {
@@ -179,7 +183,7 @@ impl Engine {
                     Some(Some(n)) => usize::try_from(n).unwrap_or(0),
                     Some(None) => return bad_cursor(after.unwrap_or_default()),
                 };
-                Self::sorted_rows(&tx, &mut self.cache, who, &table, start, limit)?
+                Self::sorted_rows(&tx, &mut self.cache, (who, now), &table, start, limit)?
             }
         };
         Ok(TableView {
@@ -199,11 +203,12 @@ impl Engine {
         chain: &[Item],
         who: &Identity,
         table: &Table,
+        now: DateTime<Utc>,
     ) -> Option<(Json, TableRow)> {
         let blueprint = set.blueprint(&chain[0].blueprint)?;
         let resolver = Resolver { set, chain, who };
         if let Some(filter) = &table.filter
-            && !filter_holds(&filter.condition, &resolver, now_or(None))
+            && !filter_holds(&filter.condition, &resolver, now)
         {
             return None;
         }
@@ -230,7 +235,7 @@ impl Engine {
     fn kept_rows(
         tx: &Tx<'_>,
         cache: &mut SetCache,
-        who: &Identity,
+        (who, now): (&Identity, DateTime<Utc>),
         table: &Table,
         mut seek: ItemSeek,
         limit: usize,
@@ -250,7 +255,7 @@ impl Engine {
                 let position = seek.past(&item, None);
                 let set = cache.get(tx, &item.blueprint, item.version)?;
                 let chain = Self::with_ancestors(tx, item)?;
-                let Some((_, row)) = Self::table_row(&set, &chain, who, table) else {
+                let Some((_, row)) = Self::table_row(&set, &chain, who, table, now) else {
                     continue;
                 };
                 if rows.len() == limit {
@@ -272,14 +277,14 @@ impl Engine {
     fn sorted_rows(
         tx: &Tx<'_>,
         cache: &mut SetCache,
-        who: &Identity,
+        (who, now): (&Identity, DateTime<Utc>),
         table: &Table,
         start: usize,
         limit: usize,
     ) -> Result<(Vec<TableRow>, Option<String>)> {
         let mut rows: Vec<(Json, TableRow)> = Vec::new();
         for (chain, set) in Self::readable_items(tx, cache, who, Some(table.blueprint.as_str()))? {
-            rows.extend(Self::table_row(&set, &chain, who, table));
+            rows.extend(Self::table_row(&set, &chain, who, table, now));
         }
         let id_of = |r: &TableRow| r.item.parse::<i64>().unwrap_or_default();
         // Unset last whatever the direction; ties by id, in the same direction.
