@@ -17,10 +17,11 @@ use crate::engine::error::{EngineError, Refusal, Result, refuse, script_failed};
 use crate::engine::limits;
 use crate::engine::read::status::signoff_view;
 use crate::engine::read::views::{Allowed, Permitted, SignOffView};
+use crate::engine::rules::actions::Needed;
 use crate::engine::rules::bound;
 use crate::engine::rules::signoff::SignOffEvents;
 use crate::engine::rules::signoff::rules_of;
-use crate::engine::rules::signoff::{self, Action, Needed, SignOffState, Status};
+use crate::engine::rules::signoff::{self, Action, SignOffState, Status};
 use crate::engine::script_view::script_view;
 
 /// A sign-off action with how it is to be done.

@@ -9,13 +9,14 @@ use serde::Serialize;
 use crate::engine::access::{Delegators, Eligibility, Identity, Note, Paths, Permission, Resolver};
 use crate::engine::act::moves::decide_move;
 use crate::engine::act::signoffs::{hooks_accept, refuse_redecision};
-use crate::engine::actions::{ActionArgs, Verb};
+use crate::engine::actions::{ActionArgs, Takers, Verb};
 use crate::engine::core::Engine;
 use crate::engine::error::{Refusal, Result, refuse};
 use crate::engine::read::history::{AuditEntry, Happened};
+use crate::engine::rules::actions::{Needed, allowed_from};
 use crate::engine::rules::bound;
 use crate::engine::rules::signoff::rules_of;
-use crate::engine::rules::signoff::{self, Action, Needed, Verdict};
+use crate::engine::rules::signoff::{self, Action, Verdict};
 use crate::engine::rules::workflow::WorkflowState;
 use crate::model::Item;
 use crate::model::{Blueprint, SignOff};
@@ -191,18 +192,11 @@ pub struct Allowed {
 /// What an action needs, in eligibility: write permission, a feedback
 /// group's, the final approval's (any one of them).
 fn needs(action: &Action) -> (bool, Option<&str>) {
-    match action {
-        Action::RequestReview | Action::RequestFinalApproval => (true, None),
-        Action::GiveFeedback { group, .. } => (false, Some(group)),
-        Action::Delegate { group, .. } => (false, Some(group)),
-        Action::BackToFeedback | Action::Approve { .. } | Action::Reject { .. } => {
-            (false, Some("final"))
-        }
-        Action::Abandon
-        | Action::CancelAbandon
-        | Action::Reset
-        | Action::ScheduleReset { .. }
-        | Action::AutomaticReset => (true, Some("final")),
+    match action.verb().spec().takers {
+        Takers::Writers => (true, None),
+        Takers::Reviewers => (false, action.group()),
+        Takers::FinalApprovers => (false, Some("final")),
+        Takers::Administrators | Takers::Scheduler => (true, Some("final")),
     }
 }
 
@@ -308,7 +302,7 @@ fn explain_one(
     })?;
     let state = item.signoffs.get(step).cloned().unwrap_or_default();
     let delegators = Delegators::load(tx, &state)?;
-    let from = signoff::allowed_from(&action);
+    let from = allowed_from(&action);
     let mut out = Explanation {
         item: item.id.to_string(),
         user: resolver.who.name.clone(),

@@ -6,8 +6,10 @@
 //! `signoff` is the sign-off state machine, `workflow` the steps, `bound`
 //! the content an approval is bound to, `conditions` the `when` of a step,
 //! `deploy` the deploy decision, `sla` and `calendar` the review clocks,
-//! `values` the typed field values, `refusal` why an action is refused.
+//! `values` the typed field values, `refusal` why an action is refused,
+//! `actions` the sign-off actions' table.
 
+pub mod actions;
 pub mod bound;
 pub mod calendar;
 pub mod conditions;

@@ -69,6 +69,15 @@ pub enum Action {
 }
 
 impl Action {
+    /// The feedback group the action is for (`final`: the final approval),
+    /// for the actions that name one.
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            Action::GiveFeedback { group, .. } | Action::Delegate { group, .. } => Some(group),
+            _ => None,
+        }
+    }
+
     /// The name used in refusals ("give feedback"); see `actions::Verb`.
     pub fn name(&self) -> &'static str {
         self.verb().words()
@@ -336,50 +345,6 @@ fn not_permitted(actor: &Actor<'_>, what: &str) -> Refusal {
     }
 }
 
-/// The eligibilities a sign-off action depends on (see `signoff::apply`).
-#[derive(Debug, Clone, Copy)]
-pub enum Needed<'a> {
-    /// Every group and the final approval (to list what one may do).
-    Every,
-    /// One feedback group.
-    Group(&'a str),
-    /// The final approval (deciding, and administering without write permission).
-    Final,
-    /// None: the action needs write permission only, or nothing.
-    Nothing,
-}
-
-impl<'a> Needed<'a> {
-    /// What `action` depends on: `apply` reads no other eligibility for it.
-    pub fn of(action: &'a Action) -> Needed<'a> {
-        match action {
-            Action::RequestReview | Action::RequestFinalApproval | Action::AutomaticReset => {
-                Needed::Nothing
-            }
-            Action::GiveFeedback { group, .. } => Needed::Group(group),
-            Action::Delegate { group, .. } if group != "final" => Needed::Group(group),
-            Action::Delegate { .. }
-            | Action::Approve { .. }
-            | Action::Reject { .. }
-            | Action::BackToFeedback
-            | Action::Abandon
-            | Action::CancelAbandon
-            | Action::Reset
-            | Action::ScheduleReset { .. } => Needed::Final,
-        }
-    }
-
-    /// Whether eligibility for `group` (`final`: the final approval) is needed.
-    pub fn asks(self, group: &str) -> bool {
-        match self {
-            Needed::Every => true,
-            Needed::Group(g) => g == group,
-            Needed::Final => group == "final",
-            Needed::Nothing => false,
-        }
-    }
-}
-
 /// What a change of the bound content does to a sign-off (DESIGN "Bound
 /// content"): the approving reviews and the decision not given on `content`
 /// become outdated (kept, no longer counted), MAJOR_ISSUE reviews stay, and
@@ -449,37 +414,6 @@ pub fn keep(state: &SignOffState, content: &str) -> SignOffState {
         d.content = Some(content.to_string());
     }
     next
-}
-
-/// The states an action may start from, as the table of the design notes
-/// says (who acts aside).
-pub fn allowed_from(action: &Action) -> &'static [Status] {
-    use Status::*;
-    const ANY: &[Status] = &[
-        NotStarted,
-        WaitingForFeedback,
-        WaitingForApproval,
-        Approved,
-        Rejected,
-        Abandoned,
-    ];
-    match action {
-        Action::RequestReview => &[NotStarted],
-        Action::GiveFeedback { .. } => &[WaitingForFeedback],
-        Action::Delegate { .. } => &[WaitingForFeedback, WaitingForApproval],
-        Action::RequestFinalApproval => &[NotStarted, WaitingForFeedback],
-        Action::BackToFeedback => &[WaitingForApproval],
-        Action::Approve { .. } | Action::Reject { .. } => &[WaitingForApproval, Approved, Rejected],
-        Action::Abandon => &[
-            NotStarted,
-            WaitingForFeedback,
-            WaitingForApproval,
-            Approved,
-            Rejected,
-        ],
-        Action::CancelAbandon => &[Abandoned],
-        Action::Reset | Action::ScheduleReset { .. } | Action::AutomaticReset => ANY,
-    }
 }
 
 /// Archives the current round and starts afresh.

@@ -6,7 +6,7 @@ use super::frame::{
     verdict_badge, when_in, workflow_badge,
 };
 use crate::engine::actions::{ActionArgs, Verb};
-use crate::engine::rules::signoff::{self, Action, Status, Verdict};
+use crate::engine::rules::signoff::{Action, Status, Verdict};
 use crate::engine::rules::values::field_text;
 use crate::engine::rules::workflow::{StepState, WorkflowState};
 use crate::engine::{Allowed, SignOffView, StatusView};
@@ -265,7 +265,8 @@ fn not_open(item: &str, o: &SignOffView, allowed: &[Allowed]) -> Vec<(String, St
             to: Some(String::new()),
             at: Some(chrono::Utc::now()),
         };
-        Action::from_verb(verb, args).is_ok_and(|a| signoff::allowed_from(&a).contains(&o.status))
+        Action::from_verb(verb, args)
+            .is_ok_and(|a| crate::engine::rules::actions::allowed_from(&a).contains(&o.status))
     };
     let may = |verb: Verb, group: Option<&str>| {
         allowed

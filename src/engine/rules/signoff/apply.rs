@@ -27,9 +27,10 @@ impl Step<'_> {
         self.state.status
     }
 
-    /// Refused unless the sign-off is in one of `states`.
-    fn only_from(&self, states: &[Status]) -> Result<(), Refusal> {
-        if states.contains(&self.from()) {
+    /// Refused unless the sign-off is in one of the states the action's
+    /// declaration allows it from.
+    fn only_from(&self) -> Result<(), Refusal> {
+        if self.action.verb().spec().from.contains(&self.from()) {
             Ok(())
         } else {
             Err(transition(self.from(), self.action))
@@ -109,7 +110,7 @@ pub fn apply(
 }
 
 fn request_review(s: &Step<'_>, next: &mut SignOffState) -> Outcome {
-    s.only_from(&[Status::NotStarted])?;
+    s.only_from()?;
     s.only_if(
         s.actor.can_write || s.actor.is_admin,
         "request a review (write permission needed)",
@@ -126,7 +127,7 @@ fn give_feedback(
     verdict: Verdict,
     comment: &Option<String>,
 ) -> Outcome {
-    s.only_from(&[Status::WaitingForFeedback])?;
+    s.only_from()?;
     s.known_group(group)?;
     let eligible = s.actor.feedback_groups.iter().any(|g| g == group);
     s.only_if(
@@ -172,7 +173,7 @@ fn give_feedback(
 }
 
 fn delegate(s: &Step<'_>, next: &mut SignOffState, group: &str, to: &str) -> Outcome {
-    s.only_from(&[Status::WaitingForFeedback, Status::WaitingForApproval])?;
+    s.only_from()?;
     let eligible = if group == "final" {
         s.actor.is_final_approver
     } else {
@@ -223,7 +224,7 @@ fn delegate(s: &Step<'_>, next: &mut SignOffState, group: &str, to: &str) -> Out
 }
 
 fn request_final_approval(s: &Step<'_>, next: &mut SignOffState) -> Outcome {
-    s.only_from(&[Status::NotStarted, Status::WaitingForFeedback])?;
+    s.only_from()?;
     s.only_if(
         s.actor.can_write || s.actor.is_admin,
         "request the final approval (write permission needed)",
@@ -239,7 +240,7 @@ fn request_final_approval(s: &Step<'_>, next: &mut SignOffState) -> Outcome {
 }
 
 fn back_to_feedback(s: &Step<'_>, next: &mut SignOffState) -> Outcome {
-    s.only_from(&[Status::WaitingForApproval])?;
+    s.only_from()?;
     s.only_if(
         s.actor.is_final_approver || s.actor.is_admin,
         "send back to feedback (only a final approver may)",
@@ -255,11 +256,7 @@ fn decide(
     approved: bool,
     comment: &Option<String>,
 ) -> Outcome {
-    s.only_from(&[
-        Status::WaitingForApproval,
-        Status::Approved,
-        Status::Rejected,
-    ])?;
+    s.only_from()?;
     s.only_if(
         s.actor.is_final_approver || s.actor.is_admin,
         if approved {
@@ -315,9 +312,7 @@ fn decide(
 }
 
 fn abandon(s: &Step<'_>, next: &mut SignOffState) -> Outcome {
-    if s.from() == Status::Abandoned {
-        return Err(transition(s.from(), s.action));
-    }
+    s.only_from()?;
     s.only_if(
         s.may_administer(),
         "abandon (write permission or final approver needed)",
@@ -328,7 +323,7 @@ fn abandon(s: &Step<'_>, next: &mut SignOffState) -> Outcome {
 }
 
 fn cancel_abandon(s: &Step<'_>, next: &mut SignOffState) -> Outcome {
-    s.only_from(&[Status::Abandoned])?;
+    s.only_from()?;
     s.only_if(
         s.may_administer(),
         "cancel the abandon (write permission or final approver needed)",

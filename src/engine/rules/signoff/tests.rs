@@ -2,6 +2,7 @@
 //! case, and property tests over random action sequences.
 
 use super::*;
+use crate::engine::rules::actions::{Needed, allowed_from};
 use crate::model::DurationUnit;
 use proptest::prelude::*;
 
