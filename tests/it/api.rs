@@ -2,6 +2,7 @@
 //! HTTP requests: the life of a model version and its refusals, bearer
 //! authentication, and If-Match conflicts; every error in the one JSON
 //! shape, authentication before anything else of a request.
+//! Values are bounded, and memory stays flat under many large lists.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,6 +12,8 @@
 )]
 
 use crate::support::{Daemon, Sandbox, http, http_raw};
+use std::time::Duration;
+
 use serde_json::json;
 
 #[test]
@@ -792,4 +795,83 @@ fn metrics_count_requests_actions_refusals_and_the_background() {
     ] {
         assert!(text.contains(name), "{name} in:\n{text}");
     }
+}
+
+#[test]
+fn values_are_bounded_and_memory_stays_flat_under_many_large_lists() {
+    let s = Sandbox::new("hard-values");
+    let (_, _) = s.standard_world();
+    let token = s.token("owner");
+    let d = Daemon::start(&s, &[]);
+    let huge = "n".repeat(1024 * 1024 - 1024);
+    let r = http(
+        d.port,
+        "POST",
+        "/api/v1/items",
+        Some(&token),
+        &[],
+        Some(&json!({"blueprint": "project", "name": huge})),
+    );
+    assert_eq!(r.status, 422, "{}", &r.body[..200.min(r.body.len())]);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the limit is 200")
+    );
+    // The largest values allowed, many times over.
+    let name = "n".repeat(200);
+    let text = "t".repeat(20_000);
+    for _ in 0..40 {
+        let r = http(
+            d.port,
+            "POST",
+            "/api/v1/items",
+            Some(&token),
+            &[],
+            Some(&json!({"blueprint": "project", "name": name, "fields": {"description": text}})),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let rss = || -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", d.child.id())).unwrap();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse().ok())
+            .unwrap()
+    };
+    let before = rss();
+    let mut peak = before;
+    let port = d.port;
+    std::thread::scope(|scope| {
+        let lists: Vec<_> = (0..48)
+            .map(|_| {
+                let token = token.clone();
+                scope.spawn(move || {
+                    http(
+                        port,
+                        "GET",
+                        "/api/v1/items?blueprint=project",
+                        Some(&token),
+                        &[],
+                        None,
+                    )
+                    .status
+                })
+            })
+            .collect();
+        while !lists.iter().all(|l| l.is_finished()) {
+            peak = peak.max(rss());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        for l in lists {
+            assert_eq!(l.join().unwrap(), 200);
+        }
+    });
+    assert!(
+        peak < 400 * 1024,
+        "the daemon grew from {before} kB to {peak} kB"
+    );
 }

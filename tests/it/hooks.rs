@@ -1,6 +1,8 @@
 //! Each hook point changes the outcome it should, through the real binary, on
 //! the `examples/ai_governance` set; runaway and malicious scripts are stopped
 //! with a clear error and leave the database unchanged.
+//! Script output is bounded, hook tests are rate-limited, and scripts stay
+//! in their folder (a shared one is stored once).
 
 #![allow(
     clippy::unwrap_used,
@@ -11,7 +13,8 @@
 
 use std::path::Path;
 
-use crate::support::Sandbox;
+use crate::support::{Daemon, Sandbox, http};
+use serde_json::json;
 
 fn ai_world(name: &str) -> (Sandbox, String) {
     let s = Sandbox::new(name);
@@ -431,4 +434,108 @@ fn an_edited_script_is_picked_up_by_blueprint_load_without_a_restart() {
     // The first item stays pinned to version 1 and its rules.
     s.quiet(&["--as", "u", "item", "set", "1", "note=still fine"]);
     s.quiet(&["--as", "u", "item", "unset", "1", "note"]);
+}
+
+#[test]
+fn script_output_is_bounded_and_hook_tests_are_rate_limited() {
+    let s = Sandbox::new("hard-print");
+    std::fs::write(
+        s.dir.join("noisy.gov"),
+        "blueprint thing {\n  script \"noisy.rhai\"\n  field owner: user\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.dir.join("noisy.rhai"),
+        "fn validate(item) { let s = \"x\"; while s.len() < 60000 { s += s; } loop { print(s); } }\n",
+    )
+    .unwrap();
+    s.quiet(&["init", "--blueprints", "."]);
+    s.quiet(&["user", "add", "bob"]);
+    let token = s.token("bob");
+    let log = s.dir.join("daemon.log");
+    let d = Daemon::start_logging(&s, &["--blueprints", "."], Some(&log));
+    let port = d.port;
+    let call = || {
+        http(
+            port,
+            "POST",
+            "/api/v1/hooks/test",
+            Some(&token),
+            &[],
+            Some(
+                &json!({"function": "validate", "blueprint": "thing", "item_json": {"fields": {}}}),
+            ),
+        )
+    };
+    let first = call();
+    assert_eq!(first.status, 422, "the loop is stopped: {}", first.body);
+    let size = std::fs::metadata(&log).unwrap().len();
+    assert!(size < 200_000, "the log grew by {size} bytes for one call");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("output over its limit")
+    );
+    // An ordinary user may not keep the daemon busy with hook tests.
+    let statuses: Vec<u16> = (0..40).map(|_| call().status).collect();
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let r = call();
+    assert_eq!(r.status, 429);
+    assert_eq!(r.json()["error"]["code"], "too_many_requests");
+    drop(d);
+}
+
+#[test]
+fn scripts_stay_in_their_folder_and_may_be_shared() {
+    let s = Sandbox::new("hard-scripts");
+    let check = |text: &str| {
+        std::fs::write(s.dir.join("b.gov"), text).unwrap();
+        let out = s
+            .command(&["validate", "b.gov", "--format", "json"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    for path in [
+        "../../../../etc/passwd",
+        "/etc/hostname",
+        "sub/../../x.rhai",
+    ] {
+        let (code, out) = check(&format!("blueprint t {{ script \"{path}\" }}\n"));
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.contains("gov::E0403"), "{out}");
+        assert!(
+            !out.contains("root:"),
+            "the file's content never shows: {out}"
+        );
+    }
+    // A link out of the folder is refused too.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc/hostname", s.dir.join("link.rhai")).unwrap();
+        let (code, out) = check("blueprint t { script \"link.rhai\" }\n");
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.contains("gov::E0403"), "{out}");
+    }
+    // Two blueprints may share one script file: it is stored once.
+    std::fs::write(s.dir.join("shared.rhai"), "fn validate(item) { [] }\n").unwrap();
+    std::fs::write(
+        s.dir.join("b.gov"),
+        "blueprint a { script \"shared.rhai\" }\nblueprint b { script \"shared.rhai\" }\n",
+    )
+    .unwrap();
+    std::fs::remove_file(s.dir.join("link.rhai")).ok();
+    let out = s
+        .command(&["init", "--blueprints", "b.gov"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -3,6 +3,7 @@
 //! message in a maildir): who receives what for each event, comment-only
 //! edits and the actor receiving nothing, delivery exactly once across an SMTP
 //! outage, and unsubscribing by command and by signed link.
+//! Unsubscribe links expire and act only on a POST.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,8 +12,8 @@
     reason = "test helpers fail the test loudly"
 )]
 
-use crate::support::Sandbox;
 use crate::support::smtp::{SmtpSink, free_port};
+use crate::support::{Daemon, Sandbox, get_page, http};
 
 fn to(user: &str) -> String {
     format!("{user}@example.com")
@@ -410,4 +411,61 @@ fn mail_from_any_process_links_to_the_daemon_and_says_what_happened() {
         .to_string();
     let r = crate::support::get_page(d.port, &link.replace("&amp;", "&"), None);
     assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[test]
+fn unsubscribe_links_expire_and_act_only_on_a_post() {
+    let s = Sandbox::new("hard-unsub");
+    let (_, model) = s.standard_world();
+    let mv = s.model_version(&model, "v1");
+    s.quiet(&["--as", "owner", "item", "move", &mv, "review"]);
+    s.quiet(&["--as", "owner", "signoff", "request-review", &mv]);
+    // A feedback mails the owner, and so signs its first unsubscribe link.
+    s.quiet(&[
+        "--as", "itops", "signoff", "feedback", &mv, "it_ops", "approved",
+    ]);
+    let secret: String = s
+        .sql_texts("SELECT value FROM settings WHERE key = 'unsubscribe_secret'")
+        .remove(0);
+    let item: i64 = mv.parse().unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let fresh = govrt::notify::unsubscribe_token(&secret, "owner", item, now + 3600);
+    let expired = govrt::notify::unsubscribe_token(&secret, "owner", item, now - 1);
+    let link = |token: &str| format!("/unsubscribe?user=owner&item={mv}&token={token}");
+    let followed = || {
+        let subs = s
+            .quiet(&["--json", "--as", "owner", "subscriptions"])
+            .json();
+        subs.as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["item"] == mv.as_str() && x["subscribed"] == true)
+    };
+    let d = Daemon::start(&s, &[]);
+    // Opening the link changes nothing: it asks.
+    let page = get_page(d.port, &link(&fresh), None);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("method=\"post\""), "{}", page.body);
+    assert!(followed());
+    // An expired or altered link is refused; the fresh one works by a POST.
+    assert_eq!(
+        http(d.port, "POST", &link(&expired), None, &[], None).status,
+        403
+    );
+    assert_eq!(
+        http(
+            d.port,
+            "POST",
+            &link(&fresh.to_uppercase()),
+            None,
+            &[],
+            None
+        )
+        .status,
+        403
+    );
+    assert!(followed());
+    let done = http(d.port, "POST", &link(&fresh), None, &[], None);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(!followed());
 }

@@ -4,6 +4,7 @@
 //! nesting that would overflow the stack, look-alike names, and the web
 //! sign-in. Each runs on the store the suite runs on (SQLite, or
 //! PostgreSQL in the second pass).
+//! Attaching a child takes a permission on the parent.
 
 #![allow(
     clippy::unwrap_used,
@@ -17,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 
 use crate::support::{Daemon, Sandbox, get_page, http, login_form, post_form, post_login, sign_in};
+use serde_json::json;
 
 const RELEASE: &str = r#"
 blueprint release "Release" {
@@ -1209,4 +1211,47 @@ fn no_sequence_of_delegations_and_role_changes_routes_around_an_approval() {
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn attaching_a_child_takes_a_permission_on_the_parent() {
+    let s = Sandbox::new("hard-children");
+    let (_, model) = s.standard_world();
+    let outsider = s.token("outsider");
+    let owner = s.token("owner");
+    let d = Daemon::start(&s, &[]);
+    let create = |token: &str| {
+        http(
+            d.port,
+            "POST",
+            "/api/v1/items",
+            Some(token),
+            &[],
+            Some(&json!({"blueprint": "model_version", "name": "mine", "parent": model})),
+        )
+    };
+    let r = create(&outsider);
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("create a `model_version` under item")
+    );
+    assert_eq!(create(&owner).status, 201);
+    // The CLI refuses it the same way.
+    let cli = s
+        .command(&[
+            "--as",
+            "outsider",
+            "item",
+            "create",
+            "model_version",
+            "x",
+            "--parent",
+            &model,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(cli.status.code(), Some(1));
 }

@@ -2,6 +2,7 @@
 //! protection and sign-in errors, an item whose reviewers hook fails, and
 //! sessions shared by several daemons (the full sign-off in a real browser
 //! is in `web_browser.rs`).
+//! Security headers and cookies; an unreadable item looks like a missing one.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,7 +12,8 @@
 )]
 
 use crate::support::web::world;
-use crate::support::{Daemon, Sandbox, get_page, post_form, post_login};
+use crate::support::{Daemon, Sandbox, get_page, http, post_form, post_login};
+use serde_json::json;
 
 /// A session cookie for `user`, signed in over plain HTTP.
 fn sign_in(port: u16, secret: &str) -> String {
@@ -483,4 +485,85 @@ fn a_session_is_known_to_every_daemon_and_survives_a_restart() {
     let id = tokens[0]["id"].to_string();
     s.quiet(&["token", "revoke", &id]);
     assert_eq!(get_page(b.port, "/items", Some(&again)).status, 303);
+}
+
+#[test]
+fn headers_cookies_and_missing_looking_unreadable_items() {
+    let s = Sandbox::new("hard-headers");
+    std::fs::write(
+        s.dir.join("secret.gov"),
+        "blueprint vault {\n  field owner: user\n  role owner = field owner\n  permission read = role owner\n  permission write = role owner\n}\nblueprint note {\n  parent vault\n}\n",
+    )
+    .unwrap();
+    s.quiet(&["init", "--blueprints", "secret.gov"]);
+    s.quiet(&["user", "add", "alice"]);
+    s.quiet(&["user", "add", "bob"]);
+    let vault = s
+        .quiet(&[
+            "--as",
+            "alice",
+            "item",
+            "create",
+            "vault",
+            "V",
+            "--set",
+            "owner=alice",
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    let bob = s.token("bob");
+    let d = Daemon::start(&s, &["--secure-cookies"]);
+    // Unreadable answers like missing, everywhere.
+    let unreadable = http(
+        d.port,
+        "GET",
+        &format!("/api/v1/items/{vault}"),
+        Some(&bob),
+        &[],
+        None,
+    );
+    let missing = http(d.port, "GET", "/api/v1/items/9999", Some(&bob), &[], None);
+    assert_eq!((unreadable.status, missing.status), (404, 404));
+    let as_parent = |parent: &str| {
+        http(
+            d.port,
+            "POST",
+            "/api/v1/items",
+            Some(&bob),
+            &[],
+            Some(&json!({"blueprint": "note", "name": "n", "parent": parent})),
+        )
+    };
+    let (a, b) = (as_parent(&vault), as_parent("9999"));
+    assert_eq!((a.status, b.status), (404, 404));
+    assert_eq!(a.json()["error"]["message"], format!("no item {vault}"));
+    let patch = http(
+        d.port,
+        "PATCH",
+        &format!("/api/v1/items/{vault}"),
+        Some(&bob),
+        &[],
+        Some(&json!({"set": {"owner": "bob"}})),
+    );
+    assert_eq!(patch.status, 404);
+    // Headers on pages, the API and the unsubscribe page.
+    for (path, token) in [
+        ("/login", None),
+        ("/api/v1/items", Some(bob.as_str())),
+        ("/unsubscribe?user=bob&item=1&token=x", None),
+    ] {
+        let r = http(d.port, "GET", path, token, &[], None);
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(r.header("referrer-policy"), Some("same-origin"), "{path}");
+        if path != "/api/v1/items" {
+            assert!(r.header("content-security-policy").is_some(), "{path}");
+        }
+    }
+    let (_, cookie) = crate::support::sign_in(d.port, &bob);
+    assert!(cookie.contains("; Secure"), "{cookie}");
 }

@@ -1,4 +1,4 @@
-//! The safeguards of a sign-off, through the real binary: a `required`
+//! Sign-offs and their safeguards, through the real binary: a `required`
 //! feedback group and `no major` that neither a request nor an approval can
 //! skip, an approval that records the feedback it was given on, no vacuous
 //! ALLOW for items nothing approves, and deliberate destructive actions
