@@ -272,6 +272,19 @@ impl Checker<'_> {
         self.diagnostics.push(d);
     }
 
+    /// The value of a check, or `None` with its problems reported.
+    pub(super) fn reported<T>(&mut self, checked: Result<T, Vec<Diagnostic>>) -> Option<T> {
+        match checked {
+            Ok(v) => Some(v),
+            Err(problems) => {
+                for p in problems {
+                    self.report(p);
+                }
+                None
+            }
+        }
+    }
+
     fn check(&mut self, trees: &[(Arc<SourceFile>, ast::File)]) -> BlueprintSet {
         // Declarations by id, first wins; later ones are reported.
         let mut outlines: BTreeMap<String, Outline<'_>> = BTreeMap::new();

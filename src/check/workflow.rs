@@ -291,19 +291,6 @@ impl Checker<'_> {
         }
     }
 
-    /// The value of a check, or `None` with its problems reported.
-    pub(super) fn reported<T>(&mut self, checked: Result<T, Vec<Diagnostic>>) -> Option<T> {
-        match checked {
-            Ok(v) => Some(v),
-            Err(problems) => {
-                for p in problems {
-                    self.report(p);
-                }
-                None
-            }
-        }
-    }
-
     /// A field of `binds`: of the blueprint itself, or of an ancestor.
     fn bound_field(
         &mut self,

@@ -569,19 +569,10 @@ impl Resolver<'_> {
             return Ok(yes);
         }
         let view = view.get_or_init(|| script_view(self.set, self.chain, 0));
-        let args = vec![view.clone(), asked.step.into(), group.into()];
-        let result = self
-            .set
-            .hooks
-            .call(blueprint_id, "reviewers", args)
-            .map_err(script_failed)?;
-        let list = result
-            .map(|r| crate::hooks::to_json(&r))
-            .unwrap_or(Json::Null);
-        let Json::Array(items) = list else {
+        let Some(added) = hook_reviewer_names(self.set, blueprint_id, view, asked.step, group)?
+        else {
             return Ok(yes);
         };
-        let added: Vec<&str> = items.iter().filter_map(Json::as_str).collect();
         t.note(|| {
             Note::Hook(format!(
                 "the `reviewers` hook added {} for `{group}`",
@@ -807,4 +798,33 @@ pub(super) fn stamp(details: &mut Json, who: &Identity) {
             map.insert("as_admin".into(), Json::Bool(true));
         }
     }
+}
+
+/// The names the `reviewers` hook of `blueprint` adds to `group` of `step`,
+/// or `None` when it returned no list.
+pub(super) fn hook_reviewer_names(
+    set: &LoadedSet,
+    blueprint: &str,
+    view: &rhai::Dynamic,
+    step: &str,
+    group: &str,
+) -> Result<Option<Vec<String>>> {
+    let args = vec![view.clone(), step.into(), group.into()];
+    let result = set
+        .hooks
+        .call(blueprint, "reviewers", args)
+        .map_err(script_failed)?;
+    let list = result
+        .map(|r| crate::hooks::to_json(&r))
+        .unwrap_or(Json::Null);
+    let Json::Array(items) = list else {
+        return Ok(None);
+    };
+    Ok(Some(
+        items
+            .iter()
+            .filter_map(Json::as_str)
+            .map(str::to_string)
+            .collect(),
+    ))
 }

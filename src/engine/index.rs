@@ -8,10 +8,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value as Json;
 
-use super::access::Identity;
-use super::error::{Result, script_failed};
+use super::access::{Identity, hook_reviewer_names};
+use super::error::Result;
 use super::rules::deploy::decide;
 use super::rules::signoff::Status;
 use super::rules::sla;
@@ -142,32 +141,6 @@ impl Inverse<'_> {
     }
 }
 
-/// The principals the `reviewers` hook adds to `group` of `step`.
-fn hook_reviewers(
-    set: &LoadedSet,
-    blueprint: &str,
-    view: &rhai::Dynamic,
-    step: &str,
-    group: &str,
-) -> Result<Vec<PrincipalRef>> {
-    let args = vec![view.clone(), step.into(), group.into()];
-    let result = set
-        .hooks
-        .call(blueprint, "reviewers", args)
-        .map_err(script_failed)?;
-    let list = result
-        .map(|r| crate::hooks::to_json(&r))
-        .unwrap_or(Json::Null);
-    let Json::Array(added) = list else {
-        return Ok(Vec::new());
-    };
-    Ok(added
-        .iter()
-        .filter_map(Json::as_str)
-        .filter_map(crate::model::parse::parse_principal_ref)
-        .collect())
-}
-
 /// Adds who the sign-off's state bars from `group` to `barred`.
 fn barred_by_state(
     spec: &SignOff,
@@ -288,7 +261,12 @@ pub(super) fn index_of(set: &LoadedSet, chain: &[Item], now: DateTime<Utc>) -> R
         }
         if set.hooks.has(&item.blueprint, "reviewers") {
             let view = view.get_or_insert_with(|| script_view(set, chain, 0));
-            for p in hook_reviewers(set, &item.blueprint, view, step, group)? {
+            let added = hook_reviewer_names(set, &item.blueprint, view, step, group)?;
+            for p in added
+                .iter()
+                .flatten()
+                .filter_map(|n| crate::model::parse::parse_principal_ref(n))
+            {
                 inverse.reference(&p, 0, 0, &mut keys);
             }
         }

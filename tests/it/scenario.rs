@@ -106,9 +106,6 @@ impl Scenario {
     }
 
     fn who(&mut self, name: &str) -> Identity {
-        if name == "admin" {
-            return Identity::local_admin();
-        }
         self.engine.identify_user(name).unwrap()
     }
 

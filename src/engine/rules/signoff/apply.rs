@@ -46,6 +46,15 @@ impl Step<'_> {
         }
     }
 
+    /// Refused when the state bars the actor from `group` (`final`: the
+    /// final approval); `what` says what was refused, before why.
+    fn not_barred(&self, group: &str, what: &str) -> Result<(), Refusal> {
+        match self.rules.barred(self.state, group, self.actor.name) {
+            Some(why) => Err(not_permitted(self.actor, &format!("{what}: {why}"))),
+            None => Ok(()),
+        }
+    }
+
     /// Write permission, a final approver or an admin.
     fn may_administer(&self) -> bool {
         self.actor.can_write || self.actor.is_final_approver || self.actor.is_admin
@@ -134,12 +143,7 @@ fn give_feedback(
         eligible || s.actor.is_admin,
         &format!("give feedback for group `{group}`"),
     )?;
-    if let Some(why) = s.rules.barred(s.state, group, s.actor.name) {
-        return Err(not_permitted(
-            s.actor,
-            &format!("give feedback for group `{group}`: {why}"),
-        ));
-    }
+    s.not_barred(group, &format!("give feedback for group `{group}`"))?;
     let review = Review {
         group: group.to_string(),
         reviewer: s.actor.name.to_string(),
@@ -193,12 +197,7 @@ fn delegate(s: &Step<'_>, next: &mut SignOffState, group: &str, to: &str) -> Out
     // A delegation hands over a decision the delegator could take now,
     // once: never one they are barred from, nor a slot they used, nor to
     // someone the slot bars.
-    if let Some(why) = s.rules.barred(s.state, group, s.actor.name) {
-        return Err(not_permitted(
-            s.actor,
-            &format!("delegate `{group}`: {why}"),
-        ));
-    }
+    s.not_barred(group, &format!("delegate `{group}`"))?;
     s.only_if(
         !s.state.slot_used(group, s.actor.name),
         &format!(
@@ -265,12 +264,7 @@ fn decide(
             "reject (only a final approver may)"
         },
     )?;
-    if let Some(why) = s.rules.barred(s.state, "final", s.actor.name) {
-        return Err(not_permitted(
-            s.actor,
-            &format!("decide on this sign-off: {why}"),
-        ));
-    }
+    s.not_barred("final", "decide on this sign-off")?;
     if approved {
         if let Some(refusal) = s
             .rules
